@@ -1,0 +1,91 @@
+"""``keikaku tree`` and ``keikaku show plan``: the policy tree and a fiscal year's budget table."""
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from keikaku.services.browse import get_plan_overview, get_policy_tree, kpi_label
+
+
+def _yen(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the tree and show commands."""
+    show = typer.Typer(help="計画などを表示する", no_args_is_help=True)
+    app.add_typer(show, name="show")
+
+    @app.command("tree")
+    def tree(
+        fiscal_year: int | None = typer.Option(None, "--fiscal-year", "-y", help="年度（既定: 最新の事業計画）"),
+    ) -> None:
+        """ビジョン → チャレンジ → 事業 → KPI の体系を表示する。"""
+        result = get_policy_tree(fiscal_year)
+        vision = result.vision
+        title = f"{vision.title or 'ビジョン'}（目標年度 {vision.horizon_fiscal_year}）" if vision else "ビジョン未登録"
+        root = Tree(title)
+        if vision:
+            targets = root.add("数値目標")
+            for kpi in vision.numeric_targets:
+                targets.add(kpi_label(kpi))
+        plan_node = root.add(f"{result.fiscal_year}年度 事業計画" if result.fiscal_year else "事業計画なし")
+        for ch in result.challenges:
+            label = f"関西チャレンジ{ch.number}「{ch.name}」" if ch.number else ch.name
+            if ch.aspiration:
+                label += f"（{ch.aspiration}）"
+            cnode = plan_node.add(label)
+            for p in ch.projects:
+                pnode = cnode.add(f"{p.code or '・'} {p.name}  {_yen(p.budget_thousand_yen)}千円")
+                for kpi in p.kpis:
+                    pnode.add(f"KPI {kpi_label(kpi)}")
+                for comp in p.components:
+                    comp_node = pnode.add(f"└ {comp.name}  {_yen(comp.budget_thousand_yen)}千円")
+                    for kpi in comp.kpis:
+                        comp_node.add(f"KPI {kpi_label(kpi)}")
+        Console(highlight=False).print(root)
+
+    @show.command("plan")
+    def show_plan(fiscal_year: int = typer.Argument(..., help="年度（西暦、例: 2026）")) -> None:
+        """年度の事業計画の予算表と合計の検算を表示する。"""
+        plan = get_plan_overview(fiscal_year)
+        out = Console(highlight=False)
+        table = Table(title=f"{plan.title or ''}（{plan.fiscal_year}年度）", title_justify="left")
+        table.add_column("番号")
+        table.add_column("事業名")
+        table.add_column("チャレンジ", justify="center")
+        table.add_column("担当課")
+        table.add_column("予算額（千円）", justify="right")
+        for row in plan.rows:
+            mark = " 【新規】" if row.new else ""
+            table.add_row(
+                row.code or "",
+                row.name + mark,
+                str(row.challenge or ""),
+                "、".join(row.departments),
+                _yen(row.budget_thousand_yen),
+            )
+            for comp in row.components:
+                table.add_row(
+                    "",
+                    f"  └ {comp.name}" + (" 【新規】" if comp.new else ""),
+                    "",
+                    "、".join(comp.departments),
+                    _yen(comp.budget_thousand_yen),
+                )
+        table.add_section()
+        table.add_row("", "合計（計画書記載）", "", "", _yen(plan.total_budget_thousand_yen))
+        if plan.national_subsidy_thousand_yen is not None:
+            table.add_row("", "うち国庫補助金", "", "", _yen(plan.national_subsidy_thousand_yen))
+        out.print(table)
+        for check in plan.checks:
+            if check.ok:
+                out.print(f"✓ {check.label}: 記載 {_yen(check.stated)} 千円 = 積み上げ {_yen(check.listed)} 千円")
+            else:
+                out.print(
+                    f"✗ {check.label}: 記載 {_yen(check.stated)} 千円 ≠ 積み上げ {_yen(check.listed)} 千円"
+                    f"（差 {_yen(check.difference)} 千円）"
+                )
+        for code, message in plan.warnings:
+            out.print(f"警告 [{code}] {message}")

@@ -1,0 +1,1 @@
+"""Bundled default data sets (JSON in the interchange format)."""

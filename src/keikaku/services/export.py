@@ -1,0 +1,161 @@
+"""Exports of the current data: JSON in the interchange format and CSV for spreadsheets.
+
+Both stream plan by plan, so exporting every municipality's ten years of plans stays within memory.
+CSV is UTF-8 with a BOM (Excel on Japanese Windows reads it as UTF-8), one row per KPI with its
+project's columns (a project or component without KPIs still gets one row), and text that a
+spreadsheet would take for a formula is neutralised.
+"""
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TextIO
+
+from sqlalchemy import Engine
+
+from keikaku.reports.safe_cells import neutralise_row
+from keikaku.services.dataset import document_keys, export_plan_data
+from keikaku.services.errors import NotFoundError
+from keikaku.services.setup import ensure_schema
+from keikaku.storage.plan_rows import current_plan_ids, iter_plan_dicts
+from keikaku.storage.uow import read_session
+
+
+class ExportFormat(StrEnum):
+    """Export formats."""
+
+    JSON = "json"
+    CSV = "csv"
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote."""
+
+    plans: int
+    rows: int
+
+
+CSV_COLUMNS = [
+    "年度",
+    "発行者",
+    "計画予算額（千円）",
+    "事業番号",
+    "事業名",
+    "内訳名",
+    "チャレンジ",
+    "分野",
+    "担当課",
+    "予算額（千円）",
+    "新規",
+    "事業開始年度",
+    "KPI指標",
+    "比較",
+    "目標値",
+    "単位",
+    "基準とする指標",
+    "KPI（原文）",
+    "出典文書",
+    "出典行",
+]
+
+
+def export_data(
+    fmt: ExportFormat, out: TextIO, *, fiscal_year: int | None = None, engine: Engine | None = None
+) -> ExportResult:
+    """Write the current plans (one fiscal year, or all) to ``out`` in the given format."""
+    eng = ensure_schema(engine)
+    with read_session(eng) as session:
+        conn = session.connection()
+        plan_ids = current_plan_ids(conn, fiscal_year)
+        if fiscal_year is not None and not plan_ids:
+            raise NotFoundError(f"{fiscal_year}年度の事業計画は登録されていません", code="plan_not_found")
+        keys = document_keys(session)
+        plans = iter_plan_dicts(conn, plan_ids, keys)
+        if fmt is ExportFormat.JSON:
+            context = export_plan_data(session, fiscal_year, include_context=True)
+            rows = _write_json(out, context.model_dump(mode="json", exclude={"plans"}), plans)
+        else:
+            rows = _write_csv(out, plans)
+    return ExportResult(plans=len(plan_ids), rows=rows)
+
+
+NULLABLE_REQUIRED = frozenset({"budget_thousand_yen", "total_budget_thousand_yen"})
+
+
+def strip_nulls(value: Any) -> Any:
+    """Drop keys whose value is None (the schema types most fields as non-null strings), except required ones."""
+    if isinstance(value, dict):
+        return {k: strip_nulls(v) for k, v in value.items() if v is not None or k in NULLABLE_REQUIRED}
+    if isinstance(value, list):
+        return [strip_nulls(v) for v in value]
+    return value
+
+
+def _write_json(out: TextIO, context: dict[str, Any], plans: Iterator[dict[str, Any]]) -> int:
+    out.write("{\n")
+    for key, value in context.items():
+        out.write(f"{json.dumps(key)}: {json.dumps(strip_nulls(value), ensure_ascii=False)},\n")
+    out.write('"plans": [\n')
+    count = 0
+    for plan in plans:
+        if count:
+            out.write(",\n")
+        out.write(json.dumps(strip_nulls(plan), ensure_ascii=False))
+        count += 1
+    out.write("\n]\n}\n")
+    return count
+
+
+def _csv_rows(plan: dict[str, Any]) -> Iterator[list[object]]:
+    for project in plan["projects"]:
+        base = [
+            plan["fiscal_year"],
+            plan["issuer"],
+            plan["total_budget_thousand_yen"],
+            project["code"],
+            project["name"],
+        ]
+        units = [(None, project)] + [(c["name"], c) for c in project["components"]]
+        for component_name, unit in units:
+            head = [
+                *base,
+                component_name,
+                project["challenge"],
+                project["field"],
+                "、".join(unit["departments"]),
+                unit["budget_thousand_yen"],
+                "新規" if unit["new"] else "",
+                project["start_fiscal_year"],
+            ]
+            kpis = unit["kpis"] or [None]
+            for kpi in kpis:
+                if kpi is None:
+                    prov = unit["provenance"] or {}
+                    yield [*head, None, None, None, None, None, None, prov.get("document"), prov.get("line")]
+                    continue
+                prov = kpi["provenance"] or {}
+                yield [
+                    *head,
+                    kpi["indicator"],
+                    kpi["comparator"],
+                    kpi["target"],
+                    kpi["unit"],
+                    kpi["relative_to"],
+                    kpi["text"],
+                    prov.get("document"),
+                    prov.get("line"),
+                ]
+
+
+def _write_csv(out: TextIO, plans: Iterator[dict[str, Any]]) -> int:
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for plan in plans:
+        for row in _csv_rows(plan):
+            writer.writerow(neutralise_row(row))
+            count += 1
+    return count

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, repositories (which never commit), Alembic migrations."""

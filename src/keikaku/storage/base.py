@@ -1,0 +1,52 @@
+"""Declarative base, naming conventions and the provenance columns every fact carries."""
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, String, Text, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base of every table; constraint names are stable so migrations work on SQLite and PostgreSQL alike."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> dt.datetime:
+    """Timezone-aware now, for defaults computed in Python."""
+    return dt.datetime.now(dt.UTC)
+
+
+class TimestampMixin:
+    """When a row was created."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+
+
+class ProvenanceMixin:
+    """Where the fact in this row came from: a document, a page, a line, a short excerpt."""
+
+    @declared_attr
+    def source_document_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("documents.id", ondelete="SET NULL"), nullable=True, index=True)
+
+    @declared_attr
+    def source_document(cls) -> Mapped[Any]:
+        return relationship("Document", foreign_keys=[cls.source_document_id], lazy="raise_on_sql", viewonly=False)  # type: ignore[list-item]
+
+    source_page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_line: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_excerpt: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+SHORT = 200
+NAME = String(400)

@@ -1,0 +1,79 @@
+"""Schema migrations (Alembic), and the checks that refuse a database we do not understand."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseUnavailableError(Exception):
+    """The database server cannot be reached or the file cannot be opened."""
+
+
+class SchemaTooNewError(Exception):
+    """The database was migrated by a newer keikaku: its revision is unknown to this one."""
+
+
+def _config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def known_heads() -> set[str]:
+    """The head revisions this version of keikaku knows."""
+    return set(ScriptDirectory.from_config(_config()).get_heads())
+
+
+def _known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    """The revisions the database is at (empty for a new database)."""
+    try:
+        with engine.connect() as conn:
+            return set(MigrationContext.configure(conn).get_current_heads())
+    except (OperationalError, DBAPIError) as exc:
+        raise DatabaseUnavailableError(_reason(exc)) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def check_schema(engine: Engine) -> set[str]:
+    """Raise SchemaTooNewError when the database is at a revision this keikaku does not know."""
+    current = current_revisions(engine)
+    unknown = current - _known_revisions()
+    if unknown:
+        raise SchemaTooNewError(
+            "データベースのスキーマがこの keikaku より新しい版です（リビジョン "
+            + ", ".join(sorted(unknown))
+            + "）。keikaku を更新してください"
+        )
+    return current
+
+
+def is_up_to_date(engine: Engine) -> bool:
+    """True when the database is at every head this keikaku knows."""
+    return check_schema(engine) == known_heads()
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database to the newest schema, in one transaction per migration run."""
+    check_schema(engine)
+    cfg = _config()
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "heads")
+    except (OperationalError, DBAPIError) as exc:
+        raise DatabaseUnavailableError(_reason(exc)) from exc

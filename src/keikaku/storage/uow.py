@@ -1,0 +1,35 @@
+"""The unit of work: one session, one transaction, committed once or rolled back whole."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from keikaku.storage.engine import default_engine
+
+
+@contextmanager
+def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
+    """Yield a session; commit when the block ends normally, roll back everything if it raises."""
+    factory = sessionmaker(bind=engine or default_engine(), expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def read_session(engine: Engine | None = None) -> Iterator[Session]:
+    """Yield a session for reading only; nothing is committed."""
+    session = Session(bind=engine or default_engine(), expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
