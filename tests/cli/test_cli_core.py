@@ -82,7 +82,8 @@ def test_database_from_a_newer_schema_is_refused_and_left_alone(tmp_path: Path) 
     engine = make_engine(url)
     upgrade(engine)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+        conn.execute(text("DELETE FROM alembic_version"))
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('9999_from_the_future')"))
         conn.execute(text("INSERT INTO departments (name) VALUES ('未来課')"))
     for args in (("init",), ("tree",), ("export",)):
         assert_one_line_error(run_cli(*args, env_url=url, home=tmp_path), "新しい版")

@@ -183,14 +183,18 @@ def plan_load_options() -> list[ExecutableOption]:
     ]
 
 
-def export_plan_data(session: Session, fiscal_year: int | None = None, *, include_context: bool = True) -> d.PlanData:
-    """Read the current data back as a bundle (optionally one fiscal year's plans only)."""
+def export_plan_data(
+    session: Session, fiscal_year: int | None = None, *, include_context: bool = True, include_plans: bool = True
+) -> d.PlanData:
+    """Read the current data back as a bundle (optionally one fiscal year's plans only, or no plans)."""
     keys = document_keys(session)
-    stmt = select(m.Plan).where(m.Plan.is_current.is_(True)).order_by(m.Plan.fiscal_year, m.Plan.issuer)
-    if fiscal_year is not None:
-        stmt = stmt.where(m.Plan.fiscal_year == fiscal_year)
-    plans = session.scalars(stmt.options(*plan_load_options())).all()
-    data = d.PlanData(plans=[read_plan(p, keys) for p in plans])
+    data = d.PlanData()
+    if include_plans:
+        stmt = select(m.Plan).where(m.Plan.is_current.is_(True)).order_by(m.Plan.fiscal_year, m.Plan.issuer)
+        if fiscal_year is not None:
+            stmt = stmt.where(m.Plan.fiscal_year == fiscal_year)
+        plans = session.scalars(stmt.options(*plan_load_options())).all()
+        data.plans = [read_plan(p, keys) for p in plans]
     if include_context:
         vision = session.scalar(select(m.Vision).where(m.Vision.is_current.is_(True)).order_by(m.Vision.id.desc()))
         if vision is not None:

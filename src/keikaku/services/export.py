@@ -15,11 +15,12 @@ from typing import Any, TextIO
 
 from sqlalchemy import Engine
 
+from keikaku.domain import DocumentRef
 from keikaku.reports.safe_cells import neutralise_row
 from keikaku.services.dataset import document_keys, export_plan_data
 from keikaku.services.errors import NotFoundError
 from keikaku.services.setup import ensure_schema
-from keikaku.storage.plan_rows import current_plan_ids, iter_plan_dicts
+from keikaku.storage.plan_rows import current_plan_ids, iter_plan_dicts, plan_documents
 from keikaku.storage.uow import read_session
 
 
@@ -75,11 +76,23 @@ def export_data(
         keys = document_keys(session)
         plans = iter_plan_dicts(conn, plan_ids, keys)
         if fmt is ExportFormat.JSON:
-            context = export_plan_data(session, fiscal_year, include_context=True)
+            context = export_plan_data(session, fiscal_year, include_plans=False)
+            context.documents = merge_documents(context.documents, plan_documents(conn, plan_ids))
             rows = _write_json(out, context.model_dump(mode="json", exclude={"plans"}), plans)
         else:
             rows = _write_csv(out, plans)
     return ExportResult(plans=len(plan_ids), rows=rows)
+
+
+def merge_documents(first: list[DocumentRef], second: list[DocumentRef]) -> list[DocumentRef]:
+    """Both lists of documents, each document once, in first-seen order."""
+    seen: set[str | None] = set()
+    merged = []
+    for ref in [*first, *second]:
+        if ref.id not in seen:
+            seen.add(ref.id)
+            merged.append(ref)
+    return merged
 
 
 NULLABLE_REQUIRED = frozenset({"budget_thousand_yen", "total_budget_thousand_yen"})
@@ -97,13 +110,15 @@ def strip_nulls(value: Any) -> Any:
 def _write_json(out: TextIO, context: dict[str, Any], plans: Iterator[dict[str, Any]]) -> int:
     out.write("{\n")
     for key, value in context.items():
+        if value is None:
+            continue
         out.write(f"{json.dumps(key)}: {json.dumps(strip_nulls(value), ensure_ascii=False)},\n")
     out.write('"plans": [\n')
     count = 0
     for plan in plans:
         if count:
             out.write(",\n")
-        out.write(json.dumps(strip_nulls(plan), ensure_ascii=False))
+        out.write(json.dumps(plan, ensure_ascii=False))
         count += 1
     out.write("\n]\n}\n")
     return count
@@ -113,9 +128,9 @@ def _csv_rows(plan: dict[str, Any]) -> Iterator[list[object]]:
     for project in plan["projects"]:
         base = [
             plan["fiscal_year"],
-            plan["issuer"],
+            plan.get("issuer"),
             plan["total_budget_thousand_yen"],
-            project["code"],
+            project.get("code"),
             project["name"],
         ]
         units = [(None, project)] + [(c["name"], c) for c in project["components"]]
@@ -123,28 +138,28 @@ def _csv_rows(plan: dict[str, Any]) -> Iterator[list[object]]:
             head = [
                 *base,
                 component_name,
-                project["challenge"],
-                project["field"],
+                project.get("challenge"),
+                project.get("field"),
                 "、".join(unit["departments"]),
                 unit["budget_thousand_yen"],
                 "新規" if unit["new"] else "",
-                project["start_fiscal_year"],
+                project.get("start_fiscal_year"),
             ]
             kpis = unit["kpis"] or [None]
             for kpi in kpis:
                 if kpi is None:
-                    prov = unit["provenance"] or {}
+                    prov = unit.get("provenance") or {}
                     yield [*head, None, None, None, None, None, None, prov.get("document"), prov.get("line")]
                     continue
-                prov = kpi["provenance"] or {}
+                prov = kpi.get("provenance") or {}
                 yield [
                     *head,
                     kpi["indicator"],
                     kpi["comparator"],
-                    kpi["target"],
-                    kpi["unit"],
-                    kpi["relative_to"],
-                    kpi["text"],
+                    kpi.get("target"),
+                    kpi.get("unit"),
+                    kpi.get("relative_to"),
+                    kpi.get("text"),
                     prov.get("document"),
                     prov.get("line"),
                 ]

@@ -1,13 +1,13 @@
 """Schema migrations (Alembic), and the checks that refuse a database we do not understand."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -20,7 +20,9 @@ class SchemaTooNewError(Exception):
     """The database was migrated by a newer keikaku: its revision is unknown to this one."""
 
 
-def _config() -> Config:
+def _config() -> "Config":
+    from alembic.config import Config  # imported on use: alembic is slow to import and most commands never need it
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -28,15 +30,21 @@ def _config() -> Config:
 
 def known_heads() -> set[str]:
     """The head revisions this version of keikaku knows."""
+    from alembic.script import ScriptDirectory
+
     return set(ScriptDirectory.from_config(_config()).get_heads())
 
 
 def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
 
 
 def current_revisions(engine: Engine) -> set[str]:
     """The revisions the database is at (empty for a new database)."""
+    from alembic.runtime.migration import MigrationContext
+
     try:
         with engine.connect() as conn:
             return set(MigrationContext.configure(conn).get_current_heads())
@@ -69,6 +77,8 @@ def is_up_to_date(engine: Engine) -> bool:
 
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema, in one transaction per migration run."""
+    from alembic import command
+
     check_schema(engine)
     cfg = _config()
     try:

@@ -286,7 +286,7 @@ class PlanWarning(ProvenanceMixin, Base):
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(60), index=True)
     message: Mapped[str] = mapped_column(Text)
-    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     plan: Mapped[Plan | None] = relationship(back_populates="warnings")
 
 
@@ -355,8 +355,8 @@ class Kpi(ProvenanceMixin, Base):
     unit: Mapped[str | None] = mapped_column(String(40))
     relative_to: Mapped[str | None] = mapped_column(String(400))
     relative_to_kpi_id: Mapped[int | None] = mapped_column(ForeignKey("kpis.id", ondelete="SET NULL"))
-    reference: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    derivation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reference: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    derivation: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     text: Mapped[str | None] = mapped_column(Text)
     target_fiscal_year: Mapped[int | None] = mapped_column(Integer)
     baseline_fiscal_year: Mapped[int | None] = mapped_column(Integer)

@@ -1,20 +1,23 @@
 """Fast, streaming reads of whole plans as interchange-format dicts (Core queries, no ORM objects).
 
 Used by exports that must handle every plan of every municipality: rows are fetched per batch of plans
-and assembled into the same dicts ``keikaku.domain.Plan.model_dump(mode="json")`` produces.
+and assembled into the dicts ``keikaku.domain.Plan.model_dump(mode="json")`` produces, less the keys
+whose value is None (the interchange schema types them as non-null; absent means unknown).
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from keikaku.domain import DocumentKind, DocumentRef
 from keikaku.storage import models as m
 
 Dict = dict[str, Any]
 
-BATCH = 500
+BATCH = 1000
 
 
 def _prov(
@@ -22,7 +25,12 @@ def _prov(
 ) -> Dict | None:
     if doc_id is None and line is None and excerpt is None:
         return None
-    return {"document": keys.get(doc_id) if doc_id else None, "page": page, "line": line, "excerpt": excerpt}
+    return _compact({"document": keys.get(doc_id) if doc_id else None, "page": page, "line": line, "excerpt": excerpt})
+
+
+def _compact(item: Dict) -> Dict:
+    """Drop None values: the interchange schema types most fields as non-null, and absent means unknown."""
+    return {k: v for k, v in item.items() if v is not None}
 
 
 def _number(value: float | None) -> float | int | None:
@@ -32,155 +40,361 @@ def _number(value: float | None) -> float | int | None:
     return value
 
 
+KPI_COLUMNS = (
+    "project_id",
+    "indicator",
+    "comparator",
+    "target",
+    "unit",
+    "relative_to",
+    "reference",
+    "text",
+    "target_fiscal_year",
+    "baseline_fiscal_year",
+    "approximate",
+    "derivation",
+    "counted_monthly",
+    "source_document_id",
+    "source_page",
+    "source_line",
+    "source_excerpt",
+)
+EVENT_COLUMNS = (
+    "project_id",
+    "name",
+    "start_date",
+    "end_date",
+    "venue",
+    "note",
+    "source_document_id",
+    "source_page",
+    "source_line",
+    "source_excerpt",
+)
+PROJECT_COLUMNS = (
+    "id",
+    "plan_id",
+    "parent_id",
+    "code",
+    "name",
+    "title",
+    "budget_thousand_yen",
+    "national_subsidy_thousand_yen",
+    "challenge",
+    "field",
+    "start_fiscal_year",
+    "year_count",
+    "is_new",
+    "relisted",
+    "kind",
+    "summary",
+    "source_document_id",
+    "source_page",
+    "source_line",
+    "source_excerpt",
+)
+
+
 def _kpi(r: Any, keys: dict[int, str]) -> Dict:
-    return {
-        "indicator": r.indicator,
-        "comparator": r.comparator,
-        "target": _number(r.target),
-        "unit": r.unit,
-        "relative_to": r.relative_to,
-        "reference": r.reference,
-        "text": r.text,
-        "target_fiscal_year": r.target_fiscal_year,
-        "baseline_fiscal_year": r.baseline_fiscal_year,
-        "approximate": r.approximate,
-        "derivation": r.derivation,
-        "counted_monthly": r.counted_monthly,
-        "provenance": _prov(r.source_document_id, r.source_page, r.source_line, r.source_excerpt, keys),
-    }
+    (
+        _pid,
+        indicator,
+        comparator,
+        target,
+        unit,
+        relative_to,
+        reference,
+        text,
+        tfy,
+        bfy,
+        approx,
+        derivation,
+        monthly,
+        doc,
+        page,
+        line,
+        excerpt,
+    ) = r
+    item: Dict = {"indicator": indicator, "comparator": comparator}
+    if target is not None:
+        item["target"] = _number(target)
+    if unit is not None:
+        item["unit"] = unit
+    if relative_to is not None:
+        item["relative_to"] = relative_to
+    reference = _json(reference)
+    if reference is not None:
+        item["reference"] = reference
+    if text is not None:
+        item["text"] = text
+    if tfy is not None:
+        item["target_fiscal_year"] = tfy
+    if bfy is not None:
+        item["baseline_fiscal_year"] = bfy
+    item["approximate"] = bool(approx)
+    derivation = _json(derivation)
+    if derivation is not None:
+        item["derivation"] = derivation
+    item["counted_monthly"] = bool(monthly)
+    prov = _prov(doc, page, line, excerpt, keys)
+    if prov is not None:
+        item["provenance"] = prov
+    return item
 
 
 def _event(r: Any, keys: dict[int, str]) -> Dict:
-    return {
-        "name": r.name,
-        "start": r.start_date.isoformat() if r.start_date else None,
-        "end": r.end_date.isoformat() if r.end_date else None,
-        "venue": r.venue,
-        "note": r.note,
-        "provenance": _prov(r.source_document_id, r.source_page, r.source_line, r.source_excerpt, keys),
-    }
+    _pid, name, start, end, venue, note, doc, page, line, excerpt = r
+    return _compact(
+        {
+            "name": name,
+            "start": _iso(start),
+            "end": _iso(end),
+            "venue": venue,
+            "note": note,
+            "provenance": _prov(doc, page, line, excerpt, keys),
+        }
+    )
 
 
 def iter_plan_dicts(conn: Connection, plan_ids: Sequence[int], keys: dict[int, str]) -> Iterator[Dict]:
-    """Yield each plan (in the order given) as an interchange dict with projects, components, KPIs, events."""
-    for start in range(0, len(plan_ids), BATCH):
-        batch = list(plan_ids[start : start + BATCH])
-        yield from _plan_batch(conn, batch, keys)
+    """Yield each plan (in id order, i.e. the order they were stored) as an interchange dict with projects, components, KPIs, events.
+
+    Keys whose value is unknown (None) are left out, as the interchange schema expects; budgets stay (null).
+    Plans are read in batches by id range straight from the driver's cursor: exporting every municipality's
+    ten years of plans is millions of rows, and per-row result processing would dominate.
+    """
+    for batch in _dense_batches(sorted(plan_ids)):
+        by_id = {plan["_id"]: plan for plan in _plan_batch(conn, batch, keys)}
+        for pid in batch:
+            plan = by_id[pid]
+            del plan["_id"]
+            yield plan
 
 
-def _plan_batch(conn: Connection, plan_ids: list[int], keys: dict[int, str]) -> Iterator[Dict]:
-    p, k, e, pd, dep = (
-        m.Project.__table__,
-        m.Kpi.__table__,
-        m.Event.__table__,
-        m.ProjectDepartment.__table__,
-        m.Department.__table__,
-    )
-    plans = {r.id: r for r in conn.execute(select(m.Plan.__table__).where(m.Plan.__table__.c.id.in_(plan_ids)))}
-    projects = conn.execute(
-        select(p).where(p.c.plan_id.in_(plan_ids)).order_by(p.c.plan_id, p.c.parent_id.is_not(None), p.c.position)
-    ).all()
-    project_ids = [r.id for r in projects]
+def _dense_batches(ids: list[int]) -> Iterator[list[int]]:
+    """Sorted ids cut into batches of at most BATCH whose id span stays small, so range reads stay tight."""
+    batch: list[int] = []
+    for pid in ids:
+        if batch and (len(batch) >= BATCH or pid - batch[0] > 4 * BATCH):
+            yield batch
+            batch = []
+        batch.append(pid)
+    if batch:
+        yield batch
+
+
+class _Raw:
+    """Plain-tuple queries through the DBAPI cursor, with the dialect's parameter marker."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        self.mark = "?" if conn.dialect.name == "sqlite" else "%s"
+
+    def rows(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        self.cursor.execute(sql.replace("?", self.mark), params)
+        return list(self.cursor.fetchall())
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def _plan_batch(conn: Connection, plan_ids: list[int], keys: dict[int, str]) -> list[Dict]:
+    raw = _Raw(conn)
+    wanted = set(plan_ids)
+    lo, hi = min(plan_ids), max(plan_ids)
+    projects = [
+        r
+        for r in raw.rows(
+            f"SELECT {', '.join(PROJECT_COLUMNS)} FROM projects WHERE plan_id BETWEEN ? AND ?"
+            " ORDER BY plan_id, parent_id IS NOT NULL, position",
+            lo,
+            hi,
+        )
+        if r[1] in wanted
+    ]
+    project_set = {r[0] for r in projects}
+    p_lo, p_hi = (min(project_set), max(project_set)) if project_set else (0, -1)
+    # Ranges on the indexed project_id, filtered here: joins make SQLite scan whole tables.
     kpis: dict[int, list[Dict]] = defaultdict(list)
+    for r in raw.rows(
+        f"SELECT {', '.join(KPI_COLUMNS)} FROM kpis WHERE project_id BETWEEN ? AND ? AND role = 'target'"
+        " ORDER BY project_id, position",
+        p_lo,
+        p_hi,
+    ):
+        if r[0] in project_set:
+            kpis[r[0]].append(_kpi(r, keys))
     events: dict[int, list[Dict]] = defaultdict(list)
+    for r in raw.rows(
+        f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE project_id BETWEEN ? AND ? ORDER BY project_id, position",
+        p_lo,
+        p_hi,
+    ):
+        if r[0] in project_set:
+            events[r[0]].append(_event(r, keys))
     departments: dict[int, list[str]] = defaultdict(list)
-    for chunk in range(0, len(project_ids), 20000):
-        ids = project_ids[chunk : chunk + 20000]
-        for r in conn.execute(
-            select(k).where(k.c.project_id.in_(ids), k.c.role == "target").order_by(k.c.project_id, k.c.position)
-        ):
-            kpis[r.project_id].append(_kpi(r, keys))
-        for r in conn.execute(select(e).where(e.c.project_id.in_(ids)).order_by(e.c.project_id, e.c.position)):
-            events[r.project_id].append(_event(r, keys))
-        for r in conn.execute(
-            select(pd.c.project_id, dep.c.name)
-            .join(dep, dep.c.id == pd.c.department_id)
-            .where(pd.c.project_id.in_(ids))
-            .order_by(pd.c.project_id, pd.c.position)
-        ):
-            departments[r.project_id].append(r.name)
+    names = dict(raw.rows("SELECT id, name FROM departments"))
+    for pid, department_id in raw.rows(
+        "SELECT project_id, department_id FROM project_departments WHERE project_id BETWEEN ? AND ?"
+        " ORDER BY project_id, position",
+        p_lo,
+        p_hi,
+    ):
+        if pid in project_set:
+            departments[pid].append(names[department_id])
     top: dict[int, list[Dict]] = defaultdict(list)
     by_id: dict[int, Dict] = {}
+    empty: list[Any] = []
     for r in projects:
-        prov = _prov(r.source_document_id, r.source_page, r.source_line, r.source_excerpt, keys)
-        if r.parent_id is None:
-            item: Dict = {
-                "code": r.code,
-                "name": r.name,
-                "title": r.title,
-                "budget_thousand_yen": r.budget_thousand_yen,
-                "national_subsidy_thousand_yen": r.national_subsidy_thousand_yen,
-                "departments": departments.get(r.id, []),
-                "challenge": r.challenge,
-                "field": r.field,
-                "start_fiscal_year": r.start_fiscal_year,
-                "year_count": r.year_count,
-                "new": r.is_new,
-                "relisted": r.relisted,
-                "kind": r.kind,
-                "summary": r.summary,
-                "components": [],
-                "kpis": kpis.get(r.id, []),
-                "events": events.get(r.id, []),
-                "provenance": prov,
-            }
-            top[r.plan_id].append(item)
+        (
+            pid,
+            plan_id,
+            parent_id,
+            code,
+            name,
+            title,
+            budget,
+            subsidy,
+            challenge,
+            field,
+            start,
+            count,
+            new,
+            relisted,
+            kind,
+            summary,
+            doc,
+            page,
+            line,
+            excerpt,
+        ) = r
+        item: Dict = {"code": code, "name": name, "title": title} if parent_id is None else {"name": name}
+        item["budget_thousand_yen"] = budget
+        if parent_id is None:
+            item["national_subsidy_thousand_yen"] = subsidy
+        item["departments"] = departments.get(pid, empty)
+        if parent_id is None:
+            item["challenge"] = challenge
+            item["field"] = field
+            item["start_fiscal_year"] = start
+            item["year_count"] = count
+        item["new"] = bool(new)
+        item["relisted"] = bool(relisted)
+        if parent_id is None:
+            item["kind"] = kind
+        item["summary"] = summary
+        if parent_id is None:
+            item["components"] = []
+        item["kpis"] = kpis.get(pid, empty)
+        item["events"] = events.get(pid, empty)
+        item["provenance"] = _prov(doc, page, line, excerpt, keys)
+        item = {key: value for key, value in item.items() if value is not None or key == "budget_thousand_yen"}
+        if parent_id is None:
+            top[plan_id].append(item)
         else:
-            item = {
-                "name": r.name,
-                "budget_thousand_yen": r.budget_thousand_yen,
-                "departments": departments.get(r.id, []),
-                "new": r.is_new,
-                "relisted": r.relisted,
-                "kpis": kpis.get(r.id, []),
-                "events": events.get(r.id, []),
-                "summary": r.summary,
-                "provenance": prov,
-            }
-            by_id[r.parent_id]["components"].append(item)
-        by_id[r.id] = item
+            by_id[parent_id]["components"].append(item)
+        by_id[pid] = item
     coops: dict[int, list[Dict]] = defaultdict(list)
-    c = m.CooperativeProject.__table__
-    for r in conn.execute(select(c).where(c.c.plan_id.in_(plan_ids)).order_by(c.c.plan_id, c.c.position)):
-        coops[r.plan_id].append(
-            {
-                "name": r.name,
-                "challenge": r.challenge,
-                "field": r.field,
-                "member_government": r.member_government,
-                "provenance": _prov(r.source_document_id, r.source_page, r.source_line, r.source_excerpt, keys),
-            }
+    for plan_id, name, challenge, field, government, doc, page, line, excerpt in raw.rows(
+        "SELECT plan_id, name, challenge, field, member_government, source_document_id, source_page, source_line,"
+        " source_excerpt FROM cooperative_projects WHERE plan_id BETWEEN ? AND ? ORDER BY plan_id, position",
+        lo,
+        hi,
+    ):
+        coops[plan_id].append(
+            _compact(
+                {
+                    "name": name,
+                    "challenge": challenge,
+                    "field": field,
+                    "member_government": government,
+                    "provenance": _prov(doc, page, line, excerpt, keys),
+                }
+            )
         )
     warnings: dict[int, list[Dict]] = defaultdict(list)
-    w = m.PlanWarning.__table__
-    for r in conn.execute(select(w).where(w.c.plan_id.in_(plan_ids)).order_by(w.c.id)):
-        warnings[r.plan_id].append(
-            {
-                "code": r.code,
-                "message": r.message,
-                "provenance": _prov(r.source_document_id, r.source_page, r.source_line, r.source_excerpt, keys),
-                "details": r.details,
-            }
+    for plan_id, code, message, details, doc, page, line, excerpt in raw.rows(
+        "SELECT plan_id, code, message, details, source_document_id, source_page, source_line, source_excerpt"
+        " FROM plan_warnings WHERE plan_id BETWEEN ? AND ? ORDER BY id",
+        lo,
+        hi,
+    ):
+        warnings[plan_id].append(
+            _compact(
+                {
+                    "code": code,
+                    "message": message,
+                    "provenance": _prov(doc, page, line, excerpt, keys),
+                    "details": _json(details),
+                }
+            )
         )
-    for pid in plan_ids:
-        plan = plans[pid]
-        yield {
-            "fiscal_year": plan.fiscal_year,
-            "issuer": plan.issuer,
-            "title": plan.title,
-            "total_budget_thousand_yen": plan.total_budget_thousand_yen,
-            "national_subsidy_thousand_yen": plan.national_subsidy_thousand_yen,
+    plans = []
+    for pid, year, issuer, title, total, subsidy, doc, page, line, excerpt in raw.rows(
+        "SELECT id, fiscal_year, issuer, title, total_budget_thousand_yen, national_subsidy_thousand_yen,"
+        " source_document_id, source_page, source_line, source_excerpt FROM plans WHERE id BETWEEN ? AND ?",
+        lo,
+        hi,
+    ):
+        if pid not in wanted:
+            continue
+        item = {
+            "_id": pid,
+            "fiscal_year": year,
+            "issuer": issuer,
+            "title": title,
+            "total_budget_thousand_yen": total,
+            "national_subsidy_thousand_yen": subsidy,
             "projects": top.get(pid, []),
             "cooperative_projects": coops.get(pid, []),
             "warnings": warnings.get(pid, []),
-            "provenance": _prov(plan.source_document_id, plan.source_page, plan.source_line, plan.source_excerpt, keys),
+            "provenance": _prov(doc, page, line, excerpt, keys),
         }
+        plans.append({k: v for k, v in item.items() if v is not None or k == "total_budget_thousand_yen"})
+    raw.cursor.close()
+    return plans
 
 
 def current_plan_ids(conn: Connection, fiscal_year: int | None = None) -> list[int]:
-    """Ids of the current plans, by fiscal year then issuer."""
+    """Ids of the current plans, in the order they were stored."""
     t = m.Plan.__table__
-    stmt = select(t.c.id).where(t.c.is_current.is_(True)).order_by(t.c.fiscal_year, t.c.issuer, t.c.id)
+    stmt = select(t.c.id).where(t.c.is_current.is_(True)).order_by(t.c.id)
     if fiscal_year is not None:
         stmt = stmt.where(t.c.fiscal_year == fiscal_year)
     return list(conn.scalars(stmt))
+
+
+def plan_documents(conn: Connection, plan_ids: Sequence[int]) -> list[DocumentRef]:
+    """The source documents the given plans and their projects cite."""
+    plans, projects, docs = m.Plan.__table__, m.Project.__table__, m.Document.__table__
+    ids: set[int] = set()
+    for start in range(0, len(plan_ids), BATCH * 10):
+        batch = list(plan_ids[start : start + BATCH * 10])
+        ids.update(conn.scalars(select(plans.c.source_document_id).where(plans.c.id.in_(batch)).distinct()))
+        ids.update(conn.scalars(select(projects.c.source_document_id).where(projects.c.plan_id.in_(batch)).distinct()))
+    ids.discard(None)
+    if not ids:
+        return []
+    rows = conn.execute(select(docs).where(docs.c.id.in_(sorted(ids))).order_by(docs.c.id))
+    return [
+        DocumentRef(
+            id=r.key,
+            title=r.title,
+            issuer=r.issuer,
+            kind=DocumentKind(r.kind),
+            fiscal_year=r.fiscal_year,
+            published=r.published,
+            sha256=r.sha256,
+            path=r.path,
+            pages=r.pages,
+            lines=r.lines,
+        )
+        for r in rows
+    ]

@@ -5,8 +5,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from keikaku.services.browse import get_plan_overview, get_policy_tree, kpi_label
-
 
 def _yen(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
@@ -22,6 +20,8 @@ def register(app: typer.Typer) -> None:
         fiscal_year: int | None = typer.Option(None, "--fiscal-year", "-y", help="年度（既定: 最新の事業計画）"),
     ) -> None:
         """ビジョン → チャレンジ → 事業 → KPI の体系を表示する。"""
+        from keikaku.services.browse import get_policy_tree, kpi_label
+
         result = get_policy_tree(fiscal_year)
         vision = result.vision
         title = f"{vision.title or 'ビジョン'}（目標年度 {vision.horizon_fiscal_year}）" if vision else "ビジョン未登録"
@@ -49,6 +49,8 @@ def register(app: typer.Typer) -> None:
     @show.command("plan")
     def show_plan(fiscal_year: int = typer.Argument(..., help="年度（西暦、例: 2026）")) -> None:
         """年度の事業計画の予算表と合計の検算を表示する。"""
+        from keikaku.services.browse import get_plan_overview
+
         plan = get_plan_overview(fiscal_year)
         out = Console(highlight=False)
         table = Table(title=f"{plan.title or ''}（{plan.fiscal_year}年度）", title_justify="left")

@@ -3,8 +3,6 @@
 import typer
 from rich.console import Console
 
-from keikaku.services.setup import initialize_database
-
 
 def register(app: typer.Typer) -> None:
     """Add the init command."""
@@ -14,6 +12,8 @@ def register(app: typer.Typer) -> None:
         empty: bool = typer.Option(False, "--empty", help="関西の同梱データを読み込まずに空のデータベースを作る"),
     ) -> None:
         """データベースを作成・更新し、関西の同梱データを読み込む。"""
+        from keikaku.services.setup import initialize_database
+
         result = initialize_database(empty=empty)
         out = Console(highlight=False)
         out.print(f"データベース: {result.url}")

@@ -1,0 +1,64 @@
+"""The PDF reader: the text layer of every page, through pypdfium2 (PDFium).  Nothing is rendered or OCR'd."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+from keikaku.ingest.errors import IngestError
+from keikaku.ingest.readers import SourceLine, SourcePage
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def read_pdf(path: Path, data: bytes) -> tuple[list[SourcePage], list[int]]:
+    """Pages of lines from a PDF's text layer, and the numbers of pages that had no text.
+
+    Raises :class:`IngestError` for a truncated, damaged or password-protected PDF, and for a PDF without
+    any text layer (a scan).
+    """
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    if b"%%EOF" not in data[-2048:]:
+        raise IngestError(path, "PDF が途中で切れています（末尾の %%EOF がありません）", code="truncated_pdf")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        code = getattr(exc, "err_code", None)
+        if code == pdfium_c.FPDF_ERR_PASSWORD:
+            raise IngestError(path, "PDF が暗号化されています（パスワードが必要です）", code="encrypted_pdf") from None
+        if code == pdfium_c.FPDF_ERR_SECURITY:
+            raise IngestError(path, "PDF のセキュリティ方式に対応していません", code="encrypted_pdf") from None
+        raise IngestError(path, "PDF として読めません（壊れているか途中で切れています）", code="corrupt_pdf") from None
+    pages: list[SourcePage] = []
+    empty: list[int] = []
+    try:
+        count = len(document)
+        if count == 0:
+            raise IngestError(path, "PDF にページがありません", code="corrupt_pdf")
+        for index in range(count):
+            number = index + 1
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                page = document[index]
+                textpage = page.get_textpage()
+                text = textpage.get_text_range()
+                textpage.close()
+                page.close()
+            lines = _LINE_BREAK.split(text.replace("\x00", "").replace("\ufffe", ""))
+            if not text.strip():
+                empty.append(number)
+            pages.append(SourcePage(number, tuple(SourceLine(number, i, line) for i, line in enumerate(lines, 1))))
+    except pdfium.PdfiumError:
+        raise IngestError(path, "PDF のページを読めません（壊れています）", code="corrupt_pdf") from None
+    finally:
+        document.close()
+    if len(empty) == len(pages):
+        raise IngestError(
+            path, "PDF にテキスト層がありません（スキャン画像の PDF は読み取れません）", code="no_text_layer"
+        )
+    return pages, empty

@@ -1,0 +1,1 @@
+"""Tests of keikaku.normalize: Japanese text, numbers, amounts, eras, dates and KPIs."""
