@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the tests need: Japanese fonts for PDF reports, poppler for reading PDFs back.
+# Debian packages the tests need: Japanese fonts for PDF reports, poppler for reading PDFs back,
+# Chromium for the browser tests (driven by Playwright; never a downloaded browser).
 # Installs only what is missing; needs root (as on the project's machines) or prints what to install.
 set -euo pipefail
-PACKAGES=(fonts-noto-cjk poppler-utils)
+PACKAGES=(fonts-noto-cjk poppler-utils chromium)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
