@@ -12,6 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel
 
+from keikaku.data import plan_data_schema
 from keikaku.domain import Comparator, Kpi, PlanData, Provenance
 
 SHARED = Path(__file__).parents[3] / "shared"
@@ -93,10 +94,14 @@ def test_file_validates_as_plan_data(name: str) -> None:
     assert bundle.documents[0].id is not None
 
 
-@pytest.mark.skipif(not SCHEMA.is_file(), reason=f"interchange schema not available at {SCHEMA}")
+@pytest.mark.skipif(not SCHEMA.is_file(), reason=f"shared schema not available at {SCHEMA}")
+def test_shipped_schema_is_the_shared_one() -> None:
+    assert plan_data_schema() == json.loads(SCHEMA.read_text(encoding="utf-8"))
+
+
 @pytest.mark.parametrize("name", MANIFEST_ORDER)
 def test_file_validates_against_the_json_schema(name: str) -> None:
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    schema = plan_data_schema()
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(_raw(name)), key=lambda e: list(e.absolute_path))
     assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors]

@@ -9,11 +9,11 @@ import jsonschema
 from tests.cli.test_cli_core import assert_one_line_error, run_cli
 from tests.ingest.pdfmaker import make_pdf
 
-SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "spec" / "plan-data.schema.json"
+from keikaku.data import plan_data_schema
 
 
 def test_dry_run_json_validates_against_the_interchange_schema(tmp_path: Path, seeds_dir: Path) -> None:
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    schema = plan_data_schema()
     for seed in sorted(seeds_dir.glob("*.txt")):
         result = run_cli("ingest", "--dry-run", "--format", "json", str(seed), env_url=None, home=tmp_path)
         assert result.returncode == 0, result.stderr

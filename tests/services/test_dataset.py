@@ -2,13 +2,13 @@
 
 import io
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
 from sqlalchemy import Engine, func, select
 
 from keikaku import domain as d
+from keikaku.data import plan_data_schema
 from keikaku.services.browse import get_plan_overview, get_policy_tree, list_fiscal_years
 from keikaku.services.dataset import bundled_bundles, document_keys, export_plan_data, import_plan_data
 from keikaku.services.errors import NotFoundError
@@ -19,7 +19,7 @@ from keikaku.storage.convert import read_plan
 from keikaku.storage.plan_rows import current_plan_ids, iter_plan_dicts
 from keikaku.storage.uow import read_session, unit_of_work
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "shared" / "spec" / "plan-data.schema.json").read_text())
+SCHEMA = plan_data_schema()
 
 
 def _validate(data: object) -> None:

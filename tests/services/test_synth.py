@@ -7,6 +7,7 @@ from pathlib import Path
 import jsonschema
 from sqlalchemy import Engine, func, select
 
+from keikaku.data import plan_data_schema
 from keikaku.services.export import ExportFormat, export_data
 from keikaku.services.setup import initialize_database
 from keikaku.services.synth import Scale, generate, issuers_for, municipalities
@@ -15,7 +16,7 @@ from keikaku.storage.actuals import ActualValue
 from keikaku.storage.engine import make_engine
 from keikaku.storage.uow import read_session
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "shared" / "spec" / "plan-data.schema.json").read_text())
+SCHEMA = plan_data_schema()
 
 
 def test_national_issuers_are_47_prefectures_and_1741_municipalities() -> None:
