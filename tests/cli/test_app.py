@@ -1,0 +1,24 @@
+"""The CLI loads only the module of the command being run; the map of commands to modules is complete."""
+
+import typer.main
+
+from keikaku.cli.app import COMMAND_MODULES, _selected, all_modules, build_app
+
+
+def _names(app: typer.Typer) -> set[str]:
+    return set(typer.main.get_group(app).commands)
+
+
+def test_every_command_maps_to_the_module_that_defines_it() -> None:
+    every = _names(build_app())
+    assert every == set(COMMAND_MODULES)
+    for command, module in COMMAND_MODULES.items():
+        assert module in all_modules()
+        assert command in _names(build_app([module])), f"{command} is not defined by commands/{module}.py"
+
+
+def test_only_the_needed_module_is_selected() -> None:
+    assert _selected(["ingest", "a.txt", "--dry-run"]) == ["ingest"]
+    assert _selected(["show", "plan", "2026"]) == ["browse"]
+    assert _selected(["--help"]) is None
+    assert _selected(["no-such-command"]) is None
