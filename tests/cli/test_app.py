@@ -23,3 +23,11 @@ def test_only_the_needed_module_is_selected() -> None:
     assert _selected(["show", "plan", "2026"]) == ["browse"]
     assert _selected(["--help"]) is None
     assert _selected(["no-such-command"]) is None
+
+
+def test_a_single_loaded_module_still_takes_its_command_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(build_app(["export"]), ["export", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "--format" in result.output

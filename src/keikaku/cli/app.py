@@ -58,6 +58,7 @@ def build_app(modules: Iterable[str] | None = None) -> typer.Typer:
     application = typer.Typer(
         name="keikaku", help=HELP, no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False
     )
+    application.callback()(_root)  # always a group, even when only one command module is loaded
     for name in modules if modules is not None else all_modules():
         register = getattr(importlib.import_module(f"{commands.__name__}.{name}"), "register", None)
         if callable(register):
