@@ -3,11 +3,13 @@
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from keikaku.domain import Kpi, PlanData, Vision
 from keikaku.domain.plan import Project, ProjectKind
 from keikaku.services.dataset import export_plan_data
 from keikaku.services.errors import NotFoundError
+from keikaku.services.home import home_issuer
 from keikaku.services.setup import ensure_schema
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session
@@ -130,29 +132,51 @@ def sum_checks(projects: list[Project], stated_total: int | None) -> list[SumChe
     return checks
 
 
-def list_fiscal_years(engine: Engine | None = None) -> list[int]:
-    """Fiscal years that have a current plan, oldest first."""
+def list_fiscal_years(engine: Engine | None = None, *, issuer: str | None = None) -> list[int]:
+    """Fiscal years that have a current plan (of the issuer, default the home issuer), oldest first."""
     eng = ensure_schema(engine)
     with read_session(eng) as session:
+        chosen = issuer or home_issuer(session)
         stmt = select(m.Plan.fiscal_year).where(m.Plan.is_current.is_(True)).distinct().order_by(m.Plan.fiscal_year)
+        if chosen:
+            stmt = stmt.where(m.Plan.issuer == chosen)
         return list(session.scalars(stmt))
 
 
-def _load(fiscal_year: int, engine: Engine | None) -> tuple[PlanData, int]:
+def _load(fiscal_year: int, engine: Engine | None, issuer: str | None = None) -> tuple[PlanData, int]:
     eng = ensure_schema(engine)
     with read_session(eng) as session:
-        data = export_plan_data(session, fiscal_year)
+        chosen = issuer or _issuer_for(session, fiscal_year)
+        data = export_plan_data(session, fiscal_year, issuer=chosen)
         revision = session.scalar(
-            select(m.Plan.revision).where(m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True))
+            select(m.Plan.revision).where(
+                m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True), m.Plan.issuer == chosen
+            )
         )
     if not data.plans:
-        raise NotFoundError(f"{fiscal_year}年度の事業計画は登録されていません", code="plan_not_found")
+        who = f"{issuer}の" if issuer else ""
+        raise NotFoundError(f"{who}{fiscal_year}年度の事業計画は登録されていません", code="plan_not_found")
     return data, revision or 1
 
 
-def get_plan_overview(fiscal_year: int, *, engine: Engine | None = None) -> PlanOverview:
-    """The budget table of a fiscal year's (first current) plan with its sum checks and warnings."""
-    data, revision = _load(fiscal_year, engine)
+def _issuer_for(session: Session, fiscal_year: int) -> str | None:
+    """The home issuer if it has a plan that year, else the first issuer that has one."""
+    home = home_issuer(session)
+    issuers = list(
+        session.scalars(
+            select(m.Plan.issuer)
+            .where(m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True))
+            .order_by(m.Plan.region_code.is_not(None), m.Plan.id)
+        )
+    )
+    if home in issuers:
+        return home
+    return issuers[0] if issuers else None
+
+
+def get_plan_overview(fiscal_year: int, *, issuer: str | None = None, engine: Engine | None = None) -> PlanOverview:
+    """The budget table of a fiscal year's plan (default: the home issuer's) with its sum checks and warnings."""
+    data, revision = _load(fiscal_year, engine, issuer)
     plan = data.plans[0]
     return PlanOverview(
         fiscal_year=plan.fiscal_year,

@@ -184,15 +184,22 @@ def plan_load_options() -> list[ExecutableOption]:
 
 
 def export_plan_data(
-    session: Session, fiscal_year: int | None = None, *, include_context: bool = True, include_plans: bool = True
+    session: Session,
+    fiscal_year: int | None = None,
+    *,
+    include_context: bool = True,
+    include_plans: bool = True,
+    issuer: str | None = None,
 ) -> d.PlanData:
-    """Read the current data back as a bundle (optionally one fiscal year's plans only, or no plans)."""
+    """Read the current data back as a bundle (optionally one fiscal year's or one issuer's plans, or none)."""
     keys = document_keys(session)
     data = d.PlanData()
     if include_plans:
         stmt = select(m.Plan).where(m.Plan.is_current.is_(True)).order_by(m.Plan.fiscal_year, m.Plan.issuer)
         if fiscal_year is not None:
             stmt = stmt.where(m.Plan.fiscal_year == fiscal_year)
+        if issuer is not None:
+            stmt = stmt.where(m.Plan.issuer == issuer)
         plans = session.scalars(stmt.options(*plan_load_options())).all()
         data.plans = [read_plan(p, keys) for p in plans]
     if include_context:

@@ -6,7 +6,8 @@ of a KPI for a fiscal year (and month) is the row with the highest version.
 """
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -19,11 +20,15 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    and_,
+    func,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from keikaku.storage.base import Base, utcnow
 
@@ -147,3 +152,180 @@ class EvaluationRun(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
     run_by: Mapped[str] = mapped_column(String(200))
     run_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# -- queries (repositories never commit) --------------------------------------------------------------
+
+_CHUNK = 500
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def current_values(session: Session, kpi_ids: Iterable[int], fiscal_years: Iterable[int]) -> list[ActualValue]:
+    """The current version of every actual value (whole year and months) of these KPIs and years."""
+    ids = sorted(set(kpi_ids))
+    years = sorted(set(fiscal_years))
+    rows: list[ActualValue] = []
+    for chunk in _chunks(ids):
+        latest = (
+            select(
+                ActualValue.kpi_id,
+                ActualValue.fiscal_year,
+                ActualValue.month,
+                func.max(ActualValue.version).label("version"),
+            )
+            .where(ActualValue.kpi_id.in_(chunk), ActualValue.fiscal_year.in_(years))
+            .group_by(ActualValue.kpi_id, ActualValue.fiscal_year, ActualValue.month)
+            .subquery()
+        )
+        stmt = select(ActualValue).join(
+            latest,
+            and_(
+                ActualValue.kpi_id == latest.c.kpi_id,
+                ActualValue.fiscal_year == latest.c.fiscal_year,
+                ActualValue.month == latest.c.month,
+                ActualValue.version == latest.c.version,
+            ),
+        )
+        rows.extend(session.scalars(stmt))
+    return rows
+
+
+def value_versions(session: Session, kpi_id: int, fiscal_year: int | None = None) -> list[ActualValue]:
+    """Every version of a KPI's actual values (all years unless one is given), oldest first per period."""
+    stmt = select(ActualValue).where(ActualValue.kpi_id == kpi_id).options(selectinload(ActualValue.attachment))
+    if fiscal_year is not None:
+        stmt = stmt.where(ActualValue.fiscal_year == fiscal_year)
+    return list(session.scalars(stmt.order_by(ActualValue.fiscal_year, ActualValue.month, ActualValue.version)))
+
+
+def next_version(session: Session, kpi_id: int, fiscal_year: int, month: int) -> int:
+    """The version number the next value of this KPI, year and month gets."""
+    latest = session.scalar(
+        select(func.max(ActualValue.version)).where(
+            ActualValue.kpi_id == kpi_id, ActualValue.fiscal_year == fiscal_year, ActualValue.month == month
+        )
+    )
+    return (latest or 0) + 1
+
+
+def current_judgements(
+    session: Session, fiscal_year: int, kpi_ids: Iterable[int], project_ids: Iterable[int]
+) -> list[QualitativeJudgement]:
+    """The current version of every qualitative judgement of these KPIs and projects for the year."""
+    kpis, projects = set(kpi_ids), set(project_ids)
+    rows = session.scalars(
+        select(QualitativeJudgement)
+        .where(QualitativeJudgement.fiscal_year == fiscal_year)
+        .order_by(QualitativeJudgement.version)
+    ).all()
+    latest: dict[tuple[str, int], QualitativeJudgement] = {}
+    for row in rows:
+        if row.kpi_id is not None and row.kpi_id in kpis:
+            latest[("kpi", row.kpi_id)] = row
+        elif row.project_id is not None and row.project_id in projects:
+            latest[("project", row.project_id)] = row
+    return list(latest.values())
+
+
+def judgement_version(session: Session, fiscal_year: int, kpi_id: int | None, project_id: int | None) -> int:
+    """The version number the next judgement of this KPI or project for the year gets."""
+    stmt = select(func.max(QualitativeJudgement.version)).where(QualitativeJudgement.fiscal_year == fiscal_year)
+    if kpi_id is not None:
+        stmt = stmt.where(QualitativeJudgement.kpi_id == kpi_id)
+    else:
+        stmt = stmt.where(QualitativeJudgement.project_id == project_id)
+    return (session.scalar(stmt) or 0) + 1
+
+
+def current_settings(session: Session, plan_ids: Iterable[int]) -> dict[int, EvaluationSettings]:
+    """The latest evaluation settings of each plan that has any."""
+    rows = session.scalars(
+        select(EvaluationSettings)
+        .where(EvaluationSettings.plan_id.in_(sorted(set(plan_ids))))
+        .order_by(EvaluationSettings.version)
+    ).all()
+    return {row.plan_id: row for row in rows}
+
+
+class ValueRow(NamedTuple):
+    """What the evaluation reads of an actual value (a plain row; evidence and authorship are not needed)."""
+
+    kpi_id: int
+    fiscal_year: int
+    month: int
+    version: int
+    value: float
+    measured_on: dt.date | None = None
+
+
+_VALUE_COLUMNS = (
+    ActualValue.kpi_id,
+    ActualValue.fiscal_year,
+    ActualValue.month,
+    ActualValue.version,
+    ActualValue.value,
+)
+
+
+def current_value_rows(session: Session, kpi_ids: Select[Any], fiscal_year: int) -> list[ValueRow]:
+    """The current version of each actual value of one fiscal year, for the KPIs ``kpi_ids`` selects.
+
+    Every version is read (most periods have one) and the highest kept: cheaper than a grouped self-join.
+    """
+    stmt = select(*_VALUE_COLUMNS).where(ActualValue.fiscal_year == fiscal_year, ActualValue.kpi_id.in_(kpi_ids))
+    latest: dict[tuple[int, int], ValueRow] = {}
+    rows: Any = session.connection().execute(stmt).all()  # Core rows, fetched at once: no ORM bookkeeping
+    for values in rows:
+        row = ValueRow(*values)
+        key = (row.kpi_id, row.month)
+        kept = latest.get(key)
+        if kept is None or row.version > kept.version:
+            latest[key] = row
+    return list(latest.values())
+
+
+class ValueDetail(NamedTuple):
+    """The current version of an actual value with its evidence and authorship (for reports)."""
+
+    kpi_id: int
+    fiscal_year: int
+    month: int
+    version: int
+    value: float
+    measured_on: dt.date | None
+    evidence_text: str | None
+    evidence_url: str | None
+    entered_by: str
+    entered_at: dt.datetime
+
+
+_DETAIL_COLUMNS = (
+    ActualValue.kpi_id,
+    ActualValue.fiscal_year,
+    ActualValue.month,
+    ActualValue.version,
+    ActualValue.value,
+    ActualValue.measured_on,
+    ActualValue.evidence_text,
+    ActualValue.evidence_url,
+    ActualValue.entered_by,
+    ActualValue.entered_at,
+)
+
+
+def current_value_details(session: Session, kpi_ids: Sequence[int], fiscal_year: int) -> list[ValueDetail]:
+    """The current version of each actual value of these KPIs for the year, with evidence and authorship."""
+    latest: dict[tuple[int, int], ValueDetail] = {}
+    ids = sorted(set(kpi_ids))
+    for chunk in _chunks(ids):
+        stmt = select(*_DETAIL_COLUMNS).where(ActualValue.fiscal_year == fiscal_year, ActualValue.kpi_id.in_(chunk))
+        for values in session.execute(stmt).all():
+            row = ValueDetail._make(values)
+            kept = latest.get((row.kpi_id, row.month))
+            if kept is None or row.version > kept.version:
+                latest[(row.kpi_id, row.month)] = row
+    return list(latest.values())

@@ -1,5 +1,6 @@
 """Schema migrations (Alembic), and the checks that refuse a database we do not understand."""
 
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,17 +29,19 @@ def _config() -> "Config":
     return cfg
 
 
-def known_heads() -> set[str]:
-    """The head revisions this version of keikaku knows."""
+@cache
+def known_heads() -> frozenset[str]:
+    """The head revisions this version of keikaku knows (read from the scripts once per process)."""
     from alembic.script import ScriptDirectory
 
-    return set(ScriptDirectory.from_config(_config()).get_heads())
+    return frozenset(ScriptDirectory.from_config(_config()).get_heads())
 
 
-def _known_revisions() -> set[str]:
+@cache
+def _known_revisions() -> frozenset[str]:
     from alembic.script import ScriptDirectory
 
-    return {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
+    return frozenset(rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions())
 
 
 def current_revisions(engine: Engine) -> set[str]:

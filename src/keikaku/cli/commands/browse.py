@@ -47,11 +47,14 @@ def register(app: typer.Typer) -> None:
         Console(highlight=False).print(root)
 
     @show.command("plan")
-    def show_plan(fiscal_year: int = typer.Argument(..., help="年度（西暦、例: 2026）")) -> None:
+    def show_plan(
+        fiscal_year: int = typer.Argument(..., help="年度（西暦、例: 2026）"),
+        issuer: str | None = typer.Option(None, "--issuer", help="発行者（既定: 広域連合の事業計画）"),
+    ) -> None:
         """年度の事業計画の予算表と合計の検算を表示する。"""
         from keikaku.services.browse import get_plan_overview
 
-        plan = get_plan_overview(fiscal_year)
+        plan = get_plan_overview(fiscal_year, issuer=issuer)
         out = Console(highlight=False)
         table = Table(title=f"{plan.title or ''}（{plan.fiscal_year}年度）", title_justify="left")
         table.add_column("番号")

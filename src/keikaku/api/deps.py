@@ -1,0 +1,41 @@
+"""Typed dependencies the routers of the pages and of the API share: the engine, the acting user, ids, years."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from sqlalchemy import Engine
+
+from keikaku.services.actors import Actor
+
+#: Bounds that keep ids and years within what both databases store (schemathesis sends anything).
+MAX_ID = 2**31 - 1
+MIN_YEAR, MAX_YEAR = 1989, 2100
+
+
+def get_engine(request: Request) -> Engine | None:
+    """The app's engine (None: the configured database)."""
+    engine: Engine | None = request.app.state.settings.engine
+    return engine
+
+
+def get_actor(request: Request) -> Actor:
+    """Who the request acts as: until accounts exist, the configured local editor (or the public)."""
+    actor: Actor = request.app.state.settings.actor
+    return actor
+
+
+EngineDep = Annotated[Engine | None, Depends(get_engine)]
+ActorDep = Annotated[Actor, Depends(get_actor)]
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="ID")]
+FiscalYearQuery = Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR, description="年度（西暦、例: 2026）")]
+ChallengeQuery = Annotated[int | None, Query(ge=1, le=99, description="関西チャレンジの番号")]
+DepartmentQuery = Annotated[str | None, Query(max_length=200, description="担当課")]
+StatusQuery = Annotated[
+    str | None, Query(max_length=20, description="状態（達成・概ね達成・未達・未測定・判定不能、または英語のコード）")
+]
+IssuerQuery = Annotated[str | None, Query(max_length=200, description="発行者（既定: 関西広域連合）")]
+PageQuery = Annotated[int, Query(ge=1, le=100_000, description="ページ")]
+PerPageQuery = Annotated[int, Query(ge=1, le=100, description="1ページの件数")]

@@ -1,0 +1,18 @@
+"""The API router: every resource's router under ``/api/v1``, with the error responses documented."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from keikaku.api.routers import downloads, kpis, overview, partners, plans, search
+from keikaku.api.schemas.common import ERROR_RESPONSES
+
+PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    """All API routes under :data:`PREFIX`."""
+    router = APIRouter(prefix=PREFIX, responses=ERROR_RESPONSES)
+    for module in (overview, plans, kpis, partners, search, downloads):
+        router.include_router(module.router)
+    return router

@@ -1,0 +1,86 @@
+"""``/api/v1/plans`` and ``/api/v1/projects``: plans, their tables, and projects with every detail."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from keikaku.api.deps import (
+    ChallengeQuery,
+    DepartmentQuery,
+    EngineDep,
+    FiscalYearQuery,
+    Id,
+    IssuerQuery,
+    PageQuery,
+    PerPageQuery,
+    StatusQuery,
+)
+from keikaku.api.schemas.plans import PlanListPublic, PlanPagePublic, ProjectListPublic, ProjectPagePublic
+from keikaku.services.plan_pages import get_plan_page, list_plans, list_projects
+from keikaku.services.project_pages import get_project_page
+
+router = APIRouter(tags=["事業計画"])
+
+
+@router.get("/plans", response_model=PlanListPublic, summary="事業計画の一覧")
+def plans(
+    *,
+    engine: EngineDep,
+    fiscal_year: FiscalYearQuery = None,
+    issuer: IssuerQuery = None,
+    page: PageQuery = 1,
+    per_page: PerPageQuery = 20,
+) -> PlanListPublic:
+    """Current plans, newest year first (``issuer`` matches part of the name)."""
+    result = list_plans(fiscal_year=fiscal_year, issuer=issuer, page=page, per_page=per_page, engine=engine)
+    return PlanListPublic.model_validate(result)
+
+
+@router.get("/plans/{plan_id}", response_model=PlanPagePublic, summary="事業計画")
+def plan(
+    *,
+    plan_id: Id,
+    engine: EngineDep,
+    challenge: ChallengeQuery = None,
+    department: DepartmentQuery = None,
+    status: StatusQuery = None,
+    page: PageQuery = 1,
+    per_page: PerPageQuery = 50,
+) -> PlanPagePublic:
+    """A plan's project table (filtered, paginated), the sum checks over the whole plan, and its warnings."""
+    result = get_plan_page(
+        plan_id, challenge=challenge, department=department, status=status, page=page, per_page=per_page, engine=engine
+    )
+    return PlanPagePublic.model_validate(result)
+
+
+@router.get("/projects", response_model=ProjectListPublic, summary="事業の一覧")
+def projects(
+    *,
+    engine: EngineDep,
+    fiscal_year: FiscalYearQuery = None,
+    challenge: ChallengeQuery = None,
+    department: DepartmentQuery = None,
+    status: StatusQuery = None,
+    issuer: IssuerQuery = None,
+    page: PageQuery = 1,
+    per_page: PerPageQuery = 20,
+) -> ProjectListPublic:
+    """Projects of an issuer's plans (default: the union's), filtered by year, challenge, department, status."""
+    result = list_projects(
+        issuer=issuer,
+        fiscal_year=fiscal_year,
+        challenge=challenge,
+        department=department,
+        status=status,
+        page=page,
+        per_page=per_page,
+        engine=engine,
+    )
+    return ProjectListPublic.model_validate(result)
+
+
+@router.get("/projects/{project_id}", response_model=ProjectPagePublic, summary="事業")
+def project(project_id: Id, engine: EngineDep) -> ProjectPagePublic:
+    """A project or component: every field, components, events, KPIs with history and status, provenance."""
+    return ProjectPagePublic.model_validate(get_project_page(project_id, engine=engine))

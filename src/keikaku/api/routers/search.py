@@ -1,0 +1,45 @@
+"""``/api/v1/search`` and ``/api/v1/documents``: search across everything, and a document's line in context."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from keikaku.api.deps import ChallengeQuery, EngineDep, FiscalYearQuery, PageQuery, PerPageQuery
+from keikaku.api.schemas.more import DocumentPublic, SearchResultsPublic
+from keikaku.services.context_pages import get_document_context
+from keikaku.services.search import search
+
+router = APIRouter(tags=["検索・出典"])
+
+Query_ = Annotated[
+    str, Query(max_length=200, description="検索語（2文字の語も可。全角・半角、カタカナ・ひらがなの違いは同一視）")
+]
+Kind = Annotated[str | None, Query(max_length=20, description="種類（project, plan, initiative, theme …）")]
+DocumentKey = Annotated[str, Path(max_length=200, description="文書の ID")]
+Line = Annotated[int | None, Query(ge=1, le=10_000_000, description="行番号")]
+
+
+@router.get("/search", response_model=SearchResultsPublic, summary="検索")
+def search_all(
+    *,
+    engine: EngineDep,
+    q: Query_ = "",
+    kind: Kind = None,
+    fiscal_year: FiscalYearQuery = None,
+    challenge: ChallengeQuery = None,
+    page: PageQuery = 1,
+    per_page: PerPageQuery = 20,
+) -> SearchResultsPublic:
+    """Ranked results: title matches first, then the vision and partners, the union's, newest first."""
+    result = search(
+        q, kind=kind, fiscal_year=fiscal_year, challenge=challenge, page=page, per_page=per_page, engine=engine
+    )
+    return SearchResultsPublic.model_validate(result)
+
+
+@router.get("/documents/{key}", response_model=DocumentPublic, summary="出典文書")
+def document(key: DocumentKey, engine: EngineDep, line: Line = None) -> DocumentPublic:
+    """A source document; with ``line``, that line among its neighbours and the facts taken from it."""
+    return DocumentPublic.model_validate(get_document_context(key, line=line, engine=engine))

@@ -1,0 +1,1 @@
+"""Response and request schemas of the API, named ``…Public`` (responses) and ``…Create`` (request bodies)."""

@@ -1,0 +1,273 @@
+"""Schemas of plans, projects, KPIs and actual values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+from keikaku.api.schemas.common import Moment, PageMetaPublic, PublicModel, SourcePublic
+
+
+class PlanSummaryPublic(PublicModel):
+    """A plan in a list."""
+
+    id: int
+    fiscal_year: int
+    issuer: str
+    title: str | None
+    revision: int
+    region_code: str | None
+    total_budget_thousand_yen: int | None
+    national_subsidy_thousand_yen: int | None
+    project_count: int
+
+
+class PlanListPublic(PageMetaPublic):
+    """A page of plans."""
+
+    items: list[PlanSummaryPublic]
+
+
+class PlanRowPublic(PublicModel):
+    """A project (or component) line of a plan's table; budgets in 千円."""
+
+    id: int
+    code: str
+    name: str
+    challenge: int | None
+    departments: list[str]
+    budget_thousand_yen: int | None
+    new: bool
+    relisted: bool
+    administrative: bool
+    status: str | None
+    rating: str | None
+    kpi_count: int
+    components: list[PlanRowPublic]
+
+
+class PlanRowsPublic(PageMetaPublic):
+    """A page of a plan's table."""
+
+    items: list[PlanRowPublic]
+
+
+class SumCheckPublic(PublicModel):
+    """Whether listed amounts add up to a stated total (``difference`` = stated − listed)."""
+
+    label: str
+    project_id: int | None
+    stated: int | None
+    listed: int
+    ok: bool
+    difference: int | None
+
+
+class WarningPublic(PublicModel):
+    """A consistency warning of a plan."""
+
+    code: str
+    message: str
+    source: SourcePublic | None
+
+
+class PlanFiltersPublic(PublicModel):
+    """The filters applied to a plan's table."""
+
+    challenge: int | None = None
+    department: str | None = None
+    status: str | None = None
+
+
+class PlanPagePublic(PublicModel):
+    """A plan: one page of its table, the sum checks over the whole plan and its warnings."""
+
+    plan: PlanSummaryPublic
+    rows: PlanRowsPublic
+    listed_total: int
+    shown_total: int
+    consistent: bool
+    checks: list[SumCheckPublic]
+    warnings: list[WarningPublic]
+    challenges: list[int]
+    departments: list[str]
+    statuses: list[str]
+    filters: PlanFiltersPublic
+    source: SourcePublic | None
+
+
+class ProjectListItemPublic(PublicModel):
+    """A project in a list."""
+
+    id: int
+    plan_id: int
+    fiscal_year: int
+    issuer: str
+    code: str
+    name: str
+    challenge: int | None
+    departments: list[str]
+    budget_thousand_yen: int | None
+    new: bool
+    status: str | None
+
+
+class ProjectListPublic(PageMetaPublic):
+    """A page of projects."""
+
+    items: list[ProjectListItemPublic]
+
+
+class HistoryEntryPublic(PublicModel):
+    """One recorded version of an actual value."""
+
+    version: int
+    fiscal_year: int
+    month: int | None
+    value: float
+    display: str
+    entered_by: str
+    entered_at: Moment
+    channel: str
+    reason: str | None
+    note: str | None
+    measured_on: dt.date | None
+    evidence_text: str | None
+    evidence_url: str | None
+
+
+class SeriesPointPublic(PublicModel):
+    """A KPI's target and actual in one fiscal year."""
+
+    fiscal_year: int
+    actual: float | None
+    target: float | None
+
+
+class KpiPublic(PublicModel):
+    """A KPI with its target, actual, status, every recorded version and its values over the years."""
+
+    id: int
+    indicator: str
+    target_text: str
+    unit: str | None
+    kind: str
+    is_measure: bool
+    text: str | None
+    counted_monthly: bool
+    fiscal_year: int | None
+    actual: float | None
+    actual_display: str | None
+    status: str | None
+    status_reason: str | None
+    achievement: float | None
+    effective_target: float | None
+    monthly: dict[int, float]
+    history: list[HistoryEntryPublic]
+    series: list[SeriesPointPublic]
+    source: SourcePublic | None
+
+
+class EventPublic(PublicModel):
+    """An event of a project."""
+
+    name: str
+    start: dt.date | None
+    end: dt.date | None
+    venue: str | None
+    note: str | None
+    source: SourcePublic | None
+
+
+class ProjectLinkPublic(PublicModel):
+    """A partner initiative linked to the project."""
+
+    link_id: int
+    initiative_id: int
+    initiative_name: str
+    issuer: str
+    state: str
+    score: float
+    shared_terms: list[str]
+
+
+class ProjectPagePublic(PublicModel):
+    """Everything about a project or component (budgets in 千円)."""
+
+    id: int
+    plan_id: int
+    fiscal_year: int
+    issuer: str
+    plan_title: str | None
+    plan_current: bool
+    code: str
+    name: str
+    title: str | None
+    budget_thousand_yen: int | None
+    national_subsidy_thousand_yen: int | None
+    departments: list[str]
+    challenge: int | None
+    challenge_name: str | None
+    field: str | None
+    start_fiscal_year: int | None
+    year_count: int | None
+    new: bool
+    relisted: bool
+    administrative: bool
+    summary: str | None
+    status: str | None
+    rating: str | None
+    status_reason: str | None
+    source: SourcePublic | None
+    parent_id: int | None
+    parent_name: str | None
+    components: list[ProjectPagePublic]
+    kpis: list[KpiPublic]
+    events: list[EventPublic]
+    links: list[ProjectLinkPublic]
+
+
+class KpiEntryPublic(PublicModel):
+    """A KPI's entry page: the KPI and where it belongs."""
+
+    kpi: KpiPublic
+    fiscal_year: int | None
+    project_id: int | None
+    project_name: str | None
+    component_name: str | None
+    plan_id: int | None
+    departments: list[str]
+    vision: bool
+    monthly_allowed: bool
+    horizon_fiscal_year: int | None
+
+
+class ActualCreate(BaseModel):
+    """An actual value to record, as users write it (``1,200``, ``１２００人``, ``80%``, ``令和8年度``)."""
+
+    fiscal_year: str = Field(max_length=20, description="年度（2026、令和8年度 など）")
+    value: str = Field(max_length=100, description="実績値")
+    month: str = Field("", max_length=4, description="月（年間を通じて数える KPI の月別実績）")
+    measured_on: str = Field("", max_length=40, description="測定日")
+    evidence_text: str = Field("", max_length=2000, description="根拠")
+    evidence_url: str = Field("", max_length=2000, description="根拠 URL")
+    note: str = Field("", max_length=2000, description="備考")
+    reason: str = Field("", max_length=1000, description="訂正の理由（既に値があるとき）")
+
+
+class ActualValuePublic(PublicModel):
+    """A recorded actual value."""
+
+    id: int
+    kpi_id: int
+    kpi_label: str
+    fiscal_year: int
+    month: int | None
+    version: int
+    value: float
+    unit: str | None
+    display: str
+    entered_by: str
+    entered_at: Moment
+    channel: str

@@ -1,0 +1,214 @@
+"""Roll-ups of KPI results to components, projects, challenges, departments and the plan.
+
+Rules (documented for the council):
+
+* A *unit* is a project's own KPIs, or one component's KPIs.  A project's evaluation includes its own
+  KPIs and all its components' KPIs; KPIs without an actual count too (see ``Thresholds.missing_as_zero``).
+* **Unweighted score**: the mean of the scores of every KPI in scope (each KPI counts once).
+* **Budget-weighted score**: each unit's mean score weighted by the unit's budget (千円).  A component
+  has its own budget; where components give none, the project's budget not assigned to a component is
+  shared equally among them (see :func:`allocate_budgets`).
+* **Status of a group**: 達成 when every KPI is 達成; 未測定 when no KPI has an actual; 判定不能 when there is
+  no KPI, or nothing could be judged; otherwise 概ね達成 if the unweighted score reaches
+  ``Thresholds.mostly_achieved``, else 未達.
+* **Rating** (A/B/C by default): from the unweighted score, by the plan's thresholds.  No rating where the
+  status is 未測定 or 判定不能.
+* Re-listed items (再掲) are evaluated but left out of every roll-up, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from keikaku.evaluation.achievement import format_ratio
+from keikaku.evaluation.types import DEFAULT_THRESHOLDS, JUDGED, KpiResult, Status, Thresholds
+
+STATUS_ORDER: tuple[Status, ...] = tuple(Status)
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """The KPI results of one project's own KPIs or of one component, with the budget weight they carry.
+
+    The counts by status and the score sum are taken once, here, so that every group the unit belongs to
+    (project, challenge, departments, plan) adds up units rather than re-reading each KPI.
+    """
+
+    node_id: int
+    project_id: int
+    name: str
+    weight: float
+    challenge: int | None
+    departments: tuple[str, ...]
+    results: tuple[KpiResult, ...]
+    counts: tuple[int, int, int, int, int] = field(init=False, repr=False, compare=False)
+    score_sum: float = field(init=False, repr=False, compare=False)
+    scored: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        achieved = mostly = not_achieved = not_measured = undeterminable = scored = 0
+        total = 0.0
+        for result in self.results:
+            status = result.status
+            # Identity tests: hashing an enum member calls Python code, and this runs for every KPI.
+            if status is Status.ACHIEVED:
+                achieved += 1
+            elif status is Status.MOSTLY_ACHIEVED:
+                mostly += 1
+            elif status is Status.NOT_ACHIEVED:
+                not_achieved += 1
+            elif status is Status.NOT_MEASURED:
+                not_measured += 1
+            else:
+                undeterminable += 1
+            if result.score is not None:
+                total += result.score
+                scored += 1
+        object.__setattr__(self, "counts", (achieved, mostly, not_achieved, not_measured, undeterminable))
+        object.__setattr__(self, "score_sum", total)
+        object.__setattr__(self, "scored", scored)
+
+
+class Rollup(NamedTuple):
+    """The evaluation of a group of units: counts by status, scores, status, rating and the reason."""
+
+    key: str
+    label: str
+    kpi_count: int
+    counts: dict[Status, int]
+    unweighted: float | None
+    budget_weighted: float | None
+    budget_thousand_yen: float
+    status: Status
+    rating: str | None
+    missing_as_zero: bool = True
+
+    @property
+    def reason(self) -> str:
+        """Why the group has its status, in Japanese (KPI counts by status, how missing values count, score)."""
+        return _reason(self.counts, self.kpi_count, self.unweighted, self.missing_as_zero)
+
+
+def allocate_budgets(project_budget: int | None, component_budgets: Sequence[int | None]) -> tuple[float, list[float]]:
+    """Split a project's budget between its own KPIs and its components: (own weight, component weights).
+
+    Components keep their own budgets; the rest of the project's budget goes to the components that give
+    none, in equal shares, or, if every component gives one, to the project's own KPIs.
+    """
+    if not component_budgets:
+        return float(project_budget or 0), []
+    known = sum(b for b in component_budgets if b is not None)
+    rest = max(float(project_budget or known) - known, 0.0)
+    lacking = sum(1 for b in component_budgets if b is None)
+    if lacking:
+        share = rest / lacking
+        return 0.0, [float(b) if b is not None else share for b in component_budgets]
+    return rest, [float(b) for b in component_budgets if b is not None]
+
+
+def rating_for(score: float | None, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str | None:
+    """The first rating label whose minimum the score reaches (A ≥ 100%, B ≥ 80%, C otherwise by default)."""
+    if score is None:
+        return None
+    for label, minimum in thresholds.ratings:
+        if score >= minimum - 1e-12:
+            return label
+    return None
+
+
+def _mean(values: Iterable[float]) -> float | None:
+    items = list(values)
+    return sum(items) / len(items) if items else None
+
+
+def unit_score(unit: Unit) -> float | None:
+    """The mean score of a unit's KPIs (None when none carries a score)."""
+    return unit.score_sum / unit.scored if unit.scored else None
+
+
+def budget_weighted_score(units: Iterable[Unit]) -> float | None:
+    """Σ(unit budget × unit score) ÷ Σ(unit budget), over units with a score and a budget."""
+    total = 0.0
+    weights = 0.0
+    for unit in units:
+        score = unit_score(unit)
+        if score is not None and unit.weight > 0:
+            total += unit.weight * score
+            weights += unit.weight
+    return total / weights if weights else None
+
+
+def group_status(results: Sequence[KpiResult], unweighted: float | None, thresholds: Thresholds) -> Status:
+    """The status of a group of KPI results (see the module docstring)."""
+    counts = dict.fromkeys(STATUS_ORDER, 0)
+    for result in results:
+        counts[result.status] += 1
+    return status_from_counts(counts, len(results), unweighted, thresholds)
+
+
+def status_from_counts(
+    counts: dict[Status, int], total: int, unweighted: float | None, thresholds: Thresholds
+) -> Status:
+    """The status of a group from its counts by status and its unweighted score."""
+    if total == 0:
+        return Status.UNDETERMINABLE
+    if counts[Status.NOT_MEASURED] == total:
+        return Status.NOT_MEASURED
+    if counts[Status.NOT_MEASURED] + counts[Status.UNDETERMINABLE] == total:
+        return Status.UNDETERMINABLE
+    if counts[Status.ACHIEVED] == total:
+        return Status.ACHIEVED
+    if unweighted is not None and unweighted >= thresholds.mostly_achieved:
+        return Status.MOSTLY_ACHIEVED
+    return Status.NOT_ACHIEVED
+
+
+def _reason(counts: dict[Status, int], total: int, unweighted: float | None, missing_as_zero: bool) -> str:
+    if total == 0:
+        return "成果目標（KPI）が設定されていないため判定できません"
+    parts = [f"{status.value} {counts[status]}件" for status in STATUS_ORDER if counts[status]]
+    text = f"KPI {total}件（" + "、".join(parts) + "）"
+    missing = counts[Status.NOT_MEASURED] + counts[Status.UNDETERMINABLE]
+    if missing and counts[Status.NOT_MEASURED] < total:
+        text += "。未測定・判定不能は " + ("0 として算入" if missing_as_zero else "スコアから除外")
+    if unweighted is not None and missing < total:
+        text += f"。スコア {format_ratio(unweighted)}"
+    return text
+
+
+def roll_up(key: str, label: str, units: Sequence[Unit], thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Rollup:
+    """Roll the units up into one group evaluation (adding up the units' own counts and score sums)."""
+    a = b = c = d = e = 0
+    total_score = 0.0
+    scored = 0
+    weighted = 0.0
+    weights = 0.0
+    budget = 0.0
+    for unit in units:
+        budget += unit.weight
+        ua, ub, uc, ud, ue = unit.counts
+        a, b, c, d, e = a + ua, b + ub, c + uc, d + ud, e + ue
+        if unit.scored:
+            total_score += unit.score_sum
+            scored += unit.scored
+            if unit.weight > 0:
+                weighted += unit.weight * unit.score_sum / unit.scored
+                weights += unit.weight
+    counts = dict(zip(STATUS_ORDER, (a, b, c, d, e), strict=True))
+    total = a + b + c + d + e
+    unweighted = total_score / scored if scored else None
+    status = status_from_counts(counts, total, unweighted, thresholds)
+    return Rollup(
+        key=key,
+        label=label,
+        kpi_count=total,
+        counts=counts,
+        unweighted=unweighted,
+        budget_weighted=weighted / weights if weights else None,
+        budget_thousand_yen=budget,
+        status=status,
+        rating=rating_for(unweighted, thresholds) if status in JUDGED else None,
+        missing_as_zero=thresholds.missing_as_zero,
+    )

@@ -1,0 +1,274 @@
+"""The promotion council's evaluation report (事業評価報告書) in HTML, PDF and XLSX.
+
+It has a summary by challenge, and per project: budget, each KPI's target, actual, achievement and
+status with its reason, cost per output, and the change from the earlier plan; charts are inline SVG.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from importlib import resources
+
+from openpyxl import Workbook
+
+from keikaku.evaluation.types import Status
+from keikaku.evaluation.views import PlanEvaluation, ProjectLine
+from keikaku.normalize.eras import format_fiscal_year
+from keikaku.reports import charts
+from keikaku.reports.base import (
+    FORMAT_OPTION,
+    ISSUER_OPTION,
+    MEDIA_TYPES,
+    RenderedReport,
+    Report,
+    ReportFormat,
+    ReportOption,
+    ReportSource,
+)
+from keikaku.reports.html import html_to_pdf, render_html
+from keikaku.reports.xlsx import (
+    RATIO,
+    SIGNED_THOUSAND_YEN,
+    THOUSAND_YEN,
+    Column,
+    sheet_title,
+    workbook_bytes,
+    write_table,
+    write_title,
+)
+
+CIRCLED = "①②③④⑤⑥⑦⑧⑨"
+
+
+def css() -> str:
+    """The reports' stylesheet."""
+    return (resources.files("keikaku.reports") / "templates" / "report.css").read_text(encoding="utf-8")
+
+
+def challenge_label(evaluation: PlanEvaluation, number: int | None) -> str:
+    """関西チャレンジ①「強みで貢献」; 未分類 for projects without a challenge."""
+    if number is None:
+        return "チャレンジ未分類"
+    mark = CIRCLED[number - 1] if 1 <= number <= len(CIRCLED) else str(number)
+    name = evaluation.challenge_names.get(number)
+    return f"関西チャレンジ{mark}「{name}」" if name else f"関西チャレンジ{mark}"
+
+
+def rules(evaluation: PlanEvaluation) -> list[str]:
+    """The evaluation rules in force, in Japanese, for the report's last section."""
+    t = evaluation.thresholds
+    ratings = "、".join(f"{label}：{minimum:.0%}以上" for label, minimum in t.ratings)
+    return [
+        "達成：目標を満たした KPI。概ね達成：目標に届かないが達成率が"
+        f" {t.mostly_achieved:.0%} 以上。未達：それ未満。未測定：実績が未入力。判定不能：比較できる目標や基準がない。",
+        "達成率：以上の目標は 実績÷目標、以下の目標と順位は 目標÷実績。相対目標（参加企業数×6倍など）は同じ年度の基準の実績から目標を計算。",
+        "順位の維持・向上：前年度の実績があればそれと、なければ計画に記載の基準と比べ、小さいほど良い。",
+        f"事業・チャレンジ・計画のスコア：各 KPI の達成率（上限 {t.score_cap:.0%}）の平均。未測定・判定不能は"
+        + ("0 として算入。" if t.missing_as_zero else "スコアから除外。")
+        + "予算加重スコアは事業・構成事業の予算額で重み付けした平均。",
+        f"評価区分：{ratings}（スコアによる）。数値で判定できない KPI・事業は理由を付した定性判定による。",
+        "単位コスト：事業（構成事業）の予算額÷件数・人数の実績（千円／件、千円／人）。",
+    ]
+
+
+def _charts(evaluation: PlanEvaluation) -> dict[str, object]:
+    status_rows = [(challenge_label(evaluation, n), r.counts) for n, r in evaluation.challenges.items()]
+    bars = [
+        charts.Bar(
+            f"{p.code} {p.name}", p.rollup.unweighted if p.rollup.status not in _UNJUDGED else None, p.rollup.status
+        )
+        for p in evaluation.projects
+    ]
+    return {
+        "status": charts.status_chart("チャレンジ別の KPI 判定", status_rows),
+        "projects": charts.achievement_chart("事業別のスコア（KPI 達成率の平均）", bars),
+    }
+
+
+_UNJUDGED = {Status.NOT_MEASURED, Status.UNDETERMINABLE}
+
+
+def _title(evaluation: PlanEvaluation) -> str:
+    return f"{format_fiscal_year(evaluation.fiscal_year, with_gregorian=True)} 事業評価報告書"
+
+
+def evaluation_html(evaluation: PlanEvaluation, *, printable: bool = False) -> str:
+    """The report as HTML (``printable`` for the PDF: chapters start on new pages, TOC gets page numbers)."""
+    toc = [("summary", "1. 総括"), ("projects", "2. 事業別の評価")]
+    toc += [(f"challenge-{n}", f"　{challenge_label(evaluation, n)}") for n in evaluation.challenges]
+    toc += [("yoy", "3. 前回計画との比較"), ("vision", "4. ビジョンの数値目標"), ("departments", "5. 担当課別の集計")]
+    toc += [("rules", "6. 判定の基準")]
+    generated = (evaluation.generated_at or dt.datetime.now(dt.UTC)).astimezone().strftime("%Y年%m月%d日")
+    return render_html(
+        "evaluation.html.j2",
+        title=_title(evaluation),
+        subtitle=evaluation.issuer or "",
+        generated=generated,
+        css=css(),
+        printable=printable,
+        toc=toc,
+        ev=evaluation,
+        statuses=list(Status),
+        charts=_charts(evaluation),
+        rules=rules(evaluation),
+        challenge_label=lambda n: challenge_label(evaluation, n),
+    )
+
+
+PROJECT_COLUMNS = (
+    Column("番号", 6),
+    Column("事業名", 34),
+    Column("構成事業", 24),
+    Column("担当課", 16),
+    Column("予算額（千円）", 12, THOUSAND_YEN),
+    Column("前回予算（千円）", 12, THOUSAND_YEN),
+    Column("増減（千円）", 12, SIGNED_THOUSAND_YEN),
+    Column("増減率", 9, "+0.0%;-0.0%;0.0%"),
+    Column("事業の判定", 10),
+    Column("事業の評価", 8),
+    Column("KPI", 28),
+    Column("目標", 18),
+    Column("実績", 12, "#,##0.##"),
+    Column("単位", 6),
+    Column("達成率", 9, RATIO),
+    Column("KPIの判定", 10),
+    Column("判定の理由", 50),
+    Column("単位コスト（千円）", 12, "#,##0.0"),
+)
+
+
+def _project_rows(project: ProjectLine) -> list[list[object]]:
+    change = project.change
+    head: list[object] = [
+        project.code,
+        project.name,
+        "",
+        "、".join(project.departments),
+        project.budget_thousand_yen,
+        change.previous_budget if change else None,
+        change.change if change else None,
+        change.change_percent / 100 if change and change.change_percent is not None else None,
+        project.rollup.status.value,
+        project.rollup.rating or "",
+    ]
+    rows: list[list[object]] = []
+    parts = [(project, "")] + [(c, c.name) for c in project.components]
+    for part, component in parts:
+        for kpi in part.kpis:
+            result = kpi.result
+            rows.append(
+                [
+                    *head[:2],
+                    component,
+                    *head[3:],
+                    kpi.indicator,
+                    kpi.target_text,
+                    kpi.actual,
+                    kpi.unit or "",
+                    result.achievement if result else None,
+                    result.status.value if result else "参照実績",
+                    result.reason if result else "相対目標の基準となる実績",
+                    round(kpi.cost.thousand_yen_per_output, 1) if kpi.cost else None,
+                ]
+            )
+    if not rows:
+        rows.append([*head, "", "", None, "", None, "", project.rollup.reason, None])
+    return rows
+
+
+def evaluation_xlsx(evaluation: PlanEvaluation) -> bytes:
+    """The report as a workbook: a summary sheet plus one sheet per challenge (values, not formulas)."""
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "総括"
+    write_title(summary, _title(evaluation), f"{evaluation.issuer or ''}　{evaluation.plan.reason}")
+    columns = (
+        Column("チャレンジ", 30),
+        Column("事業数", 8, "#,##0"),
+        Column("予算（千円）", 14, THOUSAND_YEN),
+        Column("KPI", 8, "#,##0"),
+        *(Column(s.value, 9, "#,##0") for s in Status),
+        Column("単純平均", 10, RATIO),
+        Column("予算加重", 10, RATIO),
+        Column("判定", 10),
+        Column("評価", 8),
+    )
+    groups = [
+        (challenge_label(evaluation, n), len(evaluation.projects_of(n)), r) for n, r in evaluation.challenges.items()
+    ]
+    groups.append(("計画全体", len(evaluation.projects), evaluation.plan))
+    rows = [
+        [
+            label,
+            count,
+            r.budget_thousand_yen,
+            r.kpi_count,
+            *(r.counts[s] for s in Status),
+            r.unweighted,
+            r.budget_weighted,
+            r.status.value,
+            r.rating or "",
+        ]
+        for label, count, r in groups
+    ]
+    next_row = write_table(summary, 4, columns, rows)
+    if evaluation.vision:
+        vision_columns = (
+            Column("ビジョンの目標", 30),
+            Column("目標値", 12, "#,##0.##"),
+            Column("単位", 6),
+            Column("目標年度", 10),
+            Column("最新の実績", 12, "#,##0.##"),
+            Column("実績の年度", 10),
+            Column("必要な年平均成長率", 12, "0.00%"),
+            Column("説明", 60),
+        )
+        vision_rows = [
+            [
+                v.indicator,
+                v.target,
+                v.unit or "",
+                v.target_fiscal_year,
+                v.latest_value,
+                v.latest_fiscal_year,
+                v.growth_rate_needed,
+                v.reason,
+            ]
+            for v in evaluation.vision
+        ]
+        write_table(summary, next_row, vision_columns, vision_rows, freeze=False)
+    for number in evaluation.challenges:
+        ws = wb.create_sheet(sheet_title(challenge_label(evaluation, number)))
+        write_title(ws, challenge_label(evaluation, number), f"{evaluation.fiscal_year}年度")
+        project_rows = [row for p in evaluation.projects_of(number) for row in _project_rows(p)]
+        write_table(ws, 3, PROJECT_COLUMNS, project_rows)
+    return workbook_bytes(wb)
+
+
+class EvaluationReport(Report):
+    """事業評価報告書: the council's evaluation report of one fiscal year's plan."""
+
+    identifier = "evaluation"
+    title = "事業評価報告書"
+    description = "年度の KPI の実績・達成率・判定と理由、チャレンジ別の集計、前回計画との比較"
+    options = (
+        ReportOption("fiscal_year", "年度", int, required=True),
+        FORMAT_OPTION,
+        ISSUER_OPTION,
+    )
+
+    def render(self, source: ReportSource, options: Mapping[str, object]) -> RenderedReport:
+        """Render the evaluation of ``fiscal_year`` as HTML, PDF or XLSX."""
+        fiscal_year = int(str(options["fiscal_year"]))
+        fmt = ReportFormat(str(options.get("format") or "html"))
+        issuer = options.get("issuer")
+        evaluation = source.evaluation(fiscal_year, str(issuer) if issuer else None)
+        filename = f"evaluation_{fiscal_year}.{fmt.value}"
+        if fmt is ReportFormat.XLSX:
+            content = evaluation_xlsx(evaluation)
+        elif fmt is ReportFormat.PDF:
+            content = html_to_pdf(evaluation_html(evaluation, printable=True))
+        else:
+            content = evaluation_html(evaluation).encode("utf-8")
+        return RenderedReport(filename, MEDIA_TYPES[fmt], content)

@@ -1,0 +1,122 @@
+"""Who is acting: the :class:`Actor` every write service takes, its roles, and what each role may do.
+
+Accounts do not exist yet.  Until they do, three actors cover every case:
+
+* :data:`PUBLIC` — an anonymous visitor; may read published data only.
+* :data:`SYSTEM` — keikaku itself (imports, the bundled dataset, background work).
+* :func:`local_editor` — the person at the keyboard of a local installation; the web forms act as this
+  editor.  Its name, roles and departments come from the environment (see :func:`local_editor`), and
+  ``KEIKAKU_WEB_READ_ONLY=1`` makes the web act as :data:`PUBLIC` instead.
+
+The permission check lives here and only here (:func:`require`), so that when accounts arrive the services
+keep calling the same function with a real user.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from keikaku.services.errors import PermissionDeniedError
+
+
+class Role(StrEnum):
+    """The roles the follow-up (accounts) issue names."""
+
+    BUREAU_ADMIN = "bureau_admin"  # 広域産業振興局の管理者
+    DEPARTMENT_EDITOR = "department_editor"  # 担当課の編集者
+    MEMBER_CONTRIBUTOR = "member_contributor"  # 構成府県市の入力者
+    COUNCIL_MEMBER = "council_member"  # 推進会議の委員
+    PUBLIC = "public"  # 一般の閲覧者
+
+
+class Permission(StrEnum):
+    """What a service may be asked to do."""
+
+    VIEW = "view"
+    RECORD_ACTUAL = "record_actual"
+    CURATE_LINKS = "curate_links"
+
+
+#: Which roles grant which permissions.  A department editor's and a contributor's grants are limited to
+#: their own departments where the thing acted on has departments (see :func:`Actor.can`).
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.BUREAU_ADMIN: frozenset(Permission),
+    Role.DEPARTMENT_EDITOR: frozenset({Permission.VIEW, Permission.RECORD_ACTUAL, Permission.CURATE_LINKS}),
+    Role.MEMBER_CONTRIBUTOR: frozenset({Permission.VIEW, Permission.RECORD_ACTUAL}),
+    Role.COUNCIL_MEMBER: frozenset({Permission.VIEW}),
+    Role.PUBLIC: frozenset({Permission.VIEW}),
+}
+
+#: Roles whose grants hold only for their own departments.
+DEPARTMENT_SCOPED = frozenset({Role.DEPARTMENT_EDITOR, Role.MEMBER_CONTRIBUTOR})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user: a display name (recorded as ``entered_by``), roles and the departments they belong to."""
+
+    name: str
+    roles: frozenset[Role] = field(default_factory=lambda: frozenset({Role.PUBLIC}))
+    departments: frozenset[str] = field(default_factory=frozenset)
+    system: bool = False
+
+    @property
+    def is_public(self) -> bool:
+        """True for an anonymous visitor (no role beyond public)."""
+        return not self.system and self.roles <= {Role.PUBLIC}
+
+    def can(self, permission: Permission, *, departments: Iterable[str] = ()) -> bool:
+        """Whether this actor may do ``permission`` on something owned by ``departments`` (empty: no owner)."""
+        if self.system:
+            return True
+        owners = frozenset(departments)
+        for role in self.roles:
+            if permission not in GRANTS.get(role, frozenset()):
+                continue
+            if role not in DEPARTMENT_SCOPED or not owners or owners & self.departments:
+                return True
+        return False
+
+
+PUBLIC = Actor(name="public", roles=frozenset({Role.PUBLIC}))
+SYSTEM = Actor(name="system", roles=frozenset({Role.BUREAU_ADMIN}), system=True)
+
+DEFAULT_EDITOR_NAME = "ローカル編集者"
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def local_editor(environ: dict[str, str] | None = None) -> Actor:
+    """The local editor the web forms act as, configured by the environment.
+
+    ``KEIKAKU_WEB_EDITOR`` (name, default ローカル編集者), ``KEIKAKU_WEB_EDITOR_ROLES`` (comma-separated
+    :class:`Role` values, default ``bureau_admin``), ``KEIKAKU_WEB_EDITOR_DEPARTMENTS`` (comma-separated
+    department names).  ``KEIKAKU_WEB_READ_ONLY=1`` gives :data:`PUBLIC`.  An unknown role is a
+    configuration error, reported rather than ignored.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("KEIKAKU_WEB_READ_ONLY", "").strip().lower() in {"1", "true", "yes", "on"}:
+        return PUBLIC
+    name = (env.get("KEIKAKU_WEB_EDITOR") or DEFAULT_EDITOR_NAME).strip()[:200] or DEFAULT_EDITOR_NAME
+    roles: set[Role] = set()
+    for raw in _split(env.get("KEIKAKU_WEB_EDITOR_ROLES")) or [Role.BUREAU_ADMIN.value]:
+        try:
+            roles.add(Role(raw))
+        except ValueError:
+            known = ", ".join(r.value for r in Role)
+            raise ValueError(f"KEIKAKU_WEB_EDITOR_ROLES の役割 {raw!r} は不明です（{known}）") from None
+    departments = frozenset(_split(env.get("KEIKAKU_WEB_EDITOR_DEPARTMENTS")))
+    return Actor(name=name, roles=frozenset(roles), departments=departments)
+
+
+def require(actor: Actor, permission: Permission, *, departments: Iterable[str] = ()) -> None:
+    """Raise :class:`PermissionDeniedError` unless ``actor`` may do ``permission`` (on those departments)."""
+    if not actor.can(permission, departments=departments):
+        raise PermissionDeniedError(
+            "この操作を行う権限がありません", code="forbidden", details={"permission": permission.value}
+        )

@@ -1,0 +1,75 @@
+"""The application factory: pages, the JSON API under ``/api/v1`` with its OpenAPI document, static files."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from keikaku.api.router import PREFIX, api_router
+from keikaku.services.links import refresh_suggestions
+from keikaku.services.search_index import sync_search_index
+from keikaku.web import errors
+from keikaku.web.middleware import WebMiddleware
+from keikaku.web.routers import (
+    api_docs,
+    browse,
+    downloads,
+    kpis,
+    language,
+    partners,
+    plans,
+    projects,
+    search,
+)
+from keikaku.web.settings import WebSettings
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("keikaku.web")
+
+DESCRIPTION = """\
+関西広域連合 広域産業振興局の産業振興施策（ビジョン・事業計画・KPI・評価）の JSON API です。
+すべての画面に同じ内容の JSON があり、`/api/v1/...` で取得できます。
+
+* 金額の単位は千円です（`*_thousand_yen`）。
+* 一覧はページ分割されます（`page`, `per_page`）。年度・チャレンジ・担当課・状態で絞り込めます。
+* 応答には `ETag` が付き、`If-None-Match` で 304 を返します。
+* エラーは `{"error": {"code": "...", "message": "..."}}` の形で、`code` は変わりません。
+"""
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """Build the web application (pages and API) for the given settings (default: from the environment)."""
+    config = settings or WebSettings()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if config.sync_on_start:
+            status = await run_in_threadpool(sync_search_index, engine=config.engine)
+            if status.indexed_plans:
+                log.info("search index: %d plans indexed", status.indexed_plans)
+            await run_in_threadpool(refresh_suggestions, engine=config.engine)
+        yield
+
+    app = FastAPI(
+        title="keikaku API",
+        version="1",
+        description=DESCRIPTION,
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = config
+    errors.install(app)
+    app.include_router(api_router())
+    for module in (browse, plans, projects, kpis, partners, search, downloads, language, api_docs):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.add_middleware(WebMiddleware, max_body=config.max_body)
+    return app

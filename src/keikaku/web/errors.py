@@ -1,0 +1,65 @@
+"""Errors: JSON with a stable code under ``/api/``, a page in the user's language elsewhere.
+
+Service errors keep their status and code (404 for an unknown id, 422 for bad input, 403 …); invalid query
+or path values are 422; an unknown address is 404; anything unexpected is 500 without details.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from keikaku.api.errors import HTTP_CODES, error_response, service_error_response, validation_details
+from keikaku.services.errors import ServiceError
+from keikaku.web.render import render
+
+log = logging.getLogger("keikaku.web")
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_page(request: Request, status: int, code: str, message: str | None = None) -> Response:
+    """The error page: a heading and a message in the user's language, the service's message if any."""
+    return render(
+        request,
+        request.app.state.settings.actor,
+        "error.html",
+        {"status": status, "code": code, "message": message},
+        status=status,
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the error handlers on the app."""
+
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, exc: ServiceError) -> Response:
+        if _is_api(request):
+            return service_error_response(exc)
+        return error_page(request, exc.http_status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return error_response(422, "invalid_input", "入力値が不正です", validation_details(exc.errors()))
+        return error_page(request, 422, "invalid_input")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        if _is_api(request):
+            return error_response(exc.status_code, code, str(exc.detail))
+        return error_page(request, exc.status_code, code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path, exc_info=exc)
+        if _is_api(request):
+            return error_response(500, "internal_error", "サーバーで問題が発生しました")
+        return error_page(request, 500, "internal_error")

@@ -1,0 +1,197 @@
+"""ASGI middleware of the web app: request size limit, security headers, ETags, and time spent in the app.
+
+* Requests larger than :attr:`max_body` bytes (by ``Content-Length`` or as they stream in) are refused with
+  413 before any route runs, as JSON under ``/api/`` and as a short page elsewhere.
+* Every response gets a Content-Security-Policy that allows nothing from another origin (no CDN, no inline
+  script), ``nosniff``, a same-origin referrer policy and no framing.
+* A successful ``GET`` of a page or of JSON gets a strong ``ETag`` (a hash of the body); a request whose
+  ``If-None-Match`` names it gets ``304 Not Modified``.  Downloads (with ``Content-Disposition``) are left
+  alone: they stream.
+* ``Server-Timing: app;dur=…`` says how long the app took, which the benchmark reads.
+* Every request has an id (``X-Request-ID``: the client's if well-formed, else a new one), echoed in the
+  response and recorded with any audit entry the request causes.
+* Empty query parameters (``?fiscal_year=&q=水素`` from a form with an empty field) are dropped, so that
+  an empty field means "not given" rather than an invalid number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from keikaku.services.audit import request_context
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+_ETAG_TYPES = (b"application/json", b"text/html")
+_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _refusal(scope: Scope, status: int, code: str, message: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    if str(scope.get("path", "")).startswith("/api/"):
+        body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode()
+        ctype = b"application/json"
+    else:
+        body = (
+            f'<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>{status}</title></head>'
+            f"<body><main><h1>{status}</h1><p>{message}</p></main></body></html>"
+        ).encode()
+        ctype = b"text/html; charset=utf-8"
+    return status, [(b"content-type", ctype), (b"content-length", str(len(body)).encode())], body
+
+
+def _too_large(scope: Scope, limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    return _refusal(scope, 413, "request_too_large", f"リクエストが大きすぎます（上限 {limit:,} バイト）")
+
+
+def _without_empty_values(query: bytes) -> bytes:
+    """The query string without ``name=`` pairs: a form's empty field means "not given", not "invalid"."""
+    if not query:
+        return query
+    kept = [pair for pair in query.split(b"&") if pair and not pair.endswith(b"=")]
+    return b"&".join(kept)
+
+
+def _has_nul(scope: Scope) -> bool:
+    """A NUL in the address: no keikaku parameter holds one, and PostgreSQL cannot even compare with one."""
+    query = scope.get("query_string") or b""
+    return "\x00" in str(scope.get("path", "")) or b"\x00" in unquote_to_bytes(query.replace(b"+", b" "))
+
+
+class WebMiddleware:
+    """The size limit, security headers, ETags and timing, in one pass over each HTTP request."""
+
+    def __init__(self, app: ASGIApp, *, max_body: int = 1024 * 1024) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+            await self._send_whole(send, *_too_large(scope, self.max_body), started=started)
+            return
+        if _has_nul(scope):
+            refusal = _refusal(scope, 422, "invalid_input", "アドレスに使用できない文字（NUL）が含まれています")
+            await self._send_whole(send, *refusal, started=started)
+            return
+        scope = {**scope, "query_string": _without_empty_values(scope.get("query_string") or b"")}
+        given = headers.get(b"x-request-id", b"")
+        request_id = given.decode() if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        received = 0
+        too_large = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    too_large = True  # whatever the app answers (it may turn this into a 400), 413 is sent
+                    raise _TooLarge
+            return message
+
+        etag_wanted = scope.get("method") == "GET"
+        if_none_match = headers.get(b"if-none-match")
+        start: Message | None = None
+        chunks: list[bytes] = []
+        passthrough = False
+
+        async def wrapped_send(message: Message) -> None:
+            nonlocal start, passthrough
+            if too_large:
+                if message["type"] == "http.response.start":
+                    start = message
+                    await self._send_whole(send, *_too_large(scope, self.max_body), started=started)
+                return
+            if message["type"] == "http.response.start":
+                start = message
+                response_headers = dict(message.get("headers") or [])
+                ctype = response_headers.get(b"content-type", b"")
+                buffer = (
+                    etag_wanted
+                    and message["status"] == 200
+                    and ctype.startswith(_ETAG_TYPES)
+                    and b"content-disposition" not in response_headers
+                )
+                if not buffer:
+                    passthrough = True
+                    await send(self._decorate(message, started))
+                return
+            if message["type"] != "http.response.body" or passthrough:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            assert start is not None
+            body = b"".join(chunks)
+            etag = b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"'
+            kept = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"etag", b"content-length")]
+            if if_none_match is not None and etag in [t.strip() for t in if_none_match.split(b",")]:
+                kept = [(k, v) for k, v in kept if k.lower() != b"content-type"]
+                await send(self._decorate({**start, "status": 304, "headers": [*kept, (b"etag", etag)]}, started))
+                await send({"type": "http.response.body", "body": b""})
+                return
+            kept += [(b"etag", etag), (b"content-length", str(len(body)).encode())]
+            if not any(k.lower() == b"cache-control" for k, _ in kept):
+                kept.append((b"cache-control", b"no-cache"))
+            await send(self._decorate({**start, "headers": kept}, started))
+            await send({"type": "http.response.body", "body": body})
+
+        try:
+            with request_context(request_id):
+                await self.app(scope, limited_receive, self._with_id(wrapped_send, request_id))
+        except _TooLarge:
+            if start is None:
+                await self._send_whole(send, *_too_large(scope, self.max_body), started=started)
+
+    @staticmethod
+    def _with_id(send: Send, request_id: str) -> Send:
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
+            await send(message)
+
+        return sending
+
+    @staticmethod
+    def _decorate(message: Message, started: float) -> Message:
+        names = {k.lower() for k, _ in message.get("headers", [])}
+        extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+        timing = (b"server-timing", f"app;dur={(time.perf_counter() - started) * 1000:.2f}".encode())
+        return {**message, "headers": [*message.get("headers", []), *extra, timing]}
+
+    async def _send_whole(
+        self, send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes, *, started: float
+    ) -> None:
+        await send(self._decorate({"type": "http.response.start", "status": status, "headers": headers}, started))
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,131 @@
+"""Rendering pages: one Jinja environment (autoescaped, strict), the page context every template gets."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from keikaku.services.actors import Actor, Permission
+from keikaku.web import formatting as f
+from keikaku.web.i18n import Translator, negotiate
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+NAV = (
+    ("/", "nav.dashboard"),
+    ("/tree", "nav.tree"),
+    ("/plans", "nav.plans"),
+    ("/projects", "nav.projects"),
+    ("/compare", "nav.compare"),
+    ("/action-plan", "nav.action_plan"),
+    ("/partners", "nav.partners"),
+    ("/search", "nav.search"),
+    ("/downloads", "nav.downloads"),
+)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The template environment: HTML autoescaped, undefined names are errors."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "svg"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        number=f.number,
+        percent=f.percent,
+        status_class=f.status_class,
+        status_key=f.status_key,
+        nav=NAV,
+    )
+    return env
+
+
+def translator(request: Request) -> Translator:
+    """The request's translator (cached on the request)."""
+    cached = getattr(request.state, "translator", None)
+    if isinstance(cached, Translator):
+        return cached
+    t = Translator(negotiate(request))
+    request.state.translator = t
+    return t
+
+
+def local_path(value: str, default: str) -> str:
+    """``value`` if it is a path on this site (not ``//host``, not a URL), else ``default``."""
+    if value.startswith("/") and not value.startswith("//") and not any(c == "\\" or ord(c) < 33 for c in value):
+        return value
+    return default
+
+
+def query_string(request: Request, **changes: object) -> str:
+    """The request's query string with some parameters changed (None removes one), e.g. for paging links."""
+    params = {k: v for k, v in request.query_params.items() if k != "lang"}
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    return ("?" + urlencode(params)) if params else ""
+
+
+def page_context(request: Request, actor: Actor) -> dict[str, Any]:
+    """What every page template gets: the translator, the language, formatters bound to it, the actor."""
+    t = translator(request)
+    lang = t.lang
+
+    def ja(text: object) -> Markup:
+        """Data in Japanese, marked as such when the page is in English (WCAG: language of parts)."""
+        if text is None:
+            return Markup("—")
+        if lang == "ja":
+            return Markup.escape(str(text))
+        return Markup('<span lang="ja">{}</span>').format(str(text))
+
+    return {
+        "request": request,
+        "t": t,
+        "lang": lang,
+        "other_lang": t.other,
+        "path": request.url.path,
+        "qs": lambda **changes: query_string(request, **changes),
+        "ja": ja,
+        "yen": lambda v: f.yen(v, lang),
+        "date": lambda d: f.date_both(d, lang),
+        "dates": lambda a, b=None: f.date_range(a, b, lang),
+        "moment": lambda d: f.datetime_both(d, lang),
+        "fy": lambda y: f.fiscal_year(y, lang),
+        "actor": actor,
+        "can_record": actor.can(Permission.RECORD_ACTUAL)
+        or any(actor.can(Permission.RECORD_ACTUAL, departments=[d]) for d in actor.departments),
+        "can_curate": actor.can(Permission.CURATE_LINKS),
+    }
+
+
+def render(
+    request: Request,
+    actor: Actor,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+    json_url: str | None = None,
+) -> HTMLResponse:
+    """Render a page; ``json_url`` is its JSON twin, linked from the page."""
+    values = page_context(request, actor)
+    values["json_url"] = json_url
+    values.update(context)
+    html = environment().get_template(template).render(values)
+    response = HTMLResponse(html, status_code=status)
+    response.headers["content-language"] = values["lang"]
+    return response

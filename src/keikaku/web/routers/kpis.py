@@ -1,0 +1,72 @@
+"""The actual-entry page of a KPI: its history and a form; invalid fields come back with messages beside them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from keikaku.api.deps import ActorDep, EngineDep, Id
+from keikaku.services.actual_form import ActualForm, submit_actual_form
+from keikaku.services.errors import ValidationError
+from keikaku.services.project_pages import get_kpi_entry_page
+from keikaku.web import chart_views
+from keikaku.web.render import render, translator
+
+router = APIRouter(include_in_schema=False)
+
+Field_ = Annotated[str, Form()]
+
+
+def _page(
+    request: Request, actor: ActorDep, kpi_id: int, engine: EngineDep, form: ActualForm, **extra: object
+) -> HTMLResponse:
+    entry = get_kpi_entry_page(kpi_id, engine=engine)
+    context = {
+        "entry": entry,
+        "form": form,
+        "errors": extra.get("errors", {}),
+        "error_message": extra.get("message"),
+        "chart": chart_views.kpi(entry.kpi, translator(request)),
+    }
+    status = int(str(extra.get("status", 200)))
+    return render(request, actor, "kpi.html", context, status=status, json_url=f"/api/v1/kpis/{kpi_id}")
+
+
+@router.get("/kpis/{kpi_id}", response_class=HTMLResponse)
+def kpi(request: Request, kpi_id: Id, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """The KPI, its values and versions, and the entry form."""
+    entry = get_kpi_entry_page(kpi_id, engine=engine)
+    year = entry.fiscal_year or entry.kpi.fiscal_year
+    return _page(request, actor, kpi_id, engine=engine, form=ActualForm(fiscal_year=str(year or "")))
+
+
+@router.post("/kpis/{kpi_id}", response_class=HTMLResponse)
+def record(
+    *,
+    request: Request,
+    kpi_id: Id,
+    engine: EngineDep,
+    actor: ActorDep,
+    fiscal_year: Field_ = "",
+    value: Field_ = "",
+    month: Field_ = "",
+    measured_on: Field_ = "",
+    evidence_text: Field_ = "",
+    evidence_url: Field_ = "",
+    note: Field_ = "",
+    reason: Field_ = "",
+) -> Response:
+    """Record the value (then back to the project, where the new status shows) or show the form again."""
+    form = ActualForm(fiscal_year, value, month, measured_on, evidence_text, evidence_url, note, reason)
+    try:
+        submit_actual_form(kpi_id, form, actor=actor, channel="web", engine=engine)
+    except ValidationError as exc:
+        fields = exc.details.get("fields") if isinstance(exc.details.get("fields"), dict) else {}
+        return _page(request, actor, kpi_id, engine=engine, form=form, errors=fields, message=exc.message, status=422)
+    entry = get_kpi_entry_page(kpi_id, engine=engine)
+    target = (
+        f"/projects/{entry.project_id}?saved={kpi_id}#kpi-{kpi_id}" if entry.project_id else f"/kpis/{kpi_id}?saved=1"
+    )
+    return RedirectResponse(target, status_code=303)

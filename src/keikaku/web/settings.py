@@ -1,0 +1,33 @@
+"""What the web app is configured with: the database, who the forms act as, and the request size limit."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from keikaku.services.actors import Actor, local_editor
+
+DEFAULT_MAX_BODY = 1024 * 1024
+
+
+def _max_body() -> int:
+    raw = os.environ.get("KEIKAKU_WEB_MAX_BODY", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_BODY
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """Settings of one app instance.
+
+    ``engine`` None: the configured database (``KEIKAKU_DATABASE_URL``).  ``actor``: who the web forms act as
+    until accounts exist (:func:`keikaku.services.actors.local_editor`, from the environment).
+    ``max_body``: the largest request accepted, in bytes (``KEIKAKU_WEB_MAX_BODY``, default 1 MiB).
+    ``sync_on_start``: bring the search index and the partner links up to date when the app starts.
+    """
+
+    engine: Engine | None = None
+    actor: Actor = field(default_factory=local_editor)
+    max_body: int = field(default_factory=_max_body)
+    sync_on_start: bool = False

@@ -1,0 +1,139 @@
+"""The issue's scenario on the default data: enter FY2026 actuals, evaluate, produce all three report formats."""
+
+import io
+import re
+
+import openpyxl
+import pypdfium2 as pdfium
+import pytest
+from sqlalchemy import Engine
+
+from keikaku.evaluation import Status, Thresholds
+from keikaku.services.actors import Actor, Role
+from keikaku.services.actuals import ActualInput, set_actual
+from keikaku.services.evaluation import evaluate_fiscal_year, set_thresholds
+from keikaku.services.reports import render_report
+
+ACTOR = Actor(name="評価担当 田中", roles=frozenset({Role.BUREAU_ADMIN}))
+ACCESS_BY_MONTH = {
+    4: 2500,
+    5: 2600,
+    6: 2700,
+    7: 2800,
+    8: 2650,
+    9: 2750,
+    10: 2900,
+    11: 2800,
+    12: 2600,
+    1: 2700,
+    2: 2650,
+    3: 2950,
+}
+
+
+def _enter_actuals(engine: Engine) -> None:
+    def put(kpi: str, value: object, **extra: object) -> None:
+        set_actual(ActualInput(kpi=kpi, fiscal_year=2026, value=value, **extra), actor=ACTOR, engine=engine)  # type: ignore[arg-type]
+
+    put("参加企業数", "12社", evidence_text="BioJapan2026 出展者一覧")
+    put("BioJapanマッチング件数", "80件", evidence_text="BioJapan 商談記録")
+    put("パンフレット手交部数", "四百七十")
+    put("参加者数", "205人", note="受付名簿による")
+    put("有益な情報を得られたと回答した割合", None, numerator=150, denominator=185)
+    for month, value in ACCESS_BY_MONTH.items():
+        put("アクセス件数", value, month=month, evidence_url="https://example.jp/labsearch/stats")
+    put("Global Startup Ecosystem Ranking", "75位")
+
+
+@pytest.fixture
+def evaluated(sqlite_loaded_engine: Engine) -> Engine:
+    _enter_actuals(sqlite_loaded_engine)
+    return sqlite_loaded_engine
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_evaluation_of_the_scenario(evaluated: Engine) -> None:
+    (evaluation,) = evaluate_fiscal_year(2026, engine=evaluated)
+    kpis = {kpi.indicator: kpi for _, kpi in evaluation.all_kpis()}
+    biojapan = kpis["BioJapanマッチング件数"].result
+    assert biojapan is not None
+    assert biojapan.status is Status.ACHIEVED
+    assert biojapan.effective_target == 72
+    assert biojapan.reason == "実績 80件 ≥ 目標 72件（参加企業数 12社 × 6）、達成率 111.1%"
+    forum = kpis["参加者数"].result
+    assert forum is not None and forum.status is Status.MOSTLY_ACHIEVED
+    assert forum.achievement == pytest.approx(205 / 220)
+    access = kpis["「かんさいラボサーチ」アクセス件数"]
+    assert access.actual == sum(ACCESS_BY_MONTH.values()) == 32600
+    assert access.result is not None and access.result.status is Status.ACHIEVED
+    assert list(access.monthly) == [4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3]
+    share = kpis["有益な情報を得られたと回答した割合"].result
+    assert share is not None and share.actual == pytest.approx(150 / 185 * 100)
+    green = next(p for p in evaluation.projects if p.code == "③")
+    assert green.rollup.status is Status.MOSTLY_ACHIEVED
+    assert green.change is not None and green.change.previous_budget == 1780
+    assert kpis["参加者数"].cost is not None and kpis["参加者数"].cost.label == "8.7千円/人"
+
+
+def test_forum_is_not_achieved_with_stricter_thresholds(evaluated: Engine) -> None:
+    set_thresholds(2026, Thresholds(mostly_achieved=0.95), actor=ACTOR, reason="推進会議の決定", engine=evaluated)
+    (evaluation,) = evaluate_fiscal_year(2026, engine=evaluated)
+    forum = next(k for _, k in evaluation.all_kpis() if k.indicator == "参加者数")
+    assert forum.result is not None and forum.result.status is Status.NOT_ACHIEVED
+    assert evaluation.thresholds.mostly_achieved == 0.95
+
+
+def test_pdf_contains_project_names_and_figures(evaluated: Engine) -> None:
+    rendered = render_report("evaluation", {"fiscal_year": "2026", "format": "pdf"}, actor=ACTOR, engine=evaluated)
+    assert rendered.media_type == "application/pdf"
+    assert rendered.filename == "evaluation_2026.pdf"
+    pdf = pdfium.PdfDocument(rendered.content)
+    text = _squash("".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))))
+    for name in (
+        "関西スタートアップ・エコシステムの推進",
+        "ライフサイエンス分野における関西のポテンシャルの発信・強化",
+        "グリーン分野のさらなる深化",
+        "関西の産業力強化を目的とした広域的プラットフォーム構築",
+    ):
+        assert _squash(name) in text
+    for figure in ("80件", "72件", "205人", "220人", "93.2%", "32,600件", "111.1%", "概ね達成", "目次"):
+        assert figure in text
+    assert "1/" in text  # page numbers
+
+
+def test_xlsx_holds_the_same_values(evaluated: Engine) -> None:
+    rendered = render_report("evaluation", {"fiscal_year": 2026, "format": "xlsx"}, actor=ACTOR, engine=evaluated)
+    wb = openpyxl.load_workbook(io.BytesIO(rendered.content))
+    assert wb.sheetnames[0] == "総括"
+    assert len(wb.sheetnames) == 4  # summary + three challenges
+    rows = {}
+    for ws in wb.worksheets[1:]:
+        assert ws.freeze_panes == "A4"
+        header = [c.value for c in ws[3]]
+        for row in ws.iter_rows(min_row=4, values_only=True):
+            record = dict(zip(header, row, strict=True))
+            if record["KPI"]:
+                rows[record["KPI"]] = record
+    assert rows["BioJapanマッチング件数"]["実績"] == 80
+    assert rows["BioJapanマッチング件数"]["達成率"] == pytest.approx(80 / 72)
+    assert rows["BioJapanマッチング件数"]["KPIの判定"] == "達成"
+    assert rows["参加者数"]["実績"] == 205
+    assert rows["参加者数"]["KPIの判定"] == "概ね達成"
+    assert rows["「かんさいラボサーチ」アクセス件数"]["実績"] == 32600
+    assert rows["参加者数"]["予算額（千円）"] == 1788
+    sheet = wb["関西チャレンジ①「強みで貢献」"]
+    budget_cell = next(c for c in sheet["E"] if c.value == 1788)
+    assert budget_cell.number_format == "#,##0"
+    assert not any(isinstance(c.value, str) and c.value.startswith("=") for r in sheet.iter_rows() for c in r)
+
+
+def test_html_has_the_charts_and_summary(evaluated: Engine) -> None:
+    rendered = render_report("evaluation", {"fiscal_year": 2026}, actor=ACTOR, engine=evaluated)
+    html = rendered.content.decode("utf-8")
+    assert rendered.media_type.startswith("text/html")
+    assert html.count("<svg") == 2
+    assert "関西チャレンジ①「強みで貢献」" in html
+    assert "BioJapanマッチング件数" in html and "80件" in html

@@ -1,0 +1,68 @@
+"""The acting user until accounts exist, the home issuer setting, the app's start-up, ``keikaku serve``."""
+
+import subprocess
+import sys
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from keikaku.services.actors import PUBLIC, SYSTEM, Permission, Role, local_editor, require
+from keikaku.services.errors import DatabaseError, PermissionDeniedError
+from keikaku.services.home import get_home_issuer
+from keikaku.services.search_index import forget_checks
+from keikaku.services.server import server_engine
+from keikaku.web import create_app
+from keikaku.web.settings import WebSettings
+
+
+def test_local_editor_from_the_environment() -> None:
+    default = local_editor({})
+    assert default.name == "ローカル編集者" and default.roles == {Role.BUREAU_ADMIN} and not default.is_public
+    editor = local_editor(
+        {
+            "KEIKAKU_WEB_EDITOR": "大阪 花子",
+            "KEIKAKU_WEB_EDITOR_ROLES": "department_editor, council_member",
+            "KEIKAKU_WEB_EDITOR_DEPARTMENTS": "ものづくり支援課",
+        }
+    )
+    assert editor.name == "大阪 花子" and editor.departments == {"ものづくり支援課"}
+    assert editor.can(Permission.RECORD_ACTUAL, departments=["ものづくり支援課"])
+    assert not editor.can(Permission.RECORD_ACTUAL, departments=["産業振興企画課"])
+    assert local_editor({"KEIKAKU_WEB_READ_ONLY": "yes"}) is PUBLIC and PUBLIC.is_public
+    with pytest.raises(ValueError, match="KEIKAKU_WEB_EDITOR_ROLES"):
+        local_editor({"KEIKAKU_WEB_EDITOR_ROLES": "emperor"})
+    assert SYSTEM.can(Permission.CURATE_LINKS)
+    with pytest.raises(PermissionDeniedError):
+        require(PUBLIC, Permission.RECORD_ACTUAL)
+
+
+def test_home_issuer_can_be_configured(sqlite_loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert get_home_issuer(engine=sqlite_loaded_engine) == "関西広域連合 広域産業振興局"
+    monkeypatch.setenv("KEIKAKU_HOME_ISSUER", "どこか市")
+    assert get_home_issuer(engine=sqlite_loaded_engine) == "どこか市"
+
+
+def test_start_up_brings_the_index_up_to_date(sqlite_loaded_engine: Engine) -> None:
+    forget_checks()
+    app = create_app(WebSettings(engine=sqlite_loaded_engine, sync_on_start=True))
+    with TestClient(app) as client:
+        assert client.get("/api/v1/search?q=水素").json()["index_complete"] is True
+
+
+def test_server_engine(tmp_path: object) -> None:
+    engine = server_engine(f"sqlite:///{tmp_path}/x.sqlite3", pool_size=7)
+    assert engine.pool.size() == 7  # type: ignore[attr-defined]
+    engine.dispose()
+    with pytest.raises(DatabaseError):
+        server_engine("mysql://nobody@nowhere/db")
+
+
+def test_serve_is_documented_and_help_stays_light() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "keikaku.cli.app", "serve", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "--host" in result.stdout and "--port" in result.stdout and "127.0.0.1" in result.stdout
+    probe = "import sys, keikaku.cli.app; print('uvicorn' in sys.modules, 'fastapi' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.split() == ["False", "False"]

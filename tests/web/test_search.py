@@ -1,0 +1,104 @@
+"""Search across everything, on SQLite and PostgreSQL: two-character words, longer strings, folded variants,
+ranking, filters, and the index following the data."""
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+import keikaku.services.search as search_module
+from keikaku import domain as d
+from keikaku.services.dataset import import_plan_data
+from keikaku.services.errors import ValidationError
+from keikaku.services.search import mark, query_words, search
+from keikaku.services.search_index import forget_checks, terms_of
+from keikaku.storage.uow import unit_of_work
+
+
+def _titles(engine: Engine, query: str, **filters: object) -> list[str]:
+    return [hit.title for hit in search(query, engine=engine, **filters).hits]  # type: ignore[arg-type]
+
+
+def test_terms_and_words() -> None:
+    assert terms_of("水素エネルギー") == "水素 素え えね ねる るぎ ぎ"
+    assert terms_of("DX・電池") == "dx x電 電池 池"  # the middle dot is folded away
+    assert terms_of("DX、電池") == "dx x 電池 池"
+    assert query_words("ｽﾀｰﾄｱｯﾌﾟ　水素") == ["すたとあっぷ", "水素"]
+    assert query_words("!!!") == []
+    segments = mark("関西スタートアップの推進", ["すたとあっぷ"])
+    assert [(s.text, s.match) for s in segments] == [("関西", False), ("スタートアップ", True), ("の推進", False)]
+
+
+def test_two_character_words(loaded_engine: Engine) -> None:
+    assert "水素利活用促進プロジェクト" in _titles(loaded_engine, "水素")
+    assert "関西蓄電池人材育成等コンソーシアムの推進" in _titles(loaded_engine, "電池")
+    assert _titles(loaded_engine, "水素")[0] == "水素利活用促進プロジェクト"  # a title match comes first
+    assert "カーボンニュートラル" in _titles(loaded_engine, "水素")  # found in the theme's actions
+
+
+def test_longer_strings_and_variants_fold_together(loaded_engine: Engine) -> None:
+    expected = _titles(loaded_engine, "スタートアップ")
+    assert "関西スタートアップ・エコシステムの推進" in expected
+    for variant in ("ｽﾀｰﾄｱｯﾌﾟ", "すたーとあっぷ", "スタート・アップ", "スタートアップ　"):
+        assert _titles(loaded_engine, variant) == expected, variant
+    assert _titles(loaded_engine, "ＢｉｏＪａｐａｎ") == _titles(loaded_engine, "biojapan") != []
+    assert _titles(loaded_engine, "かんさいラボサーチ") == _titles(loaded_engine, "カンサイらぼさーち") != []
+    assert _titles(loaded_engine, "水素 BioJapan") == []  # every word must match one entry
+    assert _titles(loaded_engine, "水素 フォーラム") == ["カーボンニュートラル"]
+    assert "グリーン分野のさらなる深化" in _titles(loaded_engine, "フォーラム 参加者数")
+
+
+def test_ranking_and_filters(loaded_engine: Engine) -> None:
+    results = search("スタートアップ", engine=loaded_engine)
+    flags = [hit.in_title for hit in results.hits]
+    assert flags == sorted(flags, reverse=True)  # title matches before matches elsewhere
+    assert results.hits[0].kind.value == "theme"  # the action plan's theme, then the union's projects
+    projects = search("スタートアップ", kind="project", fiscal_year=2026, engine=loaded_engine)
+    assert projects.hits and all(h.kind.value == "project" and h.fiscal_year == 2026 for h in projects.hits)
+    page2 = search("事業", per_page=2, page=2, engine=loaded_engine)
+    page1 = search("事業", per_page=2, page=1, engine=loaded_engine)
+    assert page1.total == page2.total > 4
+    assert {h.ref_id for h in page1.hits}.isdisjoint({h.ref_id for h in page2.hits})
+
+
+def test_bad_queries(loaded_engine: Engine) -> None:
+    assert search("", engine=loaded_engine).hits == []
+    assert search("・ー", engine=loaded_engine).words == []
+    with pytest.raises(ValidationError):
+        search("あ" * 201, engine=loaded_engine)
+    with pytest.raises(ValidationError):
+        search("水素", page=0, engine=loaded_engine)
+    # Query syntax of either backend is not interpreted.
+    for query in ('"', "'", "水素 OR 電池", "NEAR(a b)", "a:b", "*", "水素*", "(電池", "\\", "%_"):
+        search(query, engine=loaded_engine)
+
+
+def test_the_index_follows_new_plans(loaded_engine: Engine) -> None:
+    assert _titles(loaded_engine, "量子") == []
+    plan = d.Plan(
+        fiscal_year=2027,
+        issuer="関西広域連合 広域産業振興局",
+        total_budget_thousand_yen=500,
+        projects=[d.Project(name="量子技術の実装支援", budget_thousand_yen=500, challenge=1)],
+    )
+    with unit_of_work(loaded_engine) as session:
+        import_plan_data(session, d.PlanData(plans=[plan]))
+    forget_checks()
+    assert _titles(loaded_engine, "量子") == ["量子技術の実装支援"]
+    assert _titles(loaded_engine, "2027") == ["令和9年度（2027年度） 事業計画"]
+
+
+def test_search_page(client: TestClient) -> None:
+    html = client.get("/search", params={"q": "水素"}).text
+    assert "<mark>水素</mark>" in html and "/partners/initiatives/" in html and 'role="status"' in html
+    assert "2件" in html
+    data = client.get("/api/v1/search", params={"q": "電池"}).json()
+    assert data["total"] == 2 and data["hits"][0]["href"].startswith("/partners/initiatives/")
+
+
+def test_many_matches_take_the_same_order(loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = [(h.kind, h.ref_id) for h in search("事業", kind="project", per_page=5, engine=loaded_engine).hits]
+    monkeypatch.setattr(search_module, "COUNT_CAP", 2)  # every tier now counts as "many matches"
+    capped = search("事業", kind="project", per_page=5, engine=loaded_engine)
+    assert capped.total_capped and [(h.kind, h.ref_id) for h in capped.hits] == expected
+    second = search("事業", kind="project", fiscal_year=2026, per_page=2, page=2, engine=loaded_engine)
+    assert all(h.fiscal_year == 2026 and h.kind.value == "project" for h in second.hits)
