@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from keikaku.services.setup import initialize_database
-from keikaku.storage.engine import make_engine
+from keikaku.storage.engine import dispose_engines, make_engine
 from keikaku.storage.migrate import upgrade
 
 POSTGRES_ENV = "KEIKAKU_TEST_POSTGRES_URL"
@@ -33,6 +33,13 @@ def _skip_without_postgres() -> str:
     return url
 
 
+@pytest.fixture(autouse=True)
+def _dispose_cached_engines() -> Iterator[None]:
+    """Close engines the code under test cached (KEIKAKU_DATABASE_URL), so no connection outlives its test."""
+    yield
+    dispose_engines()
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
@@ -44,6 +51,7 @@ def postgres_url() -> Iterator[str]:
     try:
         yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
+        dispose_engines()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -93,10 +101,10 @@ def sqlite_loaded_engine(sqlite_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> str:
     """Point the CLI at a fresh database through KEIKAKU_DATABASE_URL."""
-    from keikaku.storage.engine import engine_for
+    from keikaku.storage.engine import dispose_engines
 
     monkeypatch.setenv("KEIKAKU_DATABASE_URL", database_url)
-    engine_for.cache_clear()
+    dispose_engines()
     return database_url
 
 

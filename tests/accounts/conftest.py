@@ -22,11 +22,11 @@ def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def no_default_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """A service called without ``engine=`` must not reach the user's own database."""
-    from keikaku.storage.engine import engine_for
+    from keikaku.storage.engine import dispose_engines
 
     monkeypatch.delenv("KEIKAKU_DATABASE_URL", raising=False)
     monkeypatch.setenv("KEIKAKU_HOME", str(tmp_path_factory.mktemp("default-home")))
-    engine_for.cache_clear()
+    dispose_engines()
 
 
 @pytest.fixture

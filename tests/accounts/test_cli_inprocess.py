@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from keikaku.cli.app import build_app
 from keikaku.services.errors import ServiceError
 from keikaku.storage import models as m
-from keikaku.storage.engine import engine_for, make_engine
+from keikaku.storage.engine import dispose_engines, make_engine
 from keikaku.storage.migrate import upgrade
 from keikaku.storage.uow import unit_of_work
 
@@ -24,14 +24,14 @@ def db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     monkeypatch.setenv("KEIKAKU_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("USER", "runner")
     monkeypatch.setenv("COLUMNS", "200")
-    engine_for.cache_clear()
+    dispose_engines()
     engine = make_engine(sqlite_url)
     upgrade(engine)
     with unit_of_work(engine) as session:
         session.add(m.Plan(id=7, issuer="関西広域連合", fiscal_year=2026))
     yield engine
     engine.dispose()
-    engine_for.cache_clear()
+    dispose_engines()
 
 
 def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, ServiceError | None]:

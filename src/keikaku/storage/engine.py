@@ -6,7 +6,6 @@ database, e.g. ``postgresql+psycopg://user@127.0.0.1:5432/keikaku``.
 """
 
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -76,10 +75,22 @@ def make_engine(url: URL | str | None = None, **kwargs: Any) -> Engine:
     return create_engine(resolved, **kwargs)
 
 
-@lru_cache(maxsize=8)
+_ENGINES: dict[str, Engine] = {}
+
+
 def engine_for(url_text: str) -> Engine:
     """One engine per URL for the life of the process."""
-    return make_engine(url_text)
+    engine = _ENGINES.get(url_text)
+    if engine is None:
+        engine = _ENGINES[url_text] = make_engine(url_text)
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every engine made by :func:`engine_for` and forget them (tests, and before a restore)."""
+    while _ENGINES:
+        _url, engine = _ENGINES.popitem()
+        engine.dispose()
 
 
 def default_engine() -> Engine:
