@@ -130,6 +130,7 @@ def _previous_rank_values(
         .where(
             m.Plan.fiscal_year == fiscal_year - 1,
             m.Plan.is_current.is_(True),
+            m.Plan.issuer.in_(sorted(set(issuers.values()))),
             m.Kpi.comparator == Comparator.MAINTAIN_OR_IMPROVE.value,
         )
     )

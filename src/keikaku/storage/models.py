@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -161,7 +162,10 @@ class Plan(ProvenanceMixin, TimestampMixin, Base):
     """A business plan of one issuer for one fiscal year.  A changed document adds a revision."""
 
     __tablename__ = "plans"
-    __table_args__ = (UniqueConstraint("issuer", "fiscal_year", "revision", name="uq_plans_issuer_fy_revision"),)
+    __table_args__ = (
+        UniqueConstraint("issuer", "fiscal_year", "revision", name="uq_plans_issuer_fy_revision"),
+        Index("ix_plans_issuer_fiscal_year", "issuer", "fiscal_year"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issuer: Mapped[str] = mapped_column(String(200))
