@@ -44,6 +44,7 @@ def main() -> None:
     size = sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists())
     json_s, json_mb = run(["export", "--format", "json", "-o", str(home / "all.json")], env)
     csv_s, csv_mb = run(["export", "--format", "csv", "-o", str(home / "all.csv")], env)
+    print("(peak = largest resident set of the keikaku processes run so far)")
     print(f"init (schema + Kansai data):        {init_s:8.1f} s   peak {init_mb:5d} MiB")
     print(f"synth generate + load into SQLite:  {synth_s:8.1f} s   peak {synth_mb:5d} MiB   (target < 60 s)")
     print(f"database size:                      {size / 2**20:8.1f} MiB")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from keikaku.evaluation.achievement import format_value
-from keikaku.services import audit
+from keikaku.services import audit, periods
 from keikaku.services.actors import Actor, Permission, require
 from keikaku.services.actual_values import (
     ActualValueError,
@@ -250,6 +250,7 @@ def set_actual(data: ActualInput, *, actor: Actor, channel: str = "cli", engine:
         with unit_of_work(eng) as session:
             ref = find_kpi(session, data.fiscal_year, str(data.kpi))
             require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
+            periods.ensure_open(session, data.fiscal_year)
             previous = _current_value(session, ref.id, data.fiscal_year, data.month or 0)
             try:
                 row, added = record_actual(session, ref, data, user=who, channel=channel)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from keikaku.normalize.dates import parse_date
 from keikaku.normalize.errors import NormalizeError
 from keikaku.normalize.text import normalize_text
+from keikaku.services import periods
 from keikaku.services.actors import Actor, Permission
 from keikaku.services.actual_values import (
     ActualValueError,
@@ -408,6 +409,8 @@ def import_actuals(
                 prepared.append(outcome)
             if report.errors and not partial:
                 raise _Abort
+            for year in sorted({item.fiscal_year for item in prepared if not item.unchanged}):
+                periods.ensure_open(session, year)
             for item in prepared:
                 if item.unchanged:
                     report.unchanged += 1

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from keikaku.evaluation.types import JUDGED, Status
 from keikaku.normalize.text import normalize_text
-from keikaku.services import audit
+from keikaku.services import audit, periods
 from keikaku.services.actors import Actor, Permission, require
 from keikaku.services.actuals import actor_name
 from keikaku.services.errors import NotFoundError, ValidationError
@@ -88,6 +88,7 @@ def set_judgement(data: JudgementInput, *, actor: Actor, engine: Engine | None =
             project = _project(session, data.fiscal_year, str(data.project))
             require(actor, Permission.RECORD_ACTUAL, departments=project.department_names)
             project_id, subject = project.id, f"事業「{project.name}」"
+        periods.ensure_open(session, data.fiscal_year)
         version = store.judgement_version(session, data.fiscal_year, kpi_id, project_id)
         if version > 1 and not (data.reason or "").strip():
             raise ValidationError(f"{subject}には既に定性判定があります。訂正する場合は理由を指定してください")
