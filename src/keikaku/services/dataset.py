@@ -39,11 +39,6 @@ class ImportResult:
     partner_programmes: int = 0
     plan_ids: list[int] = field(default_factory=list)
 
-    @property
-    def skipped(self) -> bool:
-        """True when nothing was stored because every document was already there."""
-        return bool(self.skipped_documents) and not self.documents
-
     def merge(self, other: "ImportResult") -> None:
         """Add another result's counts to this one."""
         self.documents += other.documents
