@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+USERNAME = "browser-editor"
+PASSWORD = "ブラウザ試験の合言葉-2026"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 CHROMIUM_ARGS = [
     "--headless",
@@ -36,10 +38,26 @@ def server(tmp_path: Path) -> Iterator[str]:
     env = {
         **os.environ,
         "KEIKAKU_DATABASE_URL": f"sqlite:///{tmp_path / 'keikaku.sqlite3'}",
-        "KEIKAKU_WEB_EDITOR": "ブラウザ試験者",
     }
-    env.pop("KEIKAKU_WEB_READ_ONLY", None)
     subprocess.run([sys.executable, "-m", "keikaku.cli.app", "init"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "keikaku.cli.app",
+            "user",
+            "add",
+            USERNAME,
+            "--role",
+            "bureau_admin",
+            "--password-stdin",
+        ],
+        env=env,
+        input=PASSWORD + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
     port = _free_port()
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(

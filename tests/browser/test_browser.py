@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, PASSWORD, USERNAME
 
 PLATFORM = "関西の産業力強化を目的とした広域的プラットフォーム構築"
 
@@ -35,6 +35,13 @@ def test_enter_an_actual_value_and_see_the_status_change(server: str, browser_pa
     expect(kpi.locator("[data-testid^=status-]")).to_contain_text("未測定")
     _shot(page, "03-project-before")
 
+    # Entering a value needs an account: sign in from the header, and come back to this project.
+    page.get_by_role("link", name="ログイン").click()
+    page.get_by_label("ユーザー名").fill(USERNAME)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログインする").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(PLATFORM)
+    expect(page.get_by_role("link", name=f"{USERNAME} としてログイン中")).to_be_visible()
     kpi.get_by_role("link", name="実績を入力する").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("利用満足度")
     # A wrong value first: the form comes back with a Japanese message beside the field, nothing is stored.

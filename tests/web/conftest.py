@@ -1,5 +1,6 @@
 """Fixtures of the web tests: an app over a database with the bundled Kansai data, and a client for it."""
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -7,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from keikaku.services.actors import Actor, Role, local_editor
+from keikaku.services.actors import PUBLIC, Actor, Role
 from keikaku.web import create_app
 from keikaku.web.settings import WebSettings
 
@@ -53,10 +54,27 @@ def find_ids(client: TestClient) -> Ids:
 EDITOR = Actor("テスト編集者", frozenset({Role.BUREAU_ADMIN}))
 
 
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token of the first form in a page."""
+    found = CSRF_INPUT.search(html)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
 def make_client(engine: Engine, actor: Actor = EDITOR, max_body: int = 1024 * 1024) -> TestClient:
-    """A test client of an app over ``engine`` acting as ``actor``."""
+    """A test client of an app over ``engine`` whose requests without a session act as ``actor``.
+
+    The client sends a valid CSRF token with every request (taken from the login form, as a browser would
+    from any form), so that tests of permissions and validation are not stopped by the CSRF check; the
+    CSRF check itself is tested with clients that do not.
+    """
     app = create_app(WebSettings(engine=engine, actor=actor, max_body=max_body))
-    return TestClient(app, raise_server_exceptions=True)
+    client = TestClient(app, raise_server_exceptions=True)
+    client.headers["x-csrf-token"] = csrf_from(client.get("/login").text)
+    return client
 
 
 @pytest.fixture
@@ -76,7 +94,7 @@ def both_client(loaded_engine: Engine) -> Iterator[TestClient]:
 @pytest.fixture
 def public_client(sqlite_loaded_engine: Engine) -> Iterator[TestClient]:
     """A client of a read-only app (the public visitor)."""
-    with make_client(sqlite_loaded_engine, local_editor({"KEIKAKU_WEB_READ_ONLY": "1"})) as c:
+    with make_client(sqlite_loaded_engine, PUBLIC) as c:
         yield c
 
 
@@ -84,3 +102,51 @@ def public_client(sqlite_loaded_engine: Engine) -> Iterator[TestClient]:
 def ids(client: TestClient) -> Ids:
     """Ids of the bundled data in the SQLite app."""
     return find_ids(client)
+
+
+PASSWORD = "関西の計画を守る合言葉-2026"
+
+
+@pytest.fixture
+def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 with its cheapest parameters: login tests check behaviour, not the cost of a hash."""
+    from argon2 import PasswordHasher, profiles
+
+    from keikaku.services import passwords
+
+    monkeypatch.setattr(passwords, "PASSWORD_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
+
+
+def add_user(
+    engine: Engine,
+    username: str,
+    *roles: Role,
+    departments: tuple[str, ...] = (),
+    member_government: str | None = None,
+) -> None:
+    """Create an account with :data:`PASSWORD`, as the command line's administrator would."""
+    from keikaku.services.accounts import UserCreate, create_user, local_admin
+
+    data = UserCreate(
+        username, list(roles), departments=departments, member_government=member_government, password=PASSWORD
+    )
+    create_user(data, actor=local_admin({"USER": "test"}), engine=engine)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    """Log ``client`` in through the login form (the session cookie stays in the client)."""
+    client.headers.pop("x-csrf-token", None)
+    token = csrf_from(client.get("/login").text)
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+    client.headers["x-csrf-token"] = csrf_from(client.get("/account").text)
+
+
+def user_client(engine: Engine, username: str, *roles: Role, **assignment: object) -> TestClient:
+    """A client logged in as a new account with ``roles`` (public visitors by default when not logged in)."""
+    add_user(engine, username, *roles, **assignment)  # type: ignore[arg-type]
+    client = make_client(engine, PUBLIC)
+    login(client, username)
+    return client

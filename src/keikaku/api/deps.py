@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy import Engine
 
+from keikaku.api.auth import current_actor
 from keikaku.services.actors import Actor
 
 #: Bounds that keep ids and years within what both databases store (schemathesis sends anything).
@@ -21,9 +22,8 @@ def get_engine(request: Request) -> Engine | None:
 
 
 def get_actor(request: Request) -> Actor:
-    """Who the request acts as: until accounts exist, the configured local editor (or the public)."""
-    actor: Actor = request.app.state.settings.actor
-    return actor
+    """Who the request acts as: an API token's user, the logged-in user, or the public (see :mod:`.auth`)."""
+    return current_actor(request)
 
 
 EngineDep = Annotated[Engine | None, Depends(get_engine)]

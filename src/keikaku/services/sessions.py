@@ -96,9 +96,13 @@ def _csrf_mac(secret: str, nonce: str) -> str:
     return hmac.new(secret.encode(), f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
 
 
-def csrf_token(secret: str) -> str:
-    """A CSRF token for a form: a random nonce and its HMAC under ``secret`` (differs on every call)."""
-    nonce = secrets.token_hex(16)
+def csrf_token(secret: str, nonce: str | None = None) -> str:
+    """A CSRF token for a form: a nonce and its HMAC under ``secret``.
+
+    Without ``nonce`` a random one is taken (the token differs on every call); the web passes a fixed one so
+    that a page's token, and so its ETag, stays the same for the life of the session.
+    """
+    nonce = nonce or secrets.token_hex(16)
     return f"{nonce}.{_csrf_mac(secret, nonce)}"
 
 

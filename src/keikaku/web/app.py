@@ -7,16 +7,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from keikaku.api.auth import authenticate_request
 from keikaku.api.router import PREFIX, api_router
 from keikaku.services.links import refresh_suggestions
 from keikaku.services.search_index import sync_search_index
 from keikaku.web import errors
 from keikaku.web.middleware import WebMiddleware
 from keikaku.web.routers import (
+    account,
     api_docs,
     browse,
     downloads,
@@ -64,11 +66,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(authenticate_request)],
     )
     app.state.settings = config
     errors.install(app)
     app.include_router(api_router())
-    for module in (browse, plans, projects, kpis, partners, search, downloads, language, api_docs):
+    for module in (account, browse, plans, projects, kpis, partners, search, downloads, language, api_docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.add_middleware(WebMiddleware, max_body=config.max_body)

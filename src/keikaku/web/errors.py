@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from keikaku.api.auth import RequestAuth
 from keikaku.api.errors import HTTP_CODES, error_response, service_error_response, validation_details
 from keikaku.services.errors import ServiceError
 from keikaku.web.render import render
@@ -26,9 +27,11 @@ def _is_api(request: Request) -> bool:
 
 def error_page(request: Request, status: int, code: str, message: str | None = None) -> Response:
     """The error page: a heading and a message in the user's language, the service's message if any."""
+    auth = getattr(request.state, "auth", None)
+    actor = auth.actor if isinstance(auth, RequestAuth) else request.app.state.settings.actor
     return render(
         request,
-        request.app.state.settings.actor,
+        actor,
         "error.html",
         {"status": status, "code": code, "message": message},
         status=status,

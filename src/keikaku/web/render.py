@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from keikaku.api.auth import RequestAuth, csrf_token, finish_response
 from keikaku.services.actors import Actor, Permission
 from keikaku.web import formatting as f
 from keikaku.web.i18n import Translator, negotiate
@@ -109,7 +110,16 @@ def page_context(request: Request, actor: Actor) -> dict[str, Any]:
         "can_record": actor.can(Permission.RECORD_ACTUAL)
         or any(actor.can(Permission.RECORD_ACTUAL, departments=[d]) for d in actor.departments),
         "can_curate": actor.can(Permission.CURATE_LINKS),
+        "csrf_token": lambda: csrf_token(request),
+        "csrf_field": lambda: Markup('<input type="hidden" name="csrf_token" value="{}">').format(csrf_token(request)),
+        "user": _user(request),
     }
+
+
+def _user(request: Request) -> Any:
+    """The logged-in account (None for a visitor or an API token)."""
+    auth = getattr(request.state, "auth", None)
+    return auth.session.user if isinstance(auth, RequestAuth) and auth.session is not None else None
 
 
 def render(
@@ -128,4 +138,5 @@ def render(
     html = environment().get_template(template).render(values)
     response = HTMLResponse(html, status_code=status)
     response.headers["content-language"] = values["lang"]
+    finish_response(request, response)
     return response

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from keikaku.services.actors import Actor, local_editor
+from keikaku.services.actors import PUBLIC, Actor
 
 DEFAULT_MAX_BODY = 1024 * 1024
 
@@ -21,13 +21,13 @@ def _max_body() -> int:
 class WebSettings:
     """Settings of one app instance.
 
-    ``engine`` None: the configured database (``KEIKAKU_DATABASE_URL``).  ``actor``: who the web forms act as
-    until accounts exist (:func:`keikaku.services.actors.local_editor`, from the environment).
+    ``engine`` None: the configured database (``KEIKAKU_DATABASE_URL``).  ``actor``: who a request without a
+    session or API token acts as (the public visitor; embedding code and tests may choose another).
     ``max_body``: the largest request accepted, in bytes (``KEIKAKU_WEB_MAX_BODY``, default 1 MiB).
     ``sync_on_start``: bring the search index and the partner links up to date when the app starts.
     """
 
     engine: Engine | None = None
-    actor: Actor = field(default_factory=local_editor)
+    actor: Actor = PUBLIC
     max_body: int = field(default_factory=_max_body)
     sync_on_start: bool = False
