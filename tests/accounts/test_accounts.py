@@ -122,9 +122,11 @@ def test_actor_for_user_carries_roles_departments_and_member_government(engine: 
     with pytest.raises(PermissionDeniedError):
         require(ed_actor, Permission.RECORD_ACTUAL, departments=["経済交流促進課"])
     # A cooperative project is owned by its member government the way a project is owned by departments.
-    require(member_actor, Permission.RECORD_ACTUAL, departments=["兵庫県"])
+    require(member_actor, Permission.MANAGE_COOPERATIVE, departments=["兵庫県"])
     with pytest.raises(PermissionDeniedError):
-        require(member_actor, Permission.RECORD_ACTUAL, departments=["大阪府"])
+        require(member_actor, Permission.MANAGE_COOPERATIVE, departments=["大阪府"])
+    with pytest.raises(PermissionDeniedError):  # a contributor enters no actual values of the union's KPIs
+        require(member_actor, Permission.RECORD_ACTUAL, departments=["兵庫県"])
 
 
 def test_disable_and_enable_are_recorded_and_self_disable_refused(

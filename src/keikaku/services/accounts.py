@@ -49,8 +49,10 @@ SCOPES: dict[str, frozenset[str]] = {
     "read": frozenset({Permission.VIEW.value}),
     "actuals:write": frozenset({Permission.VIEW.value, Permission.RECORD_ACTUAL.value}),
     "links:write": frozenset({Permission.VIEW.value, Permission.CURATE_LINKS.value}),
-    "plans:write": frozenset({Permission.VIEW.value, "edit_plan", "edit_kpi", "edit_target"}),
-    "comments:write": frozenset({Permission.VIEW.value, "comment"}),
+    "plans:write": frozenset(
+        {Permission.VIEW.value, Permission.EDIT_PROJECT.value, Permission.MANAGE_COOPERATIVE.value}
+    ),
+    "comments:write": frozenset({Permission.VIEW.value, Permission.COMMENT.value}),
     "admin": frozenset(),
 }
 

@@ -1,15 +1,15 @@
-"""Who is acting: the :class:`Actor` every write service takes, its roles, and what each role may do.
+"""Who is acting: the :class:`Actor` every service takes, its roles, and what each role may do.
 
-Accounts do not exist yet.  Until they do, three actors cover every case:
+Actors come from accounts (:func:`keikaku.services.accounts.actor_for_user`: a logged-in user or an API
+token's user), or are one of:
 
 * :data:`PUBLIC` — an anonymous visitor; may read published data only.
 * :data:`SYSTEM` — keikaku itself (imports, the bundled dataset, background work).
-* :func:`local_editor` — the person at the keyboard of a local installation; the web forms act as this
-  editor.  Its name, roles and departments come from the environment (see :func:`local_editor`), and
-  ``KEIKAKU_WEB_READ_ONLY=1`` makes the web act as :data:`PUBLIC` instead.
+* :func:`local_editor` — the person at the keyboard of the command line when entering actual values; its
+  name, roles and departments come from the environment (see :func:`local_editor`).
 
-The permission check lives here and only here (:func:`require`), so that when accounts arrive the services
-keep calling the same function with a real user.
+The permission check lives here and only here (:func:`require`); services call it with the departments
+that own the thing acted on (a project's departments, a cooperative project's member government).
 """
 
 from __future__ import annotations
@@ -38,15 +38,20 @@ class Permission(StrEnum):
     VIEW = "view"
     RECORD_ACTUAL = "record_actual"
     CURATE_LINKS = "curate_links"
+    EDIT_PROJECT = "edit_project"  # a project's facts and its KPIs' targets
+    MANAGE_COOPERATIVE = "manage_cooperative"  # a member government's cooperative projects (協調事業)
+    COMMENT = "comment"  # comments on evaluations
 
 
 #: Which roles grant which permissions.  A department editor's and a contributor's grants are limited to
 #: their own departments where the thing acted on has departments (see :func:`Actor.can`).
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.BUREAU_ADMIN: frozenset(Permission),
-    Role.DEPARTMENT_EDITOR: frozenset({Permission.VIEW, Permission.RECORD_ACTUAL, Permission.CURATE_LINKS}),
-    Role.MEMBER_CONTRIBUTOR: frozenset({Permission.VIEW, Permission.RECORD_ACTUAL}),
-    Role.COUNCIL_MEMBER: frozenset({Permission.VIEW}),
+    Role.DEPARTMENT_EDITOR: frozenset(
+        {Permission.VIEW, Permission.RECORD_ACTUAL, Permission.CURATE_LINKS, Permission.EDIT_PROJECT}
+    ),
+    Role.MEMBER_CONTRIBUTOR: frozenset({Permission.VIEW, Permission.MANAGE_COOPERATIVE}),
+    Role.COUNCIL_MEMBER: frozenset({Permission.VIEW, Permission.COMMENT}),
     Role.PUBLIC: frozenset({Permission.VIEW}),
 }
 

@@ -55,6 +55,8 @@ class ActualForm:
     evidence_url: str = ""
     note: str = ""
     reason: str = ""
+    #: The version of the value the user saw (optimistic locking; empty: not checked).  A hidden field.
+    expected_version: str = ""
 
 
 def _kpi_year(session: Session, kpi_id: int) -> int | None:
@@ -141,6 +143,16 @@ def _needs_reason(
     return None
 
 
+def _expected_version(raw: str, errors: dict[str, str]) -> int | None:
+    text = raw.strip()
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        errors["expected_version"] = "画面の版番号が正しくありません。ページを読み込み直してください"
+        return None
+    return int(text)
+
+
 def check_actual_form(kpi_id: int, form: ActualForm, *, engine: Engine | None = None) -> dict[str, str]:
     """Field name → Japanese message for every wrong field (empty when the form can be recorded)."""
     eng = checked_engine(engine)
@@ -173,8 +185,11 @@ def check_actual_form(kpi_id: int, form: ActualForm, *, engine: Engine | None = 
             check_url(form.evidence_url)
         except ActualValueError as exc:
             errors["evidence_url"] = exc.reason
+        expected = _expected_version(form.expected_version, errors)
         if year is not None and value is not None and "month" not in errors:
-            message = _needs_reason(session, ref, year, month, value=value, reason=form.reason)
+            seen = store.next_version(session, ref.id, year, month or 0) - 1
+            stale = expected is not None and expected != seen  # set_actual reports the conflict instead
+            message = None if stale else _needs_reason(session, ref, year, month, value=value, reason=form.reason)
             if message:
                 errors["reason"] = message
     return errors
@@ -209,5 +224,6 @@ def submit_actual_form(
         evidence_url=form.evidence_url.strip() or None,
         note=normalize_text(form.note).strip() or None,
         reason=normalize_text(form.reason).strip() or None,
+        expected_version=int(form.expected_version) if form.expected_version.strip() else None,
     )
     return set_actual(data, actor=actor, channel=channel, engine=eng)

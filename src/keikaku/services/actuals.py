@@ -69,6 +69,9 @@ class ActualInput:
     attachment: AttachmentInput | None = None
     note: str | None = None
     reason: str | None = None
+    #: Optimistic locking: the version of this KPI's value for the year (and month) the user last saw, 0 when
+    #: there was none.  None: not checked (the command line and imports, which act on files, not on a view).
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -179,14 +182,19 @@ def record_actual(
     """Check and append one actual value in the caller's session: (the row, whether a version was added).
 
     A value equal in every field to the current version adds nothing.  A different value for a period that
-    already has one is a correction and needs ``data.reason``.  Raises :class:`ActualValueError`.
+    already has one is a correction and needs ``data.reason``.  With ``data.expected_version`` the new row
+    is that version + 1, so that a concurrent writer who saw the same version meets the unique constraint
+    instead of stacking a version on top unseen.  Raises :class:`ActualValueError`.
     """
     check_fiscal_year(ref, data.fiscal_year)
     month = check_month(ref, data.month)
     parsed = parse_actual(ref, data.value, data.numerator, data.denominator)
     check_measured_on(data.fiscal_year, data.measured_on)
     url = check_url(data.evidence_url)
-    version = store.next_version(session, ref.id, data.fiscal_year, month)
+    if data.expected_version is not None:
+        version = data.expected_version + 1
+    else:
+        version = store.next_version(session, ref.id, data.fiscal_year, month)
     if version > 1:
         (current,) = [v for v in store.value_versions(session, ref.id, data.fiscal_year) if v.month == month][-1:]
         if _same(current, parsed, data):
@@ -237,21 +245,89 @@ def audit_actual(session: Session, actor: Actor, ref: KpiRef, row: store.ActualV
     )
 
 
+def current_version(kpi_id: int, fiscal_year: int, month: int | None = None, *, engine: Engine | None = None) -> int:
+    """The version of a KPI's current value for a year (and month); 0 when none is recorded.
+
+    Forms and API clients send it back as ``expected_version`` (optimistic locking).
+    """
+    with read_session(ensure_schema(engine)) as session:
+        return store.next_version(session, kpi_id, fiscal_year, month or 0) - 1
+
+
+def _conflict(session: Session, ref: KpiRef, data: ActualInput, month: int) -> ConflictError:
+    """The error telling the second of two editors that the value changed since they looked."""
+    rows = [v for v in store.value_versions(session, ref.id, data.fiscal_year) if v.month == month]
+    current = rows[-1] if rows else None
+    period = f"{data.fiscal_year}年度{f'{month}月' if month else ''}"
+    if current is None:
+        message = f"{ref.label} の{period}の実績は、表示した後に取り消されています。画面を読み込み直してください"
+        details: dict[str, object] = {"current_version": 0}
+    else:
+        message = (
+            f"{ref.label} の{period}の実績は、表示した後に {current.entered_by} さんが "
+            f"{format_value(current.value, ref.unit)} に更新しました（版 {current.version}）。"
+            "あなたの入力は保存していません。現在の値を確認し、必要なら理由を添えてもう一度保存してください"
+        )
+        details = {
+            "current_version": current.version,
+            "current_value": current.value,
+            "current_entered_by": current.entered_by,
+            "current_entered_at": current.entered_at.isoformat(),
+        }
+    return ConflictError(
+        message, details={**details, "expected_version": data.expected_version, "kpi_id": ref.id, "month": month}
+    )
+
+
+def _record_conflict(eng: Engine, actor: Actor, ref: KpiRef, data: ActualInput, error: ConflictError) -> None:
+    """Keep the refused value in the audit trail (its own transaction), so that nothing entered is lost."""
+    month = data.month or 0
+    attempted = {
+        "value": str(data.value) if data.value is not None else None,
+        "numerator": str(data.numerator) if data.numerator is not None else None,
+        "denominator": str(data.denominator) if data.denominator is not None else None,
+        "note": data.note,
+        "evidence_text": data.evidence_text,
+        "expected_version": data.expected_version,
+        "kpi": ref.indicator,
+    }
+    with unit_of_work(eng) as session:
+        audit.record(
+            session,
+            actor,
+            "actual.conflict",
+            "actual_value",
+            f"{ref.id}:{data.fiscal_year}:{month}",
+            {k: error.details.get(k) for k in ("current_version", "current_value", "current_entered_by")},
+            attempted,
+            data.reason,
+        )
+
+
 def set_actual(data: ActualInput, *, actor: Actor, channel: str = "cli", engine: Engine | None = None) -> ActualPublic:
     """Record an actual value (a new version if one exists; see :func:`record_actual`); one transaction.
 
-    The actor needs the ``record_actual`` permission for the KPI's departments.
+    The actor needs the ``record_actual`` permission for the KPI's departments.  With
+    ``data.expected_version`` set, the write is refused with :class:`ConflictError` when the current version
+    differs (someone saved meanwhile); the refused value is kept in the audit trail as ``actual.conflict``.
+    Two writes racing past that check meet the database's unique version and the loser gets the same error.
     """
     who = actor_name(actor)
     if channel not in CHANNELS:
         raise ValidationError(f"入力経路 {channel!r} は使えません")
     eng = ensure_schema(engine)
+    ref: KpiRef | None = None
     try:
         with unit_of_work(eng) as session:
             ref = find_kpi(session, data.fiscal_year, str(data.kpi))
             require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
             periods.ensure_open(session, data.fiscal_year)
-            previous = _current_value(session, ref.id, data.fiscal_year, data.month or 0)
+            month = data.month or 0
+            if data.expected_version is not None:
+                seen = store.next_version(session, ref.id, data.fiscal_year, month) - 1
+                if seen != data.expected_version:
+                    raise _conflict(session, ref, data, month)
+            previous = _current_value(session, ref.id, data.fiscal_year, month)
             try:
                 row, added = record_actual(session, ref, data, user=who, channel=channel)
             except ActualValueError as exc:
@@ -261,7 +337,16 @@ def set_actual(data: ActualInput, *, actor: Actor, channel: str = "cli", engine:
                 audit_actual(session, actor, ref, row, previous)
             return _public(row, ref)
     except IntegrityError as exc:
-        raise ConflictError("同じ実績が同時に更新されました。もう一度実行してください") from exc
+        if ref is None:
+            raise
+        with read_session(eng) as session:
+            error = _conflict(session, ref, data, data.month or 0)
+        _record_conflict(eng, actor, ref, data, error)
+        raise error from exc
+    except ConflictError as exc:
+        if ref is not None and exc.code == "conflict" and "current_version" in exc.details:
+            _record_conflict(eng, actor, ref, data, exc)
+        raise
 
 
 def actual_history(

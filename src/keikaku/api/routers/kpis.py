@@ -23,12 +23,17 @@ def kpi(kpi_id: Id, engine: EngineDep) -> KpiEntryPublic:
     response_model=ActualValuePublic,
     status_code=status.HTTP_201_CREATED,
     summary="実績を入力する",
-    responses={403: {"description": "権限がありません"}},
+    responses={
+        403: {"description": "権限がありません"},
+        409: {"description": "表示後にほかの人が更新した（expected_version が古い）、または年度が締められている"},
+    },
 )
 def record_actual(kpi_id: Id, body: ActualCreate, engine: EngineDep, actor: ActorDep) -> ActualValuePublic:
     """Record an actual value (a new version when one exists; a changed value needs ``reason``).
 
     Invalid fields give 422 with ``details.fields``: field name → message.
     """
-    form = ActualForm(**body.model_dump())
+    fields = body.model_dump(exclude={"expected_version"})
+    expected = "" if body.expected_version is None else str(body.expected_version)
+    form = ActualForm(**fields, expected_version=expected)
     return ActualValuePublic.model_validate(submit_actual_form(kpi_id, form, actor=actor, channel="api", engine=engine))

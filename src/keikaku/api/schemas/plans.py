@@ -254,6 +254,14 @@ class ActualCreate(BaseModel):
     evidence_url: str = Field("", max_length=2000, description="根拠 URL")
     note: str = Field("", max_length=2000, description="備考")
     reason: str = Field("", max_length=1000, description="訂正の理由（既に値があるとき）")
+    expected_version: int | None = Field(
+        None,
+        ge=0,
+        le=999_999_999,
+        description=(
+            "楽観的ロック: 最後に見た実績の版（version。まだ値がなければ 0）。現在の版と違うときは保存せず 409 を返す"
+        ),
+    )
 
 
 class ActualValuePublic(PublicModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -9,7 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keikaku.api.deps import ActorDep, EngineDep, Id
 from keikaku.services.actual_form import ActualForm, submit_actual_form
-from keikaku.services.errors import ValidationError
+from keikaku.services.actuals import current_version
+from keikaku.services.errors import ConflictError, ValidationError
 from keikaku.services.project_pages import get_kpi_entry_page
 from keikaku.web import chart_views
 from keikaku.web.render import render, translator
@@ -39,7 +41,9 @@ def kpi(request: Request, kpi_id: Id, engine: EngineDep, actor: ActorDep) -> HTM
     """The KPI, its values and versions, and the entry form."""
     entry = get_kpi_entry_page(kpi_id, engine=engine)
     year = entry.fiscal_year or entry.kpi.fiscal_year
-    return _page(request, actor, kpi_id, engine=engine, form=ActualForm(fiscal_year=str(year or "")))
+    seen = current_version(kpi_id, year, engine=engine) if year else 0
+    form = ActualForm(fiscal_year=str(year or ""), expected_version=str(seen))
+    return _page(request, actor, kpi_id, engine=engine, form=form)
 
 
 @router.post("/kpis/{kpi_id}", response_class=HTMLResponse)
@@ -57,11 +61,25 @@ def record(
     evidence_url: Field_ = "",
     note: Field_ = "",
     reason: Field_ = "",
+    expected_version: Field_ = "",
 ) -> Response:
-    """Record the value (then back to the project, where the new status shows) or show the form again."""
-    form = ActualForm(fiscal_year, value, month, measured_on, evidence_text, evidence_url, note, reason)
+    """Record the value (then back to the project, where the new status shows) or show the form again.
+
+    When someone else saved this period's value after the form was shown, nothing is saved: the form comes
+    back (409) with the user's input, the other person's value in the message, and the new version, so
+    that saving again is a deliberate correction.
+    """
+    form = ActualForm(
+        fiscal_year, value, month, measured_on, evidence_text, evidence_url, note, reason, expected_version
+    )
     try:
         submit_actual_form(kpi_id, form, actor=actor, channel="web", engine=engine)
+    except ConflictError as exc:
+        latest = exc.details.get("current_version")
+        if not isinstance(latest, int):
+            raise
+        again = dataclasses.replace(form, expected_version=str(latest))
+        return _page(request, actor, kpi_id, engine=engine, form=again, message=exc.message, status=409)
     except ValidationError as exc:
         fields = exc.details.get("fields") if isinstance(exc.details.get("fields"), dict) else {}
         return _page(request, actor, kpi_id, engine=engine, form=form, errors=fields, message=exc.message, status=422)

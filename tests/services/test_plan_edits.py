@@ -1,0 +1,178 @@
+"""Editing projects, KPI targets and cooperative projects: who may, the audit record, optimistic locking."""
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from keikaku.services.actors import SYSTEM, Actor, Role
+from keikaku.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from keikaku.services.periods import lock_period
+from keikaku.services.plan_edits import (
+    CooperativeInput,
+    ProjectChanges,
+    add_cooperative_project,
+    kpi_state,
+    list_cooperative_projects,
+    project_state,
+    remove_cooperative_project,
+    update_cooperative_project,
+    update_kpi_target,
+    update_project,
+)
+from keikaku.storage import models as m
+from keikaku.storage.accounts import AuditEntry
+from keikaku.storage.uow import read_session
+
+ADMIN = Actor("kikaku", frozenset({Role.BUREAU_ADMIN}))
+COUNCIL = Actor("iin", frozenset({Role.COUNCIL_MEMBER}))
+HYOGO = Actor("hyogo", frozenset({Role.MEMBER_CONTRIBUTOR}), frozenset({"兵庫県"}))
+
+
+def _project(engine: Engine) -> tuple[int, str, int, int]:
+    """A 2026 project with a department and a KPI: (project id, department, KPI id, plan id)."""
+    with read_session(engine) as s:
+        stmt = (
+            select(m.Project.id, m.Department.name, m.Kpi.id, m.Project.plan_id)
+            .join(m.ProjectDepartment, m.ProjectDepartment.project_id == m.Project.id)
+            .join(m.Department, m.Department.id == m.ProjectDepartment.department_id)
+            .join(m.Kpi, m.Kpi.project_id == m.Project.id)
+            .join(m.Plan, m.Plan.id == m.Project.plan_id)
+            .where(m.Plan.fiscal_year == 2026, m.Kpi.target.is_not(None))
+            .order_by(m.Project.id, m.Kpi.id)
+        )
+        row = s.execute(stmt).first()
+        assert row is not None
+        return row[0], row[1], row[2], row[3]
+
+
+def _audit(engine: Engine, action: str) -> list[tuple[str, Any, Any, str | None]]:
+    with read_session(engine) as s:
+        rows = s.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+        return [(e.actor, e.before, e.after, e.reason) for e in rows]
+
+
+def _budget(engine: Engine, project_id: int) -> int | None:
+    with read_session(engine) as s:
+        return s.scalar(select(m.Project.budget_thousand_yen).where(m.Project.id == project_id))
+
+
+def test_a_department_editor_edits_only_their_departments_projects(loaded_engine: Engine) -> None:
+    project_id, department, _, _ = _project(loaded_engine)
+    own = Actor("ed", frozenset({Role.DEPARTMENT_EDITOR}), frozenset({department}))
+    other = Actor("ed2", frozenset({Role.DEPARTMENT_EDITOR}), frozenset({"存在しない課"}))
+    budget = _budget(loaded_engine, project_id)
+    state = project_state(project_id, engine=loaded_engine)
+    for actor in (other, COUNCIL, HYOGO):
+        with pytest.raises(PermissionDeniedError):
+            update_project(
+                project_id, ProjectChanges(budget_thousand_yen=1), actor=actor, reason="試し", engine=loaded_engine
+            )
+    with pytest.raises(ValidationError, match="理由"):
+        update_project(project_id, ProjectChanges(budget_thousand_yen=1), actor=own, reason=" ", engine=loaded_engine)
+    assert _budget(loaded_engine, project_id) == budget and _audit(loaded_engine, "project.update") == []
+    result = update_project(
+        project_id,
+        ProjectChanges(budget_thousand_yen=12_345, summary="実施内容を更新"),
+        actor=own,
+        reason="補正予算の反映",
+        expected_state=state,
+        engine=loaded_engine,
+    )
+    assert result.changed["budget_thousand_yen"] == {"before": budget, "after": 12_345}
+    assert _budget(loaded_engine, project_id) == 12_345
+    ((who, before, after, why),) = _audit(loaded_engine, "project.update")
+    assert (who, before["budget_thousand_yen"], after["budget_thousand_yen"], why) == (
+        "ed",
+        budget,
+        12_345,
+        "補正予算の反映",
+    )
+    with pytest.raises(ConflictError, match="ほかの人が変更"):  # the form shown before that edit is stale now
+        update_project(
+            project_id,
+            ProjectChanges(budget_thousand_yen=99),
+            actor=ADMIN,
+            reason="別の訂正",
+            expected_state=state,
+            engine=loaded_engine,
+        )
+    assert _budget(loaded_engine, project_id) == 12_345
+    with pytest.raises(ValidationError):
+        update_project(
+            project_id, ProjectChanges(budget_thousand_yen=-5), actor=ADMIN, reason="x", engine=loaded_engine
+        )
+    with pytest.raises(NotFoundError):
+        update_project(10**9, ProjectChanges(name="x"), actor=ADMIN, reason="x", engine=loaded_engine)
+
+
+def test_a_kpi_target_is_parsed_audited_and_locked_with_its_year(loaded_engine: Engine) -> None:
+    _, department, kpi_id, _ = _project(loaded_engine)
+    own = Actor("ed", frozenset({Role.DEPARTMENT_EDITOR}), frozenset({department}))
+    state = kpi_state(kpi_id, engine=loaded_engine)
+    with pytest.raises(ValidationError, match="目標として読み取れません"):
+        update_kpi_target(kpi_id, "よろしくお願いします", actor=own, reason="x", engine=loaded_engine)
+    with pytest.raises(PermissionDeniedError):
+        update_kpi_target(kpi_id, "参加者数：300人以上", actor=COUNCIL, reason="x", engine=loaded_engine)
+    result = update_kpi_target(
+        kpi_id, "参加者数：３００人以上", actor=own, reason="会場拡大", expected_state=state, engine=loaded_engine
+    )
+    assert result.changed["target"]["after"] == 300
+    with read_session(loaded_engine) as s:
+        kpi = s.get(m.Kpi, kpi_id)
+        assert kpi is not None and (kpi.indicator, kpi.comparator, kpi.target, kpi.unit) == (
+            "参加者数",
+            ">=",
+            300,
+            "人",
+        )
+    ((_, before, after, why),) = _audit(loaded_engine, "kpi.update_target")
+    assert after["target"] == 300 and before["target"] != 300 and why == "会場拡大"
+    lock_period(SYSTEM, 2026, reason="評価確定", engine=loaded_engine)
+    with pytest.raises(ConflictError):
+        update_kpi_target(kpi_id, "参加者数：350人以上", actor=ADMIN, reason="x", engine=loaded_engine)
+
+
+def test_member_governments_manage_only_their_own_cooperative_projects(loaded_engine: Engine) -> None:
+    _, _, _, plan_id = _project(loaded_engine)
+    before = list_cooperative_projects(plan_id, engine=loaded_engine)
+    with pytest.raises(PermissionDeniedError):
+        add_cooperative_project(plan_id, CooperativeInput("大阪の事業", "大阪府"), actor=HYOGO, engine=loaded_engine)
+    with pytest.raises(PermissionDeniedError):
+        add_cooperative_project(plan_id, CooperativeInput("兵庫の事業", "兵庫県"), actor=COUNCIL, engine=loaded_engine)
+    made = add_cooperative_project(
+        plan_id,
+        CooperativeInput("ひょうご水素実証", "兵庫県", challenge=3, field="グリーン"),
+        actor=HYOGO,
+        engine=loaded_engine,
+    )
+    other = add_cooperative_project(
+        plan_id, CooperativeInput("大阪の事業", "大阪府"), actor=ADMIN, engine=loaded_engine
+    )
+    assert [c.id for c in list_cooperative_projects(plan_id, engine=loaded_engine)][-2:] == [made.id, other.id]
+    with pytest.raises(PermissionDeniedError):  # not another government's
+        update_cooperative_project(
+            other.id, CooperativeInput("乗っ取り", "兵庫県"), actor=HYOGO, reason="x", engine=loaded_engine
+        )
+    with pytest.raises(PermissionDeniedError):  # nor handing one's own over
+        update_cooperative_project(
+            made.id, CooperativeInput("移管", "大阪府"), actor=HYOGO, reason="x", engine=loaded_engine
+        )
+    renamed = update_cooperative_project(
+        made.id,
+        CooperativeInput("ひょうご水素社会実証", "兵庫県", challenge=3, field="グリーン"),
+        actor=HYOGO,
+        reason="名称変更",
+        expected_state=made.state,
+        engine=loaded_engine,
+    )
+    with pytest.raises(ConflictError):
+        remove_cooperative_project(made.id, actor=HYOGO, reason="中止", expected_state=made.state, engine=loaded_engine)
+    remove_cooperative_project(made.id, actor=HYOGO, reason="中止", expected_state=renamed.state, engine=loaded_engine)
+    assert [c.id for c in list_cooperative_projects(plan_id, engine=loaded_engine)] == [
+        *[c.id for c in before],
+        other.id,
+    ]
+    ((who, last, after, why),) = _audit(loaded_engine, "cooperative.remove")
+    assert (who, last["name"], after, why) == ("hyogo", "ひょうご水素社会実証", None, "中止")
+    assert [a[0] for a in _audit(loaded_engine, "cooperative.create")] == ["hyogo", "kikaku"]
