@@ -1,0 +1,260 @@
+"""Every route × every role: allowed where it should be; 403, 401 or a login redirect everywhere else, and
+then the database is exactly as it was.
+
+The routes are read from the app itself, so a new route without a line in :data:`RULES` fails the test:
+whoever adds a route must say here who may use it.  Each role is a real account logged in through the
+login form (the public visitor is not logged in); requests carry a valid CSRF token, so that what is
+tested is the role, not the CSRF check (tested in test_login.py and tests/security).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select, text
+
+from keikaku.services.actors import PUBLIC, Role
+from keikaku.services.setup import initialize_database
+from keikaku.storage import models as m
+from keikaku.storage.base import Base
+from keikaku.storage.engine import make_engine
+from keikaku.storage.uow import read_session
+from keikaku.web import create_app
+from keikaku.web.settings import WebSettings
+
+from .conftest import add_user, csrf_from, login
+
+ALL = frozenset({"public", "council", "contributor", "editor", "editor_other", "admin"})
+STAFF = ALL - {"public"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may use a route, and a request that is valid for it (so that only the role decides)."""
+
+    allowed: frozenset[str]
+    form: dict[str, str] | None = None
+    json: dict[str, Any] | None = None
+    query: str = ""
+    #: Allowed roles get one of these statuses (redirects are not followed).
+    ok: tuple[int, ...] = (200,)
+    #: What a refused public visitor gets: 403, 401, or 303 to the login page.
+    public_refusal: tuple[int, ...] = (403, 401, 303)
+
+
+def read(**kw: Any) -> Rule:
+    return Rule(ALL, **kw)
+
+
+RULES: dict[tuple[str, str], Rule] = {
+    # Public reading (published data; publication itself is tested in test_publication_web.py).
+    ("GET", "/"): read(),
+    ("GET", "/tree"): read(),
+    ("GET", "/compare"): read(),
+    ("GET", "/action-plan"): read(),
+    ("GET", "/documents/{key}"): read(query="?line={line}"),
+    ("GET", "/plans"): read(),
+    ("GET", "/plans/{plan_id}"): read(),
+    ("GET", "/projects"): read(),
+    ("GET", "/projects/{project_id}"): read(),
+    ("GET", "/kpis/{kpi_id}"): read(),
+    ("GET", "/partners"): read(),
+    ("GET", "/partners/initiatives/{initiative_id}"): read(),
+    ("GET", "/search"): read(query="?q=水素"),
+    ("GET", "/downloads"): read(),
+    ("GET", "/lang/{code}"): read(ok=(303,)),
+    ("GET", "/api/v1/docs"): read(),
+    ("GET", "/api/v1/openapi.json"): read(),
+    ("GET", "/api/v1/dashboard"): read(),
+    ("GET", "/api/v1/tree"): read(),
+    ("GET", "/api/v1/action-plan"): read(),
+    ("GET", "/api/v1/compare"): read(),
+    ("GET", "/api/v1/plans"): read(),
+    ("GET", "/api/v1/plans/{plan_id}"): read(),
+    ("GET", "/api/v1/projects"): read(),
+    ("GET", "/api/v1/projects/{project_id}"): read(),
+    ("GET", "/api/v1/kpis/{kpi_id}"): read(),
+    ("GET", "/api/v1/partners"): read(),
+    ("GET", "/api/v1/partners/initiatives/{initiative_id}"): read(),
+    ("GET", "/api/v1/search"): read(query="?q=水素"),
+    ("GET", "/api/v1/documents/{key}"): read(query="?line={line}"),
+    ("GET", "/api/v1/downloads"): read(),
+    ("GET", "/api/v1/export/{fmt}"): read(query="?fiscal_year=2026"),
+    ("GET", "/api/v1/reports/{identifier}"): read(query="?fiscal_year=2026&format=html"),
+    # Accounts.
+    ("GET", "/login"): Rule(ALL, ok=(200, 303)),
+    ("POST", "/login"): Rule(ALL, form={"username": "nobody{n}", "password": "x" * 12}, ok=(401,)),
+    ("POST", "/logout"): Rule(ALL, ok=(303,)),
+    ("GET", "/account"): Rule(STAFF, public_refusal=(303,)),
+    ("POST", "/account/password"): Rule(
+        STAFF, form={"current_password": "wrong password!", "new_password": "x" * 12}, ok=(401,), public_refusal=(303,)
+    ),
+    # Actual values: bureau administrators, and department editors for their own departments' KPIs.
+    ("POST", "/kpis/{kpi_id}"): Rule(
+        frozenset({"admin", "editor"}), form={"fiscal_year": "2026", "value": "{n}", "reason": "試験"}, ok=(303,)
+    ),
+    ("POST", "/api/v1/kpis/{kpi_id}/actuals"): Rule(
+        frozenset({"admin", "editor"}), json={"fiscal_year": "2026", "value": "{n}", "reason": "試験"}, ok=(201,)
+    ),
+    # Partner links: bureau administrators and department editors (links are not owned by a department).
+    ("POST", "/partners/links/{link_id}"): Rule(
+        frozenset({"admin", "editor", "editor_other"}), form={"action": "{link_action}"}, ok=(303,)
+    ),
+    ("POST", "/api/v1/partners/links/{link_id}"): Rule(
+        frozenset({"admin", "editor", "editor_other"}), json={"action": "{link_action}"}, ok=(200,)
+    ),
+}
+
+
+@dataclass
+class World:
+    """The app, one logged-in client per role, and the values that fill the routes' parameters."""
+
+    app: FastAPI
+    engine: Engine
+    clients: dict[str, TestClient]
+    params: dict[str, Any]
+    counter: list[int] = field(default_factory=lambda: [0])
+
+
+def routes(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path) of every route of the app, through included routers."""
+    found: list[tuple[str, str]] = []
+
+    def walk(items: list[Any], prefix: str) -> None:
+        for item in items:
+            if type(item).__name__ == "_IncludedRouter":
+                walk(item.original_router.routes, prefix + (getattr(item.include_context, "prefix", "") or ""))
+            elif getattr(item, "methods", None):
+                found.extend((method, prefix + item.path) for method in sorted(item.methods - {"HEAD"}))
+
+    walk(list(app.routes), "")
+    return found
+
+
+def fingerprint(engine: Engine) -> str:
+    """A hash of every row of every table: equal before and after means nothing at all was written."""
+    digest = hashlib.sha256()
+    with engine.connect() as conn:
+        for table in sorted(Base.metadata.sorted_tables, key=lambda t: t.name):
+            order = list(table.primary_key.columns) or list(table.columns)
+            for row in conn.execute(table.select().order_by(*order)):
+                digest.update(repr(tuple(row)).encode())
+            digest.update(table.name.encode())
+        if engine.dialect.name == "sqlite":
+            conn.execute(text("SELECT 1"))
+    return digest.hexdigest()
+
+
+def _client(app: FastAPI, engine: Engine, username: str | None) -> TestClient:
+    client = TestClient(app)
+    client.__enter__()
+    if username is None:
+        client.headers["x-csrf-token"] = csrf_from(client.get("/login").text)
+    else:
+        login(client, username)
+    return client
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    from argon2 import PasswordHasher, profiles
+
+    from keikaku.services import passwords
+
+    passwords_before = passwords.PASSWORD_HASHER
+    passwords.PASSWORD_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    path = Path(tmp_path_factory.mktemp("matrix")) / "keikaku.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    initialize_database(engine=engine)
+    app = create_app(WebSettings(engine=engine, actor=PUBLIC))
+    with TestClient(app) as probe:
+        plans = {p["fiscal_year"]: p["id"] for p in probe.get("/api/v1/plans").json()["items"]}
+        rows = probe.get(f"/api/v1/plans/{plans[2026]}").json()["rows"]["items"]
+        platform = next(r for r in rows if r["code"] == "⑤")
+        project = probe.get(f"/api/v1/projects/{platform['id']}").json()
+        initiatives = [i for p in probe.get("/api/v1/partners").json()["programmes"] for i in p["initiatives"]]
+        initiative = next(i for i in initiatives if "水素" in i["name"])
+        links = probe.get(f"/api/v1/partners/initiatives/{initiative['id']}").json()["initiative"]["links"]
+    with read_session(engine) as s:
+        department = s.scalar(
+            select(m.Department.name)
+            .join(m.ProjectDepartment, m.ProjectDepartment.department_id == m.Department.id)
+            .where(m.ProjectDepartment.project_id == platform["id"])
+        )
+    assert department
+    add_user(engine, "admin", Role.BUREAU_ADMIN)
+    add_user(engine, "council", Role.COUNCIL_MEMBER)
+    add_user(engine, "contributor", Role.MEMBER_CONTRIBUTOR, member_government="兵庫県")
+    add_user(engine, "editor", Role.DEPARTMENT_EDITOR, departments=(department,))
+    add_user(engine, "editor_other", Role.DEPARTMENT_EDITOR, departments=("国際交流課",))
+    clients = {role: _client(app, engine, None if role == "public" else role) for role in ALL}
+    params = {
+        "plan_id": plans[2026],
+        "project_id": platform["id"],
+        "kpi_id": project["kpis"][0]["id"],
+        "initiative_id": initiative["id"],
+        "link_id": links[0]["id"],
+        "key": project["source"]["document"],
+        "line": project["source"]["line"],
+        "fmt": "json",
+        "identifier": "evaluation",
+        "code": "ja",
+    }
+    yield World(app, engine, clients, params)
+    for client in clients.values():
+        client.__exit__(None, None, None)
+    engine.dispose()
+    passwords.PASSWORD_HASHER = passwords_before
+
+
+def _fill(template: str, values: dict[str, Any]) -> str:
+    return template.format(**values)
+
+
+def _body(rule: Rule, values: dict[str, Any]) -> dict[str, Any]:
+    if rule.form is not None:
+        return {"data": {k: _fill(v, values) for k, v in rule.form.items()}}
+    if rule.json is not None:
+        return {"json": {k: _fill(v, values) if isinstance(v, str) else v for k, v in rule.json.items()}}
+    return {}
+
+
+def test_every_route_has_a_rule(world: World) -> None:
+    present = {(method, path) for method, path in routes(world.app)}
+    missing = sorted(present - RULES.keys())
+    stale = sorted(RULES.keys() - present)
+    assert not missing, f"routes without a rule in RULES: {missing}"
+    assert not stale, f"rules of routes that no longer exist: {stale}"
+
+
+CASES = sorted((method, path, role) for (method, path) in RULES for role in sorted(ALL))
+
+
+@pytest.mark.parametrize(("method", "path", "role"), CASES, ids=[f"{m} {p} {r}" for m, p, r in CASES])
+def test_route_for_role(world: World, method: str, path: str, role: str) -> None:
+    rule = RULES[(method, path)]
+    world.counter[0] += 1
+    n = world.counter[0]
+    values = {**world.params, "n": str(n % 90 + 1), "link_action": "confirm" if n % 2 else "restore"}
+    url = _fill(path, values) + _fill(rule.query, values)
+    client = world.clients[role]
+    if path == "/logout":
+        client = _client(world.app, world.engine, None if role == "public" else role)
+    before = fingerprint(world.engine)
+    response = client.request(method, url, follow_redirects=False, **_body(rule, values))
+    if role in rule.allowed:
+        assert response.status_code in rule.ok, (role, url, response.status_code, response.text[:300])
+        return
+    expected = rule.public_refusal if role == "public" else (403,)
+    assert response.status_code in expected, (role, url, response.status_code, response.text[:300])
+    if response.status_code == 303:
+        assert response.headers["location"].startswith("/login")
+    assert fingerprint(world.engine) == before, f"{role} was refused {method} {url} but data changed"
