@@ -1,4 +1,4 @@
-"""The acting user until accounts exist, the home issuer setting, the app's start-up, ``keikaku serve``."""
+"""What roles grant, the home issuer setting, the app's start-up, ``keikaku serve``."""
 
 import subprocess
 import sys
@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from keikaku.services.actors import PUBLIC, SYSTEM, Permission, Role, local_editor, require
+from keikaku.services.actors import PUBLIC, SYSTEM, Actor, Permission, Role, require
 from keikaku.services.errors import DatabaseError, PermissionDeniedError
 from keikaku.services.home import get_home_issuer
 from keikaku.services.search_index import forget_checks
@@ -16,22 +16,15 @@ from keikaku.web import create_app
 from keikaku.web.settings import WebSettings
 
 
-def test_local_editor_from_the_environment() -> None:
-    default = local_editor({})
-    assert default.name == "ローカル編集者" and default.roles == {Role.BUREAU_ADMIN} and not default.is_public
-    editor = local_editor(
-        {
-            "KEIKAKU_WEB_EDITOR": "大阪 花子",
-            "KEIKAKU_WEB_EDITOR_ROLES": "department_editor, council_member",
-            "KEIKAKU_WEB_EDITOR_DEPARTMENTS": "ものづくり支援課",
-        }
-    )
-    assert editor.name == "大阪 花子" and editor.departments == {"ものづくり支援課"}
+def test_roles_grant_what_the_issue_names() -> None:
+    editor = Actor("ed", frozenset({Role.DEPARTMENT_EDITOR}), frozenset({"ものづくり支援課"}))
     assert editor.can(Permission.RECORD_ACTUAL, departments=["ものづくり支援課"])
+    assert editor.can(Permission.EDIT_PROJECT, departments=["ものづくり支援課"])
     assert not editor.can(Permission.RECORD_ACTUAL, departments=["産業振興企画課"])
-    assert local_editor({"KEIKAKU_WEB_READ_ONLY": "yes"}) is PUBLIC and PUBLIC.is_public
-    with pytest.raises(ValueError, match="KEIKAKU_WEB_EDITOR_ROLES"):
-        local_editor({"KEIKAKU_WEB_EDITOR_ROLES": "emperor"})
+    assert not editor.can(Permission.COMMENT)
+    council = Actor("iin", frozenset({Role.COUNCIL_MEMBER}))
+    assert council.can(Permission.COMMENT) and not council.can(Permission.RECORD_ACTUAL)
+    assert PUBLIC.is_public and not PUBLIC.can(Permission.COMMENT)
     assert SYSTEM.can(Permission.CURATE_LINKS)
     with pytest.raises(PermissionDeniedError):
         require(PUBLIC, Permission.RECORD_ACTUAL)

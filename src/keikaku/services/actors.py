@@ -5,8 +5,7 @@ token's user), or are one of:
 
 * :data:`PUBLIC` — an anonymous visitor; may read published data only.
 * :data:`SYSTEM` — keikaku itself (imports, the bundled dataset, background work).
-* :func:`local_editor` — the person at the keyboard of the command line when entering actual values; its
-  name, roles and departments come from the environment (see :func:`local_editor`).
+* the command line's administrator (:func:`keikaku.services.accounts.local_admin`).
 
 The permission check lives here and only here (:func:`require`); services call it with the departments
 that own the thing acted on (a project's departments, a cooperative project's member government).
@@ -14,7 +13,6 @@ that own the thing acted on (a project's departments, a cooperative project's me
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -88,35 +86,6 @@ class Actor:
 
 PUBLIC = Actor(name="public", roles=frozenset({Role.PUBLIC}))
 SYSTEM = Actor(name="system", roles=frozenset({Role.BUREAU_ADMIN}), system=True)
-
-DEFAULT_EDITOR_NAME = "ローカル編集者"
-
-
-def _split(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
-
-
-def local_editor(environ: dict[str, str] | None = None) -> Actor:
-    """The local editor the web forms act as, configured by the environment.
-
-    ``KEIKAKU_WEB_EDITOR`` (name, default ローカル編集者), ``KEIKAKU_WEB_EDITOR_ROLES`` (comma-separated
-    :class:`Role` values, default ``bureau_admin``), ``KEIKAKU_WEB_EDITOR_DEPARTMENTS`` (comma-separated
-    department names).  ``KEIKAKU_WEB_READ_ONLY=1`` gives :data:`PUBLIC`.  An unknown role is a
-    configuration error, reported rather than ignored.
-    """
-    env = os.environ if environ is None else environ
-    if env.get("KEIKAKU_WEB_READ_ONLY", "").strip().lower() in {"1", "true", "yes", "on"}:
-        return PUBLIC
-    name = (env.get("KEIKAKU_WEB_EDITOR") or DEFAULT_EDITOR_NAME).strip()[:200] or DEFAULT_EDITOR_NAME
-    roles: set[Role] = set()
-    for raw in _split(env.get("KEIKAKU_WEB_EDITOR_ROLES")) or [Role.BUREAU_ADMIN.value]:
-        try:
-            roles.add(Role(raw))
-        except ValueError:
-            known = ", ".join(r.value for r in Role)
-            raise ValueError(f"KEIKAKU_WEB_EDITOR_ROLES の役割 {raw!r} は不明です（{known}）") from None
-    departments = frozenset(_split(env.get("KEIKAKU_WEB_EDITOR_DEPARTMENTS")))
-    return Actor(name=name, roles=frozenset(roles), departments=departments)
 
 
 def require(actor: Actor, permission: Permission, *, departments: Iterable[str] = ()) -> None:

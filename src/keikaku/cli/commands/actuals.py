@@ -11,19 +11,21 @@ from rich.table import Table
 
 from keikaku.normalize.dates import parse_date
 from keikaku.normalize.errors import NormalizeError
-from keikaku.services.actors import Actor, local_editor
+from keikaku.services.actors import Actor
 from keikaku.services.actuals import ActualInput, AttachmentInput, actual_history, list_actuals, set_actual
 from keikaku.services.actuals_import import import_actuals
 from keikaku.services.actuals_sheet import build_csv_template, build_template
 from keikaku.services.errors import ValidationError
 from keikaku.services.judgements import JudgementInput, set_judgement
 
-USER_HELP = "入力者の名前（省略時は KEIKAKU_WEB_EDITOR、なければ「ローカル編集者」）"
+USER_HELP = "入力者として記録する名前（省略時は cli:ログイン名）"
 
 
 def cli_actor(user: str | None) -> Actor:
-    """The person at the keyboard: the local editor, under the name given with ``--user`` if any."""
-    actor = local_editor()
+    """The administrator at the keyboard (``cli:<login name>``), recorded under ``--user`` when given."""
+    from keikaku.services.accounts import local_admin
+
+    actor = local_admin()
     if user and user.strip():
         return Actor(name=user.strip()[:200], roles=actor.roles, departments=actor.departments)
     return actor
