@@ -1,5 +1,6 @@
 """Editing projects, KPI targets and cooperative projects: who may, the audit record, optimistic locking."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -176,3 +177,15 @@ def test_member_governments_manage_only_their_own_cooperative_projects(loaded_en
     ((who, last, after, why),) = _audit(loaded_engine, "cooperative.remove")
     assert (who, last["name"], after, why) == ("hyogo", "ひょうご水素社会実証", None, "中止")
     assert [a[0] for a in _audit(loaded_engine, "cooperative.create")] == ["hyogo", "kikaku"]
+
+
+def test_an_ingest_is_recorded_in_the_audit_trail(engine: Engine, seeds_dir: Path) -> None:
+    from keikaku.services.ingest import ingest_documents
+
+    seed = next(p for p in sorted(seeds_dir.iterdir()) if p.suffix == ".txt")
+    report = ingest_documents([seed], actor=ADMIN, engine=engine)
+    assert report.stored
+    ((who, before, after, _),) = _audit(engine, "document.ingest")
+    assert who == "kikaku" and before is None and after["sha256"] == report.documents[0].sha256
+    expected = [{"fiscal_year": y, "revision": r} for y, r in report.documents[0].revisions]
+    assert after["plans"] == expected and after["path"] == str(seed)

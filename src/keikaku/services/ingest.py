@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from keikaku.domain import DocumentKind, PlanData, Warning
 from keikaku.ingest.errors import IngestError
 from keikaku.ingest.pipeline import IngestResult, ingest_file
+from keikaku.services.actors import SYSTEM, Actor
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -88,6 +89,7 @@ def ingest_documents(
     strict: bool = False,
     progress: ProgressCallback | None = None,
     max_bytes: int | None = None,
+    actor: Actor = SYSTEM,
     engine: Engine | None = None,
 ) -> IngestReport:
     """Read, parse and (unless ``dry_run``) store documents; see the module docstring for the transaction rule.
@@ -131,7 +133,7 @@ def ingest_documents(
             if document.status is DocumentStatus.PARSED:
                 document.status = DocumentStatus.NOT_STORED
         return run
-    _store(results, engine)
+    _store(results, engine, actor)
     run.stored = True
     return run
 
@@ -142,8 +144,9 @@ def _partial_codes() -> frozenset[str]:
     return PARTIAL_CODES
 
 
-def _store(results: list[tuple[DocumentReport, IngestResult]], engine: Engine | None) -> None:
-    """Store every parsed document in one unit of work."""
+def _store(results: list[tuple[DocumentReport, IngestResult]], engine: Engine | None, actor: Actor) -> None:
+    """Store every parsed document in one unit of work, with an audit record per stored document."""
+    from keikaku.services import audit
     from keikaku.services.dataset import import_plan_data
     from keikaku.services.setup import ensure_schema
     from keikaku.storage.uow import unit_of_work
@@ -158,6 +161,16 @@ def _store(results: list[tuple[DocumentReport, IngestResult]], engine: Engine | 
             else:
                 report.status = DocumentStatus.STORED
                 report.revisions = list(outcome.plans)
+                after = {
+                    "path": report.path,
+                    "sha256": report.sha256,
+                    "plans": [{"fiscal_year": y, "revision": r} for y, r in outcome.plans],
+                    "plan_ids": list(outcome.plan_ids),
+                    "projects": outcome.projects,
+                    "kpis": outcome.kpis,
+                    "warnings": outcome.warnings,
+                }
+                audit.record(session, actor, "document.ingest", "document", result.source.doc_id, None, after)
 
 
 def merge_bundles(bundles: list[PlanData]) -> PlanData:

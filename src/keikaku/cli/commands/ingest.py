@@ -107,10 +107,11 @@ def _report_json(report: IngestReport) -> dict[str, object]:
 
 
 def _run(paths: list[Path], dry_run: bool, strict: bool, max_bytes: int | None, err: Console) -> IngestReport:
+    from keikaku.services.accounts import local_admin
     from keikaku.services.ingest import ingest_documents
 
     if len(paths) < 2 or not err.is_terminal:
-        return ingest_documents(paths, dry_run=dry_run, strict=strict, max_bytes=max_bytes)
+        return ingest_documents(paths, dry_run=dry_run, strict=strict, max_bytes=max_bytes, actor=local_admin())
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     with Progress(
@@ -121,7 +122,9 @@ def _run(paths: list[Path], dry_run: bool, strict: bool, max_bytes: int | None, 
         def advance(path: str, done: int, total: int) -> None:
             bar.update(task, completed=done, description=f"読み取り中 {Path(path).name}")
 
-        return ingest_documents(paths, dry_run=dry_run, strict=strict, max_bytes=max_bytes, progress=advance)
+        return ingest_documents(
+            paths, dry_run=dry_run, strict=strict, max_bytes=max_bytes, progress=advance, actor=local_admin()
+        )
 
 
 def _print_diff(diff: PlanDiff, out: Console) -> None:
