@@ -141,3 +141,19 @@ def test_help_lists_the_administration_commands(home: Path) -> None:
     result = run(home, "--help")
     for command in ("user", "token", "backup", "restore", "audit", "period", "publish", "unpublish"):
         assert re.search(rf"│ {command}\s", result.stdout), command
+
+
+def test_ensure_admin_creates_a_first_administrator_once(home: Path) -> None:
+    first = run(home, "user", "ensure-admin")
+    assert first.returncode == 0, first.stderr
+    password = re.search(r"初期パスワード.*: (\S+)$", first.stdout, re.MULTILINE)
+    assert password is not None
+    engine = _engine(home)
+    session = login("admin", password.group(1), ip="127.0.0.1", engine=engine).session
+    assert "bureau_admin" in session.user.roles and session.user.must_change_password
+    again = run(home, "user", "ensure-admin")
+    assert again.returncode == 0 and "既にあります" in again.stdout and "初期パスワード" not in again.stdout
+    assert run(home, "user", "disable", "admin", "--reason", "退職").returncode == 0
+    replaced = run(home, "user", "ensure-admin", "kikaku")
+    assert replaced.returncode == 0 and "管理者 kikaku を作成しました" in replaced.stdout
+    engine.dispose()

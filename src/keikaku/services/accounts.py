@@ -395,6 +395,20 @@ def reset_password(
         return AccountResult(user=public_user(user), password=generated)
 
 
+def ensure_admin(username: str = "admin", *, actor: Actor, engine: Engine | None = None) -> AccountResult | None:
+    """Create a first bureau administrator with a one-time password when no active one exists.
+
+    Returns the new account (with its password, to be shown once), or None when an active bureau
+    administrator already exists: a new installation gets a way in, an existing one is left alone.
+    """
+    require_admin(actor, "管理者アカウントの用意")
+    with read_session(ensure_schema(engine)) as session:
+        users = session.scalars(select(User).where(User.disabled.is_(False))).all()
+        if any(Role.BUREAU_ADMIN.value in (user.roles or ()) for user in users):
+            return None
+    return create_user(UserCreate(username, [Role.BUREAU_ADMIN], display_name="管理者"), actor=actor, engine=engine)
+
+
 def list_users(*, actor: Actor, engine: Engine | None = None) -> list[AccountPublic]:
     """Every account, by username (administrators only)."""
     require_admin(actor, "アカウントの一覧")

@@ -57,6 +57,20 @@ def register(app: typer.Typer) -> None:
         out().print(f"ユーザー {user.username} を作成しました（役割: {', '.join(user.roles)}）", markup=False)
         _print_result(result)
 
+    @users.command("ensure-admin")
+    def ensure_admin_command(
+        username: str = typer.Argument("admin", help="作る管理者のユーザー名"),
+    ) -> None:
+        """有効な管理者がいなければ、管理者アカウントを初期パスワード付きで作る（いれば何もしない）。"""
+        from keikaku.services.accounts import ensure_admin
+
+        result = ensure_admin(username, actor=admin())
+        if result is None:
+            out().print("有効な管理者アカウントが既にあります（変更なし）", markup=False)
+            return
+        out().print(f"管理者 {result.user.username} を作成しました。/login からログインしてください", markup=False)
+        _print_result(result)
+
     @users.command("update")
     def update(  # noqa: PLR0917 - one parameter per typer option
         username: str = typer.Argument(..., help="ユーザー名"),
