@@ -1,0 +1,30 @@
+"""``bench/bench_rw.py`` in small: 5 clients for 3 seconds on SQLite, nothing lost, no errors (no timings)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import keikaku
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_rw.py"
+
+
+@pytest.mark.slow
+def test_reads_and_writes_under_load_lose_nothing(tmp_path: Path) -> None:
+    source = str(Path(keikaku.__file__).resolve().parents[1])  # the server and the bench use this tree
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH")) if p)}
+    env.pop("KEIKAKU_DATABASE_URL", None)
+    command = [sys.executable, str(BENCH), "--db", str(tmp_path / "rw.sqlite3"), "--scale", "kansai"]
+    command += ["--clients", "5", "--duration", "3", "--workers", "1"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    lines = result.stdout.splitlines()
+    assert "lost writes: 0" in lines and "errors: 0" in lines, output
+    assert "version gaps: 0" in result.stdout and "audit mismatches: 0" in result.stdout, output
+    acknowledged = next(line for line in lines if "acknowledged writes:" in line)
+    assert "acknowledged writes: 0 " not in acknowledged, output  # it did write
+    assert "login: 2 browser sessions" in result.stdout, output
