@@ -238,6 +238,25 @@ def vision_kpi_refs(session: Session) -> list[KpiRef]:
     ]
 
 
+def _find_kpi_by_id(session: Session, fiscal_year: int, kpi_id: int) -> KpiRef:
+    """A KPI by id: only its own plan is loaded (a write must not build every plan of the year)."""
+    plan = session.scalar(
+        select(m.Plan)
+        .join(m.Project, m.Project.plan_id == m.Plan.id)
+        .join(m.Kpi, m.Kpi.project_id == m.Project.id)
+        .where(m.Kpi.id == kpi_id, m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True))
+    )
+    if plan is not None:
+        found = [r for r in plan_kpi_refs(session, [plan]) if r.id == kpi_id]
+        if found:
+            return found[0]
+    vision = [r for r in vision_kpi_refs(session) if r.id == kpi_id]
+    if vision:
+        return vision[0]
+    current_plans(session, fiscal_year)  # no plan for the year: say so, naming the years there are
+    raise NotFoundError(f"{fiscal_year}年度の計画に KPI（ID {kpi_id}）はありません", code="kpi_not_found")
+
+
 def find_kpi(session: Session, fiscal_year: int, query: str) -> KpiRef:
     """The KPI a user names by id or by (part of) its indicator, in the fiscal year's plans or the vision.
 
@@ -248,19 +267,14 @@ def find_kpi(session: Session, fiscal_year: int, query: str) -> KpiRef:
     text = normalize_text(query).strip()
     if not text:
         raise ValidationError("KPI を ID または指標名で指定してください", code="kpi_missing")
+    if text.isdigit():
+        return _find_kpi_by_id(session, fiscal_year, int(text))
     vision_refs = vision_kpi_refs(session)
     missing_plan: NotFoundError | None = None
     try:
         refs = plan_kpi_refs(session, current_plans(session, fiscal_year))
     except NotFoundError as exc:
         refs, missing_plan = [], exc
-    if text.isdigit():
-        found = [r for r in refs + vision_refs if r.id == int(text)]
-        if found:
-            return found[0]
-        if missing_plan is not None:
-            raise missing_plan
-        raise NotFoundError(f"{fiscal_year}年度の計画に KPI（ID {text}）はありません", code="kpi_not_found")
     candidates = [r for r in refs + vision_refs if text in normalize_text(r.indicator) or text in (r.text or "")]
     exact = [r for r in candidates if normalize_text(r.indicator) == text]
     if len(exact) == 1:
