@@ -1,0 +1,249 @@
+"""Schemas of editing a plan's facts (projects, KPI targets, cooperative projects), council comments, the
+audit trail, publication and fiscal-year locks.
+
+Request bodies end in ``Create`` (what the client sends), responses in ``Public``.  Free text refuses control
+characters other than tab and line breaks (422 with ``details.fields``), as every form of keikaku does.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from keikaku.api.schemas.common import Moment, PageMetaPublic, PublicModel
+
+MAX_AMOUNT = 10**12
+STATE_DESCRIPTION = (
+    "楽観的ロック: 表示したときの状態トークン（state）。その後にほかの人が変更していれば保存せず 409 を返し、"
+    "details.state に現在のトークンを入れる"
+)
+
+
+def _no_controls(value: str | None) -> str | None:
+    if value is not None and any(ord(c) < 32 and c not in "\t\r\n" for c in value):
+        raise ValueError("使用できない制御文字が含まれています")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_controls)]
+OptionalText = Annotated[str | None, AfterValidator(_no_controls)]
+Reason = Annotated[str, AfterValidator(_no_controls), Field(max_length=1000, description="変更の理由（必須）")]
+State = Annotated[str, Field(min_length=1, max_length=64, description=STATE_DESCRIPTION)]
+
+
+# -- projects and KPI targets ----------------------------------------------------------------------------
+
+
+class ProjectEditCreate(BaseModel):
+    """The facts of a project to change: only the fields sent change (null clears one; ``name`` cannot be
+    cleared), with the reason and the state token the client was shown."""
+
+    name: Text = Field("", max_length=400, description="事業名（空にはできない）")
+    title: OptionalText = Field(None, max_length=400, description="見出し")
+    summary: OptionalText = Field(None, max_length=4000, description="事業概要")
+    field: OptionalText = Field(None, max_length=400, description="分野")
+    budget_thousand_yen: int | None = Field(None, ge=0, le=MAX_AMOUNT, description="予算額（千円）")
+    national_subsidy_thousand_yen: int | None = Field(None, ge=0, le=MAX_AMOUNT, description="うち国庫補助（千円）")
+    reason: Reason
+    state: State
+
+
+class KpiTargetEditCreate(BaseModel):
+    """A KPI's new target as the plan writes it (``参加者数：250人以上``, ``割合：75%以上``)."""
+
+    text: Text = Field(max_length=400, description="目標（計画の書き方で）")
+    reason: Reason
+    state: State
+
+
+class ChangePublic(PublicModel):
+    """A field's value before and after a change."""
+
+    before: Any = None
+    after: Any = None
+
+
+class EditResultPublic(PublicModel):
+    """An object after an edit: what changed and its new state token (for the next edit)."""
+
+    id: int
+    changed: dict[str, ChangePublic]
+    state: str
+
+
+class KpiTargetStatePublic(PublicModel):
+    """A KPI of a project as its edit form shows it: the target as written and its state token."""
+
+    id: int
+    indicator: str
+    text: str
+    target_text: str
+    state: str
+
+
+class ProjectEditPublic(PublicModel):
+    """A project's editable facts with their state token, and its KPIs' targets (the edit form's data)."""
+
+    id: int
+    plan_id: int
+    name: str
+    title: str | None
+    summary: str | None
+    field: str | None
+    budget_thousand_yen: int | None
+    national_subsidy_thousand_yen: int | None
+    departments: list[str]
+    state: str
+    kpis: list[KpiTargetStatePublic]
+
+
+# -- cooperative projects --------------------------------------------------------------------------------
+
+
+class CooperativeProjectCreate(BaseModel):
+    """A member government's cooperative project (協調事業) to add."""
+
+    name: Text = Field(max_length=400, description="事業名")
+    member_government: Text = Field(max_length=100, description="構成府県市（入力者は自分の府県市だけ）")
+    challenge: int | None = Field(None, ge=1, le=99, description="関西チャレンジの番号")
+    field: OptionalText = Field(None, max_length=200, description="分野")
+    reason: OptionalText = Field(None, max_length=1000, description="理由（任意）")
+
+
+class CooperativeProjectEditCreate(BaseModel):
+    """A cooperative project's new values: every field is given (``challenge`` and ``field`` may be null)."""
+
+    name: Text = Field(max_length=400, description="事業名")
+    member_government: Text = Field(max_length=100, description="構成府県市（入力者は他の府県市に移せない）")
+    challenge: int | None = Field(ge=1, le=99, description="関西チャレンジの番号（null: なし）")
+    field: OptionalText = Field(max_length=200, description="分野（null: なし）")
+    reason: Reason
+    state: State
+
+
+class CooperativeProjectPublic(PublicModel):
+    """A cooperative project with its state token."""
+
+    id: int
+    plan_id: int
+    name: str
+    member_government: str | None
+    challenge: int | None
+    field: str | None
+    state: str
+
+
+class CooperativeProjectListPublic(PublicModel):
+    """A plan's cooperative projects in the plan's order."""
+
+    plan_id: int
+    items: list[CooperativeProjectPublic]
+
+
+# -- comments --------------------------------------------------------------------------------------------
+
+
+class CommentCreate(BaseModel):
+    """A council member's comment on the evaluation of a plan's year (or of one of its projects)."""
+
+    fiscal_year: int = Field(ge=1989, le=2100, description="評価の年度")
+    body: Text = Field(max_length=4000, description="コメント")
+    project_id: int | None = Field(None, ge=1, le=2**31 - 1, description="対象の事業（省略: 計画全体）")
+
+
+class CommentPublic(PublicModel):
+    """A comment on an evaluation."""
+
+    id: int
+    author: str
+    fiscal_year: int
+    plan_id: int
+    project_id: int | None
+    body: str
+    created_at: Moment
+
+
+class CommentListPublic(PublicModel):
+    """Comments on a plan's evaluations, oldest first."""
+
+    plan_id: int
+    fiscal_year: int | None
+    items: list[CommentPublic]
+
+
+# -- the audit trail -------------------------------------------------------------------------------------
+
+
+class AuditEntryPublic(PublicModel):
+    """An entry of the audit trail."""
+
+    id: int
+    at: Moment
+    actor: str
+    action: str
+    object_type: str
+    object_id: str | None
+    before: Any = None
+    after: Any = None
+    reason: str | None
+    request_id: str | None
+
+
+class AuditPagePublic(PageMetaPublic):
+    """A page of the audit trail, newest first."""
+
+    items: list[AuditEntryPublic]
+
+
+# -- publication and fiscal-year locks -------------------------------------------------------------------
+
+
+class PublicationCreate(BaseModel):
+    """Publish or withdraw a plan, or its evaluation of a fiscal year."""
+
+    target: Literal["plan", "evaluation"] = Field(description="計画（plan）か評価（evaluation）か")
+    state: Literal["published", "draft"] = Field(description="公開（published）か取り下げ（draft）か")
+    fiscal_year: int | None = Field(None, ge=1989, le=2100, description="評価の年度（省略: 計画の年度）")
+    reason: OptionalText = Field(None, max_length=2000, description="理由（取り下げでは必須）")
+
+
+class PublicationStatePublic(PublicModel):
+    """The publication state of a plan or an evaluation, as of its newest change."""
+
+    object_type: str
+    object_id: int
+    fiscal_year: int
+    state: str
+    changed_by: str | None
+    changed_at: Moment | None
+    reason: str | None
+
+
+class PeriodLockCreate(BaseModel):
+    """Lock a fiscal year (or one plan's year)."""
+
+    plan_id: int | None = Field(None, ge=1, le=2**31 - 1, description="この計画の年度だけを確定する")
+    reason: OptionalText = Field(None, max_length=2000, description="理由（任意）")
+
+
+class PeriodReopenCreate(BaseModel):
+    """Reopen a locked fiscal year (or one plan's year): the reason is required."""
+
+    plan_id: int | None = Field(None, ge=1, le=2**31 - 1, description="この計画の年度だけを再開する")
+    reason: Text = Field(max_length=2000, description="再開する理由（必須）")
+
+
+class PeriodLockPublic(PublicModel):
+    """The newest lock event of a year (or of one plan's year): locked unless reopened."""
+
+    id: int
+    fiscal_year: int
+    plan_id: int | None
+    locked: bool
+    locked_at: Moment
+    locked_by: str
+    lock_reason: str | None
+    reopened_at: Moment | None
+    reopened_by: str | None
+    reopen_reason: str | None
