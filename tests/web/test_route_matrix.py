@@ -33,6 +33,11 @@ from .conftest import add_user, csrf_from, login
 
 ALL = frozenset({"public", "council", "contributor", "editor", "editor_other", "admin"})
 STAFF = ALL - {"public"}
+ADMIN = frozenset({"admin"})
+EDITORS = frozenset({"admin", "editor"})
+COOPERATORS = frozenset({"admin", "contributor"})
+COUNCIL = frozenset({"admin", "council"})
+DONE = (200, 303)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class Rule:
     ok: tuple[int, ...] = (200,)
     #: What a refused public visitor gets: 403, 401, or 303 to the login page.
     public_refusal: tuple[int, ...] = (403, 401, 303)
+    #: Path parameters that differ from the shared ones (e.g. another fiscal year).
+    override: dict[str, str] = field(default_factory=dict)
 
 
 def read(**kw: Any) -> Rule:
@@ -109,6 +116,97 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/api/v1/partners/links/{link_id}"): Rule(
         frozenset({"admin", "editor", "editor_other"}), json={"action": "{link_action}"}, ok=(200,)
+    ),
+    # Projects and KPI targets: bureau administrators, and department editors for their own departments.
+    ("GET", "/projects/{project_id}/edit"): Rule(EDITORS),
+    ("GET", "/api/v1/projects/{project_id}/edit"): Rule(EDITORS),
+    ("POST", "/projects/{project_id}/edit"): Rule(
+        EDITORS,
+        form={
+            "name": "{project_name}",
+            "budget_thousand_yen": "{n}000",
+            "reason": "補正",
+            "state": "{project_state}",
+        },
+        ok=DONE,
+    ),
+    ("PATCH", "/api/v1/projects/{project_id}"): Rule(
+        EDITORS,
+        json={"name": "{project_name}", "budget_thousand_yen": 7, "reason": "補正", "state": "{project_state}"},
+    ),
+    ("POST", "/projects/{project_id}/edit/kpis/{kpi_id}"): Rule(
+        EDITORS, form={"text": "満足度：{n}%以上", "reason": "見直し", "state": "{kpi_state}"}, ok=DONE
+    ),
+    ("PUT", "/api/v1/kpis/{kpi_id}/target"): Rule(
+        EDITORS, json={"text": "満足度：{n}%以上", "reason": "見直し", "state": "{kpi_state}"}
+    ),
+    # Cooperative projects: bureau administrators, and a member government's contributor for its own.
+    ("GET", "/plans/{plan_id}/cooperative"): read(),
+    ("GET", "/api/v1/plans/{plan_id}/cooperative-projects"): read(),
+    ("POST", "/plans/{plan_id}/cooperative"): Rule(
+        COOPERATORS, form={"name": "協調事業{n}", "member_government": "兵庫県"}, ok=DONE
+    ),
+    ("POST", "/api/v1/plans/{plan_id}/cooperative-projects"): Rule(
+        COOPERATORS, json={"name": "協調事業{n}", "member_government": "兵庫県"}, ok=(201,)
+    ),
+    ("POST", "/cooperative/{cooperative_id}"): Rule(
+        COOPERATORS,
+        form={
+            "plan_id": "{plan_id}",
+            "name": "改名{n}",
+            "member_government": "兵庫県",
+            "reason": "改名",
+            "state": "{coop_state}",
+        },
+        ok=DONE,
+    ),
+    ("PATCH", "/api/v1/cooperative-projects/{cooperative_id}"): Rule(
+        COOPERATORS,
+        json={
+            "name": "改名{n}",
+            "member_government": "兵庫県",
+            "challenge": None,
+            "field": None,
+            "reason": "改名",
+            "state": "{coop_state}",
+        },
+    ),
+    ("POST", "/cooperative/{cooperative_id}/remove"): Rule(
+        COOPERATORS, form={"plan_id": "{plan_id}", "reason": "中止", "state": "{coop_state}"}, ok=DONE
+    ),
+    ("DELETE", "/api/v1/cooperative-projects/{cooperative_id}"): Rule(
+        COOPERATORS, query="?reason=中止&state={coop_state}", ok=(200, 204)
+    ),
+    # Comments on evaluations: council members and administrators write; signed-in staff read.
+    ("GET", "/plans/{plan_id}/comments"): Rule(STAFF, query="?fiscal_year=2026"),
+    ("GET", "/api/v1/plans/{plan_id}/comments"): Rule(STAFF, query="?fiscal_year=2026"),
+    ("POST", "/plans/{plan_id}/comments"): Rule(
+        COUNCIL, form={"fiscal_year": "2026", "body": "所見{n}"}, query="?fiscal_year=2026", ok=DONE
+    ),
+    ("POST", "/api/v1/plans/{plan_id}/comments"): Rule(
+        COUNCIL, json={"fiscal_year": 2026, "body": "所見{n}"}, ok=(201,)
+    ),
+    # Administration: the audit trail (council members may read it through the API), publication, year locks.
+    ("GET", "/admin/audit"): Rule(ADMIN),
+    ("GET", "/admin/audit.csv"): Rule(ADMIN),
+    ("GET", "/admin/audit.xlsx"): Rule(ADMIN),
+    ("GET", "/api/v1/audit"): Rule(COUNCIL),
+    ("GET", "/admin/publication"): Rule(ADMIN),
+    ("POST", "/admin/publication"): Rule(
+        ADMIN,
+        form={"plan_id": "{plan_2023}", "target": "plan", "state": "published", "fiscal_year": "2023"},
+        ok=DONE,
+    ),
+    ("POST", "/api/v1/plans/{plan_id}/publication"): Rule(
+        ADMIN, json={"target": "plan", "state": "published"}, override={"plan_id": "{plan_2023}"}
+    ),
+    ("GET", "/admin/periods"): Rule(ADMIN),
+    ("POST", "/admin/periods"): Rule(ADMIN, form={"action": "lock", "fiscal_year": "2030"}, ok=DONE),
+    ("POST", "/api/v1/periods/{fiscal_year}/lock"): Rule(
+        ADMIN, json={"reason": "確定"}, override={"fiscal_year": "2031"}, ok=(200, 201)
+    ),
+    ("POST", "/api/v1/periods/{fiscal_year}/reopen"): Rule(
+        ADMIN, json={"reason": "再集計"}, override={"fiscal_year": "2030"}, ok=(200, 201)
     ),
 }
 
@@ -198,6 +296,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     clients = {role: _client(app, engine, None if role == "public" else role) for role in ALL}
     params = {
         "plan_id": plans[2026],
+        "plan_2023": plans[2023],
         "project_id": platform["id"],
         "kpi_id": project["kpis"][0]["id"],
         "initiative_id": initiative["id"],
@@ -213,6 +312,26 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         client.__exit__(None, None, None)
     engine.dispose()
     passwords.PASSWORD_HASHER = passwords_before
+
+
+def _fresh_values(world: World) -> dict[str, Any]:
+    """Values that change as the tests write: state tokens, and a new cooperative project to act on."""
+    from keikaku.services.actors import SYSTEM
+    from keikaku.services.plan_edits import CooperativeInput, add_cooperative_project, kpi_state, project_state
+
+    plan_id, project_id, kpi_id = world.params["plan_id"], world.params["project_id"], world.params["kpi_id"]
+    coop = add_cooperative_project(
+        plan_id, CooperativeInput("試験用の協調事業", "兵庫県"), actor=SYSTEM, engine=world.engine
+    )
+    with read_session(world.engine) as s:
+        name = s.scalar(select(m.Project.name).where(m.Project.id == project_id))
+    return {
+        "project_state": project_state(project_id, engine=world.engine),
+        "kpi_state": kpi_state(kpi_id, engine=world.engine),
+        "project_name": name,
+        "cooperative_id": coop.id,
+        "coop_state": coop.state,
+    }
 
 
 def _fill(template: str, values: dict[str, Any]) -> str:
@@ -244,6 +363,8 @@ def test_route_for_role(world: World, method: str, path: str, role: str) -> None
     world.counter[0] += 1
     n = world.counter[0]
     values = {**world.params, "n": str(n % 90 + 1), "link_action": "confirm" if n % 2 else "restore"}
+    values.update(_fresh_values(world))
+    values.update({k: _fill(v, values) for k, v in rule.override.items()})
     url = _fill(path, values) + _fill(rule.query, values)
     client = world.clients[role]
     if path == "/logout":
