@@ -241,14 +241,9 @@ def test_the_errors_are_documented(client: TestClient) -> None:
             }
 
 
-# -- what the services do not do yet (reported; these fail until they do) ---------------------------------
+# -- service rules the API relies on -----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/publication.py add_comment and the reasons of plan_edits, publication and periods do not refuse "
-    "control characters: SQLite stores a NUL, PostgreSQL fails with DataError (a 500 without the edge checks)",
-)
 def test_services_refuse_control_characters_in_comments_and_reasons(loaded_engine: Engine) -> None:
     with make_client(loaded_engine) as client:
         ids = find_ids(client)
@@ -261,11 +256,6 @@ def test_services_refuse_control_characters_in_comments_and_reasons(loaded_engin
         reopen_period(SYSTEM, 2026, "x\x00", engine=loaded_engine)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/plan_edits.py checks edit_project against project.department_names; a project without "
-    "departments (管理費, every FY2023 project) is editable by any department editor (Actor.can: no owner = allowed)",
-)
 def test_a_department_editor_cannot_edit_a_project_without_departments(sqlite_loaded_engine: Engine) -> None:
     with make_client(sqlite_loaded_engine) as client:
         rows = client.get(f"/api/v1/plans/{find_ids(client).plan_2026}").json()["rows"]["items"]

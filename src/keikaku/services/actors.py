@@ -56,6 +56,11 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 #: Roles whose grants hold only for their own departments.
 DEPARTMENT_SCOPED = frozenset({Role.DEPARTMENT_EDITOR, Role.MEMBER_CONTRIBUTOR})
 
+#: Permissions on things that belong to a department or member government.  A department-scoped role holds
+#: them only where one of its own departments is an owner: a project listed without a department (管理費,
+#: older plans) or a vision target is left to the bureau's administrators.
+OWNED = frozenset({Permission.RECORD_ACTUAL, Permission.EDIT_PROJECT, Permission.MANAGE_COOPERATIVE})
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -72,14 +77,17 @@ class Actor:
         return not self.system and self.roles <= {Role.PUBLIC}
 
     def can(self, permission: Permission, *, departments: Iterable[str] = ()) -> bool:
-        """Whether this actor may do ``permission`` on something owned by ``departments`` (empty: no owner)."""
+        """Whether this actor may do ``permission`` on something owned by ``departments`` (empty: no owner;
+        see :data:`OWNED` for what a department-scoped role may then do)."""
         if self.system:
             return True
         owners = frozenset(departments)
         for role in self.roles:
             if permission not in GRANTS.get(role, frozenset()):
                 continue
-            if role not in DEPARTMENT_SCOPED or not owners or owners & self.departments:
+            if role not in DEPARTMENT_SCOPED or owners & self.departments:
+                return True
+            if not owners and permission not in OWNED:
                 return True
         return False
 

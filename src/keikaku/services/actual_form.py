@@ -10,7 +10,6 @@ message.  When every field is right the value is recorded by :func:`keikaku.serv
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
@@ -34,6 +33,7 @@ from keikaku.services.actuals import ActualInput, ActualPublic, set_actual
 from keikaku.services.errors import NotFoundError, ValidationError
 from keikaku.services.kpi_refs import KpiRef, find_kpi
 from keikaku.services.schema_check import checked_engine
+from keikaku.services.user_text import has_control_characters
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session
@@ -114,11 +114,6 @@ def _date(raw: str, fiscal_year: int | None, errors: dict[str, str]) -> dt.date 
             errors["measured_on"] = exc.reason
             return None
     return day
-
-
-def has_control_characters(text: str) -> bool:
-    """Whether text holds control characters other than tab and line breaks (NUL cannot even be stored)."""
-    return any(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in text)
 
 
 def _lengths(form: ActualForm, errors: dict[str, str]) -> None:

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from keikaku.normalize.text import normalize_text
 from keikaku.services import audit
 from keikaku.services.accounts import require_admin
 from keikaku.services.actors import Actor
 from keikaku.services.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.setup import ensure_schema
+from keikaku.services.user_text import clean_text
 from keikaku.storage import models as m
 from keikaku.storage.accounts import PeriodLock
 from keikaku.storage.uow import read_session, unit_of_work
@@ -116,8 +116,7 @@ def ensure_open(session: Session, fiscal_year: int, plan_id: int | None = None) 
 
 
 def _clean_reason(reason: str | None) -> str | None:
-    cleaned = normalize_text(reason or "").strip()
-    return cleaned[:2000] or None
+    return clean_text(reason, "理由", limit=2000, field="reason")
 
 
 def lock_period(

@@ -27,12 +27,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from keikaku.normalize.kpi import parse_kpi
-from keikaku.normalize.text import normalize_text
 from keikaku.services import audit, periods
 from keikaku.services.accounts import is_admin
 from keikaku.services.actors import Actor, Permission, require
 from keikaku.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from keikaku.services.setup import ensure_schema
+from keikaku.services.user_text import clean_text
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session, unit_of_work
 
@@ -52,7 +52,7 @@ def state_token(values: Mapping[str, Any]) -> str:
 
 
 def _reason(reason: str | None) -> str:
-    text = normalize_text(reason or "").strip()
+    text = clean_text(reason or "", "理由", limit=10 * MAX_REASON, field="reason") or ""
     if not text:
         raise ValidationError("変更の理由を入力してください", details={"fields": {"reason": "理由は必須です"}})
     if len(text) > MAX_REASON:
@@ -73,13 +73,9 @@ def _check_state(kind: str, current: Mapping[str, Any], expected: str | None) ->
 def _text(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
     if value is None:
         return None
-    text = normalize_text(value).strip()
+    text = clean_text(value, field, limit=limit, field=field) or ""
     if required and not text:
         raise ValidationError(f"{field}を入力してください", details={"fields": {field: "必須です"}})
-    if len(text) > limit:
-        raise ValidationError(f"{field}は {limit} 文字以内にしてください", details={"fields": {field: "長すぎます"}})
-    if any(ord(c) < 32 and c not in "\n\t" for c in text):
-        raise ValidationError(f"{field}に使用できない制御文字が含まれています", details={"fields": {field: "制御文字"}})
     return text
 
 

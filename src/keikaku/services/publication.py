@@ -18,12 +18,12 @@ from typing import Literal
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from keikaku.normalize.text import normalize_text
 from keikaku.services import audit
 from keikaku.services.accounts import has_scope, is_admin, require_admin
 from keikaku.services.actors import Actor, Role
 from keikaku.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 from keikaku.services.setup import ensure_schema
+from keikaku.services.user_text import clean_text
 from keikaku.storage import models as m
 from keikaku.storage.accounts import Comment, Publication
 from keikaku.storage.uow import read_session, unit_of_work
@@ -143,7 +143,7 @@ def _set_state(  # noqa: PLR0917 - private, called with every argument named by 
     reason: str | None,
     engine: Engine | None,
 ) -> PublicationPublic:
-    cleaned = normalize_text(reason or "").strip()[:2000] or None
+    cleaned = clean_text(reason, "理由", limit=2000, field="reason")
     if state == "draft" and cleaned is None:
         raise ValidationError("公開を取り下げる理由を入力してください")
     with unit_of_work(ensure_schema(engine)) as session:
@@ -240,7 +240,7 @@ def add_comment(
     allowed = is_admin(actor) or (Role.COUNCIL_MEMBER in actor.roles and has_scope(actor, "comment"))
     if not allowed:
         raise PermissionDeniedError("評価へのコメントは推進会議の委員と管理者だけが書けます")
-    text = normalize_text(body or "").strip()
+    text = clean_text(body or "", "コメント", limit=MAX_COMMENT_LENGTH, field="body") or ""
     if not text:
         raise ValidationError("コメントを入力してください")
     if len(text) > MAX_COMMENT_LENGTH:

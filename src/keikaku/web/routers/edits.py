@@ -374,7 +374,8 @@ def _cooperative_page(
             for row in rows
             if actor.can(Permission.MANAGE_COOPERATIVE, departments=[row.member_government or ""])
         },
-        "can_add": actor.can(Permission.MANAGE_COOPERATIVE),
+        "can_add": actor.can(Permission.MANAGE_COOPERATIVE)
+        or any(actor.can(Permission.MANAGE_COOPERATIVE, departments=[d]) for d in actor.departments),
         "own_governments": own,
         "add_form": add_form or CooperativeForm(member_government=own[0] if len(own) == 1 else ""),
         "errors": errors or {},
