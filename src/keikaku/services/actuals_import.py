@@ -57,6 +57,7 @@ from keikaku.services.errors import ConflictError, NotFoundError, ValidationErro
 from keikaku.services.kpi_refs import KpiRef, current_plans, plan_kpi_refs, vision_kpi_refs
 from keikaku.services.plan_tree import gc_paused
 from keikaku.services.setup import ensure_schema
+from keikaku.services.upload_safety import check_upload
 from keikaku.storage import actuals as store
 from keikaku.storage.uow import unit_of_work
 
@@ -369,6 +370,7 @@ def import_actuals(
     With any error nothing is recorded unless ``partial``; ``reason`` is the correction reason for rows
     that give none.  Rows equal to the current value are counted as unchanged and add no version.
     """
+    filename = check_upload(filename, content)  # size, zip bomb; only the cleaned name is used from here on
     who = actor_name(actor)
     rows = read_rows(filename, content)
     channel = "csv" if Path(filename).suffix.lower() == ".csv" else "xlsx"

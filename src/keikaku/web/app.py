@@ -22,6 +22,7 @@ from keikaku.web.routers import (
     api_docs,
     browse,
     downloads,
+    imports,
     kpis,
     language,
     partners,
@@ -71,7 +72,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = config
     errors.install(app)
     app.include_router(api_router())
-    for module in (account, browse, plans, projects, kpis, partners, search, downloads, language, api_docs):
+    for module in (account, browse, plans, projects, kpis, imports, partners, search, downloads, language, api_docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.add_middleware(WebMiddleware, max_body=config.max_body)
