@@ -26,6 +26,7 @@ from keikaku.normalize.errors import NormalizeError
 from keikaku.normalize.text import normalize_text
 from keikaku.services import periods
 from keikaku.services.actors import Actor, Permission
+from keikaku.services.actual_form import has_control_characters
 from keikaku.services.actual_values import (
     ActualValueError,
     ParsedValue,
@@ -289,6 +290,9 @@ def _validate(row: _Row, ctx: _Context, reason_default: str | None) -> _Prepared
     for column in (value_column, NUMERATOR, DENOMINATOR):
         if isinstance(cells.get(column), str) and str(cells.get(column)).startswith("="):
             errors.add(column, "数式は使えません。値を入力してください")
+    for column in (EVIDENCE, URL, NOTE, REASON):  # a CSV can carry NUL, which PostgreSQL cannot store
+        if isinstance(cells.get(column), str) and has_control_characters(str(cells.get(column))):
+            errors.add(column, "使用できない制御文字が含まれています")
     if errors.items:
         return errors.items
     try:
