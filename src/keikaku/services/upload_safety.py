@@ -60,10 +60,17 @@ def _printable(text: str) -> str:
     return "".join(c for c in text if not unicodedata.category(c).startswith("C"))
 
 
+#: Browsers percent-encode these in the file name of a multipart upload (HTML form submission): decoded back.
+_MULTIPART_ESCAPES = (("%22", '"'), ("%0D", "\r"), ("%0A", "\n"))
+
+
 def safe_filename(name: object) -> str:
     """An uploaded file's name as data: its last path component, printable, without leading dots, at most
     :data:`MAX_FILENAME` characters (the extension kept), never empty."""
-    text = unicodedata.normalize("NFC", _printable(str(name or "")))
+    text = str(name or "")
+    for escaped, char in _MULTIPART_ESCAPES:
+        text = text.replace(escaped, char)
+    text = unicodedata.normalize("NFC", _printable(text))
     base = text.replace("\\", "/").rsplit("/", 1)[-1].strip().lstrip(".").strip()
     if len(base) > MAX_FILENAME:
         suffix = PurePosixPath(base).suffix

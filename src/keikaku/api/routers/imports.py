@@ -26,6 +26,8 @@ from keikaku.services.upload_safety import max_upload_bytes, safe_filename
 router = APIRouter(tags=["KPI・実績"])
 
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Read past the upload limit by at most this much (the web's body limit on upload routes is within it).
+READ_MARGIN = 1024 * 1024
 FORBIDDEN: dict[int | str, dict[str, Any]] = {403: {"description": "権限がありません"}}
 
 
@@ -53,11 +55,12 @@ def require_importer(actor: Actor) -> None:
 
 
 def read_upload(upload: UploadFile | None) -> tuple[str, bytes]:
-    """The name the client gave and the content of an uploaded file, read up to one byte past the limit."""
+    """The name the client gave and the content of an uploaded file (never more than the upload limit and
+    the multipart envelope the web lets through, so that an oversized file is reported with its size)."""
     if upload is None:
         raise ValidationError("取り込むファイルを選んでください", code="file_missing")
     upload.file.seek(0)
-    content = upload.file.read(max_upload_bytes() + 1)
+    content = upload.file.read(max_upload_bytes() + READ_MARGIN)
     name = upload.filename or ""
     if not name and not content:
         raise ValidationError("取り込むファイルを選んでください", code="file_missing")
