@@ -39,7 +39,7 @@ def test_openapi_document_and_its_page(client: TestClient) -> None:
     assert not any(p.startswith("/projects") for p in paths)  # pages are not part of the API
     schemas = spec["components"]["schemas"]
     assert "ErrorPublic" in schemas and "ProjectPagePublic" in schemas
-    enums = {"ExportFormat", "ReportFileFormat"}
+    enums = {"ExportFormat", "ReportFileFormat", "TemplateFormat"}
     assert all(name.endswith(("Public", "Create")) for name in set(schemas) - enums), sorted(schemas)
     for operation in paths["/api/v1/projects"].values():
         params = {p["name"] for p in operation["parameters"]}

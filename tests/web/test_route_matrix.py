@@ -54,6 +54,8 @@ class Rule:
     public_refusal: tuple[int, ...] = (403, 401, 303)
     #: Path parameters that differ from the shared ones (e.g. another fiscal year).
     override: dict[str, str] = field(default_factory=dict)
+    #: Send the entry workbook with a value for the shared KPI as the multipart field ``file``.
+    upload: bool = False
 
 
 def read(**kw: Any) -> Rule:
@@ -186,6 +188,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/plans/{plan_id}/comments"): Rule(
         COUNCIL, json={"fiscal_year": 2026, "body": "所見{n}"}, ok=(201,)
     ),
+    # Importing actual values: whoever may record some; the file's rows decide the rest (all or nothing).
+    ("GET", "/actuals/import"): read(),
+    ("GET", "/api/v1/actuals/template"): Rule(
+        frozenset({"admin", "editor", "editor_other"}), query="?fiscal_year=2026"
+    ),
+    ("POST", "/actuals/import"): Rule(EDITORS, upload=True),
+    ("POST", "/api/v1/actuals/import"): Rule(EDITORS, upload=True),
     # Administration: the audit trail (council members may read it through the API), publication, year locks.
     ("GET", "/admin/audit"): Rule(ADMIN),
     ("GET", "/admin/audit.csv"): Rule(ADMIN),
@@ -338,7 +347,12 @@ def _fill(template: str, values: dict[str, Any]) -> str:
     return template.format(**values)
 
 
-def _body(rule: Rule, values: dict[str, Any]) -> dict[str, Any]:
+def _body(rule: Rule, values: dict[str, Any], engine: Engine) -> dict[str, Any]:
+    if rule.upload:
+        from .workbooks import filled_workbook
+
+        content = filled_workbook(engine, {values["kpi_id"]: {"実績値": "5"}})
+        return {"files": {"file": ("実績.xlsx", content, "application/octet-stream")}}
     if rule.form is not None:
         return {"data": {k: _fill(v, values) for k, v in rule.form.items()}}
     if rule.json is not None:
@@ -370,7 +384,7 @@ def test_route_for_role(world: World, method: str, path: str, role: str) -> None
     if path == "/logout":
         client = _client(world.app, world.engine, None if role == "public" else role)
     before = fingerprint(world.engine)
-    response = client.request(method, url, follow_redirects=False, **_body(rule, values))
+    response = client.request(method, url, follow_redirects=False, **_body(rule, values, world.engine))
     if role in rule.allowed:
         assert response.status_code in rule.ok, (role, url, response.status_code, response.text[:300])
         return

@@ -16,10 +16,12 @@ their own, so it needs none.  Failures are 403 with code ``csrf_failed``, before
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from keikaku.services import sessions
 from keikaku.services.actors import Actor
@@ -102,25 +104,36 @@ def current_actor(request: Request) -> Actor:
     return request_auth(request).actor
 
 
-async def authenticate_request(request: Request) -> None:
+async def authenticate_request(request: Request) -> AsyncIterator[None]:
     """App-wide dependency: authenticate every request (an invalid API token is 401 on any route), and refuse
-    a state-changing request without a valid CSRF token (see the module)."""
+    a state-changing request without a valid CSRF token (see the module).
+
+    A form read here to find the token is closed when the request ends (its uploaded parts are temporary
+    files), also on routes whose own body is not a form.
+    """
     auth: RequestAuth = await run_in_threadpool(request_auth, request)
     if request.method not in UNSAFE_METHODS or auth.bearer:
+        yield
         return
     token = request.headers.get(CSRF_HEADER)
+    form: FormData | None = None
     if token is None:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             form = await request.form()
             value = form.get(CSRF_FIELD)
             token = value if isinstance(value, str) else None
-    secret = auth.session.csrf_secret if auth.session is not None else auth.cookie_secret
-    if not secret or not sessions.check_csrf(secret, token):
-        raise PermissionDeniedError(
-            "フォームの確認用トークンがないか、期限が切れています。ページを読み込み直してからもう一度送信してください",
-            code="csrf_failed",
-        )
+    try:
+        secret = auth.session.csrf_secret if auth.session is not None else auth.cookie_secret
+        if not secret or not sessions.check_csrf(secret, token):
+            raise PermissionDeniedError(
+                "フォームの確認用トークンがないか、期限が切れています。ページを読み込み直してからもう一度送信してください",
+                code="csrf_failed",
+            )
+        yield
+    finally:
+        if form is not None:
+            await form.close()
 
 
 def csrf_token(request: Request) -> str:

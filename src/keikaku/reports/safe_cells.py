@@ -2,7 +2,10 @@
 
 A text cell that starts with ``=``, ``+``, ``-`` or ``@`` (or with a tab or carriage
 return, which some spreadsheet programs strip before parsing) is read as a formula by
-Excel and LibreOffice when a CSV or XLSX file is opened. Every CSV and XLSX export
+Excel and LibreOffice when a CSV or XLSX file is opened.  Their full-width forms
+(``＝``, ``＋``, ``－``, ``＠``) count too: Japanese Excel folds full-width input to ASCII, and
+text that never went through NFKC (a name given on the command line, data written by
+another tool) keeps them. Every CSV and XLSX export
 passes its text cells through :func:`neutralise_cell`, which prefixes such text with a
 single quote so that it is shown, not run (OWASP "CSV Injection").
 
@@ -15,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 #: Leading characters that make a spreadsheet treat a text cell as a formula.
-FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 def is_dangerous_text(value: object) -> bool:

@@ -26,6 +26,7 @@ from keikaku.normalize.errors import NormalizeError
 from keikaku.normalize.text import normalize_text
 from keikaku.services import periods
 from keikaku.services.actors import Actor, Permission
+from keikaku.services.actual_form import has_control_characters
 from keikaku.services.actual_values import (
     ActualValueError,
     ParsedValue,
@@ -57,6 +58,7 @@ from keikaku.services.errors import ConflictError, NotFoundError, ValidationErro
 from keikaku.services.kpi_refs import KpiRef, current_plans, plan_kpi_refs, vision_kpi_refs
 from keikaku.services.plan_tree import gc_paused
 from keikaku.services.setup import ensure_schema
+from keikaku.services.upload_safety import check_upload
 from keikaku.storage import actuals as store
 from keikaku.storage.uow import unit_of_work
 
@@ -72,6 +74,8 @@ class CellError:
     column: str
     reason: str
     kpi: str | None = None
+    #: The user may not record this KPI's values (the import is then refused as forbidden, 403).
+    forbidden: bool = False
 
     def __str__(self) -> str:
         where = f"{self.sheet} {self.row}行 「{self.column}」"
@@ -288,6 +292,9 @@ def _validate(row: _Row, ctx: _Context, reason_default: str | None) -> _Prepared
     for column in (value_column, NUMERATOR, DENOMINATOR):
         if isinstance(cells.get(column), str) and str(cells.get(column)).startswith("="):
             errors.add(column, "数式は使えません。値を入力してください")
+    for column in (EVIDENCE, URL, NOTE, REASON):  # a CSV can carry NUL, which PostgreSQL cannot store
+        if isinstance(cells.get(column), str) and has_control_characters(str(cells.get(column))):
+            errors.add(column, "使用できない制御文字が含まれています")
     if errors.items:
         return errors.items
     try:
@@ -369,6 +376,7 @@ def import_actuals(
     With any error nothing is recorded unless ``partial``; ``reason`` is the correction reason for rows
     that give none.  Rows equal to the current value are counted as unchanged and add no version.
     """
+    filename = check_upload(filename, content)  # size, zip bomb; only the cleaned name is used from here on
     who = actor_name(actor)
     rows = read_rows(filename, content)
     channel = "csv" if Path(filename).suffix.lower() == ".csv" else "xlsx"
@@ -388,7 +396,12 @@ def import_actuals(
                 if not actor.can(Permission.RECORD_ACTUAL, departments=outcome.ref.departments):
                     report.errors.append(
                         CellError(
-                            row.sheet, row.row, ID, "この KPI の実績を入力する権限がありません", outcome.ref.label
+                            row.sheet,
+                            row.row,
+                            ID,
+                            "この KPI の実績を入力する権限がありません",
+                            outcome.ref.label,
+                            forbidden=True,
                         )
                     )
                     continue

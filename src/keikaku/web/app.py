@@ -23,6 +23,7 @@ from keikaku.web.routers import (
     browse,
     downloads,
     edits,
+    imports,
     kpis,
     language,
     partners,
@@ -72,7 +73,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = config
     errors.install(app)
     app.include_router(api_router())
-    for module in (account, browse, plans, projects, kpis, partners, search, downloads, language, api_docs, edits):
+    routers = (account, browse, plans, projects, kpis, imports, partners, search, downloads, language, api_docs, edits)
+    for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.add_middleware(WebMiddleware, max_body=config.max_body)

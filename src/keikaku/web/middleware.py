@@ -1,7 +1,10 @@
 """ASGI middleware of the web app: request size limit, security headers, ETags, and time spent in the app.
 
 * Requests larger than :attr:`max_body` bytes (by ``Content-Length`` or as they stream in) are refused with
-  413 before any route runs, as JSON under ``/api/`` and as a short page elsewhere.
+  413 before any route runs, as JSON under ``/api/`` and as a short page elsewhere.  A ``POST`` to one of
+  the :data:`UPLOAD_PATHS` (file uploads) may be as large as an upload (``KEIKAKU_MAX_UPLOAD_BYTES``, see
+  :mod:`keikaku.services.upload_safety`) plus :data:`MULTIPART_OVERHEAD`; every other request keeps
+  :attr:`max_body`.
 * Every response gets a Content-Security-Policy that allows nothing from another origin (no CDN, no inline
   script), ``nosniff``, a same-origin referrer policy and no framing.
 * A successful ``GET`` of a page or of JSON gets a strong ``ETag`` (a hash of the body); a request whose
@@ -26,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from keikaku.services.audit import request_context
+from keikaku.services.upload_safety import max_upload_bytes
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -45,6 +49,10 @@ SECURITY_HEADERS = [
 ]
 _ETAG_TYPES = (b"application/json", b"text/html")
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
+#: The routes that take an uploaded file (exact paths, POST only): the only ones with the upload limit.
+UPLOAD_PATHS = frozenset({"/actuals/import", "/api/v1/actuals/import"})
+#: Room for the multipart envelope around an upload: boundaries, part headers, the CSRF and reason fields.
+MULTIPART_OVERHEAD = 64 * 1024
 
 
 class _TooLarge(Exception):
@@ -85,9 +93,16 @@ def _has_nul(scope: Scope) -> bool:
 class WebMiddleware:
     """The size limit, security headers, ETags and timing, in one pass over each HTTP request."""
 
-    def __init__(self, app: ASGIApp, *, max_body: int = 1024 * 1024) -> None:
+    def __init__(self, app: ASGIApp, *, max_body: int = 1024 * 1024, max_upload: int | None = None) -> None:
         self.app = app
         self.max_body = max_body
+        self.max_upload = (max_upload_bytes() if max_upload is None else max_upload) + MULTIPART_OVERHEAD
+
+    def limit_for(self, scope: Scope) -> int:
+        """The largest body accepted for this request: the upload limit on an upload route, else :attr:`max_body`."""
+        if scope.get("method") == "POST" and scope.get("path") in UPLOAD_PATHS:
+            return max(self.max_body, self.max_upload)
+        return self.max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,9 +110,10 @@ class WebMiddleware:
             return
         started = time.perf_counter()
         headers = dict(scope.get("headers") or [])
+        limit = self.limit_for(scope)
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            await self._send_whole(send, *_too_large(scope, self.max_body), started=started)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._send_whole(send, *_too_large(scope, limit), started=started)
             return
         if _has_nul(scope):
             refusal = _refusal(scope, 422, "invalid_input", "アドレスに使用できない文字（NUL）が含まれています")
@@ -114,7 +130,7 @@ class WebMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > limit:
                     too_large = True  # whatever the app answers (it may turn this into a 400), 413 is sent
                     raise _TooLarge
             return message
@@ -130,7 +146,7 @@ class WebMiddleware:
             if too_large:
                 if message["type"] == "http.response.start":
                     start = message
-                    await self._send_whole(send, *_too_large(scope, self.max_body), started=started)
+                    await self._send_whole(send, *_too_large(scope, limit), started=started)
                 return
             if message["type"] == "http.response.start":
                 start = message
@@ -172,7 +188,7 @@ class WebMiddleware:
                 await self.app(scope, limited_receive, self._with_id(wrapped_send, request_id))
         except _TooLarge:
             if start is None:
-                await self._send_whole(send, *_too_large(scope, self.max_body), started=started)
+                await self._send_whole(send, *_too_large(scope, limit), started=started)
 
     @staticmethod
     def _with_id(send: Send, request_id: str) -> Send:

@@ -1,0 +1,209 @@
+"""What the security tests share: a fingerprint of the whole database, the app's routes, sample values.
+
+Every attack is "refused or neutralised with the data intact": :func:`fingerprint` (the row count of every
+table, and a digest of every row of every table but the few that reading requests touch) is taken before
+and compared after each refused request.  The routes are enumerated from the app itself
+(:func:`app_routes`), so a new route or parameter is attacked without anyone adding it to a list; a route
+parameter no sample value is known for fails loudly (:func:`sample_path`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, Table, func, literal, select, union_all
+from tests.web.conftest import (  # noqa: F401  (fixtures are found by name)
+    EDITOR,
+    PASSWORD,
+    Ids,
+    add_user,
+    both_client,
+    cheap_hasher,
+    client,
+    csrf_from,
+    find_ids,
+    ids,
+    login,
+    make_client,
+    public_client,
+    user_client,
+)
+
+import keikaku.storage.all_tables  # noqa: F401  (every table in the metadata)
+from keikaku.storage.base import Base
+
+#: Tables a reading request may legitimately touch: a session's or token's last use, failed logins.
+VOLATILE = frozenset({"sessions", "api_tokens", "login_attempts"})
+
+# --- the database fingerprint ----------------------------------------------------------------------------
+
+
+def _tables() -> list[Table]:
+    return list(Base.metadata.sorted_tables)
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """The number of rows of every table, in one query."""
+    counts = union_all(
+        *(select(literal(t.name).label("name"), func.count().label("n")).select_from(t) for t in _tables())
+    )
+    with engine.connect() as conn:
+        return {str(name): int(n) for name, n in conn.execute(counts)}
+
+
+def _digest(engine: Engine, table: Table) -> str:
+    order = list(table.primary_key.columns) or list(table.columns)
+    sha = hashlib.sha256()
+    with engine.connect() as conn:
+        for row in conn.execute(select(table).order_by(*order)):
+            sha.update(repr(tuple(row)).encode())
+    return sha.hexdigest()
+
+
+def fingerprint(engine: Engine) -> dict[str, Any]:
+    """Row counts of every table and a digest of every row of every table except :data:`VOLATILE`."""
+    return {
+        "counts": table_counts(engine),
+        "rows": {t.name: _digest(engine, t) for t in _tables() if t.name not in VOLATILE},
+    }
+
+
+def assert_intact(engine: Engine, before: dict[str, Any], what: object) -> None:
+    """The database is as :func:`fingerprint` saw it (tables named when not)."""
+    after = fingerprint(engine)
+    changed = sorted(
+        {k for k in before["counts"] if before["counts"][k] != after["counts"].get(k)}
+        | {k for k in before["rows"] if before["rows"][k] != after["rows"].get(k)}
+    )
+    assert not changed, f"{what}: tables changed: {changed}"
+
+
+def warm_up(http: TestClient) -> None:
+    """Build what the first reads build lazily (the search index, the partner link suggestions)."""
+    assert http.get("/partners").status_code == 200
+    assert http.get("/search", params={"q": "水素"}).status_code == 200
+
+
+# --- the app's routes ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query or path parameter of a route."""
+
+    name: str
+    annotation: Any
+    required: bool
+
+
+@dataclass(frozen=True)
+class Route:
+    """An endpoint: path, methods, its query and path parameters, and whether the OpenAPI document lists it."""
+
+    path: str
+    methods: frozenset[str]
+    query: tuple[Param, ...]
+    path_params: tuple[Param, ...]
+    in_schema: bool
+
+    @property
+    def is_api(self) -> bool:
+        """Under ``/api/``: errors are JSON."""
+        return self.path.startswith("/api/")
+
+
+def _params(fields: list[Any]) -> tuple[Param, ...]:
+    return tuple(Param(f.alias, f.field_info.annotation, bool(f.field_info.is_required())) for f in fields)
+
+
+def app_routes(app: FastAPI) -> list[Route]:
+    """Every endpoint of the app with its parameters, read from the routes themselves (included routers too).
+
+    Cross-checked with the OpenAPI document: every operation it lists must be found here with the same
+    query parameters, so that this enumeration cannot silently go empty when FastAPI changes.
+    """
+    routes = []
+    for context in iter_route_contexts(app.routes):
+        dependant = getattr(context, "dependant", None)
+        path = getattr(context, "path", None)
+        if dependant is None or path is None:
+            continue
+        routes.append(
+            Route(
+                path=path,
+                methods=frozenset(context.methods or ()),
+                query=_params(dependant.query_params),
+                path_params=_params(dependant.path_params),
+                in_schema=bool(getattr(context, "include_in_schema", False)),
+            )
+        )
+    found = {(m.lower(), r.path): {p.name for p in r.query} for r in routes for m in r.methods}
+    for path, operations in app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            assert (method, path) in found, f"{method.upper()} {path} is in the OpenAPI document but not enumerated"
+            documented = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+            assert documented == found[(method, path)], (path, documented, found[(method, path)])
+    return routes
+
+
+def _enum_value(annotation: Any) -> str | None:
+    members = getattr(annotation, "__members__", None)
+    return str(next(iter(members.values())).value) if members else None
+
+
+def sample_path(route: Route, known: Ids, link_id: int, **override: str) -> str:
+    """The route's path with a valid value in each path parameter (``override`` replaces some)."""
+    values = {
+        "plan_id": str(known.plan_2026),
+        "project_id": str(known.platform),
+        "kpi_id": str(known.platform_kpis[0]),
+        "initiative_id": str(known.initiative_startup),
+        "link_id": str(link_id),
+        "key": known.document,
+        "fmt": "csv",
+        "identifier": "evaluation",
+        "code": "en",
+        "cooperative_id": "1",
+        "fiscal_year": "2026",
+    }
+    path = route.path
+    for param in route.path_params:
+        value = override.get(param.name) or values.get(param.name) or _enum_value(param.annotation)
+        assert value is not None, f"no sample value for the path parameter {param.name} of {route.path}: add one"
+        path = path.replace("{" + param.name + "}", value)
+    return path
+
+
+def required_query(route: Route, **override: str) -> dict[str, str]:
+    """Valid values of the route's required query parameters (``override`` replaces some)."""
+    values = {"q": "水素", "fiscal_year": "2026"}
+    query = {}
+    for param in route.query:
+        if param.required or param.name in override:
+            value = override.get(param.name) or values.get(param.name)
+            assert value is not None, f"no sample value for the required parameter {param.name} of {route.path}"
+            query[param.name] = value
+    return query
+
+
+def first_link_id(http: TestClient, known: Ids) -> int:
+    """A suggested partner link (the suggestions are made when the partner pages are first read)."""
+    links = http.get(f"/api/v1/partners/initiatives/{known.initiative_startup}").json()["initiative"]["links"]
+    return int(links[0]["id"])
+
+
+@pytest.fixture
+def admin_client(sqlite_loaded_engine: Engine, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """A bureau administrator logged in through the login form (SQLite, the bundled data)."""
+    from keikaku.services.actors import Role
+
+    request.getfixturevalue("cheap_hasher")
+    with user_client(sqlite_loaded_engine, "kanri", Role.BUREAU_ADMIN) as c:
+        yield c
