@@ -87,7 +87,7 @@ def with_fy2025(sqlite_loaded_engine: Engine) -> Engine:
 
 
 def test_fy2023_to_fy2026_on_the_bundled_data(sqlite_loaded_engine: Engine) -> None:
-    comparison = compare_fiscal_years(2023, 2026, engine=sqlite_loaded_engine)
+    comparison = compare_fiscal_years(2023, 2026, viewer=ACTOR, engine=sqlite_loaded_engine)
     pairs = {m.before.name: m.after.name for m in comparison.continued}
     assert pairs["関西スタートアップのポテンシャルの発信強化"] == "関西スタートアップ・エコシステムの推進"
     assert pairs["「カーボンニュートラル研究成果事業化促進フォーラム」の実施"] == "グリーン分野のさらなる深化"
@@ -111,15 +111,15 @@ def test_fy2023_to_fy2026_on_the_bundled_data(sqlite_loaded_engine: Engine) -> N
 
 
 def test_reversed_years_and_missing_years(sqlite_loaded_engine: Engine) -> None:
-    assert compare_fiscal_years(2026, 2023, engine=sqlite_loaded_engine).before_year == 2023
+    assert compare_fiscal_years(2026, 2023, viewer=ACTOR, engine=sqlite_loaded_engine).before_year == 2023
     with pytest.raises(NotFoundError, match="2025年度の事業計画がありません"):
-        compare_fiscal_years(2025, 2026, engine=sqlite_loaded_engine)
+        compare_fiscal_years(2025, 2026, viewer=ACTOR, engine=sqlite_loaded_engine)
     with pytest.raises(ValidationError):
-        compare_fiscal_years(2026, 2026, engine=sqlite_loaded_engine)
+        compare_fiscal_years(2026, 2026, viewer=ACTOR, engine=sqlite_loaded_engine)
 
 
 def test_fy2025_to_fy2026_target_revisions(with_fy2025: Engine) -> None:
-    comparison = compare_fiscal_years(2025, 2026, engine=with_fy2025)
+    comparison = compare_fiscal_years(2025, 2026, viewer=ACTOR, engine=with_fy2025)
     revisions = {
         c.after.indicator: (c.before.target_text, c.after.target_text)
         for _, c in comparison.kpi_revisions

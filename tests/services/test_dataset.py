@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func, select
 
 from keikaku import domain as d
 from keikaku.data import plan_data_schema
+from keikaku.services.actors import SYSTEM
 from keikaku.services.browse import get_plan_overview, get_policy_tree, list_fiscal_years
 from keikaku.services.dataset import bundled_bundles, document_keys, export_plan_data, import_plan_data
 from keikaku.services.errors import NotFoundError
@@ -28,12 +29,12 @@ def _validate(data: object) -> None:
 
 def _export_json(engine: Engine, fiscal_year: int | None) -> dict:
     buf = io.StringIO()
-    export_data(ExportFormat.JSON, buf, fiscal_year=fiscal_year, engine=engine)
+    export_data(ExportFormat.JSON, buf, viewer=SYSTEM, fiscal_year=fiscal_year, engine=engine)
     return json.loads(buf.getvalue())
 
 
 def test_fy2026_plan_adds_up(loaded_engine: Engine) -> None:
-    plan = get_plan_overview(2026, engine=loaded_engine)
+    plan = get_plan_overview(2026, viewer=SYSTEM, engine=loaded_engine)
     assert plan.total_budget_thousand_yen == 100_674
     assert plan.national_subsidy_thousand_yen == 24_992
     assert plan.consistent
@@ -41,7 +42,7 @@ def test_fy2026_plan_adds_up(loaded_engine: Engine) -> None:
     codes = [r.code for r in plan.rows]
     assert codes == ["1", "2", "3", "4", "5", "6", "7", "8", "9", None]
     assert plan.rows[-1].administrative
-    assert list_fiscal_years(loaded_engine) == [2023, 2026]
+    assert list_fiscal_years(loaded_engine, viewer=SYSTEM) == [2023, 2026]
 
 
 def test_export_fy2026_json(loaded_engine: Engine) -> None:
@@ -75,7 +76,7 @@ def test_export_fy2023_json_keeps_stated_total_and_warns(loaded_engine: Engine) 
     assert sum(p["budget_thousand_yen"] for p in plan["projects"]) == 54_734
     (warning,) = plan["warnings"]
     assert warning["code"] == "budget_sum_mismatch"
-    overview = get_plan_overview(2023, engine=loaded_engine)
+    overview = get_plan_overview(2023, viewer=SYSTEM, engine=loaded_engine)
     assert not overview.consistent
     assert overview.checks[0].difference == 1_235
 
@@ -126,7 +127,7 @@ def test_changed_plan_becomes_new_revision(loaded_engine: Engine) -> None:
     with unit_of_work(loaded_engine) as session:
         result = import_plan_data(session, changed)
     assert result.plans == [(2026, 2)]
-    assert get_plan_overview(2026, engine=loaded_engine).rows[0].budget_thousand_yen == 11_000
+    assert get_plan_overview(2026, viewer=SYSTEM, engine=loaded_engine).rows[0].budget_thousand_yen == 11_000
     with read_session(loaded_engine) as session:
         old = session.scalar(select(m.Plan).where(m.Plan.fiscal_year == 2026, m.Plan.revision == 1))
         assert old is not None and not old.is_current
@@ -144,7 +145,7 @@ def test_relative_kpi_gets_a_supporting_measure(loaded_engine: Engine) -> None:
 
 
 def test_policy_tree_groups_projects_by_challenge(loaded_engine: Engine) -> None:
-    tree = get_policy_tree(engine=loaded_engine)
+    tree = get_policy_tree(viewer=SYSTEM, engine=loaded_engine)
     assert tree.fiscal_year == 2026
     assert tree.vision is not None and tree.vision.horizon_fiscal_year == 2040
     by_number = {c.number: [p.code for p in c.projects] for c in tree.challenges}
@@ -153,12 +154,12 @@ def test_policy_tree_groups_projects_by_challenge(loaded_engine: Engine) -> None
 
 def test_unknown_fiscal_year_is_not_found(loaded_engine: Engine) -> None:
     with pytest.raises(NotFoundError, match="1999"):
-        get_plan_overview(1999, engine=loaded_engine)
+        get_plan_overview(1999, viewer=SYSTEM, engine=loaded_engine)
 
 
 def test_csv_export_is_bom_utf8_one_row_per_kpi(loaded_engine: Engine) -> None:
     buf = io.StringIO()
-    result = export_data(ExportFormat.CSV, buf, fiscal_year=2026, engine=loaded_engine)
+    result = export_data(ExportFormat.CSV, buf, viewer=SYSTEM, fiscal_year=2026, engine=loaded_engine)
     lines = buf.getvalue().splitlines()
     assert lines[0].startswith("年度,")
     kpi_rows = [line for line in lines[1:] if ",>=," in line or "maintain_or_improve" in line]
@@ -176,6 +177,6 @@ def test_csv_export_neutralises_formulas(engine: Engine) -> None:
     with unit_of_work(engine) as session:
         import_plan_data(session, d.PlanData(plans=[plan]))
     buf = io.StringIO()
-    export_data(ExportFormat.CSV, buf, fiscal_year=2030, engine=engine)
+    export_data(ExportFormat.CSV, buf, viewer=SYSTEM, fiscal_year=2030, engine=engine)
     row = buf.getvalue().splitlines()[1]
     assert "'=HYPERLINK" in row and ",'@課," in row

@@ -8,6 +8,7 @@ import jsonschema
 from sqlalchemy import Engine, func, select
 
 from keikaku.data import plan_data_schema
+from keikaku.services.actors import PUBLIC, SYSTEM
 from keikaku.services.export import ExportFormat, export_data
 from keikaku.services.setup import initialize_database
 from keikaku.services.synth import Scale, generate, issuers_for, municipalities
@@ -49,7 +50,8 @@ def test_small_scale_is_consistent_and_exports(engine: Engine) -> None:
         ).all()
         assert all(stated == summed for stated, summed in totals)
     buf = io.StringIO()
-    export_data(ExportFormat.JSON, buf, engine=engine)
+    exported = export_data(ExportFormat.JSON, buf, viewer=PUBLIC, engine=engine)
+    assert exported.plans == 18  # every synthetic plan is published
     jsonschema.Draft202012Validator(SCHEMA).validate(json.loads(buf.getvalue()))
     again = generate(Scale.SMALL, engine=engine)
     assert again.plans == 0
@@ -62,7 +64,7 @@ def test_generation_is_deterministic(tmp_path: Path) -> None:
         initialize_database(empty=True, engine=eng)
         generate(Scale.SMALL, engine=eng)
         buf = io.StringIO()
-        export_data(ExportFormat.CSV, buf, engine=eng)
+        export_data(ExportFormat.CSV, buf, viewer=SYSTEM, engine=eng)
         exports.append(buf.getvalue())
         eng.dispose()
     assert exports[0] == exports[1]

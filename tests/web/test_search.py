@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 import keikaku.services.search as search_module
 from keikaku import domain as d
+from keikaku.services.actors import SYSTEM
 from keikaku.services.dataset import import_plan_data
 from keikaku.services.errors import ValidationError
 from keikaku.services.search import mark, query_words, search
@@ -15,7 +16,7 @@ from keikaku.storage.uow import unit_of_work
 
 
 def _titles(engine: Engine, query: str, **filters: object) -> list[str]:
-    return [hit.title for hit in search(query, engine=engine, **filters).hits]  # type: ignore[arg-type]
+    return [hit.title for hit in search(query, viewer=SYSTEM, engine=engine, **filters).hits]  # type: ignore[arg-type]
 
 
 def test_terms_and_words() -> None:
@@ -48,28 +49,28 @@ def test_longer_strings_and_variants_fold_together(loaded_engine: Engine) -> Non
 
 
 def test_ranking_and_filters(loaded_engine: Engine) -> None:
-    results = search("スタートアップ", engine=loaded_engine)
+    results = search("スタートアップ", viewer=SYSTEM, engine=loaded_engine)
     flags = [hit.in_title for hit in results.hits]
     assert flags == sorted(flags, reverse=True)  # title matches before matches elsewhere
     assert results.hits[0].kind.value == "theme"  # the action plan's theme, then the union's projects
-    projects = search("スタートアップ", kind="project", fiscal_year=2026, engine=loaded_engine)
+    projects = search("スタートアップ", kind="project", fiscal_year=2026, viewer=SYSTEM, engine=loaded_engine)
     assert projects.hits and all(h.kind.value == "project" and h.fiscal_year == 2026 for h in projects.hits)
-    page2 = search("事業", per_page=2, page=2, engine=loaded_engine)
-    page1 = search("事業", per_page=2, page=1, engine=loaded_engine)
+    page2 = search("事業", per_page=2, page=2, viewer=SYSTEM, engine=loaded_engine)
+    page1 = search("事業", per_page=2, page=1, viewer=SYSTEM, engine=loaded_engine)
     assert page1.total == page2.total > 4
     assert {h.ref_id for h in page1.hits}.isdisjoint({h.ref_id for h in page2.hits})
 
 
 def test_bad_queries(loaded_engine: Engine) -> None:
-    assert search("", engine=loaded_engine).hits == []
-    assert search("・ー", engine=loaded_engine).words == []
+    assert search("", viewer=SYSTEM, engine=loaded_engine).hits == []
+    assert search("・ー", viewer=SYSTEM, engine=loaded_engine).words == []
     with pytest.raises(ValidationError):
-        search("あ" * 201, engine=loaded_engine)
+        search("あ" * 201, viewer=SYSTEM, engine=loaded_engine)
     with pytest.raises(ValidationError):
-        search("水素", page=0, engine=loaded_engine)
+        search("水素", page=0, viewer=SYSTEM, engine=loaded_engine)
     # Query syntax of either backend is not interpreted.
     for query in ('"', "'", "水素 OR 電池", "NEAR(a b)", "a:b", "*", "水素*", "(電池", "\\", "%_"):
-        search(query, engine=loaded_engine)
+        search(query, viewer=SYSTEM, engine=loaded_engine)
 
 
 def test_the_index_follows_new_plans(loaded_engine: Engine) -> None:
@@ -96,9 +97,11 @@ def test_search_page(client: TestClient) -> None:
 
 
 def test_many_matches_take_the_same_order(loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = [(h.kind, h.ref_id) for h in search("事業", kind="project", per_page=5, engine=loaded_engine).hits]
+    expected = [
+        (h.kind, h.ref_id) for h in search("事業", kind="project", per_page=5, viewer=SYSTEM, engine=loaded_engine).hits
+    ]
     monkeypatch.setattr(search_module, "COUNT_CAP", 2)  # every tier now counts as "many matches"
-    capped = search("事業", kind="project", per_page=5, engine=loaded_engine)
+    capped = search("事業", kind="project", per_page=5, viewer=SYSTEM, engine=loaded_engine)
     assert capped.total_capped and [(h.kind, h.ref_id) for h in capped.hits] == expected
-    second = search("事業", kind="project", fiscal_year=2026, per_page=2, page=2, engine=loaded_engine)
+    second = search("事業", kind="project", fiscal_year=2026, per_page=2, page=2, viewer=SYSTEM, engine=loaded_engine)
     assert all(h.fiscal_year == 2026 and h.kind.value == "project" for h in second.hits)

@@ -1,16 +1,19 @@
 """Reading the policy system: the tree from the vision down to KPIs, and a fiscal year's plan table."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, select
 from sqlalchemy.orm import Session
 
 from keikaku.domain import Kpi, PlanData, Vision
 from keikaku.domain.plan import Project, ProjectKind
+from keikaku.services.actors import Actor
 from keikaku.services.dataset import export_plan_data
 from keikaku.services.errors import NotFoundError
 from keikaku.services.home import home_issuer
 from keikaku.services.setup import ensure_schema
+from keikaku.services.visibility import visibility_for
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session
 
@@ -132,25 +135,33 @@ def sum_checks(projects: list[Project], stated_total: int | None) -> list[SumChe
     return checks
 
 
-def list_fiscal_years(engine: Engine | None = None, *, issuer: str | None = None) -> list[int]:
-    """Fiscal years that have a current plan (of the issuer, default the home issuer), oldest first."""
+def list_fiscal_years(engine: Engine | None = None, *, viewer: Actor, issuer: str | None = None) -> list[int]:
+    """Fiscal years that have a current plan ``viewer`` may see (of the issuer, default the home issuer),
+    oldest first."""
     eng = ensure_schema(engine)
+    where = visibility_for(viewer).plan_filter()
     with read_session(eng) as session:
         chosen = issuer or home_issuer(session)
-        stmt = select(m.Plan.fiscal_year).where(m.Plan.is_current.is_(True)).distinct().order_by(m.Plan.fiscal_year)
+        stmt = (
+            select(m.Plan.fiscal_year)
+            .where(m.Plan.is_current.is_(True), *where)
+            .distinct()
+            .order_by(m.Plan.fiscal_year)
+        )
         if chosen:
             stmt = stmt.where(m.Plan.issuer == chosen)
         return list(session.scalars(stmt))
 
 
-def _load(fiscal_year: int, engine: Engine | None, issuer: str | None = None) -> tuple[PlanData, int]:
+def _load(fiscal_year: int, engine: Engine | None, viewer: Actor, issuer: str | None = None) -> tuple[PlanData, int]:
     eng = ensure_schema(engine)
+    where = visibility_for(viewer).plan_filter()
     with read_session(eng) as session:
-        chosen = issuer or _issuer_for(session, fiscal_year)
-        data = export_plan_data(session, fiscal_year, issuer=chosen)
+        chosen = issuer or _issuer_for(session, fiscal_year, where)
+        data = export_plan_data(session, fiscal_year, issuer=chosen, where=where)
         revision = session.scalar(
             select(m.Plan.revision).where(
-                m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True), m.Plan.issuer == chosen
+                m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True), m.Plan.issuer == chosen, *where
             )
         )
     if not data.plans:
@@ -159,13 +170,13 @@ def _load(fiscal_year: int, engine: Engine | None, issuer: str | None = None) ->
     return data, revision or 1
 
 
-def _issuer_for(session: Session, fiscal_year: int) -> str | None:
+def _issuer_for(session: Session, fiscal_year: int, where: Sequence[ColumnElement[bool]]) -> str | None:
     """The home issuer if it has a plan that year, else the first issuer that has one."""
     home = home_issuer(session)
     issuers = list(
         session.scalars(
             select(m.Plan.issuer)
-            .where(m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True))
+            .where(m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True), *where)
             .order_by(m.Plan.region_code.is_not(None), m.Plan.id)
         )
     )
@@ -174,9 +185,12 @@ def _issuer_for(session: Session, fiscal_year: int) -> str | None:
     return issuers[0] if issuers else None
 
 
-def get_plan_overview(fiscal_year: int, *, issuer: str | None = None, engine: Engine | None = None) -> PlanOverview:
-    """The budget table of a fiscal year's plan (default: the home issuer's) with its sum checks and warnings."""
-    data, revision = _load(fiscal_year, engine, issuer)
+def get_plan_overview(
+    fiscal_year: int, *, viewer: Actor, issuer: str | None = None, engine: Engine | None = None
+) -> PlanOverview:
+    """The budget table of a fiscal year's plan ``viewer`` may see (default: the home issuer's) with its sum
+    checks and warnings."""
+    data, revision = _load(fiscal_year, engine, viewer, issuer)
     plan = data.plans[0]
     return PlanOverview(
         fiscal_year=plan.fiscal_year,
@@ -191,9 +205,9 @@ def get_plan_overview(fiscal_year: int, *, issuer: str | None = None, engine: En
     )
 
 
-def get_policy_tree(fiscal_year: int | None = None, *, engine: Engine | None = None) -> PolicyTree:
-    """The policy tree for a fiscal year's plan (default: the latest loaded)."""
-    years = list_fiscal_years(engine)
+def get_policy_tree(fiscal_year: int | None = None, *, viewer: Actor, engine: Engine | None = None) -> PolicyTree:
+    """The policy tree for a fiscal year's plan ``viewer`` may see (default: the latest loaded)."""
+    years = list_fiscal_years(engine, viewer=viewer)
     if fiscal_year is None and years:
         fiscal_year = years[-1]
     if fiscal_year is None:
@@ -201,7 +215,7 @@ def get_policy_tree(fiscal_year: int | None = None, *, engine: Engine | None = N
         with read_session(eng) as session:
             data = export_plan_data(session, -1)
         return PolicyTree(vision=data.vision, fiscal_year=None, challenges=[])
-    data, _revision = _load(fiscal_year, engine)
+    data, _revision = _load(fiscal_year, engine, viewer)
     vision = data.vision
     projects = data.plans[0].projects
     challenges: list[TreeChallenge] = []

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, select
 from sqlalchemy.orm import Session
 
 from keikaku.evaluation.yoy import Comparison, KpiTarget, PlanItem, compare_plans
 from keikaku.normalize.text import normalize_text
+from keikaku.services.actors import Actor
 from keikaku.services.errors import NotFoundError, ValidationError
 from keikaku.services.kpi_refs import current_plans, display_code, plan_kpi_refs
 from keikaku.services.plan_tree import PlanRow, PlanTree, load_plan_tree, plan_row
 from keikaku.services.setup import ensure_schema
+from keikaku.services.visibility import visibility_for
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session
 
 
-def earlier_fiscal_year(session: Session, fiscal_year: int) -> int | None:
+def earlier_fiscal_year(session: Session, fiscal_year: int, where: Sequence[ColumnElement[bool]] = ()) -> int | None:
     """The latest fiscal year before this one that has a current plan (None if there is none)."""
     years = session.scalars(
-        select(m.Plan.fiscal_year).where(m.Plan.is_current.is_(True), m.Plan.fiscal_year < fiscal_year)
+        select(m.Plan.fiscal_year).where(m.Plan.is_current.is_(True), m.Plan.fiscal_year < fiscal_year, *where)
     ).all()
     return max(years) if years else None
 
@@ -71,12 +73,21 @@ def _total(plans: Sequence[m.Plan | PlanRow]) -> int | None:
 
 
 def compare_in_session(
-    session: Session, before: int, after: int, *, issuer: str | None = None, required: bool = True
+    session: Session,
+    before: int,
+    after: int,
+    *,
+    issuer: str | None = None,
+    required: bool = True,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> Comparison | None:
-    """Compare two years in the caller's session; with ``required`` False a missing year gives None."""
+    """Compare two years in the caller's session; with ``required`` False a missing year gives None.
+
+    ``where`` adds conditions on the plans compared (a viewer's plan filter).
+    """
     try:
-        before_plans = current_plans(session, before, issuer)
-        after_plans = current_plans(session, after, issuer)
+        before_plans = current_plans(session, before, issuer, where)
+        after_plans = current_plans(session, after, issuer, where)
     except NotFoundError:
         if required:
             raise
@@ -92,15 +103,22 @@ def compare_in_session(
 
 
 def compare_by_issuer(
-    session: Session, fiscal_year: int, plans: Sequence[PlanRow], tree: PlanTree
+    session: Session,
+    fiscal_year: int,
+    plans: Sequence[PlanRow],
+    tree: PlanTree,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> dict[str, Comparison]:
-    """Each plan's comparison with the same issuer's plan of the latest earlier year that has plans."""
-    earlier = earlier_fiscal_year(session, fiscal_year)
+    """Each plan's comparison with the same issuer's plan of the latest earlier year that has plans
+    (``where``: conditions on the earlier plans, a viewer's plan filter)."""
+    earlier = earlier_fiscal_year(session, fiscal_year, where)
     if earlier is None:
         return {}
     before_plans = [
         plan_row(p)
-        for p in session.scalars(select(m.Plan).where(m.Plan.fiscal_year == earlier, m.Plan.is_current.is_(True)))
+        for p in session.scalars(
+            select(m.Plan).where(m.Plan.fiscal_year == earlier, m.Plan.is_current.is_(True), *where)
+        )
     ]
     wanted = {p.issuer for p in plans}
     before_plans = [p for p in before_plans if p.issuer in wanted]
@@ -136,15 +154,17 @@ def _items_by_plan(items: Sequence[PlanItem], plans: Sequence[PlanRow], tree: Pl
 
 
 def compare_fiscal_years(
-    before: int, after: int, *, issuer: str | None = None, engine: Engine | None = None
+    before: int, after: int, *, viewer: Actor, issuer: str | None = None, engine: Engine | None = None
 ) -> Comparison:
-    """Compare the plans of two fiscal years (any two loaded years, taken in calendar order)."""
+    """Compare the plans of two fiscal years (any two loaded years, taken in calendar order) that ``viewer``
+    may see: a year whose plans are all hidden from ``viewer`` is a year without plans."""
     if before == after:
         raise ValidationError("比較する 2 つの年度が同じです", code="same_fiscal_year")
     before, after = min(before, after), max(before, after)
     eng = ensure_schema(engine)
+    where = visibility_for(viewer).plan_filter()
     with read_session(eng) as session:
-        comparison = compare_in_session(session, before, after, issuer=issuer)
+        comparison = compare_in_session(session, before, after, issuer=issuer, where=where)
     if comparison is None:  # pragma: no cover - required=True raises instead
         raise NotFoundError(f"{before}年度と{after}年度を比較できません")
     return comparison

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
+from keikaku.services.actors import Actor, Permission, require
 from keikaku.services.errors import NotFoundError, ValidationError
 from keikaku.services.page_common import SourceRef, document_keys, source_of
 from keikaku.services.schema_check import checked_engine
+from keikaku.services.visibility import Visibility, visibility_for
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session
 
@@ -63,8 +65,13 @@ class ActionPlanMatrix:
     source: SourceRef | None = None
 
 
-def get_action_plan(*, engine: Engine | None = None) -> ActionPlanMatrix:
-    """The current action plan as a matrix; NotFoundError when none is loaded."""
+def get_action_plan(*, viewer: Actor, engine: Engine | None = None) -> ActionPlanMatrix:
+    """The current action plan as a matrix; NotFoundError when none is loaded.
+
+    The action plan is a published document: every ``viewer`` sees it (``viewer`` is taken so that every read
+    service is called the same way).
+    """
+    require(viewer, Permission.VIEW)
     eng = checked_engine(engine)
     with read_session(eng) as session:
         plan = session.scalar(
@@ -149,43 +156,73 @@ class DocumentContext:
     facts: list[Fact] = field(default_factory=list)
 
 
-def _facts(session: Session, doc_id: int, line: int) -> list[Fact]:
+def _facts(session: Session, doc_id: int, line: int, vis: Visibility) -> list[Fact]:
+    """The facts taken from a line, leaving out those of plans hidden from the viewer."""
     facts: list[Fact] = []
+    shown = vis.plan_filter()
+    on_line = (m.Project.source_document_id == doc_id, m.Project.source_line == line)
     for project in session.scalars(
-        select(m.Project).where(m.Project.source_document_id == doc_id, m.Project.source_line == line)
+        select(m.Project).join(m.Plan, m.Plan.id == m.Project.plan_id).where(*on_line, *shown)
     ):
         facts.append(Fact("project", project.name, project.source_excerpt, project_id=project.id))
-    for kpi in session.scalars(select(m.Kpi).where(m.Kpi.source_document_id == doc_id, m.Kpi.source_line == line)):
+    for kpi in session.scalars(
+        select(m.Kpi)
+        .outerjoin(m.Project, m.Project.id == m.Kpi.project_id)
+        .outerjoin(m.Plan, m.Plan.id == m.Project.plan_id)
+        .where(
+            m.Kpi.source_document_id == doc_id,
+            m.Kpi.source_line == line,
+            or_(m.Kpi.project_id.is_(None), *shown) if shown else true(),
+        )
+    ):
         facts.append(Fact("kpi", kpi.indicator, kpi.source_excerpt, project_id=kpi.project_id, kpi_id=kpi.id))
     for event in session.scalars(
-        select(m.Event).where(m.Event.source_document_id == doc_id, m.Event.source_line == line)
+        select(m.Event)
+        .join(m.Project, m.Project.id == m.Event.project_id)
+        .join(m.Plan, m.Plan.id == m.Project.plan_id)
+        .where(m.Event.source_document_id == doc_id, m.Event.source_line == line, *shown)
     ):
         facts.append(Fact("event", event.name, event.source_excerpt, project_id=event.project_id))
-    simple: tuple[tuple[type[m.Plan | m.Challenge | m.Theme | m.Initiative], str], ...] = (
-        (m.Plan, "plan"),
+    for plan in session.scalars(
+        select(m.Plan).where(m.Plan.source_document_id == doc_id, m.Plan.source_line == line, *shown)
+    ):
+        facts.append(Fact("plan", str(plan.title or "plan"), plan.source_excerpt))
+    simple: tuple[tuple[type[m.Challenge | m.Theme | m.Initiative], str], ...] = (
         (m.Challenge, "challenge"),
         (m.Theme, "theme"),
         (m.Initiative, "initiative"),
     )
     for table, kind in simple:
         for row in session.scalars(select(table).where(table.source_document_id == doc_id, table.source_line == line)):
-            name = getattr(row, "title", None) or getattr(row, "name", None) or kind
-            facts.append(Fact(kind, str(name), getattr(row, "source_excerpt", None)))
+            facts.append(Fact(kind, str(getattr(row, "name", None) or kind), getattr(row, "source_excerpt", None)))
     for warning in session.scalars(
-        select(m.PlanWarning).where(m.PlanWarning.source_document_id == doc_id, m.PlanWarning.source_line == line)
+        select(m.PlanWarning)
+        .outerjoin(m.Plan, m.Plan.id == m.PlanWarning.plan_id)
+        .where(
+            m.PlanWarning.source_document_id == doc_id,
+            m.PlanWarning.source_line == line,
+            or_(m.PlanWarning.plan_id.is_(None), *shown) if shown else true(),
+        )
     ):
         facts.append(Fact("warning", warning.message, warning.source_excerpt))
     return facts
 
 
-def get_document_context(key: str, *, line: int | None = None, engine: Engine | None = None) -> DocumentContext:
-    """A document by its key; with ``line``, that line among its neighbours and the facts taken from it."""
+def get_document_context(
+    key: str, *, viewer: Actor, line: int | None = None, engine: Engine | None = None
+) -> DocumentContext:
+    """A document by its key; with ``line``, that line among its neighbours and the facts taken from it.
+
+    A document that is the source of plans hidden from ``viewer`` only is not found (its lines would show the
+    draft); facts of hidden plans are left out of any document.
+    """
     if line is not None and not 1 <= line <= 10_000_000:
         raise ValidationError("行番号は 1 以上で指定してください", code="invalid_line")
     eng = checked_engine(engine)
+    vis = visibility_for(viewer)
     with read_session(eng) as session:
         doc = session.scalar(select(m.Document).where(m.Document.key == key))
-        if doc is None:
+        if doc is None or not vis.document_visible(session, doc.id):
             raise NotFoundError(f"文書「{key}」はありません", code="document_not_found")
         result = DocumentContext(
             doc.key,
@@ -204,5 +241,5 @@ def get_document_context(key: str, *, line: int | None = None, engine: Engine | 
             lines = doc.text.splitlines()
             start, end = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
             result.context = [ContextLine(n, lines[n - 1]) for n in range(start, end + 1)]
-        result.facts = _facts(session, doc.id, line)
+        result.facts = _facts(session, doc.id, line, vis)
         return result

@@ -1,14 +1,16 @@
 """Import and export of the interchange format, and loading the bundled Kansai dataset."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from keikaku import domain as d
+from keikaku.services.actors import SYSTEM
 from keikaku.storage import models as m
 from keikaku.storage.convert import (
     RowBuilder,
@@ -185,12 +187,14 @@ def export_plan_data(
     include_context: bool = True,
     include_plans: bool = True,
     issuer: str | None = None,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> d.PlanData:
-    """Read the current data back as a bundle (optionally one fiscal year's or one issuer's plans, or none)."""
+    """Read the current data back as a bundle (optionally one fiscal year's or one issuer's plans, or none;
+    ``where``: more conditions on the plans, e.g. a viewer's plan filter)."""
     keys = document_keys(session)
     data = d.PlanData()
     if include_plans:
-        stmt = select(m.Plan).where(m.Plan.is_current.is_(True)).order_by(m.Plan.fiscal_year, m.Plan.issuer)
+        stmt = select(m.Plan).where(m.Plan.is_current.is_(True), *where).order_by(m.Plan.fiscal_year, m.Plan.issuer)
         if fiscal_year is not None:
             stmt = stmt.where(m.Plan.fiscal_year == fiscal_year)
         if issuer is not None:
@@ -247,9 +251,22 @@ def bundled_bundles() -> list[tuple[str, d.PlanData]]:
     ]
 
 
+#: Why the bundled plans are published as they are loaded (kept with each publication and audit record).
+BUNDLED_PUBLICATION_REASON = "関西広域連合が公表済みの文書から読み込んだ事業計画のため"
+
+
 def load_bundled_dataset(session: Session) -> ImportResult:
-    """Store the bundled Kansai dataset in the caller's session; files already loaded are skipped."""
+    """Store the bundled Kansai dataset in the caller's session; files already loaded are skipped.
+
+    The bundled plans come from documents the union has made public: they are recorded as published (by
+    keikaku itself, in the same transaction, audited).  Their evaluations stay drafts until published.
+    """
+    from keikaku.services.publication import publish_loaded_plans  # here: publication imports setup, which imports us
+
     total = ImportResult()
     for _name, bundle in bundled_bundles():
         total.merge(import_plan_data(session, bundle, bundled=True))
+    if total.plan_ids:
+        years = session.execute(select(m.Plan.id, m.Plan.fiscal_year).where(m.Plan.id.in_(total.plan_ids))).all()
+        publish_loaded_plans(session, SYSTEM, [(row.id, row.fiscal_year) for row in years], BUNDLED_PUBLICATION_REASON)
     return total

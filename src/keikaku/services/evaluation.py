@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import ColumnElement, Engine, Select, select
 from sqlalchemy.orm import Session
 
 from keikaku.domain.kpi import Comparator
@@ -41,6 +41,7 @@ from keikaku.services.evaluation_views import build_plan_evaluation
 from keikaku.services.kpi_refs import current_plans, spec_from_row, vision_kpi_refs
 from keikaku.services.plan_tree import KpiRow, PlanTree, ProjectRow, gc_paused, load_plan_tree, plan_row
 from keikaku.services.setup import ensure_schema
+from keikaku.services.visibility import visibility_for
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session, unit_of_work
@@ -180,20 +181,31 @@ def _vision(session: Session, fiscal_year: int) -> tuple[VisionProgress, ...]:
 
 
 def evaluate_in_session(
-    session: Session, fiscal_year: int, *, issuer: str | None = None, with_comparison: bool = True
+    session: Session,
+    fiscal_year: int,
+    *,
+    issuer: str | None = None,
+    with_comparison: bool = True,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> list[PlanEvaluation]:
     """Evaluate the year's current plans in the caller's session (no writes).
 
     Everything is read first (a few bulk queries, however many plans), then each plan is evaluated once.
+    ``where`` adds conditions on the plans evaluated and compared with (a viewer's plan filter).
     """
     with gc_paused():
-        return _evaluate_in_session(session, fiscal_year, issuer=issuer, with_comparison=with_comparison)
+        return _evaluate_in_session(session, fiscal_year, issuer=issuer, with_comparison=with_comparison, where=where)
 
 
 def _evaluate_in_session(
-    session: Session, fiscal_year: int, *, issuer: str | None, with_comparison: bool
+    session: Session,
+    fiscal_year: int,
+    *,
+    issuer: str | None,
+    with_comparison: bool,
+    where: Sequence[ColumnElement[bool]],
 ) -> list[PlanEvaluation]:
-    plans = [plan_row(p) for p in current_plans(session, fiscal_year, issuer)]
+    plans = [plan_row(p) for p in current_plans(session, fiscal_year, issuer, where)]
     plan_ids = [p.id for p in plans]
     tree = load_plan_tree(session, plans)
     specs = _specs(tree)
@@ -211,7 +223,7 @@ def _evaluate_in_session(
     settings = store.current_settings(session, plan_ids)
     names = challenge_names(session)
     vision = _vision(session, fiscal_year)
-    comparisons = compare_by_issuer(session, fiscal_year, plans, tree) if with_comparison else {}
+    comparisons = compare_by_issuer(session, fiscal_year, plans, tree, where) if with_comparison else {}
 
     projects_by_plan = tree.projects_by_plan()
     kpis_by_project = tree.kpis_by_project
@@ -263,20 +275,28 @@ def evaluate_fiscal_year(
     actor: Actor = PUBLIC,
     record: bool = False,
     with_comparison: bool = True,
+    visible_to: Actor | None = None,
     engine: Engine | None = None,
 ) -> list[PlanEvaluation]:
     """Evaluate every current plan of a fiscal year; with ``record``, store the run (who, when, statuses).
 
     ``with_comparison`` adds the comparison with the latest earlier plan of the same issuer (for reports).
+    ``visible_to`` keeps only the plans (evaluated and compared with) that this viewer may see; whether it may
+    see each evaluation is the caller's question (see :mod:`keikaku.services.reports`).
     """
     require(actor, Permission.VIEW)
     eng = ensure_schema(engine)
+    where = visibility_for(visible_to).plan_filter() if visible_to is not None else []
     if not record:
         with read_session(eng) as session:
-            return evaluate_in_session(session, fiscal_year, issuer=issuer, with_comparison=with_comparison)
+            return evaluate_in_session(
+                session, fiscal_year, issuer=issuer, with_comparison=with_comparison, where=where
+            )
     user = actor_name(actor)
     with unit_of_work(eng) as session:
-        evaluations = evaluate_in_session(session, fiscal_year, issuer=issuer, with_comparison=with_comparison)
+        evaluations = evaluate_in_session(
+            session, fiscal_year, issuer=issuer, with_comparison=with_comparison, where=where
+        )
         for evaluation in evaluations:
             session.add(
                 store.EvaluationRun(

@@ -17,9 +17,11 @@ from sqlalchemy import Engine
 
 from keikaku.domain import DocumentRef
 from keikaku.reports.safe_cells import neutralise_row
+from keikaku.services.actors import Actor
 from keikaku.services.dataset import document_keys, export_plan_data
 from keikaku.services.errors import NotFoundError
 from keikaku.services.setup import ensure_schema
+from keikaku.services.visibility import visibility_for
 from keikaku.storage.plan_rows import current_plan_ids, iter_plan_dicts, plan_documents
 from keikaku.storage.uow import read_session
 
@@ -64,13 +66,22 @@ CSV_COLUMNS = [
 
 
 def export_data(
-    fmt: ExportFormat, out: TextIO, *, fiscal_year: int | None = None, engine: Engine | None = None
+    fmt: ExportFormat,
+    out: TextIO,
+    *,
+    viewer: Actor,
+    fiscal_year: int | None = None,
+    engine: Engine | None = None,
 ) -> ExportResult:
-    """Write the current plans (one fiscal year, or all) to ``out`` in the given format."""
+    """Write the current plans ``viewer`` may see (one fiscal year, or all) to ``out`` in the given format.
+
+    The public's open data holds the published plans only; the vision, action plan and partner priorities
+    (published documents) come with every export.  Plans carry targets, not evaluation results.
+    """
     eng = ensure_schema(engine)
     with read_session(eng) as session:
         conn = session.connection()
-        plan_ids = current_plan_ids(conn, fiscal_year)
+        plan_ids = current_plan_ids(conn, fiscal_year, visibility_for(viewer).plan_filter())
         if fiscal_year is not None and not plan_ids:
             raise NotFoundError(f"{fiscal_year}年度の事業計画は登録されていません", code="plan_not_found")
         keys = document_keys(session)

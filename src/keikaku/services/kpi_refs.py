@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from keikaku.domain.kpi import Comparator
@@ -126,14 +126,22 @@ def spec_from_row(row: m.Kpi | KpiRow, measure: m.Kpi | KpiRow | None = None) ->
     )
 
 
-def current_plans(session: Session, fiscal_year: int, issuer: str | None = None) -> list[m.Plan]:
-    """The current plans of a fiscal year; NotFoundError naming the year when there is none."""
-    stmt = select(m.Plan).where(m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True))
+def current_plans(
+    session: Session, fiscal_year: int, issuer: str | None = None, where: Sequence[ColumnElement[bool]] = ()
+) -> list[m.Plan]:
+    """The current plans of a fiscal year; NotFoundError naming the year when there is none.
+
+    ``where`` adds conditions on the plans (a viewer's
+    :meth:`~keikaku.services.visibility.Visibility.plan_filter`); the years named are those it keeps.
+    """
+    stmt = select(m.Plan).where(m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True), *where)
     if issuer:
         stmt = stmt.where(m.Plan.issuer == issuer)
     plans = list(session.scalars(stmt.order_by(m.Plan.issuer, m.Plan.id)))
     if not plans:
-        known = sorted(set(session.scalars(select(m.Plan.fiscal_year).where(m.Plan.is_current.is_(True)))))
+        known = sorted(
+            set(session.scalars(select(m.Plan.fiscal_year).where(m.Plan.is_current.is_(True), *where).distinct()))
+        )
         listed = "、".join(f"{y}年度" for y in known) or "なし"
         who = f"（{issuer}）" if issuer else ""
         raise NotFoundError(

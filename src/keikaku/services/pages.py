@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from keikaku.evaluation.types import Status
 from keikaku.evaluation.yoy import Comparison
+from keikaku.services.actors import Actor
 from keikaku.services.compare import compare_fiscal_years
 from keikaku.services.errors import NotFoundError, ValidationError
 from keikaku.services.home import cached_home_issuer
@@ -30,6 +31,7 @@ from keikaku.services.page_common import (
 from keikaku.services.plan_status import PlanStatuses, current_plan_of, plan_statuses
 from keikaku.services.plan_tree import load_plan_tree
 from keikaku.services.schema_check import checked_engine
+from keikaku.services.visibility import Visibility, evaluation_published, visibility_for
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session
 
@@ -83,19 +85,42 @@ class Dashboard:
     plan_rating: str | None = None
     budgets: list[YearBudget] = field(default_factory=list)
     warning_count: int = 0
+    evaluation_visible: bool = True
+    evaluation_years: list[int] = field(default_factory=list)
 
 
-def _issuer_years(session: Session, issuer: str | None) -> list[int]:
+def _issuer_years(session: Session, issuer: str | None, vis: Visibility) -> list[int]:
     if issuer is None:
         return []
-    stmt = select(m.Plan.fiscal_year).where(m.Plan.issuer == issuer, m.Plan.is_current.is_(True)).distinct()
+    stmt = (
+        select(m.Plan.fiscal_year)
+        .where(m.Plan.issuer == issuer, m.Plan.is_current.is_(True), *vis.plan_filter())
+        .distinct()
+    )
     return sorted(session.scalars(stmt))
 
 
-def _year_budgets(session: Session, issuer: str) -> list[YearBudget]:
+def _evaluation_years(session: Session, issuer: str, years: list[int], vis: Visibility) -> list[int]:
+    """The years (of ``years``) whose plan's evaluation the viewer may see."""
+    if vis.draft_evaluations:
+        return list(years)
+    stmt = (
+        select(m.Plan.fiscal_year)
+        .where(
+            m.Plan.issuer == issuer,
+            m.Plan.is_current.is_(True),
+            *vis.plan_filter(),
+            evaluation_published(m.Plan.id, m.Plan.fiscal_year),
+        )
+        .distinct()
+    )
+    return sorted(session.scalars(stmt))
+
+
+def _year_budgets(session: Session, issuer: str, vis: Visibility) -> list[YearBudget]:
     plans = session.execute(
         select(m.Plan.id, m.Plan.fiscal_year, m.Plan.total_budget_thousand_yen)
-        .where(m.Plan.issuer == issuer, m.Plan.is_current.is_(True))
+        .where(m.Plan.issuer == issuer, m.Plan.is_current.is_(True), *vis.plan_filter())
         .order_by(m.Plan.fiscal_year, m.Plan.id)
     ).all()
     # Plans first, then their projects by plan id: the projects table is summed through its plan_id index.
@@ -150,13 +175,18 @@ def _status_counts(statuses: PlanStatuses) -> tuple[list[StatusCount], int]:
 
 
 def get_dashboard(
-    fiscal_year: int | None = None, *, issuer: str | None = None, engine: Engine | None = None
+    fiscal_year: int | None = None, *, viewer: Actor, issuer: str | None = None, engine: Engine | None = None
 ) -> Dashboard:
-    """The dashboard: vision targets and progress, the year's budget by challenge, KPI statuses, budgets by year."""
+    """The dashboard: vision targets and progress, the year's budget by challenge, KPI statuses, budgets by year.
+
+    Only the plans ``viewer`` may see count; KPI statuses and the plan's rating are left out (with
+    ``evaluation_visible`` False) when the year's evaluation is not published to ``viewer``.
+    """
     eng = checked_engine(engine)
+    vis = visibility_for(viewer)
     with read_session(eng) as session:
         who = issuer or cached_home_issuer(session)
-        years = _issuer_years(session, who)
+        years = _issuer_years(session, who, vis)
         if issuer is not None and not years:
             raise NotFoundError(f"発行者「{issuer}」の事業計画はありません", code="issuer_not_found")
         if fiscal_year is not None and fiscal_year not in years:
@@ -170,7 +200,7 @@ def get_dashboard(
         board = Dashboard(who, year, years, None, None, None, None, vision)
         if who is None or year is None:
             return board
-        plan = current_plan_of(session, year, who)
+        plan = current_plan_of(session, year, who, vis.plan_filter())
         if plan is None:  # pragma: no cover - years come from the same table
             return board
         board.plan_id, board.plan_title = plan.id, plan.title
@@ -178,11 +208,15 @@ def get_dashboard(
         board.national_subsidy_thousand_yen = plan.national_subsidy_thousand_yen
         board.budget_by_challenge = _by_challenge(session, plan, challenge_labels(session))
         statuses = plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
-        board.kpi_statuses, board.kpi_count = _status_counts(statuses)
-        if statuses.evaluation is not None:
-            board.plan_status = statuses.evaluation.plan.status.value
-            board.plan_rating = statuses.evaluation.plan.rating
-        board.budgets = _year_budgets(session, who)
+        counts, board.kpi_count = _status_counts(statuses)
+        board.evaluation_visible = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
+        if board.evaluation_visible:
+            board.kpi_statuses = counts
+            if statuses.evaluation is not None:
+                board.plan_status = statuses.evaluation.plan.status.value
+                board.plan_rating = statuses.evaluation.plan.rating
+        board.evaluation_years = _evaluation_years(session, who, years, vis)
+        board.budgets = _year_budgets(session, who, vis)
         board.warning_count = (
             session.scalar(select(func.count()).select_from(m.PlanWarning).where(m.PlanWarning.plan_id == plan.id)) or 0
         )
@@ -251,6 +285,7 @@ class PolicyTree:
     plan_id: int | None
     vision: VisionSummary | None
     challenges: list[TreeChallenge] = field(default_factory=list)
+    evaluation_visible: bool = True
 
 
 def _tree_nodes(session: Session, plan: m.Plan, statuses: PlanStatuses) -> list[TreeNode]:
@@ -286,13 +321,18 @@ def _tree_nodes(session: Session, plan: m.Plan, statuses: PlanStatuses) -> list[
 
 
 def get_policy_tree(
-    fiscal_year: int | None = None, *, issuer: str | None = None, engine: Engine | None = None
+    fiscal_year: int | None = None, *, viewer: Actor, issuer: str | None = None, engine: Engine | None = None
 ) -> PolicyTree:
-    """The policy tree of an issuer's fiscal year (default: the home issuer's newest plan)."""
+    """The policy tree of an issuer's fiscal year (default: the home issuer's newest plan ``viewer`` may see).
+
+    Statuses are left out (``evaluation_visible`` False) when the year's evaluation is not published to
+    ``viewer``.
+    """
     eng = checked_engine(engine)
+    vis = visibility_for(viewer)
     with read_session(eng) as session:
         who = issuer or cached_home_issuer(session)
-        years = _issuer_years(session, who)
+        years = _issuer_years(session, who, vis)
         if fiscal_year is not None and fiscal_year not in years:
             raise NotFoundError(f"{fiscal_year}年度の事業計画はありません", code="plan_not_found")
         year = fiscal_year if fiscal_year is not None else (years[-1] if years else None)
@@ -300,11 +340,17 @@ def get_policy_tree(
         result = PolicyTree(who, year, years, None, vision_summary(session, keys, year or 2100))
         vision = session.scalar(select(m.Vision).where(m.Vision.is_current.is_(True)).order_by(m.Vision.id.desc()))
         challenges = list(vision.challenges) if vision else []
-        plan = current_plan_of(session, year, who) if who and year else None
+        plan = current_plan_of(session, year, who, vis.plan_filter()) if who and year else None
         nodes: list[TreeNode] = []
         if plan is not None:
             result.plan_id = plan.id
-            nodes = _tree_nodes(session, plan, plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer))
+            result.evaluation_visible = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
+            statuses = (
+                plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
+                if result.evaluation_visible
+                else PlanStatuses(None)
+            )
+            nodes = _tree_nodes(session, plan, statuses)
         by_challenge: dict[int | None, list[TreeNode]] = defaultdict(list)
         for node in nodes:
             by_challenge[None if node.administrative else node.challenge].append(node)
@@ -343,18 +389,23 @@ class CompareView:
 
 
 def get_comparison(
-    before: int | None = None, after: int | None = None, *, issuer: str | None = None, engine: Engine | None = None
+    before: int | None = None,
+    after: int | None = None,
+    *,
+    viewer: Actor,
+    issuer: str | None = None,
+    engine: Engine | None = None,
 ) -> CompareView:
-    """Compare two of an issuer's fiscal years (default: the home issuer's two newest plans)."""
+    """Compare two of an issuer's fiscal years (default: the home issuer's two newest plans ``viewer`` may see)."""
     eng = checked_engine(engine)
     with read_session(eng) as session:
         who = issuer or cached_home_issuer(session)
-        years = _issuer_years(session, who)
+        years = _issuer_years(session, who, visibility_for(viewer))
     if (before is None) != (after is None):
         raise ValidationError("比較する 2 つの年度を両方指定してください", code="both_years_required")
     if before is None or after is None:
         if len(years) < 2:
             return CompareView(who, years, None, None, None)
         before, after = years[-2], years[-1]
-    comparison = compare_fiscal_years(before, after, issuer=who, engine=eng)
+    comparison = compare_fiscal_years(before, after, viewer=viewer, issuer=who, engine=eng)
     return CompareView(who, years, comparison.before_year, comparison.after_year, comparison)

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from keikaku.services.actors import Actor
 from keikaku.services.errors import NotFoundError
 from keikaku.services.kpi_refs import display_code
 from keikaku.services.links import refresh_suggestions
 from keikaku.services.page_common import SourceRef, document_keys, source_of
 from keikaku.services.schema_check import checked_engine
+from keikaku.services.visibility import Visibility, visibility_for
 from keikaku.storage import models as m
 from keikaku.storage import web_models as w
 from keikaku.storage.uow import read_session
@@ -88,7 +90,10 @@ def _targets(session: Session, initiative_ids: list[int]) -> dict[int, list[str]
     return out
 
 
-def _links(session: Session, initiative_ids: list[int], with_events: bool) -> dict[int, list[InitiativeLink]]:
+def _links(
+    session: Session, initiative_ids: list[int], with_events: bool, vis: Visibility
+) -> dict[int, list[InitiativeLink]]:
+    """Each initiative's links; a link to a project of a plan hidden from the viewer is left out."""
     links = session.scalars(
         select(w.PartnerLink)
         .where(w.PartnerLink.initiative_id.in_(initiative_ids))
@@ -101,7 +106,7 @@ def _links(session: Session, initiative_ids: list[int], with_events: bool) -> di
         for r in session.execute(
             select(m.Project.id, m.Project.code, m.Project.name, m.Plan.fiscal_year)
             .join(m.Plan, m.Plan.id == m.Project.plan_id)
-            .where(m.Project.id.in_(project_ids))
+            .where(m.Project.id.in_(project_ids), *vis.plan_filter())
         )
     }
     themes = {t.id: t.name for t in session.execute(select(m.Theme.id, m.Theme.name).where(m.Theme.id.in_(theme_ids)))}
@@ -158,9 +163,13 @@ def _initiative(
     )
 
 
-def get_partner_priorities(*, engine: Engine | None = None) -> list[ProgrammeView]:
-    """Every current partner programme with its initiatives, targets and links (suggestions refreshed first)."""
+def get_partner_priorities(*, viewer: Actor, engine: Engine | None = None) -> list[ProgrammeView]:
+    """Every current partner programme with its initiatives, targets and links (suggestions refreshed first).
+
+    The priorities are a published document; links to projects of plans hidden from ``viewer`` are left out.
+    """
     eng = checked_engine(engine)
+    vis = visibility_for(viewer)
     refresh_suggestions(engine=eng)
     with read_session(eng) as session:
         keys = document_keys(session)
@@ -173,7 +182,7 @@ def get_partner_priorities(*, engine: Engine | None = None) -> list[ProgrammeVie
         for programme in programmes:
             ids = [i.id for i in programme.initiatives]
             targets = _targets(session, ids)
-            links = _links(session, ids, with_events=False)
+            links = _links(session, ids, with_events=False, vis=vis)
             out.append(
                 ProgrammeView(
                     programme.id,
@@ -199,9 +208,13 @@ class InitiativePage:
     fiscal_year: int
 
 
-def get_initiative_page(initiative_id: int, *, engine: Engine | None = None) -> InitiativePage:
-    """An initiative with its links and their decisions; NotFoundError if there is none."""
+def get_initiative_page(initiative_id: int, *, viewer: Actor, engine: Engine | None = None) -> InitiativePage:
+    """An initiative with its links and their decisions; NotFoundError if there is none.
+
+    Links to projects of plans hidden from ``viewer`` are left out.
+    """
     eng = checked_engine(engine)
+    vis = visibility_for(viewer)
     refresh_suggestions(engine=eng)
     with read_session(eng) as session:
         row = session.get(m.Initiative, initiative_id)
@@ -211,7 +224,7 @@ def get_initiative_page(initiative_id: int, *, engine: Engine | None = None) -> 
         view = _initiative(
             row,
             _targets(session, [row.id]).get(row.id, []),
-            _links(session, [row.id], with_events=True).get(row.id, []),
+            _links(session, [row.id], with_events=True, vis=vis).get(row.id, []),
             keys,
         )
         programme = row.programme

@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 
 from keikaku.evaluation.types import Status
 from keikaku.normalize.text import normalize_text
-from keikaku.services.errors import NotFoundError, ValidationError
+from keikaku.services.actors import Actor
+from keikaku.services.errors import ValidationError
 from keikaku.services.home import cached_home_issuer
 from keikaku.services.kpi_refs import display_code
 from keikaku.services.page_common import Paged, SourceRef, check_paging, document_keys, paginate, source_of
 from keikaku.services.plan_status import PlanStatuses, plan_statuses
 from keikaku.services.plan_tree import ProjectRow, load_plan_tree
 from keikaku.services.schema_check import checked_engine
+from keikaku.services.visibility import Visibility, visibility_for
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session
 
@@ -111,6 +113,7 @@ class PlanPage:
     statuses: list[str]
     filters: dict[str, str | int | None]
     source: SourceRef | None
+    evaluation_visible: bool = True
 
     @property
     def consistent(self) -> bool:
@@ -134,18 +137,20 @@ def _summary(plan: m.Plan, project_count: int) -> PlanSummary:
 
 def list_plans(
     *,
+    viewer: Actor,
     fiscal_year: int | None = None,
     issuer: str | None = None,
     page: int = 1,
     per_page: int = 20,
     engine: Engine | None = None,
 ) -> Paged[PlanSummary]:
-    """Current plans, newest year first, the home issuer's first; ``issuer`` matches part of the name."""
+    """Current plans ``viewer`` may see, newest year first, the home issuer's first; ``issuer`` matches part of
+    the name."""
     page, per_page = check_paging(page, per_page)
     eng = checked_engine(engine)
     with read_session(eng) as session:
         home = cached_home_issuer(session)
-        where: list[ColumnElement[bool]] = [m.Plan.is_current.is_(True)]
+        where: list[ColumnElement[bool]] = [m.Plan.is_current.is_(True), *visibility_for(viewer).plan_filter()]
         if fiscal_year is not None:
             where.append(m.Plan.fiscal_year == fiscal_year)
         if issuer:
@@ -239,6 +244,7 @@ def _matches(row: PlanRowView, challenge: int | None, department: str | None, st
 def get_plan_page(
     plan_id: int,
     *,
+    viewer: Actor,
     challenge: int | None = None,
     department: str | None = None,
     status: str | None = None,
@@ -246,22 +252,28 @@ def get_plan_page(
     per_page: int = 50,
     engine: Engine | None = None,
 ) -> PlanPage:
-    """One plan's table (filtered, one page), its sum checks over the whole plan, and its warnings."""
+    """One plan's table (filtered, one page), its sum checks over the whole plan, and its warnings.
+
+    A plan hidden from ``viewer`` is not found; statuses are left out (``evaluation_visible`` False) when the
+    plan's evaluation is not published to ``viewer``.
+    """
     check_paging(page, per_page)
     wanted_status = check_status(status)
     dept = normalize_text(department).strip() or None if department else None
     eng = checked_engine(engine)
+    vis = visibility_for(viewer)
     with read_session(eng) as session:
-        plan = session.get(m.Plan, plan_id)
-        if plan is None:
-            raise NotFoundError(f"事業計画（ID {plan_id}）はありません", code="plan_not_found")
+        plan = vis.ensure_plan_visible(session, plan_id)
         tree = load_plan_tree(session, [plan])
         kpi_counts: dict[int, int] = {}
         for kpi in tree.kpis:
             if kpi.project_id is not None and kpi.role == "target":
                 kpi_counts[kpi.project_id] = kpi_counts.get(kpi.project_id, 0) + 1
+        shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
         statuses = (
-            plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer) if plan.is_current else PlanStatuses(None)
+            plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
+            if plan.is_current and shown
+            else PlanStatuses(None)
         )
         all_rows = _rows(tree.projects, kpi_counts, statuses)
         checks, listed = _checks(tree.projects, plan.total_budget_thousand_yen)
@@ -287,6 +299,7 @@ def get_plan_page(
             statuses=list(STATUSES),
             filters={"challenge": challenge, "department": dept, "status": wanted_status},
             source=source_of(plan, keys),
+            evaluation_visible=shown,
         )
 
 
@@ -305,10 +318,12 @@ class ProjectListItem:
     budget_thousand_yen: int | None
     new: bool
     status: str | None
+    evaluation_visible: bool = True
 
 
 def list_projects(
     *,
+    viewer: Actor,
     issuer: str | None = None,
     fiscal_year: int | None = None,
     challenge: int | None = None,
@@ -318,21 +333,26 @@ def list_projects(
     per_page: int = 20,
     engine: Engine | None = None,
 ) -> Paged[ProjectListItem]:
-    """Projects of one issuer's current plans (default: the home issuer), newest year first, filtered.
+    """Projects of one issuer's current plans ``viewer`` may see (default: the home issuer), newest year first,
+    filtered.
 
-    Statuses are given when a fiscal year or a status filter is given (each plan's evaluation is needed).
+    Statuses are given when a fiscal year or a status filter is given (each plan's evaluation is needed), and
+    only for plans whose evaluation is published to ``viewer`` (the others' items say ``evaluation_visible``
+    False, and match no status filter).
     """
     page, per_page = check_paging(page, per_page)
     wanted_status = check_status(status)
     eng = checked_engine(engine)
+    vis = visibility_for(viewer)
     with read_session(eng) as session:
         who = issuer or cached_home_issuer(session)
-        plans = _issuer_plans(session, who, fiscal_year)
+        plans = _issuer_plans(session, who, fiscal_year, vis)
         items: list[ProjectListItem] = []
         dept = normalize_text(department).strip() if department else None
         for plan in plans:
+            shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
             # Statuses cost an evaluation per plan: computed when filtered by them or for one year's plans.
-            judged = wanted_status is not None or fiscal_year is not None
+            judged = (wanted_status is not None or fiscal_year is not None) and shown
             statuses = plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer) if judged else PlanStatuses(None)
             tree = load_plan_tree(session, [plan])
             for p in tree.projects:
@@ -356,15 +376,16 @@ def list_projects(
                         p.budget_thousand_yen,
                         p.is_new,
                         line_status,
+                        shown,
                     )
                 )
         return paginate(items, page, per_page)
 
 
-def _issuer_plans(session: Session, issuer: str | None, fiscal_year: int | None) -> list[m.Plan]:
+def _issuer_plans(session: Session, issuer: str | None, fiscal_year: int | None, vis: Visibility) -> list[m.Plan]:
     if issuer is None:
         return []
-    stmt = select(m.Plan).where(m.Plan.is_current.is_(True), m.Plan.issuer == issuer)
+    stmt = select(m.Plan).where(m.Plan.is_current.is_(True), m.Plan.issuer == issuer, *vis.plan_filter())
     if fiscal_year is not None:
         stmt = stmt.where(m.Plan.fiscal_year == fiscal_year)
     return list(session.scalars(stmt.order_by(m.Plan.fiscal_year.desc(), m.Plan.id)))

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from keikaku.evaluation.views import KpiLine, PlanEvaluation, ProjectLine
@@ -102,11 +103,14 @@ def plan_statuses(session: Session, plan_id: int, fiscal_year: int, issuer: str)
     return result
 
 
-def current_plan_of(session: Session, fiscal_year: int, issuer: str) -> m.Plan | None:
-    """The issuer's current plan of a fiscal year (the newest revision), or None."""
+def current_plan_of(
+    session: Session, fiscal_year: int, issuer: str, where: Sequence[ColumnElement[bool]] = ()
+) -> m.Plan | None:
+    """The issuer's current plan of a fiscal year (the newest revision), or None; ``where`` adds conditions
+    (a viewer's :meth:`~keikaku.services.visibility.Visibility.plan_filter`)."""
     return session.scalar(
         select(m.Plan)
-        .where(m.Plan.fiscal_year == fiscal_year, m.Plan.issuer == issuer, m.Plan.is_current.is_(True))
+        .where(m.Plan.fiscal_year == fiscal_year, m.Plan.issuer == issuer, m.Plan.is_current.is_(True), *where)
         .order_by(m.Plan.id.desc())
         .limit(1)
     )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from keikaku.evaluation.achievement import format_value
 from keikaku.evaluation.views import KpiLine
+from keikaku.services.actors import Actor
 from keikaku.services.errors import NotFoundError
 from keikaku.services.evaluation import observations
 from keikaku.services.home import cached_home_issuer
@@ -27,6 +28,7 @@ from keikaku.services.links import refresh_suggestions
 from keikaku.services.page_common import SourceRef, challenge_labels, document_keys, source_of
 from keikaku.services.plan_status import PlanStatuses, plan_statuses
 from keikaku.services.schema_check import checked_engine
+from keikaku.services.visibility import Visibility, visibility_for
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
 from keikaku.storage import web_models as w
@@ -84,6 +86,7 @@ class KpiView:
     history: list[HistoryEntry] = field(default_factory=list)
     series: list[SeriesPoint] = field(default_factory=list)
     source: SourceRef | None = None
+    evaluation_visible: bool = True
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ class ProjectPage:
     rating: str | None
     status_reason: str | None
     source: SourceRef | None
+    evaluation_visible: bool = True
     parent_id: int | None = None
     parent_name: str | None = None
     components: list[ProjectPage] = dataclasses.field(default_factory=list)
@@ -179,20 +183,35 @@ class SeriesRow:
     relative_to: str | None
     name: str
     fiscal_year: int
+    plan_id: int
 
 
-def _series(session: Session, issuer: str, names: set[str], refs: Sequence[KpiRef]) -> dict[int, list[SeriesPoint]]:
-    """For each KPI: target and actual in every fiscal year of the issuer's projects of the same name."""
+def _visible_history(
+    session: Session, vis: Visibility, plan_id: int, rows: Sequence[store.ActualValue]
+) -> list[store.ActualValue]:
+    """The recorded values of the years whose evaluation of ``plan_id`` the viewer may see."""
+    return [r for r in rows if vis.evaluation_visible(session, plan_id, r.fiscal_year)]
+
+
+def _series(
+    session: Session, issuer: str, names: set[str], refs: Sequence[KpiRef], vis: Visibility
+) -> dict[int, list[SeriesPoint]]:
+    """For each KPI: target and actual in every fiscal year of the issuer's projects of the same name.
+
+    Only the plans the viewer may see count, and a year's actual only when its evaluation is visible.
+    """
     if not refs:
         return {}
     plans = {
         r.id: r.fiscal_year
         for r in session.execute(
-            select(m.Plan.id, m.Plan.fiscal_year).where(m.Plan.issuer == issuer, m.Plan.is_current.is_(True))
+            select(m.Plan.id, m.Plan.fiscal_year).where(
+                m.Plan.issuer == issuer, m.Plan.is_current.is_(True), *vis.plan_filter()
+            )
         )
     }
     rows = [
-        SeriesRow(r.id, r.indicator, r.target, r.relative_to, r.name, plans[r.plan_id])
+        SeriesRow(r.id, r.indicator, r.target, r.relative_to, r.name, plans[r.plan_id], r.plan_id)
         for r in session.execute(
             select(m.Kpi.id, m.Kpi.indicator, m.Kpi.target, m.Kpi.relative_to, m.Project.name, m.Project.plan_id)
             .join(m.Project, m.Project.id == m.Kpi.project_id)
@@ -204,12 +223,17 @@ def _series(session: Session, issuer: str, names: set[str], refs: Sequence[KpiRe
     by_year: dict[int, dict[int, float]] = {}
     for year in years:
         by_year[year] = {kpi_id: obs.value for kpi_id, obs in observations(values, year).items()}
+    shown = {(r.plan_id, r.fiscal_year) for r in rows if vis.evaluation_visible(session, r.plan_id, r.fiscal_year)}
     out: dict[int, list[SeriesPoint]] = {}
     for ref in refs:
         name = ref.component_name or ref.project_name
         points = [
             # A relative target (参加企業数×6倍) is a factor, not a level: it is not drawn.
-            SeriesPoint(r.fiscal_year, by_year.get(r.fiscal_year, {}).get(r.id), None if r.relative_to else r.target)
+            SeriesPoint(
+                r.fiscal_year,
+                by_year.get(r.fiscal_year, {}).get(r.id) if (r.plan_id, r.fiscal_year) in shown else None,
+                None if r.relative_to else r.target,
+            )
             for r in rows
             if r.name == name and r.indicator == ref.indicator
         ]
@@ -223,8 +247,14 @@ def kpi_view(
     history: list[HistoryEntry],
     series: list[SeriesPoint],
     source: SourceRef | None,
+    *,
+    evaluation_visible: bool = True,
 ) -> KpiView:
-    """A KPI's view from its reference, its evaluated line (if any), its history and series."""
+    """A KPI's view from its reference, its evaluated line (if any), its history and series.
+
+    With ``evaluation_visible`` False the line is not shown: no actual, status or monthly values.
+    """
+    line = line if evaluation_visible else None
     result = line.result if line else None
     actual = line.actual if line else None
     return KpiView(
@@ -247,6 +277,7 @@ def kpi_view(
         history=history,
         series=series,
         source=source,
+        evaluation_visible=evaluation_visible,
     )
 
 
@@ -270,9 +301,11 @@ def _page(
     refs: dict[int, list[KpiRef]],
     statuses: PlanStatuses,
     extras: tuple[dict[int, list[store.ActualValue]], dict[int, list[SeriesPoint]], dict[int, str], dict[int, str]],
+    *,
+    evaluation_visible: bool,
 ) -> ProjectPage:
     history, series, keys, labels = extras
-    line = statuses.projects.get(project.id)
+    line = statuses.projects.get(project.id) if evaluation_visible else None
     parent = project.parent
     challenge = parent.challenge if parent else project.challenge
     kpi_sources = {k.id: source_of(k, keys) for k in project.kpis}
@@ -302,6 +335,7 @@ def _page(
         rating=line.rollup.rating if line else None,
         status_reason=line.rollup.reason if line else None,
         source=source_of(project, keys),
+        evaluation_visible=evaluation_visible,
         parent_id=parent.id if parent else None,
         parent_name=parent.name if parent else None,
     )
@@ -313,6 +347,7 @@ def _page(
                 _history(history.get(ref.id, []), ref.unit),
                 series.get(ref.id, []),
                 kpi_sources.get(ref.id),
+                evaluation_visible=evaluation_visible,
             )
         )
     page.events = [
@@ -321,10 +356,16 @@ def _page(
     return page
 
 
-def get_project_page(project_id: int, *, engine: Engine | None = None) -> ProjectPage:
-    """The page of a project or component: fields, components, events, KPIs with statuses, history, series."""
+def get_project_page(project_id: int, *, viewer: Actor, engine: Engine | None = None) -> ProjectPage:
+    """The page of a project or component: fields, components, events, KPIs with statuses, history, series.
+
+    A project of a plan hidden from ``viewer`` is not found; statuses, actuals and their history are left out
+    (``evaluation_visible`` False) when the plan's evaluation is not published to ``viewer``.
+    """
     eng = checked_engine(engine)
+    vis = visibility_for(viewer)
     with read_session(eng) as session:
+        vis.ensure_project_visible(session, project_id)
         is_home = _is_home(session, project_id)
     if is_home:
         refresh_suggestions(engine=eng)
@@ -346,8 +387,11 @@ def get_project_page(project_id: int, *, engine: Engine | None = None) -> Projec
         if project is None:
             raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
         plan = project.plan
+        shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
         statuses = (
-            plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer) if plan.is_current else PlanStatuses(None)
+            plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
+            if plan.is_current and shown
+            else PlanStatuses(None)
         )
         family = [project, *project.components]
         refs: dict[int, list[KpiRef]] = defaultdict(list)
@@ -367,10 +411,13 @@ def get_project_page(project_id: int, *, engine: Engine | None = None) -> Projec
             )
         ):
             versions[row.kpi_id].append(row)
-        series = _series(session, plan.issuer, {p.name for p in family}, [r for r in all_refs if not r.spec.is_measure])
+        for kpi_id, rows in versions.items():
+            versions[kpi_id] = _visible_history(session, vis, plan.id, rows)
+        measured = [r for r in all_refs if not r.spec.is_measure]
+        series = _series(session, plan.issuer, {p.name for p in family}, measured, vis)
         extras = (versions, series, document_keys(session), challenge_labels(session))
-        page = _page(project, plan, refs, statuses, extras)
-        page.components = [_page(c, plan, refs, statuses, extras) for c in project.components]
+        page = _page(project, plan, refs, statuses, extras, evaluation_visible=shown)
+        page.components = [_page(c, plan, refs, statuses, extras, evaluation_visible=shown) for c in project.components]
         page.links = _links(session, project.id)
         return page
 
@@ -398,13 +445,20 @@ class KpiEntryPage:
     horizon_fiscal_year: int | None = None
 
 
-def get_kpi_entry_page(kpi_id: int, *, engine: Engine | None = None) -> KpiEntryPage:
-    """The KPI with its target, status, every recorded version and its values over the years."""
+def get_kpi_entry_page(kpi_id: int, *, viewer: Actor, engine: Engine | None = None) -> KpiEntryPage:
+    """The KPI with its target, status, every recorded version and its values over the years.
+
+    A KPI of a plan hidden from ``viewer`` is not found; its actuals, status and history are left out
+    (``evaluation_visible`` False) when the plan's evaluation is not published to ``viewer``.  A vision
+    target is always shown.
+    """
     eng = checked_engine(engine)
+    vis = visibility_for(viewer)
     with read_session(eng) as session:
         row = session.get(m.Kpi, kpi_id)
         if row is None or row.initiative_id is not None:
             raise NotFoundError(f"KPI（ID {kpi_id}）はありません", code="kpi_not_found")
+        vis.ensure_kpi_visible(session, kpi_id)
         keys = document_keys(session)
         versions = list(
             session.scalars(
@@ -436,11 +490,15 @@ def get_kpi_entry_page(kpi_id: int, *, engine: Engine | None = None) -> KpiEntry
         assert project is not None  # one owner: not the vision, not an initiative
         plan = project.plan
         ref = next(r for r in plan_kpi_refs(session, [plan]) if r.id == kpi_id)
+        shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
         statuses = (
-            plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer) if plan.is_current else PlanStatuses(None)
+            plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
+            if plan.is_current and shown
+            else PlanStatuses(None)
         )
-        series = _series(session, plan.issuer, {project.name}, [ref]).get(kpi_id, [])
-        view = kpi_view(ref, statuses.kpis.get(kpi_id), _history(versions, ref.unit), series, source_of(row, keys))
+        series = _series(session, plan.issuer, {project.name}, [ref], vis).get(kpi_id, [])
+        history = _history(_visible_history(session, vis, plan.id, versions), ref.unit)
+        view = kpi_view(ref, statuses.kpis.get(kpi_id), history, series, source_of(row, keys), evaluation_visible=shown)
         return KpiEntryPage(
             kpi=view,
             fiscal_year=plan.fiscal_year,

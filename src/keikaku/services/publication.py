@@ -12,6 +12,7 @@ the newest row wins, no row means draft.  Every change writes an audit record; w
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -170,6 +171,42 @@ def _set_state(  # noqa: PLR0917 - private, called with every argument named by 
                 session, actor, action, object_type, f"{plan_id}/{year}", {"state": before}, {"state": state}, cleaned
             )
         return _public_state(row, object_type, plan_id, year)
+
+
+def publish_loaded_plans(session: Session, actor: Actor, plans: Iterable[tuple[int, int]], reason: str) -> int:
+    """Record plans (id, fiscal year) as published in the caller's transaction, audited like
+    :func:`publish_plan`: for data loaded from documents that were made public already.  Returns how many
+    changed (a plan already published is left as it is)."""
+    changed = 0
+    for plan_id, year in plans:
+        current = _latest(session, "plan", plan_id, year)
+        if current is not None and current.state == "published":
+            continue
+        session.add(
+            Publication(
+                object_type="plan",
+                object_id=plan_id,
+                fiscal_year=year,
+                state="published",
+                changed_by=actor.name[:200],
+                changed_at=dt.datetime.now(dt.UTC),
+                reason=reason,
+            )
+        )
+        before = current.state if current is not None else "draft"
+        audit.record(
+            session,
+            actor,
+            "plan.publish",
+            "plan",
+            f"{plan_id}/{year}",
+            {"state": before},
+            {"state": "published"},
+            reason,
+        )
+        changed += 1
+    session.flush()
+    return changed
 
 
 def _public_state(row: Publication | None, object_type: str, object_id: int, year: int) -> PublicationPublic:

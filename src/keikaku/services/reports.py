@@ -19,6 +19,9 @@ from keikaku.services.actors import PUBLIC, Actor, Permission, require
 from keikaku.services.compare import compare_fiscal_years
 from keikaku.services.errors import NotFoundError, ValidationError
 from keikaku.services.evaluation import evaluate_fiscal_year
+from keikaku.services.setup import ensure_schema
+from keikaku.services.visibility import visibility_for
+from keikaku.storage.uow import read_session
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,11 @@ class ReportInfo:
 
 
 class DatabaseReportSource:
-    """The :class:`~keikaku.reports.base.ReportSource` over the database, acting as one actor."""
+    """The :class:`~keikaku.reports.base.ReportSource` over the database, acting as (and seen by) one actor.
+
+    The actor sees only the plans and evaluations published to it: a hidden plan is a missing plan, and an
+    evaluation not yet published cannot be reported on.
+    """
 
     def __init__(self, actor: Actor, engine: Engine | None = None) -> None:
         self.actor = actor
@@ -40,7 +47,15 @@ class DatabaseReportSource:
 
     def evaluation(self, fiscal_year: int, issuer: str | None = None) -> PlanEvaluation:
         """The evaluation of the year's plan; several plans need ``issuer``."""
-        evaluations = evaluate_fiscal_year(fiscal_year, issuer=issuer, actor=self.actor, engine=self.engine)
+        evaluations = evaluate_fiscal_year(
+            fiscal_year, issuer=issuer, actor=self.actor, visible_to=self.actor, engine=self.engine
+        )
+        vis = visibility_for(self.actor)
+        if not vis.draft_evaluations:
+            with read_session(ensure_schema(self.engine)) as session:
+                evaluations = [e for e in evaluations if vis.evaluation_visible(session, e.plan_id, fiscal_year)]
+            if not evaluations:
+                raise NotFoundError(f"{fiscal_year}年度の評価は公表されていません", code="evaluation_not_published")
         if len(evaluations) > 1:
             issuers = "、".join(e.issuer or "" for e in evaluations)
             raise ValidationError(
@@ -52,7 +67,7 @@ class DatabaseReportSource:
     def comparison(self, before: int, after: int, issuer: str | None = None) -> Comparison:
         """The comparison of two years' plans."""
         require(self.actor, Permission.VIEW)
-        return compare_fiscal_years(before, after, issuer=issuer, engine=self.engine)
+        return compare_fiscal_years(before, after, viewer=self.actor, issuer=issuer, engine=self.engine)
 
 
 def list_reports() -> list[ReportInfo]:

@@ -19,11 +19,14 @@ from enum import StrEnum
 from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, TextClause, text
+from sqlalchemy.orm import Session
 
 from keikaku.normalize.text import fold_for_search, normalize_text
+from keikaku.services.actors import Actor
 from keikaku.services.errors import ValidationError
 from keikaku.services.schema_check import checked_engine
 from keikaku.services.search_index import INLINE_PLANS, pairs, sync_search_index, word_runs
+from keikaku.services.visibility import Visibility, plan_published_sql, visibility_for
 from keikaku.storage.uow import read_session
 
 MAX_QUERY = 200
@@ -128,19 +131,28 @@ def _fts_queries(words: list[str], facets: list[str]) -> tuple[str, str]:
     return in_title + facet, f"({anywhere} NOT {in_title}){facet}"
 
 
-def _sqlite_tier(conn: Connection, match: str, offset: int, limit: int) -> tuple[int, list[int]]:
-    count = conn.execute(
-        text("SELECT count(*) FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH :q LIMIT :cap)"),
-        {"q": match, "cap": COUNT_CAP + 1},
-    ).scalar_one()
+@lru_cache(maxsize=64)
+def _sqlite_statements(hidden: str | None) -> tuple[TextClause, TextClause]:
+    """The count and the page of one tier; ``hidden`` (a viewer's condition on ``search_entries``, see
+    :func:`_hidden_sql`) leaves the entries of hidden plans and documents out."""
+    found = "SELECT rowid FROM search_fts WHERE search_fts MATCH :q"
+    if hidden is not None:
+        # A correlated check keeps the full-text table the only one scanned, so rowid order needs no sort.
+        found += (
+            f" AND NOT EXISTS (SELECT 1 FROM search_entries WHERE search_entries.id = search_fts.rowid AND ({hidden}))"
+        )
+    return (
+        text(f"SELECT count(*) FROM ({found} LIMIT :cap)"),
+        text(f"{found} ORDER BY rowid LIMIT :n OFFSET :o"),
+    )
+
+
+def _sqlite_tier(conn: Connection, match: str, offset: int, limit: int, hidden: str | None) -> tuple[int, list[int]]:
+    counting, paging = _sqlite_statements(hidden)
+    count = conn.execute(counting, {"q": match, "cap": COUNT_CAP + 1}).scalar_one()
     ids: list[int] = []
     if limit > 0 and offset < count:
-        ids = list(
-            conn.scalars(
-                text("SELECT rowid FROM search_fts WHERE search_fts MATCH :q ORDER BY rowid LIMIT :n OFFSET :o"),
-                {"q": match, "n": limit, "o": offset},
-            )
-        )
+        ids = list(conn.scalars(paging, {"q": match, "n": limit, "o": offset}))
     return count, ids
 
 
@@ -180,10 +192,12 @@ class _Filters:
 
 
 @lru_cache(maxsize=128)
-def _pg_statement(n_words: int, title_only: bool, kind: str, filters: str) -> TextClause:
+def _pg_statement(n_words: int, title_only: bool, kind: str, filters: str, hidden: str | None = None) -> TextClause:
     in_title = " AND ".join(f"strpos(folded_title, :w{i}) > 0" for i in range(n_words))
     anywhere = " AND ".join(f"strpos(folded, :w{i}) > 0" for i in range(n_words))
     exact = in_title if title_only else f"{anywhere} AND NOT ({in_title})"
+    if hidden is not None:
+        exact += f" AND NOT ({hidden})"
     where = f"{_PG_TERMS} @@ CAST(:q AS tsquery) AND {exact}"
     if kind == "count":
         return text(f"SELECT count(*) FROM (SELECT 1 FROM search_entries WHERE {where} LIMIT :cap) AS found")
@@ -208,15 +222,16 @@ def _pg_tier(
     title_only: bool,
     offset: int,
     limit: int,
+    hidden: str | None,
 ) -> tuple[int, list[int]]:
     params: dict[str, object] = {"q": _pg_tsquery(words, facets), "cap": COUNT_CAP + 1, **filters.params()}
     params.update({f"w{i}": w for i, w in enumerate(words)})
-    count = conn.execute(_pg_statement(len(words), title_only, "count", ""), params).scalar_one()
+    count = conn.execute(_pg_statement(len(words), title_only, "count", "", hidden), params).scalar_one()
     ids: list[int] = []
     if limit > 0 and offset < count:
         params.update({"n": limit, "o": offset})
         kind = "few" if count <= COUNT_CAP else "many"
-        statement = _pg_statement(len(words), title_only, kind, filters.sql() if kind == "many" else "")
+        statement = _pg_statement(len(words), title_only, kind, filters.sql() if kind == "many" else "", hidden)
         ids = list(conn.scalars(statement, params))
     return count, ids
 
@@ -310,9 +325,25 @@ def _hits(conn: Connection, ids: list[int], words: list[str], title_ids: set[int
     ]
 
 
+def _hidden_sql(session: Session, vis: Visibility) -> str | None:
+    """A condition on ``search_entries`` true for entries hidden from the viewer (None: nothing is hidden):
+    entries of plans not published, and source documents of such plans only."""
+    if not vis.restricted:
+        return None
+    plan = "search_entries.plan_id IS NOT NULL AND NOT " + plan_published_sql(
+        "search_entries.plan_id", "search_entries.fiscal_year"
+    )
+    documents = vis.hidden_document_ids(session)
+    if not documents:
+        return f"({plan})"
+    listed = ",".join(str(int(d)) for d in documents)
+    return f"({plan}) OR (search_entries.kind = 'document' AND search_entries.ref_id IN ({listed}))"
+
+
 def search(
     query: str,
     *,
+    viewer: Actor,
     kind: SearchKind | str | None = None,
     fiscal_year: int | None = None,
     challenge: int | None = None,
@@ -320,7 +351,11 @@ def search(
     per_page: int = 20,
     engine: Engine | None = None,
 ) -> SearchResults:
-    """Ranked results for ``query`` (filters: kind, fiscal year, challenge).  An empty query finds nothing."""
+    """Ranked results for ``query`` (filters: kind, fiscal year, challenge).  An empty query finds nothing.
+
+    Plans hidden from ``viewer``, their projects and components, and source documents of such plans only,
+    are neither found nor counted.
+    """
     cleaned = _check(query, page, per_page)
     try:
         kind = SearchKind(kind) if kind else None
@@ -341,21 +376,31 @@ def search(
     offset = (page - 1) * per_page
     with read_session(eng) as session:
         conn = session.connection()
+        hidden = _hidden_sql(session, visibility_for(viewer))
         if conn.dialect.name == "sqlite":
             in_title, anywhere = _fts_queries(words, facets)
-            first_count, first = _sqlite_tier(conn, in_title, offset, per_page)
+            first_count, first = _sqlite_tier(conn, in_title, offset, per_page, hidden)
         else:
             columns = _Filters(kind.value if kind else None, fiscal_year, challenge)
-            first_count, first = _pg_tier(conn, words, facets, columns, title_only=True, offset=offset, limit=per_page)
+            first_count, first = _pg_tier(
+                conn, words, facets, columns, title_only=True, offset=offset, limit=per_page, hidden=hidden
+            )
         second_count, second = 0, list[int]()
         # Title matches alone past the cap: the rest cannot be reached by paging, so they are not looked for.
         if first_count <= COUNT_CAP or offset + per_page > first_count:
             rest_offset = max(0, offset - first_count)
             if conn.dialect.name == "sqlite":
-                second_count, second = _sqlite_tier(conn, anywhere, rest_offset, per_page - len(first))
+                second_count, second = _sqlite_tier(conn, anywhere, rest_offset, per_page - len(first), hidden)
             else:
                 second_count, second = _pg_tier(
-                    conn, words, facets, columns, title_only=False, offset=rest_offset, limit=per_page - len(first)
+                    conn,
+                    words,
+                    facets,
+                    columns,
+                    title_only=False,
+                    offset=rest_offset,
+                    limit=per_page - len(first),
+                    hidden=hidden,
                 )
         total = first_count + second_count
         result.total = min(total, COUNT_CAP)

@@ -3,6 +3,9 @@
 ``national`` is every prefecture (47) and municipality (1,741) with ten fiscal years of plans of 20–60
 projects each, 1–4 KPIs per project and an actual value per KPI.  Generation is seeded, so the same
 scale always gives the same data; rows are written in bulk, one transaction per batch of issuers.
+
+Every synthetic plan is published, and so is the evaluation of every year but the newest (whose
+evaluation is still a draft, as it would be while the year's actuals come in).
 """
 
 import functools
@@ -203,7 +206,12 @@ def generate(
             for issuer in chunk:
                 rng = random.Random(f"keikaku-actuals-{issuer.region_code}")
                 for plan in plans_for(issuer, years):
-                    counts = batch.add_plan(plan, departments, functools.partial(actual_for, rng))
+                    counts = batch.add_plan(
+                        plan,
+                        departments,
+                        functools.partial(actual_for, rng),
+                        publish_evaluation=plan["fiscal_year"] != years[-1],
+                    )
                     result.plans += 1
                     result.projects += counts[0]
                     result.kpis += counts[1]

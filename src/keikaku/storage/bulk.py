@@ -13,6 +13,8 @@ from keikaku.storage import models as m
 from keikaku.storage.base import utcnow
 
 SYNTH_ACTOR = "synth"
+#: Why synthetic plans and evaluations are published (kept with each publication row).
+SYNTH_PUBLICATION_REASON = "ベンチマーク用の合成データ"
 
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -71,6 +73,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "entered_by",
         "entered_at",
     ),
+    # Append-only history; its ids come from the database (no other table refers to them).
+    "publications": ("object_type", "object_id", "fiscal_year", "state", "changed_by", "changed_at", "reason"),
 }
 
 
@@ -95,14 +99,24 @@ class _Batch:
         return value
 
     def add_plan(
-        self, plan: dict[str, Any], departments: dict[str, int], actual: Callable[[dict[str, Any]], float]
+        self,
+        plan: dict[str, Any],
+        departments: dict[str, int],
+        actual: Callable[[dict[str, Any]], float],
+        *,
+        publish_evaluation: bool = False,
     ) -> tuple[int, int, int]:
-        """Queue one generated plan; returns (projects, KPIs, actual values) queued."""
+        """Queue one generated plan, published (and with ``publish_evaluation`` its year's evaluation too);
+        returns (projects, KPIs, actual values) queued."""
         plan_id = self._id("plans")
         year = plan["fiscal_year"]
         total = sum(p["budget"] for p in plan["projects"])
         title = f"{plan['issuer']} 令和{year - 2018}年度 産業振興事業計画"
         self.rows["plans"].append((plan_id, plan["issuer"], year, 1, True, title, total, plan["region_code"], self.now))
+        published = ("published", SYNTH_ACTOR, self.now, SYNTH_PUBLICATION_REASON)
+        self.rows["publications"].append(("plan", plan_id, year, *published))
+        if publish_evaluation:
+            self.rows["publications"].append(("evaluation", plan_id, year, *published))
         measured: Any = dt.date(year + 1, 3, 31)
         if self.sqlite:
             measured = measured.isoformat()

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, select
 
 from keikaku.domain import DocumentKind, DocumentRef
 from keikaku.storage import models as m
@@ -362,10 +362,12 @@ def _plan_batch(conn: Connection, plan_ids: list[int], keys: dict[int, str]) -> 
     return plans
 
 
-def current_plan_ids(conn: Connection, fiscal_year: int | None = None) -> list[int]:
-    """Ids of the current plans, in the order they were stored."""
+def current_plan_ids(
+    conn: Connection, fiscal_year: int | None = None, where: Sequence[ColumnElement[bool]] = ()
+) -> list[int]:
+    """Ids of the current plans (``where``: more conditions on ``plans``), in the order they were stored."""
     t = m.Plan.__table__
-    stmt = select(t.c.id).where(t.c.is_current.is_(True)).order_by(t.c.id)
+    stmt = select(t.c.id).where(t.c.is_current.is_(True), *where).order_by(t.c.id)
     if fiscal_year is not None:
         stmt = stmt.where(t.c.fiscal_year == fiscal_year)
     return list(conn.scalars(stmt))

@@ -46,9 +46,9 @@ def attachment(filename: str) -> str:
 
 
 @router.get("/downloads", response_model=DownloadsPublic, summary="ダウンロードの一覧")
-def downloads(engine: EngineDep) -> DownloadsPublic:
+def downloads(engine: EngineDep, actor: ActorDep) -> DownloadsPublic:
     """What can be downloaded: data as JSON and CSV, and the reports with their options."""
-    board = get_dashboard(engine=engine)
+    board = get_dashboard(viewer=actor, engine=engine)
     files = [
         DownloadPublic(format="json", label="全データ（JSON）", href="/api/v1/export/json"),
         DownloadPublic(format="csv", label="全データ（CSV）", href="/api/v1/export/csv"),
@@ -73,13 +73,14 @@ def downloads(engine: EngineDep) -> DownloadsPublic:
 def export(
     fmt: Annotated[ExportFormat, PathParam(description="形式（json または csv）")],
     engine: EngineDep,
+    actor: ActorDep,
     fiscal_year: FiscalYearQuery = None,
 ) -> FileResponse:
     """The current data of one fiscal year or all, as JSON (interchange format) or CSV (UTF-8 with BOM)."""
     handle, path = tempfile.mkstemp(prefix="keikaku-export-", suffix=f".{fmt.value}")
     try:
         with os.fdopen(handle, "w", encoding="utf-8-sig" if fmt is ExportFormat.CSV else "utf-8", newline="") as out:
-            export_data(fmt, out, fiscal_year=fiscal_year, engine=engine)
+            export_data(fmt, out, viewer=actor, fiscal_year=fiscal_year, engine=engine)
     except BaseException:
         Path(path).unlink(missing_ok=True)
         raise

@@ -13,9 +13,9 @@ router = APIRouter(tags=["KPI・実績"])
 
 
 @router.get("/kpis/{kpi_id}", response_model=KpiEntryPublic, summary="KPI と実績の履歴")
-def kpi(kpi_id: Id, engine: EngineDep) -> KpiEntryPublic:
+def kpi(kpi_id: Id, engine: EngineDep, actor: ActorDep) -> KpiEntryPublic:
     """A KPI with its target, status, every recorded version and its values over the years."""
-    return KpiEntryPublic.model_validate(get_kpi_entry_page(kpi_id, engine=engine))
+    return KpiEntryPublic.model_validate(get_kpi_entry_page(kpi_id, viewer=actor, engine=engine))
 
 
 @router.post(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from keikaku.api.deps import EngineDep, FiscalYearQuery, IssuerQuery
+from keikaku.api.deps import ActorDep, EngineDep, FiscalYearQuery, IssuerQuery
 from keikaku.api.schemas.more import ComparisonPublic
 from keikaku.api.schemas.overview import ActionPlanPublic, DashboardPublic, PolicyTreePublic
 from keikaku.services.context_pages import get_action_plan
@@ -15,29 +15,37 @@ router = APIRouter(tags=["概要"])
 
 
 @router.get("/dashboard", response_model=DashboardPublic, summary="ダッシュボード")
-def dashboard(engine: EngineDep, fiscal_year: FiscalYearQuery = None, issuer: IssuerQuery = None) -> DashboardPublic:
+def dashboard(
+    engine: EngineDep, actor: ActorDep, fiscal_year: FiscalYearQuery = None, issuer: IssuerQuery = None
+) -> DashboardPublic:
     """Vision targets and progress, the year's budget by challenge, KPI statuses, budgets over the years."""
-    return DashboardPublic.model_validate(get_dashboard(fiscal_year, issuer=issuer, engine=engine))
+    return DashboardPublic.model_validate(get_dashboard(fiscal_year, viewer=actor, issuer=issuer, engine=engine))
 
 
 @router.get("/tree", response_model=PolicyTreePublic, summary="施策体系")
-def tree(engine: EngineDep, fiscal_year: FiscalYearQuery = None, issuer: IssuerQuery = None) -> PolicyTreePublic:
+def tree(
+    engine: EngineDep, actor: ActorDep, fiscal_year: FiscalYearQuery = None, issuer: IssuerQuery = None
+) -> PolicyTreePublic:
     """Vision → challenges → projects and components → KPIs."""
-    return PolicyTreePublic.model_validate(get_policy_tree(fiscal_year, issuer=issuer, engine=engine))
+    return PolicyTreePublic.model_validate(get_policy_tree(fiscal_year, viewer=actor, issuer=issuer, engine=engine))
 
 
 @router.get("/action-plan", response_model=ActionPlanPublic, summary="アクションプラン")
-def action_plan(engine: EngineDep) -> ActionPlanPublic:
+def action_plan(engine: EngineDep, actor: ActorDep) -> ActionPlanPublic:
     """The action plan's matrix: themes × periods × actors."""
-    return ActionPlanPublic.model_validate(get_action_plan(engine=engine))
+    return ActionPlanPublic.model_validate(get_action_plan(viewer=actor, engine=engine))
 
 
 @router.get("/compare", response_model=ComparisonPublic, summary="年度比較")
 def compare(
-    engine: EngineDep, before: FiscalYearQuery = None, after: FiscalYearQuery = None, issuer: IssuerQuery = None
+    engine: EngineDep,
+    actor: ActorDep,
+    before: FiscalYearQuery = None,
+    after: FiscalYearQuery = None,
+    issuer: IssuerQuery = None,
 ) -> ComparisonPublic:
     """Two fiscal years' plans compared (default: the two newest)."""
-    view = get_comparison(before, after, issuer=issuer, engine=engine)
+    view = get_comparison(before, after, viewer=actor, issuer=issuer, engine=engine)
     if view.comparison is None:
         raise NotFoundError("比較できる年度が 2 つ以上ありません", code="comparison_not_available")
     return ComparisonPublic.model_validate(view.comparison)

@@ -19,16 +19,16 @@ router = APIRouter(tags=["連携"])
 
 
 @router.get("/partners", response_model=PartnersPublic, summary="近畿経済産業局の重点施策と連携")
-def partners(engine: EngineDep) -> PartnersPublic:
+def partners(engine: EngineDep, actor: ActorDep) -> PartnersPublic:
     """Each initiative with the union projects and themes it is linked to."""
-    programmes = [ProgrammePublic.model_validate(p) for p in get_partner_priorities(engine=engine)]
+    programmes = [ProgrammePublic.model_validate(p) for p in get_partner_priorities(viewer=actor, engine=engine)]
     return PartnersPublic(programmes=programmes)
 
 
 @router.get("/partners/initiatives/{initiative_id}", response_model=InitiativePagePublic, summary="重点施策")
-def initiative(initiative_id: Id, engine: EngineDep) -> InitiativePagePublic:
+def initiative(initiative_id: Id, engine: EngineDep, actor: ActorDep) -> InitiativePagePublic:
     """An initiative and its links with every decision about them."""
-    return InitiativePagePublic.model_validate(get_initiative_page(initiative_id, engine=engine))
+    return InitiativePagePublic.model_validate(get_initiative_page(initiative_id, viewer=actor, engine=engine))
 
 
 @router.post(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from keikaku.api.deps import (
+    ActorDep,
     ChallengeQuery,
     DepartmentQuery,
     EngineDep,
@@ -26,13 +27,16 @@ router = APIRouter(tags=["事業計画"])
 def plans(
     *,
     engine: EngineDep,
+    actor: ActorDep,
     fiscal_year: FiscalYearQuery = None,
     issuer: IssuerQuery = None,
     page: PageQuery = 1,
     per_page: PerPageQuery = 20,
 ) -> PlanListPublic:
     """Current plans, newest year first (``issuer`` matches part of the name)."""
-    result = list_plans(fiscal_year=fiscal_year, issuer=issuer, page=page, per_page=per_page, engine=engine)
+    result = list_plans(
+        viewer=actor, fiscal_year=fiscal_year, issuer=issuer, page=page, per_page=per_page, engine=engine
+    )
     return PlanListPublic.model_validate(result)
 
 
@@ -41,6 +45,7 @@ def plan(
     *,
     plan_id: Id,
     engine: EngineDep,
+    actor: ActorDep,
     challenge: ChallengeQuery = None,
     department: DepartmentQuery = None,
     status: StatusQuery = None,
@@ -49,7 +54,14 @@ def plan(
 ) -> PlanPagePublic:
     """A plan's project table (filtered, paginated), the sum checks over the whole plan, and its warnings."""
     result = get_plan_page(
-        plan_id, challenge=challenge, department=department, status=status, page=page, per_page=per_page, engine=engine
+        plan_id,
+        viewer=actor,
+        challenge=challenge,
+        department=department,
+        status=status,
+        page=page,
+        per_page=per_page,
+        engine=engine,
     )
     return PlanPagePublic.model_validate(result)
 
@@ -58,6 +70,7 @@ def plan(
 def projects(
     *,
     engine: EngineDep,
+    actor: ActorDep,
     fiscal_year: FiscalYearQuery = None,
     challenge: ChallengeQuery = None,
     department: DepartmentQuery = None,
@@ -68,6 +81,7 @@ def projects(
 ) -> ProjectListPublic:
     """Projects of an issuer's plans (default: the union's), filtered by year, challenge, department, status."""
     result = list_projects(
+        viewer=actor,
         issuer=issuer,
         fiscal_year=fiscal_year,
         challenge=challenge,
@@ -81,6 +95,6 @@ def projects(
 
 
 @router.get("/projects/{project_id}", response_model=ProjectPagePublic, summary="事業")
-def project(project_id: Id, engine: EngineDep) -> ProjectPagePublic:
+def project(project_id: Id, engine: EngineDep, actor: ActorDep) -> ProjectPagePublic:
     """A project or component: every field, components, events, KPIs with history and status, provenance."""
-    return ProjectPagePublic.model_validate(get_project_page(project_id, engine=engine))
+    return ProjectPagePublic.model_validate(get_project_page(project_id, viewer=actor, engine=engine))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from keikaku.api.deps import ChallengeQuery, EngineDep, FiscalYearQuery, PageQuery, PerPageQuery
+from keikaku.api.deps import ActorDep, ChallengeQuery, EngineDep, FiscalYearQuery, PageQuery, PerPageQuery
 from keikaku.api.schemas.more import DocumentPublic, SearchResultsPublic
 from keikaku.services.context_pages import get_document_context
 from keikaku.services.search import search
@@ -25,6 +25,7 @@ Line = Annotated[int | None, Query(ge=1, le=10_000_000, description="行番号")
 def search_all(
     *,
     engine: EngineDep,
+    actor: ActorDep,
     q: Query_ = "",
     kind: Kind = None,
     fiscal_year: FiscalYearQuery = None,
@@ -34,12 +35,19 @@ def search_all(
 ) -> SearchResultsPublic:
     """Ranked results: title matches first, then the vision and partners, the union's, newest first."""
     result = search(
-        q, kind=kind, fiscal_year=fiscal_year, challenge=challenge, page=page, per_page=per_page, engine=engine
+        q,
+        viewer=actor,
+        kind=kind,
+        fiscal_year=fiscal_year,
+        challenge=challenge,
+        page=page,
+        per_page=per_page,
+        engine=engine,
     )
     return SearchResultsPublic.model_validate(result)
 
 
 @router.get("/documents/{key}", response_model=DocumentPublic, summary="出典文書")
-def document(key: DocumentKey, engine: EngineDep, line: Line = None) -> DocumentPublic:
+def document(key: DocumentKey, engine: EngineDep, actor: ActorDep, line: Line = None) -> DocumentPublic:
     """A source document; with ``line``, that line among its neighbours and the facts taken from it."""
-    return DocumentPublic.model_validate(get_document_context(key, line=line, engine=engine))
+    return DocumentPublic.model_validate(get_document_context(key, viewer=actor, line=line, engine=engine))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from keikaku.api.schemas.common import PublicModel, SourcePublic
 
 
@@ -78,6 +80,10 @@ class DashboardPublic(PublicModel):
     plan_rating: str | None
     budgets: list[YearBudgetPublic]
     warning_count: int
+    evaluation_visible: bool = Field(
+        True, description="評価（達成状況・実績）を見られるか。未公表の評価は false で、状態と実績は null"
+    )
+    evaluation_years: list[int] = Field(default_factory=list, description="評価を見られる年度")
 
 
 class TreeKpiPublic(PublicModel):
@@ -134,6 +140,9 @@ class PolicyTreePublic(PublicModel):
     plan_id: int | None
     vision: VisionPublic | None
     challenges: list[TreeChallengePublic]
+    evaluation_visible: bool = Field(
+        True, description="評価（達成状況・実績）を見られるか。未公表の評価は false で、状態と実績は null"
+    )
 
 
 class MatrixCellPublic(PublicModel):

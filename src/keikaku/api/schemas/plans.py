@@ -95,6 +95,9 @@ class PlanPagePublic(PublicModel):
     statuses: list[str]
     filters: PlanFiltersPublic
     source: SourcePublic | None
+    evaluation_visible: bool = Field(
+        True, description="評価（達成状況・実績）を見られるか。未公表の評価は false で、状態と実績は null"
+    )
 
 
 class ProjectListItemPublic(PublicModel):
@@ -111,6 +114,9 @@ class ProjectListItemPublic(PublicModel):
     budget_thousand_yen: int | None
     new: bool
     status: str | None
+    evaluation_visible: bool = Field(
+        True, description="評価（達成状況・実績）を見られるか。未公表の評価は false で、状態と実績は null"
+    )
 
 
 class ProjectListPublic(PageMetaPublic):
@@ -167,6 +173,9 @@ class KpiPublic(PublicModel):
     history: list[HistoryEntryPublic]
     series: list[SeriesPointPublic]
     source: SourcePublic | None
+    evaluation_visible: bool = Field(
+        True, description="評価（達成状況・実績）を見られるか。未公表の評価は false で、状態と実績は null"
+    )
 
 
 class EventPublic(PublicModel):
@@ -220,6 +229,9 @@ class ProjectPagePublic(PublicModel):
     rating: str | None
     status_reason: str | None
     source: SourcePublic | None
+    evaluation_visible: bool = Field(
+        True, description="評価（達成状況・実績）を見られるか。未公表の評価は false で、状態と実績は null"
+    )
     parent_id: int | None
     parent_name: str | None
     components: list[ProjectPagePublic]

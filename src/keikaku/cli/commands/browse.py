@@ -20,9 +20,10 @@ def register(app: typer.Typer) -> None:
         fiscal_year: int | None = typer.Option(None, "--fiscal-year", "-y", help="年度（既定: 最新の事業計画）"),
     ) -> None:
         """ビジョン → チャレンジ → 事業 → KPI の体系を表示する。"""
+        from keikaku.services.actors import SYSTEM
         from keikaku.services.browse import get_policy_tree, kpi_label
 
-        result = get_policy_tree(fiscal_year)
+        result = get_policy_tree(fiscal_year, viewer=SYSTEM)  # the local operator sees drafts too
         vision = result.vision
         title = f"{vision.title or 'ビジョン'}（目標年度 {vision.horizon_fiscal_year}）" if vision else "ビジョン未登録"
         root = Tree(title)
@@ -52,9 +53,10 @@ def register(app: typer.Typer) -> None:
         issuer: str | None = typer.Option(None, "--issuer", help="発行者（既定: 広域連合の事業計画）"),
     ) -> None:
         """年度の事業計画の予算表と合計の検算を表示する。"""
+        from keikaku.services.actors import SYSTEM
         from keikaku.services.browse import get_plan_overview
 
-        plan = get_plan_overview(fiscal_year, issuer=issuer)
+        plan = get_plan_overview(fiscal_year, viewer=SYSTEM, issuer=issuer)
         out = Console(highlight=False)
         table = Table(title=f"{plan.title or ''}（{plan.fiscal_year}年度）", title_justify="left")
         table.add_column("番号")

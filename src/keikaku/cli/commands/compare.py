@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from keikaku.cli.commands.evaluate import OutputFormat
+from keikaku.services.actors import SYSTEM
 from keikaku.services.compare import compare_fiscal_years
 from keikaku.services.presentation import format_value, to_jsonable
 
@@ -33,7 +34,7 @@ def register(app: typer.Typer) -> None:
         fmt: OutputFormat = typer.Option(OutputFormat.TEXT, "--format", "-f", help="text または json"),
     ) -> None:
         """2 つの年度の事業計画を比べる（継続・新規・終了、予算の増減、KPI 目標の変更）。"""
-        result = compare_fiscal_years(before, after, issuer=issuer)
+        result = compare_fiscal_years(before, after, viewer=SYSTEM, issuer=issuer)  # the operator sees drafts
         if fmt is OutputFormat.JSON:
             json.dump(to_jsonable(result), sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")

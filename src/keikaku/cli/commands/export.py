@@ -24,7 +24,8 @@ def register(app: typer.Typer) -> None:
         fiscal_year: int | None = typer.Option(None, "--fiscal-year", "-y", help="この年度の事業計画だけを出力する"),
         output: Path | None = typer.Option(None, "-o", "--output", help="出力先ファイル（省略時は標準出力）"),
     ) -> None:
-        """データを JSON（共通形式）または CSV（UTF-8 BOM 付き）で書き出す。"""
+        """データを JSON（共通形式）または CSV（UTF-8 BOM 付き）で書き出す（未公開の計画も含む）。"""
+        from keikaku.services.actors import SYSTEM
         from keikaku.services.errors import ValidationError
         from keikaku.services.export import ExportFormat, export_data
 
@@ -34,14 +35,14 @@ def register(app: typer.Typer) -> None:
             if chosen is ExportFormat.CSV:
                 sys.stdout.buffer.write("\ufeff".encode())
             sys.stdout.reconfigure(encoding="utf-8", newline="")  # type: ignore[union-attr]
-            export_data(chosen, sys.stdout, fiscal_year=fiscal_year)
+            export_data(chosen, sys.stdout, viewer=SYSTEM, fiscal_year=fiscal_year)
             return
         if output.is_dir():
             raise ValidationError(f"出力先がフォルダです: {output}")
         tmp = output.with_name(f".{output.name}.partial")
         try:
             with tmp.open("w", encoding=encoding, newline="") as fh:
-                result = export_data(chosen, fh, fiscal_year=fiscal_year)
+                result = export_data(chosen, fh, viewer=SYSTEM, fiscal_year=fiscal_year)
             tmp.replace(output)
         finally:
             tmp.unlink(missing_ok=True)

@@ -22,7 +22,7 @@ def dashboard(
     request: Request, engine: EngineDep, actor: ActorDep, fiscal_year: FiscalYearQuery = None
 ) -> HTMLResponse:
     """The dashboard."""
-    board = get_dashboard(fiscal_year, engine=engine)
+    board = get_dashboard(fiscal_year, viewer=actor, engine=engine)
     charts = chart_views.dashboard(board, translator(request))
     return render(
         request,
@@ -36,7 +36,7 @@ def dashboard(
 @router.get("/tree", response_class=HTMLResponse)
 def tree(request: Request, engine: EngineDep, actor: ActorDep, fiscal_year: FiscalYearQuery = None) -> HTMLResponse:
     """Vision → challenges → projects → KPIs."""
-    result = get_policy_tree(fiscal_year, engine=engine)
+    result = get_policy_tree(fiscal_year, viewer=actor, engine=engine)
     return render(request, actor, "tree.html", {"tree": result}, json_url="/api/v1/tree" + query_string(request))
 
 
@@ -49,14 +49,14 @@ def compare(
     after: FiscalYearQuery = None,
 ) -> HTMLResponse:
     """Two fiscal years compared."""
-    view = get_comparison(before, after, engine=engine)
+    view = get_comparison(before, after, viewer=actor, engine=engine)
     return render(request, actor, "compare.html", {"view": view}, json_url="/api/v1/compare" + query_string(request))
 
 
 @router.get("/action-plan", response_class=HTMLResponse)
 def action_plan(request: Request, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
     """The action-plan matrix."""
-    matrix = get_action_plan(engine=engine)
+    matrix = get_action_plan(viewer=actor, engine=engine)
     return render(request, actor, "action_plan.html", {"matrix": matrix}, json_url="/api/v1/action-plan")
 
 
@@ -69,6 +69,6 @@ def document(
     line: Annotated[int | None, Query(ge=1, le=10_000_000)] = None,
 ) -> HTMLResponse:
     """A source document's line in context."""
-    doc = get_document_context(key, line=line, engine=engine)
+    doc = get_document_context(key, viewer=actor, line=line, engine=engine)
     json_url = f"/api/v1/documents/{quote(key)}" + query_string(request)
     return render(request, actor, "document.html", {"doc": doc}, json_url=json_url)

@@ -16,6 +16,10 @@ router = APIRouter(include_in_schema=False)
 @router.get("/downloads", response_class=HTMLResponse)
 def downloads(request: Request, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
     """Every file that can be downloaded, by fiscal year."""
-    board = get_dashboard(engine=engine)
-    context = {"years": list(reversed(board.fiscal_years)), "reports": list_reports()}
+    board = get_dashboard(viewer=actor, engine=engine)
+    context = {
+        "years": list(reversed(board.fiscal_years)),
+        "evaluation_years": board.evaluation_years,
+        "reports": list_reports(),
+    }
     return render(request, actor, "downloads.html", context, json_url="/api/v1/downloads")

@@ -24,7 +24,7 @@ Field_ = Annotated[str, Form()]
 def _page(
     request: Request, actor: ActorDep, kpi_id: int, engine: EngineDep, form: ActualForm, **extra: object
 ) -> HTMLResponse:
-    entry = get_kpi_entry_page(kpi_id, engine=engine)
+    entry = get_kpi_entry_page(kpi_id, viewer=actor, engine=engine)
     context = {
         "entry": entry,
         "form": form,
@@ -39,7 +39,7 @@ def _page(
 @router.get("/kpis/{kpi_id}", response_class=HTMLResponse)
 def kpi(request: Request, kpi_id: Id, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
     """The KPI, its values and versions, and the entry form."""
-    entry = get_kpi_entry_page(kpi_id, engine=engine)
+    entry = get_kpi_entry_page(kpi_id, viewer=actor, engine=engine)
     year = entry.fiscal_year or entry.kpi.fiscal_year
     seen = current_version(kpi_id, year, engine=engine) if year else 0
     form = ActualForm(fiscal_year=str(year or ""), expected_version=str(seen))
@@ -83,7 +83,7 @@ def record(
     except ValidationError as exc:
         fields = exc.details.get("fields") if isinstance(exc.details.get("fields"), dict) else {}
         return _page(request, actor, kpi_id, engine=engine, form=form, errors=fields, message=exc.message, status=422)
-    entry = get_kpi_entry_page(kpi_id, engine=engine)
+    entry = get_kpi_entry_page(kpi_id, viewer=actor, engine=engine)
     target = (
         f"/projects/{entry.project_id}?saved={kpi_id}#kpi-{kpi_id}" if entry.project_id else f"/kpis/{kpi_id}?saved=1"
     )

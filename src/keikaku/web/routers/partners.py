@@ -18,14 +18,14 @@ router = APIRouter(include_in_schema=False)
 @router.get("/partners", response_class=HTMLResponse)
 def partners(request: Request, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
     """Each initiative with the union projects and themes linked to it."""
-    programmes = get_partner_priorities(engine=engine)
+    programmes = get_partner_priorities(viewer=actor, engine=engine)
     return render(request, actor, "partners.html", {"programmes": programmes}, json_url="/api/v1/partners")
 
 
 @router.get("/partners/initiatives/{initiative_id}", response_class=HTMLResponse)
 def initiative(request: Request, initiative_id: Id, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
     """An initiative, its links and every decision about them."""
-    result = get_initiative_page(initiative_id, engine=engine)
+    result = get_initiative_page(initiative_id, viewer=actor, engine=engine)
     json_url = f"/api/v1/partners/initiatives/{initiative_id}"
     return render(request, actor, "initiative.html", {"page": result}, json_url=json_url)
 

@@ -35,7 +35,9 @@ def plans(
     per_page: PerPageQuery = 20,
 ) -> HTMLResponse:
     """Current plans, newest first."""
-    result = list_plans(fiscal_year=fiscal_year, issuer=issuer, page=page, per_page=per_page, engine=engine)
+    result = list_plans(
+        viewer=actor, fiscal_year=fiscal_year, issuer=issuer, page=page, per_page=per_page, engine=engine
+    )
     context = {"plans": result, "fiscal_year": fiscal_year, "issuer": issuer or ""}
     return render(request, actor, "plans.html", context, json_url="/api/v1/plans" + query_string(request))
 
@@ -55,7 +57,14 @@ def plan(
 ) -> HTMLResponse:
     """A plan's table, its sums and its warnings."""
     result = get_plan_page(
-        plan_id, challenge=challenge, department=department, status=status, page=page, per_page=per_page, engine=engine
+        plan_id,
+        viewer=actor,
+        challenge=challenge,
+        department=department,
+        status=status,
+        page=page,
+        per_page=per_page,
+        engine=engine,
     )
     json_url = f"/api/v1/plans/{plan_id}" + query_string(request)
     return render(request, actor, "plan.html", {"page": result}, json_url=json_url)

@@ -40,6 +40,7 @@ def projects(
 ) -> HTMLResponse:
     """Projects of the union's plans, filtered."""
     result = list_projects(
+        viewer=actor,
         fiscal_year=fiscal_year,
         challenge=challenge,
         department=department,
@@ -48,7 +49,7 @@ def projects(
         per_page=per_page,
         engine=engine,
     )
-    board = get_dashboard(engine=engine)
+    board = get_dashboard(viewer=actor, engine=engine)
     context = {
         "projects": result,
         "years": board.fiscal_years,
@@ -66,7 +67,7 @@ def projects(
 @router.get("/projects/{project_id}", response_class=HTMLResponse)
 def project(request: Request, project_id: Id, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
     """A project: fields, components, events, KPIs with history and charts, provenance, partner links."""
-    result = get_project_page(project_id, engine=engine)
+    result = get_project_page(project_id, viewer=actor, engine=engine)
     charts = chart_views.project(result, translator(request))
     return render(
         request, actor, "project.html", {"project": result, "charts": charts}, json_url=f"/api/v1/projects/{project_id}"

@@ -26,7 +26,7 @@ def search_page(
     page: PageQuery = 1,
 ) -> HTMLResponse:
     """Ranked results across everything."""
-    results = search(q, kind=kind or None, fiscal_year=fiscal_year, page=page, per_page=20, engine=engine)
+    results = search(q, viewer=actor, kind=kind or None, fiscal_year=fiscal_year, page=page, per_page=20, engine=engine)
     context = {
         "results": results,
         "kinds": [k.value for k in SearchKind],
