@@ -130,3 +130,8 @@ def test_recording_through_the_api(client: TestClient, ids: Ids) -> None:
     assert "value" in bad.json()["error"]["details"]["fields"]
     missing = client.post("/api/v1/kpis/999999/actuals", json={"fiscal_year": "2026", "value": "1"})
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "kpi_not_found"
+
+
+def test_the_form_fields_carry_their_input_hints(client: TestClient, ids: Ids) -> None:
+    html = client.get(f"/kpis/{ids.platform_kpis[1]}").text
+    assert 'inputmode="numeric"' in html and 'autocomplete="off"' in html and "&#34;" not in html

@@ -171,7 +171,10 @@ def test_api_tokens_act_with_their_scopes_without_csrf(sqlite_loaded_engine: Eng
         assert client.get("/api/v1/plans", headers={"authorization": "Bearer nonsense"}).status_code == 401
         created = client.post(url, json=body, headers={"authorization": f"Bearer {write}"})
         assert created.status_code == 201 and created.json()["entered_by"] == "editor"
-        assert len(_kpi_history(client, kpi_id)) == 1
+        # The year's evaluation is not published: the public sees no values, the token's user does.
+        assert _kpi_history(client, kpi_id) == []
+        history = client.get(f"/api/v1/kpis/{kpi_id}", headers={"authorization": f"Bearer {read}"}).json()
+        assert len(history["kpi"]["history"]) == 1
 
 
 def test_a_one_time_password_must_be_changed(sqlite_loaded_engine: Engine) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from tests.services.drafts import WORD, Draft, add_draft_plan
 from tests.web.conftest import make_client
 
-from keikaku.services.actors import PUBLIC, Actor, Role, local_editor
+from keikaku.services.actors import PUBLIC, Actor, Role
 from keikaku.services.publication import publish_evaluation
 from keikaku.services.search_index import forget_checks
 
@@ -62,7 +62,7 @@ def _naming_the_draft(draft: Draft) -> list[str]:
 
 
 def test_the_draft_is_not_found_by_the_public(site: Site) -> None:
-    with site.client(local_editor({"KEIKAKU_WEB_READ_ONLY": "1"})) as public:
+    with site.client(PUBLIC) as public:
         for url in [*_naming_the_draft(site.draft), "/api/v1/reports/evaluation?format=html&fiscal_year=2027"]:
             response = public.get(url)
             assert response.status_code == 404, url

@@ -52,6 +52,8 @@ class Rule:
     ok: tuple[int, ...] = (200,)
     #: What a refused public visitor gets: 403, 401, or 303 to the login page.
     public_refusal: tuple[int, ...] = (403, 401, 303)
+    #: What a refused signed-in role gets (404 where even the existence of a draft is not told).
+    refusal: tuple[int, ...] = (403,)
     #: Path parameters that differ from the shared ones (e.g. another fiscal year).
     override: dict[str, str] = field(default_factory=dict)
     #: Send the entry workbook with a value for the shared KPI as the multipart field ``file``.
@@ -96,7 +98,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/documents/{key}"): read(query="?line={line}"),
     ("GET", "/api/v1/downloads"): read(),
     ("GET", "/api/v1/export/{fmt}"): read(query="?fiscal_year=2026"),
-    ("GET", "/api/v1/reports/{identifier}"): read(query="?fiscal_year=2026&format=html"),
+    # The FY2026 evaluation is not published: only those who may see drafts of evaluations get the report.
+    ("GET", "/api/v1/reports/{identifier}"): Rule(
+        COUNCIL, query="?fiscal_year=2026&format=html", refusal=(404,), public_refusal=(404,)
+    ),
     # Accounts.
     ("GET", "/login"): Rule(ALL, ok=(200, 303)),
     ("POST", "/login"): Rule(ALL, form={"username": "nobody{n}", "password": "x" * 12}, ok=(401,)),
@@ -388,7 +393,7 @@ def test_route_for_role(world: World, method: str, path: str, role: str) -> None
     if role in rule.allowed:
         assert response.status_code in rule.ok, (role, url, response.status_code, response.text[:300])
         return
-    expected = rule.public_refusal if role == "public" else (403,)
+    expected = rule.public_refusal if role == "public" else rule.refusal
     assert response.status_code in expected, (role, url, response.status_code, response.text[:300])
     if response.status_code == 303:
         assert response.headers["location"].startswith("/login")

@@ -47,7 +47,7 @@ from keikaku.api.schemas.edits import (
     PublicationStatePublic,
 )
 from keikaku.services import publication
-from keikaku.services.actors import Permission, require
+from keikaku.services.actors import SYSTEM, Permission, require
 from keikaku.services.audit import list_audit
 from keikaku.services.periods import lock_period, reopen_period
 from keikaku.services.plan_edits import (
@@ -103,7 +103,7 @@ def project_edit(project_id: Id, engine: EngineDep, actor: ActorDep) -> ProjectE
     """A project's editable facts and its KPIs' targets with the state tokens to send back with an edit
     (for those who may edit the project)."""
     state = project_state(project_id, engine=engine)  # before the values: a change in between gives a 409
-    page = get_project_page(project_id, engine=engine)
+    page = get_project_page(project_id, viewer=actor, engine=engine)
     require(actor, Permission.EDIT_PROJECT, departments=page.departments)
     kpis = [
         KpiTargetStatePublic(
@@ -333,7 +333,8 @@ def change_publication(
 
 
 def _plan_year(plan_id: int, engine: Engine | None) -> int:
-    return get_plan_page(plan_id, per_page=1, engine=engine).plan.fiscal_year
+    # Only the year is read, for an administrator's publication call (which checks the actor itself).
+    return get_plan_page(plan_id, per_page=1, viewer=SYSTEM, engine=engine).plan.fiscal_year
 
 
 Year = Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR, description="年度（西暦）")]

@@ -184,7 +184,7 @@ def _load_edit(project_id: int, actor: Actor, engine: Engine | None) -> ProjectE
     # State tokens first: a change between the two reads then shows newer values with an older token, which
     # gives a needless 409, never a silent overwrite.
     state = project_state(project_id, engine=engine)
-    page = get_project_page(project_id, engine=engine)
+    page = get_project_page(project_id, viewer=actor, engine=engine)
     require(actor, Permission.EDIT_PROJECT, departments=page.departments)
     kpis = _target_kpis(page)
     kpi_forms = {k.id: KpiForm(_kpi_text(k), "", kpi_state(k.id, engine=engine)) for k in kpis}
@@ -254,7 +254,7 @@ def save_project(
     form = ProjectForm(
         name, title, summary, field, budget_thousand_yen, national_subsidy_thousand_yen, reason, state[:100]
     )
-    page = get_project_page(project_id, engine=engine)
+    page = get_project_page(project_id, viewer=actor, engine=engine)
     changes, errors = _project_changes(request, form, page)
     if errors:
         edit = _load_edit(project_id, actor, engine)
@@ -292,7 +292,7 @@ def save_kpi_target(
     state: Field_ = "",
 ) -> Response:
     """Change one KPI's target as the plan writes it (``参加者数：250人以上``), then back to the project."""
-    page = get_project_page(project_id, engine=engine)
+    page = get_project_page(project_id, viewer=actor, engine=engine)
     if kpi_id not in {k.id for k in _target_kpis(page)}:
         raise NotFoundError(f"事業 {project_id} に目標を変更できる KPI {kpi_id} はありません")
     form = KpiForm(text, reason, state[:100])
@@ -361,7 +361,7 @@ def _cooperative_page(
     status: int = 200,
 ) -> HTMLResponse:
     rows = list_cooperative_projects(plan_id, engine=engine)
-    plan = get_plan_page(plan_id, per_page=1, engine=engine).plan
+    plan = get_plan_page(plan_id, per_page=1, viewer=actor, engine=engine).plan
     edit_forms = {row.id: _coop_form(row) for row in rows}
     edit_forms.update(forms or {})
     own = [] if is_admin(actor) else sorted(actor.departments)  # only for the hint: the service decides
@@ -531,7 +531,7 @@ def _comments_page(
     message: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    page = get_plan_page(plan_id, per_page=100, engine=engine)
+    page = get_plan_page(plan_id, per_page=100, viewer=actor, engine=engine)
     year = fiscal_year or page.plan.fiscal_year
     comments = publication.list_comments(actor, plan_id, year, engine=engine)
     rows = _plan_rows(page)
@@ -770,7 +770,7 @@ def _publication_page(request: Request, actor: Actor, engine: Engine | None, **e
     require_admin(actor, "公開の管理画面")
     states = publication.publication_states(actor=actor, engine=engine)
     context = {
-        "plans": list_plans(per_page=100, engine=engine).items,
+        "plans": list_plans(per_page=100, viewer=actor, engine=engine).items,
         "states": {(s.object_type, s.object_id, s.fiscal_year): s for s in states},
     }
     return _admin_page(request, actor, "admin_publication.html", context, **extra)
@@ -822,7 +822,9 @@ def _periods_page(request: Request, actor: Actor, engine: Engine | None, **extra
     require_admin(actor, "年度の確定の管理画面")
     locks = period_status(engine=engine)
     whole = {lock.fiscal_year: lock for lock in locks if lock.plan_id is None}
-    years = sorted({p.fiscal_year for p in list_plans(per_page=100, engine=engine).items} | set(whole), reverse=True)
+    years = sorted(
+        {p.fiscal_year for p in list_plans(per_page=100, viewer=actor, engine=engine).items} | set(whole), reverse=True
+    )
     context = {"years": years, "whole": whole, "plan_locks": [lock for lock in locks if lock.plan_id is not None]}
     return _admin_page(request, actor, "admin_periods.html", context, **extra)
 

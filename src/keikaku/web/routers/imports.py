@@ -35,7 +35,7 @@ def _page(
     reason: str = "",
     status: int = 200,
 ) -> HTMLResponse:
-    years = list(reversed(get_dashboard(engine=engine).fiscal_years))
+    years = list(reversed(get_dashboard(viewer=actor, engine=engine).fiscal_years))
     context = {
         "years": years,
         "result": result,
