@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from keikaku.api.auth import RequestAuth, csrf_token, finish_response
+from keikaku.services.accounts import is_admin
 from keikaku.services.actors import Actor, Permission
 from keikaku.web import formatting as f
 from keikaku.web.i18n import Translator, negotiate
@@ -110,10 +111,28 @@ def page_context(request: Request, actor: Actor) -> dict[str, Any]:
         "can_record": actor.can(Permission.RECORD_ACTUAL)
         or any(actor.can(Permission.RECORD_ACTUAL, departments=[d]) for d in actor.departments),
         "can_curate": actor.can(Permission.CURATE_LINKS),
+        "can_edit": lambda departments: actor.can(Permission.EDIT_PROJECT, departments=departments),
+        "staff_nav": staff_nav(actor),
         "csrf_token": lambda: csrf_token(request),
         "csrf_field": lambda: Markup('<input type="hidden" name="csrf_token" value="{}">').format(csrf_token(request)),
         "user": _user(request),
     }
+
+
+def staff_nav(actor: Actor) -> list[tuple[str, str]]:
+    """The staff pages this actor may use, for the second row of the navigation (none for the public)."""
+    links: list[tuple[str, str]] = []
+    if actor.can(Permission.RECORD_ACTUAL) or any(
+        actor.can(Permission.RECORD_ACTUAL, departments=[d]) for d in actor.departments
+    ):
+        links.append(("/actuals/import", "nav.import"))
+    if is_admin(actor):
+        links += [
+            ("/admin/audit", "nav.audit"),
+            ("/admin/publication", "nav.publication"),
+            ("/admin/periods", "nav.periods"),
+        ]
+    return links
 
 
 def _user(request: Request) -> Any:
