@@ -208,3 +208,27 @@ def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
     path.write_bytes(buffer.getvalue())
     with pytest.raises(IngestError, match="Excel"):
         read_document(path)
+
+
+def test_a_zip_bomb_workbook_is_refused_before_it_is_opened(tmp_path: Path) -> None:
+    xlsx = _workbook([["事業名", "予算額"]])
+    buffer = BytesIO()
+    with zipfile.ZipFile(BytesIO(xlsx)) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info.filename))
+        target.writestr("xl/media/padding.xml", b"<a>" + b" " * (120 * 1024 * 1024) + b"</a>")
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(buffer.getvalue())
+    assert path.stat().st_size < 1024 * 1024  # a few hundred KB that would expand to 120 MB
+    with pytest.raises(IngestError, match="zip 爆弾") as caught:
+        read_document(path)
+    assert caught.value.code == "zip_bomb"
+    traversal = BytesIO()
+    with zipfile.ZipFile(BytesIO(xlsx)) as source, zipfile.ZipFile(traversal, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info.filename))
+        target.writestr("../../outside.xml", b"<a/>")
+    path.write_bytes(traversal.getvalue())
+    with pytest.raises(IngestError, match="「..」を含む名前") as caught:
+        read_document(path)
+    assert caught.value.code == "unsafe_archive"

@@ -12,6 +12,7 @@ from io import BytesIO
 from pathlib import Path
 
 from keikaku.ingest.errors import IngestError
+from keikaku.ingest.archive import xlsx_archive_problem
 from keikaku.ingest.readers import Sheet, SheetRow
 
 MAX_REPORTED_CELLS = 5
@@ -21,6 +22,9 @@ def read_workbook(path: Path, data: bytes) -> list[Sheet]:
     """Every visible sheet's rows (stored values only); raises :class:`IngestError` for unreadable workbooks."""
     from openpyxl import load_workbook
 
+    problem = xlsx_archive_problem(data, filename=path.name)
+    if problem is not None:
+        raise IngestError(path, problem.message, code=problem.code)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
