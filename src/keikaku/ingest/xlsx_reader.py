@@ -11,8 +11,8 @@ import warnings
 from io import BytesIO
 from pathlib import Path
 
-from keikaku.ingest.errors import IngestError
 from keikaku.ingest.archive import xlsx_archive_problem
+from keikaku.ingest.errors import IngestError
 from keikaku.ingest.readers import Sheet, SheetRow
 
 MAX_REPORTED_CELLS = 5
