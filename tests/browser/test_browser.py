@@ -32,8 +32,9 @@ def test_enter_an_actual_value_and_see_the_status_change(server: str, browser_pa
     page.get_by_role("link", name=PLATFORM).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(PLATFORM)
     kpi = page.locator("article.kpi", has_text="利用満足度")
-    expect(kpi.locator("[data-testid^=status-]")).to_contain_text("未測定")
-    _shot(page, "03-project-before")
+    # The public sees the plan but not the year's unpublished evaluation.
+    expect(kpi.locator("[data-testid^=status-]")).to_contain_text("評価は未公表")
+    _shot(page, "03-project-public")
 
     # Entering a value needs an account: sign in from the header, and come back to this project.
     page.get_by_role("link", name="ログイン").click()
@@ -42,6 +43,9 @@ def test_enter_an_actual_value_and_see_the_status_change(server: str, browser_pa
     page.get_by_role("button", name="ログインする").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(PLATFORM)
     expect(page.get_by_role("link", name=f"{USERNAME} としてログイン中")).to_be_visible()
+    kpi = page.locator("article.kpi", has_text="利用満足度")
+    expect(kpi.locator("[data-testid^=status-]")).to_contain_text("未測定")
+    _shot(page, "03-project-before")
     kpi.get_by_role("link", name="実績を入力する").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("利用満足度")
     # A wrong value first: the form comes back with a Japanese message beside the field, nothing is stored.

@@ -165,7 +165,6 @@ def _store(results: list[tuple[DocumentReport, IngestResult]], engine: Engine | 
                     "path": report.path,
                     "sha256": report.sha256,
                     "plans": [{"fiscal_year": y, "revision": r} for y, r in outcome.plans],
-                    "plan_ids": list(outcome.plan_ids),
                     "projects": outcome.projects,
                     "kpis": outcome.kpis,
                     "warnings": outcome.warnings,
