@@ -9,7 +9,6 @@ parameter no sample value is known for fails loudly (:func:`sample_path`).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, Table, func, literal, select, union_all
+from sqlalchemy import Engine
+from tests import db_fingerprint
+from tests.db_fingerprint import changed_tables, table_counts  # noqa: F401  (table_counts: for the tests)
 from tests.web.conftest import (  # noqa: F401  (fixtures are found by name)
     EDITOR,
     PASSWORD,
@@ -36,52 +37,20 @@ from tests.web.conftest import (  # noqa: F401  (fixtures are found by name)
     user_client,
 )
 
-import keikaku.storage.all_tables  # noqa: F401  (every table in the metadata)
-from keikaku.storage.base import Base
-
 #: Tables a reading request may legitimately touch: a session's or token's last use, failed logins.
 VOLATILE = frozenset({"sessions", "api_tokens", "login_attempts"})
 
 # --- the database fingerprint ----------------------------------------------------------------------------
 
 
-def _tables() -> list[Table]:
-    return list(Base.metadata.sorted_tables)
-
-
-def table_counts(engine: Engine) -> dict[str, int]:
-    """The number of rows of every table, in one query."""
-    counts = union_all(
-        *(select(literal(t.name).label("name"), func.count().label("n")).select_from(t) for t in _tables())
-    )
-    with engine.connect() as conn:
-        return {str(name): int(n) for name, n in conn.execute(counts)}
-
-
-def _digest(engine: Engine, table: Table) -> str:
-    order = list(table.primary_key.columns) or list(table.columns)
-    sha = hashlib.sha256()
-    with engine.connect() as conn:
-        for row in conn.execute(select(table).order_by(*order)):
-            sha.update(repr(tuple(row)).encode())
-    return sha.hexdigest()
-
-
 def fingerprint(engine: Engine) -> dict[str, Any]:
     """Row counts of every table and a digest of every row of every table except :data:`VOLATILE`."""
-    return {
-        "counts": table_counts(engine),
-        "rows": {t.name: _digest(engine, t) for t in _tables() if t.name not in VOLATILE},
-    }
+    return db_fingerprint.fingerprint(engine, skip=VOLATILE)
 
 
 def assert_intact(engine: Engine, before: dict[str, Any], what: object) -> None:
     """The database is as :func:`fingerprint` saw it (tables named when not)."""
-    after = fingerprint(engine)
-    changed = sorted(
-        {k for k in before["counts"] if before["counts"][k] != after["counts"].get(k)}
-        | {k for k in before["rows"] if before["rows"][k] != after["rows"].get(k)}
-    )
+    changed = changed_tables(before, fingerprint(engine))
     assert not changed, f"{what}: tables changed: {changed}"
 
 

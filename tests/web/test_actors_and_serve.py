@@ -24,6 +24,11 @@ def test_roles_grant_what_the_issue_names() -> None:
     assert not editor.can(Permission.COMMENT)
     council = Actor("iin", frozenset({Role.COUNCIL_MEMBER}))
     assert council.can(Permission.COMMENT) and not council.can(Permission.RECORD_ACTUAL)
+    # Offered a form at all: somewhere in their own departments, never on unowned things.
+    assert editor.can_anywhere(Permission.RECORD_ACTUAL) and not editor.can(Permission.RECORD_ACTUAL)
+    assert not council.can_anywhere(Permission.RECORD_ACTUAL) and not PUBLIC.can_anywhere(Permission.RECORD_ACTUAL)
+    hyogo = Actor("hyogo", frozenset({Role.MEMBER_CONTRIBUTOR}), frozenset({"兵庫県"}))
+    assert hyogo.can_anywhere(Permission.MANAGE_COOPERATIVE) and not hyogo.can_anywhere(Permission.RECORD_ACTUAL)
     assert PUBLIC.is_public and not PUBLIC.can(Permission.COMMENT)
     assert SYSTEM.can(Permission.CURATE_LINKS)
     with pytest.raises(PermissionDeniedError):

@@ -9,7 +9,6 @@ tested is the role, not the CSRF check (tested in test_login.py and tests/securi
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +17,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
+from tests.db_fingerprint import changed_tables, fingerprint
 
 from keikaku.services.actors import PUBLIC, Role
 from keikaku.services.setup import initialize_database
 from keikaku.storage import models as m
-from keikaku.storage.base import Base
 from keikaku.storage.engine import make_engine
 from keikaku.storage.uow import read_session
 from keikaku.web import create_app
@@ -251,20 +250,6 @@ def routes(app: FastAPI) -> list[tuple[str, str]]:
     return found
 
 
-def fingerprint(engine: Engine) -> str:
-    """A hash of every row of every table: equal before and after means nothing at all was written."""
-    digest = hashlib.sha256()
-    with engine.connect() as conn:
-        for table in sorted(Base.metadata.sorted_tables, key=lambda t: t.name):
-            order = list(table.primary_key.columns) or list(table.columns)
-            for row in conn.execute(table.select().order_by(*order)):
-                digest.update(repr(tuple(row)).encode())
-            digest.update(table.name.encode())
-        if engine.dialect.name == "sqlite":
-            conn.execute(text("SELECT 1"))
-    return digest.hexdigest()
-
-
 def _client(app: FastAPI, engine: Engine, username: str | None) -> TestClient:
     client = TestClient(app)
     client.__enter__()
@@ -397,4 +382,5 @@ def test_route_for_role(world: World, method: str, path: str, role: str) -> None
     assert response.status_code in expected, (role, url, response.status_code, response.text[:300])
     if response.status_code == 303:
         assert response.headers["location"].startswith("/login")
-    assert fingerprint(world.engine) == before, f"{role} was refused {method} {url} but data changed"
+    changed = changed_tables(before, fingerprint(world.engine))
+    assert not changed, f"{role} was refused {method} {url} but these tables changed: {changed}"

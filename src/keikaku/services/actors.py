@@ -91,6 +91,11 @@ class Actor:
                 return True
         return False
 
+    def can_anywhere(self, permission: Permission) -> bool:
+        """Whether this actor may do ``permission`` on something: without owners, or owned by one of its
+        own departments (what decides whether a form or a link is offered at all)."""
+        return self.can(permission) or any(self.can(permission, departments=[d]) for d in self.departments)
+
 
 PUBLIC = Actor(name="public", roles=frozenset({Role.PUBLIC}))
 SYSTEM = Actor(name="system", roles=frozenset({Role.BUREAU_ADMIN}), system=True)

@@ -26,7 +26,6 @@ from keikaku.normalize.errors import NormalizeError
 from keikaku.normalize.text import normalize_text
 from keikaku.services import periods
 from keikaku.services.actors import Actor, Permission
-from keikaku.services.actual_form import has_control_characters
 from keikaku.services.actual_values import (
     ActualValueError,
     ParsedValue,
@@ -59,6 +58,7 @@ from keikaku.services.kpi_refs import KpiRef, current_plans, plan_kpi_refs, visi
 from keikaku.services.plan_tree import gc_paused
 from keikaku.services.setup import ensure_schema
 from keikaku.services.upload_safety import check_upload
+from keikaku.services.user_text import has_control_characters
 from keikaku.storage import actuals as store
 from keikaku.storage.uow import unit_of_work
 

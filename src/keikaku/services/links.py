@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from keikaku.services.actors import SYSTEM, Actor, Permission, require
 from keikaku.services.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.home import cached_home_issuer
 from keikaku.services.schema_check import checked_engine
+from keikaku.services.user_text import has_control_characters
 from keikaku.storage import models as m
 from keikaku.storage import web_models as w
 from keikaku.storage.base import utcnow
@@ -305,7 +305,7 @@ def decide_link(
         raise ValidationError(f"操作 {action!r} は不明です（confirm / remove / restore）", code="invalid_action")
     require(actor, Permission.CURATE_LINKS)
     cleaned = normalize_text(note or "").strip() or None
-    if cleaned and any(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in cleaned):
+    if cleaned and has_control_characters(cleaned):
         raise ValidationError("メモに使用できない制御文字が含まれています", code="invalid_note")
     if cleaned and len(cleaned) > MAX_NOTE:
         raise ValidationError(f"メモは{MAX_NOTE}文字までです", code="note_too_long")

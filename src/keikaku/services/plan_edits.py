@@ -52,13 +52,9 @@ def state_token(values: Mapping[str, Any]) -> str:
 
 
 def _reason(reason: str | None) -> str:
-    text = clean_text(reason or "", "理由", limit=10 * MAX_REASON, field="reason") or ""
+    text = clean_text(reason or "", "理由", limit=MAX_REASON, field="reason")
     if not text:
         raise ValidationError("変更の理由を入力してください", details={"fields": {"reason": "理由は必須です"}})
-    if len(text) > MAX_REASON:
-        raise ValidationError(
-            f"理由は {MAX_REASON} 文字以内にしてください", details={"fields": {"reason": "長すぎます"}}
-        )
     return text
 
 

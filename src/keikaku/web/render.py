@@ -108,8 +108,7 @@ def page_context(request: Request, actor: Actor) -> dict[str, Any]:
         "moment": lambda d: f.datetime_both(d, lang),
         "fy": lambda y: f.fiscal_year(y, lang),
         "actor": actor,
-        "can_record": actor.can(Permission.RECORD_ACTUAL)
-        or any(actor.can(Permission.RECORD_ACTUAL, departments=[d]) for d in actor.departments),
+        "can_record": actor.can_anywhere(Permission.RECORD_ACTUAL),
         "can_curate": actor.can(Permission.CURATE_LINKS),
         "can_edit": lambda departments: actor.can(Permission.EDIT_PROJECT, departments=departments),
         "staff_nav": staff_nav(actor),
@@ -122,9 +121,7 @@ def page_context(request: Request, actor: Actor) -> dict[str, Any]:
 def staff_nav(actor: Actor) -> list[tuple[str, str]]:
     """The staff pages this actor may use, for the second row of the navigation (none for the public)."""
     links: list[tuple[str, str]] = []
-    if actor.can(Permission.RECORD_ACTUAL) or any(
-        actor.can(Permission.RECORD_ACTUAL, departments=[d]) for d in actor.departments
-    ):
+    if actor.can_anywhere(Permission.RECORD_ACTUAL):
         links.append(("/actuals/import", "nav.import"))
     if is_admin(actor):
         links += [

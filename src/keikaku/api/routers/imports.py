@@ -38,16 +38,9 @@ class TemplateFormat(StrEnum):
     CSV = "csv"
 
 
-def can_import(actor: Actor) -> bool:
-    """Whether ``actor`` may record actual values of some KPI (each row is still checked by the service)."""
-    return actor.can(Permission.RECORD_ACTUAL) or any(
-        actor.can(Permission.RECORD_ACTUAL, departments=[d]) for d in actor.departments
-    )
-
-
 def require_importer(actor: Actor) -> None:
     """Refuse, before any file is read, a user who may record no actual value at all (the public)."""
-    if not can_import(actor):
+    if not actor.can_anywhere(Permission.RECORD_ACTUAL):
         raise PermissionDeniedError(
             "実績を取り込む権限がありません（担当課の編集者・管理者としてログインしてください）",
             details={"permission": Permission.RECORD_ACTUAL.value},

@@ -57,6 +57,7 @@ from keikaku.services.plan_edits import (
 )
 from keikaku.services.plan_pages import PlanPage, get_plan_page, list_plans
 from keikaku.services.project_pages import KpiView, ProjectPage, get_project_page
+from keikaku.services.user_text import has_control_characters
 from keikaku.web.render import render, translator
 
 router = APIRouter(include_in_schema=False)
@@ -90,10 +91,6 @@ class FieldError:
 Errors = dict[str, FieldError]
 
 
-def _has_control(text: str) -> bool:
-    return any(ord(c) < 32 and c not in "\t\r\n" for c in text) or "\x7f" in text
-
-
 def _service_errors(exc: ValidationError, prefix: str = "", names: Mapping[str, str] | None = None) -> Errors:
     """A service's field errors, keyed by the ids of the fields on the page (``prefix`` + the form's name)."""
     fields = exc.details.get("fields")
@@ -113,7 +110,7 @@ def _check_texts(request: Request, values: Mapping[str, str], prefix: str = "") 
     return {
         f"{prefix}{name}": _local_error(request, "edits.error.control")
         for name, value in values.items()
-        if _has_control(value)
+        if has_control_characters(value)
     }
 
 
@@ -374,8 +371,7 @@ def _cooperative_page(
             for row in rows
             if actor.can(Permission.MANAGE_COOPERATIVE, departments=[row.member_government or ""])
         },
-        "can_add": actor.can(Permission.MANAGE_COOPERATIVE)
-        or any(actor.can(Permission.MANAGE_COOPERATIVE, departments=[d]) for d in actor.departments),
+        "can_add": actor.can_anywhere(Permission.MANAGE_COOPERATIVE),
         "own_governments": own,
         "add_form": add_form or CooperativeForm(member_government=own[0] if len(own) == 1 else ""),
         "errors": errors or {},

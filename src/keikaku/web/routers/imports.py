@@ -14,8 +14,9 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from keikaku.api.deps import ActorDep, EngineDep
-from keikaku.api.routers.imports import can_import, read_upload, report_public, require_importer
+from keikaku.api.routers.imports import read_upload, report_public, require_importer
 from keikaku.api.schemas.imports import MAX_REASON, ImportReportPublic
+from keikaku.services.actors import Permission
 from keikaku.services.actuals_import import import_actuals
 from keikaku.services.errors import PermissionDeniedError, ServiceError
 from keikaku.services.pages import get_dashboard
@@ -41,7 +42,7 @@ def _page(
         "result": result,
         "message": message,
         "reason": reason,
-        "allowed": can_import(actor),
+        "allowed": actor.can_anywhere(Permission.RECORD_ACTUAL),
         "max_mb": f"{max_upload_bytes() / (1024 * 1024):g}",
     }
     return render(request, actor, "import.html", context, status=status)

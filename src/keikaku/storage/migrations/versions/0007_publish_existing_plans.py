@@ -9,7 +9,6 @@ Revises: 0006_plan_issuer_index
 """
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -70,7 +69,6 @@ def upgrade() -> None:
         sa.column("after", sa.JSON),
         sa.column("reason", sa.Text),
     )
-    after = {"plan_ids": [plan_id for plan_id, _ in rows]}
     op.bulk_insert(
         audit,
         [
@@ -80,7 +78,7 @@ def upgrade() -> None:
                 "action": "plan.publish_existing",
                 "object_type": "plan",
                 "object_id": None,
-                "after": json.loads(json.dumps(after)),
+                "after": {"plan_ids": [plan_id for plan_id, _ in rows]},
                 "reason": REASON,
             }
         ],
