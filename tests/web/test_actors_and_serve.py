@@ -64,3 +64,21 @@ def test_serve_is_documented_and_help_stays_light() -> None:
     probe = "import sys, keikaku.cli.app; print('uvicorn' in sys.modules, 'fastapi' in sys.modules)"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert loaded.stdout.split() == ["False", "False"]
+
+
+def test_serve_trusts_forwarded_headers_only_from_the_named_proxy(
+    sqlite_url: str, sqlite_loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from keikaku.cli.app import build_app
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **options: calls.append(options))
+    monkeypatch.setenv("KEIKAKU_DATABASE_URL", sqlite_url)
+    runner = CliRunner()
+    assert runner.invoke(build_app(["serve"]), ["serve"]).exit_code == 0
+    assert runner.invoke(build_app(["serve"]), ["serve", "--trusted-proxy", "10.0.0.5"]).exit_code == 0
+    assert calls[0]["proxy_headers"] is False and calls[0]["forwarded_allow_ips"] is None
+    assert calls[1]["proxy_headers"] is True and calls[1]["forwarded_allow_ips"] == "10.0.0.5"
