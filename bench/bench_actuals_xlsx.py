@@ -15,11 +15,11 @@ import openpyxl
 
 from keikaku import domain as d
 from keikaku.domain.kpi import Comparator
-from keikaku.services.actors import Actor, Role
-from keikaku.services.actuals_import import import_actuals
-from keikaku.services.actuals_sheet import build_template
-from keikaku.services.dataset import import_plan_data
-from keikaku.services.setup import initialize_database
+from keikaku.services.actuals.import_sheet import import_actuals
+from keikaku.services.actuals.template import build_template
+from keikaku.services.core.actors import Actor, Role
+from keikaku.services.exchange.bundle import import_plan_data
+from keikaku.services.exchange.initialize import initialize_database
 from keikaku.storage.engine import make_engine
 from keikaku.storage.uow import unit_of_work
 

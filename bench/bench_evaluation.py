@@ -17,7 +17,7 @@ import time
 from collections import Counter
 
 from keikaku.evaluation import Status
-from keikaku.services.evaluation import evaluate_fiscal_year
+from keikaku.services.evaluations.run import evaluate_fiscal_year
 from keikaku.storage.engine import default_engine
 
 

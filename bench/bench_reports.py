@@ -11,10 +11,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from keikaku.services.actors import Actor, Role
-from keikaku.services.actuals import ActualInput, set_actual
-from keikaku.services.reports import render_report
-from keikaku.services.setup import initialize_database
+from keikaku.services.actuals.record import ActualInput, set_actual
+from keikaku.services.core.actors import Actor, Role
+from keikaku.services.evaluations.reports import render_report
+from keikaku.services.exchange.initialize import initialize_database
 from keikaku.storage.engine import make_engine
 
 ACTOR = Actor(name="bench", roles=frozenset({Role.BUREAU_ADMIN}))

@@ -63,19 +63,19 @@ from sqlalchemy import Engine, func, select, text
 
 import keikaku
 from keikaku.evaluation.types import KpiKind
-from keikaku.services.accounts import UserCreate, create_user, local_admin
-from keikaku.services.actors import Role
-from keikaku.services.api_tokens import create_api_token
-from keikaku.services.kpi_refs import KpiRef, current_plans, plan_kpi_refs
-from keikaku.services.links import refresh_suggestions
-from keikaku.services.search_index import sync_search_index
-from keikaku.services.setup import initialize_database
-from keikaku.services.synth import Scale, generate
+from keikaku.services.context.partner_links import refresh_suggestions
+from keikaku.services.core.actors import Role
+from keikaku.services.exchange.initialize import initialize_database
+from keikaku.services.governance.accounts import UserCreate, create_user, local_admin
+from keikaku.services.governance.api_tokens import create_api_token
+from keikaku.services.plans.kpis import KpiRef, current_plans, plan_kpi_refs
+from keikaku.services.search.index import sync_search_index
 from keikaku.storage import models as m
 from keikaku.storage.accounts import AuditEntry
 from keikaku.storage.actuals import ActualValue
 from keikaku.storage.engine import make_engine
 from keikaku.storage.uow import read_session
+from keikaku.synth.generate import Scale, generate
 
 SEARCHES = ("水素", "スタートアップ", "電池", "ﾏｯﾁﾝｸﾞ", "フォーラム 水素", "中小企業DX", "参加企業数")
 PASSWORD = "bench-rw-passphrase-2026"

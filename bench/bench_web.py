@@ -36,14 +36,14 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine, func, select, text
 
-from keikaku.services.links import refresh_suggestions
-from keikaku.services.search_index import sync_search_index
-from keikaku.services.setup import initialize_database
-from keikaku.services.synth import Scale, generate
+from keikaku.services.context.partner_links import refresh_suggestions
+from keikaku.services.exchange.initialize import initialize_database
+from keikaku.services.search.index import sync_search_index
 from keikaku.storage import models as m
 from keikaku.storage.engine import make_engine
 from keikaku.storage.migrate import upgrade
 from keikaku.storage.uow import read_session
+from keikaku.synth.generate import Scale, generate
 from keikaku.web import create_app
 from keikaku.web.settings import WebSettings
 

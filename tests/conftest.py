@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from keikaku.services.setup import initialize_database
+from keikaku.services.exchange.initialize import initialize_database
 from keikaku.storage.engine import dispose_engines, make_engine
 from keikaku.storage.migrate import upgrade
 

@@ -7,9 +7,9 @@ from argon2 import PasswordHasher, profiles
 from sqlalchemy import Engine
 from tests.accounts.helpers import PASSWORD, MakeUser
 
-from keikaku.services import passwords
-from keikaku.services.accounts import AccountResult, UserCreate, create_user, local_admin
-from keikaku.services.actors import Actor, Role
+from keikaku.services.core.actors import Actor, Role
+from keikaku.services.governance import passwords
+from keikaku.services.governance.accounts import AccountResult, UserCreate, create_user, local_admin
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from keikaku.services.accounts import AccountResult
+from keikaku.services.governance.accounts import AccountResult
 
 PASSWORD = "correct horse battery staple"
 

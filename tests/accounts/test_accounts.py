@@ -4,7 +4,9 @@ import pytest
 from sqlalchemy import Engine, select
 from tests.accounts.helpers import PASSWORD, MakeUser
 
-from keikaku.services.accounts import (
+from keikaku.services.core.actors import PUBLIC, Actor, Permission, Role, require
+from keikaku.services.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from keikaku.services.governance.accounts import (
     UserCreate,
     actor_for_user,
     create_user,
@@ -16,9 +18,7 @@ from keikaku.services.accounts import (
     reset_password,
     update_user,
 )
-from keikaku.services.actors import PUBLIC, Actor, Permission, Role, require
-from keikaku.services.audit import list_audit
-from keikaku.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from keikaku.services.governance.audit import list_audit
 from keikaku.storage import models as m
 from keikaku.storage.accounts import AuditEntry, User
 from keikaku.storage.uow import read_session, unit_of_work

@@ -6,12 +6,17 @@ import pytest
 from sqlalchemy import Engine, select, update
 from tests.accounts.helpers import MakeUser
 
-from keikaku.services.accounts import ScopedActor, actor_for_user, disable_user, is_admin
-from keikaku.services.actors import Actor, Permission, Role, require
-from keikaku.services.api_tokens import create_api_token, list_api_tokens, revoke_api_token, verify_api_token
-from keikaku.services.audit import list_audit
-from keikaku.services.errors import NotFoundError, PermissionDeniedError, ValidationError
-from keikaku.services.sessions import AuthenticationError
+from keikaku.services.core.actors import Actor, Permission, Role, ScopedActor, is_admin, require
+from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from keikaku.services.governance.accounts import actor_for_user, disable_user
+from keikaku.services.governance.api_tokens import (
+    create_api_token,
+    list_api_tokens,
+    revoke_api_token,
+    verify_api_token,
+)
+from keikaku.services.governance.audit import list_audit
+from keikaku.services.governance.sessions import AuthenticationError
 from keikaku.storage.accounts import ApiToken
 from keikaku.storage.uow import read_session, unit_of_work
 

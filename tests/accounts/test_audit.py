@@ -12,9 +12,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from keikaku.reports.safe_cells import neutralise_cell
-from keikaku.services import audit
-from keikaku.services.actors import PUBLIC, Actor, Role
-from keikaku.services.errors import PermissionDeniedError, ValidationError
+from keikaku.services.core.actors import PUBLIC, Actor, Role
+from keikaku.services.core.errors import PermissionDeniedError, ValidationError
+from keikaku.services.governance import audit
 from keikaku.storage.accounts import APPEND_ONLY_TABLES
 from keikaku.storage.uow import unit_of_work
 

@@ -17,12 +17,12 @@ from sqlalchemy.engine import make_url
 from tests.accounts.helpers import PASSWORD
 from tests.conftest import postgres_admin_url
 
-from keikaku.services import backup as backup_service
-from keikaku.services.accounts import UserCreate, create_user, list_users
-from keikaku.services.actors import Actor, Role
-from keikaku.services.audit import list_audit
-from keikaku.services.backup import BackupError, backup, restore
-from keikaku.services.errors import PermissionDeniedError
+from keikaku.services.core.actors import Actor, Role
+from keikaku.services.core.errors import PermissionDeniedError
+from keikaku.services.governance import backup as backup_service
+from keikaku.services.governance.accounts import UserCreate, create_user, list_users
+from keikaku.services.governance.audit import list_audit
+from keikaku.services.governance.backup import BackupError, backup, restore
 from keikaku.storage.accounts import LoginAttempt
 from keikaku.storage.engine import make_engine
 from keikaku.storage.migrate import MIGRATIONS, current_revisions, known_heads, upgrade

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from keikaku.services.api_tokens import verify_api_token
-from keikaku.services.sessions import AuthenticationError, login
+from keikaku.services.governance.api_tokens import verify_api_token
+from keikaku.services.governance.sessions import AuthenticationError, login
 from keikaku.storage.engine import make_engine
 from keikaku.storage.migrate import upgrade
 

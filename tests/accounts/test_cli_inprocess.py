@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from keikaku.cli.app import build_app
-from keikaku.services.errors import ServiceError
+from keikaku.services.core.errors import ServiceError
 from keikaku.storage import models as m
 from keikaku.storage.engine import dispose_engines, make_engine
 from keikaku.storage.migrate import upgrade

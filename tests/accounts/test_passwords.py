@@ -3,9 +3,9 @@
 import pytest
 from argon2 import PasswordHasher, profiles
 
-from keikaku.services import passwords
-from keikaku.services.errors import ValidationError
-from keikaku.services.sessions import check_csrf, csrf_token, hash_token, new_csrf_secret
+from keikaku.services.core.errors import ValidationError
+from keikaku.services.governance import passwords
+from keikaku.services.governance.sessions import check_csrf, csrf_token, hash_token, new_csrf_secret
 
 
 def test_production_hasher_is_argon2id_with_rfc9106_low_memory_parameters() -> None:

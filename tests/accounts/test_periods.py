@@ -3,10 +3,7 @@
 import pytest
 from sqlalchemy import Engine
 
-from keikaku.services.actors import PUBLIC, Actor, Role
-from keikaku.services.audit import list_audit
-from keikaku.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from keikaku.services.periods import (
+from keikaku.services.actuals.periods import (
     ensure_open,
     is_locked,
     lock_period,
@@ -14,6 +11,9 @@ from keikaku.services.periods import (
     period_status,
     reopen_period,
 )
+from keikaku.services.core.actors import PUBLIC, Actor, Role
+from keikaku.services.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from keikaku.services.governance.audit import list_audit
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session, unit_of_work
 

@@ -3,11 +3,10 @@
 import pytest
 from sqlalchemy import Engine, select
 
-from keikaku.services.accounts import ScopedActor
-from keikaku.services.actors import PUBLIC, Actor, Role
-from keikaku.services.audit import list_audit
-from keikaku.services.errors import NotFoundError, PermissionDeniedError, ValidationError
-from keikaku.services.publication import (
+from keikaku.services.core.actors import PUBLIC, Actor, Role, ScopedActor
+from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from keikaku.services.governance.audit import list_audit
+from keikaku.services.publication.state import (
     add_comment,
     can_see_evaluation,
     is_published,

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import Engine, select, update
 from tests.accounts.helpers import PASSWORD, MakeUser
 
-from keikaku.services import passwords, sessions
-from keikaku.services.accounts import disable_user, reset_password
-from keikaku.services.actors import Actor, Role
-from keikaku.services.errors import ValidationError
-from keikaku.services.sessions import (
+from keikaku.services.core.actors import Actor, Role
+from keikaku.services.core.errors import ValidationError
+from keikaku.services.governance import passwords, sessions
+from keikaku.services.governance.accounts import disable_user, reset_password
+from keikaku.services.governance.sessions import (
     AuthenticationError,
     RateLimitedError,
     authenticate,

@@ -6,13 +6,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from tests.web.conftest import cheap_hasher, find_ids, make_client, user_client  # noqa: F401  (a fixture)
 
-from keikaku.services.accounts import local_admin
-from keikaku.services.actors import PUBLIC, SYSTEM, Actor, Role
-from keikaku.services.api_tokens import create_api_token
-from keikaku.services.errors import PermissionDeniedError, ValidationError
-from keikaku.services.periods import reopen_period
-from keikaku.services.plan_edits import ProjectChanges, update_project
-from keikaku.services.publication import add_comment
+from keikaku.services.actuals.periods import reopen_period
+from keikaku.services.core.actors import PUBLIC, SYSTEM, Actor, Role
+from keikaku.services.core.errors import PermissionDeniedError, ValidationError
+from keikaku.services.governance.accounts import local_admin
+from keikaku.services.governance.api_tokens import create_api_token
+from keikaku.services.plans.edit import ProjectChanges, update_project
+from keikaku.services.publication.state import add_comment
 from keikaku.web import create_app
 from keikaku.web.settings import WebSettings
 

@@ -1,7 +1,7 @@
 """SIGKILL in the middle of ``keikaku actuals import``: after a restart the workbook is there whole or not at all.
 
 "The whole import" is the whole workbook: every row is checked first and every value, with its audit
-entry, is recorded in one transaction (``services/actuals_import.py``: one unit of work), so a kill
+entry, is recorded in one transaction (``services/actuals/import_sheet.py``: one unit of work), so a kill
 leaves all of the workbook's values or none, and the values recorded earlier keep all their versions.
 """
 

@@ -1,7 +1,7 @@
 """SIGKILL in the middle of ``keikaku ingest``: after a restart the run is there whole or not at all.
 
 "The whole import" of ``keikaku ingest PATH...`` is the whole call: every document is read and parsed
-first, then all of them are stored in one transaction (``services/ingest.py``: ``_store`` runs one unit
+first, then all of them are stored in one transaction (``services/exchange/ingest.py``: ``_store`` runs one unit
 of work).  So a kill may leave every document of the call or none of them, never some documents and
 never part of one; and what was committed before is never touched.
 """

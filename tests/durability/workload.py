@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 from tests.durability.harness import run_ok
 
-from keikaku.services.actuals_sheet import (
+from keikaku.services.actuals.template import (
     ANNUAL_SHEET,
     MONTH_HEADERS,
     MONTHLY_SHEET,

@@ -162,7 +162,7 @@ def test_dry_run_bundles_of_own_documents_validate_against_the_schema(documents:
     import jsonschema
 
     from keikaku.data import plan_data_schema
-    from keikaku.services.ingest import ingest_documents, interchange_json
+    from keikaku.services.exchange.ingest import ingest_documents, interchange_json
 
     schema = plan_data_schema()
     files = sorted(p for p in documents.iterdir() if p.suffix in (".txt", ".md"))

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine
 
 from keikaku.evaluation import Status, Thresholds
-from keikaku.services.actors import Actor, Role
-from keikaku.services.actuals import ActualInput, set_actual
-from keikaku.services.evaluation import evaluate_fiscal_year, set_thresholds
-from keikaku.services.reports import render_report
+from keikaku.services.actuals.record import ActualInput, set_actual
+from keikaku.services.core.actors import Actor, Role
+from keikaku.services.evaluations.reports import render_report
+from keikaku.services.evaluations.run import evaluate_fiscal_year, set_thresholds
 
 ACTOR = Actor(name="評価担当 田中", roles=frozenset({Role.BUREAU_ADMIN}))
 ACCESS_BY_MONTH = {

@@ -171,7 +171,7 @@ def first_link_id(http: TestClient, known: Ids) -> int:
 @pytest.fixture
 def admin_client(sqlite_loaded_engine: Engine, request: pytest.FixtureRequest) -> Iterator[TestClient]:
     """A bureau administrator logged in through the login form (SQLite, the bundled data)."""
-    from keikaku.services.actors import Role
+    from keikaku.services.core.actors import Role
 
     request.getfixturevalue("cheap_hasher")
     with user_client(sqlite_loaded_engine, "kanri", Role.BUREAU_ADMIN) as c:

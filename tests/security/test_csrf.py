@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from tests.web.workbooks import filled_workbook
 
-from keikaku.services.actors import PUBLIC, Role
-from keikaku.services.sessions import get_session
+from keikaku.services.core.actors import PUBLIC, Role
+from keikaku.services.governance.sessions import get_session
 from keikaku.web import create_app
 from keikaku.web.settings import WebSettings
 

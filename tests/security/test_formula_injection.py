@@ -15,10 +15,10 @@ from sqlalchemy import Engine, update
 from tests.web.workbooks import filled_workbook
 
 from keikaku.reports.safe_cells import FORMULA_PREFIXES, is_dangerous_text
-from keikaku.services.accounts import local_admin
-from keikaku.services.actors import Actor, Role
-from keikaku.services.actuals import ActualInput, set_actual
-from keikaku.services.audit import export_audit
+from keikaku.services.actuals.record import ActualInput, set_actual
+from keikaku.services.core.actors import Actor, Role
+from keikaku.services.governance.accounts import local_admin
+from keikaku.services.governance.audit import export_audit
 from keikaku.storage import models as m
 from keikaku.storage.uow import unit_of_work
 

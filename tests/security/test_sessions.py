@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from keikaku.services import sessions
-from keikaku.services.accounts import local_admin
-from keikaku.services.actors import PUBLIC, Role
-from keikaku.services.api_tokens import create_api_token
+from keikaku.services.core.actors import PUBLIC, Role
+from keikaku.services.governance import sessions
+from keikaku.services.governance.accounts import local_admin
+from keikaku.services.governance.api_tokens import create_api_token
 from keikaku.web import create_app
 from keikaku.web.settings import WebSettings
 

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from keikaku.services.actors import Role
+from keikaku.services.core.actors import Role
 from keikaku.web import create_app
 
 from .conftest import (

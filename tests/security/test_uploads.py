@@ -18,16 +18,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from tests.web.workbooks import filled_csv, filled_workbook
 
-from keikaku.services.actors import Actor, Role
-from keikaku.services.actuals_import import import_actuals
-from keikaku.services.actuals_sheet import build_template
-from keikaku.services.errors import ValidationError
-from keikaku.services.upload_safety import (
-    MAX_FILENAME,
-    check_upload,
-    check_xlsx_archive,
-    safe_filename,
-)
+from keikaku.services.actuals.import_sheet import import_actuals
+from keikaku.services.actuals.template import build_template
+from keikaku.services.actuals.upload_safety import MAX_FILENAME, check_upload, check_xlsx_archive, safe_filename
+from keikaku.services.core.actors import Actor, Role
+from keikaku.services.core.errors import ValidationError
 from keikaku.web import create_app
 
 from .conftest import (
@@ -82,7 +77,7 @@ def zip_bomb(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 def _template(folder: Path) -> bytes:
-    from keikaku.services.setup import initialize_database
+    from keikaku.services.exchange.initialize import initialize_database
     from keikaku.storage.engine import make_engine
 
     engine = make_engine(f"sqlite:///{folder / 'bomb.sqlite3'}")

@@ -21,11 +21,11 @@ from markupsafe import escape
 from sqlalchemy import Engine
 from tests.web.workbooks import filled_workbook
 
-from keikaku.services.accounts import UserCreate, create_user, local_admin
-from keikaku.services.actors import Actor, Role
-from keikaku.services.actuals import ActualInput, set_actual
-from keikaku.services.audit import export_audit
-from keikaku.services.errors import ValidationError
+from keikaku.services.actuals.record import ActualInput, set_actual
+from keikaku.services.core.actors import Actor, Role
+from keikaku.services.core.errors import ValidationError
+from keikaku.services.governance.accounts import UserCreate, create_user, local_admin
+from keikaku.services.governance.audit import export_audit
 
 from .conftest import PASSWORD, assert_intact, csrf_from, find_ids, fingerprint, first_link_id, login, make_client
 

@@ -7,7 +7,7 @@ from sqlalchemy import Engine, select
 
 from keikaku import domain as d
 from keikaku.domain.kpi import Comparator
-from keikaku.services.dataset import import_plan_data
+from keikaku.services.exchange.bundle import import_plan_data
 from keikaku.storage import models as m
 from keikaku.storage.uow import unit_of_work
 

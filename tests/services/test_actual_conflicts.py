@@ -7,9 +7,9 @@ from typing import Any, NamedTuple
 import pytest
 from sqlalchemy import Engine, select
 
-from keikaku.services.actors import Actor, Role
-from keikaku.services.actuals import ActualInput, actual_history, current_version, set_actual
-from keikaku.services.errors import ConflictError
+from keikaku.services.actuals.record import ActualInput, actual_history, current_version, set_actual
+from keikaku.services.core.actors import Actor, Role
+from keikaku.services.core.errors import ConflictError
 from keikaku.storage.accounts import AuditEntry
 from keikaku.storage.uow import read_session
 
@@ -104,6 +104,6 @@ def test_simultaneous_corrections_one_wins_the_others_are_told(loaded_engine: En
 
 def _kpi_id(engine: Engine) -> int:
     with read_session(engine) as session:
-        from keikaku.services.kpi_refs import find_kpi
+        from keikaku.services.plans.kpis import find_kpi
 
         return find_kpi(session, 2026, KPI).id

@@ -6,11 +6,11 @@ import openpyxl
 from sqlalchemy import Engine
 
 from keikaku.evaluation import Status
-from keikaku.services.actors import Actor, Role
-from keikaku.services.actuals import ActualInput, actual_history, set_actual
-from keikaku.services.actuals_import import import_actuals
-from keikaku.services.actuals_sheet import build_template
-from keikaku.services.evaluation import evaluate_fiscal_year
+from keikaku.services.actuals.import_sheet import import_actuals
+from keikaku.services.actuals.record import ActualInput, actual_history, set_actual
+from keikaku.services.actuals.template import build_template
+from keikaku.services.core.actors import Actor, Role
+from keikaku.services.evaluations.run import evaluate_fiscal_year
 
 ACTOR = Actor(name="田中", roles=frozenset({Role.BUREAU_ADMIN}))
 

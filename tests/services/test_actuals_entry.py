@@ -5,9 +5,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine, select
 
-from keikaku.services.actors import PUBLIC, Actor, Role
-from keikaku.services.actuals import ActualInput, AttachmentInput, actual_history, list_actuals, set_actual
-from keikaku.services.errors import NotFoundError, PermissionDeniedError, ValidationError
+from keikaku.services.actuals.record import (
+    ActualInput,
+    AttachmentInput,
+    actual_history,
+    list_actuals,
+    set_actual,
+)
+from keikaku.services.core.actors import PUBLIC, Actor, Role
+from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from keikaku.storage.accounts import AuditEntry
 from keikaku.storage.actuals import ActualAttachment, ActualValue
 from keikaku.storage.uow import read_session

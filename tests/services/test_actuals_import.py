@@ -9,13 +9,13 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine, select, update
 
-from keikaku.services.actors import Actor, Role
-from keikaku.services.actuals import actual_history
-from keikaku.services.actuals_import import import_actuals
-from keikaku.services.actuals_sheet import build_csv_template, build_template
-from keikaku.services.errors import ValidationError
-from keikaku.services.evaluation import evaluate_fiscal_year
-from keikaku.services.reports import render_report
+from keikaku.services.actuals.import_sheet import import_actuals
+from keikaku.services.actuals.record import actual_history
+from keikaku.services.actuals.template import build_csv_template, build_template
+from keikaku.services.core.actors import Actor, Role
+from keikaku.services.core.errors import ValidationError
+from keikaku.services.evaluations.reports import render_report
+from keikaku.services.evaluations.run import evaluate_fiscal_year
 from keikaku.storage import models as m
 from keikaku.storage.actuals import ActualValue
 from keikaku.storage.uow import read_session, unit_of_work

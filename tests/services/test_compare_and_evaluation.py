@@ -6,14 +6,14 @@ from sqlalchemy import Engine, select
 from keikaku import domain as d
 from keikaku.domain.kpi import Comparator
 from keikaku.evaluation import Status
-from keikaku.services.actors import Actor, Role
-from keikaku.services.actuals import ActualInput, set_actual
-from keikaku.services.compare import compare_fiscal_years
-from keikaku.services.dataset import import_plan_data
-from keikaku.services.errors import NotFoundError, ValidationError
-from keikaku.services.evaluation import evaluate_fiscal_year
-from keikaku.services.judgements import JudgementInput, set_judgement
-from keikaku.services.reports import render_report
+from keikaku.services.actuals.judgements import JudgementInput, set_judgement
+from keikaku.services.actuals.record import ActualInput, set_actual
+from keikaku.services.core.actors import Actor, Role
+from keikaku.services.core.errors import NotFoundError, ValidationError
+from keikaku.services.evaluations.reports import render_report
+from keikaku.services.evaluations.run import evaluate_fiscal_year
+from keikaku.services.exchange.bundle import import_plan_data
+from keikaku.services.plans.compare import compare_fiscal_years
 from keikaku.storage.actuals import EvaluationRun
 from keikaku.storage.uow import read_session, unit_of_work
 

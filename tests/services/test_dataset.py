@@ -9,12 +9,12 @@ from sqlalchemy import Engine, func, select
 
 from keikaku import domain as d
 from keikaku.data import plan_data_schema
-from keikaku.services.actors import SYSTEM
-from keikaku.services.browse import get_plan_overview, get_policy_tree, list_fiscal_years
-from keikaku.services.dataset import bundled_bundles, document_keys, export_plan_data, import_plan_data
-from keikaku.services.errors import NotFoundError
-from keikaku.services.export import ExportFormat, export_data
-from keikaku.services.setup import initialize_database
+from keikaku.services.core.actors import SYSTEM
+from keikaku.services.core.errors import NotFoundError
+from keikaku.services.exchange.bundle import bundled_bundles, document_keys, export_plan_data, import_plan_data
+from keikaku.services.exchange.export import ExportFormat, export_data
+from keikaku.services.exchange.initialize import initialize_database
+from keikaku.services.plans.browse import get_plan_overview, get_policy_tree, list_fiscal_years
 from keikaku.storage import models as m
 from keikaku.storage.convert import read_plan
 from keikaku.storage.plan_rows import current_plan_ids, iter_plan_dicts

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from keikaku.domain import Plan, Project
-from keikaku.services.errors import NotFoundError
-from keikaku.services.ingest import DocumentStatus, ingest_documents, interchange_json
-from keikaku.services.revisions import diff_plan_revisions, diff_plans, list_plan_revisions
+from keikaku.services.core.errors import NotFoundError
+from keikaku.services.exchange.ingest import DocumentStatus, ingest_documents, interchange_json
+from keikaku.services.plans.revisions import diff_plan_revisions, diff_plans, list_plan_revisions
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session
 

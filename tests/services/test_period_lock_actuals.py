@@ -3,11 +3,11 @@
 import pytest
 from sqlalchemy import Engine
 
-from keikaku.services.accounts import local_admin
-from keikaku.services.actuals import ActualInput, actual_history, set_actual
-from keikaku.services.errors import ConflictError
-from keikaku.services.judgements import JudgementInput, set_judgement
-from keikaku.services.periods import lock_period, reopen_period
+from keikaku.services.actuals.judgements import JudgementInput, set_judgement
+from keikaku.services.actuals.periods import lock_period, reopen_period
+from keikaku.services.actuals.record import ActualInput, actual_history, set_actual
+from keikaku.services.core.errors import ConflictError
+from keikaku.services.governance.accounts import local_admin
 
 
 def test_locked_year_refuses_actuals_until_reopened(loaded_engine: Engine) -> None:

@@ -6,10 +6,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from keikaku.services.actors import SYSTEM, Actor, Role
-from keikaku.services.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from keikaku.services.periods import lock_period
-from keikaku.services.plan_edits import (
+from keikaku.services.actuals.periods import lock_period
+from keikaku.services.core.actors import SYSTEM, Actor, Role
+from keikaku.services.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from keikaku.services.plans.edit import (
     CooperativeInput,
     ProjectChanges,
     add_cooperative_project,
@@ -180,7 +180,7 @@ def test_member_governments_manage_only_their_own_cooperative_projects(loaded_en
 
 
 def test_an_ingest_is_recorded_in_the_audit_trail(engine: Engine, seeds_dir: Path) -> None:
-    from keikaku.services.ingest import ingest_documents
+    from keikaku.services.exchange.ingest import ingest_documents
 
     seed = next(p for p in sorted(seeds_dir.iterdir()) if p.suffix == ".txt")
     report = ingest_documents([seed], actor=ADMIN, engine=engine)

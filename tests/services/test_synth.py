@@ -8,14 +8,14 @@ import jsonschema
 from sqlalchemy import Engine, func, select
 
 from keikaku.data import plan_data_schema
-from keikaku.services.actors import PUBLIC, SYSTEM
-from keikaku.services.export import ExportFormat, export_data
-from keikaku.services.setup import initialize_database
-from keikaku.services.synth import Scale, generate, issuers_for, municipalities
+from keikaku.services.core.actors import PUBLIC, SYSTEM
+from keikaku.services.exchange.export import ExportFormat, export_data
+from keikaku.services.exchange.initialize import initialize_database
 from keikaku.storage import models as m
 from keikaku.storage.actuals import ActualValue
 from keikaku.storage.engine import make_engine
 from keikaku.storage.uow import read_session
+from keikaku.synth.generate import Scale, generate, issuers_for, municipalities
 
 SCHEMA = plan_data_schema()
 

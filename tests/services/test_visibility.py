@@ -18,33 +18,33 @@ from tests.services.drafts import WORD, add_draft_plan
 from typer.testing import CliRunner
 
 from keikaku.cli.app import build_app
-from keikaku.services.actors import PUBLIC, Actor, Role
-from keikaku.services.actuals import ActualInput, set_actual
-from keikaku.services.audit import list_audit
-from keikaku.services.compare import compare_fiscal_years
-from keikaku.services.context_pages import _facts, get_action_plan, get_document_context
-from keikaku.services.dataset import BUNDLED_PUBLICATION_REASON
-from keikaku.services.errors import NotFoundError
-from keikaku.services.export import ExportFormat, export_data
-from keikaku.services.pages import get_comparison, get_dashboard, get_policy_tree
-from keikaku.services.partner_pages import get_initiative_page, get_partner_priorities
-from keikaku.services.plan_pages import get_plan_page, list_plans, list_projects
-from keikaku.services.project_pages import get_kpi_entry_page, get_project_page
-from keikaku.services.publication import (
+from keikaku.services.actuals.record import ActualInput, set_actual
+from keikaku.services.context.documents import _facts, get_action_plan, get_document_context
+from keikaku.services.context.partners import get_initiative_page, get_partner_priorities
+from keikaku.services.core.actors import PUBLIC, Actor, Role
+from keikaku.services.core.errors import NotFoundError
+from keikaku.services.evaluations.reports import render_report
+from keikaku.services.exchange.export import ExportFormat, export_data
+from keikaku.services.exchange.initialize import BUNDLED_PUBLICATION_REASON
+from keikaku.services.governance.audit import list_audit
+from keikaku.services.plans.compare import compare_fiscal_years
+from keikaku.services.plans.overview import get_comparison, get_dashboard, get_policy_tree
+from keikaku.services.plans.project import get_kpi_entry_page, get_project_page
+from keikaku.services.plans.read import get_plan_page, list_plans, list_projects
+from keikaku.services.publication.state import (
     publish_evaluation,
     published_evaluations,
     published_plan_ids,
     unpublish_plan,
 )
-from keikaku.services.reports import render_report
-from keikaku.services.search import search
-from keikaku.services.search_index import forget_checks
-from keikaku.services.synth import Scale, generate
-from keikaku.services.visibility import visibility_for
+from keikaku.services.publication.visibility import visibility_for
+from keikaku.services.search.index import forget_checks
+from keikaku.services.search.query import search
 from keikaku.storage import models as m
 from keikaku.storage.accounts import Publication
 from keikaku.storage.engine import dispose_engines
 from keikaku.storage.uow import read_session
+from keikaku.synth.generate import Scale, generate
 
 ADMIN = Actor("管理者", frozenset({Role.BUREAU_ADMIN}))
 COUNCIL = Actor("委員", frozenset({Role.COUNCIL_MEMBER}))

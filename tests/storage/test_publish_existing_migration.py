@@ -2,7 +2,7 @@
 
 from sqlalchemy import Engine, select
 
-from keikaku.services.dataset import bundled_bundles, import_plan_data
+from keikaku.services.exchange.bundle import bundled_bundles, import_plan_data
 from keikaku.storage import models as m
 from keikaku.storage.accounts import AuditEntry, Publication
 from keikaku.storage.engine import make_engine

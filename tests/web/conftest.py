@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from keikaku.services.actors import PUBLIC, Actor, Role
+from keikaku.services.core.actors import PUBLIC, Actor, Role
 from keikaku.web import create_app
 from keikaku.web.settings import WebSettings
 
@@ -112,7 +112,7 @@ def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2 with its cheapest parameters: login tests check behaviour, not the cost of a hash."""
     from argon2 import PasswordHasher, profiles
 
-    from keikaku.services import passwords
+    from keikaku.services.governance import passwords
 
     monkeypatch.setattr(passwords, "PASSWORD_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
@@ -125,7 +125,7 @@ def add_user(
     member_government: str | None = None,
 ) -> None:
     """Create an account with :data:`PASSWORD`, as the command line's administrator would."""
-    from keikaku.services.accounts import UserCreate, create_user, local_admin
+    from keikaku.services.governance.accounts import UserCreate, create_user, local_admin
 
     data = UserCreate(
         username, list(roles), departments=departments, member_government=member_government, password=PASSWORD

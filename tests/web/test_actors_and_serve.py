@@ -7,11 +7,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from keikaku.services.actors import PUBLIC, SYSTEM, Actor, Permission, Role, require
-from keikaku.services.errors import DatabaseError, PermissionDeniedError
-from keikaku.services.home import get_home_issuer
-from keikaku.services.search_index import forget_checks
-from keikaku.services.server import server_engine
+from keikaku.services.core.actors import PUBLIC, SYSTEM, Actor, Permission, Role, require
+from keikaku.services.core.db import server_engine
+from keikaku.services.core.errors import DatabaseError, PermissionDeniedError
+from keikaku.services.core.home_issuer import get_home_issuer
+from keikaku.services.search.index import forget_checks
 from keikaku.web import create_app
 from keikaku.web.settings import WebSettings
 

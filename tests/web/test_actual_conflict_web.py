@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from keikaku.services.actors import Role
+from keikaku.services.core.actors import Role
 
 from .conftest import Ids, user_client
 

@@ -11,8 +11,8 @@ from httpx import Response
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from keikaku.services.actors import PUBLIC, SYSTEM, Role
-from keikaku.services.audit import AuditRecord, list_audit
+from keikaku.services.core.actors import PUBLIC, SYSTEM, Role
+from keikaku.services.governance.audit import AuditRecord, list_audit
 
 from .conftest import find_ids, make_client, user_client
 

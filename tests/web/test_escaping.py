@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from keikaku import domain as d
-from keikaku.services.dataset import import_plan_data
+from keikaku.services.exchange.bundle import import_plan_data
 from keikaku.storage.uow import unit_of_work
 
 from .conftest import make_client

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from keikaku.services.accounts import local_admin
-from keikaku.services.actors import PUBLIC, Role
-from keikaku.services.api_tokens import create_api_token
+from keikaku.services.core.actors import PUBLIC, Role
+from keikaku.services.governance.accounts import local_admin
+from keikaku.services.governance.api_tokens import create_api_token
 from keikaku.storage.accounts import AuditEntry
 from keikaku.storage.actuals import ActualValue
 from keikaku.storage.uow import read_session

@@ -6,10 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from keikaku.services.accounts import local_admin
-from keikaku.services.actors import PUBLIC, Role
-from keikaku.services.api_tokens import create_api_token
-from keikaku.services.sessions import get_session
+from keikaku.services.core.actors import PUBLIC, Role
+from keikaku.services.governance.accounts import local_admin
+from keikaku.services.governance.api_tokens import create_api_token
+from keikaku.services.governance.sessions import get_session
 from keikaku.storage.accounts import LoginSession
 from keikaku.storage.uow import read_session
 from keikaku.web import create_app
@@ -178,7 +178,7 @@ def test_api_tokens_act_with_their_scopes_without_csrf(sqlite_loaded_engine: Eng
 
 
 def test_a_one_time_password_must_be_changed(sqlite_loaded_engine: Engine) -> None:
-    from keikaku.services.accounts import UserCreate, create_user
+    from keikaku.services.governance.accounts import UserCreate, create_user
 
     made = create_user(
         UserCreate("newcomer", [Role.COUNCIL_MEMBER]), actor=local_admin({"USER": "t"}), engine=sqlite_loaded_engine

@@ -3,8 +3,8 @@
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from keikaku.services.actors import Actor, Permission, Role
-from keikaku.services.links import Candidate, features, refresh_suggestions, similarities
+from keikaku.services.context.partner_links import Candidate, features, refresh_suggestions, similarities
+from keikaku.services.core.actors import Actor, Permission, Role
 from keikaku.storage.accounts import AuditEntry
 from keikaku.storage.uow import read_session
 

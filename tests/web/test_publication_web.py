@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from tests.services.drafts import WORD, Draft, add_draft_plan
 from tests.web.conftest import make_client
 
-from keikaku.services.actors import PUBLIC, Actor, Role
-from keikaku.services.publication import publish_evaluation
-from keikaku.services.search_index import forget_checks
+from keikaku.services.core.actors import PUBLIC, Actor, Role
+from keikaku.services.publication.state import publish_evaluation
+from keikaku.services.search.index import forget_checks
 
 ADMIN = Actor("管理者", frozenset({Role.BUREAU_ADMIN}))
 COUNCIL = Actor("委員", frozenset({Role.COUNCIL_MEMBER}))

@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from tests.db_fingerprint import changed_tables, fingerprint
 
-from keikaku.services.actors import PUBLIC, Role
-from keikaku.services.setup import initialize_database
+from keikaku.services.core.actors import PUBLIC, Role
+from keikaku.services.exchange.initialize import initialize_database
 from keikaku.storage import models as m
 from keikaku.storage.engine import make_engine
 from keikaku.storage.uow import read_session
@@ -264,7 +264,7 @@ def _client(app: FastAPI, engine: Engine, username: str | None) -> TestClient:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     from argon2 import PasswordHasher, profiles
 
-    from keikaku.services import passwords
+    from keikaku.services.governance import passwords
 
     passwords_before = passwords.PASSWORD_HASHER
     passwords.PASSWORD_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
@@ -315,8 +315,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def _fresh_values(world: World) -> dict[str, Any]:
     """Values that change as the tests write: state tokens, and a new cooperative project to act on."""
-    from keikaku.services.actors import SYSTEM
-    from keikaku.services.plan_edits import CooperativeInput, add_cooperative_project, kpi_state, project_state
+    from keikaku.services.core.actors import SYSTEM
+    from keikaku.services.plans.edit import CooperativeInput, add_cooperative_project, kpi_state, project_state
 
     plan_id, project_id, kpi_id = world.params["plan_id"], world.params["project_id"], world.params["kpi_id"]
     coop = add_cooperative_project(

@@ -5,13 +5,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-import keikaku.services.search as search_module
+import keikaku.services.search.query as search_module
 from keikaku import domain as d
-from keikaku.services.actors import SYSTEM
-from keikaku.services.dataset import import_plan_data
-from keikaku.services.errors import ValidationError
-from keikaku.services.search import mark, query_words, search
-from keikaku.services.search_index import forget_checks, terms_of
+from keikaku.services.core.actors import SYSTEM
+from keikaku.services.core.errors import ValidationError
+from keikaku.services.exchange.bundle import import_plan_data
+from keikaku.services.search.index import forget_checks, terms_of
+from keikaku.services.search.query import mark, query_words, search
 from keikaku.storage.uow import unit_of_work
 
 

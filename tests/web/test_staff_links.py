@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import Engine, select
 
-from keikaku.services.actors import PUBLIC, Role
+from keikaku.services.core.actors import PUBLIC, Role
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session
 

@@ -6,8 +6,8 @@ import io
 import openpyxl
 from sqlalchemy import Engine
 
-from keikaku.services.actuals import list_actuals
-from keikaku.services.actuals_sheet import ANNUAL_SHEET, ID, build_csv_template, build_template
+from keikaku.services.actuals.record import list_actuals
+from keikaku.services.actuals.template import ANNUAL_SHEET, ID, build_csv_template, build_template
 
 
 def kpis_of(engine: Engine, department: str | None, fiscal_year: int = 2026) -> list[int]:

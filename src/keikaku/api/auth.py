@@ -2,7 +2,7 @@
 
 A request is authenticated, in this order, by:
 
-1. ``Authorization: Bearer kk_…`` — an API token (:func:`keikaku.services.api_tokens.verify_api_token`); the
+1. ``Authorization: Bearer kk_…`` — an API token (:func:`keikaku.services.governance.api_tokens.verify_api_token`); the
    request acts as the token's user limited to its scopes.  An invalid token is 401, never a fallback.
 2. The session cookie :data:`SESSION_COOKIE` set at login (HttpOnly, SameSite=Lax, Secure when the request
    came over HTTPS); an unknown, expired or revoked session is simply no session.
@@ -23,11 +23,11 @@ from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from keikaku.services import sessions
-from keikaku.services.actors import Actor
-from keikaku.services.api_tokens import verify_api_token
-from keikaku.services.errors import PermissionDeniedError
-from keikaku.services.sessions import SessionInfo
+from keikaku.services.core.actors import Actor
+from keikaku.services.core.errors import PermissionDeniedError
+from keikaku.services.governance import sessions
+from keikaku.services.governance.api_tokens import verify_api_token
+from keikaku.services.governance.sessions import SessionInfo
 
 SESSION_COOKIE = "keikaku_session"
 CSRF_COOKIE = "keikaku_csrf"

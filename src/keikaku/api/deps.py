@@ -8,7 +8,7 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy import Engine
 
 from keikaku.api.auth import current_actor
-from keikaku.services.actors import Actor
+from keikaku.services.core.actors import Actor
 
 #: Bounds that keep ids and years within what both databases store (schemathesis sends anything).
 MAX_ID = 2**31 - 1

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from keikaku.services.errors import ServiceError
+from keikaku.services.core.errors import ServiceError
 
 #: HTTP status → the code used when no service error names one.
 HTTP_CODES = {

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from keikaku.cli import commands
-from keikaku.services.errors import ServiceError
+from keikaku.services.core.errors import ServiceError
 
 HELP = "keikaku（計画）: 関西広域連合の産業振興施策（ビジョン・事業計画・KPI・評価）を扱うツール"
 

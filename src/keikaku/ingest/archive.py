@@ -2,7 +2,7 @@
 
 Only the archive's directory is read.  Python's ``zipfile`` never inflates an entry beyond its declared
 size (an entry that lies fails its CRC check), so the declared sizes bound what parsing can expand to.
-Used by the ingestion of workbooks and, through ``keikaku.services.upload_safety``, by every upload.
+Used by the ingestion of workbooks and, through ``keikaku.services.actuals.upload_safety``, by every upload.
 """
 
 from __future__ import annotations

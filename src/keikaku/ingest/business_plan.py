@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from keikaku.domain import Plan, WarningCode
 from keikaku.ingest.context import Line, ParseContext
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.plan_build import ProjectDraft, build_plan, similar
+from keikaku.ingest.plan_build import build_plan, similar
 from keikaku.ingest.plan_detail import DetailBlock, DetailWalker
+from keikaku.ingest.plan_drafts import ProjectDraft
 from keikaku.ingest.plan_header import contents_lines, issuer_parts, read_header
 from keikaku.ingest.plan_lines import (
     DETAIL_KEYWORDS,

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import warnings
 from pathlib import Path
 
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.readers import SourceLine, SourcePage
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+from keikaku.ingest.source import LINE_BREAK, SourceLine, SourcePage
 
 
 def read_pdf(path: Path, data: bytes) -> tuple[list[SourcePage], list[int]]:
@@ -49,7 +46,7 @@ def read_pdf(path: Path, data: bytes) -> tuple[list[SourcePage], list[int]]:
                 text = textpage.get_text_range()
                 textpage.close()
                 page.close()
-            lines = _LINE_BREAK.split(text.replace("\x00", "").replace("\ufffe", ""))
+            lines = LINE_BREAK.split(text.replace("\x00", "").replace("\ufffe", ""))
             if not text.strip():
                 empty.append(number)
             pages.append(SourcePage(number, tuple(SourceLine(number, i, line) for i, line in enumerate(lines, 1))))

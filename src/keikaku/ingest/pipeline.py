@@ -1,7 +1,7 @@
 """The ingest pipeline for one file: read → recognise the kind → parse → validate → result with warnings.
 
 Nothing here touches a database: :func:`ingest_file` returns an :class:`IngestResult` holding the
-interchange bundle (:class:`~keikaku.domain.PlanData`) that :mod:`keikaku.services.ingest` stores.
+interchange bundle (:class:`~keikaku.domain.PlanData`) that :mod:`keikaku.services.exchange.ingest` stores.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from keikaku.domain import Plan, Provenance, Warning, WarningCode
 from keikaku.ingest.context import ParseContext
-from keikaku.ingest.plan_build import ProjectDraft
+from keikaku.ingest.plan_drafts import ProjectDraft
 from keikaku.normalize import fold_for_search
 
 BUDGET_MISMATCH = "budget_mismatch"

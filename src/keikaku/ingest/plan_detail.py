@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from keikaku.domain import Event, WarningCode
 from keikaku.ingest.context import Line, ParseContext
 from keikaku.ingest.kpi_block import had_bullet, is_complete, kpis_from_lines, looks_like_target
-from keikaku.ingest.plan_build import ComponentDraft, ProjectDraft
+from keikaku.ingest.plan_drafts import ComponentDraft, ProjectDraft
 from keikaku.ingest.plan_lines import (
     BRACKET_LABEL,
     COMPONENT_HEADER,

@@ -8,7 +8,7 @@ from collections import Counter
 from keikaku.ingest.common import find_issuer
 from keikaku.ingest.context import Line, ParseContext
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.plan_build import PlanHeader
+from keikaku.ingest.plan_drafts import PlanHeader
 from keikaku.ingest.plan_lines import amounts, is_page_number
 from keikaku.normalize import NormalizeError, parse_fiscal_year
 

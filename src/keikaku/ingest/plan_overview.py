@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from keikaku.domain.plan import ProjectKind
 from keikaku.ingest.context import Line, ParseContext
 from keikaku.ingest.kpi_block import kpis_from_lines, looks_like_target
-from keikaku.ingest.plan_build import ProjectDraft
+from keikaku.ingest.plan_drafts import ProjectDraft
 from keikaku.ingest.plan_lines import (
     amounts,
     challenge_in,

@@ -15,87 +15,20 @@ import hashlib
 import os
 import re
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
 from keikaku.ingest.errors import IngestError
+from keikaku.ingest.pdf_reader import read_pdf
+from keikaku.ingest.source import LINE_BREAK, Sheet, SheetRow, SourceDocument, SourceLine, SourcePage
+from keikaku.ingest.xlsx_reader import read_workbook
+
+__all__ = ["Sheet", "SheetRow", "SourceDocument", "SourceLine", "SourcePage", "read_document"]
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 """Files larger than this are refused (override with ``KEIKAKU_INGEST_MAX_BYTES`` or ``max_bytes=``)."""
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-
-
-@dataclass(frozen=True)
-class SourceLine:
-    """One line of a document as read, with where it is."""
-
-    page: int | None
-    line: int
-    text: str
-
-
-@dataclass(frozen=True)
-class SourcePage:
-    """A page (or, for a text file without form feeds, the whole file) and its lines."""
-
-    number: int | None
-    lines: tuple[SourceLine, ...]
-
-
-@dataclass(frozen=True)
-class SheetRow:
-    """A worksheet row: its number and the stored cell values (formulas are never evaluated)."""
-
-    number: int
-    cells: tuple[object, ...]
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """A worksheet: its name, position (1-based) and rows."""
-
-    name: str
-    index: int
-    rows: tuple[SheetRow, ...]
-
-
-@dataclass
-class SourceDocument:
-    """A document as read from disk: where it came from, its hash and size, and its pages of lines."""
-
-    path: Path
-    sha256: str
-    size: int
-    format: str
-    pages: list[SourcePage]
-    encoding: str | None = None
-    has_pages: bool = False
-    sheets: list[Sheet] = field(default_factory=list)
-    empty_pages: list[int] = field(default_factory=list)
-
-    def iter_lines(self) -> Iterator[SourceLine]:
-        """Every line of every page, in order."""
-        for page in self.pages:
-            yield from page.lines
-
-    @property
-    def line_count(self) -> int:
-        """How many lines the document has."""
-        return sum(len(page.lines) for page in self.pages)
-
-    @property
-    def text(self) -> str:
-        """The whole text, pages separated by form feeds."""
-        return "\f".join("\n".join(line.text for line in page.lines) for page in self.pages)
-
-    @property
-    def doc_id(self) -> str:
-        """The stable key provenance records use for this document."""
-        return f"doc-{self.sha256[:16]}"
 
 
 def max_bytes_from_env() -> int:
@@ -132,8 +65,6 @@ def read_document(path: Path | str, *, max_bytes: int | None = None) -> SourceDo
         raise IngestError(path, "ファイルが空です", code="empty_file")
     digest = hashlib.sha256(data).hexdigest()
     if data.startswith(b"%PDF-") or data[:1024].lstrip().startswith(b"%PDF-"):
-        from keikaku.ingest.pdf_reader import read_pdf
-
         pages, empty = read_pdf(path, data)
         return SourceDocument(path, digest, len(data), "pdf", pages, has_pages=True, empty_pages=empty)
     if data.startswith(b"PK\x03\x04"):
@@ -159,8 +90,6 @@ def _read_zip(path: Path, data: bytes, digest: str) -> SourceDocument:
         raise IngestError(
             path, "マクロ付きブック（.xlsm）は受け付けません（マクロなしの .xlsx で保存してください）", code="macro"
         )
-    from keikaku.ingest.xlsx_reader import read_workbook
-
     sheets = read_workbook(path, data)
     pages = [
         SourcePage(
@@ -183,7 +112,7 @@ def _text_document(path: Path, digest: str, size: int, text: str, encoding: str)
     pages: list[SourcePage] = []
     first = 1
     for index, chunk in enumerate(chunks, start=1):
-        lines = _LINE_BREAK.split(chunk)
+        lines = LINE_BREAK.split(chunk)
         page_no = index if has_pages else None
         pages.append(SourcePage(page_no, tuple(SourceLine(page_no, first + i, line) for i, line in enumerate(lines))))
         first += len(lines) - 1  # a form feed does not end the line it sits on

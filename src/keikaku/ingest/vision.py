@@ -12,7 +12,8 @@ from keikaku.domain.kpi import KpiDerivation
 from keikaku.ingest.common import find_issuer, join_japanese, title_area
 from keikaku.ingest.context import Line, ParseContext
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.plan_build import PlanHeader, build_plan
+from keikaku.ingest.plan_build import build_plan
+from keikaku.ingest.plan_drafts import PlanHeader
 from keikaku.ingest.plan_header import contents_lines, fiscal_year_in
 from keikaku.ingest.plan_lines import CIRCLED, amounts
 from keikaku.ingest.plan_overview import bulleted_budget_list

@@ -16,7 +16,8 @@ from keikaku.ingest.common import ORG_AND_UNIT
 from keikaku.ingest.context import Line, ParseContext, clean
 from keikaku.ingest.errors import IngestError
 from keikaku.ingest.kpi_block import kpis_from_lines
-from keikaku.ingest.plan_build import PlanHeader, ProjectDraft, build_plan
+from keikaku.ingest.plan_build import build_plan
+from keikaku.ingest.plan_drafts import PlanHeader, ProjectDraft
 from keikaku.ingest.plan_header import fiscal_year_in
 from keikaku.ingest.plan_lines import CIRCLED, challenge_in, departments_in, is_admin_cost, new_mark
 from keikaku.ingest.readers import Sheet, SheetRow

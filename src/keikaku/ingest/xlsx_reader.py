@@ -13,7 +13,7 @@ from pathlib import Path
 
 from keikaku.ingest.archive import xlsx_archive_problem
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.readers import Sheet, SheetRow
+from keikaku.ingest.source import Sheet, SheetRow
 
 MAX_REPORTED_CELLS = 5
 

@@ -41,7 +41,7 @@ PUBLICATION_OBJECTS = ("plan", "evaluation")
 
 
 class User(Base):
-    """A local account.  ``roles`` holds :class:`keikaku.services.actors.Role` values; accounts are disabled,
+    """A local account.  ``roles`` holds :class:`keikaku.services.core.actors.Role` values; accounts are disabled,
     never deleted, so that the audit trail keeps pointing at someone."""
 
     __tablename__ = "users"

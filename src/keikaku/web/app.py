@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from keikaku.api.auth import authenticate_request
 from keikaku.api.router import PREFIX, api_router
-from keikaku.services.links import refresh_suggestions
-from keikaku.services.search_index import sync_search_index
+from keikaku.services.context.partner_links import refresh_suggestions
+from keikaku.services.search.index import sync_search_index
 from keikaku.web import errors
 from keikaku.web.middleware import WebMiddleware
 from keikaku.web.routers import (

@@ -2,7 +2,7 @@
 environment, with a connection pool sized for the server, and with the search index and the partner links
 brought up to date at start-up."""
 
-from keikaku.services.server import server_engine
+from keikaku.services.core.db import server_engine
 from keikaku.web.app import create_app
 from keikaku.web.settings import WebSettings
 

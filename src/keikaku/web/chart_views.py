@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from keikaku.services.pages import Dashboard
-from keikaku.services.project_pages import KpiView, ProjectPage
+from keikaku.services.plans.overview import Dashboard
+from keikaku.services.plans.project import KpiView, ProjectPage
 from keikaku.web import formatting as f
 from keikaku.web.charts import Bar, Point, column_chart, hbar_chart, line_chart, progress_bar, stacked_bar
 from keikaku.web.i18n import Translator

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from keikaku.api.auth import RequestAuth
 from keikaku.api.errors import HTTP_CODES, error_response, service_error_response, validation_details
-from keikaku.services.errors import ServiceError
+from keikaku.services.core.errors import ServiceError
 from keikaku.web.render import render
 
 log = logging.getLogger("keikaku.web")

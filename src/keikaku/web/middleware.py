@@ -3,7 +3,7 @@
 * Requests larger than :attr:`max_body` bytes (by ``Content-Length`` or as they stream in) are refused with
   413 before any route runs, as JSON under ``/api/`` and as a short page elsewhere.  A ``POST`` to one of
   the :data:`UPLOAD_PATHS` (file uploads) may be as large as an upload (``KEIKAKU_MAX_UPLOAD_BYTES``, see
-  :mod:`keikaku.services.upload_safety`) plus :data:`MULTIPART_OVERHEAD`; every other request keeps
+  :mod:`keikaku.services.actuals.upload_safety`) plus :data:`MULTIPART_OVERHEAD`; every other request keeps
   :attr:`max_body`.
 * Every response gets a Content-Security-Policy that allows nothing from another origin (no CDN, no inline
   script), ``nosniff``, a same-origin referrer policy and no framing.
@@ -28,8 +28,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from keikaku.services.audit import request_context
-from keikaku.services.upload_safety import max_upload_bytes
+from keikaku.services.actuals.upload_safety import max_upload_bytes
+from keikaku.services.governance.audit import request_context
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -13,8 +13,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from keikaku.api.auth import RequestAuth, csrf_token, finish_response
-from keikaku.services.accounts import is_admin
-from keikaku.services.actors import Actor, Permission
+from keikaku.services.core.actors import Actor, Permission, is_admin
 from keikaku.web import formatting as f
 from keikaku.web.i18n import Translator, negotiate
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from keikaku.services.actors import PUBLIC, Actor
+from keikaku.services.core.actors import PUBLIC, Actor
 
 DEFAULT_MAX_BODY = 1024 * 1024
 

@@ -21,10 +21,10 @@ from starlette.background import BackgroundTask
 
 from keikaku.api.deps import ActorDep, EngineDep, FiscalYearQuery, IssuerQuery
 from keikaku.api.schemas.more import DownloadPublic, DownloadsPublic, ReportPublic
-from keikaku.services.export import ExportFormat, export_data
-from keikaku.services.home import get_home_issuer
-from keikaku.services.pages import get_dashboard
-from keikaku.services.reports import list_reports, render_report
+from keikaku.services.core.home_issuer import get_home_issuer
+from keikaku.services.evaluations.reports import list_reports, render_report
+from keikaku.services.exchange.export import ExportFormat, export_data
+from keikaku.services.plans.overview import get_dashboard
 
 router = APIRouter(tags=["ダウンロード"])
 

@@ -46,11 +46,10 @@ from keikaku.api.schemas.edits import (
     PublicationCreate,
     PublicationStatePublic,
 )
-from keikaku.services import publication
-from keikaku.services.actors import SYSTEM, Permission, require
-from keikaku.services.audit import list_audit
-from keikaku.services.periods import lock_period, reopen_period
-from keikaku.services.plan_edits import (
+from keikaku.services.actuals.periods import lock_period, reopen_period
+from keikaku.services.core.actors import SYSTEM, Permission, require
+from keikaku.services.governance.audit import list_audit
+from keikaku.services.plans.edit import (
     CooperativeInput,
     ProjectChanges,
     add_cooperative_project,
@@ -62,8 +61,9 @@ from keikaku.services.plan_edits import (
     update_kpi_target,
     update_project,
 )
-from keikaku.services.plan_pages import get_plan_page
-from keikaku.services.project_pages import get_project_page
+from keikaku.services.plans.project import get_project_page
+from keikaku.services.plans.read import get_plan_page
+from keikaku.services.publication import state as publication
 
 router = APIRouter(tags=["編集・管理"])
 

@@ -1,7 +1,7 @@
 """``/api/v1/actuals/import`` and ``/api/v1/actuals/template``: actual values in bulk, from a workbook or CSV.
 
-The upload is checked by the import service (:func:`keikaku.services.actuals_import.import_actuals`, which
-runs :mod:`keikaku.services.upload_safety` first: size, zip bomb, file name) and recorded all or nothing:
+The upload is checked by the import service (:func:`keikaku.services.actuals.import_sheet.import_actuals`, which
+runs :mod:`keikaku.services.actuals.upload_safety` first: size, zip bomb, file name) and recorded all or nothing:
 each row needs the acting user's ``record_actual`` permission for its KPI's departments, and any error —
 a wrong cell or a KPI of another department — leaves everything unrecorded.
 """
@@ -17,11 +17,11 @@ from fastapi.responses import Response
 from keikaku.api.deps import MAX_YEAR, MIN_YEAR, ActorDep, DepartmentQuery, EngineDep
 from keikaku.api.routers.downloads import attachment
 from keikaku.api.schemas.imports import ImportCellErrorPublic, ImportCreate, ImportReportPublic
-from keikaku.services.actors import Actor, Permission
-from keikaku.services.actuals_import import ImportReport, import_actuals
-from keikaku.services.actuals_sheet import build_csv_template, build_template
-from keikaku.services.errors import PermissionDeniedError, ServiceError, ValidationError
-from keikaku.services.upload_safety import max_upload_bytes, safe_filename
+from keikaku.services.actuals.import_sheet import ImportReport, import_actuals
+from keikaku.services.actuals.template import build_csv_template, build_template
+from keikaku.services.actuals.upload_safety import max_upload_bytes, safe_filename
+from keikaku.services.core.actors import Actor, Permission
+from keikaku.services.core.errors import PermissionDeniedError, ServiceError, ValidationError
 
 router = APIRouter(tags=["KPI・実績"])
 

@@ -7,9 +7,9 @@ from fastapi import APIRouter
 from keikaku.api.deps import ActorDep, EngineDep, FiscalYearQuery, IssuerQuery
 from keikaku.api.schemas.more import ComparisonPublic
 from keikaku.api.schemas.overview import ActionPlanPublic, DashboardPublic, PolicyTreePublic
-from keikaku.services.context_pages import get_action_plan
-from keikaku.services.errors import NotFoundError
-from keikaku.services.pages import get_comparison, get_dashboard, get_policy_tree
+from keikaku.services.context.documents import get_action_plan
+from keikaku.services.core.errors import NotFoundError
+from keikaku.services.plans.overview import get_comparison, get_dashboard, get_policy_tree
 
 router = APIRouter(tags=["概要"])
 

@@ -12,8 +12,8 @@ from keikaku.api.schemas.more import (
     PartnersPublic,
     ProgrammePublic,
 )
-from keikaku.services.links import decide_link
-from keikaku.services.partner_pages import get_initiative_page, get_partner_priorities
+from keikaku.services.context.partner_links import decide_link
+from keikaku.services.context.partners import get_initiative_page, get_partner_priorities
 
 router = APIRouter(tags=["連携"])
 

@@ -17,8 +17,8 @@ from keikaku.api.deps import (
     StatusQuery,
 )
 from keikaku.api.schemas.plans import PlanListPublic, PlanPagePublic, ProjectListPublic, ProjectPagePublic
-from keikaku.services.plan_pages import get_plan_page, list_plans, list_projects
-from keikaku.services.project_pages import get_project_page
+from keikaku.services.plans.project import get_project_page
+from keikaku.services.plans.read import get_plan_page, list_plans, list_projects
 
 router = APIRouter(tags=["事業計画"])
 

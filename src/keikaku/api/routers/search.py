@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Query
 
 from keikaku.api.deps import ActorDep, ChallengeQuery, EngineDep, FiscalYearQuery, PageQuery, PerPageQuery
 from keikaku.api.schemas.more import DocumentPublic, SearchResultsPublic
-from keikaku.services.context_pages import get_document_context
-from keikaku.services.search import search
+from keikaku.services.context.documents import get_document_context
+from keikaku.services.search.query import search
 
 router = APIRouter(tags=["検索・出典"])
 

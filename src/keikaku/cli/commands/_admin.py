@@ -1,7 +1,7 @@
 """Helpers shared by the administration commands (user, token, backup, audit, period, publish).
 
 The command line acts as the local administrator: ``cli:<login name>`` with the bureau admin role (see
-``keikaku.services.accounts.local_admin``); whoever can run ``keikaku`` against the database can
+``keikaku.services.governance.accounts.local_admin``); whoever can run ``keikaku`` against the database can
 administer it.  Services are imported inside the functions so that ``keikaku --help`` stays fast.
 """
 
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 if TYPE_CHECKING:
-    from keikaku.services.actors import Actor
+    from keikaku.services.core.actors import Actor
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
 ADMIN_NOTE = "コマンドラインはローカル管理者（cli:$USER、管理者権限）として動きます。"
@@ -32,7 +32,7 @@ def err() -> Console:
 
 def admin() -> Actor:
     """The local administrator the command line acts as."""
-    from keikaku.services.accounts import local_admin
+    from keikaku.services.governance.accounts import local_admin
 
     return local_admin()
 
@@ -44,7 +44,7 @@ def when(value: dt.datetime | None) -> str:
 
 def read_secret_line() -> str:
     """One line from standard input, without its line break (for ``--password-stdin``)."""
-    from keikaku.services.errors import ValidationError
+    from keikaku.services.core.errors import ValidationError
 
     line = sys.stdin.readline()
     if not line:
@@ -56,7 +56,7 @@ def fiscal_year(text: str) -> int:
     """A fiscal year as users write it: 2026, 2026年度, 令和8年度, R8."""
     from keikaku.normalize.eras import parse_fiscal_year
     from keikaku.normalize.errors import NormalizeError
-    from keikaku.services.errors import ValidationError
+    from keikaku.services.core.errors import ValidationError
 
     try:
         return parse_fiscal_year(text)

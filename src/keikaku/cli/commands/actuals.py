@@ -11,19 +11,25 @@ from rich.table import Table
 
 from keikaku.normalize.dates import parse_date
 from keikaku.normalize.errors import NormalizeError
-from keikaku.services.actors import Actor
-from keikaku.services.actuals import ActualInput, AttachmentInput, actual_history, list_actuals, set_actual
-from keikaku.services.actuals_import import import_actuals
-from keikaku.services.actuals_sheet import build_csv_template, build_template
-from keikaku.services.errors import ValidationError
-from keikaku.services.judgements import JudgementInput, set_judgement
+from keikaku.services.actuals.import_sheet import import_actuals
+from keikaku.services.actuals.judgements import JudgementInput, set_judgement
+from keikaku.services.actuals.record import (
+    ActualInput,
+    AttachmentInput,
+    actual_history,
+    list_actuals,
+    set_actual,
+)
+from keikaku.services.actuals.template import build_csv_template, build_template
+from keikaku.services.core.actors import Actor
+from keikaku.services.core.errors import ValidationError
 
 USER_HELP = "入力者として記録する名前（省略時は cli:ログイン名）"
 
 
 def cli_actor(user: str | None) -> Actor:
     """The administrator at the keyboard (``cli:<login name>``), recorded under ``--user`` when given."""
-    from keikaku.services.accounts import local_admin
+    from keikaku.services.governance.accounts import local_admin
 
     actor = local_admin()
     if user and user.strip():

@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         output: Path = typer.Option(..., "-o", "--output", help="バックアップの出力先ファイル"),
     ) -> None:
         """データベース全体のバックアップを作る（サーバーを動かしたままでも一貫した内容になる）。"""
-        from keikaku.services.backup import backup
+        from keikaku.services.governance.backup import backup
 
         result = backup(output, actor=admin())
         out().print(
@@ -37,8 +37,8 @@ def register(app: typer.Typer) -> None:
         yes: bool = typer.Option(False, "--yes", "-y", help="確認せずに復元する"),
     ) -> None:
         """バックアップから復元する（現在のデータベースの内容はすべて置き換わる）。"""
-        from keikaku.services.backup import restore
-        from keikaku.services.errors import ValidationError
+        from keikaku.services.core.errors import ValidationError
+        from keikaku.services.governance.backup import restore
 
         if not yes:
             if not sys.stdin.isatty():

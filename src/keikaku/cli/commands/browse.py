@@ -20,8 +20,8 @@ def register(app: typer.Typer) -> None:
         fiscal_year: int | None = typer.Option(None, "--fiscal-year", "-y", help="年度（既定: 最新の事業計画）"),
     ) -> None:
         """ビジョン → チャレンジ → 事業 → KPI の体系を表示する。"""
-        from keikaku.services.actors import SYSTEM
-        from keikaku.services.browse import get_policy_tree, kpi_label
+        from keikaku.services.core.actors import SYSTEM
+        from keikaku.services.plans.browse import get_policy_tree, kpi_label
 
         result = get_policy_tree(fiscal_year, viewer=SYSTEM)  # the local operator sees drafts too
         vision = result.vision
@@ -53,8 +53,8 @@ def register(app: typer.Typer) -> None:
         issuer: str | None = typer.Option(None, "--issuer", help="発行者（既定: 広域連合の事業計画）"),
     ) -> None:
         """年度の事業計画の予算表と合計の検算を表示する。"""
-        from keikaku.services.actors import SYSTEM
-        from keikaku.services.browse import get_plan_overview
+        from keikaku.services.core.actors import SYSTEM
+        from keikaku.services.plans.browse import get_plan_overview
 
         plan = get_plan_overview(fiscal_year, viewer=SYSTEM, issuer=issuer)
         out = Console(highlight=False)

@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 from keikaku.cli.commands.evaluate import OutputFormat
-from keikaku.services.actors import SYSTEM
-from keikaku.services.compare import compare_fiscal_years
-from keikaku.services.presentation import format_value, to_jsonable
+from keikaku.services.core.actors import SYSTEM
+from keikaku.services.evaluations.presentation import format_value, to_jsonable
+from keikaku.services.plans.compare import compare_fiscal_years
 
 
 def _change(change: int | None, percent: float | None) -> str:

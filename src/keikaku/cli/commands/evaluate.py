@@ -11,9 +11,14 @@ from rich.console import Console
 from rich.table import Table
 
 from keikaku.cli.commands.actuals import USER_HELP, cli_actor
-from keikaku.services.errors import ValidationError
-from keikaku.services.evaluation import current_thresholds, evaluate_fiscal_year, evaluation_json, set_thresholds
-from keikaku.services.presentation import PlanEvaluation, Thresholds, format_ratio, format_value
+from keikaku.services.core.errors import ValidationError
+from keikaku.services.evaluations.presentation import PlanEvaluation, Thresholds, format_ratio, format_value
+from keikaku.services.evaluations.run import (
+    current_thresholds,
+    evaluate_fiscal_year,
+    evaluation_json,
+    set_thresholds,
+)
 
 
 class OutputFormat(StrEnum):

@@ -25,9 +25,9 @@ def register(app: typer.Typer) -> None:
         output: Path | None = typer.Option(None, "-o", "--output", help="出力先ファイル（省略時は標準出力）"),
     ) -> None:
         """データを JSON（共通形式）または CSV（UTF-8 BOM 付き）で書き出す（未公開の計画も含む）。"""
-        from keikaku.services.actors import SYSTEM
-        from keikaku.services.errors import ValidationError
-        from keikaku.services.export import ExportFormat, export_data
+        from keikaku.services.core.actors import SYSTEM
+        from keikaku.services.core.errors import ValidationError
+        from keikaku.services.exchange.export import ExportFormat, export_data
 
         chosen = ExportFormat(fmt.value)
         encoding = "utf-8-sig" if chosen is ExportFormat.CSV else "utf-8"

@@ -13,8 +13,8 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from keikaku.services.ingest import IngestReport
-    from keikaku.services.revisions import PlanDiff
+    from keikaku.services.exchange.ingest import IngestReport
+    from keikaku.services.plans.revisions import PlanDiff
 
 
 class OutputFormat(StrEnum):
@@ -107,8 +107,8 @@ def _report_json(report: IngestReport) -> dict[str, object]:
 
 
 def _run(paths: list[Path], dry_run: bool, strict: bool, max_bytes: int | None, err: Console) -> IngestReport:
-    from keikaku.services.accounts import local_admin
-    from keikaku.services.ingest import ingest_documents
+    from keikaku.services.exchange.ingest import ingest_documents
+    from keikaku.services.governance.accounts import local_admin
 
     if len(paths) < 2 or not err.is_terminal:
         return ingest_documents(paths, dry_run=dry_run, strict=strict, max_bytes=max_bytes, actor=local_admin())
@@ -177,7 +177,7 @@ def register(app: typer.Typer) -> None:
         for doc in report.failed:
             err.print(f"エラー: {doc.message}", markup=False)
         if fmt is OutputFormat.JSON:
-            from keikaku.services.ingest import interchange_json
+            from keikaku.services.exchange.ingest import interchange_json
 
             payload = interchange_json(report.data) if dry_run else _report_json(report)
             sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
@@ -201,7 +201,7 @@ def register(app: typer.Typer) -> None:
         """年度の事業計画の版を一覧する。"""
         from rich.table import Table
 
-        from keikaku.services.revisions import list_plan_revisions
+        from keikaku.services.plans.revisions import list_plan_revisions
 
         out, _ = _consoles()
         table = Table(title=f"{fiscal_year}年度 事業計画の版", title_justify="left")
@@ -228,7 +228,7 @@ def register(app: typer.Typer) -> None:
         new: int | None = typer.Option(None, "--new", help="比較先の版（既定: 最新）"),
     ) -> None:
         """二つの版の違い（予算・事業・KPI・イベントなど）を表示する。"""
-        from keikaku.services.revisions import diff_plan_revisions
+        from keikaku.services.plans.revisions import diff_plan_revisions
 
         out, _ = _consoles()
         _print_diff(diff_plan_revisions(fiscal_year=fiscal_year, issuer=issuer, old=old, new=new), out)

@@ -12,7 +12,7 @@ def register(app: typer.Typer) -> None:
         empty: bool = typer.Option(False, "--empty", help="関西の同梱データを読み込まずに空のデータベースを作る"),
     ) -> None:
         """データベースを作成・更新し、関西の同梱データを読み込む。"""
-        from keikaku.services.setup import initialize_database
+        from keikaku.services.exchange.initialize import initialize_database
 
         result = initialize_database(empty=empty)
         out = Console(highlight=False)

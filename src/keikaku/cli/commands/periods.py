@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         reason: str | None = typer.Option(None, "--reason", help="理由・メモ（監査記録に残る）"),
     ) -> None:
         """年度を確定する：その年度の実績値と評価は変更できなくなる。"""
-        from keikaku.services.periods import lock_period
+        from keikaku.services.actuals.periods import lock_period
 
         state = lock_period(admin(), fiscal_year(year), plan_id=plan, reason=reason)
         target = f"{state.fiscal_year}年度" + (f"（計画 {state.plan_id}）" if state.plan_id else "")
@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
         plan: int | None = typer.Option(None, "--plan", help="計画ごとの確定を再開する（計画 ID）"),
     ) -> None:
         """確定した年度を再開する（管理者のみ、理由が必要）。"""
-        from keikaku.services.periods import reopen_period
+        from keikaku.services.actuals.periods import reopen_period
 
         state = reopen_period(admin(), fiscal_year(year), reason, plan_id=plan)
         target = f"{state.fiscal_year}年度" + (f"（計画 {state.plan_id}）" if state.plan_id else "")
@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
         """年度の確定状況を表示する。"""
         from rich.table import Table
 
-        from keikaku.services.periods import period_status
+        from keikaku.services.actuals.periods import period_status
 
         table = Table("年度", "計画", "状態", "確定", "確定者", "再開", "再開者", "再開理由")
         for state in period_status(fiscal_year(year) if year else None):

@@ -13,7 +13,7 @@ import typer
 from keikaku.cli.commands._admin import ADMIN_NOTE, admin, fiscal_year, out, when
 
 if TYPE_CHECKING:
-    from keikaku.services.publication import PublicationPublic
+    from keikaku.services.publication.state import PublicationPublic
 
 KIND = {"plan": "計画", "evaluation": "評価"}
 
@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         reason: str | None = typer.Option(None, "--reason", help="メモ（監査記録に残る）"),
     ) -> None:
         """計画を公開する。"""
-        from keikaku.services.publication import publish_plan
+        from keikaku.services.publication.state import publish_plan
 
         _say(publish_plan(admin(), plan, reason=reason))
 
@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
         reason: str | None = typer.Option(None, "--reason", help="メモ（監査記録に残る）"),
     ) -> None:
         """計画の年度評価を公開する。"""
-        from keikaku.services.publication import publish_evaluation
+        from keikaku.services.publication.state import publish_evaluation
 
         _say(publish_evaluation(admin(), plan, fiscal_year(year), reason=reason))
 
@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
         """公開・取り下げしたことのある計画と評価の現在の状態を表示する（記録のないものは下書き）。"""
         from rich.table import Table
 
-        from keikaku.services.publication import publication_states
+        from keikaku.services.publication.state import publication_states
 
         table = Table("種類", "計画 ID", "年度", "状態", "変更者", "変更日時", "理由")
         for state in publication_states(actor=admin()):
@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
         reason: str = typer.Option(..., "--reason", help="取り下げの理由（必須）"),
     ) -> None:
         """計画の公開を取り下げる。"""
-        from keikaku.services.publication import unpublish_plan
+        from keikaku.services.publication.state import unpublish_plan
 
         _say(unpublish_plan(admin(), plan, reason=reason))
 
@@ -88,6 +88,6 @@ def register(app: typer.Typer) -> None:
         reason: str = typer.Option(..., "--reason", help="取り下げの理由（必須）"),
     ) -> None:
         """計画の年度評価の公開を取り下げる。"""
-        from keikaku.services.publication import unpublish_evaluation
+        from keikaku.services.publication.state import unpublish_evaluation
 
         _say(unpublish_evaluation(admin(), plan, fiscal_year(year), reason=reason))

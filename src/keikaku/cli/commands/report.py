@@ -9,9 +9,9 @@ import typer
 from rich.console import Console
 
 from keikaku.cli.commands.actuals import USER_HELP, cli_actor
-from keikaku.services.errors import ValidationError
-from keikaku.services.presentation import ReportFormat
-from keikaku.services.reports import list_reports, render_report
+from keikaku.services.core.errors import ValidationError
+from keikaku.services.evaluations.presentation import ReportFormat
+from keikaku.services.evaluations.reports import list_reports, render_report
 
 
 def _output(content: bytes, output: Path | None, filename: str) -> None:

@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         # Heavy imports stay here so that `keikaku --help` stays fast.
         import uvicorn
 
-        from keikaku.services.setup import ensure_schema
+        from keikaku.services.core.db import ensure_schema
 
         ensure_schema()
         typer.echo(f"keikaku: http://{host}:{port}/ で待ち受けます（終了は Ctrl+C）", err=True)

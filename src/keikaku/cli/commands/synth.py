@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 
 class ScaleOption(StrEnum):
-    """Scales offered on the command line (see keikaku.services.synth.Scale)."""
+    """Scales offered on the command line (see keikaku.synth.generate.Scale)."""
 
     SMALL = "small"
     PREFECTURE = "prefecture"
@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         scale: ScaleOption = typer.Option(ScaleOption.SMALL, "--scale", help="規模: small / prefecture / national"),
     ) -> None:
         """ベンチマーク用の合成データ（都道府県・市町村の事業計画、KPI、実績）を作る。"""
-        from keikaku.services.synth import Scale, generate
+        from keikaku.synth.generate import Scale, generate
 
         out = Console(stderr=True, highlight=False)
         started = time.perf_counter()

@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
         name: str | None = typer.Option(None, "--name", help="用途のメモ（例：集計スクリプト）"),
     ) -> None:
         """API トークンを発行し、一度だけ表示する（保存されるのはハッシュだけ）。"""
-        from keikaku.services.api_tokens import create_api_token
+        from keikaku.services.governance.api_tokens import create_api_token
 
         created = create_api_token(
             user, scope, actor=admin(), name=name, expires_days=expires_days if expires_days > 0 else None
@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
         reason: str | None = typer.Option(None, "--reason", help="理由（監査記録に残る）"),
     ) -> None:
         """API トークンを失効させる。"""
-        from keikaku.services.api_tokens import revoke_api_token
+        from keikaku.services.governance.api_tokens import revoke_api_token
 
         info = revoke_api_token(token, actor=admin(), reason=reason)
         out().print(f"API トークン {info.prefix}…（ID {info.id}、{info.username}）を失効させました", markup=False)
@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
         """API トークンを一覧する（トークンそのものは表示できない）。"""
         from rich.table import Table
 
-        from keikaku.services.api_tokens import list_api_tokens
+        from keikaku.services.governance.api_tokens import list_api_tokens
 
         table = Table("ID")
         table.add_column("先頭", no_wrap=True, min_width=11)  # what `token revoke` takes: never cut

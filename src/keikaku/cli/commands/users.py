@@ -12,7 +12,7 @@ import typer
 from keikaku.cli.commands._admin import ADMIN_NOTE, admin, err, out, read_secret_line, when
 
 if TYPE_CHECKING:
-    from keikaku.services.accounts import AccountResult
+    from keikaku.services.governance.accounts import AccountResult
 
 ROLE_HELP = "役割（bureau_admin / department_editor / member_contributor / council_member）。複数指定できる"
 
@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
         password_stdin: bool = typer.Option(False, "--password-stdin", help="パスワードを標準入力の 1 行から読む"),
     ) -> None:
         """アカウントを作る（パスワードを指定しなければ初期パスワードを生成して一度だけ表示する）。"""
-        from keikaku.services.accounts import UserCreate, create_user
+        from keikaku.services.governance.accounts import UserCreate, create_user
 
         password = read_secret_line() if password_stdin else None
         data = UserCreate(
@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
         username: str = typer.Argument("admin", help="作る管理者のユーザー名"),
     ) -> None:
         """有効な管理者がいなければ、管理者アカウントを初期パスワード付きで作る（いれば何もしない）。"""
-        from keikaku.services.accounts import ensure_admin
+        from keikaku.services.governance.accounts import ensure_admin
 
         result = ensure_admin(username, actor=admin())
         if result is None:
@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
         reason: str | None = typer.Option(None, "--reason", help="変更理由（監査記録に残る）"),
     ) -> None:
         """アカウントの役割・担当課・表示名を変える。"""
-        from keikaku.services.accounts import update_user
+        from keikaku.services.governance.accounts import update_user
 
         result = update_user(
             username,
@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
         reason: str | None = typer.Option(None, "--reason", help="理由（監査記録に残る）"),
     ) -> None:
         """アカウントを無効にする（ログイン中のセッションは終わり、API トークンも使えなくなる）。"""
-        from keikaku.services.accounts import disable_user
+        from keikaku.services.governance.accounts import disable_user
 
         user = disable_user(username, actor=admin(), reason=reason)
         out().print(f"ユーザー {user.username} を無効にしました", markup=False)
@@ -116,7 +116,7 @@ def register(app: typer.Typer) -> None:
         reason: str | None = typer.Option(None, "--reason", help="理由（監査記録に残る）"),
     ) -> None:
         """無効にしたアカウントを有効に戻す。"""
-        from keikaku.services.accounts import enable_user
+        from keikaku.services.governance.accounts import enable_user
 
         user = enable_user(username, actor=admin(), reason=reason)
         out().print(f"ユーザー {user.username} を有効にしました", markup=False)
@@ -130,7 +130,7 @@ def register(app: typer.Typer) -> None:
         reason: str | None = typer.Option(None, "--reason", help="理由（監査記録に残る）"),
     ) -> None:
         """パスワードを再設定する（指定しなければ初期パスワードを生成して一度だけ表示する）。"""
-        from keikaku.services.accounts import reset_password
+        from keikaku.services.governance.accounts import reset_password
 
         password = read_secret_line() if password_stdin else None
         result = reset_password(username, actor=admin(), password=password, reason=reason)
@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
         """アカウントを一覧する。"""
         from rich.table import Table
 
-        from keikaku.services.accounts import list_users
+        from keikaku.services.governance.accounts import list_users
 
         table = Table("ユーザー名", "表示名", "役割", "担当課・構成団体", "状態", "作成", "パスワード変更")
         for user in list_users(actor=admin()):

@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from keikaku.api.auth import CSRF_COOKIE, SESSION_COOKIE, RequestAuth, request_auth, set_cookie
 from keikaku.api.deps import EngineDep
-from keikaku.services import sessions
-from keikaku.services.errors import ServiceError
+from keikaku.services.core.errors import ServiceError
+from keikaku.services.governance import sessions
 from keikaku.web.render import local_path, render
 
 router = APIRouter(include_in_schema=False)

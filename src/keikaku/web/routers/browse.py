@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from keikaku.api.deps import ActorDep, EngineDep, FiscalYearQuery
-from keikaku.services.context_pages import get_action_plan, get_document_context
-from keikaku.services.pages import get_comparison, get_dashboard, get_policy_tree
+from keikaku.services.context.documents import get_action_plan, get_document_context
+from keikaku.services.plans.overview import get_comparison, get_dashboard, get_policy_tree
 from keikaku.web import chart_views
 from keikaku.web.render import query_string, render, translator
 

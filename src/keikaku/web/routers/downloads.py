@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from keikaku.api.deps import ActorDep, EngineDep
-from keikaku.services.pages import get_dashboard
-from keikaku.services.reports import list_reports
+from keikaku.services.evaluations.reports import list_reports
+from keikaku.services.plans.overview import get_dashboard
 from keikaku.web.render import render
 
 router = APIRouter(include_in_schema=False)

@@ -35,14 +35,13 @@ from keikaku.api.deps import (
     PerPageQuery,
 )
 from keikaku.normalize.text import normalize_text
-from keikaku.services import publication
-from keikaku.services.accounts import is_admin, require_admin
-from keikaku.services.actors import Actor, Permission, require
-from keikaku.services.audit import AuditRecord, export_audit, list_audit
-from keikaku.services.errors import ConflictError, NotFoundError, ValidationError
-from keikaku.services.page_common import Paged
-from keikaku.services.periods import lock_period, period_status, reopen_period
-from keikaku.services.plan_edits import (
+from keikaku.services.actuals.periods import lock_period, period_status, reopen_period
+from keikaku.services.core.actors import Actor, Permission, is_admin, require, require_admin
+from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
+from keikaku.services.core.free_text import has_control_characters
+from keikaku.services.core.paging import Paged
+from keikaku.services.governance.audit import AuditRecord, export_audit, list_audit
+from keikaku.services.plans.edit import (
     CooperativeInput,
     CooperativePublic,
     ProjectChanges,
@@ -55,9 +54,9 @@ from keikaku.services.plan_edits import (
     update_kpi_target,
     update_project,
 )
-from keikaku.services.plan_pages import PlanPage, get_plan_page, list_plans
-from keikaku.services.project_pages import KpiView, ProjectPage, get_project_page
-from keikaku.services.user_text import has_control_characters
+from keikaku.services.plans.project import KpiView, ProjectPage, get_project_page
+from keikaku.services.plans.read import PlanPage, get_plan_page, list_plans
+from keikaku.services.publication import state as publication
 from keikaku.web.render import render, translator
 
 router = APIRouter(include_in_schema=False)

@@ -16,11 +16,11 @@ from fastapi.responses import HTMLResponse
 from keikaku.api.deps import ActorDep, EngineDep
 from keikaku.api.routers.imports import read_upload, report_public, require_importer
 from keikaku.api.schemas.imports import MAX_REASON, ImportReportPublic
-from keikaku.services.actors import Permission
-from keikaku.services.actuals_import import import_actuals
-from keikaku.services.errors import PermissionDeniedError, ServiceError
-from keikaku.services.pages import get_dashboard
-from keikaku.services.upload_safety import max_upload_bytes
+from keikaku.services.actuals.import_sheet import import_actuals
+from keikaku.services.actuals.upload_safety import max_upload_bytes
+from keikaku.services.core.actors import Permission
+from keikaku.services.core.errors import PermissionDeniedError, ServiceError
+from keikaku.services.plans.overview import get_dashboard
 from keikaku.web.render import render
 
 router = APIRouter(include_in_schema=False)

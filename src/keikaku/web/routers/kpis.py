@@ -9,10 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keikaku.api.deps import ActorDep, EngineDep, Id
-from keikaku.services.actual_form import ActualForm, submit_actual_form
-from keikaku.services.actuals import current_version
-from keikaku.services.errors import ConflictError, ValidationError
-from keikaku.services.project_pages import get_kpi_entry_page
+from keikaku.services.actuals.form import ActualForm, submit_actual_form
+from keikaku.services.actuals.record import current_version
+from keikaku.services.core.errors import ConflictError, ValidationError
+from keikaku.services.plans.project import get_kpi_entry_page
 from keikaku.web import chart_views
 from keikaku.web.render import render, translator
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from keikaku.api.deps import ActorDep, EngineDep, Id
-from keikaku.services.links import decide_link
-from keikaku.services.partner_pages import get_initiative_page, get_partner_priorities
+from keikaku.services.context.partner_links import decide_link
+from keikaku.services.context.partners import get_initiative_page, get_partner_priorities
 from keikaku.web.render import local_path, render
 
 router = APIRouter(include_in_schema=False)

@@ -17,7 +17,7 @@ from keikaku.api.deps import (
     PerPageQuery,
     StatusQuery,
 )
-from keikaku.services.plan_pages import get_plan_page, list_plans
+from keikaku.services.plans.read import get_plan_page, list_plans
 from keikaku.web.render import query_string, render
 
 router = APIRouter(include_in_schema=False)

@@ -16,9 +16,9 @@ from keikaku.api.deps import (
     PerPageQuery,
     StatusQuery,
 )
-from keikaku.services.pages import get_dashboard
-from keikaku.services.plan_pages import STATUSES, list_projects
-from keikaku.services.project_pages import get_project_page
+from keikaku.services.plans.overview import get_dashboard
+from keikaku.services.plans.project import get_project_page
+from keikaku.services.plans.read import STATUSES, list_projects
 from keikaku.web import chart_views
 from keikaku.web.render import query_string, render, translator
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from keikaku.api.deps import ActorDep, EngineDep, FiscalYearQuery, PageQuery
-from keikaku.services.search import SearchKind, search
+from keikaku.services.search.query import SearchKind, search
 from keikaku.web.render import query_string, render
 
 router = APIRouter(include_in_schema=False)

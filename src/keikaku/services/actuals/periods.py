@@ -1,0 +1,224 @@
+"""Period locking: once a fiscal year's evaluation is finalised, its actuals and ratings cannot change.
+
+A lock covers a whole fiscal year, or (with ``plan_id``) one plan's evaluation of that year.  Locking and
+reopening are for administrators; reopening needs a reason.  Both append a row to ``period_locks`` (the
+history is never rewritten) and write an audit record.
+
+Services that change actuals, judgements or ratings call :func:`ensure_open` in their own transaction
+before writing.  On PostgreSQL it takes a shared advisory lock on the year, and :func:`lock_period` an
+exclusive one, so a lock waits for writes already under way and no write slips in after it; on SQLite
+the database's single writer gives the same order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from keikaku.services.core.actors import Actor, require_admin
+from keikaku.services.core.db import ensure_schema
+from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
+from keikaku.services.core.free_text import clean_text
+from keikaku.services.governance import audit
+from keikaku.storage import models as m
+from keikaku.storage.accounts import PeriodLock
+from keikaku.storage.uow import read_session, unit_of_work
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+#: First key of PostgreSQL advisory locks on fiscal years ("kk").
+ADVISORY_CLASS = 0x6B6B
+
+
+@dataclass(frozen=True)
+class PeriodLockPublic:
+    """The newest lock event of a year (or of one plan's year): locked unless it is a reopen."""
+
+    id: int
+    fiscal_year: int
+    plan_id: int | None
+    locked: bool
+    locked_at: dt.datetime
+    locked_by: str
+    lock_reason: str | None
+    reopened_at: dt.datetime | None
+    reopened_by: str | None
+    reopen_reason: str | None
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _public(row: PeriodLock) -> PeriodLockPublic:
+    return PeriodLockPublic(
+        id=row.id,
+        fiscal_year=row.fiscal_year,
+        plan_id=row.plan_id,
+        locked=row.reopened_at is None,
+        locked_at=_utc(row.locked_at) or dt.datetime.now(dt.UTC),
+        locked_by=row.locked_by,
+        lock_reason=row.lock_reason,
+        reopened_at=_utc(row.reopened_at),
+        reopened_by=row.reopened_by,
+        reopen_reason=row.reopen_reason,
+    )
+
+
+def _check_year(fiscal_year: int) -> None:
+    if not MIN_YEAR <= fiscal_year <= MAX_YEAR:
+        raise ValidationError(f"年度は {MIN_YEAR}〜{MAX_YEAR} で指定してください（{fiscal_year}）")
+
+
+def _object_id(fiscal_year: int, plan_id: int | None) -> str:
+    return str(fiscal_year) if plan_id is None else f"{fiscal_year}/plan:{plan_id}"
+
+
+def _advisory(session: Session, fiscal_year: int, *, exclusive: bool) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    session.execute(text(f"SELECT {function}(:cls, :year)"), {"cls": ADVISORY_CLASS, "year": fiscal_year})
+
+
+def _latest(session: Session, fiscal_year: int, plan_id: int | None) -> PeriodLock | None:
+    stmt = select(PeriodLock).where(PeriodLock.fiscal_year == fiscal_year)
+    stmt = stmt.where(PeriodLock.plan_id.is_(None) if plan_id is None else PeriodLock.plan_id == plan_id)
+    return session.scalar(stmt.order_by(PeriodLock.id.desc()).limit(1))
+
+
+def is_locked(session: Session, fiscal_year: int, plan_id: int | None = None) -> bool:
+    """Whether the fiscal year is locked as a whole, or (given ``plan_id``) for that plan."""
+    whole = _latest(session, fiscal_year, None)
+    if whole is not None and whole.reopened_at is None:
+        return True
+    if plan_id is None:
+        return False
+    own = _latest(session, fiscal_year, plan_id)
+    return own is not None and own.reopened_at is None
+
+
+def ensure_open(session: Session, fiscal_year: int, plan_id: int | None = None) -> None:
+    """Raise :class:`ConflictError` when the year (or the plan's year) is locked; call before every change
+    of actuals, judgements or ratings, in the same transaction."""
+    _advisory(session, fiscal_year, exclusive=False)
+    if is_locked(session, fiscal_year, plan_id):
+        raise ConflictError(
+            f"{fiscal_year}年度は確定済みのため変更できません",
+            code="period_locked",
+            details={"fiscal_year": fiscal_year},
+        )
+
+
+def _clean_reason(reason: str | None) -> str | None:
+    return clean_text(reason, "理由", limit=2000, field="reason")
+
+
+def lock_period(
+    actor: Actor,
+    fiscal_year: int,
+    *,
+    plan_id: int | None = None,
+    reason: str | None = None,
+    engine: Engine | None = None,
+) -> PeriodLockPublic:
+    """Lock a fiscal year (or one plan's year) once its evaluation is final (administrators only)."""
+    require_admin(actor, "年度の確定")
+    _check_year(fiscal_year)
+    with unit_of_work(ensure_schema(engine)) as session:
+        _advisory(session, fiscal_year, exclusive=True)
+        if plan_id is not None and session.get(m.Plan, plan_id) is None:
+            raise NotFoundError(f"計画 {plan_id} は見つかりません")
+        current = _latest(session, fiscal_year, plan_id)
+        if current is not None and current.reopened_at is None:
+            raise ConflictError(f"{fiscal_year}年度は既に確定済みです")
+        row = PeriodLock(
+            fiscal_year=fiscal_year,
+            plan_id=plan_id,
+            locked_at=dt.datetime.now(dt.UTC),
+            locked_by=actor.name[:200],
+            lock_reason=_clean_reason(reason),
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "period.lock",
+            "period",
+            _object_id(fiscal_year, plan_id),
+            {"locked": False},
+            {"locked": True, "fiscal_year": fiscal_year, "plan_id": plan_id},
+            row.lock_reason,
+        )
+        return _public(row)
+
+
+def reopen_period(
+    actor: Actor,
+    fiscal_year: int,
+    reason: str,
+    *,
+    plan_id: int | None = None,
+    engine: Engine | None = None,
+) -> PeriodLockPublic:
+    """Reopen a locked fiscal year (or plan's year): administrators only, with a reason; both are recorded."""
+    require_admin(actor, "確定済み年度の再開")
+    _check_year(fiscal_year)
+    cleaned = _clean_reason(reason)
+    if cleaned is None:
+        raise ValidationError("確定済み年度を再開する理由を入力してください")
+    with unit_of_work(ensure_schema(engine)) as session:
+        _advisory(session, fiscal_year, exclusive=True)
+        current = _latest(session, fiscal_year, plan_id)
+        if current is None or current.reopened_at is not None:
+            raise ConflictError(f"{fiscal_year}年度は確定されていません")
+        row = PeriodLock(
+            fiscal_year=fiscal_year,
+            plan_id=plan_id,
+            locked_at=current.locked_at,
+            locked_by=current.locked_by,
+            lock_reason=current.lock_reason,
+            reopened_at=dt.datetime.now(dt.UTC),
+            reopened_by=actor.name[:200],
+            reopen_reason=cleaned,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "period.reopen",
+            "period",
+            _object_id(fiscal_year, plan_id),
+            {"locked": True, "locked_by": current.locked_by, "locked_at": current.locked_at},
+            {"locked": False, "fiscal_year": fiscal_year, "plan_id": plan_id},
+            cleaned,
+        )
+        return _public(row)
+
+
+def period_status(fiscal_year: int | None = None, *, engine: Engine | None = None) -> list[PeriodLockPublic]:
+    """The current state of every year (and plan) ever locked, newest year first; anyone may read it."""
+    with read_session(ensure_schema(engine)) as session:
+        newest = select(func.max(PeriodLock.id)).group_by(PeriodLock.fiscal_year, PeriodLock.plan_id)
+        stmt = select(PeriodLock).where(PeriodLock.id.in_(newest))
+        if fiscal_year is not None:
+            stmt = stmt.where(PeriodLock.fiscal_year == fiscal_year)
+        stmt = stmt.order_by(PeriodLock.fiscal_year.desc(), PeriodLock.plan_id.is_not(None), PeriodLock.plan_id)
+        return [_public(row) for row in session.scalars(stmt)]
+
+
+def period_history(
+    fiscal_year: int, *, plan_id: int | None = None, engine: Engine | None = None
+) -> list[PeriodLockPublic]:
+    """Every lock and reopen of a year (and of its plans, or of one plan), oldest first."""
+    with read_session(ensure_schema(engine)) as session:
+        stmt = select(PeriodLock).where(PeriodLock.fiscal_year == fiscal_year)
+        if plan_id is not None:
+            stmt = stmt.where(or_(PeriodLock.plan_id.is_(None), PeriodLock.plan_id == plan_id))
+        return [_public(row) for row in session.scalars(stmt.order_by(PeriodLock.id))]

@@ -1,0 +1,154 @@
+"""Who is acting: the :class:`Actor` every service takes, its roles, and what each role may do.
+
+Actors come from accounts (:func:`keikaku.services.governance.accounts.actor_for_user`: a logged-in user or an API
+token's user), or are one of:
+
+* :data:`PUBLIC` — an anonymous visitor; may read published data only.
+* :data:`SYSTEM` — keikaku itself (imports, the bundled dataset, background work).
+* the command line's administrator (:func:`keikaku.services.governance.accounts.local_admin`).
+
+The permission check lives here and only here (:func:`require`); services call it with the departments
+that own the thing acted on (a project's departments, a cooperative project's member government).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from keikaku.services.core.errors import PermissionDeniedError
+
+
+class Role(StrEnum):
+    """The roles the follow-up (accounts) issue names."""
+
+    BUREAU_ADMIN = "bureau_admin"  # 広域産業振興局の管理者
+    DEPARTMENT_EDITOR = "department_editor"  # 担当課の編集者
+    MEMBER_CONTRIBUTOR = "member_contributor"  # 構成府県市の入力者
+    COUNCIL_MEMBER = "council_member"  # 推進会議の委員
+    PUBLIC = "public"  # 一般の閲覧者
+
+
+class Permission(StrEnum):
+    """What a service may be asked to do."""
+
+    VIEW = "view"
+    RECORD_ACTUAL = "record_actual"
+    CURATE_LINKS = "curate_links"
+    EDIT_PROJECT = "edit_project"  # a project's facts and its KPIs' targets
+    MANAGE_COOPERATIVE = "manage_cooperative"  # a member government's cooperative projects (協調事業)
+    COMMENT = "comment"  # comments on evaluations
+
+
+#: Which roles grant which permissions.  A department editor's and a contributor's grants are limited to
+#: their own departments where the thing acted on has departments (see :func:`Actor.can`).
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.BUREAU_ADMIN: frozenset(Permission),
+    Role.DEPARTMENT_EDITOR: frozenset(
+        {Permission.VIEW, Permission.RECORD_ACTUAL, Permission.CURATE_LINKS, Permission.EDIT_PROJECT}
+    ),
+    Role.MEMBER_CONTRIBUTOR: frozenset({Permission.VIEW, Permission.MANAGE_COOPERATIVE}),
+    Role.COUNCIL_MEMBER: frozenset({Permission.VIEW, Permission.COMMENT}),
+    Role.PUBLIC: frozenset({Permission.VIEW}),
+}
+
+#: Roles whose grants hold only for their own departments.
+DEPARTMENT_SCOPED = frozenset({Role.DEPARTMENT_EDITOR, Role.MEMBER_CONTRIBUTOR})
+
+#: Permissions on things that belong to a department or member government.  A department-scoped role holds
+#: them only where one of its own departments is an owner: a project listed without a department (管理費,
+#: older plans) or a vision target is left to the bureau's administrators.
+OWNED = frozenset({Permission.RECORD_ACTUAL, Permission.EDIT_PROJECT, Permission.MANAGE_COOPERATIVE})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user: a display name (recorded as ``entered_by``), roles and the departments they belong to."""
+
+    name: str
+    roles: frozenset[Role] = field(default_factory=lambda: frozenset({Role.PUBLIC}))
+    departments: frozenset[str] = field(default_factory=frozenset)
+    system: bool = False
+
+    @property
+    def is_public(self) -> bool:
+        """True for an anonymous visitor (no role beyond public)."""
+        return not self.system and self.roles <= {Role.PUBLIC}
+
+    def can(self, permission: Permission, *, departments: Iterable[str] = ()) -> bool:
+        """Whether this actor may do ``permission`` on something owned by ``departments`` (empty: no owner;
+        see :data:`OWNED` for what a department-scoped role may then do)."""
+        if self.system:
+            return True
+        owners = frozenset(departments)
+        for role in self.roles:
+            if permission not in GRANTS.get(role, frozenset()):
+                continue
+            if role not in DEPARTMENT_SCOPED or owners & self.departments:
+                return True
+            if not owners and permission not in OWNED:
+                return True
+        return False
+
+    def can_anywhere(self, permission: Permission) -> bool:
+        """Whether this actor may do ``permission`` on something: without owners, or owned by one of its
+        own departments (what decides whether a form or a link is offered at all)."""
+        return self.can(permission) or any(self.can(permission, departments=[d]) for d in self.departments)
+
+
+#: What each API token scope allows: :class:`Permission` values (also ones services will add later).
+#: Every scope includes reading; ``admin`` allows everything, including admin-only operations.
+SCOPES: dict[str, frozenset[str]] = {
+    "read": frozenset({Permission.VIEW.value}),
+    "actuals:write": frozenset({Permission.VIEW.value, Permission.RECORD_ACTUAL.value}),
+    "links:write": frozenset({Permission.VIEW.value, Permission.CURATE_LINKS.value}),
+    "plans:write": frozenset(
+        {Permission.VIEW.value, Permission.EDIT_PROJECT.value, Permission.MANAGE_COOPERATIVE.value}
+    ),
+    "comments:write": frozenset({Permission.VIEW.value, Permission.COMMENT.value}),
+    "admin": frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class ScopedActor(Actor):
+    """An actor limited to the scopes of the API token it authenticated with."""
+
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    def can(self, permission: Permission, *, departments: Iterable[str] = ()) -> bool:
+        """As :meth:`Actor.can`, and only if one of the token's scopes allows ``permission``."""
+        return has_scope(self, permission.value) and super().can(permission, departments=departments)
+
+
+def has_scope(actor: Actor, permission: str) -> bool:
+    """Whether ``actor``'s token scopes (if it came with a token) allow the permission named ``permission``."""
+    if not isinstance(actor, ScopedActor) or "admin" in actor.scopes:
+        return True
+    return any(permission in SCOPES.get(scope, frozenset()) for scope in actor.scopes)
+
+
+def is_admin(actor: Actor) -> bool:
+    """Whether ``actor`` is keikaku itself or a bureau administrator (with the ``admin`` scope, for a token)."""
+    if actor.system:
+        return True
+    return Role.BUREAU_ADMIN in actor.roles and (not isinstance(actor, ScopedActor) or "admin" in actor.scopes)
+
+
+def require_admin(actor: Actor, what: str = "この操作") -> None:
+    """Raise :class:`PermissionDeniedError` unless ``actor`` is an administrator (see :func:`is_admin`)."""
+    if not is_admin(actor):
+        raise PermissionDeniedError(f"{what}は管理者（産業振興企画課）だけが行えます", details={"permission": "admin"})
+
+
+PUBLIC = Actor(name="public", roles=frozenset({Role.PUBLIC}))
+SYSTEM = Actor(name="system", roles=frozenset({Role.BUREAU_ADMIN}), system=True)
+
+
+def require(actor: Actor, permission: Permission, *, departments: Iterable[str] = ()) -> None:
+    """Raise :class:`PermissionDeniedError` unless ``actor`` may do ``permission`` (on those departments)."""
+    if not actor.can(permission, departments=departments):
+        raise PermissionDeniedError(
+            "この操作を行う権限がありません", code="forbidden", details={"permission": permission.value}
+        )

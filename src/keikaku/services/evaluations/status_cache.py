@@ -1,0 +1,122 @@
+"""KPI and project statuses of one plan for the pages, from the evaluation service, cached per process.
+
+The evaluation reads a plan's KPIs, actuals, judgements and thresholds and computes every status at once.
+A page shows a plan's statuses many times between two changes of its inputs, so the result is kept until
+any actual value, qualitative judgement or evaluation setting is added (each is append-only, so the
+highest ids say whether anything changed) — one small query per page instead of a full evaluation.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from keikaku.evaluation.views import KpiLine, PlanEvaluation, ProjectLine
+from keikaku.services.core.errors import NotFoundError
+from keikaku.services.evaluations.run import evaluate_in_session
+from keikaku.storage import actuals as store
+from keikaku.storage import models as m
+
+CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class PlanStatuses:
+    """A plan's evaluation with its KPI and project lines by id (empty when the plan cannot be evaluated)."""
+
+    evaluation: PlanEvaluation | None
+    kpis: dict[int, KpiLine] = field(default_factory=dict)
+    projects: dict[int, ProjectLine] = field(default_factory=dict)
+
+    def kpi_status(self, kpi_id: int) -> str | None:
+        """The status of a KPI (達成, 未達 …), None for a measure or an unknown KPI."""
+        line = self.kpis.get(kpi_id)
+        return line.result.status.value if line and line.result and not line.is_measure else None
+
+    def project_status(self, project_id: int) -> str | None:
+        """The rolled-up status of a project or component."""
+        line = self.projects.get(project_id)
+        return line.rollup.status.value if line else None
+
+
+_cache: OrderedDict[tuple[object, ...], PlanStatuses] = OrderedDict()
+_lock = threading.Lock()
+#: One lock per plan being evaluated: concurrent requests for the same plan wait for one evaluation.
+_computing: dict[tuple[object, ...], threading.Lock] = {}
+
+
+def _inputs_version(session: Session) -> tuple[object, ...]:
+    row = session.execute(
+        select(
+            select(func.max(store.ActualValue.id)).scalar_subquery(),
+            select(func.max(store.QualitativeJudgement.id)).scalar_subquery(),
+            select(func.max(store.EvaluationSettings.id)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
+
+
+def _index(evaluation: PlanEvaluation) -> PlanStatuses:
+    kpis: dict[int, KpiLine] = {}
+    projects: dict[int, ProjectLine] = {}
+    for project in evaluation.projects:
+        projects[project.node_id] = project
+        for line in project.kpis:
+            kpis[line.kpi_id] = line
+        for component in project.components:
+            projects[component.node_id] = component
+            for line in component.kpis:
+                kpis[line.kpi_id] = line
+    return PlanStatuses(evaluation, kpis, projects)
+
+
+def plan_statuses(session: Session, plan_id: int, fiscal_year: int, issuer: str) -> PlanStatuses:
+    """The statuses of one current plan (computed once per change of the evaluation's inputs)."""
+    key = (str(session.connection().engine.url), plan_id, *_inputs_version(session))
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+            return cached
+        computing = _computing.setdefault(key, threading.Lock())
+    with computing:
+        with _lock:
+            cached = _cache.get(key)
+        if cached is not None:
+            return cached
+        try:
+            evaluations = evaluate_in_session(session, fiscal_year, issuer=issuer, with_comparison=False)
+        except NotFoundError:
+            evaluations = []
+        found = next((e for e in evaluations if e.plan_id == plan_id), None)
+        result = _index(found) if found is not None else PlanStatuses(None)
+        with _lock:
+            _cache[key] = result
+            _computing.pop(key, None)
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return result
+
+
+def current_plan_of(
+    session: Session, fiscal_year: int, issuer: str, where: Sequence[ColumnElement[bool]] = ()
+) -> m.Plan | None:
+    """The issuer's current plan of a fiscal year (the newest revision), or None; ``where`` adds conditions
+    (a viewer's :meth:`~keikaku.services.publication.visibility.Visibility.plan_filter`)."""
+    return session.scalar(
+        select(m.Plan)
+        .where(m.Plan.fiscal_year == fiscal_year, m.Plan.issuer == issuer, m.Plan.is_current.is_(True), *where)
+        .order_by(m.Plan.id.desc())
+        .limit(1)
+    )
+
+
+def clear_cache() -> None:
+    """Forget every cached evaluation."""
+    with _lock:
+        _cache.clear()

@@ -1,0 +1,1 @@
+"""Data in and out: the interchange-format bundle, ingesting documents, exports, and ``keikaku init``."""

@@ -1,0 +1,1 @@
+"""Accounts and their safety: users, passwords, sessions, API tokens, the audit trail, backup and restore."""

@@ -1,0 +1,389 @@
+"""Editing a plan's facts after import: a project's facts, a KPI's target, and member governments'
+cooperative projects (協調事業).
+
+Who may do what is decided here (:func:`keikaku.services.core.actors.require`), never in the views:
+
+* a project and its KPIs' targets — ``edit_project`` on the project's departments (a department editor for
+  their own departments' projects, a bureau administrator for any); the vision's targets — administrators;
+* a cooperative project — ``manage_cooperative`` on its member government (a member-government
+  contributor for their own government, an administrator for any).
+
+Every change is one transaction with one audit record holding the changed fields before and after and
+the reason, which is required: these are figures of a published plan and of public money.  Edits use
+optimistic locking: the caller passes the ``state`` token it was shown (:func:`project_state` …); when the
+object changed meanwhile the edit is refused with :class:`ConflictError` and nothing is written.  A KPI's
+target feeds the year's ratings, so a locked fiscal year refuses target changes too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from keikaku.normalize.kpi import parse_kpi
+from keikaku.services.actuals import periods
+from keikaku.services.core.actors import Actor, Permission, is_admin, require
+from keikaku.services.core.db import ensure_schema
+from keikaku.services.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from keikaku.services.core.free_text import clean_text
+from keikaku.services.governance import audit
+from keikaku.storage import models as m
+from keikaku.storage.uow import read_session, unit_of_work
+
+MAX_NAME = 400
+MAX_SUMMARY = 4000
+MAX_REASON = 1000
+MAX_BUDGET = 10**12  # 千円: a quadrillion yen is not a project
+
+
+# -- shared ----------------------------------------------------------------------------------------------
+
+
+def state_token(values: Mapping[str, Any]) -> str:
+    """A short hash of an object's editable fields: what an edit form carries for optimistic locking."""
+    text = json.dumps(audit.jsonable(dict(values)), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _reason(reason: str | None) -> str:
+    text = clean_text(reason or "", "理由", limit=MAX_REASON, field="reason")
+    if not text:
+        raise ValidationError("変更の理由を入力してください", details={"fields": {"reason": "理由は必須です"}})
+    return text
+
+
+def _check_state(kind: str, current: Mapping[str, Any], expected: str | None) -> None:
+    if expected is not None and expected != state_token(current):
+        raise ConflictError(
+            f"この{kind}は、画面を表示した後にほかの人が変更しました。画面を読み込み直して、内容を確認してから変更してください",
+            details={"state": state_token(current)},
+        )
+
+
+def _text(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
+    if value is None:
+        return None
+    text = clean_text(value, field, limit=limit, field=field) or ""
+    if required and not text:
+        raise ValidationError(f"{field}を入力してください", details={"fields": {field: "必須です"}})
+    return text
+
+
+def _amount(value: int | None, field: str) -> int | None:
+    if value is None:
+        return None
+    if value < 0 or value > MAX_BUDGET:
+        raise ValidationError(f"{field}は 0 以上の千円単位の金額にしてください", details={"fields": {field: "範囲外"}})
+    return value
+
+
+# -- projects --------------------------------------------------------------------------------------------
+
+#: Unset (keep the current value) for :class:`ProjectChanges`, distinct from None (clear it).
+UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class ProjectChanges:
+    """The facts of a project to change; a field left :data:`UNSET` keeps its value, None clears it."""
+
+    name: str = UNSET
+    title: str | None = UNSET
+    summary: str | None = UNSET
+    field: str | None = UNSET
+    budget_thousand_yen: int | None = UNSET
+    national_subsidy_thousand_yen: int | None = UNSET
+
+
+PROJECT_FIELDS = tuple(f.name for f in fields(ProjectChanges))
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """An object after an edit: its id, the fields that changed (before and after) and its new state token."""
+
+    id: int
+    changed: dict[str, dict[str, Any]]
+    state: str
+
+
+def _project_values(project: m.Project) -> dict[str, Any]:
+    return {name: getattr(project, name) for name in PROJECT_FIELDS}
+
+
+def _load_project(session: Session, project_id: int) -> m.Project:
+    project = session.get(m.Project, project_id)
+    if project is None:
+        raise NotFoundError(f"事業 {project_id} は見つかりません")
+    return project
+
+
+def project_state(project_id: int, *, engine: Engine | None = None) -> str:
+    """The state token of a project's editable facts (for an edit form)."""
+    with read_session(ensure_schema(engine)) as session:
+        return state_token(_project_values(_load_project(session, project_id)))
+
+
+def _clean_project_changes(changes: ProjectChanges) -> dict[str, Any]:
+    wanted: dict[str, Any] = {}
+    for name in PROJECT_FIELDS:
+        value = getattr(changes, name)
+        if value is UNSET:
+            continue
+        if name in {"budget_thousand_yen", "national_subsidy_thousand_yen"}:
+            wanted[name] = _amount(value, name)
+        elif name == "summary":
+            wanted[name] = _text(value, name, MAX_SUMMARY) or None
+        else:
+            wanted[name] = _text(value, name, MAX_NAME, required=name == "name") or None
+    return wanted
+
+
+def update_project(
+    project_id: int,
+    changes: ProjectChanges,
+    *,
+    actor: Actor,
+    reason: str | None,
+    expected_state: str | None = None,
+    engine: Engine | None = None,
+) -> EditResult:
+    """Change a project's facts (see the module); returns what changed."""
+    why = _reason(reason)
+    wanted = _clean_project_changes(changes)
+    with unit_of_work(ensure_schema(engine)) as session:
+        project = _load_project(session, project_id)
+        require(actor, Permission.EDIT_PROJECT, departments=project.department_names)
+        before = _project_values(project)
+        _check_state("事業", before, expected_state)
+        for name, value in wanted.items():
+            setattr(project, name, value)
+        after = _project_values(project)
+        old, new = audit.changed(before, after)
+        if old or new:
+            session.flush()
+            audit.record(session, actor, "project.update", "project", project.id, old, new, why)
+        return EditResult(project.id, {k: {"before": old.get(k), "after": new.get(k)} for k in new}, state_token(after))
+
+
+# -- KPI targets -----------------------------------------------------------------------------------------
+
+KPI_FIELDS = ("text", "indicator", "comparator", "target", "unit", "relative_to")
+
+
+def _kpi_values(kpi: m.Kpi) -> dict[str, Any]:
+    return {name: getattr(kpi, name) for name in KPI_FIELDS}
+
+
+def _kpi_scope(session: Session, kpi: m.Kpi) -> tuple[list[str], int | None]:
+    """The departments owning a KPI and its plan's fiscal year (vision and partner targets: none)."""
+    if kpi.project_id is None:
+        return [], None
+    project = _load_project(session, kpi.project_id)
+    plan_year = session.scalar(select(m.Plan.fiscal_year).where(m.Plan.id == project.plan_id))
+    owner = project.parent if project.parent_id is not None and not project.department_links else project
+    return (owner or project).department_names, plan_year
+
+
+def kpi_state(kpi_id: int, *, engine: Engine | None = None) -> str:
+    """The state token of a KPI's target (for an edit form)."""
+    with read_session(ensure_schema(engine)) as session:
+        kpi = session.get(m.Kpi, kpi_id)
+        if kpi is None:
+            raise NotFoundError(f"KPI {kpi_id} は見つかりません")
+        return state_token(_kpi_values(kpi))
+
+
+def update_kpi_target(
+    kpi_id: int,
+    target_text: str,
+    *,
+    actor: Actor,
+    reason: str | None,
+    expected_state: str | None = None,
+    engine: Engine | None = None,
+) -> EditResult:
+    """Change a KPI's target as the plan writes it (``参加者数：250人以上``, ``割合：75%以上``).
+
+    The text is parsed like an imported plan's; a text that gives no target is refused.
+    """
+    why = _reason(reason)
+    text = _text(target_text, "target", MAX_NAME, required=True) or ""
+    parsed = parse_kpi(text)
+    if parsed is None:
+        raise ValidationError(
+            "目標として読み取れません（例: 参加者数：250人以上、割合：75%以上）",
+            details={"fields": {"target": "目標として読み取れません"}},
+        )
+    with unit_of_work(ensure_schema(engine)) as session:
+        kpi = session.get(m.Kpi, kpi_id)
+        if kpi is None:
+            raise NotFoundError(f"KPI {kpi_id} は見つかりません")
+        departments, plan_year = _kpi_scope(session, kpi)
+        if kpi.project_id is None and not is_admin(actor):
+            raise PermissionDeniedError("ビジョンや連携先の目標は管理者だけが変更できます")
+        require(actor, Permission.EDIT_PROJECT, departments=departments)
+        if plan_year is not None:
+            periods.ensure_open(session, plan_year)
+        before = _kpi_values(kpi)
+        _check_state("KPI", before, expected_state)
+        kpi.text = parsed.text or text
+        kpi.indicator = parsed.indicator or kpi.indicator
+        kpi.comparator = parsed.comparator.value
+        kpi.target = parsed.target
+        kpi.unit = parsed.unit
+        kpi.relative_to = parsed.relative_to
+        after = _kpi_values(kpi)
+        old, new = audit.changed(before, after)
+        if old or new:
+            session.flush()
+            audit.record(session, actor, "kpi.update_target", "kpi", kpi.id, old, new, why)
+        return EditResult(kpi.id, {k: {"before": old.get(k), "after": new.get(k)} for k in new}, state_token(after))
+
+
+# -- cooperative projects --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CooperativeInput:
+    """A member government's cooperative project."""
+
+    name: str
+    member_government: str
+    challenge: int | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class CooperativePublic:
+    """A cooperative project as services hand it out."""
+
+    id: int
+    plan_id: int
+    name: str
+    member_government: str | None
+    challenge: int | None
+    field: str | None
+    state: str
+
+
+COOPERATIVE_FIELDS = ("name", "member_government", "challenge", "field")
+
+
+def _coop_values(row: m.CooperativeProject) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in COOPERATIVE_FIELDS}
+
+
+def _coop_public(row: m.CooperativeProject) -> CooperativePublic:
+    return CooperativePublic(
+        row.id, row.plan_id, row.name, row.member_government, row.challenge, row.field, state_token(_coop_values(row))
+    )
+
+
+def _clean_coop(data: CooperativeInput) -> dict[str, Any]:
+    if data.challenge is not None and not 1 <= data.challenge <= 99:
+        raise ValidationError("関西チャレンジの番号が正しくありません", details={"fields": {"challenge": "範囲外"}})
+    return {
+        "name": _text(data.name, "name", MAX_NAME, required=True),
+        "member_government": _text(data.member_government, "member_government", 100, required=True),
+        "challenge": data.challenge,
+        "field": _text(data.field, "field", 200) or None,
+    }
+
+
+def list_cooperative_projects(plan_id: int, *, engine: Engine | None = None) -> list[CooperativePublic]:
+    """A plan's cooperative projects in the plan's order."""
+    with read_session(ensure_schema(engine)) as session:
+        if session.get(m.Plan, plan_id) is None:
+            raise NotFoundError(f"計画 {plan_id} は見つかりません")
+        stmt = select(m.CooperativeProject).where(m.CooperativeProject.plan_id == plan_id)
+        rows = session.scalars(stmt.order_by(m.CooperativeProject.position, m.CooperativeProject.id))
+        return [_coop_public(row) for row in rows]
+
+
+def add_cooperative_project(
+    plan_id: int, data: CooperativeInput, *, actor: Actor, reason: str | None = None, engine: Engine | None = None
+) -> CooperativePublic:
+    """Add a cooperative project to a plan (a contributor only for their own member government)."""
+    values = _clean_coop(data)
+    with unit_of_work(ensure_schema(engine)) as session:
+        if session.get(m.Plan, plan_id) is None:
+            raise NotFoundError(f"計画 {plan_id} は見つかりません")
+        require(actor, Permission.MANAGE_COOPERATIVE, departments=[values["member_government"]])
+        position = session.scalar(
+            select(func.coalesce(func.max(m.CooperativeProject.position), -1)).where(
+                m.CooperativeProject.plan_id == plan_id
+            )
+        )
+        row = m.CooperativeProject(plan_id=plan_id, position=int(position or 0) + 1, **values)
+        session.add(row)
+        session.flush()
+        audit.record(
+            session, actor, "cooperative.create", "cooperative_project", row.id, None, _coop_values(row), reason
+        )
+        return _coop_public(row)
+
+
+def update_cooperative_project(
+    cooperative_id: int,
+    data: CooperativeInput,
+    *,
+    actor: Actor,
+    reason: str | None,
+    expected_state: str | None = None,
+    engine: Engine | None = None,
+) -> CooperativePublic:
+    """Change a cooperative project; a contributor may neither touch another government's nor hand theirs over."""
+    why = _reason(reason)
+    values = _clean_coop(data)
+    with unit_of_work(ensure_schema(engine)) as session:
+        row = session.get(m.CooperativeProject, cooperative_id)
+        if row is None:
+            raise NotFoundError(f"協調事業 {cooperative_id} は見つかりません")
+        require(actor, Permission.MANAGE_COOPERATIVE, departments=[row.member_government or ""])
+        require(actor, Permission.MANAGE_COOPERATIVE, departments=[values["member_government"]])
+        before = _coop_values(row)
+        _check_state("協調事業", before, expected_state)
+        for name, value in values.items():
+            setattr(row, name, value)
+        old, new = audit.changed(before, _coop_values(row))
+        if old or new:
+            session.flush()
+            audit.record(session, actor, "cooperative.update", "cooperative_project", row.id, old, new, why)
+        return _coop_public(row)
+
+
+def remove_cooperative_project(
+    cooperative_id: int,
+    *,
+    actor: Actor,
+    reason: str | None,
+    expected_state: str | None = None,
+    engine: Engine | None = None,
+) -> None:
+    """Remove a cooperative project; its last state stays in the audit trail with the reason."""
+    why = _reason(reason)
+    with unit_of_work(ensure_schema(engine)) as session:
+        row = session.get(m.CooperativeProject, cooperative_id)
+        if row is None:
+            raise NotFoundError(f"協調事業 {cooperative_id} は見つかりません")
+        require(actor, Permission.MANAGE_COOPERATIVE, departments=[row.member_government or ""])
+        before = _coop_values(row)
+        _check_state("協調事業", before, expected_state)
+        audit.record(
+            session,
+            actor,
+            "cooperative.remove",
+            "cooperative_project",
+            row.id,
+            {**before, "plan_id": row.plan_id, "position": row.position},
+            None,
+            why,
+        )
+        session.delete(row)

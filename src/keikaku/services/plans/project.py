@@ -1,0 +1,513 @@
+"""Read models of a project (or component) page and of a KPI's actual-entry page.
+
+A project page has every field of the project with its source, its components, events and KPIs; each KPI
+with its target, its actual, every recorded version (corrections keep the earlier values), its status from
+the evaluation, and its values over the years (the same issuer's project of the same name in other years'
+plans, KPI of the same indicator).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, selectinload
+
+from keikaku.evaluation.achievement import format_value
+from keikaku.evaluation.views import KpiLine
+from keikaku.services.context.partner_links import refresh_suggestions
+from keikaku.services.context.vision import challenge_labels
+from keikaku.services.core.actors import Actor
+from keikaku.services.core.db import checked_engine
+from keikaku.services.core.errors import NotFoundError
+from keikaku.services.core.home_issuer import cached_home_issuer
+from keikaku.services.core.provenance import SourceRef, document_keys, source_of
+from keikaku.services.evaluations.run import observations
+from keikaku.services.evaluations.status_cache import PlanStatuses, plan_statuses
+from keikaku.services.plans.kpis import KpiRef, display_code, plan_kpi_refs, vision_kpi_refs
+from keikaku.services.publication.visibility import Visibility, visibility_for
+from keikaku.storage import actuals as store
+from keikaku.storage import models as m
+from keikaku.storage import web_models as w
+from keikaku.storage.uow import read_session
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One recorded version of an actual value."""
+
+    version: int
+    fiscal_year: int
+    month: int | None
+    value: float
+    display: str
+    entered_by: str
+    entered_at: dt.datetime
+    channel: str
+    reason: str | None
+    note: str | None
+    measured_on: dt.date | None
+    evidence_text: str | None
+    evidence_url: str | None
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """A KPI's target and actual in one fiscal year."""
+
+    fiscal_year: int
+    actual: float | None
+    target: float | None
+
+
+@dataclass
+class KpiView:
+    """A KPI with its target, actual, status, history and values over the years."""
+
+    id: int
+    indicator: str
+    target_text: str
+    unit: str | None
+    kind: str
+    is_measure: bool
+    text: str | None
+    counted_monthly: bool
+    fiscal_year: int | None
+    actual: float | None
+    actual_display: str | None
+    status: str | None
+    status_reason: str | None
+    achievement: float | None
+    effective_target: float | None
+    monthly: dict[int, float] = field(default_factory=dict)
+    history: list[HistoryEntry] = field(default_factory=list)
+    series: list[SeriesPoint] = field(default_factory=list)
+    source: SourceRef | None = None
+    evaluation_visible: bool = True
+
+
+@dataclass(frozen=True)
+class EventView:
+    """An event of a project: name, dates, venue, note."""
+
+    name: str
+    start: dt.date | None
+    end: dt.date | None
+    venue: str | None
+    note: str | None
+    source: SourceRef | None
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """A partner initiative linked to this project (suggested or confirmed)."""
+
+    link_id: int
+    initiative_id: int
+    initiative_name: str
+    issuer: str
+    state: str
+    score: float
+    shared_terms: list[str]
+
+
+@dataclass
+class ProjectPage:
+    """Everything about one project or component."""
+
+    id: int
+    plan_id: int
+    fiscal_year: int
+    issuer: str
+    plan_title: str | None
+    plan_current: bool
+    code: str
+    name: str
+    title: str | None
+    budget_thousand_yen: int | None
+    national_subsidy_thousand_yen: int | None
+    departments: list[str]
+    challenge: int | None
+    challenge_name: str | None
+    field: str | None
+    start_fiscal_year: int | None
+    year_count: int | None
+    new: bool
+    relisted: bool
+    administrative: bool
+    summary: str | None
+    status: str | None
+    rating: str | None
+    status_reason: str | None
+    source: SourceRef | None
+    evaluation_visible: bool = True
+    parent_id: int | None = None
+    parent_name: str | None = None
+    components: list[ProjectPage] = dataclasses.field(default_factory=list)
+    kpis: list[KpiView] = dataclasses.field(default_factory=list)
+    events: list[EventView] = dataclasses.field(default_factory=list)
+    links: list[LinkView] = dataclasses.field(default_factory=list)
+
+
+def _history(rows: Sequence[store.ActualValue], unit: str | None) -> list[HistoryEntry]:
+    return [
+        HistoryEntry(
+            r.version,
+            r.fiscal_year,
+            r.month or None,
+            r.value,
+            format_value(r.value, unit),
+            r.entered_by,
+            r.entered_at,
+            r.channel,
+            r.reason,
+            r.note,
+            r.measured_on,
+            r.evidence_text,
+            r.evidence_url,
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    """A KPI of one of the issuer's plans that may continue the KPI shown."""
+
+    id: int
+    indicator: str
+    target: float | None
+    relative_to: str | None
+    name: str
+    fiscal_year: int
+    plan_id: int
+
+
+def _visible_history(
+    session: Session, vis: Visibility, plan_id: int, rows: Sequence[store.ActualValue]
+) -> list[store.ActualValue]:
+    """The recorded values of the years whose evaluation of ``plan_id`` the viewer may see."""
+    return [r for r in rows if vis.evaluation_visible(session, plan_id, r.fiscal_year)]
+
+
+def _series(
+    session: Session, issuer: str, names: set[str], refs: Sequence[KpiRef], vis: Visibility
+) -> dict[int, list[SeriesPoint]]:
+    """For each KPI: target and actual in every fiscal year of the issuer's projects of the same name.
+
+    Only the plans the viewer may see count, and a year's actual only when its evaluation is visible.
+    """
+    if not refs:
+        return {}
+    plans = {
+        r.id: r.fiscal_year
+        for r in session.execute(
+            select(m.Plan.id, m.Plan.fiscal_year).where(
+                m.Plan.issuer == issuer, m.Plan.is_current.is_(True), *vis.plan_filter()
+            )
+        )
+    }
+    rows = [
+        SeriesRow(r.id, r.indicator, r.target, r.relative_to, r.name, plans[r.plan_id], r.plan_id)
+        for r in session.execute(
+            select(m.Kpi.id, m.Kpi.indicator, m.Kpi.target, m.Kpi.relative_to, m.Project.name, m.Project.plan_id)
+            .join(m.Project, m.Project.id == m.Kpi.project_id)
+            .where(m.Project.plan_id.in_(list(plans)), m.Project.name.in_(names), m.Kpi.role == "target")
+        )
+    ]
+    years = {r.fiscal_year for r in rows}
+    values = store.current_values(session, [r.id for r in rows], years)
+    by_year: dict[int, dict[int, float]] = {}
+    for year in years:
+        by_year[year] = {kpi_id: obs.value for kpi_id, obs in observations(values, year).items()}
+    shown = {(r.plan_id, r.fiscal_year) for r in rows if vis.evaluation_visible(session, r.plan_id, r.fiscal_year)}
+    out: dict[int, list[SeriesPoint]] = {}
+    for ref in refs:
+        name = ref.component_name or ref.project_name
+        points = [
+            # A relative target (参加企業数×6倍) is a factor, not a level: it is not drawn.
+            SeriesPoint(
+                r.fiscal_year,
+                by_year.get(r.fiscal_year, {}).get(r.id) if (r.plan_id, r.fiscal_year) in shown else None,
+                None if r.relative_to else r.target,
+            )
+            for r in rows
+            if r.name == name and r.indicator == ref.indicator
+        ]
+        out[ref.id] = sorted(points, key=lambda p: p.fiscal_year)
+    return out
+
+
+def kpi_view(
+    ref: KpiRef,
+    line: KpiLine | None,
+    history: list[HistoryEntry],
+    series: list[SeriesPoint],
+    source: SourceRef | None,
+    *,
+    evaluation_visible: bool = True,
+) -> KpiView:
+    """A KPI's view from its reference, its evaluated line (if any), its history and series.
+
+    With ``evaluation_visible`` False the line is not shown: no actual, status or monthly values.
+    """
+    line = line if evaluation_visible else None
+    result = line.result if line else None
+    actual = line.actual if line else None
+    return KpiView(
+        id=ref.id,
+        indicator=ref.indicator,
+        target_text=ref.target_text,
+        unit=ref.unit,
+        kind=ref.kind.value,
+        is_measure=ref.spec.is_measure,
+        text=ref.text,
+        counted_monthly=ref.spec.counted_monthly,
+        fiscal_year=ref.fiscal_year,
+        actual=actual,
+        actual_display=format_value(actual, ref.unit) if actual is not None else None,
+        status=result.status.value if result and not ref.spec.is_measure else None,
+        status_reason=result.reason if result and not ref.spec.is_measure else None,
+        achievement=result.achievement if result else None,
+        effective_target=result.effective_target if result else None,
+        monthly=dict(line.monthly) if line else {},
+        history=history,
+        series=series,
+        source=source,
+        evaluation_visible=evaluation_visible,
+    )
+
+
+def _links(session: Session, project_id: int) -> list[LinkView]:
+    rows = session.execute(
+        select(w.PartnerLink, m.Initiative.name, m.PartnerProgramme.issuer)
+        .join(m.Initiative, m.Initiative.id == w.PartnerLink.initiative_id)
+        .join(m.PartnerProgramme, m.PartnerProgramme.id == m.Initiative.programme_id)
+        .where(w.PartnerLink.project_id == project_id, w.PartnerLink.state != "removed")
+        .order_by(w.PartnerLink.state, w.PartnerLink.score.desc())
+    ).all()
+    return [
+        LinkView(link.id, link.initiative_id, name, issuer, link.state, link.score, list(link.shared_terms or []))
+        for link, name, issuer in rows
+    ]
+
+
+def _page(
+    project: m.Project,
+    plan: m.Plan,
+    refs: dict[int, list[KpiRef]],
+    statuses: PlanStatuses,
+    extras: tuple[dict[int, list[store.ActualValue]], dict[int, list[SeriesPoint]], dict[int, str], dict[int, str]],
+    *,
+    evaluation_visible: bool,
+) -> ProjectPage:
+    history, series, keys, labels = extras
+    line = statuses.projects.get(project.id) if evaluation_visible else None
+    parent = project.parent
+    challenge = parent.challenge if parent else project.challenge
+    kpi_sources = {k.id: source_of(k, keys) for k in project.kpis}
+    page = ProjectPage(
+        id=project.id,
+        plan_id=plan.id,
+        fiscal_year=plan.fiscal_year,
+        issuer=plan.issuer,
+        plan_title=plan.title,
+        plan_current=plan.is_current,
+        code=display_code(project.code) if parent is None else "",
+        name=project.name,
+        title=project.title,
+        budget_thousand_yen=project.budget_thousand_yen,
+        national_subsidy_thousand_yen=project.national_subsidy_thousand_yen,
+        departments=project.department_names or (parent.department_names if parent else []),
+        challenge=challenge,
+        challenge_name=labels.get(challenge) if challenge else None,
+        field=project.field,
+        start_fiscal_year=project.start_fiscal_year,
+        year_count=project.year_count,
+        new=project.is_new,
+        relisted=project.relisted,
+        administrative=project.kind == "administrative",
+        summary=project.summary,
+        status=line.rollup.status.value if line else None,
+        rating=line.rollup.rating if line else None,
+        status_reason=line.rollup.reason if line else None,
+        source=source_of(project, keys),
+        evaluation_visible=evaluation_visible,
+        parent_id=parent.id if parent else None,
+        parent_name=parent.name if parent else None,
+    )
+    for ref in refs.get(project.id, []):
+        page.kpis.append(
+            kpi_view(
+                ref,
+                statuses.kpis.get(ref.id),
+                _history(history.get(ref.id, []), ref.unit),
+                series.get(ref.id, []),
+                kpi_sources.get(ref.id),
+                evaluation_visible=evaluation_visible,
+            )
+        )
+    page.events = [
+        EventView(e.name, e.start_date, e.end_date, e.venue, e.note, source_of(e, keys)) for e in project.events
+    ]
+    return page
+
+
+def get_project_page(project_id: int, *, viewer: Actor, engine: Engine | None = None) -> ProjectPage:
+    """The page of a project or component: fields, components, events, KPIs with statuses, history, series.
+
+    A project of a plan hidden from ``viewer`` is not found; statuses, actuals and their history are left out
+    (``evaluation_visible`` False) when the plan's evaluation is not published to ``viewer``.
+    """
+    eng = checked_engine(engine)
+    vis = visibility_for(viewer)
+    with read_session(eng) as session:
+        vis.ensure_project_visible(session, project_id)
+        is_home = _is_home(session, project_id)
+    if is_home:
+        refresh_suggestions(engine=eng)
+    with read_session(eng) as session:
+        project = session.scalar(
+            select(m.Project)
+            .where(m.Project.id == project_id)
+            .options(
+                selectinload(m.Project.kpis),
+                selectinload(m.Project.events),
+                selectinload(m.Project.department_links).selectinload(m.ProjectDepartment.department),
+                selectinload(m.Project.components).selectinload(m.Project.kpis),
+                selectinload(m.Project.components).selectinload(m.Project.events),
+                selectinload(m.Project.components)
+                .selectinload(m.Project.department_links)
+                .selectinload(m.ProjectDepartment.department),
+            )
+        )
+        if project is None:
+            raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
+        plan = project.plan
+        shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
+        statuses = (
+            plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
+            if plan.is_current and shown
+            else PlanStatuses(None)
+        )
+        family = [project, *project.components]
+        refs: dict[int, list[KpiRef]] = defaultdict(list)
+        for ref in plan_kpi_refs(session, [plan]):
+            if ref.project_id in {p.id for p in family}:
+                refs[ref.project_id or 0].append(ref)
+        all_refs = [r for group in refs.values() for r in group]
+        versions: dict[int, list[store.ActualValue]] = defaultdict(list)
+        for row in session.scalars(
+            select(store.ActualValue)
+            .where(store.ActualValue.kpi_id.in_([r.id for r in all_refs]))
+            .order_by(
+                store.ActualValue.kpi_id,
+                store.ActualValue.fiscal_year,
+                store.ActualValue.month,
+                store.ActualValue.version,
+            )
+        ):
+            versions[row.kpi_id].append(row)
+        for kpi_id, rows in versions.items():
+            versions[kpi_id] = _visible_history(session, vis, plan.id, rows)
+        measured = [r for r in all_refs if not r.spec.is_measure]
+        series = _series(session, plan.issuer, {p.name for p in family}, measured, vis)
+        extras = (versions, series, document_keys(session), challenge_labels(session))
+        page = _page(project, plan, refs, statuses, extras, evaluation_visible=shown)
+        page.components = [_page(c, plan, refs, statuses, extras, evaluation_visible=shown) for c in project.components]
+        page.links = _links(session, project.id)
+        return page
+
+
+def _is_home(session: Session, project_id: int) -> bool:
+    issuer = session.scalar(
+        select(m.Plan.issuer).join(m.Project, m.Project.plan_id == m.Plan.id).where(m.Project.id == project_id)
+    )
+    return issuer is not None and issuer == cached_home_issuer(session)
+
+
+@dataclass
+class KpiEntryPage:
+    """A KPI's actual-entry page: the KPI (with every version of its values) and where it belongs."""
+
+    kpi: KpiView
+    fiscal_year: int | None
+    project_id: int | None
+    project_name: str | None
+    component_name: str | None
+    plan_id: int | None
+    departments: list[str]
+    vision: bool
+    monthly_allowed: bool
+    horizon_fiscal_year: int | None = None
+
+
+def get_kpi_entry_page(kpi_id: int, *, viewer: Actor, engine: Engine | None = None) -> KpiEntryPage:
+    """The KPI with its target, status, every recorded version and its values over the years.
+
+    A KPI of a plan hidden from ``viewer`` is not found; its actuals, status and history are left out
+    (``evaluation_visible`` False) when the plan's evaluation is not published to ``viewer``.  A vision
+    target is always shown.
+    """
+    eng = checked_engine(engine)
+    vis = visibility_for(viewer)
+    with read_session(eng) as session:
+        row = session.get(m.Kpi, kpi_id)
+        if row is None or row.initiative_id is not None:
+            raise NotFoundError(f"KPI（ID {kpi_id}）はありません", code="kpi_not_found")
+        vis.ensure_kpi_visible(session, kpi_id)
+        keys = document_keys(session)
+        versions = list(
+            session.scalars(
+                select(store.ActualValue)
+                .where(store.ActualValue.kpi_id == kpi_id)
+                .order_by(store.ActualValue.fiscal_year, store.ActualValue.month, store.ActualValue.version)
+            )
+        )
+        if row.vision_id is not None:
+            current = row.vision is not None and row.vision.is_current
+            ref = next((r for r in vision_kpi_refs(session) if r.id == kpi_id), None) if current else None
+            if ref is None:
+                raise NotFoundError(f"KPI（ID {kpi_id}）は現行のビジョンの目標ではありません", code="kpi_not_found")
+            years = sorted({v.fiscal_year for v in versions})
+            series = [
+                SeriesPoint(y, obs.value, ref.spec.target)
+                for y in years
+                for obs in [observations(versions, y).get(kpi_id)]
+                if obs is not None
+            ]
+            view = kpi_view(ref, None, _history(versions, ref.unit), series, source_of(row, keys))
+            if series:
+                view.actual, view.fiscal_year = series[-1].actual, series[-1].fiscal_year
+                view.actual_display = format_value(view.actual, ref.unit) if view.actual is not None else None
+            return KpiEntryPage(
+                view, None, None, None, None, None, [], True, False, horizon_fiscal_year=ref.spec.target_fiscal_year
+            )
+        project = row.project
+        assert project is not None  # one owner: not the vision, not an initiative
+        plan = project.plan
+        ref = next(r for r in plan_kpi_refs(session, [plan]) if r.id == kpi_id)
+        shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
+        statuses = (
+            plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
+            if plan.is_current and shown
+            else PlanStatuses(None)
+        )
+        series = _series(session, plan.issuer, {project.name}, [ref], vis).get(kpi_id, [])
+        history = _history(_visible_history(session, vis, plan.id, versions), ref.unit)
+        view = kpi_view(ref, statuses.kpis.get(kpi_id), history, series, source_of(row, keys), evaluation_visible=shown)
+        return KpiEntryPage(
+            kpi=view,
+            fiscal_year=plan.fiscal_year,
+            project_id=project.parent_id or project.id,
+            project_name=ref.project_name,
+            component_name=ref.component_name,
+            plan_id=plan.id,
+            departments=list(ref.departments),
+            vision=False,
+            monthly_allowed=ref.kind.value == "count",
+        )

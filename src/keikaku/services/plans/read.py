@@ -1,0 +1,392 @@
+"""Read models of plans: the list of plans, one plan's project table, and projects across an issuer's plans.
+
+A plan's table adds up: the listed budgets (re-listings 再掲 excluded) are checked against the stated total
+and each project's components against the project, and the plan's warnings come with it.  Tables are
+paginated and filtered by challenge, department and status; the sums are always over the whole plan, with
+the sum of the rows shown given separately.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, Engine, func, select
+from sqlalchemy.orm import Session
+
+from keikaku.evaluation.types import Status
+from keikaku.normalize.text import normalize_text
+from keikaku.services.core.actors import Actor
+from keikaku.services.core.db import checked_engine
+from keikaku.services.core.errors import ValidationError
+from keikaku.services.core.home_issuer import cached_home_issuer
+from keikaku.services.core.paging import Paged, check_paging, paginate
+from keikaku.services.core.provenance import SourceRef, document_keys, source_of
+from keikaku.services.evaluations.status_cache import PlanStatuses, plan_statuses
+from keikaku.services.plans.kpis import display_code
+from keikaku.services.plans.rows import ProjectRow, load_plan_tree
+from keikaku.services.publication.visibility import Visibility, visibility_for
+from keikaku.storage import models as m
+from keikaku.storage.uow import read_session
+
+STATUSES = tuple(s.value for s in Status)
+#: The statuses' codes in English, accepted wherever a status is (the API's clients use them).
+STATUS_CODES = {
+    "achieved": Status.ACHIEVED.value,
+    "mostly_achieved": Status.MOSTLY_ACHIEVED.value,
+    "not_achieved": Status.NOT_ACHIEVED.value,
+    "not_measured": Status.NOT_MEASURED.value,
+    "undeterminable": Status.UNDETERMINABLE.value,
+}
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """A plan in a list: its year, issuer, title, stated total and the number of projects."""
+
+    id: int
+    fiscal_year: int
+    issuer: str
+    title: str | None
+    revision: int
+    region_code: str | None
+    total_budget_thousand_yen: int | None
+    national_subsidy_thousand_yen: int | None
+    project_count: int
+
+
+@dataclass
+class PlanRowView:
+    """A project (or component) line of a plan's table."""
+
+    id: int
+    code: str
+    name: str
+    challenge: int | None
+    departments: list[str]
+    budget_thousand_yen: int | None
+    new: bool
+    relisted: bool
+    administrative: bool
+    status: str | None
+    rating: str | None
+    kpi_count: int
+    components: list[PlanRowView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SumCheckView:
+    """Whether listed amounts add up to a stated total (``difference`` = stated − listed)."""
+
+    label: str
+    project_id: int | None
+    stated: int | None
+    listed: int
+    ok: bool
+
+    @property
+    def difference(self) -> int | None:
+        """Stated minus listed, None when nothing was stated."""
+        return None if self.stated is None else self.stated - self.listed
+
+
+@dataclass(frozen=True)
+class WarningView:
+    """A consistency warning of the plan, with its stable code."""
+
+    code: str
+    message: str
+    source: SourceRef | None
+
+
+@dataclass
+class PlanPage:
+    """A plan with one page of its project table, the sum checks over the whole plan and its warnings."""
+
+    plan: PlanSummary
+    rows: Paged[PlanRowView]
+    listed_total: int
+    shown_total: int
+    checks: list[SumCheckView]
+    warnings: list[WarningView]
+    challenges: list[int]
+    departments: list[str]
+    statuses: list[str]
+    filters: dict[str, str | int | None]
+    source: SourceRef | None
+    evaluation_visible: bool = True
+
+    @property
+    def consistent(self) -> bool:
+        """True when every sum check holds."""
+        return all(c.ok for c in self.checks)
+
+
+def _summary(plan: m.Plan, project_count: int) -> PlanSummary:
+    return PlanSummary(
+        plan.id,
+        plan.fiscal_year,
+        plan.issuer,
+        plan.title,
+        plan.revision,
+        plan.region_code,
+        plan.total_budget_thousand_yen,
+        plan.national_subsidy_thousand_yen,
+        project_count,
+    )
+
+
+def list_plans(
+    *,
+    viewer: Actor,
+    fiscal_year: int | None = None,
+    issuer: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    engine: Engine | None = None,
+) -> Paged[PlanSummary]:
+    """Current plans ``viewer`` may see, newest year first, the home issuer's first; ``issuer`` matches part of
+    the name."""
+    page, per_page = check_paging(page, per_page)
+    eng = checked_engine(engine)
+    with read_session(eng) as session:
+        home = cached_home_issuer(session)
+        where: list[ColumnElement[bool]] = [m.Plan.is_current.is_(True), *visibility_for(viewer).plan_filter()]
+        if fiscal_year is not None:
+            where.append(m.Plan.fiscal_year == fiscal_year)
+        if issuer:
+            where.append(m.Plan.issuer.contains(normalize_text(issuer).strip(), autoescape=True))
+        total = session.scalar(select(func.count()).select_from(m.Plan).where(*where)) or 0
+        plans = session.scalars(
+            select(m.Plan)
+            .where(*where)
+            .order_by(m.Plan.fiscal_year.desc(), (m.Plan.issuer == (home or "")).desc(), m.Plan.issuer, m.Plan.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        ).all()
+        counts = {
+            plan_id: count
+            for plan_id, count in session.execute(
+                select(m.Project.plan_id, func.count())
+                .where(m.Project.plan_id.in_([p.id for p in plans]), m.Project.parent_id.is_(None))
+                .group_by(m.Project.plan_id)
+            )
+        }
+        return Paged([_summary(p, counts.get(p.id, 0)) for p in plans], total, page, per_page)
+
+
+def _checks(projects: Sequence[ProjectRow], stated: int | None) -> tuple[list[SumCheckView], int]:
+    top = [p for p in projects if p.parent_id is None]
+    listed = sum(p.budget_thousand_yen or 0 for p in top if not p.relisted)
+    checks = [SumCheckView("事業計画の合計", None, stated, listed, stated is None or stated == listed)]
+    for project in top:
+        parts = [c.budget_thousand_yen for c in projects if c.parent_id == project.id and not c.relisted]
+        if parts and all(b is not None for b in parts):
+            comp_sum = sum(b or 0 for b in parts)
+            label = f"{display_code(project.code)} {project.name} の内訳".strip()
+            checks.append(
+                SumCheckView(
+                    label, project.id, project.budget_thousand_yen, comp_sum, project.budget_thousand_yen == comp_sum
+                )
+            )
+    return checks, listed
+
+
+def _rows(projects: Sequence[ProjectRow], kpi_counts: dict[int, int], statuses: PlanStatuses) -> list[PlanRowView]:
+    rows: dict[int, PlanRowView] = {}
+    top: list[PlanRowView] = []
+    for p in projects:
+        line = statuses.projects.get(p.id)
+        row = PlanRowView(
+            id=p.id,
+            code=display_code(p.code) if p.parent_id is None else "",
+            name=p.name,
+            challenge=p.challenge if p.parent_id is None else None,
+            departments=list(p.department_names),
+            budget_thousand_yen=p.budget_thousand_yen,
+            new=p.is_new,
+            relisted=p.relisted,
+            administrative=p.kind == "administrative",
+            status=line.rollup.status.value if line else None,
+            rating=line.rollup.rating if line else None,
+            kpi_count=kpi_counts.get(p.id, 0),
+        )
+        rows[p.id] = row
+        if p.parent_id is None:
+            top.append(row)
+        elif p.parent_id in rows:
+            rows[p.parent_id].components.append(row)
+    return top
+
+
+def check_status(status: str | None) -> str | None:
+    """A status filter value (達成, 概ね達成, 未達, 未測定, 判定不能, or its English code) or ValidationError."""
+    if status is None or status == "":
+        return None
+    cleaned = normalize_text(status).strip()
+    cleaned = STATUS_CODES.get(cleaned.lower(), cleaned)
+    if cleaned not in STATUSES:
+        raise ValidationError(f"状態は {'、'.join(STATUSES)} のいずれかです（{status}）", code="invalid_status")
+    return cleaned
+
+
+def _matches(row: PlanRowView, challenge: int | None, department: str | None, status: str | None) -> bool:
+    if challenge is not None and row.challenge != challenge:
+        return False
+    if (
+        department is not None
+        and department not in row.departments
+        and not any(department in c.departments for c in row.components)
+    ):
+        return False
+    return status is None or row.status == status
+
+
+def get_plan_page(
+    plan_id: int,
+    *,
+    viewer: Actor,
+    challenge: int | None = None,
+    department: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    engine: Engine | None = None,
+) -> PlanPage:
+    """One plan's table (filtered, one page), its sum checks over the whole plan, and its warnings.
+
+    A plan hidden from ``viewer`` is not found; statuses are left out (``evaluation_visible`` False) when the
+    plan's evaluation is not published to ``viewer``.
+    """
+    check_paging(page, per_page)
+    wanted_status = check_status(status)
+    dept = normalize_text(department).strip() or None if department else None
+    eng = checked_engine(engine)
+    vis = visibility_for(viewer)
+    with read_session(eng) as session:
+        plan = vis.ensure_plan_visible(session, plan_id)
+        tree = load_plan_tree(session, [plan])
+        kpi_counts: dict[int, int] = {}
+        for kpi in tree.kpis:
+            if kpi.project_id is not None and kpi.role == "target":
+                kpi_counts[kpi.project_id] = kpi_counts.get(kpi.project_id, 0) + 1
+        shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
+        statuses = (
+            plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
+            if plan.is_current and shown
+            else PlanStatuses(None)
+        )
+        all_rows = _rows(tree.projects, kpi_counts, statuses)
+        checks, listed = _checks(tree.projects, plan.total_budget_thousand_yen)
+        chosen = [r for r in all_rows if _matches(r, challenge, dept, wanted_status)]
+        paged = paginate(chosen, page, per_page)
+        keys = document_keys(session)
+        warnings = [
+            WarningView(w.code, w.message, source_of(w, keys))
+            for w in session.scalars(
+                select(m.PlanWarning).where(m.PlanWarning.plan_id == plan.id).order_by(m.PlanWarning.id)
+            )
+        ]
+        departments = sorted({d for p in tree.projects for d in p.department_names})
+        return PlanPage(
+            plan=_summary(plan, len(all_rows)),
+            rows=paged,
+            listed_total=listed,
+            shown_total=sum(r.budget_thousand_yen or 0 for r in paged.items if not r.relisted),
+            checks=checks,
+            warnings=warnings,
+            challenges=sorted({r.challenge for r in all_rows if r.challenge is not None}),
+            departments=departments,
+            statuses=list(STATUSES),
+            filters={"challenge": challenge, "department": dept, "status": wanted_status},
+            source=source_of(plan, keys),
+            evaluation_visible=shown,
+        )
+
+
+@dataclass(frozen=True)
+class ProjectListItem:
+    """A project in a list across an issuer's plans."""
+
+    id: int
+    plan_id: int
+    fiscal_year: int
+    issuer: str
+    code: str
+    name: str
+    challenge: int | None
+    departments: list[str]
+    budget_thousand_yen: int | None
+    new: bool
+    status: str | None
+    evaluation_visible: bool = True
+
+
+def list_projects(
+    *,
+    viewer: Actor,
+    issuer: str | None = None,
+    fiscal_year: int | None = None,
+    challenge: int | None = None,
+    department: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    engine: Engine | None = None,
+) -> Paged[ProjectListItem]:
+    """Projects of one issuer's current plans ``viewer`` may see (default: the home issuer), newest year first,
+    filtered.
+
+    Statuses are given when a fiscal year or a status filter is given (each plan's evaluation is needed), and
+    only for plans whose evaluation is published to ``viewer`` (the others' items say ``evaluation_visible``
+    False, and match no status filter).
+    """
+    page, per_page = check_paging(page, per_page)
+    wanted_status = check_status(status)
+    eng = checked_engine(engine)
+    vis = visibility_for(viewer)
+    with read_session(eng) as session:
+        who = issuer or cached_home_issuer(session)
+        plans = _issuer_plans(session, who, fiscal_year, vis)
+        items: list[ProjectListItem] = []
+        dept = normalize_text(department).strip() if department else None
+        for plan in plans:
+            shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
+            # Statuses cost an evaluation per plan: computed when filtered by them or for one year's plans.
+            judged = (wanted_status is not None or fiscal_year is not None) and shown
+            statuses = plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer) if judged else PlanStatuses(None)
+            tree = load_plan_tree(session, [plan])
+            for p in tree.projects:
+                if p.parent_id is not None or (challenge is not None and p.challenge != challenge):
+                    continue
+                if dept and dept not in p.department_names:
+                    continue
+                line_status = statuses.project_status(p.id)
+                if wanted_status and line_status != wanted_status:
+                    continue
+                items.append(
+                    ProjectListItem(
+                        p.id,
+                        plan.id,
+                        plan.fiscal_year,
+                        plan.issuer,
+                        display_code(p.code),
+                        p.name,
+                        p.challenge,
+                        list(p.department_names),
+                        p.budget_thousand_yen,
+                        p.is_new,
+                        line_status,
+                        shown,
+                    )
+                )
+        return paginate(items, page, per_page)
+
+
+def _issuer_plans(session: Session, issuer: str | None, fiscal_year: int | None, vis: Visibility) -> list[m.Plan]:
+    if issuer is None:
+        return []
+    stmt = select(m.Plan).where(m.Plan.is_current.is_(True), m.Plan.issuer == issuer, *vis.plan_filter())
+    if fiscal_year is not None:
+        stmt = stmt.where(m.Plan.fiscal_year == fiscal_year)
+    return list(session.scalars(stmt.order_by(m.Plan.fiscal_year.desc(), m.Plan.id)))

@@ -1,0 +1,204 @@
+"""Revisions of a plan: list them, and show what changed between two of them.
+
+A plan is keyed by issuer and fiscal year; ingesting a changed document for the same key adds a
+revision and keeps the old one readable.  :func:`diff_plans` compares two plans (pure); projects are
+matched by number, else by name, so a renumbered project is a change, not a removal and an addition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, select
+
+from keikaku.domain import Kpi, Plan, Project
+from keikaku.services.core.errors import NotFoundError, ValidationError
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    """One stored revision of a plan."""
+
+    issuer: str
+    fiscal_year: int
+    revision: int
+    is_current: bool
+    title: str | None
+    total_budget_thousand_yen: int | None
+    projects: int
+    created_at: str | None
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A value that differs between the revisions."""
+
+    field: str
+    old: object
+    new: object
+
+
+@dataclass
+class ProjectChange:
+    """A project present in both revisions whose facts differ."""
+
+    code: str | None
+    name: str
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+@dataclass
+class PlanDiff:
+    """The difference between two revisions of one plan."""
+
+    issuer: str
+    fiscal_year: int
+    old_revision: int
+    new_revision: int
+    plan_changes: list[FieldChange] = field(default_factory=list)
+    added: list[Project] = field(default_factory=list)
+    removed: list[Project] = field(default_factory=list)
+    changed: list[ProjectChange] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the two revisions state the same facts."""
+        return not (self.plan_changes or self.added or self.removed or self.changed)
+
+
+def _kpi_key(kpi: Kpi) -> str:
+    target = "" if kpi.target is None else f"{kpi.target:g}"
+    relative = f"×{kpi.relative_to}" if kpi.relative_to else ""
+    return f"{kpi.indicator} {kpi.comparator.value} {target}{kpi.unit or ''}{relative}".strip()
+
+
+def _project_facts(project: Project) -> dict[str, object]:
+    return {
+        "name": project.name,
+        "budget_thousand_yen": project.budget_thousand_yen,
+        "national_subsidy_thousand_yen": project.national_subsidy_thousand_yen,
+        "departments": list(project.departments),
+        "challenge": project.challenge,
+        "start_fiscal_year": project.start_fiscal_year,
+        "new": project.new,
+        "relisted": project.relisted,
+        "components": [(c.name, c.budget_thousand_yen) for c in project.components],
+        "kpis": sorted(_kpi_key(k) for k in [*project.kpis, *(k for c in project.components for k in c.kpis)]),
+        "events": sorted(
+            f"{e.name} {e.start or ''}~{e.end or ''} {e.venue or ''}".strip()
+            for e in [*project.events, *(e for c in project.components for e in c.events)]
+        ),
+    }
+
+
+def _match(
+    old: list[Project], new: list[Project]
+) -> tuple[list[tuple[Project, Project]], list[Project], list[Project]]:
+    from keikaku.normalize import fold_for_search
+
+    pairs: list[tuple[Project, Project]] = []
+    remaining = list(new)
+    removed: list[Project] = []
+    for project in old:
+        partner = next((p for p in remaining if project.code and p.code == project.code), None)
+        if partner is None:
+            key = fold_for_search(project.name)
+            partner = next((p for p in remaining if fold_for_search(p.name) == key), None)
+        if partner is None:
+            removed.append(project)
+        else:
+            remaining.remove(partner)
+            pairs.append((project, partner))
+    return pairs, remaining, removed
+
+
+def diff_plans(old: Plan, new: Plan, *, old_revision: int = 0, new_revision: int = 0) -> PlanDiff:
+    """What changed from ``old`` to ``new``: plan totals, projects added, removed and changed."""
+    diff = PlanDiff(new.issuer or old.issuer or "", new.fiscal_year, old_revision, new_revision)
+    for name in ("title", "total_budget_thousand_yen", "national_subsidy_thousand_yen"):
+        before, after = getattr(old, name), getattr(new, name)
+        if before != after:
+            diff.plan_changes.append(FieldChange(name, before, after))
+    pairs, diff.added, diff.removed = _match(old.projects, new.projects)
+    for before, after in pairs:
+        facts_before, facts_after = _project_facts(before), _project_facts(after)
+        changes = [
+            FieldChange(k, facts_before[k], facts_after[k]) for k in facts_before if facts_before[k] != facts_after[k]
+        ]
+        if before.code != after.code:
+            changes.insert(0, FieldChange("code", before.code, after.code))
+        if changes:
+            diff.changed.append(ProjectChange(after.code, after.name, changes))
+    return diff
+
+
+def list_plan_revisions(
+    *, fiscal_year: int, issuer: str | None = None, engine: Engine | None = None
+) -> list[RevisionInfo]:
+    """Every stored revision of the fiscal year's plans (of one issuer, if given), oldest first."""
+    from keikaku.services.core.db import ensure_schema
+    from keikaku.storage import models as m
+    from keikaku.storage.uow import read_session
+
+    eng = ensure_schema(engine)
+    with read_session(eng) as session:
+        stmt = select(m.Plan).where(m.Plan.fiscal_year == fiscal_year)
+        if issuer:
+            stmt = stmt.where(m.Plan.issuer == issuer)
+        rows = session.scalars(stmt.order_by(m.Plan.issuer, m.Plan.revision)).all()
+        return [
+            RevisionInfo(
+                issuer=row.issuer,
+                fiscal_year=row.fiscal_year,
+                revision=row.revision,
+                is_current=row.is_current,
+                title=row.title,
+                total_budget_thousand_yen=row.total_budget_thousand_yen,
+                projects=len(row.projects),
+                created_at=row.created_at.isoformat() if row.created_at else None,
+            )
+            for row in rows
+        ]
+
+
+def diff_plan_revisions(
+    *,
+    fiscal_year: int,
+    issuer: str | None = None,
+    old: int | None = None,
+    new: int | None = None,
+    engine: Engine | None = None,
+) -> PlanDiff:
+    """The difference between two stored revisions (default: the latest and the one before it)."""
+    from keikaku.services.core.db import ensure_schema
+    from keikaku.services.exchange.bundle import document_keys, plan_load_options
+    from keikaku.storage import models as m
+    from keikaku.storage.convert import read_plan
+    from keikaku.storage.uow import read_session
+
+    eng = ensure_schema(engine)
+    with read_session(eng) as session:
+        stmt = select(m.Plan).where(m.Plan.fiscal_year == fiscal_year)
+        if issuer:
+            stmt = stmt.where(m.Plan.issuer == issuer)
+        rows = session.scalars(stmt.options(*plan_load_options()).order_by(m.Plan.revision)).all()
+        issuers = sorted({row.issuer for row in rows})
+        if not rows:
+            raise NotFoundError(f"{fiscal_year}年度の事業計画がありません")
+        if len(issuers) > 1:
+            raise ValidationError(
+                f"{fiscal_year}年度の事業計画の発行者が複数あります。--issuer で指定してください: {'、'.join(issuers)}"
+            )
+        by_revision = {row.revision: row for row in rows}
+        revisions = sorted(by_revision)
+        new_rev = new if new is not None else revisions[-1]
+        old_rev = old if old is not None else (revisions[-2] if len(revisions) > 1 else None)
+        if old_rev is None:
+            raise NotFoundError(f"{fiscal_year}年度の事業計画には改訂版が一つしかありません（比較する版がありません）")
+        for wanted in (old_rev, new_rev):
+            if wanted not in by_revision:
+                raise NotFoundError(f"{fiscal_year}年度の事業計画に第{wanted}版はありません（あるのは {revisions}）")
+        keys = document_keys(session)
+        before = read_plan(by_revision[old_rev], keys)
+        after = read_plan(by_revision[new_rev], keys)
+        return diff_plans(before, after, old_revision=old_rev, new_revision=new_rev)

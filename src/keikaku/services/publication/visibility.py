@@ -1,0 +1,206 @@
+"""What one viewer may see, for the read services: which plans, which evaluations, which documents.
+
+A plan, and a plan's evaluation of a fiscal year, are drafts until published (see
+:mod:`keikaku.services.publication.state`); who sees drafts is :func:`~keikaku.services.publication.state.can_see_drafts`.
+Every read service that pages and the API call builds one :class:`Visibility` per call
+(:func:`visibility_for`) and applies it:
+
+* lists, counts, totals and searches add :meth:`Visibility.plan_filter` to their ``select`` — a condition on
+  the newest ``publications`` row of each plan, answered through that table's index, so a list of the
+  national data's 17,880 plans needs no set of ids in Python;
+* a page that names a plan, project or KPI calls ``ensure_*_visible``, which raises the same
+  :class:`~keikaku.services.core.errors.NotFoundError` as a missing object (a draft's existence is not told);
+* achievement statuses, ratings, judgements and the actual values of a plan's fiscal year are the results of
+  that year's evaluation: :meth:`Visibility.evaluation_visible` says whether they may be shown.
+
+The vision, its challenges, the action plan and the partner agency's priorities are published documents:
+always visible.  A source document is hidden when it is the source of plans only, and none of them is visible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from keikaku.services.core.actors import Actor
+from keikaku.services.core.errors import NotFoundError
+from keikaku.services.publication.state import can_see_drafts
+from keikaku.storage import models as m
+from keikaku.storage.accounts import Publication
+
+#: A column of integers: a mapped attribute (``Plan.id``) or any column expression.
+IntColumn = ColumnElement[int] | InstrumentedAttribute[int]
+
+
+def _newest_state(object_type: str, object_id: IntColumn, fiscal_year: IntColumn) -> ColumnElement[str]:
+    """The state of the newest publication row of an object (``draft`` when it has none)."""
+    newest = (
+        select(Publication.state)
+        .where(
+            Publication.object_type == object_type,
+            Publication.object_id == object_id,
+            Publication.fiscal_year == fiscal_year,
+        )
+        .order_by(Publication.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(newest, "draft")
+
+
+def plan_published(plan_id: IntColumn | None = None, fiscal_year: IntColumn | None = None) -> ColumnElement[bool]:
+    """A condition true for published plans (default columns: ``plans.id`` and ``plans.fiscal_year``)."""
+    return (
+        _newest_state(
+            "plan",
+            plan_id if plan_id is not None else m.Plan.id,
+            fiscal_year if fiscal_year is not None else m.Plan.fiscal_year,
+        )
+        == "published"
+    )
+
+
+def evaluation_published(plan_id: IntColumn, fiscal_year: IntColumn) -> ColumnElement[bool]:
+    """A condition true when the evaluation of ``plan_id`` for ``fiscal_year`` is published."""
+    return _newest_state("evaluation", plan_id, fiscal_year) == "published"
+
+
+def plan_published_sql(plan_id: str, fiscal_year: str) -> str:
+    """:func:`plan_published` as SQL text over two column expressions (for the search's text statements)."""
+    return (
+        "COALESCE((SELECT pub.state FROM publications pub WHERE pub.object_type = 'plan'"
+        f" AND pub.object_id = {plan_id} AND pub.fiscal_year = {fiscal_year}"
+        " ORDER BY pub.id DESC LIMIT 1), 'draft') = 'published'"
+    )
+
+
+def _owned_by_context(doc_id: IntColumn) -> ColumnElement[bool]:
+    """True when a document is the source of the vision, a challenge, the action plan or a partner programme."""
+    tables: tuple[type[m.Vision | m.Challenge | m.ActionPlan | m.PartnerProgramme], ...] = (
+        m.Vision,
+        m.Challenge,
+        m.ActionPlan,
+        m.PartnerProgramme,
+    )
+    return or_(*(exists().where(table.source_document_id == doc_id) for table in tables))
+
+
+@dataclass
+class Visibility:
+    """What one viewer may see, with the answers about single objects remembered for the call."""
+
+    viewer: Actor
+    draft_plans: bool
+    draft_evaluations: bool
+    _plans: dict[int, bool] = field(default_factory=dict, repr=False)
+    _evaluations: dict[tuple[int, int], bool] = field(default_factory=dict, repr=False)
+
+    @property
+    def restricted(self) -> bool:
+        """True when some plans may be hidden from this viewer (drafts are)."""
+        return not self.draft_plans
+
+    # -- plans --------------------------------------------------------------------------------------------
+
+    def plan_filter(
+        self, plan_id: IntColumn | None = None, fiscal_year: IntColumn | None = None
+    ) -> list[ColumnElement[bool]]:
+        """Conditions for ``select(...).where(*...)`` keeping the plans the viewer may see (none: every plan).
+
+        ``plan_id``/``fiscal_year`` name the plan's columns when the statement reads them from another table.
+        """
+        return [] if self.draft_plans else [plan_published(plan_id, fiscal_year)]
+
+    def restrict(self, stmt: Select[tuple[object, ...]]) -> Select[tuple[object, ...]]:
+        """``stmt`` (which selects from ``plans``) keeping only the plans the viewer may see."""
+        return stmt.where(*self.plan_filter())
+
+    def plan_visible(self, session: Session, plan_id: int) -> bool:
+        """Whether the viewer may see the plan (False for a plan that does not exist)."""
+        if plan_id not in self._plans:
+            stmt = select(m.Plan.id).where(m.Plan.id == plan_id, *self.plan_filter())
+            self._plans[plan_id] = session.scalar(stmt) is not None
+        return self._plans[plan_id]
+
+    def ensure_plan_visible(self, session: Session, plan_id: int) -> m.Plan:
+        """The plan, or the NotFoundError of a missing plan when it does not exist or is hidden."""
+        plan = session.get(m.Plan, plan_id)
+        if plan is None or not (self.draft_plans or self.plan_visible(session, plan_id)):
+            raise NotFoundError(f"事業計画（ID {plan_id}）はありません", code="plan_not_found")
+        return plan
+
+    def ensure_project_visible(self, session: Session, project_id: int) -> int:
+        """The project's plan id, or the NotFoundError of a missing project when it does not exist or is hidden."""
+        plan_id = session.scalar(select(m.Project.plan_id).where(m.Project.id == project_id))
+        if plan_id is None or not (self.draft_plans or self.plan_visible(session, plan_id)):
+            raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
+        return int(plan_id)
+
+    def ensure_kpi_visible(self, session: Session, kpi_id: int) -> int | None:
+        """The KPI's plan id (None for a vision or partner target, always visible), or the NotFoundError of a
+        missing KPI when it does not exist or belongs to a hidden plan."""
+        row = session.execute(
+            select(m.Kpi.id, m.Project.plan_id)
+            .outerjoin(m.Project, m.Project.id == m.Kpi.project_id)
+            .where(m.Kpi.id == kpi_id)
+        ).first()
+        hidden = row is not None and row.plan_id is not None and not self.draft_plans
+        if row is None or (hidden and not self.plan_visible(session, row.plan_id)):
+            raise NotFoundError(f"KPI（ID {kpi_id}）はありません", code="kpi_not_found")
+        return None if row.plan_id is None else int(row.plan_id)
+
+    # -- evaluations --------------------------------------------------------------------------------------
+
+    def evaluation_visible(self, session: Session, plan_id: int, fiscal_year: int) -> bool:
+        """Whether the viewer may see the evaluation of ``plan_id`` for ``fiscal_year`` (statuses, actuals)."""
+        if self.draft_evaluations:
+            return True
+        key = (plan_id, fiscal_year)
+        if key not in self._evaluations:
+            state = session.scalar(
+                select(Publication.state)
+                .where(
+                    Publication.object_type == "evaluation",
+                    Publication.object_id == plan_id,
+                    Publication.fiscal_year == fiscal_year,
+                )
+                .order_by(Publication.id.desc())
+                .limit(1)
+            )
+            self._evaluations[key] = state == "published"
+        return self._evaluations[key]
+
+    # -- documents ----------------------------------------------------------------------------------------
+
+    def document_filter(self, doc_id: IntColumn | None = None) -> list[ColumnElement[bool]]:
+        """Conditions keeping the source documents the viewer may see (none: every document).
+
+        A document is hidden when plans cite it, none of them is visible, and it is not the source of the
+        vision, a challenge, the action plan or a partner programme (those are published documents).
+        """
+        if self.draft_plans:
+            return []
+        doc = doc_id if doc_id is not None else m.Document.id
+        cited = exists().where(m.Plan.source_document_id == doc)
+        cited_visibly = exists().where(m.Plan.source_document_id == doc, plan_published())
+        return [or_(~cited, cited_visibly, _owned_by_context(doc))]
+
+    def hidden_document_ids(self, session: Session) -> list[int]:
+        """The ids of the documents hidden from the viewer (few: documents are files someone loaded)."""
+        if self.draft_plans:
+            return []
+        visible = self.document_filter()[0]
+        return sorted(session.scalars(select(m.Document.id).where(~visible)))
+
+    def document_visible(self, session: Session, doc_id: int) -> bool:
+        """Whether the viewer may see a source document (its lines and the facts taken from them)."""
+        if self.draft_plans:
+            return True
+        return session.scalar(select(m.Document.id).where(m.Document.id == doc_id, *self.document_filter())) is not None
+
+
+def visibility_for(viewer: Actor) -> Visibility:
+    """What ``viewer`` may see: built once per service call."""
+    return Visibility(viewer, can_see_drafts(viewer, "plan"), can_see_drafts(viewer, "evaluation"))

@@ -1,0 +1,409 @@
+"""Search across everything: ranked results for a query, on SQLite (FTS5) and PostgreSQL (GIN) alike.
+
+Ranking, best first: entries whose title contains every word of the query, then entries that contain
+them anywhere; within each, the vision, challenges, themes and partner initiatives, then the home issuer's
+plans and projects, then other issuers', newest fiscal year first (the order of entry ids, see
+:mod:`keikaku.services.search.index`).  Because both tiers are read in id order, a page of results never
+needs every match scored, so a two-character word that matches a hundred thousand projects is as quick as
+a rare one; the count shown stops at :data:`COUNT_CAP`.
+
+A query is folded like the index (full-width/half-width, katakana/hiragana, case, long-vowel marks) and
+cut into words at spaces and punctuation; every word must match.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+
+from sqlalchemy import Connection, Engine, TextClause, text
+from sqlalchemy.orm import Session
+
+from keikaku.normalize.text import fold_for_search, normalize_text
+from keikaku.services.core.actors import Actor
+from keikaku.services.core.db import checked_engine
+from keikaku.services.core.errors import ValidationError
+from keikaku.services.publication.visibility import Visibility, plan_published_sql, visibility_for
+from keikaku.services.search.index import INLINE_PLANS, pairs, sync_search_index, word_runs
+from keikaku.storage.uow import read_session
+
+MAX_QUERY = 200
+MAX_WORDS = 8
+MAX_PER_PAGE = 100
+#: Matches are counted up to this many; beyond it the page says "more than".
+COUNT_CAP = 1000
+SNIPPET = 60
+
+
+class SearchKind(StrEnum):
+    """What a search result is."""
+
+    VISION = "vision"
+    TARGET = "target"
+    CHALLENGE = "challenge"
+    THEME = "theme"
+    INITIATIVE = "initiative"
+    DOCUMENT = "document"
+    PLAN = "plan"
+    PROJECT = "project"
+    COMPONENT = "component"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of displayed text; ``match`` marks the part that matched the query."""
+
+    text: str
+    match: bool = False
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result: what it is, its id in its own table, and its text with the matches marked."""
+
+    kind: SearchKind
+    ref_id: int
+    title: str
+    title_segments: list[Segment]
+    snippet: list[Segment]
+    context: str | None
+    fiscal_year: int | None
+    issuer: str | None
+    in_title: bool
+
+
+@dataclass
+class SearchResults:
+    """A page of results, the number of matches (up to :data:`COUNT_CAP`) and whether that is capped."""
+
+    query: str
+    words: list[str]
+    hits: list[SearchHit] = field(default_factory=list)
+    total: int = 0
+    total_capped: bool = False
+    page: int = 1
+    per_page: int = 20
+    index_complete: bool = True
+
+    @property
+    def pages(self) -> int:
+        """Number of pages of the counted matches."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def query_words(query: str) -> list[str]:
+    """The folded words of a query (at most :data:`MAX_WORDS`, duplicates removed, order kept)."""
+    words: list[str] = []
+    for part in normalize_text(query).split():
+        for run in word_runs(fold_for_search(part)):
+            if run not in words:
+                words.append(run)
+    return words[:MAX_WORDS]
+
+
+def _check(query: str, page: int, per_page: int) -> str:
+    text_ = normalize_text(query or "").strip()
+    if len(text_) > MAX_QUERY:
+        raise ValidationError(f"検索語が長すぎます（{MAX_QUERY}文字まで）", code="query_too_long")
+    if page < 1:
+        raise ValidationError("ページは 1 以上で指定してください", code="invalid_page")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValidationError(f"1ページの件数は 1〜{MAX_PER_PAGE} で指定してください", code="invalid_per_page")
+    return text_
+
+
+# -- SQLite: FTS5 ---------------------------------------------------------------------------------------------
+
+
+def _fts_phrase(word: str) -> str:
+    if len(word) == 1:
+        return f'"{word}"*'
+    return '"' + " ".join(pairs(word)) + '"'
+
+
+def _fts_queries(words: list[str], facets: list[str]) -> tuple[str, str]:
+    every = " AND ".join(_fts_phrase(w) for w in words)
+    in_title = f"{{title_terms}}: ({every})"
+    anywhere = f"{{title_terms body_terms}}: ({every})"
+    facet = f" AND {{facets}}: ({' AND '.join(facets)})" if facets else ""
+    return in_title + facet, f"({anywhere} NOT {in_title}){facet}"
+
+
+@lru_cache(maxsize=64)
+def _sqlite_statements(hidden: str | None) -> tuple[TextClause, TextClause]:
+    """The count and the page of one tier; ``hidden`` (a viewer's condition on ``search_entries``, see
+    :func:`_hidden_sql`) leaves the entries of hidden plans and documents out."""
+    found = "SELECT rowid FROM search_fts WHERE search_fts MATCH :q"
+    if hidden is not None:
+        # A correlated check keeps the full-text table the only one scanned, so rowid order needs no sort.
+        found += (
+            f" AND NOT EXISTS (SELECT 1 FROM search_entries WHERE search_entries.id = search_fts.rowid AND ({hidden}))"
+        )
+    return (
+        text(f"SELECT count(*) FROM ({found} LIMIT :cap)"),
+        text(f"{found} ORDER BY rowid LIMIT :n OFFSET :o"),
+    )
+
+
+def _sqlite_tier(conn: Connection, match: str, offset: int, limit: int, hidden: str | None) -> tuple[int, list[int]]:
+    counting, paging = _sqlite_statements(hidden)
+    count = conn.execute(counting, {"q": match, "cap": COUNT_CAP + 1}).scalar_one()
+    ids: list[int] = []
+    if limit > 0 and offset < count:
+        ids = list(conn.scalars(paging, {"q": match, "n": limit, "o": offset}))
+    return count, ids
+
+
+# -- PostgreSQL: GIN over the same tokens, then an exact substring check --------------------------------------
+
+_PG_TERMS = (
+    "array_to_tsvector(string_to_array(title_terms, ' ') || string_to_array(body_terms, ' ')"
+    " || string_to_array(facets, ' '))"
+)
+
+
+def _pg_tsquery(words: list[str], facets: list[str]) -> str:
+    parts: list[str] = []
+    for word in words:
+        tokens = pairs(word)
+        parts.extend(f"'{t}':*" if len(word) == 1 else f"'{t}'" for t in tokens)
+    parts.extend(f"'{f}'" for f in facets)
+    return " & ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Filters:
+    """The filters as columns (the many-matches plan reads rows, not the index)."""
+
+    kind: str | None = None
+    fiscal_year: int | None = None
+    challenge: int | None = None
+
+    def sql(self) -> str:
+        parts = [
+            f"{name} = :f_{name}" for name in ("kind", "fiscal_year", "challenge") if getattr(self, name) is not None
+        ]
+        return "".join(f" AND {p}" for p in parts)
+
+    def params(self) -> dict[str, object]:
+        return {f"f_{name}": getattr(self, name) for name in ("kind", "fiscal_year", "challenge")}
+
+
+@lru_cache(maxsize=128)
+def _pg_statement(n_words: int, title_only: bool, kind: str, filters: str, hidden: str | None = None) -> TextClause:
+    in_title = " AND ".join(f"strpos(folded_title, :w{i}) > 0" for i in range(n_words))
+    anywhere = " AND ".join(f"strpos(folded, :w{i}) > 0" for i in range(n_words))
+    exact = in_title if title_only else f"{anywhere} AND NOT ({in_title})"
+    if hidden is not None:
+        exact += f" AND NOT ({hidden})"
+    where = f"{_PG_TERMS} @@ CAST(:q AS tsquery) AND {exact}"
+    if kind == "count":
+        return text(f"SELECT count(*) FROM (SELECT 1 FROM search_entries WHERE {where} LIMIT :cap) AS found")
+    if kind == "few":
+        # Few matches: all of them through the GIN index, then in order.
+        return text(
+            f"WITH found AS MATERIALIZED (SELECT id FROM search_entries WHERE {where}) "
+            "SELECT id FROM found ORDER BY id LIMIT :n OFFSET :o"
+        )
+    # Many matches (more than the count cap): walking the primary key in id order with the exact check finds a
+    # page almost at once.  The index condition is left out on purpose: the planner underestimates an AND of
+    # several common pairs and would fetch every match through the index to sort them.
+    return text(f"SELECT id FROM search_entries WHERE {exact}{filters} ORDER BY id LIMIT :n OFFSET :o")
+
+
+def _pg_tier(
+    conn: Connection,
+    words: list[str],
+    facets: list[str],
+    filters: _Filters,
+    *,
+    title_only: bool,
+    offset: int,
+    limit: int,
+    hidden: str | None,
+) -> tuple[int, list[int]]:
+    params: dict[str, object] = {"q": _pg_tsquery(words, facets), "cap": COUNT_CAP + 1, **filters.params()}
+    params.update({f"w{i}": w for i, w in enumerate(words)})
+    count = conn.execute(_pg_statement(len(words), title_only, "count", "", hidden), params).scalar_one()
+    ids: list[int] = []
+    if limit > 0 and offset < count:
+        params.update({"n": limit, "o": offset})
+        kind = "few" if count <= COUNT_CAP else "many"
+        statement = _pg_statement(len(words), title_only, kind, filters.sql() if kind == "many" else "", hidden)
+        ids = list(conn.scalars(statement, params))
+    return count, ids
+
+
+# -- presenting -----------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    return fold_for_search(char)
+
+
+def mark(display: str, words: list[str]) -> list[Segment]:
+    """``display`` cut into segments with the (folded) query words marked."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for i, char in enumerate(display):
+        for f in _fold_char(char):
+            folded.append(f)
+            origin.append(i)
+    flat = "".join(folded)
+    spans: list[tuple[int, int]] = []
+    for word in words:
+        for found in re.finditer(re.escape(word), flat):
+            spans.append((origin[found.start()], origin[found.end() - 1] + 1))
+    if not spans:
+        return [Segment(display)] if display else []
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    out: list[Segment] = []
+    pos = 0
+    for start, end in merged:
+        if start > pos:
+            out.append(Segment(display[pos:start]))
+        out.append(Segment(display[start:end], True))
+        pos = end
+    if pos < len(display):
+        out.append(Segment(display[pos:]))
+    return out
+
+
+def _snippet(body: str, words: list[str]) -> list[Segment]:
+    flat = " ".join(body.split())
+    segments = mark(flat, words)
+    first = next((i for i, s in enumerate(segments) if s.match), None)
+    if first is None:
+        return [Segment(flat[: SNIPPET * 2] + ("…" if len(flat) > SNIPPET * 2 else ""))] if flat else []
+    before = "".join(s.text for s in segments[:first])
+    lead = ("…" + before[-SNIPPET:]) if len(before) > SNIPPET else before
+    out = [Segment(lead)] if lead else []
+    length = 0
+    for s in segments[first:]:
+        if length > SNIPPET * 2:
+            out.append(Segment("…"))
+            break
+        out.append(s)
+        length += len(s.text)
+    return out
+
+
+def _hits(conn: Connection, ids: list[int], words: list[str], title_ids: set[int]) -> list[SearchHit]:
+    if not ids:
+        return []
+    rows = conn.execute(
+        text(
+            "SELECT id, kind, ref_id, title, context, body, fiscal_year, issuer FROM search_entries WHERE id IN ("
+            + ",".join(str(int(i)) for i in ids)
+            + ")"
+        )
+    ).all()
+    by_id = {r.id: r for r in rows}
+    return [
+        SearchHit(
+            kind=SearchKind(r.kind),
+            ref_id=r.ref_id,
+            title=r.title,
+            title_segments=mark(r.title, words),
+            snippet=_snippet(r.body, words),
+            context=r.context,
+            fiscal_year=r.fiscal_year,
+            issuer=r.issuer,
+            in_title=r.id in title_ids,
+        )
+        for i in ids
+        if (r := by_id.get(i)) is not None
+    ]
+
+
+def _hidden_sql(session: Session, vis: Visibility) -> str | None:
+    """A condition on ``search_entries`` true for entries hidden from the viewer (None: nothing is hidden):
+    entries of plans not published, and source documents of such plans only."""
+    if not vis.restricted:
+        return None
+    plan = "search_entries.plan_id IS NOT NULL AND NOT " + plan_published_sql(
+        "search_entries.plan_id", "search_entries.fiscal_year"
+    )
+    documents = vis.hidden_document_ids(session)
+    if not documents:
+        return f"({plan})"
+    listed = ",".join(str(int(d)) for d in documents)
+    return f"({plan}) OR (search_entries.kind = 'document' AND search_entries.ref_id IN ({listed}))"
+
+
+def search(
+    query: str,
+    *,
+    viewer: Actor,
+    kind: SearchKind | str | None = None,
+    fiscal_year: int | None = None,
+    challenge: int | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    engine: Engine | None = None,
+) -> SearchResults:
+    """Ranked results for ``query`` (filters: kind, fiscal year, challenge).  An empty query finds nothing.
+
+    Plans hidden from ``viewer``, their projects and components, and source documents of such plans only,
+    are neither found nor counted.
+    """
+    cleaned = _check(query, page, per_page)
+    try:
+        kind = SearchKind(kind) if kind else None
+    except ValueError:
+        raise ValidationError(f"検索対象の種類 {kind!r} は不明です", code="invalid_kind") from None
+    eng = checked_engine(engine)
+    words = query_words(cleaned)
+    result = SearchResults(query=cleaned, words=words, page=page, per_page=per_page)
+    if not words:
+        return result
+    status = sync_search_index(limit=INLINE_PLANS, engine=eng)
+    result.index_complete = status.complete
+    facets = [f"k{kind.value}"] if kind else []
+    if fiscal_year is not None:
+        facets.append(f"fy{int(fiscal_year)}")
+    if challenge is not None:
+        facets.append(f"ch{int(challenge)}")
+    offset = (page - 1) * per_page
+    with read_session(eng) as session:
+        conn = session.connection()
+        hidden = _hidden_sql(session, visibility_for(viewer))
+        if conn.dialect.name == "sqlite":
+            in_title, anywhere = _fts_queries(words, facets)
+            first_count, first = _sqlite_tier(conn, in_title, offset, per_page, hidden)
+        else:
+            columns = _Filters(kind.value if kind else None, fiscal_year, challenge)
+            first_count, first = _pg_tier(
+                conn, words, facets, columns, title_only=True, offset=offset, limit=per_page, hidden=hidden
+            )
+        second_count, second = 0, list[int]()
+        # Title matches alone past the cap: the rest cannot be reached by paging, so they are not looked for.
+        if first_count <= COUNT_CAP or offset + per_page > first_count:
+            rest_offset = max(0, offset - first_count)
+            if conn.dialect.name == "sqlite":
+                second_count, second = _sqlite_tier(conn, anywhere, rest_offset, per_page - len(first), hidden)
+            else:
+                second_count, second = _pg_tier(
+                    conn,
+                    words,
+                    facets,
+                    columns,
+                    title_only=False,
+                    offset=rest_offset,
+                    limit=per_page - len(first),
+                    hidden=hidden,
+                )
+        total = first_count + second_count
+        result.total = min(total, COUNT_CAP)
+        result.total_capped = total > COUNT_CAP
+        result.hits = _hits(conn, first + second, words, set(first))
+    return result
