@@ -9,18 +9,14 @@ from sqlalchemy import Engine, select
 from keikaku.services.actuals.periods import lock_period
 from keikaku.services.core.actors import SYSTEM, Actor, Role
 from keikaku.services.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from keikaku.services.plans.edit import (
+from keikaku.services.plans.cooperative import (
     CooperativeInput,
-    ProjectChanges,
     add_cooperative_project,
-    kpi_state,
     list_cooperative_projects,
-    project_state,
     remove_cooperative_project,
     update_cooperative_project,
-    update_kpi_target,
-    update_project,
 )
+from keikaku.services.plans.edit import ProjectChanges, kpi_state, project_state, update_kpi_target, update_project
 from keikaku.storage import models as m
 from keikaku.storage.accounts import AuditEntry
 from keikaku.storage.uow import read_session
@@ -136,7 +132,7 @@ def test_a_kpi_target_is_parsed_audited_and_locked_with_its_year(loaded_engine: 
 
 def test_member_governments_manage_only_their_own_cooperative_projects(loaded_engine: Engine) -> None:
     _, _, _, plan_id = _project(loaded_engine)
-    before = list_cooperative_projects(plan_id, engine=loaded_engine)
+    before = list_cooperative_projects(plan_id, viewer=SYSTEM, engine=loaded_engine)
     with pytest.raises(PermissionDeniedError):
         add_cooperative_project(plan_id, CooperativeInput("大阪の事業", "大阪府"), actor=HYOGO, engine=loaded_engine)
     with pytest.raises(PermissionDeniedError):
@@ -150,7 +146,7 @@ def test_member_governments_manage_only_their_own_cooperative_projects(loaded_en
     other = add_cooperative_project(
         plan_id, CooperativeInput("大阪の事業", "大阪府"), actor=ADMIN, engine=loaded_engine
     )
-    assert [c.id for c in list_cooperative_projects(plan_id, engine=loaded_engine)][-2:] == [made.id, other.id]
+    assert [c.id for c in list_cooperative_projects(plan_id, viewer=SYSTEM, engine=loaded_engine)][-2:] == [made.id, other.id]
     with pytest.raises(PermissionDeniedError):  # not another government's
         update_cooperative_project(
             other.id, CooperativeInput("乗っ取り", "兵庫県"), actor=HYOGO, reason="x", engine=loaded_engine
@@ -170,7 +166,7 @@ def test_member_governments_manage_only_their_own_cooperative_projects(loaded_en
     with pytest.raises(ConflictError):
         remove_cooperative_project(made.id, actor=HYOGO, reason="中止", expected_state=made.state, engine=loaded_engine)
     remove_cooperative_project(made.id, actor=HYOGO, reason="中止", expected_state=renamed.state, engine=loaded_engine)
-    assert [c.id for c in list_cooperative_projects(plan_id, engine=loaded_engine)] == [
+    assert [c.id for c in list_cooperative_projects(plan_id, viewer=SYSTEM, engine=loaded_engine)] == [
         *[c.id for c in before],
         other.id,
     ]

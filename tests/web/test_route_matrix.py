@@ -316,7 +316,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 def _fresh_values(world: World) -> dict[str, Any]:
     """Values that change as the tests write: state tokens, and a new cooperative project to act on."""
     from keikaku.services.core.actors import SYSTEM
-    from keikaku.services.plans.edit import CooperativeInput, add_cooperative_project, kpi_state, project_state
+    from keikaku.services.plans.cooperative import CooperativeInput, add_cooperative_project
+    from keikaku.services.plans.edit import kpi_state, project_state
 
     plan_id, project_id, kpi_id = world.params["plan_id"], world.params["project_id"], world.params["kpi_id"]
     coop = add_cooperative_project(

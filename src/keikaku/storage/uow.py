@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from keikaku.storage import derived  # noqa: F401  (registers the hook that versions derived data)
 from keikaku.storage.engine import default_engine
 
 

@@ -49,18 +49,14 @@ from keikaku.api.schemas.edits import (
 from keikaku.services.actuals.periods import lock_period, reopen_period
 from keikaku.services.core.actors import SYSTEM, Permission, require
 from keikaku.services.governance.audit import list_audit
-from keikaku.services.plans.edit import (
+from keikaku.services.plans.cooperative import (
     CooperativeInput,
-    ProjectChanges,
     add_cooperative_project,
-    kpi_state,
     list_cooperative_projects,
-    project_state,
     remove_cooperative_project,
     update_cooperative_project,
-    update_kpi_target,
-    update_project,
 )
+from keikaku.services.plans.edit import ProjectChanges, kpi_state, project_state, update_kpi_target, update_project
 from keikaku.services.plans.project import get_project_page
 from keikaku.services.plans.read import get_plan_page
 from keikaku.services.publication import state as publication
@@ -172,9 +168,9 @@ def put_kpi_target(kpi_id: Id, body: KpiTargetEditCreate, engine: EngineDep, act
     response_model=CooperativeProjectListPublic,
     summary="計画の協調事業",
 )
-def cooperative_projects(plan_id: Id, engine: EngineDep) -> CooperativeProjectListPublic:
+def cooperative_projects(plan_id: Id, engine: EngineDep, actor: ActorDep) -> CooperativeProjectListPublic:
     """A plan's cooperative projects (協調事業) in the plan's order, each with its state token."""
-    rows = list_cooperative_projects(plan_id, engine=engine)
+    rows = list_cooperative_projects(plan_id, viewer=actor, engine=engine)
     return CooperativeProjectListPublic(
         plan_id=plan_id, items=[CooperativeProjectPublic.model_validate(row) for row in rows]
     )

@@ -1,9 +1,11 @@
 """KPI and project statuses of one plan for the pages, from the evaluation service, cached per process.
 
 The evaluation reads a plan's KPIs, actuals, judgements and thresholds and computes every status at once.
-A page shows a plan's statuses many times between two changes of its inputs, so the result is kept until
-any actual value, qualitative judgement or evaluation setting is added (each is append-only, so the
-highest ids say whether anything changed) — one small query per page instead of a full evaluation.
+A page shows a plan's statuses many times between two changes of its inputs, so the result is kept per plan
+and fiscal year until the plan's version token changes (:mod:`keikaku.storage.derived`: every write to the
+plan, its KPIs' targets, actual values, judgements or thresholds gives it a new one in the same transaction)
+— one primary-key lookup per page instead of a full evaluation.  A write to one plan leaves every other
+plan's entry in place.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from keikaku.evaluation.views import KpiLine, PlanEvaluation, ProjectLine
 from keikaku.services.core.errors import NotFoundError
 from keikaku.services.evaluations.run import evaluate_in_session
-from keikaku.storage import actuals as store
+from keikaku.storage import derived
 from keikaku.storage import models as m
 
 CACHE_SIZE = 256
@@ -50,15 +52,9 @@ _lock = threading.Lock()
 _computing: dict[tuple[object, ...], threading.Lock] = {}
 
 
-def _inputs_version(session: Session) -> tuple[object, ...]:
-    row = session.execute(
-        select(
-            select(func.max(store.ActualValue.id)).scalar_subquery(),
-            select(func.max(store.QualitativeJudgement.id)).scalar_subquery(),
-            select(func.max(store.EvaluationSettings.id)).scalar_subquery(),
-        )
-    ).one()
-    return tuple(row)
+def _inputs_version(session: Session, plan_id: int) -> tuple[str | None, ...]:
+    # The plan's token covers its own year's actual values; the key holds the year itself.
+    return derived.versions(session, [derived.plan_scope(plan_id), derived.ALL])
 
 
 def _index(evaluation: PlanEvaluation) -> PlanStatuses:
@@ -77,7 +73,7 @@ def _index(evaluation: PlanEvaluation) -> PlanStatuses:
 
 def plan_statuses(session: Session, plan_id: int, fiscal_year: int, issuer: str) -> PlanStatuses:
     """The statuses of one current plan (computed once per change of the evaluation's inputs)."""
-    key = (str(session.connection().engine.url), plan_id, *_inputs_version(session))
+    key = (str(session.connection().engine.url), plan_id, fiscal_year, *_inputs_version(session, plan_id))
     with _lock:
         cached = _cache.get(key)
         if cached is not None:
@@ -114,9 +110,3 @@ def current_plan_of(
         .order_by(m.Plan.id.desc())
         .limit(1)
     )
-
-
-def clear_cache() -> None:
-    """Forget every cached evaluation."""
-    with _lock:
-        _cache.clear()

@@ -1,5 +1,5 @@
-"""Editing a plan's facts after import: a project's facts, a KPI's target, and member governments'
-cooperative projects (協調事業).
+"""Editing a plan's facts after import: a project's facts and a KPI's target (member governments'
+cooperative projects are in :mod:`keikaku.services.plans.cooperative`).
 
 Who may do what is decided here (:func:`keikaku.services.core.actors.require`), never in the views:
 
@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from keikaku.normalize.kpi import parse_kpi
@@ -51,14 +51,14 @@ def state_token(values: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def _reason(reason: str | None) -> str:
+def required_reason(reason: str | None) -> str:
     text = clean_text(reason or "", "理由", limit=MAX_REASON, field="reason")
     if not text:
         raise ValidationError("変更の理由を入力してください", details={"fields": {"reason": "理由は必須です"}})
     return text
 
 
-def _check_state(kind: str, current: Mapping[str, Any], expected: str | None) -> None:
+def check_state(kind: str, current: Mapping[str, Any], expected: str | None) -> None:
     if expected is not None and expected != state_token(current):
         raise ConflictError(
             f"この{kind}は、画面を表示した後にほかの人が変更しました。画面を読み込み直して、内容を確認してから変更してください",
@@ -66,7 +66,7 @@ def _check_state(kind: str, current: Mapping[str, Any], expected: str | None) ->
         )
 
 
-def _text(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
+def clean_field(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
     if value is None:
         return None
     text = clean_text(value, field, limit=limit, field=field) or ""
@@ -139,9 +139,9 @@ def _clean_project_changes(changes: ProjectChanges) -> dict[str, Any]:
         if name in {"budget_thousand_yen", "national_subsidy_thousand_yen"}:
             wanted[name] = _amount(value, name)
         elif name == "summary":
-            wanted[name] = _text(value, name, MAX_SUMMARY) or None
+            wanted[name] = clean_field(value, name, MAX_SUMMARY) or None
         else:
-            wanted[name] = _text(value, name, MAX_NAME, required=name == "name") or None
+            wanted[name] = clean_field(value, name, MAX_NAME, required=name == "name") or None
     return wanted
 
 
@@ -155,13 +155,13 @@ def update_project(
     engine: Engine | None = None,
 ) -> EditResult:
     """Change a project's facts (see the module); returns what changed."""
-    why = _reason(reason)
+    why = required_reason(reason)
     wanted = _clean_project_changes(changes)
     with unit_of_work(ensure_schema(engine)) as session:
         project = _load_project(session, project_id)
         require(actor, Permission.EDIT_PROJECT, departments=project.department_names)
         before = _project_values(project)
-        _check_state("事業", before, expected_state)
+        check_state("事業", before, expected_state)
         for name, value in wanted.items():
             setattr(project, name, value)
         after = _project_values(project)
@@ -213,8 +213,8 @@ def update_kpi_target(
 
     The text is parsed like an imported plan's; a text that gives no target is refused.
     """
-    why = _reason(reason)
-    text = _text(target_text, "target", MAX_NAME, required=True) or ""
+    why = required_reason(reason)
+    text = clean_field(target_text, "target", MAX_NAME, required=True) or ""
     parsed = parse_kpi(text)
     if parsed is None:
         raise ValidationError(
@@ -232,7 +232,7 @@ def update_kpi_target(
         if plan_year is not None:
             periods.ensure_open(session, plan_year)
         before = _kpi_values(kpi)
-        _check_state("KPI", before, expected_state)
+        check_state("KPI", before, expected_state)
         kpi.text = parsed.text or text
         kpi.indicator = parsed.indicator or kpi.indicator
         kpi.comparator = parsed.comparator.value
@@ -245,145 +245,3 @@ def update_kpi_target(
             session.flush()
             audit.record(session, actor, "kpi.update_target", "kpi", kpi.id, old, new, why)
         return EditResult(kpi.id, {k: {"before": old.get(k), "after": new.get(k)} for k in new}, state_token(after))
-
-
-# -- cooperative projects --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CooperativeInput:
-    """A member government's cooperative project."""
-
-    name: str
-    member_government: str
-    challenge: int | None = None
-    field: str | None = None
-
-
-@dataclass(frozen=True)
-class CooperativePublic:
-    """A cooperative project as services hand it out."""
-
-    id: int
-    plan_id: int
-    name: str
-    member_government: str | None
-    challenge: int | None
-    field: str | None
-    state: str
-
-
-COOPERATIVE_FIELDS = ("name", "member_government", "challenge", "field")
-
-
-def _coop_values(row: m.CooperativeProject) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in COOPERATIVE_FIELDS}
-
-
-def _coop_public(row: m.CooperativeProject) -> CooperativePublic:
-    return CooperativePublic(
-        row.id, row.plan_id, row.name, row.member_government, row.challenge, row.field, state_token(_coop_values(row))
-    )
-
-
-def _clean_coop(data: CooperativeInput) -> dict[str, Any]:
-    if data.challenge is not None and not 1 <= data.challenge <= 99:
-        raise ValidationError("関西チャレンジの番号が正しくありません", details={"fields": {"challenge": "範囲外"}})
-    return {
-        "name": _text(data.name, "name", MAX_NAME, required=True),
-        "member_government": _text(data.member_government, "member_government", 100, required=True),
-        "challenge": data.challenge,
-        "field": _text(data.field, "field", 200) or None,
-    }
-
-
-def list_cooperative_projects(plan_id: int, *, engine: Engine | None = None) -> list[CooperativePublic]:
-    """A plan's cooperative projects in the plan's order."""
-    with read_session(ensure_schema(engine)) as session:
-        if session.get(m.Plan, plan_id) is None:
-            raise NotFoundError(f"計画 {plan_id} は見つかりません")
-        stmt = select(m.CooperativeProject).where(m.CooperativeProject.plan_id == plan_id)
-        rows = session.scalars(stmt.order_by(m.CooperativeProject.position, m.CooperativeProject.id))
-        return [_coop_public(row) for row in rows]
-
-
-def add_cooperative_project(
-    plan_id: int, data: CooperativeInput, *, actor: Actor, reason: str | None = None, engine: Engine | None = None
-) -> CooperativePublic:
-    """Add a cooperative project to a plan (a contributor only for their own member government)."""
-    values = _clean_coop(data)
-    with unit_of_work(ensure_schema(engine)) as session:
-        if session.get(m.Plan, plan_id) is None:
-            raise NotFoundError(f"計画 {plan_id} は見つかりません")
-        require(actor, Permission.MANAGE_COOPERATIVE, departments=[values["member_government"]])
-        position = session.scalar(
-            select(func.coalesce(func.max(m.CooperativeProject.position), -1)).where(
-                m.CooperativeProject.plan_id == plan_id
-            )
-        )
-        row = m.CooperativeProject(plan_id=plan_id, position=int(position or 0) + 1, **values)
-        session.add(row)
-        session.flush()
-        audit.record(
-            session, actor, "cooperative.create", "cooperative_project", row.id, None, _coop_values(row), reason
-        )
-        return _coop_public(row)
-
-
-def update_cooperative_project(
-    cooperative_id: int,
-    data: CooperativeInput,
-    *,
-    actor: Actor,
-    reason: str | None,
-    expected_state: str | None = None,
-    engine: Engine | None = None,
-) -> CooperativePublic:
-    """Change a cooperative project; a contributor may neither touch another government's nor hand theirs over."""
-    why = _reason(reason)
-    values = _clean_coop(data)
-    with unit_of_work(ensure_schema(engine)) as session:
-        row = session.get(m.CooperativeProject, cooperative_id)
-        if row is None:
-            raise NotFoundError(f"協調事業 {cooperative_id} は見つかりません")
-        require(actor, Permission.MANAGE_COOPERATIVE, departments=[row.member_government or ""])
-        require(actor, Permission.MANAGE_COOPERATIVE, departments=[values["member_government"]])
-        before = _coop_values(row)
-        _check_state("協調事業", before, expected_state)
-        for name, value in values.items():
-            setattr(row, name, value)
-        old, new = audit.changed(before, _coop_values(row))
-        if old or new:
-            session.flush()
-            audit.record(session, actor, "cooperative.update", "cooperative_project", row.id, old, new, why)
-        return _coop_public(row)
-
-
-def remove_cooperative_project(
-    cooperative_id: int,
-    *,
-    actor: Actor,
-    reason: str | None,
-    expected_state: str | None = None,
-    engine: Engine | None = None,
-) -> None:
-    """Remove a cooperative project; its last state stays in the audit trail with the reason."""
-    why = _reason(reason)
-    with unit_of_work(ensure_schema(engine)) as session:
-        row = session.get(m.CooperativeProject, cooperative_id)
-        if row is None:
-            raise NotFoundError(f"協調事業 {cooperative_id} は見つかりません")
-        require(actor, Permission.MANAGE_COOPERATIVE, departments=[row.member_government or ""])
-        before = _coop_values(row)
-        _check_state("協調事業", before, expected_state)
-        audit.record(
-            session,
-            actor,
-            "cooperative.remove",
-            "cooperative_project",
-            row.id,
-            {**before, "plan_id": row.plan_id, "position": row.position},
-            None,
-            why,
-        )
-        session.delete(row)

@@ -11,7 +11,8 @@ consecutive pairs, so two-character words (水素, 電池) match, and so does an
 and PostgreSQL (GIN) alike — neither backend's own word splitting, nor a trigram tokenizer, is involved.
 
 The index follows the data lazily: :func:`sync_search_index` compares what is indexed with the current plans
-and the context, and indexes what is missing.  Entry ids encode the order results of equal relevance are
+and the context, and indexes what is missing.  A write to a plan drops that plan's entries in its own
+transaction (:mod:`keikaku.storage.derived`), so the next search indexes it again with what it says now.  Entry ids encode the order results of equal relevance are
 shown in: the context first, then the home issuer's plans, then other issuers', newest fiscal year first.
 """
 
@@ -32,6 +33,7 @@ from keikaku.normalize.eras import format_fiscal_year
 from keikaku.normalize.text import fold_for_search
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.home_issuer import home_issuer
+from keikaku.storage import derived
 from keikaku.storage import models as m
 from keikaku.storage import web_models as w
 from keikaku.storage.base import utcnow
@@ -215,6 +217,8 @@ def _context_signature(conn: Connection) -> str:
         parts.append(",".join(str(x) for x in ids))
     docs = conn.execute(select(func.count(), func.max(m.Document.id))).one()
     parts.append(f"{docs[0]}:{docs[1]}")
+    token = conn.scalar(select(derived.DerivedVersion.token).where(derived.DerivedVersion.scope == derived.CONTEXT))
+    parts.append(token or "")
     return "|".join(parts)
 
 
@@ -341,7 +345,13 @@ class IndexStatus:
 
 
 _locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
-_checked: dict[str, float] = {}
+#: Per engine URL: when a check found the index current, and this process's derived-data generation then.
+_checked: dict[str, tuple[float, int]] = {}
+
+
+def _trusted(key: str) -> bool:
+    at, generation = _checked.get(key, (-CHECK_TTL, -1))
+    return time.monotonic() - at < CHECK_TTL and generation == derived.local_generation()
 
 
 def _signature(conn: Connection) -> str:
@@ -442,12 +452,13 @@ def sync_search_index(*, limit: int | None = None, engine: Engine | None = None)
     """
     eng = checked_engine(engine)
     key = eng.url.render_as_string(hide_password=True)
-    if time.monotonic() - _checked.get(key, -CHECK_TTL) < CHECK_TTL:
+    if _trusted(key):
         return IndexStatus(0, 0, 0, False)
+    generation = derived.local_generation()
     with read_session(eng) as session:
         conn = session.connection()
         if _state(conn).get("signature") == _signature(conn):
-            _checked[key] = time.monotonic()
+            _checked[key] = (time.monotonic(), generation)
             return IndexStatus(0, 0, 0, False)
     with _locks[key]:
         try:
@@ -456,7 +467,7 @@ def sync_search_index(*, limit: int | None = None, engine: Engine | None = None)
             # Another process indexed the same plans meanwhile; its work stands.
             return IndexStatus(0, 0, 0, False)
     if status.complete:
-        _checked[key] = time.monotonic()
+        _checked[key] = (time.monotonic(), generation)
     return status
 
 

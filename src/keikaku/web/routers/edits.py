@@ -41,19 +41,15 @@ from keikaku.services.core.errors import ConflictError, NotFoundError, Validatio
 from keikaku.services.core.free_text import has_control_characters
 from keikaku.services.core.paging import Paged
 from keikaku.services.governance.audit import AuditRecord, export_audit, list_audit
-from keikaku.services.plans.edit import (
+from keikaku.services.plans.cooperative import (
     CooperativeInput,
     CooperativePublic,
-    ProjectChanges,
     add_cooperative_project,
-    kpi_state,
     list_cooperative_projects,
-    project_state,
     remove_cooperative_project,
     update_cooperative_project,
-    update_kpi_target,
-    update_project,
 )
+from keikaku.services.plans.edit import ProjectChanges, kpi_state, project_state, update_kpi_target, update_project
 from keikaku.services.plans.project import KpiView, ProjectPage, get_project_page
 from keikaku.services.plans.read import PlanPage, get_plan_page, list_plans
 from keikaku.services.publication import state as publication
@@ -356,7 +352,7 @@ def _cooperative_page(
     open_row: int | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    rows = list_cooperative_projects(plan_id, engine=engine)
+    rows = list_cooperative_projects(plan_id, viewer=actor, engine=engine)
     plan = get_plan_page(plan_id, per_page=1, viewer=actor, engine=engine).plan
     edit_forms = {row.id: _coop_form(row) for row in rows}
     edit_forms.update(forms or {})
@@ -415,9 +411,9 @@ def add_cooperative(
     return _cooperative_page(request, actor, plan_id, engine, add_form=form, errors=errors, message=message, status=422)
 
 
-def _owning_plan(plan_id: int, cooperative_id: int, engine: Engine | None) -> int:
+def _owning_plan(plan_id: int, cooperative_id: int, actor: Actor, engine: Engine | None) -> int:
     """The plan the form came from, if the cooperative project is in it (else 404): where to go back to."""
-    if cooperative_id not in {row.id for row in list_cooperative_projects(plan_id, engine=engine)}:
+    if cooperative_id not in {row.id for row in list_cooperative_projects(plan_id, viewer=actor, engine=engine)}:
         raise NotFoundError(f"計画 {plan_id} に協調事業 {cooperative_id} はありません")
     return plan_id
 
@@ -438,7 +434,7 @@ def update_cooperative(
     state: Field_ = "",
 ) -> Response:
     """Change a cooperative project (a contributor only their own government's, and cannot hand it over)."""
-    plan = _owning_plan(plan_id, cooperative_id, engine)
+    plan = _owning_plan(plan_id, cooperative_id, actor, engine)
     form = CooperativeForm(name, member_government, challenge, field, reason, state[:100])
     prefix = f"coop-{cooperative_id}-"
     data, errors = _coop_input(request, form, prefix)
@@ -481,7 +477,7 @@ def remove_cooperative(
     state: Field_ = "",
 ) -> Response:
     """Remove a cooperative project (with a reason; its last state stays in the audit trail)."""
-    plan = _owning_plan(plan_id, cooperative_id, engine)
+    plan = _owning_plan(plan_id, cooperative_id, actor, engine)
     prefix = f"coop-{cooperative_id}-remove-"
     errors = _check_texts(request, {"reason": reason}, prefix)
     status, message = 422, None

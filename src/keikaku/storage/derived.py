@@ -1,0 +1,236 @@
+"""The one rule that keeps derived stores current: every write that changes what they are computed from
+gives its scope a new version token, in the same transaction.
+
+Derived stores are the per-plan status cache (``services.evaluations.status_cache``) and the search index
+(``search_entries``).  They used to key on the highest id of a few append-only tables, which missed in-place
+edits (a KPI target, a project's name) and came back wrong after a restore, when ids are reused.
+
+Now a session hook looks at what each flush writes and bumps the scopes it touches:
+
+* ``plan:<id>``: the plan, its projects and components, their KPIs, events and departments, its
+  cooperative projects and warnings, actual values and judgements of its KPIs, its evaluation settings
+  and its publication rows;
+* ``year:<fiscal year>``: anything above with a fiscal year, and period locks;
+* ``context``: the vision, action plan, partner programmes and documents;
+* ``all``: an ORM bulk UPDATE or DELETE on one of the watched tables, whose rows the hook cannot see.
+
+A token is random, never a counter: after a restore the database holds the tokens of the data it holds, so
+a cache entry can only match the state it was computed from.  The same flush also drops the touched plans
+from the search index, which reindexes them on the next search.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import DateTime, String, delete, event, insert, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.session import ORMExecuteState
+
+from keikaku.storage import accounts as acc
+from keikaku.storage import actuals as act
+from keikaku.storage import models as m
+from keikaku.storage import web_models as w
+from keikaku.storage.base import Base, utcnow
+
+ALL = "all"
+CONTEXT = "context"
+
+#: Tables whose rows are plan content; a bulk statement on one of them bumps :data:`ALL`.
+_PLAN_TABLES = (
+    m.Plan,
+    m.Project,
+    m.Kpi,
+    m.Event,
+    m.ProjectDepartment,
+    m.CooperativeProject,
+    m.PlanWarning,
+    act.ActualValue,
+    act.QualitativeJudgement,
+    act.EvaluationSettings,
+    acc.Publication,
+    acc.PeriodLock,
+)
+_CONTEXT_TABLES = (m.Vision, m.Challenge, m.Aim, m.ActionPlan, m.Theme, m.ThemeEntry, m.PartnerProgramme, m.Initiative)
+_WATCHED = frozenset(str(cls.__tablename__) for cls in (*_PLAN_TABLES, *_CONTEXT_TABLES, m.Document))
+
+
+_generation = 0
+_generation_lock = threading.Lock()
+
+
+def local_generation() -> int:
+    """How many transactions of this process have changed derived data so far: a process-local cache that
+    trusts a check for a few seconds asks again as soon as this moves."""
+    return _generation
+
+
+class DerivedVersion(Base):
+    """The current version token of one scope of derived data (see the module docstring)."""
+
+    __tablename__ = "derived_versions"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+def plan_scope(plan_id: int) -> str:
+    """The scope of one plan's derived data."""
+    return f"plan:{plan_id}"
+
+
+def year_scope(fiscal_year: int) -> str:
+    """The scope of one fiscal year's derived data."""
+    return f"year:{fiscal_year}"
+
+
+def versions(session: Session, scopes: Iterable[str]) -> tuple[str | None, ...]:
+    """The tokens of ``scopes``, in order (None for a scope never written since it was created)."""
+    wanted = list(scopes)
+    rows = dict(
+        session.execute(
+            select(DerivedVersion.scope, DerivedVersion.token).where(DerivedVersion.scope.in_(wanted))
+        ).all()
+    )
+    return tuple(rows.get(scope) for scope in wanted)
+
+
+def bump(session: Session, scopes: Iterable[str], *, plan_ids: Iterable[int] = ()) -> None:
+    """Give ``scopes`` new tokens and drop ``plan_ids`` from the search index, in the session's transaction.
+
+    Writes that bypass the ORM (bulk loads) call this themselves; ORM writes are seen by the flush hook."""
+    conn = session.connection()
+    session.info["derived_bumped"] = True
+    names = sorted(set(scopes))
+    if names:
+        conn.execute(delete(DerivedVersion).where(DerivedVersion.scope.in_(names)))
+        now = utcnow()
+        conn.execute(
+            insert(DerivedVersion), [{"scope": s, "token": uuid.uuid4().hex, "changed_at": now} for s in names]
+        )
+    ids = sorted(set(plan_ids))
+    if ids or CONTEXT in names or ALL in names:
+        # The search index is current again only after a sync has looked at it.
+        conn.execute(delete(w.SearchIndexState).where(w.SearchIndexState.key == "signature"))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        conn.execute(delete(w.SearchEntry).where(w.SearchEntry.plan_id.in_(chunk)))
+        conn.execute(delete(w.SearchIndexedPlan).where(w.SearchIndexedPlan.plan_id.in_(chunk)))
+
+
+class _Touched:
+    """What one flush touched: plan ids, project ids and KPI ids still to resolve to plans, fiscal years."""
+
+    def __init__(self) -> None:
+        self.plans: set[int] = set()
+        self.projects: set[int] = set()
+        self.kpis: set[int] = set()
+        self.years: set[int] = set()
+        self.context = False
+
+    def add(self, obj: Any) -> None:
+        if isinstance(obj, (*_CONTEXT_TABLES, m.Document)):
+            self.context = True
+        elif isinstance(obj, m.Plan):
+            self.plans.add(obj.id)
+            self.years.add(obj.fiscal_year)
+        elif isinstance(obj, (m.Project, m.CooperativeProject, act.EvaluationSettings)):
+            self.plans.add(obj.plan_id)
+        elif isinstance(obj, m.PlanWarning):
+            if obj.plan_id is not None:
+                self.plans.add(obj.plan_id)
+        elif isinstance(obj, (m.Event, m.ProjectDepartment)):
+            self.projects.add(obj.project_id)
+        elif isinstance(obj, m.Kpi):
+            if obj.project_id is not None:
+                self.projects.add(obj.project_id)
+            else:
+                self.context = True
+        elif isinstance(obj, act.ActualValue):
+            self.years.add(obj.fiscal_year)
+            self.kpis.add(obj.kpi_id)
+        elif isinstance(obj, act.QualitativeJudgement):
+            self.years.add(obj.fiscal_year)
+            if obj.kpi_id is not None:
+                self.kpis.add(obj.kpi_id)
+            if obj.project_id is not None:
+                self.projects.add(obj.project_id)
+        elif isinstance(obj, acc.Publication):
+            self.years.add(obj.fiscal_year)
+            if obj.object_type == "plan":
+                self.plans.add(obj.object_id)
+        elif isinstance(obj, acc.PeriodLock):
+            self.years.add(obj.fiscal_year)
+
+    def resolve(self, session: Session) -> None:
+        conn = session.connection()
+        if self.kpis:
+            rows = conn.execute(select(m.Kpi.project_id).where(m.Kpi.id.in_(sorted(self.kpis))))
+            for (project_id,) in rows:
+                if project_id is None:
+                    self.context = True
+                else:
+                    self.projects.add(project_id)
+        if self.projects:
+            rows = conn.execute(select(m.Project.plan_id).where(m.Project.id.in_(sorted(self.projects))))
+            self.plans.update(plan_id for (plan_id,) in rows if plan_id is not None)
+        if self.plans:
+            self.years.update(
+                fy
+                for (fy,) in conn.execute(select(m.Plan.fiscal_year).where(m.Plan.id.in_(sorted(self.plans))))
+                if fy is not None
+            )
+
+    def scopes(self) -> set[str]:
+        out = {plan_scope(p) for p in self.plans} | {year_scope(y) for y in self.years}
+        if self.context:
+            out.add(CONTEXT)
+        return out
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    touched = _Touched()
+    for obj in (*session.new, *session.deleted):
+        touched.add(obj)
+    for obj in session.dirty:
+        if session.is_modified(obj, include_collections=False):
+            touched.add(obj)
+    if not (touched.plans or touched.projects or touched.kpis or touched.years or touched.context):
+        return
+    touched.resolve(session)
+    bump(session, touched.scopes(), plan_ids=touched.plans)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_statement(state: ORMExecuteState) -> None:
+    if not (state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if table is not None and getattr(table, "name", None) in _WATCHED:
+        state.session.info["derived_bulk"] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if session.info.pop("derived_bulk", False):
+        bump(session, [ALL])
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    global _generation  # noqa: PLW0603 - one process-wide counter is the point
+    if session.info.pop("derived_bumped", False):
+        with _generation_lock:
+            _generation += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop("derived_bumped", None)
+    session.info.pop("derived_bulk", None)

@@ -1,0 +1,85 @@
+"""Generated from the app's route table: no GET route shows the public anything of a draft plan.
+
+Every GET route is tried as the public visitor.  A route whose path names a plan, project, KPI or document
+is filled with the draft's and must answer 404 (or send an anonymous visitor to the login page, for staff
+pages).  A route without such a parameter, asked for the draft's fiscal year and word, must not answer with
+the draft's project or title (the search box may repeat the word typed).  A route with any other parameter must be listed in :data:`UNRELATED`
+with the reason it cannot show a plan, so that a new route cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from tests.services.drafts import WORD, Draft, add_draft_plan
+from tests.web.conftest import make_client
+from tests.web.test_route_matrix import routes
+
+from keikaku.services.core.actors import PUBLIC
+from keikaku.services.search.index import forget_checks
+from keikaku.web import create_app
+from keikaku.web.settings import WebSettings
+
+#: Parameters that name (a part of) a plan, filled with the draft's.
+NAMING = {"plan_id", "project_id", "kpi_id", "key"}
+#: Parameters that cannot name a plan, and why; a route with any other parameter fails until listed here.
+UNRELATED = {
+    "initiative_id": "a partner initiative belongs to the partner agency's programme, not to a plan",
+    "code": "a language code",
+    "fmt": "filled with json/csv: an export of the draft's year must not contain it (checked below)",
+    "identifier": "a report type: filled with evaluation/comparison (checked below)",
+}
+FILL = {"fmt": "json", "identifier": "evaluation", "code": "ja"}
+#: Query parameters a route needs to answer at all (the rest is ignored by routes that don't take it).
+QUERY = "fiscal_year=2027&before=2026&after=2027&format=html&q=" + WORD + "&line=2"
+#: Texts found only in the draft plan.
+DRAFT_TEXTS = ("量子技術の実装支援", "量子技術事業計画")
+#: What the public may be told instead of 404 on a page that names a draft: staff pages send it to log in.
+REFUSED = {404, 401, 403, 303}
+
+
+@pytest.fixture
+def public(loaded_engine: Engine) -> Iterator[tuple[TestClient, Draft]]:
+    draft = add_draft_plan(loaded_engine)
+    forget_checks()
+    with make_client(loaded_engine, PUBLIC) as client:
+        yield client, draft
+    forget_checks()
+
+
+def _gets() -> list[str]:
+    app = create_app(WebSettings())
+    return sorted({path for method, path in routes(app) if method == "GET"})
+
+
+def test_every_parameter_is_classified() -> None:
+    unknown = {
+        (path, name)
+        for path in _gets()
+        for name in re.findall(r"{(\w+)}", path)
+        if name not in NAMING and name not in UNRELATED
+    }
+    assert not unknown, f"classify these path parameters in UNRELATED or NAMING: {sorted(unknown)}"
+
+
+def test_no_route_shows_the_public_a_draft(public: tuple[TestClient, Draft]) -> None:
+    client, draft = public
+    values = {"plan_id": draft.plan, "project_id": draft.project, "kpi_id": draft.kpi, "key": draft.document}
+    leaks = []
+    for path in _gets():
+        names = set(re.findall(r"{(\w+)}", path))
+        if names & {"initiative_id"}:
+            continue  # not a plan's (see UNRELATED)
+        url = path.format(**{**FILL, **values}) + "?" + QUERY
+        response = client.get(url, follow_redirects=False)
+        if names & NAMING:
+            if response.status_code not in REFUSED:
+                leaks.append(f"{url}: {response.status_code}")
+        else:
+            body = response.content.decode("utf-8", errors="replace")
+            leaks.extend(f"{url}: shows {text}" for text in DRAFT_TEXTS if text in body)
+    assert not leaks, "the public sees the draft on: " + "; ".join(leaks)
