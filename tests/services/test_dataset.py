@@ -9,12 +9,13 @@ from sqlalchemy import Engine, func, select
 
 from keikaku import domain as d
 from keikaku.data import plan_data_schema
-from keikaku.services.core.actors import SYSTEM
+from keikaku.services.core.actors import SYSTEM, Actor
 from keikaku.services.core.errors import NotFoundError
 from keikaku.services.exchange.bundle import bundled_bundles, document_keys, export_plan_data, import_plan_data
 from keikaku.services.exchange.export import ExportFormat, export_data
 from keikaku.services.exchange.initialize import initialize_database
-from keikaku.services.plans.browse import get_plan_overview, get_policy_tree, list_fiscal_years
+from keikaku.services.plans.overview import get_policy_tree
+from keikaku.services.plans.read import PlanPage, find_plan_id, get_whole_plan
 from keikaku.storage import models as m
 from keikaku.storage.convert import read_plan
 from keikaku.storage.plan_rows import current_plan_ids, iter_plan_dicts
@@ -33,16 +34,21 @@ def _export_json(engine: Engine, fiscal_year: int | None) -> dict:
     return json.loads(buf.getvalue())
 
 
+def get_plan_overview(fiscal_year: int, *, viewer: Actor, engine: Engine) -> PlanPage:
+    """The whole table of a fiscal year's plan, as ``keikaku show plan`` reads it."""
+    return get_whole_plan(find_plan_id(fiscal_year, viewer=viewer, engine=engine), viewer=viewer, engine=engine)
+
+
 def test_fy2026_plan_adds_up(loaded_engine: Engine) -> None:
     plan = get_plan_overview(2026, viewer=SYSTEM, engine=loaded_engine)
-    assert plan.total_budget_thousand_yen == 100_674
-    assert plan.national_subsidy_thousand_yen == 24_992
+    assert plan.plan.national_subsidy_thousand_yen == 24_992
     assert plan.consistent
-    assert sum(r.budget_thousand_yen or 0 for r in plan.rows) == 100_674
-    codes = [r.code for r in plan.rows]
-    assert codes == ["1", "2", "3", "4", "5", "6", "7", "8", "9", None]
-    assert plan.rows[-1].administrative
-    assert list_fiscal_years(loaded_engine, viewer=SYSTEM) == [2023, 2026]
+    assert plan.plan.total_budget_thousand_yen == 100_674 and plan.listed_total == 100_674
+    assert sum(r.budget_thousand_yen or 0 for r in plan.rows.items) == 100_674
+    codes = [r.code for r in plan.rows.items]
+    assert codes == ["①", "②", "③", "④", "⑤", "⑥", "⑦", "⑧", "⑨", ""]
+    assert plan.rows.items[-1].administrative
+    assert get_policy_tree(viewer=SYSTEM, engine=loaded_engine).fiscal_years == [2023, 2026]
 
 
 def test_export_fy2026_json(loaded_engine: Engine) -> None:
@@ -127,7 +133,7 @@ def test_changed_plan_becomes_new_revision(loaded_engine: Engine) -> None:
     with unit_of_work(loaded_engine) as session:
         result = import_plan_data(session, changed)
     assert result.plans == [(2026, 2)]
-    assert get_plan_overview(2026, viewer=SYSTEM, engine=loaded_engine).rows[0].budget_thousand_yen == 11_000
+    assert get_plan_overview(2026, viewer=SYSTEM, engine=loaded_engine).rows.items[0].budget_thousand_yen == 11_000
     with read_session(loaded_engine) as session:
         old = session.scalar(select(m.Plan).where(m.Plan.fiscal_year == 2026, m.Plan.revision == 1))
         assert old is not None and not old.is_current
@@ -149,7 +155,7 @@ def test_policy_tree_groups_projects_by_challenge(loaded_engine: Engine) -> None
     assert tree.fiscal_year == 2026
     assert tree.vision is not None and tree.vision.horizon_fiscal_year == 2040
     by_number = {c.number: [p.code for p in c.projects] for c in tree.challenges}
-    assert by_number == {1: ["1", "2", "3", "4"], 2: ["5", "6"], 3: ["7", "8", "9"], None: [None]}
+    assert by_number == {1: ["①", "②", "③", "④"], 2: ["⑤", "⑥"], 3: ["⑦", "⑧", "⑨"], None: [""]}
 
 
 def test_unknown_fiscal_year_is_not_found(loaded_engine: Engine) -> None:

@@ -146,7 +146,10 @@ def test_member_governments_manage_only_their_own_cooperative_projects(loaded_en
     other = add_cooperative_project(
         plan_id, CooperativeInput("大阪の事業", "大阪府"), actor=ADMIN, engine=loaded_engine
     )
-    assert [c.id for c in list_cooperative_projects(plan_id, viewer=SYSTEM, engine=loaded_engine)][-2:] == [made.id, other.id]
+    assert [c.id for c in list_cooperative_projects(plan_id, viewer=SYSTEM, engine=loaded_engine)][-2:] == [
+        made.id,
+        other.id,
+    ]
     with pytest.raises(PermissionDeniedError):  # not another government's
         update_cooperative_project(
             other.id, CooperativeInput("乗っ取り", "兵庫県"), actor=HYOGO, reason="x", engine=loaded_engine

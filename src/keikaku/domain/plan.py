@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from keikaku.domain.base import DomainModel
+from keikaku.domain.budget import Tally, budget_lines
 from keikaku.domain.kpi import Kpi
 from keikaku.domain.provenance import Provenance, Warning
 
@@ -89,5 +90,5 @@ class Plan(DomainModel):
     provenance: Provenance | None = None
 
     def listed_sum(self) -> int:
-        """Sum of the project budgets, re-listings (再掲) excluded."""
-        return sum(p.budget_thousand_yen or 0 for p in self.projects if not p.relisted)
+        """Sum of the project budgets, re-listings (再掲) excluded (the rule of :mod:`keikaku.domain.budget`)."""
+        return Tally.of(budget_lines(self.projects)).total

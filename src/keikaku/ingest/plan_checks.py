@@ -1,7 +1,8 @@
 """Consistency checks of a parsed plan.  They warn (stable codes), they never fail or correct the document.
 
-* ``budget_sum_mismatch``: the projects against the plan total, the components against their project,
-  the projects' national subsidies against the plan's (re-listings, 再掲, are never counted).
+* ``budget_sum_mismatch``: the projects against the plan total, the components against their project (the
+  rule of :mod:`keikaku.domain.budget`), the projects' national subsidies against the plan's (re-listings,
+  再掲, are never counted).
 * ``budget_mismatch``: the overview table and the detail page give a project different budgets.
 * ``duplicate_project``: two projects (neither a re-listing) with the same name.
 * ``missing_field``: a plan without a total, a project without a budget.
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 from keikaku.domain import Plan, Provenance, Warning, WarningCode
+from keikaku.domain.budget import Tally, budget_lines, components_verdict, plan_verdict
 from keikaku.ingest.context import ParseContext
 from keikaku.ingest.plan_drafts import ProjectDraft
 from keikaku.normalize import fold_for_search
@@ -30,18 +32,17 @@ def check_plan(ctx: ParseContext, plan: Plan, drafts: list[ProjectDraft]) -> lis
 
     label = f"{plan.fiscal_year}年度"
     counted = [p for p in plan.projects if not p.relisted]
+    verdict = plan_verdict(plan.total_budget_thousand_yen, Tally.of(budget_lines(plan.projects)))
     if plan.total_budget_thousand_yen is None:
         warn(WarningCode.MISSING_FIELD, f"{label}の計画の予算総額が見つかりません")
-    elif counted:
-        listed = sum(p.budget_thousand_yen or 0 for p in counted)
-        if listed != plan.total_budget_thousand_yen:
-            warn(
-                WarningCode.BUDGET_SUM_MISMATCH,
-                f"{label}: 事業の予算額の合計 {_fmt(listed)} が予算総額 {_fmt(plan.total_budget_thousand_yen)} と一致しません"
-                f"（差 {_fmt(plan.total_budget_thousand_yen - listed)}、再掲は除外）",
-                plan.provenance,
-                {"scope": "plan", "expected": plan.total_budget_thousand_yen, "actual": listed},
-            )
+    elif not verdict.ok:
+        warn(
+            WarningCode.BUDGET_SUM_MISMATCH,
+            f"{label}: 事業の予算額の合計 {_fmt(verdict.listed)} が予算総額 {_fmt(plan.total_budget_thousand_yen)} と一致しません"
+            f"（差 {_fmt(plan.total_budget_thousand_yen - verdict.listed)}、再掲は除外）",
+            plan.provenance,
+            {"scope": "plan", "expected": plan.total_budget_thousand_yen, "actual": verdict.listed},
+        )
     subsidies = [p.national_subsidy_thousand_yen for p in counted if p.national_subsidy_thousand_yen is not None]
     if (
         plan.national_subsidy_thousand_yen is not None
@@ -60,12 +61,9 @@ def check_plan(ctx: ParseContext, plan: Plan, drafts: list[ProjectDraft]) -> lis
         if project.budget_thousand_yen is None:
             warn(WarningCode.MISSING_FIELD, f"事業「{name}」の予算額が見つかりません", project.provenance)
             continue
-        parts = [c for c in project.components if not c.relisted]
-        budgets = [c.budget_thousand_yen for c in parts if c.budget_thousand_yen is not None]
-        if not budgets:
-            continue
-        total = sum(budgets)
-        if (len(budgets) == len(parts) and total != project.budget_thousand_yen) or total > project.budget_thousand_yen:
+        parts = components_verdict(project.budget_thousand_yen, Tally.of(budget_lines(project.components)))
+        if parts is not None and not parts.ok:
+            total = parts.listed
             warn(
                 WarningCode.BUDGET_SUM_MISMATCH,
                 f"事業「{name}」: 内訳の合計 {_fmt(total)} が事業の予算額 {_fmt(project.budget_thousand_yen)} と一致しません",

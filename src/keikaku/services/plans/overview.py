@@ -11,8 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from keikaku.domain.budget import Tally, components_verdict, plan_verdict
 from keikaku.evaluation.types import Status
 from keikaku.evaluation.yoy import Comparison
 from keikaku.services.context.vision import VisionSummary, challenge_labels, vision_summary
@@ -51,7 +52,8 @@ class StatusCount:
 
 @dataclass(frozen=True)
 class YearBudget:
-    """One fiscal year's plan total: as stated, as listed (re-listings excluded), and whether they agree."""
+    """One fiscal year's plan total: as stated, as listed (re-listings excluded), and whether every sum check of
+    the plan holds (its total and its projects' components: :mod:`keikaku.domain.budget`)."""
 
     fiscal_year: int
     plan_id: int
@@ -112,29 +114,49 @@ def _evaluation_years(session: Session, issuer: str, years: list[int], vis: Visi
 
 
 def _year_budgets(session: Session, issuer: str, vis: Visibility) -> list[YearBudget]:
+    """Each year's plan total against its projects, and its projects against their components, by the rule
+    of :mod:`keikaku.domain.budget`, with the tallies summed in SQL."""
     plans = session.execute(
         select(m.Plan.id, m.Plan.fiscal_year, m.Plan.total_budget_thousand_yen)
         .where(m.Plan.issuer == issuer, m.Plan.is_current.is_(True), *vis.plan_filter())
         .order_by(m.Plan.fiscal_year, m.Plan.id)
     ).all()
+    ids = [p.id for p in plans]
     # Plans first, then their projects by plan id: the projects table is summed through its plan_id index.
-    listed: dict[int, int] = {
-        plan_id: int(total or 0)
-        for plan_id, total in session.execute(
-            select(m.Project.plan_id, func.coalesce(func.sum(m.Project.budget_thousand_yen), 0))
-            .where(
-                m.Project.plan_id.in_([p.id for p in plans]),
-                m.Project.parent_id.is_(None),
-                m.Project.relisted.is_(False),
+    listed: dict[int, Tally] = {
+        plan_id: Tally(int(total or 0), int(known), int(counted))
+        for plan_id, total, known, counted in session.execute(
+            select(
+                m.Project.plan_id,
+                func.coalesce(func.sum(m.Project.budget_thousand_yen), 0),
+                func.count(m.Project.budget_thousand_yen),
+                func.count(m.Project.id),
             )
+            .where(m.Project.plan_id.in_(ids), m.Project.parent_id.is_(None), m.Project.relisted.is_(False))
             .group_by(m.Project.plan_id)
         )
     }
+    part = aliased(m.Project)
+    parts_ok: dict[int, bool] = {}
+    for plan_id, budget, total, known, counted in session.execute(
+        select(
+            m.Project.plan_id,
+            m.Project.budget_thousand_yen,
+            func.coalesce(func.sum(part.budget_thousand_yen), 0),
+            func.count(part.budget_thousand_yen),
+            func.count(part.id),
+        )
+        .join(part, part.parent_id == m.Project.id)
+        .where(m.Project.plan_id.in_(ids), m.Project.parent_id.is_(None), part.relisted.is_(False))
+        .group_by(m.Project.id, m.Project.plan_id, m.Project.budget_thousand_yen)
+    ):
+        verdict = components_verdict(budget, Tally(int(total or 0), int(known), int(counted)))
+        parts_ok[plan_id] = parts_ok.get(plan_id, True) and (verdict is None or verdict.ok)
     out = []
     for plan in plans:
-        total = listed.get(plan.id, 0)
-        stated = plan.total_budget_thousand_yen
-        out.append(YearBudget(plan.fiscal_year, plan.id, stated, total, stated is None or stated == total))
+        verdict = plan_verdict(plan.total_budget_thousand_yen, listed.get(plan.id, Tally()))
+        consistent = verdict.ok and parts_ok.get(plan.id, True)
+        out.append(YearBudget(plan.fiscal_year, plan.id, verdict.stated, verdict.listed, consistent))
     return out
 
 

@@ -8,19 +8,21 @@ the sum of the rows shown given separately.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.orm import Session
 
+from keikaku.domain.budget import Tally, components_verdict, plan_verdict
 from keikaku.evaluation.types import Status
 from keikaku.normalize.text import normalize_text
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine
-from keikaku.services.core.errors import ValidationError
+from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.home_issuer import cached_home_issuer
-from keikaku.services.core.paging import Paged, check_paging, paginate
+from keikaku.services.core.paging import MAX_PER_PAGE, Paged, check_paging, paginate
 from keikaku.services.core.provenance import SourceRef, document_keys, source_of
 from keikaku.services.evaluations.status_cache import PlanStatuses, plan_statuses
 from keikaku.services.plans.kpis import display_code
@@ -83,6 +85,8 @@ class SumCheckView:
     stated: int | None
     listed: int
     ok: bool
+    #: False when some counted components have no budget: only "not more than the project" was checked.
+    complete: bool = True
 
     @property
     def difference(self) -> int | None:
@@ -176,20 +180,20 @@ def list_plans(
 
 
 def _checks(projects: Sequence[ProjectRow], stated: int | None) -> tuple[list[SumCheckView], int]:
+    """The sum checks of :mod:`keikaku.domain.budget` over a plan's rows: the plan's, then each project's."""
     top = [p for p in projects if p.parent_id is None]
-    listed = sum(p.budget_thousand_yen or 0 for p in top if not p.relisted)
-    checks = [SumCheckView("事業計画の合計", None, stated, listed, stated is None or stated == listed)]
+    plan = plan_verdict(stated, Tally.of((p.budget_thousand_yen, p.relisted) for p in top))
+    checks = [SumCheckView("事業計画の合計", None, plan.stated, plan.listed, plan.ok, plan.complete)]
+    parts: dict[int, list[tuple[int | None, bool]]] = defaultdict(list)
+    for row in projects:
+        if row.parent_id is not None:
+            parts[row.parent_id].append((row.budget_thousand_yen, row.relisted))
     for project in top:
-        parts = [c.budget_thousand_yen for c in projects if c.parent_id == project.id and not c.relisted]
-        if parts and all(b is not None for b in parts):
-            comp_sum = sum(b or 0 for b in parts)
+        verdict = components_verdict(project.budget_thousand_yen, Tally.of(parts.get(project.id, [])))
+        if verdict is not None:
             label = f"{display_code(project.code)} {project.name} の内訳".strip()
-            checks.append(
-                SumCheckView(
-                    label, project.id, project.budget_thousand_yen, comp_sum, project.budget_thousand_yen == comp_sum
-                )
-            )
-    return checks, listed
+            checks.append(SumCheckView(label, project.id, verdict.stated, verdict.listed, verdict.ok, verdict.complete))
+    return checks, plan.listed
 
 
 def _rows(projects: Sequence[ProjectRow], kpi_counts: dict[int, int], statuses: PlanStatuses) -> list[PlanRowView]:
@@ -390,3 +394,32 @@ def _issuer_plans(session: Session, issuer: str | None, fiscal_year: int | None,
     if fiscal_year is not None:
         stmt = stmt.where(m.Plan.fiscal_year == fiscal_year)
     return list(session.scalars(stmt.order_by(m.Plan.fiscal_year.desc(), m.Plan.id)))
+
+
+def find_plan_id(fiscal_year: int, *, viewer: Actor, issuer: str | None = None, engine: Engine | None = None) -> int:
+    """The id of a fiscal year's current plan ``viewer`` may see: the issuer's, else the home issuer's, else
+    the first issuer's that has one (the command line's ``show plan N``)."""
+    vis = visibility_for(viewer)
+    with read_session(checked_engine(engine)) as session:
+        stmt = select(m.Plan.id, m.Plan.issuer).where(
+            m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True), *vis.plan_filter()
+        )
+        if issuer:
+            stmt = stmt.where(m.Plan.issuer == issuer)
+        found = session.execute(stmt.order_by(m.Plan.region_code.is_not(None), m.Plan.id)).all()
+        home = cached_home_issuer(session)
+    chosen = next((row.id for row in found if row.issuer == home), found[0].id if found else None)
+    if chosen is None:
+        who = f"{issuer}の" if issuer else ""
+        raise NotFoundError(f"{who}{fiscal_year}年度の事業計画は登録されていません", code="plan_not_found")
+    return int(chosen)
+
+
+def get_whole_plan(plan_id: int, *, viewer: Actor, engine: Engine | None = None) -> PlanPage:
+    """A plan's page with every row on it (the command line prints the whole table)."""
+    first = get_plan_page(plan_id, viewer=viewer, per_page=MAX_PER_PAGE, engine=engine)
+    rows = list(first.rows.items)
+    for page in range(2, first.rows.pages + 1):
+        rows.extend(get_plan_page(plan_id, viewer=viewer, page=page, per_page=MAX_PER_PAGE, engine=engine).rows.items)
+    first.rows = Paged(rows, len(rows), 1, max(1, len(rows)))
+    return first
