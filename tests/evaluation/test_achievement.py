@@ -229,3 +229,23 @@ def test_format_value() -> None:
     assert format_value(32000, "件") == "32,000件"
     assert format_value(93.18, "%") == "93.2%"
     assert format_value(None) == "—"
+
+
+@pytest.mark.parametrize(
+    ("unit", "kind"),
+    [("割", "share"), ("万人", "count"), ("企業", "count"), ("施設", "count"), ("人", "count"), ("位", "rank")],
+)
+def test_unit_kinds_come_from_the_one_unit_list(unit: str, kind: str) -> None:
+    """The evaluation classifies units by keikaku.normalize.units, not a list of its own."""
+    from keikaku.evaluation.types import KpiKind, kind_of
+
+    assert kind_of(unit, Comparator.GE) is KpiKind(kind)
+
+
+def test_a_count_in_ten_thousands_may_be_a_fraction() -> None:
+    from keikaku.evaluation.achievement import EvaluationInputError, check_value
+    from keikaku.evaluation.types import KpiKind
+
+    check_value(KpiKind.COUNT, 1.5, "万人")
+    with pytest.raises(EvaluationInputError, match="整数"):
+        check_value(KpiKind.COUNT, 1.5, "人")

@@ -31,6 +31,7 @@ from keikaku.evaluation.types import (
     Observation,
     Status,
     Thresholds,
+    counts_whole_units,
 )
 
 
@@ -62,8 +63,9 @@ def share_from_parts(numerator: float, denominator: float) -> float:
     return numerator / denominator * 100
 
 
-def check_value(kind: KpiKind, value: float) -> None:
-    """Reject a value that cannot be an actual of a KPI of this kind (negative count, share over 100%…)."""
+def check_value(kind: KpiKind, value: float, unit: str | None = None) -> None:
+    """Reject a value that cannot be an actual of a KPI of this kind in ``unit`` (negative count, share over
+    100%, a fraction of a person…)."""
     if not math.isfinite(value):
         raise EvaluationInputError("数値ではありません")
     if kind is KpiKind.SHARE and not 0 <= value <= 100:
@@ -71,7 +73,7 @@ def check_value(kind: KpiKind, value: float) -> None:
     if kind is KpiKind.COUNT:
         if value < 0:
             raise EvaluationInputError(f"件数・人数に負の値は指定できません（{format_value(value)}）")
-        if not float(value).is_integer():
+        if counts_whole_units(unit) and not float(value).is_integer():
             raise EvaluationInputError(f"件数・人数は整数で指定してください（{value}）")
     if kind is KpiKind.RANK and (value < 1 or not float(value).is_integer()):
         raise EvaluationInputError(f"順位は 1 以上の整数で指定してください（{value}）")

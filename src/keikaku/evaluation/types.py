@@ -13,6 +13,8 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from keikaku.domain.kpi import Comparator
+from keikaku.normalize.numbers import unit_scale
+from keikaku.normalize.units import unit_kind
 
 
 class Status(StrEnum):
@@ -39,25 +41,34 @@ class KpiKind(StrEnum):
     QUALITATIVE = "qualitative"  # nothing to compute; a judgement with a rationale decides
 
 
-#: Units that make a KPI a count (and a denominator for cost per output).
-COUNT_UNITS = frozenset(
-    {"人", "件", "部", "回", "社", "者", "団体", "校", "名", "冊", "本", "個", "か所", "箇所", "市町村"}
-)
-SHARE_UNITS = frozenset({"%", "％", "パーセント"})
-RANK_UNITS = frozenset({"位"})
+#: What each kind of unit (:func:`keikaku.normalize.units.unit_kind`, the one list of units) is to the
+#: evaluation.  A relative target's factor (倍) and other units are amounts; without a comparator there is
+#: nothing to compute and a judgement decides.
+_UNIT_KINDS = {
+    "count": KpiKind.COUNT,
+    "share": KpiKind.SHARE,
+    "rank": KpiKind.RANK,
+    "amount": KpiKind.AMOUNT,
+    "relative": KpiKind.AMOUNT,
+    "other": KpiKind.AMOUNT,
+}
 
 
 def kind_of(unit: str | None, comparator: Comparator | None) -> KpiKind:
-    """The kind of a KPI from its unit and comparator (``maintain_or_improve`` is always a rank)."""
-    if comparator is Comparator.MAINTAIN_OR_IMPROVE or unit in RANK_UNITS:
+    """The kind of a KPI from its unit and comparator (``maintain_or_improve`` is always a rank).
+
+    Units are classified by :mod:`keikaku.normalize.units` (so 万人, 割, 企業 and 施設 are what they are there)."""
+    if comparator is Comparator.MAINTAIN_OR_IMPROVE:
         return KpiKind.RANK
-    if unit in SHARE_UNITS:
-        return KpiKind.SHARE
-    if unit in COUNT_UNITS:
-        return KpiKind.COUNT
-    if comparator is None:
+    kind = _UNIT_KINDS[unit_kind(unit)]
+    if kind is KpiKind.AMOUNT and comparator is None:
         return KpiKind.QUALITATIVE
-    return KpiKind.AMOUNT
+    return kind
+
+
+def counts_whole_units(unit: str | None) -> bool:
+    """Whether a count in ``unit`` is a whole number (人, 件; not 万人, where 1.5万人 is a count)."""
+    return unit_scale(unit)[0] == 1
 
 
 #: Endings of indicator names that tell the unit when the plan gives none (参加企業数 → 社).

@@ -98,7 +98,7 @@ def parse_actual(ref: KpiRef, raw: object, numerator: object = None, denominator
         if raw is None:
             raise ActualValueError("値が空です")
         value = read_number(ref, raw)
-        check_value(ref.kind, value)
+        check_value(ref.kind, value, ref.unit)
         return ParsedValue(value)
     except EvaluationInputError as exc:
         raise ActualValueError(str(exc)) from None
