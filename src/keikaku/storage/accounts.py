@@ -12,6 +12,7 @@ vanish with the thing it describes.
 """
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -25,8 +26,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    func,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import Select
 
 from keikaku.storage.base import Base, utcnow
 
@@ -159,6 +163,20 @@ class PeriodLock(Base):
     reopen_reason: Mapped[str | None] = mapped_column(Text)
 
 
+class PublicationState(StrEnum):
+    """The state a publication row records."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class PublishedObject(StrEnum):
+    """What a publication row is about."""
+
+    PLAN = "plan"
+    EVALUATION = "evaluation"
+
+
 class Publication(Base):
     """One change of the publication state of a plan or of a plan's evaluation for a fiscal year.
 
@@ -196,3 +214,25 @@ class Comment(Base):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="RESTRICT"), index=True)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+def newest_publication(object_type: str, object_id: Any, fiscal_year: Any) -> Select[Publication]:
+    """The one rule of publication history: of an object's rows, the newest (highest id) wins; no row is a
+    draft.  ``object_id`` and ``fiscal_year`` are values or column expressions (for a correlated subquery)."""
+    return (
+        select(Publication)
+        .where(
+            Publication.object_type == object_type,
+            Publication.object_id == object_id,
+            Publication.fiscal_year == fiscal_year,
+        )
+        .order_by(Publication.id.desc())
+        .limit(1)
+    )
+
+
+def newest_publication_ids() -> Select[int]:
+    """The same rule over every object at once: the id of each object's newest row."""
+    return select(func.max(Publication.id)).group_by(
+        Publication.object_type, Publication.object_id, Publication.fiscal_year
+    )

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from keikaku.services.core.actors import Actor, Role, has_scope, is_admin, require_admin
@@ -25,7 +25,7 @@ from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, V
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
 from keikaku.storage import models as m
-from keikaku.storage.accounts import Comment, Publication
+from keikaku.storage.accounts import Comment, Publication, newest_publication, newest_publication_ids
 from keikaku.storage.uow import read_session, unit_of_work
 
 ObjectType = Literal["plan", "evaluation"]
@@ -73,27 +73,14 @@ def can_see_drafts(actor: Actor, object_type: ObjectType) -> bool:
 
 
 def _latest_rows(session: Session, object_type: ObjectType | None = None) -> list[Publication]:
-    newest = select(func.max(Publication.id)).group_by(
-        Publication.object_type, Publication.object_id, Publication.fiscal_year
-    )
-    stmt = select(Publication).where(Publication.id.in_(newest))
+    stmt = select(Publication).where(Publication.id.in_(newest_publication_ids()))
     if object_type is not None:
         stmt = stmt.where(Publication.object_type == object_type)
     return list(session.scalars(stmt.order_by(Publication.fiscal_year.desc(), Publication.object_id)))
 
 
 def _latest(session: Session, object_type: ObjectType, object_id: int, fiscal_year: int) -> Publication | None:
-    stmt = (
-        select(Publication)
-        .where(
-            Publication.object_type == object_type,
-            Publication.object_id == object_id,
-            Publication.fiscal_year == fiscal_year,
-        )
-        .order_by(Publication.id.desc())
-        .limit(1)
-    )
-    return session.scalar(stmt)
+    return session.scalar(newest_publication(object_type, object_id, fiscal_year))
 
 
 def _plan_year(session: Session, plan_id: int) -> int:

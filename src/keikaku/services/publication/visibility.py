@@ -21,14 +21,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, literal_column, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.errors import NotFoundError
 from keikaku.services.publication.state import can_see_drafts
 from keikaku.storage import models as m
-from keikaku.storage.accounts import Publication
+from keikaku.storage.accounts import Publication, PublicationState, PublishedObject, newest_publication
 
 #: A column of integers: a mapped attribute (``Plan.id``) or any column expression.
 IntColumn = ColumnElement[int] | InstrumentedAttribute[int]
@@ -36,44 +36,32 @@ IntColumn = ColumnElement[int] | InstrumentedAttribute[int]
 
 def _newest_state(object_type: str, object_id: IntColumn, fiscal_year: IntColumn) -> ColumnElement[str]:
     """The state of the newest publication row of an object (``draft`` when it has none)."""
-    newest = (
-        select(Publication.state)
-        .where(
-            Publication.object_type == object_type,
-            Publication.object_id == object_id,
-            Publication.fiscal_year == fiscal_year,
-        )
-        .order_by(Publication.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return func.coalesce(newest, "draft")
+    newest = newest_publication(object_type, object_id, fiscal_year).with_only_columns(Publication.state)
+    return func.coalesce(newest.scalar_subquery(), PublicationState.DRAFT.value)
 
 
 def plan_published(plan_id: IntColumn | None = None, fiscal_year: IntColumn | None = None) -> ColumnElement[bool]:
     """A condition true for published plans (default columns: ``plans.id`` and ``plans.fiscal_year``)."""
     return (
         _newest_state(
-            "plan",
+            PublishedObject.PLAN,
             plan_id if plan_id is not None else m.Plan.id,
             fiscal_year if fiscal_year is not None else m.Plan.fiscal_year,
         )
-        == "published"
+        == PublicationState.PUBLISHED.value
     )
 
 
 def evaluation_published(plan_id: IntColumn, fiscal_year: IntColumn) -> ColumnElement[bool]:
     """A condition true when the evaluation of ``plan_id`` for ``fiscal_year`` is published."""
-    return _newest_state("evaluation", plan_id, fiscal_year) == "published"
+    return _newest_state(PublishedObject.EVALUATION, plan_id, fiscal_year) == PublicationState.PUBLISHED.value
 
 
 def plan_published_sql(plan_id: str, fiscal_year: str) -> str:
-    """:func:`plan_published` as SQL text over two column expressions (for the search's text statements)."""
-    return (
-        "COALESCE((SELECT pub.state FROM publications pub WHERE pub.object_type = 'plan'"
-        f" AND pub.object_id = {plan_id} AND pub.fiscal_year = {fiscal_year}"
-        " ORDER BY pub.id DESC LIMIT 1), 'draft') = 'published'"
-    )
+    """:func:`plan_published` as SQL text over two column expressions (for the search's text statements):
+    the same expression, compiled with its values written out."""
+    condition = plan_published(literal_column(plan_id), literal_column(fiscal_year))
+    return str(condition.compile(compile_kwargs={"literal_binds": True}))
 
 
 def _owned_by_context(doc_id: IntColumn) -> ColumnElement[bool]:
@@ -159,17 +147,9 @@ class Visibility:
             return True
         key = (plan_id, fiscal_year)
         if key not in self._evaluations:
-            state = session.scalar(
-                select(Publication.state)
-                .where(
-                    Publication.object_type == "evaluation",
-                    Publication.object_id == plan_id,
-                    Publication.fiscal_year == fiscal_year,
-                )
-                .order_by(Publication.id.desc())
-                .limit(1)
-            )
-            self._evaluations[key] = state == "published"
+            newest = newest_publication(PublishedObject.EVALUATION, plan_id, fiscal_year)
+            state = session.scalar(newest.with_only_columns(Publication.state))
+            self._evaluations[key] = state == PublicationState.PUBLISHED
         return self._evaluations[key]
 
     # -- documents ----------------------------------------------------------------------------------------
