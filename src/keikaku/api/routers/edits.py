@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
-from sqlalchemy import Engine
 
 from keikaku.api.deps import (
     MAX_YEAR,
@@ -47,7 +46,7 @@ from keikaku.api.schemas.edits import (
     PublicationStatePublic,
 )
 from keikaku.services.actuals.periods import lock_period, reopen_period
-from keikaku.services.core.actors import SYSTEM, Permission, require
+from keikaku.services.core.actors import Permission, require
 from keikaku.services.governance.audit import list_audit
 from keikaku.services.plans.cooperative import (
     CooperativeInput,
@@ -58,7 +57,6 @@ from keikaku.services.plans.cooperative import (
 )
 from keikaku.services.plans.edit import ProjectChanges, kpi_state, project_state, update_kpi_target, update_project
 from keikaku.services.plans.project import get_project_page
-from keikaku.services.plans.read import get_plan_page
 from keikaku.services.publication import state as publication
 
 router = APIRouter(tags=["編集・管理"])
@@ -315,22 +313,10 @@ def change_publication(
     plan_id: Id, body: PublicationCreate, engine: EngineDep, actor: ActorDep
 ) -> PublicationStatePublic:
     """Publish a plan or its evaluation of a fiscal year, or withdraw it with a reason (administrators)."""
-    if body.target == "plan" and body.state == "published":
-        result = publication.publish_plan(actor, plan_id, reason=body.reason, engine=engine)
-    elif body.target == "plan":
-        result = publication.unpublish_plan(actor, plan_id, reason=body.reason or "", engine=engine)
-    else:
-        year = body.fiscal_year if body.fiscal_year is not None else _plan_year(plan_id, engine)
-        if body.state == "published":
-            result = publication.publish_evaluation(actor, plan_id, year, reason=body.reason, engine=engine)
-        else:
-            result = publication.unpublish_evaluation(actor, plan_id, year, reason=body.reason or "", engine=engine)
+    result = publication.set_publication(
+        actor, body.target, plan_id, body.state, fiscal_year=body.fiscal_year, reason=body.reason, engine=engine
+    )
     return PublicationStatePublic.model_validate(result)
-
-
-def _plan_year(plan_id: int, engine: Engine | None) -> int:
-    # Only the year is read, for an administrator's publication call (which checks the actor itself).
-    return get_plan_page(plan_id, per_page=1, viewer=SYSTEM, engine=engine).plan.fiscal_year
 
 
 Year = Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR, description="年度（西暦）")]

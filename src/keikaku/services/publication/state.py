@@ -25,11 +25,18 @@ from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, V
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
 from keikaku.storage import models as m
-from keikaku.storage.accounts import Comment, Publication, newest_publication, newest_publication_ids
+from keikaku.storage.accounts import (
+    Comment,
+    Publication,
+    PublicationState,
+    PublishedObject,
+    newest_publication,
+    newest_publication_ids,
+)
 from keikaku.storage.uow import read_session, unit_of_work
 
-ObjectType = Literal["plan", "evaluation"]
-State = Literal["draft", "published"]
+ObjectType = Literal["plan", "evaluation"] | PublishedObject
+State = Literal["draft", "published"] | PublicationState
 MAX_COMMENT_LENGTH = 4000
 
 
@@ -121,6 +128,33 @@ def can_see_evaluation(session: Session, actor: Actor, plan_id: int, fiscal_year
     return can_see_drafts(actor, "evaluation") or is_published(session, "evaluation", plan_id, fiscal_year)
 
 
+def _append(  # noqa: PLR0917 - every column of the row, named at both call sites
+    session: Session,
+    actor: Actor,
+    object_type: ObjectType,
+    plan_id: int,
+    year: int,
+    state: State,
+    reason: str | None,
+    before: str,
+) -> Publication:
+    """Add a publication row and its audit record (the one way a state changes)."""
+    row = Publication(
+        object_type=object_type,
+        object_id=plan_id,
+        fiscal_year=year,
+        state=state,
+        changed_by=actor.name[:200],
+        changed_at=dt.datetime.now(dt.UTC),
+        reason=reason,
+    )
+    session.add(row)
+    session.flush()
+    action = f"{object_type}.{'publish' if state == PublicationState.PUBLISHED else 'unpublish'}"
+    audit.record(session, actor, action, object_type, f"{plan_id}/{year}", {"state": before}, {"state": state}, reason)
+    return row
+
+
 def _set_state(  # noqa: PLR0917 - private, called with every argument named by its four wrappers
     actor: Actor,
     object_type: ObjectType,
@@ -131,31 +165,16 @@ def _set_state(  # noqa: PLR0917 - private, called with every argument named by 
     engine: Engine | None,
 ) -> PublicationPublic:
     cleaned = clean_text(reason, "理由", limit=2000, field="reason")
-    if state == "draft" and cleaned is None:
+    if state == PublicationState.DRAFT and cleaned is None:
         raise ValidationError("公開を取り下げる理由を入力してください")
     with unit_of_work(ensure_schema(engine)) as session:
         plan_year = _plan_year(session, plan_id)
-        year = plan_year if object_type == "plan" or fiscal_year is None else fiscal_year
+        year = plan_year if object_type == PublishedObject.PLAN or fiscal_year is None else fiscal_year
         current = _latest(session, object_type, plan_id, year)
-        before = current.state if current is not None else "draft"
-        if before == state:
-            row = current
-        else:
-            row = Publication(
-                object_type=object_type,
-                object_id=plan_id,
-                fiscal_year=year,
-                state=state,
-                changed_by=actor.name[:200],
-                changed_at=dt.datetime.now(dt.UTC),
-                reason=cleaned,
-            )
-            session.add(row)
-            session.flush()
-            action = f"{object_type}.{'publish' if state == 'published' else 'unpublish'}"
-            audit.record(
-                session, actor, action, object_type, f"{plan_id}/{year}", {"state": before}, {"state": state}, cleaned
-            )
+        before = current.state if current is not None else PublicationState.DRAFT
+        row = current
+        if before != state:
+            row = _append(session, actor, object_type, plan_id, year, state, cleaned, before)
         return _public_state(row, object_type, plan_id, year)
 
 
@@ -165,33 +184,12 @@ def publish_loaded_plans(session: Session, actor: Actor, plans: Iterable[tuple[i
     changed (a plan already published is left as it is)."""
     changed = 0
     for plan_id, year in plans:
-        current = _latest(session, "plan", plan_id, year)
-        if current is not None and current.state == "published":
+        current = _latest(session, PublishedObject.PLAN, plan_id, year)
+        if current is not None and current.state == PublicationState.PUBLISHED:
             continue
-        session.add(
-            Publication(
-                object_type="plan",
-                object_id=plan_id,
-                fiscal_year=year,
-                state="published",
-                changed_by=actor.name[:200],
-                changed_at=dt.datetime.now(dt.UTC),
-                reason=reason,
-            )
-        )
-        before = current.state if current is not None else "draft"
-        audit.record(
-            session,
-            actor,
-            "plan.publish",
-            "plan",
-            f"{plan_id}/{year}",
-            {"state": before},
-            {"state": "published"},
-            reason,
-        )
+        before = current.state if current is not None else PublicationState.DRAFT
+        _append(session, actor, PublishedObject.PLAN, plan_id, year, PublicationState.PUBLISHED, reason, before)
         changed += 1
-    session.flush()
     return changed
 
 
@@ -201,6 +199,27 @@ def _public_state(row: Publication | None, object_type: str, object_id: int, yea
     return PublicationPublic(
         row.object_type, row.object_id, row.fiscal_year, row.state, row.changed_by, _utc(row.changed_at), row.reason
     )
+
+
+def set_publication(
+    actor: Actor,
+    target: ObjectType,
+    plan_id: int,
+    state: State,
+    *,
+    fiscal_year: int | None = None,
+    reason: str | None = None,
+    engine: Engine | None = None,
+) -> PublicationPublic:
+    """Publish or withdraw a plan or its evaluation of a fiscal year (the year defaults to the plan's): the
+    one entry for the web form and the API."""
+    published = state == PublicationState.PUBLISHED
+    if target == PublishedObject.PLAN:
+        if published:
+            return publish_plan(actor, plan_id, reason=reason, engine=engine)
+        return unpublish_plan(actor, plan_id, reason=reason or "", engine=engine)
+    require_admin(actor, "評価の公開" if published else "評価の公開取り下げ")
+    return _set_state(actor, PublishedObject.EVALUATION, plan_id, fiscal_year, state, reason, engine)
 
 
 def publish_plan(

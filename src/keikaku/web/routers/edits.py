@@ -791,14 +791,9 @@ def change_publication(
     message = None
     if not errors:
         try:
-            if target == "plan" and state == "published":
-                publication.publish_plan(actor, plan_id, reason=reason or None, engine=engine)
-            elif target == "plan":
-                publication.unpublish_plan(actor, plan_id, reason=reason, engine=engine)
-            elif state == "published":
-                publication.publish_evaluation(actor, plan_id, fiscal_year, reason=reason or None, engine=engine)
-            else:
-                publication.unpublish_evaluation(actor, plan_id, fiscal_year, reason=reason, engine=engine)
+            publication.set_publication(
+                actor, target, plan_id, state, fiscal_year=fiscal_year, reason=reason or None, engine=engine
+            )
         except ValidationError as exc:
             errors, message = {f"{key}-reason": FieldError(exc.message)}, exc.message
         else:
