@@ -191,8 +191,7 @@ def _attempt(session: Session, raw_username: str, password: str, ip: str) -> tup
     else:
         outcome = "ok"
     session.add(LoginAttempt(username=username, ip=ip, at=now, ok=outcome == "ok", outcome=outcome))
-    if outcome == "disabled":
-        return None, AuthenticationError("このアカウントは無効になっています。管理者にお問い合わせください")
+    # One message for every failure: a disabled account must not tell that its password was right.
     if user is None or outcome != "ok":
         return None, AuthenticationError(BAD_CREDENTIALS)
     if passwords.needs_rehash(user.password_hash):
