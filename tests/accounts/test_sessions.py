@@ -1,6 +1,9 @@
 """Login, sessions, session fixation, CSRF per session, rate limiting; on SQLite and PostgreSQL."""
 
 import datetime as dt
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import Engine, select, update
@@ -207,3 +210,38 @@ def test_old_hashes_are_upgraded_at_login(engine: Engine, make_user: MakeUser, m
     with read_session(engine) as s:
         stored = s.scalar(select(User.password_hash).where(User.username == "tanaka"))
     assert stored is not None and not stronger.check_needs_rehash(stored)
+
+
+def test_twenty_simultaneous_wrong_passwords_check_at_most_five(
+    engine: Engine, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user("tanaka")
+    checks: list[str] = []
+    guard = threading.Lock()
+    real = passwords.verify_password
+
+    def counting(password_hash: str, password: str) -> bool:
+        with guard:
+            checks.append(password)
+        time.sleep(0.02)  # as slow as a real argon2 check, so that the attempts overlap
+        return real(password_hash, password)
+
+    monkeypatch.setattr(passwords, "verify_password", counting)
+    start = threading.Barrier(20)
+
+    def attempt(i: int) -> int:
+        start.wait()
+        try:
+            login("tanaka", f"wrong password {i:03}", ip=f"10.9.0.{i}", engine=engine)
+        except (AuthenticationError, RateLimitedError) as exc:
+            return exc.http_status
+        return 200
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = sorted(pool.map(attempt, range(20)))
+    assert len(checks) <= sessions.MAX_FAILURES_PER_USERNAME
+    assert statuses == [401] * len(checks) + [429] * (20 - len(checks))
+    assert len(checks) == sessions.MAX_FAILURES_PER_USERNAME  # the limit, not fewer: nothing was lost either
+    with read_session(engine) as s:
+        outcomes = sorted(s.scalars(select(LoginAttempt.outcome).where(LoginAttempt.username == "tanaka")))
+    assert outcomes == ["bad_password"] * 5 + ["throttled"] * 15
