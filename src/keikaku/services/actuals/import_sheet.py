@@ -422,8 +422,9 @@ def import_actuals(
                 prepared.append(outcome)
             if report.errors and not partial:
                 raise _Abort
-            for year in sorted({item.fiscal_year for item in prepared if not item.unchanged}):
-                periods.ensure_open(session, year)
+            changed = {(item.fiscal_year, item.ref.plan_id or 0) for item in prepared if not item.unchanged}
+            for year, plan_id in sorted(changed):
+                periods.ensure_open(session, year, plan_id or None)
             for item in prepared:
                 if item.unchanged:
                     report.unchanged += 1

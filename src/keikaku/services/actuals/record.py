@@ -329,7 +329,7 @@ def set_actual(data: ActualInput, *, actor: Actor, channel: str = "cli", engine:
         with unit_of_work(eng) as session:
             ref = find_kpi(session, data.fiscal_year, str(data.kpi))
             require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
-            periods.ensure_open(session, data.fiscal_year)
+            periods.ensure_open(session, data.fiscal_year, ref.plan_id)
             month = data.month or 0
             if data.expected_version is not None:
                 seen = store.next_version(session, ref.id, data.fiscal_year, month) - 1
