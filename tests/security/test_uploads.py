@@ -83,7 +83,7 @@ def _template(folder: Path) -> bytes:
     engine = make_engine(f"sqlite:///{folder / 'bomb.sqlite3'}")
     try:
         initialize_database(engine=engine)
-        return build_template(2026, engine=engine).content
+        return build_template(2026, viewer=None, engine=engine).content
     finally:
         engine.dispose()
 
