@@ -1,6 +1,9 @@
 """Login, sessions, session fixation, CSRF per session, rate limiting; on SQLite and PostgreSQL."""
 
 import datetime as dt
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import Engine, select, update
@@ -111,10 +114,18 @@ def test_disabled_user_is_refused_and_loses_sessions(engine: Engine, make_user: 
     live = login("tanaka", PASSWORD, ip="1.1.1.1", engine=engine)
     disable_user("tanaka", actor=admin, reason="異動", engine=engine)
     assert get_session(live.token, engine=engine) is None
-    with pytest.raises(AuthenticationError, match="無効"):
+    with pytest.raises(AuthenticationError) as right:
         login("tanaka", PASSWORD, ip="1.1.1.1", engine=engine)
-    with pytest.raises(AuthenticationError, match="正しくありません"):
-        login("tanaka", "wrong password here", ip="1.1.1.1", engine=engine)  # no hint without the password
+    with pytest.raises(AuthenticationError) as wrong:
+        login("tanaka", "wrong password here", ip="1.1.1.1", engine=engine)
+    with pytest.raises(AuthenticationError) as unknown:
+        login("nobody", PASSWORD, ip="1.1.1.1", engine=engine)
+    # One message for every failure: the right password of a disabled account gives nothing away.
+    assert right.value.message == wrong.value.message == unknown.value.message == sessions.BAD_CREDENTIALS
+    assert right.value.details == wrong.value.details == unknown.value.details
+    with read_session(engine) as s:
+        outcomes = list(s.scalars(select(LoginAttempt.outcome).order_by(LoginAttempt.id)))
+    assert outcomes[-3:] == ["disabled", "bad_password", "unknown_user"]  # the log still tells them apart
 
 
 def test_five_failures_lock_the_username_even_for_the_right_password(engine: Engine, make_user: MakeUser) -> None:
@@ -199,3 +210,38 @@ def test_old_hashes_are_upgraded_at_login(engine: Engine, make_user: MakeUser, m
     with read_session(engine) as s:
         stored = s.scalar(select(User.password_hash).where(User.username == "tanaka"))
     assert stored is not None and not stronger.check_needs_rehash(stored)
+
+
+def test_twenty_simultaneous_wrong_passwords_check_at_most_five(
+    engine: Engine, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user("tanaka")
+    checks: list[str] = []
+    guard = threading.Lock()
+    real = passwords.verify_password
+
+    def counting(password_hash: str, password: str) -> bool:
+        with guard:
+            checks.append(password)
+        time.sleep(0.02)  # as slow as a real argon2 check, so that the attempts overlap
+        return real(password_hash, password)
+
+    monkeypatch.setattr(passwords, "verify_password", counting)
+    start = threading.Barrier(20)
+
+    def attempt(i: int) -> int:
+        start.wait()
+        try:
+            login("tanaka", f"wrong password {i:03}", ip=f"10.9.0.{i}", engine=engine)
+        except (AuthenticationError, RateLimitedError) as exc:
+            return exc.http_status
+        return 200
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = sorted(pool.map(attempt, range(20)))
+    assert len(checks) <= sessions.MAX_FAILURES_PER_USERNAME
+    assert statuses == [401] * len(checks) + [429] * (20 - len(checks))
+    assert len(checks) == sessions.MAX_FAILURES_PER_USERNAME  # the limit, not fewer: nothing was lost either
+    with read_session(engine) as s:
+        outcomes = sorted(s.scalars(select(LoginAttempt.outcome).where(LoginAttempt.username == "tanaka")))
+    assert outcomes == ["bad_password"] * 5 + ["throttled"] * 15

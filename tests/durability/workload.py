@@ -89,7 +89,7 @@ def write_plans(folder: Path, plans: Iterable[tuple[str, int, int]]) -> list[Pat
 def _template_bytes(url: str, year: int) -> bytes:
     engine = make_engine(url)
     try:
-        return build_template(year, engine=engine).content
+        return build_template(year, viewer=None, engine=engine).content
     finally:
         engine.dispose()
 

@@ -168,3 +168,16 @@ def test_find_amounts_skips_non_amounts() -> None:
 def test_find_amounts_rejects_bad_unit() -> None:
     with pytest.raises(NormalizeError):
         find_amounts("1", bare_unit="人")
+
+
+def test_an_amount_beyond_a_thousand_trillion_yen_is_refused_or_skipped() -> None:
+    from keikaku.normalize import oversized_amounts
+
+    absurd = "1" + "0" * 30 + "千円"
+    with pytest.raises(NormalizeError, match="大きすぎます"):
+        parse_amount(absurd)
+    line = f"事業A {absurd} ・ 事業B 1,200千円"
+    assert [m.amount.value_thousand_yen for m in find_amounts(line)] == [1200]
+    assert oversized_amounts(line) == [absurd]
+    assert parse_amount("1,000兆円").value_thousand_yen == 10**12  # the bound itself is read
+    assert oversized_amounts("1,000兆円") == []

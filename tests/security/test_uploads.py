@@ -83,7 +83,7 @@ def _template(folder: Path) -> bytes:
     engine = make_engine(f"sqlite:///{folder / 'bomb.sqlite3'}")
     try:
         initialize_database(engine=engine)
-        return build_template(2026, engine=engine).content
+        return build_template(2026, viewer=None, engine=engine).content
     finally:
         engine.dispose()
 
@@ -366,3 +366,43 @@ def test_control_characters_in_imported_cells_are_refused_on_both_databases(load
         }
         assert all(e["reason"] == "使用できない制御文字が含まれています" for e in errors)
         assert_intact(loaded_engine, before, "control characters")
+
+
+def test_a_csv_with_a_utf8_bom_and_shift_jis_bytes_is_a_clear_error_everywhere(
+    loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A BOM says UTF-8; Shift_JIS after it is named, with the file, on the API, the web and the CLI."""
+    import subprocess
+    import sys
+
+    with make_client(loaded_engine) as client:
+        kpi_id = find_ids(client).platform_kpis[1]
+        warm_up(client)
+        good = filled_csv(loaded_engine, {kpi_id: {"実績値": 5, "備考": "再集計"}})
+        # What a user gets when Excel's Shift_JIS text is pasted into a UTF-8 file: BOM, then cp932 bytes.
+        mixed = b"\xef\xbb\xbf" + good[3:].decode("utf-8").encode("cp932")
+        before = fingerprint(loaded_engine)
+        api = client.post("/api/v1/actuals/import", files={"file": ("実績_混在.csv", mixed, "text/csv")})
+        page = client.post("/actuals/import", files={"file": ("実績_混在.csv", mixed, "text/csv")})
+        assert api.status_code == 422, api.text
+        error = api.json()["error"]
+        assert error["code"] == "bad_encoding" and error["details"]["file"] == "実績_混在.csv"
+        assert "「実績_混在.csv」" in error["message"] and "UTF-8" in error["message"]
+        assert "Shift_JIS" in error["message"]
+        assert page.status_code == 422 and "「実績_混在.csv」" in page.text and "Shift_JIS" in page.text
+        assert_intact(loaded_engine, before, "BOM followed by Shift_JIS")
+    path = tmp_path / "実績_混在.csv"
+    path.write_bytes(mixed)
+    env = {**os.environ, "KEIKAKU_DATABASE_URL": loaded_engine.url.render_as_string(hide_password=False)}
+    cli = subprocess.run(
+        [sys.executable, "-m", "keikaku.cli.app", "actuals", "import", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert cli.returncode == 2, cli.stderr
+    assert "Traceback" not in cli.stderr
+    assert cli.stderr.strip().startswith("エラー: 「実績_混在.csv」") and "Shift_JIS" in cli.stderr
+    assert_intact(loaded_engine, before, "BOM followed by Shift_JIS on the command line")

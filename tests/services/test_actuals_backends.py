@@ -27,7 +27,7 @@ def test_entry_correction_import_and_evaluation(loaded_engine: Engine) -> None:
         (1, 70),
         (2, 80),
     ]
-    wb = openpyxl.load_workbook(io.BytesIO(build_template(2026, engine=loaded_engine).content))
+    wb = openpyxl.load_workbook(io.BytesIO(build_template(2026, viewer=None, engine=loaded_engine).content))
     ws = wb["実績"]
     header = [c.value for c in ws[1]]
     row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=6).value == "参加者数")

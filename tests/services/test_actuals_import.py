@@ -55,7 +55,7 @@ def _values(engine: Engine) -> list[tuple[int, float, int]]:
 
 
 def test_template_lists_kpis_with_targets_validation_and_readme(sqlite_loaded_engine: Engine) -> None:
-    result = build_template(2026, engine=sqlite_loaded_engine)
+    result = build_template(2026, viewer=None, engine=sqlite_loaded_engine)
     assert (result.kpis, result.monthly_kpis) == (18, 1)
     wb = openpyxl.load_workbook(io.BytesIO(result.content))
     assert wb.sheetnames == ["説明", "実績", "月次実績"]
@@ -77,7 +77,7 @@ def test_template_lists_kpis_with_targets_validation_and_readme(sqlite_loaded_en
 
 
 def test_department_template(sqlite_loaded_engine: Engine) -> None:
-    result = build_template(2026, department="ものづくり支援課", engine=sqlite_loaded_engine)
+    result = build_template(2026, viewer=None, department="ものづくり支援課", engine=sqlite_loaded_engine)
     wb = openpyxl.load_workbook(io.BytesIO(result.content))
     _, rows = _rows(wb["実績"])
     assert set(rows) == {
@@ -87,11 +87,11 @@ def test_department_template(sqlite_loaded_engine: Engine) -> None:
         "関心を持ったと回答した割合",
     }
     with pytest.raises(ValidationError, match="担当課「観光課」"):
-        build_template(2026, department="観光課", engine=sqlite_loaded_engine)
+        build_template(2026, viewer=None, department="観光課", engine=sqlite_loaded_engine)
 
 
 def test_round_trip_imports_every_value(sqlite_loaded_engine: Engine) -> None:
-    template = build_template(2026, engine=sqlite_loaded_engine).content
+    template = build_template(2026, viewer=None, engine=sqlite_loaded_engine).content
     filled = _fill(
         template,
         {
@@ -120,7 +120,7 @@ def test_round_trip_imports_every_value(sqlite_loaded_engine: Engine) -> None:
 
 
 def test_every_error_is_reported_and_nothing_imported(sqlite_loaded_engine: Engine) -> None:
-    template = build_template(2026, engine=sqlite_loaded_engine).content
+    template = build_template(2026, viewer=None, engine=sqlite_loaded_engine).content
     filled = _fill(
         template,
         {
@@ -158,7 +158,7 @@ def test_every_error_is_reported_and_nothing_imported(sqlite_loaded_engine: Engi
 
 
 def test_correction_through_import_needs_a_reason(sqlite_loaded_engine: Engine) -> None:
-    template = build_template(2026, engine=sqlite_loaded_engine).content
+    template = build_template(2026, viewer=None, engine=sqlite_loaded_engine).content
     import_actuals("a.xlsx", _fill(template, {"参加者数": {"実績値": 205}}), actor=ACTOR, engine=sqlite_loaded_engine)
     second = _fill(template, {"参加者数": {"実績値": 212}})
     refused = import_actuals("a.xlsx", second, actor=ACTOR, engine=sqlite_loaded_engine)
@@ -169,7 +169,7 @@ def test_correction_through_import_needs_a_reason(sqlite_loaded_engine: Engine) 
 
 
 def test_macro_workbooks_and_other_formats_are_refused(sqlite_loaded_engine: Engine) -> None:
-    template = build_template(2026, engine=sqlite_loaded_engine).content
+    template = build_template(2026, viewer=None, engine=sqlite_loaded_engine).content
     with pytest.raises(ValidationError, match="マクロ"):
         import_actuals("実績.xlsm", template, actor=ACTOR, engine=sqlite_loaded_engine)
     buffer = io.BytesIO()
@@ -186,7 +186,7 @@ def test_macro_workbooks_and_other_formats_are_refused(sqlite_loaded_engine: Eng
 
 
 def test_csv_round_trip_with_months_and_cp932(sqlite_loaded_engine: Engine) -> None:
-    template = build_csv_template(2026, engine=sqlite_loaded_engine)
+    template = build_csv_template(2026, viewer=None, engine=sqlite_loaded_engine)
     text = template.content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 18 + 12
@@ -209,12 +209,12 @@ def test_formula_injection_is_neutralised_in_every_export(sqlite_loaded_engine: 
     with unit_of_work(sqlite_loaded_engine) as session:
         session.execute(update(m.Project).where(m.Project.code == "3").values(name=evil))
         session.execute(update(m.Kpi).where(m.Kpi.indicator == "参加者数").values(indicator="@参加者数"))
-    wb = openpyxl.load_workbook(io.BytesIO(build_template(2026, engine=sqlite_loaded_engine).content))
+    wb = openpyxl.load_workbook(io.BytesIO(build_template(2026, viewer=None, engine=sqlite_loaded_engine).content))
     cells = [c.value for row in wb["実績"].iter_rows() for c in row if isinstance(c.value, str)]
     assert f"'③ {evil}" not in cells  # the code comes first, so this text is harmless anyway
     assert "'@参加者数" in cells
     assert not any(v.startswith(("=", "+", "-", "@")) for v in cells)
-    csv_text = build_csv_template(2026, engine=sqlite_loaded_engine).content.decode("utf-8-sig")
+    csv_text = build_csv_template(2026, viewer=None, engine=sqlite_loaded_engine).content.decode("utf-8-sig")
     assert ",'@参加者数," in csv_text
     report = render_report(
         "evaluation", {"fiscal_year": 2026, "format": "xlsx"}, actor=ACTOR, engine=sqlite_loaded_engine

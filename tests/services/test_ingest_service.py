@@ -148,3 +148,23 @@ def test_ingest_over_the_bundled_dataset(sqlite_loaded_engine: Engine, seeds_dir
     assert report.documents[0].status in (DocumentStatus.STORED, DocumentStatus.UNCHANGED)
     current = [r for r in list_plan_revisions(fiscal_year=2026, engine=sqlite_loaded_engine) if r.is_current]
     assert [r.total_budget_thousand_yen for r in current] == [100674]
+
+
+def test_an_absurd_amount_is_a_warning_naming_its_line(engine: Engine, tmp_path: Path) -> None:
+    """10^30 千円 (a typing or extraction error) is skipped with a warning, never a crash; the rest is stored."""
+    source = (DOCUMENTS / "bp_r9_cells.txt").read_text(encoding="utf-8")
+    assert source.count("１１，２００千円") == 1
+    path = tmp_path / "bp_absurd.txt"
+    path.write_text(source.replace("１１，２００千円", "1" + "0" * 30 + "千円"), encoding="utf-8")
+    line = 1 + [text.strip("\f") for text in source.split("\n")].index("１１，２００千円")  # 3ページ 26行目
+    report = ingest_documents([path], engine=engine)
+    assert report.exit_code == 0 and report.documents[0].status is DocumentStatus.STORED
+    oversized = [w for w in report.documents[0].warnings if "大きすぎる" in w.message]
+    assert len(oversized) == 1
+    assert f"{line}行目" in oversized[0].message and "1" + "0" * 30 + "千円" in oversized[0].message
+    assert oversized[0].provenance is not None and oversized[0].provenance.line == line
+    with read_session(engine) as session:
+        stored = session.scalars(select(m.PlanWarning.message)).all()
+        budgets = session.scalars(select(m.Project.budget_thousand_yen)).all()
+    assert oversized[0].message in stored
+    assert all(b is None or b <= 10**12 for b in budgets) and any(budgets)

@@ -82,3 +82,18 @@ def test_serve_trusts_forwarded_headers_only_from_the_named_proxy(
     assert runner.invoke(build_app(["serve"]), ["serve", "--trusted-proxy", "10.0.0.5"]).exit_code == 0
     assert calls[0]["proxy_headers"] is False and calls[0]["forwarded_allow_ips"] is None
     assert calls[1]["proxy_headers"] is True and calls[1]["forwarded_allow_ips"] == "10.0.0.5"
+
+
+def test_hsts_is_sent_for_https_through_the_trusted_proxy_only(sqlite_loaded_engine: Engine) -> None:
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    # What `keikaku serve --trusted-proxy 10.0.0.5` runs: uvicorn's proxy-header middleware before the app.
+    app = ProxyHeadersMiddleware(create_app(WebSettings(engine=sqlite_loaded_engine)), trusted_hosts="10.0.0.5")
+    https = {"x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.9"}
+    with TestClient(app, client=("10.0.0.5", 40000)) as proxy, TestClient(app, client=("198.51.100.7", 40000)) as other:
+        for path in ("/", "/api/v1/plans", "/no-such-page"):
+            through_proxy = proxy.get(path, headers=https)
+            assert through_proxy.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+            assert "strict-transport-security" not in proxy.get(path).headers  # the proxy forwarded plain HTTP
+            # Anyone else claiming HTTPS is not believed.
+            assert "strict-transport-security" not in other.get(path, headers=https).headers

@@ -385,3 +385,44 @@ def test_route_for_role(world: World, method: str, path: str, role: str) -> None
         assert response.headers["location"].startswith("/login")
     changed = changed_tables(before, fingerprint(world.engine))
     assert not changed, f"{role} was refused {method} {url} but these tables changed: {changed}"
+
+
+def _template_values(client: TestClient, fmt: str) -> dict[str, str]:
+    """KPI id → the entry template's 現在の実績 for FY2026 (annual rows), as one role downloads it."""
+    import csv
+    import io
+
+    import openpyxl
+
+    response = client.get(f"/api/v1/actuals/template?fiscal_year=2026&format={fmt}")
+    assert response.status_code == 200, response.text[:300]
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+        return {r["KPI ID"]: r["現在の実績"] for r in rows if not r["月"]}
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)["実績"]
+    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    key, current = header.index("KPI ID"), header.index("現在の実績")
+    return {str(r[key]): r[current] or "" for r in rows}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_entry_template_shows_each_role_only_the_values_it_may_see(world: World, fmt: str) -> None:
+    """FY2026's evaluation is unpublished: its values are the recording department's and the draft readers'."""
+    from keikaku.services.actuals.record import ActualInput, set_actual
+    from keikaku.services.core.actors import SYSTEM
+
+    kpi_id = str(world.params["kpi_id"])
+    recorded = set_actual(
+        ActualInput(kpi=int(kpi_id), fiscal_year=2026, value="7", reason="マトリクス試験"),
+        actor=SYSTEM,
+        engine=world.engine,
+    )
+    seen = {role: _template_values(world.clients[role], fmt) for role in ("admin", "editor", "editor_other")}
+    assert recorded.display and seen["admin"][kpi_id] == recorded.display  # administrators see drafts
+    assert seen["editor"][kpi_id] == recorded.display  # the KPI's own department records it
+    assert seen["editor_other"][kpi_id] == ""  # another department: as hidden as on the KPI page
+    page = world.clients["editor_other"].get(f"/api/v1/kpis/{kpi_id}").json()["kpi"]
+    assert page["actual"] is None and page["history"] == []
+    assert set(seen["editor_other"]) == set(seen["admin"])  # the same KPIs, to fill in
+    shown = {k for k, v in seen["editor_other"].items() if v}
+    assert shown <= {k for k, v in seen["admin"].items() if v}

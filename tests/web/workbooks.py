@@ -20,7 +20,7 @@ def kpis_of(engine: Engine, department: str | None, fiscal_year: int = 2026) -> 
 
 def filled_workbook(engine: Engine, values: dict[int, dict[str, object]], fiscal_year: int = 2026) -> bytes:
     """The entry workbook of ``fiscal_year`` with ``values`` (KPI id → column header → value) filled in."""
-    wb = openpyxl.load_workbook(io.BytesIO(build_template(fiscal_year, engine=engine).content))
+    wb = openpyxl.load_workbook(io.BytesIO(build_template(fiscal_year, viewer=None, engine=engine).content))
     ws = wb[ANNUAL_SHEET]
     header = [c.value for c in ws[1]]
     rows = {ws.cell(row=r, column=1).value: r for r in range(2, ws.max_row + 1)}
@@ -34,7 +34,7 @@ def filled_workbook(engine: Engine, values: dict[int, dict[str, object]], fiscal
 
 def filled_csv(engine: Engine, values: dict[int, dict[str, object]], fiscal_year: int = 2026) -> bytes:
     """The CSV template with ``values`` filled in on each KPI's annual row (UTF-8 with BOM)."""
-    text = build_csv_template(fiscal_year, engine=engine).content.decode("utf-8-sig")
+    text = build_csv_template(fiscal_year, viewer=None, engine=engine).content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     for row in rows:
         if not row["月"] and int(row[ID]) in values:

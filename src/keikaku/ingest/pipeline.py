@@ -17,6 +17,7 @@ from keikaku.ingest.context import ParseContext
 from keikaku.ingest.detect import detect_kind
 from keikaku.ingest.errors import IngestError
 from keikaku.ingest.readers import SourceDocument, read_document
+from keikaku.normalize import oversized_amounts
 
 #: Warning codes that mean part of the document was not read; ``--strict`` refuses a document with any.
 PARTIAL_CODES = frozenset(
@@ -73,6 +74,7 @@ def parse_source(source: SourceDocument) -> IngestResult:
             )
         kind = detection.kind
         data = _parse_kind(ctx, kind)
+        data.warnings.extend(_oversized_amount_warnings(ctx))
     for page in source.empty_pages:
         data.warnings.append(
             Warning(
@@ -89,6 +91,23 @@ def parse_source(source: SourceDocument) -> IngestResult:
             source.path, f"読み取り結果が検証を通りません（{exc.error_count()}件）", code="invalid_result"
         ) from None
     return IngestResult(source, kind, data, found=summarize(data))
+
+
+def _oversized_amount_warnings(ctx: ParseContext) -> list[Warning]:
+    """A warning for each line with an amount too large to be a budget (the parsers skip such amounts)."""
+    found = []
+    for line in ctx.lines:
+        for raw in oversized_amounts(line.text) if line.text else []:
+            where = f"{line.page}ページ " if line.page else ""
+            found.append(
+                Warning(
+                    code=WarningCode.UNREAD_SECTION.value,
+                    message=f"{where}{line.number}行目の金額「{raw}」は大きすぎるため読み取りません（上限 1,000兆円）",
+                    provenance=ctx.prov(line),
+                    details={"line": line.number, "amount": raw},
+                )
+            )
+    return found
 
 
 def _parse_kind(ctx: ParseContext, kind: DocumentKind) -> PlanData:

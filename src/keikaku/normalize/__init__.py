@@ -22,7 +22,7 @@ return spans into the normalised line.  Only the standard library, Pydantic (thr
 :mod:`keikaku.domain`) and :mod:`keikaku.domain` are used.
 """
 
-from keikaku.normalize.amounts import Amount, AmountMatch, find_amounts, parse_amount
+from keikaku.normalize.amounts import Amount, AmountMatch, find_amounts, oversized_amounts, parse_amount
 from keikaku.normalize.dates import DateMatch, DateRange, ParsedDate, find_dates, parse_date, parse_date_range
 from keikaku.normalize.eras import (
     StartYear,
@@ -70,6 +70,7 @@ __all__ = [
     "normalize_line",
     "normalize_text",
     "numeral_value",
+    "oversized_amounts",
     "parse_amount",
     "parse_date",
     "parse_date_range",

@@ -13,6 +13,9 @@ Decisions:
   *with its unit* in brackets after a name, ``事業名（10,043千円）``, is how headings state a budget, so
   it only sets ``parenthesized``; the caller, knowing the layout, decides.
 * ``approximate``: 約, およそ, 概ね, 程度, 前後, 余, 強, 弱, 超.  ``▲``/``△`` make an amount negative.
+* Size: an amount beyond :data:`MAX_AMOUNT_YEN` (1,000兆円, ten times a national budget) is no budget but a
+  typing or extraction error.  :func:`parse_amount` refuses it, :func:`find_amounts` skips it, and
+  :func:`oversized_amounts` lists such figures so that ingest can warn about the line.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ _PAGE_RE = re.compile(r"(?<![0-9,.])([0-9]{1,4}) ?(?:頁|ページ)|(?<![A-Za-z]
 _BARE_PAGE_RE = re.compile(r"(?:(?<=[ \t])|^)([0-9]{1,3})(?=[ \t]*(?:$|\t|[\u2460-\u2473\u3251-\u325f]))")
 _LABEL_STRIP = " \t(【[・:※-"
 _YEN_UNITS = ("円", "千円", "万円", "百万円", "千万円", "億円", "兆円")
+#: The largest amount read, in yen: 1,000兆円 (the same bound as an edited budget's 10^12 千円).
+MAX_AMOUNT_YEN = 10**15
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +94,14 @@ class AmountMatch:
     of_which: bool = False
 
 
+def _too_large(value: Decimal) -> bool:
+    return abs(value) > MAX_AMOUNT_YEN
+
+
 def _yen(number: Decimal, unit_yen: Decimal, source: str) -> tuple[int, int]:
     value = number * unit_yen
+    if _too_large(value):
+        raise NormalizeError("金額が大きすぎます（上限 1,000兆円）", "amount out of range", source)
     if value != value.to_integral_value():
         raise NormalizeError("円未満の端数がある金額です", "amount has a fraction of a yen", source)
     if value % 1000:
@@ -197,7 +208,7 @@ def find_amounts(line: str, *, bare_unit: str | None = None) -> list[AmountMatch
     depth_pos, depth = 0, 0
     for index, (start, end, value, approximate, bracketed, parenthesized) in enumerate(candidates):
         next_start = candidates[index + 1][0] if index + 1 < len(candidates) else len(text)
-        if value != value.to_integral_value() or value % 1000:
+        if _too_large(value) or value != value.to_integral_value() or value % 1000:
             continue
         depth += text.count("(", depth_pos, start) - text.count(")", depth_pos, start)
         depth_pos = start
@@ -220,3 +231,11 @@ def find_amounts(line: str, *, bare_unit: str | None = None) -> list[AmountMatch
         results.append(AmountMatch(amount, (start, end), page, clean_label, label.startswith("うち")))
         label_start = after + page_end
     return results
+
+
+def oversized_amounts(line: str, *, bare_unit: str | None = None) -> list[str]:
+    """The amounts in a line (as written, normalised) that :func:`find_amounts` skips as too large."""
+    text = normalize_text(line)
+    if bare_unit is None and "円" not in text and "¥" not in text:
+        return []
+    return [text[start:end] for start, end, value, *_ in _candidates(text, bare_unit) if _too_large(value)]

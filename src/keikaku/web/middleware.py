@@ -6,7 +6,9 @@
   :mod:`keikaku.services.actuals.upload_safety`) plus :data:`MULTIPART_OVERHEAD`; every other request keeps
   :attr:`max_body`.
 * Every response gets a Content-Security-Policy that allows nothing from another origin (no CDN, no inline
-  script), ``nosniff``, a same-origin referrer policy and no framing.
+  script), ``nosniff``, a same-origin referrer policy and no framing.  A request that came over HTTPS (the
+  scheme uvicorn sets from ``X-Forwarded-Proto`` only for the ``--trusted-proxy``) also gets
+  ``Strict-Transport-Security``; a plain-HTTP one never does (a browser ignores it there anyway).
 * A successful ``GET`` of a page or of JSON gets a strong ``ETag`` (a hash of the body); a request whose
   ``If-None-Match`` names it gets ``304 Not Modified``.  Downloads (with ``Content-Disposition``) are left
   alone: they stream.
@@ -47,6 +49,8 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
+#: One year, subdomains included; sent only on responses to HTTPS requests.
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 _ETAG_TYPES = (b"application/json", b"text/html")
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
 #: The routes that take an uploaded file (exact paths, POST only): the only ones with the upload limit.
@@ -109,6 +113,8 @@ class WebMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        if scope.get("scheme") == "https":
+            send = self._with_hsts(send)
         headers = dict(scope.get("headers") or [])
         limit = self.limit_for(scope)
         declared = headers.get(b"content-length")
@@ -195,6 +201,16 @@ class WebMiddleware:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
+            await send(message)
+
+        return sending
+
+    @staticmethod
+    def _with_hsts(send: Send) -> Send:
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != HSTS[0]]
+                message = {**message, "headers": [*kept, HSTS]}
             await send(message)
 
         return sending

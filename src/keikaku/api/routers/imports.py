@@ -135,7 +135,7 @@ def template(
     """
     require_importer(actor)
     builder = build_csv_template if format is TemplateFormat.CSV else build_template
-    result = builder(fiscal_year, department=department, engine=engine)
+    result = builder(fiscal_year, viewer=actor, department=department, engine=engine)
     media = "text/csv; charset=utf-8" if format is TemplateFormat.CSV else XLSX_MEDIA
     name = f"keikaku_actuals_{fiscal_year}.{format.value}"
     return Response(result.content, media_type=media, headers={"content-disposition": attachment(name)})

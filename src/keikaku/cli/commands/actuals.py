@@ -177,7 +177,7 @@ def register(app: typer.Typer) -> None:
         builder = build_csv_template if output.suffix.lower() == ".csv" else build_template
         if output.suffix.lower() not in {".csv", ".xlsx"}:
             raise ValidationError("出力先は .xlsx か .csv にしてください")
-        result = builder(fiscal_year, department=department)
+        result = builder(fiscal_year, viewer=None, department=department)  # the local administrator sees all
         _write(output, result.content)
         err.print(f"{output} に {result.kpis} 件の KPI（うち月次 {result.monthly_kpis} 件）を書き出しました")
 

@@ -153,17 +153,35 @@ def _check_header(sheet: str, header: Sequence[str], *, monthly: bool) -> None:
         raise ValidationError(f"シート「{sheet}」の見出しに {'、'.join(missing)} がありません", code="bad_layout")
 
 
-def _csv_rows(content: bytes) -> Iterator[_Row]:
+def _csv_text(filename: str, content: bytes) -> str:
+    """The CSV's text: UTF-8 (with or without a BOM), else the encoding detected (Shift_JIS from Excel)."""
     if content.startswith(b"\xef\xbb\xbf"):
-        text = content[3:].decode("utf-8")
-    else:
         try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            best = from_bytes(content).best()
-            if best is None:
-                raise ValidationError("CSV の文字コードを判定できません（UTF-8 で保存してください）") from None
-            text = str(best)
+            return content[3:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A BOM says UTF-8; bytes after it that are not (Shift_JIS pasted in, a file re-saved by hand) are
+            # the user's to fix: guessing would turn the figures of one part of the file into other characters.
+            raise ValidationError(
+                f"「{filename}」は先頭に UTF-8 の印（BOM）がありますが、{exc.start + 4}バイト目以降が UTF-8 として"
+                "読めません（Shift_JIS など別の文字コードが混ざっています）。UTF-8 で保存し直してください",
+                code="bad_encoding",
+                details={"file": filename, "byte": exc.start + 4},
+            ) from None
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        best = from_bytes(content).best()
+        if best is None:
+            raise ValidationError(
+                f"「{filename}」の文字コードを判定できません（UTF-8 で保存してください）",
+                code="bad_encoding",
+                details={"file": filename},
+            ) from None
+        return str(best)
+
+
+def _csv_rows(filename: str, content: bytes) -> Iterator[_Row]:
+    text = _csv_text(filename, content)
     reader = csv.reader(io.StringIO(text))
     header = [normalize_text(h).strip() for h in next(reader, [])]
     _check_header("CSV", header, monthly=False)
@@ -353,7 +371,7 @@ def read_rows(filename: str, content: bytes) -> list[_Row]:
             f"ファイルが大きすぎます（上限 {MAX_FILE_BYTES // (1024 * 1024)}MB）", code="file_too_large"
         )
     if Path(filename).suffix.lower() == ".csv":
-        rows = list(_csv_rows(content))
+        rows = list(_csv_rows(filename, content))
     else:
         _refuse_macros(filename, content)
         rows = list(_xlsx_rows(content))
@@ -422,8 +440,9 @@ def import_actuals(
                 prepared.append(outcome)
             if report.errors and not partial:
                 raise _Abort
-            for year in sorted({item.fiscal_year for item in prepared if not item.unchanged}):
-                periods.ensure_open(session, year)
+            changed = {(item.fiscal_year, item.ref.plan_id or 0) for item in prepared if not item.unchanged}
+            for year, plan_id in sorted(changed):
+                periods.ensure_open(session, year, plan_id or None)
             for item in prepared:
                 if item.unchanged:
                     report.unchanged += 1

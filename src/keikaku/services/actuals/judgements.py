@@ -84,12 +84,12 @@ def set_judgement(data: JudgementInput, *, actor: Actor, engine: Engine | None =
         if data.kpi is not None:
             ref = find_kpi(session, data.fiscal_year, str(data.kpi))
             require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
-            kpi_id, subject = ref.id, ref.label
+            kpi_id, subject, plan_id = ref.id, ref.label, ref.plan_id
         else:
             project = _project(session, data.fiscal_year, str(data.project))
             require(actor, Permission.RECORD_ACTUAL, departments=project.department_names)
-            project_id, subject = project.id, f"事業「{project.name}」"
-        periods.ensure_open(session, data.fiscal_year)
+            project_id, subject, plan_id = project.id, f"事業「{project.name}」", project.plan_id
+        periods.ensure_open(session, data.fiscal_year, plan_id)
         version = store.judgement_version(session, data.fiscal_year, kpi_id, project_id)
         if version > 1 and not (data.reason or "").strip():
             raise ValidationError(f"{subject}には既に定性判定があります。訂正する場合は理由を指定してください")

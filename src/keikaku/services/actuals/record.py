@@ -40,6 +40,7 @@ from keikaku.services.plans.kpis import (
     plan_kpi_refs,
     vision_kpi_refs,
 )
+from keikaku.services.publication.visibility import Visibility, visibility_for
 from keikaku.storage import actuals as store
 from keikaku.storage.uow import read_session, unit_of_work
 
@@ -329,7 +330,7 @@ def set_actual(data: ActualInput, *, actor: Actor, channel: str = "cli", engine:
         with unit_of_work(eng) as session:
             ref = find_kpi(session, data.fiscal_year, str(data.kpi))
             require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
-            periods.ensure_open(session, data.fiscal_year)
+            periods.ensure_open(session, data.fiscal_year, ref.plan_id)
             month = data.month or 0
             if data.expected_version is not None:
                 seen = store.next_version(session, ref.id, data.fiscal_year, month) - 1
@@ -371,20 +372,40 @@ def actual_history(
 
 
 def list_actuals(
-    fiscal_year: int, *, department: str | None = None, engine: Engine | None = None
+    fiscal_year: int, *, department: str | None = None, viewer: Actor | None = None, engine: Engine | None = None
 ) -> list[KpiActualsPublic]:
-    """The KPIs of a year's plans (and the vision's targets) with their current values."""
+    """The KPIs of a year's plans (and the vision's targets) with their current values.
+
+    With ``viewer``, a KPI's values are left out unless the viewer may see them: its plan's evaluation of
+    the year is visible to the viewer (published, or the viewer sees drafts), or the viewer records the
+    KPI's values (their own department's).  Without, every value (the local command line).
+    """
     eng = ensure_schema(engine)
     with read_session(eng) as session:
         name = check_department(session, department)
         refs = plan_kpi_refs(session, current_plans(session, fiscal_year), name)
         if name is None:
             refs += vision_kpi_refs(session)
-        return _with_values(session, refs, fiscal_year)
+        return _with_values(session, refs, fiscal_year, viewer)
 
 
-def _with_values(session: Session, refs: Sequence[KpiRef], fiscal_year: int) -> list[KpiActualsPublic]:
-    by_id = {r.id: r for r in refs}
+def _values_visible(session: Session, ref: KpiRef, fiscal_year: int, viewer: Actor | None, vis: Visibility) -> bool:
+    if viewer is None or ref.plan_id is None:  # vision targets are published with the vision
+        return True
+    if viewer.can(Permission.RECORD_ACTUAL, departments=ref.departments):
+        return True
+    return vis.evaluation_visible(session, ref.plan_id, fiscal_year)
+
+
+def _with_values(
+    session: Session, refs: Sequence[KpiRef], fiscal_year: int, viewer: Actor | None = None
+) -> list[KpiActualsPublic]:
+    vis = visibility_for(viewer) if viewer is not None else None
+    if vis is not None:
+        hidden = {r.id for r in refs if not _values_visible(session, r, fiscal_year, viewer, vis)}
+    else:
+        hidden = set()
+    by_id = {r.id: r for r in refs if r.id not in hidden}
     annual: dict[int, ActualPublic] = {}
     monthly: dict[int, dict[int, ActualPublic]] = {}
     for row in store.current_values(session, by_id, [fiscal_year]):

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from keikaku.evaluation.types import KpiKind
 from keikaku.reports.safe_cells import neutralise_cell
 from keikaku.services.actuals.record import KpiActualsPublic, list_actuals
+from keikaku.services.core.actors import Actor
 from keikaku.services.plans.rows import gc_paused
 
 ANNUAL_SHEET = "実績"
@@ -212,14 +213,22 @@ _WIDTHS = {
 }
 
 
-def build_template(fiscal_year: int, *, department: str | None = None, engine: Engine | None = None) -> TemplateResult:
-    """The entry workbook for a fiscal year (optionally one department's KPIs only)."""
+def build_template(
+    fiscal_year: int, *, viewer: Actor | None, department: str | None = None, engine: Engine | None = None
+) -> TemplateResult:
+    """The entry workbook for a fiscal year (optionally one department's KPIs only).
+
+    Its current values are those ``viewer`` may see (see :func:`~keikaku.services.actuals.record.list_actuals`;
+    None: all, for the local command line).
+    """
     with gc_paused():
-        return _build_template(fiscal_year, department, engine)
+        return _build_template(fiscal_year, department, viewer, engine)
 
 
-def _build_template(fiscal_year: int, department: str | None, engine: Engine | None) -> TemplateResult:
-    items = list_actuals(fiscal_year, department=department, engine=engine)
+def _build_template(
+    fiscal_year: int, department: str | None, viewer: Actor | None, engine: Engine | None
+) -> TemplateResult:
+    items = list_actuals(fiscal_year, department=department, viewer=viewer, engine=engine)
     wb = Workbook(write_only=True)
     readme = wb.create_sheet(README_SHEET)
     readme.column_dimensions["A"].width = 18
@@ -274,10 +283,10 @@ def _date_validation(ws: WriteOnlyWorksheet, columns: Sequence[str], rows: int, 
 
 
 def build_csv_template(
-    fiscal_year: int, *, department: str | None = None, engine: Engine | None = None
+    fiscal_year: int, *, viewer: Actor | None, department: str | None = None, engine: Engine | None = None
 ) -> TemplateResult:
     """The same as a CSV (UTF-8 with BOM): one row per KPI, plus one per month for KPIs counted monthly."""
-    items = list_actuals(fiscal_year, department=department, engine=engine)
+    items = list_actuals(fiscal_year, department=department, viewer=viewer, engine=engine)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

@@ -33,6 +33,7 @@ from keikaku.evaluation import (
 from keikaku.evaluation.views import PlanEvaluation, to_jsonable
 from keikaku.evaluation.yoy import match_key
 from keikaku.normalize.text import normalize_text
+from keikaku.services.actuals import periods
 from keikaku.services.actuals.record import actor_name
 from keikaku.services.core.actors import PUBLIC, Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
@@ -359,7 +360,10 @@ def set_thresholds(
     require(actor, Permission.RECORD_ACTUAL)
     eng = ensure_schema(engine)
     with unit_of_work(eng) as session:
-        for plan in current_plans(session, fiscal_year, issuer):
+        plans = current_plans(session, fiscal_year, issuer)
+        for plan in plans:  # thresholds decide the ratings: a locked year (or plan) keeps its own
+            periods.ensure_open(session, fiscal_year, plan.id)
+        for plan in plans:
             latest = store.current_settings(session, [plan.id]).get(plan.id)
             audit.record(
                 session,

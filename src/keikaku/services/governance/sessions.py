@@ -24,7 +24,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
 from keikaku.services.core.actors import Actor
@@ -46,6 +46,8 @@ LOGIN_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_USERNAME = 5
 MAX_FAILURES_PER_IP = 20
 FAILED_OUTCOMES = ("bad_password", "unknown_user", "disabled")
+#: First keys of the PostgreSQL advisory locks that serialise login attempts by username and by address.
+USERNAME_LOCK_CLASS, IP_LOCK_CLASS = 0x6B6C, 0x6B6D
 BAD_CREDENTIALS = "ユーザー名またはパスワードが正しくありません"
 MAX_TOKEN_LENGTH = 200
 
@@ -137,9 +139,11 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 def _failures_since(
-    session: Session, since: dt.datetime, *, username: str | None = None, ip: str | None = None
+    session: Session, since: dt.datetime, *, username: str | None = None, ip: str | None = None, exclude: int
 ) -> list[dt.datetime]:
-    stmt = select(LoginAttempt.at).where(LoginAttempt.at >= since, LoginAttempt.outcome.in_(FAILED_OUTCOMES))
+    stmt = select(LoginAttempt.at).where(
+        LoginAttempt.at >= since, LoginAttempt.outcome.in_(FAILED_OUTCOMES), LoginAttempt.id != exclude
+    )
     if username is not None:
         stmt = stmt.where(LoginAttempt.username == username)
     if ip is not None:
@@ -147,7 +151,9 @@ def _failures_since(
     return [_utc(at) for at in session.scalars(stmt.order_by(LoginAttempt.at))]
 
 
-def _throttled(session: Session, username: str, ip: str, now: dt.datetime) -> RateLimitedError | None:
+def _throttled(
+    session: Session, username: str, ip: str, now: dt.datetime, own: LoginAttempt
+) -> RateLimitedError | None:
     window_start = now - LOGIN_WINDOW
     last_ok = session.scalar(
         select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username, LoginAttempt.ok.is_(True))
@@ -155,8 +161,8 @@ def _throttled(session: Session, username: str, ip: str, now: dt.datetime) -> Ra
     # A successful login clears the username's count (not the address's: one good account must not
     # reset an attacker's count for every other name).
     since = max(window_start, _utc(last_ok)) if last_ok else window_start
-    by_name = _failures_since(session, since, username=username)
-    by_ip = _failures_since(session, window_start, ip=ip)
+    by_name = _failures_since(session, since, username=username, exclude=own.id)
+    by_ip = _failures_since(session, window_start, ip=ip, exclude=own.id)
     for failures, limit, message in (
         (by_name, MAX_FAILURES_PER_USERNAME, "このユーザー名でのログインに続けて失敗したため"),
         (by_ip, MAX_FAILURES_PER_IP, "この接続元からのログインの失敗が多いため"),
@@ -171,14 +177,41 @@ def _throttled(session: Session, username: str, ip: str, now: dt.datetime) -> Ra
     return None
 
 
+def _advisory_key(value: str) -> int:
+    """A stable signed 32-bit key for a PostgreSQL advisory lock (Python's ``hash`` differs per process)."""
+    return int.from_bytes(hashlib.sha256(value.encode()).digest()[:4], "big", signed=True)
+
+
+def _serialise_attempts(session: Session, username: str, ip: str, now: dt.datetime) -> LoginAttempt:
+    """Record the attempt first, so that counting the earlier ones and checking this one is atomic.
+
+    On SQLite the insert, the transaction's first statement, takes the database's write lock; on PostgreSQL
+    transaction-scoped advisory locks on the username and then the address (always in that order, so two
+    attempts never wait for each other in a circle) do the same for attempts sharing either.  Either way a
+    concurrent attempt counts only after this one is decided and committed: at most
+    :data:`MAX_FAILURES_PER_USERNAME` passwords of a name are ever checked in a window.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        for cls, value in ((USERNAME_LOCK_CLASS, username), (IP_LOCK_CLASS, ip)):
+            session.execute(text("SELECT pg_advisory_xact_lock(:cls, :key)"), {"cls": cls, "key": _advisory_key(value)})
+    row = LoginAttempt(username=username, ip=ip, at=now, ok=False, outcome="checking")
+    session.add(row)
+    session.flush()
+    return row
+
+
 def _attempt(session: Session, raw_username: str, password: str, ip: str) -> tuple[User | None, ServiceError | None]:
-    """Check one login attempt and record it; return the user, or the error to raise after commit."""
+    """Check one login attempt and record it; return the user, or the error to raise after commit.
+
+    Call it first in its transaction (see :func:`_serialise_attempts`).
+    """
     now = dt.datetime.now(dt.UTC)
     username = unicodedata.normalize("NFKC", raw_username or "").strip().lower()[:200]
     ip = (ip or "unknown")[:64]
-    refused = _throttled(session, username, ip, now)
+    attempt = _serialise_attempts(session, username, ip, now)
+    refused = _throttled(session, username, ip, now, attempt)
     if refused is not None:
-        session.add(LoginAttempt(username=username, ip=ip, at=now, ok=False, outcome="throttled"))
+        attempt.outcome = "throttled"
         return None, refused
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
@@ -190,9 +223,8 @@ def _attempt(session: Session, raw_username: str, password: str, ip: str) -> tup
         outcome = "disabled"
     else:
         outcome = "ok"
-    session.add(LoginAttempt(username=username, ip=ip, at=now, ok=outcome == "ok", outcome=outcome))
-    if outcome == "disabled":
-        return None, AuthenticationError("このアカウントは無効になっています。管理者にお問い合わせください")
+    attempt.ok, attempt.outcome = outcome == "ok", outcome
+    # One message for every failure: a disabled account must not tell that its password was right.
     if user is None or outcome != "ok":
         return None, AuthenticationError(BAD_CREDENTIALS)
     if passwords.needs_rehash(user.password_hash):

@@ -12,7 +12,7 @@ Every change is one transaction with one audit record holding the changed fields
 the reason, which is required: these are figures of a published plan and of public money.  Edits use
 optimistic locking: the caller passes the ``state`` token it was shown (:func:`project_state` …); when the
 object changed meanwhile the edit is refused with :class:`ConflictError` and nothing is written.  A KPI's
-target feeds the year's ratings, so a locked fiscal year refuses target changes too.
+target and a project's budget feed the year's result, so a locked fiscal year (or plan) refuses changes of them.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ MAX_NAME = 400
 MAX_SUMMARY = 4000
 MAX_REASON = 1000
 MAX_BUDGET = 10**12  # 千円: a quadrillion yen is not a project
+#: A project's money: part of its fiscal year's evaluation, so frozen while that year is locked.
+BUDGET_FIELDS = ("budget_thousand_yen", "national_subsidy_thousand_yen")
 
 
 # -- shared ----------------------------------------------------------------------------------------------
@@ -136,7 +138,7 @@ def _clean_project_changes(changes: ProjectChanges) -> dict[str, Any]:
         value = getattr(changes, name)
         if value is UNSET:
             continue
-        if name in {"budget_thousand_yen", "national_subsidy_thousand_yen"}:
+        if name in BUDGET_FIELDS:
             wanted[name] = _amount(value, name)
         elif name == "summary":
             wanted[name] = clean_field(value, name, MAX_SUMMARY) or None
@@ -162,6 +164,9 @@ def update_project(
         require(actor, Permission.EDIT_PROJECT, departments=project.department_names)
         before = _project_values(project)
         check_state("事業", before, expected_state)
+        plan_year = _plan_year(session, project)
+        if plan_year is not None and any(wanted.get(k, before[k]) != before[k] for k in BUDGET_FIELDS):
+            periods.ensure_open(session, plan_year, project.plan_id)  # budgets are figures of the year's result
         for name, value in wanted.items():
             setattr(project, name, value)
         after = _project_values(project)
@@ -181,14 +186,17 @@ def _kpi_values(kpi: m.Kpi) -> dict[str, Any]:
     return {name: getattr(kpi, name) for name in KPI_FIELDS}
 
 
-def _kpi_scope(session: Session, kpi: m.Kpi) -> tuple[list[str], int | None]:
-    """The departments owning a KPI and its plan's fiscal year (vision and partner targets: none)."""
+def _plan_year(session: Session, project: m.Project) -> int | None:
+    return session.scalar(select(m.Plan.fiscal_year).where(m.Plan.id == project.plan_id))
+
+
+def _kpi_scope(session: Session, kpi: m.Kpi) -> tuple[list[str], int | None, int | None]:
+    """The departments owning a KPI, its plan's fiscal year and its plan (vision and partner targets: none)."""
     if kpi.project_id is None:
-        return [], None
+        return [], None, None
     project = _load_project(session, kpi.project_id)
-    plan_year = session.scalar(select(m.Plan.fiscal_year).where(m.Plan.id == project.plan_id))
     owner = project.parent if project.parent_id is not None and not project.department_links else project
-    return (owner or project).department_names, plan_year
+    return (owner or project).department_names, _plan_year(session, project), project.plan_id
 
 
 def kpi_state(kpi_id: int, *, engine: Engine | None = None) -> str:
@@ -225,12 +233,12 @@ def update_kpi_target(
         kpi = session.get(m.Kpi, kpi_id)
         if kpi is None:
             raise NotFoundError(f"KPI {kpi_id} は見つかりません")
-        departments, plan_year = _kpi_scope(session, kpi)
+        departments, plan_year, plan_id = _kpi_scope(session, kpi)
         if kpi.project_id is None and not is_admin(actor):
             raise PermissionDeniedError("ビジョンや連携先の目標は管理者だけが変更できます")
         require(actor, Permission.EDIT_PROJECT, departments=departments)
         if plan_year is not None:
-            periods.ensure_open(session, plan_year)
+            periods.ensure_open(session, plan_year, plan_id)
         before = _kpi_values(kpi)
         check_state("KPI", before, expected_state)
         kpi.text = parsed.text or text
