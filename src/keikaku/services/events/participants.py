@@ -47,6 +47,11 @@ class ParticipantRow:
     offer_expires_at: dt.datetime | None
     checked_in_days: tuple[dt.date, ...]
 
+    @property
+    def can_check_in(self) -> bool:
+        """Whether the registration may be marked present (受付済 only)."""
+        return self.status == store.REGISTERED
+
 
 def list_participants(event_id: int, *, actor: Actor, engine: Engine | None = None) -> list[ParticipantRow]:
     """Every registration of an event with names (the owning department's staff and administrators)."""
