@@ -221,6 +221,22 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/periods/{fiscal_year}/reopen"): Rule(
         ADMIN, json={"reason": "再集計"}, override={"fiscal_year": "2030"}, ok=(200, 201)
     ),
+    # Events: anyone registers on a published event's page and holds their ticket by its token; the
+    # participant list (names) and check-in are the owning department's and administrators'.
+    ("GET", "/events/{event_id}/register"): read(),
+    ("POST", "/events/{event_id}/register"): Rule(
+        ALL, form={"name": "参加者{n}", "email": "m{n}@example.jp", "consent": "yes"}, ok=(303, 409)
+    ),
+    ("GET", "/r/{token}"): read(),
+    ("POST", "/r/{token}/cancel"): Rule(ALL, ok=(303,)),
+    ("GET", "/events/{event_id}/participants"): Rule(EDITORS),
+    ("POST", "/events/{event_id}/checkins"): Rule(
+        EDITORS, form={"token": "{checkin_token}", "day": "{event_day}"}, ok=(303,)
+    ),
+    ("GET", "/s/{token}"): read(override={"token": "{survey_token}"}),
+    ("POST", "/s/{token}"): Rule(ALL, form={"invitation": ""}, override={"token": "{survey_token}"}),
+    # A KPI's computed actual: counts for everyone (names only for staff, tested in tests/events).
+    ("GET", "/kpis/{kpi_id}/measure"): read(),
 }
 
 
@@ -293,6 +309,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     add_user(engine, "editor", Role.DEPARTMENT_EDITOR, departments=(department,))
     add_user(engine, "editor_other", Role.DEPARTMENT_EDITOR, departments=("国際交流課",))
     clients = {role: _client(app, engine, None if role == "public" else role) for role in ALL}
+    events = _events(engine, platform["id"], department, project["kpis"][0]["id"])
     params = {
         "plan_id": plans[2026],
         "plan_2023": plans[2023],
@@ -305,12 +322,43 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "fmt": "json",
         "identifier": "evaluation",
         "code": "ja",
+        **events,
     }
     yield World(app, engine, clients, params)
     for client in clients.values():
         client.__exit__(None, None, None)
     engine.dispose()
     passwords.PASSWORD_HASHER = passwords_before
+
+
+def _events(engine: Engine, project_id: int, department: str, kpi_id: int) -> dict[str, str]:
+    """A published event of the platform project with two registrations, a survey, and a KPI bound to it."""
+    import datetime as dt
+
+    from keikaku.services.core.actors import SYSTEM
+    from keikaku.services.events.manage import EventForm, create_event
+    from keikaku.services.events.registrations import PersonForm, RegistrationForm, register
+    from keikaku.services.measures.definitions import bind_measure
+    from keikaku.services.surveys.responses import create_survey
+
+    day = dt.date.today() + dt.timedelta(days=10)
+    form = EventForm(project_id, "行列試験イベント", "seminar", day.isoformat(), department=department, published=True)
+    event = create_event(form, actor=SYSTEM, engine=engine)
+    tokens = [
+        register(
+            event.id, RegistrationForm(PersonForm(f"行列{i}", "", f"matrix{i}@example.jp")), actor=PUBLIC, engine=engine
+        ).token
+        for i in (1, 2)
+    ]
+    survey = create_survey(event.id, "", ["useful5"], actor=SYSTEM, engine=engine)
+    bind_measure(kpi_id, "attended_people", [event.id], actor=SYSTEM, engine=engine)
+    return {
+        "event_id": str(event.id),
+        "token": tokens[0],
+        "checkin_token": tokens[1],
+        "event_day": day.isoformat(),
+        "survey_token": survey.token,
+    }
 
 
 def _fresh_values(world: World) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from keikaku.web.routers import (
     browse,
     downloads,
     edits,
+    events,
     imports,
     kpis,
     language,
@@ -73,7 +74,21 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = config
     errors.install(app)
     app.include_router(api_router())
-    routers = (account, browse, plans, projects, kpis, imports, partners, search, downloads, language, api_docs, edits)
+    routers = (
+        account,
+        browse,
+        plans,
+        projects,
+        kpis,
+        imports,
+        partners,
+        search,
+        downloads,
+        language,
+        api_docs,
+        edits,
+        events,
+    )
     for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -39,6 +39,8 @@ class Permission(StrEnum):
     EDIT_PROJECT = "edit_project"  # a project's facts and its KPIs' targets
     MANAGE_COOPERATIVE = "manage_cooperative"  # a member government's cooperative projects (協調事業)
     COMMENT = "comment"  # comments on evaluations
+    MANAGE_EVENTS = "manage_events"  # a department's events, registrations, check-ins and surveys
+    VIEW_PERSONAL_DATA = "view_personal_data"  # names, e-mails and answers tied to people (個人情報)
 
 
 #: Which roles grant which permissions.  A department editor's and a contributor's grants are limited to
@@ -46,7 +48,14 @@ class Permission(StrEnum):
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.BUREAU_ADMIN: frozenset(Permission),
     Role.DEPARTMENT_EDITOR: frozenset(
-        {Permission.VIEW, Permission.RECORD_ACTUAL, Permission.CURATE_LINKS, Permission.EDIT_PROJECT}
+        {
+            Permission.VIEW,
+            Permission.RECORD_ACTUAL,
+            Permission.CURATE_LINKS,
+            Permission.EDIT_PROJECT,
+            Permission.MANAGE_EVENTS,
+            Permission.VIEW_PERSONAL_DATA,
+        }
     ),
     Role.MEMBER_CONTRIBUTOR: frozenset({Permission.VIEW, Permission.MANAGE_COOPERATIVE}),
     Role.COUNCIL_MEMBER: frozenset({Permission.VIEW, Permission.COMMENT}),
@@ -59,7 +68,15 @@ DEPARTMENT_SCOPED = frozenset({Role.DEPARTMENT_EDITOR, Role.MEMBER_CONTRIBUTOR})
 #: Permissions on things that belong to a department or member government.  A department-scoped role holds
 #: them only where one of its own departments is an owner: a project listed without a department (管理費,
 #: older plans) or a vision target is left to the bureau's administrators.
-OWNED = frozenset({Permission.RECORD_ACTUAL, Permission.EDIT_PROJECT, Permission.MANAGE_COOPERATIVE})
+OWNED = frozenset(
+    {
+        Permission.RECORD_ACTUAL,
+        Permission.EDIT_PROJECT,
+        Permission.MANAGE_COOPERATIVE,
+        Permission.MANAGE_EVENTS,
+        Permission.VIEW_PERSONAL_DATA,
+    }
+)
 
 
 @dataclass(frozen=True)

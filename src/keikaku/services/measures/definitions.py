@@ -1,0 +1,155 @@
+"""Binding a KPI to a measure: a typed, named definition over the event and survey records.
+
+Kinds: ``attended_people`` (distinct people checked in at events E, counted roles only),
+``attended_person_days`` (distinct person × day), ``registrations`` (confirmed registrations, 受付済 and
+欠席, counted roles), ``answer_share`` (share of the non-blank answers to question Q in the surveys of
+events E that fall in codes C).  A change of a measure adds a version; the previous one stays readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from keikaku.services.core.actors import Actor, Permission, require
+from keikaku.services.core.db import ensure_schema
+from keikaku.services.core.errors import NotFoundError, ValidationError
+from keikaku.services.governance import audit
+from keikaku.services.plans.kpis import KpiRef, find_kpi
+from keikaku.storage import events as event_store
+from keikaku.storage import measures as store
+from keikaku.storage import models as m
+from keikaku.storage import surveys as survey_store
+from keikaku.storage.uow import read_session, unit_of_work
+
+KIND_LABELS = {
+    "attended_people": "参加者数（実人数）",
+    "attended_person_days": "参加者数（延べ人日）",
+    "registrations": "申込者数",
+    "answer_share": "回答の割合",
+}
+
+
+@dataclass(frozen=True)
+class MeasurePublic:
+    """The current measure of a KPI."""
+
+    id: int
+    kpi_id: int
+    version: int
+    kind: str
+    event_ids: tuple[int, ...]
+    question_id: int | None
+    codes: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """The kind in Japanese."""
+        return KIND_LABELS[self.kind]
+
+
+def kpi_ref(session: Session, kpi_id: int) -> KpiRef:
+    """The KPI (with its fiscal year and departments), or :class:`NotFoundError`."""
+    year = session.scalar(
+        select(m.Plan.fiscal_year)
+        .join(m.Project, m.Project.plan_id == m.Plan.id)
+        .join(m.Kpi, m.Kpi.project_id == m.Project.id)
+        .where(m.Kpi.id == kpi_id)
+    )
+    if year is None:
+        raise NotFoundError(f"KPI {kpi_id} は事業の KPI ではありません", code="kpi_not_found")
+    return find_kpi(session, int(year), str(kpi_id))
+
+
+def _public(row: store.KpiMeasure) -> MeasurePublic:
+    return MeasurePublic(
+        row.id,
+        row.kpi_id,
+        row.version,
+        row.kind,
+        tuple(int(e) for e in row.event_ids or []),
+        row.question_id,
+        tuple(str(c) for c in row.codes or []),
+    )
+
+
+def current_measure_row(session: Session, kpi_id: int) -> store.KpiMeasure | None:
+    """The latest version of a KPI's measure."""
+    return session.scalar(
+        select(store.KpiMeasure).where(store.KpiMeasure.kpi_id == kpi_id).order_by(store.KpiMeasure.version.desc())
+    )
+
+
+def current_measure(kpi_id: int, *, engine: Engine | None = None) -> MeasurePublic | None:
+    """The current measure of a KPI, None when it is typed by hand."""
+    with read_session(ensure_schema(engine)) as session:
+        row = current_measure_row(session, kpi_id)
+        return _public(row) if row else None
+
+
+def bind_measure(
+    kpi_id: int,
+    kind: str,
+    event_ids: Sequence[int],
+    *,
+    question_code: str | None = None,
+    codes: Sequence[str] = (),
+    actor: Actor,
+    engine: Engine | None = None,
+) -> MeasurePublic:
+    """Bind a KPI to a measure (a new version when it had one); the actor records the KPI's actuals."""
+    if kind not in store.MEASURE_KINDS:
+        raise ValidationError("集計方法を選んでください", details={"fields": {"kind": "集計方法"}})
+    with unit_of_work(ensure_schema(engine)) as session:
+        ref = kpi_ref(session, kpi_id)
+        require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
+        ids = sorted(set(event_ids))
+        found = session.scalar(
+            select(func.count()).select_from(event_store.ManagedEvent).where(event_store.ManagedEvent.id.in_(ids))
+        )
+        if not ids or found != len(ids):
+            raise ValidationError("集計するイベントを選んでください（存在しないイベントが含まれています）")
+        question_id = None
+        if kind == "answer_share":
+            question = session.scalar(select(survey_store.Question).where(survey_store.Question.code == question_code))
+            if question is None:
+                raise ValidationError(f"設問「{question_code}」は設問バンクにありません")
+            known = {o["code"] for o in question.options or []}
+            if not codes or not set(codes) <= known:
+                raise ValidationError(f"数える選択肢を「{question.text}」の選択肢から選んでください")
+            question_id = question.id
+        previous = current_measure_row(session, kpi_id)
+        row = store.KpiMeasure(
+            kpi_id=kpi_id,
+            version=(previous.version + 1) if previous else 1,
+            kind=kind,
+            event_ids=ids,
+            question_id=question_id,
+            codes=sorted(set(codes)) if kind == "answer_share" else [],
+            created_by=actor.name[:200],
+        )
+        session.add(row)
+        session.flush()
+        before = (
+            None
+            if previous is None
+            else {
+                "kind": previous.kind,
+                "events": previous.event_ids,
+                "question": previous.question_id,
+                "codes": previous.codes,
+            }
+        )
+        audit.record(
+            session,
+            actor,
+            "measure.bind",
+            "kpi",
+            kpi_id,
+            before,
+            {"kind": kind, "events": ids, "question": question_id, "codes": row.codes, "version": row.version},
+        )
+        return _public(row)

@@ -1,0 +1,267 @@
+"""Questionnaires of events and their responses: the public link, paper questionnaires keyed in by staff,
+and the results (counts for everyone, free text for the owning department's staff only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from keikaku.services.core.actors import PUBLIC, Actor, Permission, require
+from keikaku.services.core.db import ensure_schema
+from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
+from keikaku.services.core.free_text import clean_text
+from keikaku.services.events.manage import load_event
+from keikaku.services.governance import audit
+from keikaku.services.surveys.bank import QuestionPublic, check_answer, ensure_standard_questions, public
+from keikaku.storage import events as event_store
+from keikaku.storage import surveys as store
+from keikaku.storage.uow import read_session, unit_of_work
+
+
+@dataclass(frozen=True)
+class SurveyPublic:
+    """A questionnaire with its questions, in order."""
+
+    id: int
+    event_id: int
+    event_name: str
+    title: str
+    token: str
+    is_open: bool
+    questions: tuple[QuestionPublic, ...]
+    required: frozenset[int]
+
+
+def _survey(session: Session, row: store.Survey) -> SurveyPublic:
+    event = session.get(event_store.ManagedEvent, row.event_id)
+    items = session.execute(
+        select(store.SurveyItem, store.Question)
+        .join(store.Question, store.Question.id == store.SurveyItem.question_id)
+        .where(store.SurveyItem.survey_id == row.id)
+        .order_by(store.SurveyItem.position)
+    ).all()
+    return SurveyPublic(
+        row.id,
+        row.event_id,
+        event.name if event else "",
+        row.title,
+        row.public_token,
+        row.is_open,
+        tuple(public(q) for _i, q in items),
+        frozenset(q.id for i, q in items if i.required),
+    )
+
+
+def create_survey(
+    event_id: int, title: str, question_codes: Sequence[str], *, actor: Actor, engine: Engine | None = None
+) -> SurveyPublic:
+    """Build a questionnaire of an event from questions of the bank (the standard ones are always there)."""
+    with unit_of_work(ensure_schema(engine)) as session:
+        event, _year = load_event(session, event_id)
+        require(actor, Permission.MANAGE_EVENTS, departments=[event.department])
+        bank = ensure_standard_questions(session)
+        name = clean_text(title, "アンケート名", limit=400, field="title") or f"{event.name} 参加者アンケート"
+        unknown = [c for c in question_codes if c not in bank]
+        if unknown or not question_codes:
+            raise ValidationError(
+                f"設問「{unknown[0]}」は設問バンクにありません" if unknown else "設問を選んでください"
+            )
+        row = store.Survey(event_id=event_id, title=name, public_token=secrets.token_urlsafe(18), created_by=actor.name)
+        session.add(row)
+        session.flush()
+        for position, code in enumerate(dict.fromkeys(question_codes)):
+            session.add(store.SurveyItem(survey_id=row.id, question_id=bank[code].id, position=position))
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "survey.create",
+            "survey",
+            row.id,
+            None,
+            {"event": event_id, "questions": list(question_codes)},
+        )
+        return _survey(session, row)
+
+
+def survey_by_token(token: str, *, engine: Engine | None = None) -> SurveyPublic:
+    """The questionnaire of a public link (its event must be published)."""
+    with read_session(ensure_schema(engine)) as session:
+        row = session.scalar(select(store.Survey).where(store.Survey.public_token == token))
+        event = session.get(event_store.ManagedEvent, row.event_id) if row else None
+        if row is None or event is None or not event.published:
+            raise NotFoundError("アンケートが見つかりません", code="survey_not_found")
+        return _survey(session, row)
+
+
+def get_survey(survey_id: int, *, actor: Actor, engine: Engine | None = None) -> SurveyPublic:
+    """A questionnaire, for those who manage its event."""
+    with read_session(ensure_schema(engine)) as session:
+        row = session.get(store.Survey, survey_id)
+        if row is None:
+            raise NotFoundError(f"アンケート {survey_id} は見つかりません", code="survey_not_found")
+        event, _year = load_event(session, row.event_id)
+        require(actor, Permission.MANAGE_EVENTS, departments=[event.department])
+        return _survey(session, row)
+
+
+def _store_response(
+    session: Session,
+    survey: SurveyPublic,
+    answers: Mapping[int, list[str]],
+    *,
+    channel: str,
+    registration_id: int | None,
+    entered_by: str | None,
+) -> store.SurveyResponse:
+    checked = []
+    for question in survey.questions:
+        codes, number, text = check_answer(question, answers.get(question.id, []))
+        if question.id in survey.required and not (codes or number is not None or text):
+            raise ValidationError(
+                f"「{question.text}」にお答えください", details={"fields": {f"q{question.id}": "必須"}}
+            )
+        checked.append((question, codes, number, text))
+    response = store.SurveyResponse(
+        survey_id=survey.id,
+        registration_id=registration_id,
+        channel=channel,
+        entered_by=entered_by,
+        submitted_at=dt.datetime.now(dt.UTC),
+    )
+    session.add(response)
+    session.flush()
+    for question, codes, number, text in checked:
+        for code in codes:
+            session.add(store.SurveyAnswer(response_id=response.id, question_id=question.id, option_code=code))
+        if number is not None or text:
+            session.add(store.SurveyAnswer(response_id=response.id, question_id=question.id, number=number, text=text))
+    return response
+
+
+def submit_public_response(
+    token: str, answers: Mapping[int, list[str]], *, invitation: str | None = None, engine: Engine | None = None
+) -> int:
+    """Store a response from the public link; with an invitation (a registration's token), one per person."""
+    survey = survey_by_token(token, engine=engine)
+    if not survey.is_open:
+        raise ConflictError("このアンケートは締め切りました", code="survey_closed")
+    with unit_of_work(ensure_schema(engine)) as session:
+        registration_id = None
+        if invitation:
+            reg = session.scalar(select(event_store.Registration).where(event_store.Registration.token == invitation))
+            if reg is None or reg.event_id != survey.event_id:
+                raise NotFoundError("招待コードが正しくありません", code="invitation_not_found")
+            taken = session.scalar(
+                select(func.count())
+                .select_from(store.SurveyResponse)
+                .where(store.SurveyResponse.registration_id == reg.id)
+            )
+            if taken:
+                raise ConflictError("このご招待では既に回答いただいています", code="already_answered")
+            registration_id = reg.id
+        response = _store_response(
+            session, survey, answers, channel="public", registration_id=registration_id, entered_by=None
+        )
+        audit.record(
+            session,
+            PUBLIC,
+            "survey.respond",
+            "survey_response",
+            response.id,
+            None,
+            {"survey": survey.id, "channel": "public"},
+        )
+        return response.id
+
+
+def enter_paper_response(
+    survey_id: int, answers: Mapping[int, list[str]], *, actor: Actor, engine: Engine | None = None
+) -> int:
+    """Key in a paper questionnaire (staff who manage the event)."""
+    survey = get_survey(survey_id, actor=actor, engine=engine)
+    with unit_of_work(ensure_schema(engine)) as session:
+        response = _store_response(
+            session, survey, answers, channel="staff", registration_id=None, entered_by=actor.name[:200]
+        )
+        audit.record(
+            session,
+            actor,
+            "survey.respond",
+            "survey_response",
+            response.id,
+            None,
+            {"survey": survey.id, "channel": "staff"},
+        )
+        return response.id
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """Counts of one question: per option code (with labels), answered and blank; free text for staff."""
+
+    question: QuestionPublic
+    counts: tuple[tuple[str, str, int], ...]
+    answered: int
+    blanks: int
+    texts: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class SurveyResults:
+    """The results of a questionnaire."""
+
+    survey: SurveyPublic
+    responses: int
+    questions: tuple[QuestionResult, ...]
+
+
+def survey_results(survey_id: int, *, actor: Actor, engine: Engine | None = None) -> SurveyResults:
+    """Counts per question (everyone who may see the event); free text only for its staff."""
+    with read_session(ensure_schema(engine)) as session:
+        row = session.get(store.Survey, survey_id)
+        if row is None:
+            raise NotFoundError(f"アンケート {survey_id} は見つかりません", code="survey_not_found")
+        event, _year = load_event(session, row.event_id)
+        staff = actor.can(Permission.VIEW_PERSONAL_DATA, departments=[event.department])
+        if not event.published and not staff:
+            raise NotFoundError(f"アンケート {survey_id} は見つかりません", code="survey_not_found")
+        survey = _survey(session, row)
+        total = (
+            session.scalar(
+                select(func.count())
+                .select_from(store.SurveyResponse)
+                .where(store.SurveyResponse.survey_id == survey_id)
+            )
+            or 0
+        )
+        answers = session.execute(
+            select(
+                store.SurveyAnswer.question_id,
+                store.SurveyAnswer.response_id,
+                store.SurveyAnswer.option_code,
+                store.SurveyAnswer.text,
+            )
+            .join(store.SurveyResponse, store.SurveyResponse.id == store.SurveyAnswer.response_id)
+            .where(store.SurveyResponse.survey_id == survey_id)
+        ).all()
+        results = []
+        for q in survey.questions:
+            mine = [a for a in answers if a.question_id == q.id]
+            answered = len({a.response_id for a in mine})
+            counts = tuple((c, label, sum(1 for a in mine if a.option_code == c)) for c, label in q.options)
+            texts = tuple(a.text for a in mine if a.text) if staff else None
+            results.append(QuestionResult(q, counts, answered, total - answered, texts))
+        return SurveyResults(survey, total, tuple(results))
+
+
+def surveys_of_event(event_id: int, *, engine: Engine | None = None) -> list[SurveyPublic]:
+    """The questionnaires of an event."""
+    with read_session(ensure_schema(engine)) as session:
+        rows = session.scalars(select(store.Survey).where(store.Survey.event_id == event_id).order_by(store.Survey.id))
+        return [_survey(session, r) for r in rows]

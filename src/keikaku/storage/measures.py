@@ -1,0 +1,61 @@
+"""Tables of KPI measures: which records a KPI counts, and every computation of its actual from them.
+
+A :class:`KpiMeasure` is versioned (a change adds a row); the current one is the highest version.  Each
+computation leaves a :class:`ComputedActual` with what it found (n, blanks, records); when it became the
+KPI's actual, ``actual_value_id`` names the actual version it added.
+"""
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from keikaku.storage.base import Base, utcnow
+
+MEASURE_KINDS = ("attended_people", "attended_person_days", "registrations", "answer_share")
+
+
+class KpiMeasure(Base):
+    """One version of a KPI's measure: its kind, the events, and for a share the survey question and codes."""
+
+    __tablename__ = "kpi_measures"
+    __table_args__ = (
+        UniqueConstraint("kpi_id", "version", name="uq_kpi_measures_version"),
+        CheckConstraint(
+            "kind IN ('attended_people', 'attended_person_days', 'registrations', 'answer_share')", name="kind"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    kind: Mapped[str] = mapped_column(String(30))
+    event_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("survey_questions.id", ondelete="RESTRICT"))
+    codes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ComputedActual(Base):
+    """One computation of a KPI's actual for a fiscal year from its measure's records."""
+
+    __tablename__ = "computed_actuals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id", ondelete="CASCADE"), index=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("kpi_measures.id", ondelete="CASCADE"))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    records: Mapped[int] = mapped_column(Integer)
+    blanks: Mapped[int | None] = mapped_column(Integer)
+    response_rate: Mapped[float | None] = mapped_column(Float)
+    #: What happened to the KPI's actual: 'recorded' (a new version), 'unchanged', 'kept_entered' (a
+    #: hand-entered value differs and stays), 'locked' (the year is locked).
+    outcome: Mapped[str] = mapped_column(String(20))
+    actual_value_id: Mapped[int | None] = mapped_column(ForeignKey("actual_values.id", ondelete="SET NULL"))
+    computed_by: Mapped[str] = mapped_column(String(200))
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

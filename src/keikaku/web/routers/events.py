@@ -1,0 +1,174 @@
+"""Event pages: the public registration page and confirmation (no JavaScript needed), the staff list with
+check-in marks; the public survey link; a KPI's computed actual with its drill-down."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import segno
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from keikaku.api.deps import ActorDep, EngineDep, Id
+from keikaku.services.core.actors import PUBLIC
+from keikaku.services.core.errors import ConflictError, ValidationError
+from keikaku.services.events.checkin import attendance, check_in
+from keikaku.services.events.manage import get_event
+from keikaku.services.events.participants import list_participants
+from keikaku.services.events.registrations import PersonForm, RegistrationForm, cancel_registration, register
+from keikaku.services.events.tickets import ticket
+from keikaku.services.measures.compute import drill_down
+from keikaku.services.surveys.responses import submit_public_response, survey_by_token
+from keikaku.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+Field_ = Annotated[str, Form()]
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _register_page(
+    request: Request, actor: ActorDep, event_id: int, engine: EngineDep, **extra: object
+) -> HTMLResponse:
+    event = get_event(event_id, viewer=PUBLIC, engine=engine)
+    context = {"event": event, "error_message": extra.get("message"), "values": extra.get("values", {})}
+    return render(request, actor, "event_register.html", context, status=int(str(extra.get("status", 200))))
+
+
+@router.get("/events/{event_id}/register", response_class=HTMLResponse)
+def register_page(request: Request, event_id: Id, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """The public registration form of a published event, with how personal data is used."""
+    return _register_page(request, actor, event_id, engine)
+
+
+@router.post("/events/{event_id}/register", response_class=HTMLResponse)
+def register_post(
+    *,
+    request: Request,
+    event_id: Id,
+    engine: EngineDep,
+    actor: ActorDep,
+    name: Field_ = "",
+    kana: Field_ = "",
+    email: Field_ = "",
+    organisation: Field_ = "",
+    corporate_number: Field_ = "",
+    consent: Field_ = "",
+) -> Response:
+    """Register (then the confirmation page), or the form again with the reason."""
+    values = {
+        "name": name,
+        "kana": kana,
+        "email": email,
+        "organisation": organisation,
+        "corporate_number": corporate_number,
+    }
+    if consent != "yes":
+        return _register_page(
+            request,
+            actor,
+            event_id,
+            engine,
+            values=values,
+            status=422,
+            message="個人情報の取扱いに同意いただく必要があります",
+        )
+    form = RegistrationForm(PersonForm(name, kana, email), organisation, corporate_number)
+    try:
+        result = register(event_id, form, actor=PUBLIC, link_base=_base(request), engine=engine)
+    except (ValidationError, ConflictError) as exc:
+        return _register_page(
+            request, actor, event_id, engine, values=values, message=exc.message, status=exc.http_status
+        )
+    return RedirectResponse(f"/r/{result.token}", status_code=303)
+
+
+@router.get("/r/{token}", response_class=HTMLResponse)
+def confirmation(request: Request, token: str, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """The registrant's ticket: status, QR code for check-in, cancellation."""
+    found = ticket(token[:64], engine=engine)
+    qr = segno.make(found.token, error="m").svg_data_uri(scale=4)
+    return render(request, actor, "event_ticket.html", {"ticket": found, "qr": qr})
+
+
+@router.post("/r/{token}/cancel")
+def cancel(request: Request, token: str, engine: EngineDep) -> Response:
+    """Cancel the registration of this ticket (the freed seat goes to the waitlist)."""
+    cancel_registration(token[:64], actor=PUBLIC, link_base=_base(request), engine=engine)
+    return RedirectResponse(f"/r/{token[:64]}", status_code=303)
+
+
+@router.get("/events/{event_id}/participants", response_class=HTMLResponse)
+def participants(request: Request, event_id: Id, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """The participant list with names and check-in marks (the owning department and administrators)."""
+    rows = list_participants(event_id, actor=actor, engine=engine)
+    event = get_event(event_id, viewer=actor, engine=engine)
+    counts = attendance(event_id, engine=engine)
+    context = {"event": event, "rows": rows, "counts": counts, "error_message": request.query_params.get("error")}
+    return render(request, actor, "event_participants.html", context)
+
+
+@router.post("/events/{event_id}/checkins")
+def mark(
+    *, event_id: Id, engine: EngineDep, actor: ActorDep, token: Field_ = "", day: Field_ = "", method: Field_ = "list"
+) -> Response:
+    """Mark a participant present (ticking the list, or a scanner typing the ticket's code)."""
+    import datetime as dt
+
+    try:
+        when = dt.date.fromisoformat(day) if day else None
+    except ValueError as exc:
+        raise ValidationError("受付日は 2026-10-07 の形で入力してください") from exc
+    check_in(
+        event_id,
+        token=token,
+        day=when,
+        method=method if method in ("list", "scan") else "list",
+        actor=actor,
+        engine=engine,
+    )
+    return RedirectResponse(f"/events/{event_id}/participants", status_code=303)
+
+
+@router.get("/s/{token}", response_class=HTMLResponse)
+def survey_page(request: Request, token: str, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """The public questionnaire of an event."""
+    survey = survey_by_token(token[:64], engine=engine)
+    invitation = request.query_params.get("i", "")[:64]
+    return render(request, actor, "survey.html", {"survey": survey, "invitation": invitation, "error_message": None})
+
+
+def _answers(form: FormData) -> dict[int, list[str]]:
+    answers: dict[int, list[str]] = {}
+    for key, value in form.multi_items():
+        if key.startswith("q") and key[1:].isdigit() and isinstance(value, str):
+            answers.setdefault(int(key[1:]), []).append(value[:4000])
+    return answers
+
+
+@router.post("/s/{token}", response_class=HTMLResponse)
+async def survey_post(request: Request, token: str, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """Store a response from the public link."""
+    from starlette.concurrency import run_in_threadpool
+
+    form = await request.form()
+    invitation = str(form.get("invitation") or "")[:64] or None
+    survey = await run_in_threadpool(survey_by_token, token[:64], engine=engine)
+    try:
+        await run_in_threadpool(
+            submit_public_response, token[:64], _answers(form), invitation=invitation, engine=engine
+        )
+    except (ValidationError, ConflictError) as exc:
+        context = {"survey": survey, "invitation": invitation or "", "error_message": exc.message}
+        return render(request, actor, "survey.html", context, status=exc.http_status)
+    return render(request, actor, "survey_thanks.html", {"survey": survey})
+
+
+@router.get("/kpis/{kpi_id}/measure", response_class=HTMLResponse)
+def measure(request: Request, kpi_id: Id, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """A KPI's computed actual beside the recorded one, and the records behind it (names for staff only)."""
+    return render(request, actor, "kpi_measure.html", {"d": drill_down(kpi_id, viewer=actor, engine=engine)})
