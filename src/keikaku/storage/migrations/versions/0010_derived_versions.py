@@ -5,7 +5,7 @@ gives its plan (and fiscal year) a new random token in the same transaction (see
 ``keikaku.storage.derived``).
 
 Revision ID: 0010_derived_versions
-Revises: 0007_publish_existing_plans
+Revises: 0009_events
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_derived_versions"
-down_revision: str | Sequence[str] | None = "0007_publish_existing_plans"
+down_revision: str | Sequence[str] | None = "0009_events"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
