@@ -19,16 +19,19 @@ from keikaku.web import errors
 from keikaku.web.middleware import WebMiddleware
 from keikaku.web.routers import (
     account,
+    admin,
     api_docs,
     browse,
+    comments,
+    cooperative,
     downloads,
-    edits,
     events,
     imports,
     kpis,
     language,
     partners,
     plans,
+    project_edit,
     projects,
     search,
 )
@@ -86,7 +89,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         downloads,
         language,
         api_docs,
-        edits,
+        project_edit,
+        cooperative,
+        comments,
+        admin,
         events,
     )
     for module in routers:
