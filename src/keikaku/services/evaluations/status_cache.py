@@ -2,7 +2,7 @@
 
 The evaluation reads a plan's KPIs, actuals, judgements and thresholds and computes every status at once.
 A page shows a plan's statuses many times between two changes of its inputs, so the result is kept until
-any actual value, qualitative judgement or evaluation setting is added (each is append-only, so the
+any actual value, qualitative judgement, evaluation setting or period lock is added (each is append-only, so the
 highest ids say whether anything changed) — one small query per page instead of a full evaluation.
 """
 
@@ -21,6 +21,7 @@ from keikaku.services.core.errors import NotFoundError
 from keikaku.services.evaluations.run import evaluate_in_session
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
+from keikaku.storage.accounts import PeriodLock
 
 CACHE_SIZE = 256
 
@@ -56,6 +57,8 @@ def _inputs_version(session: Session) -> tuple[object, ...]:
             select(func.max(store.ActualValue.id)).scalar_subquery(),
             select(func.max(store.QualitativeJudgement.id)).scalar_subquery(),
             select(func.max(store.EvaluationSettings.id)).scalar_subquery(),
+            # Locking or reopening the year turns 評価中 into a final status and back.
+            select(func.max(PeriodLock.id)).scalar_subquery(),
         )
     ).one()
     return tuple(row)
