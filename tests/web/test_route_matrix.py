@@ -213,6 +213,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/plans/{plan_id}/publication"): Rule(
         ADMIN, json={"target": "plan", "state": "published"}, override={"plan_id": "{plan_2023}"}
     ),
+    ("GET", "/api/v1/plans/{plan_id}/evaluation/coverage"): Rule(ADMIN, query="?fiscal_year=2026"),
     ("GET", "/admin/periods"): Rule(ADMIN),
     ("POST", "/admin/periods"): Rule(ADMIN, form={"action": "lock", "fiscal_year": "2030"}, ok=DONE),
     ("POST", "/api/v1/periods/{fiscal_year}/lock"): Rule(

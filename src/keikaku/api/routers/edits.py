@@ -36,6 +36,7 @@ from keikaku.api.schemas.edits import (
     CooperativeProjectListPublic,
     CooperativeProjectPublic,
     EditResultPublic,
+    EvaluationCoveragePublic,
     KpiTargetEditCreate,
     KpiTargetStatePublic,
     PeriodLockCreate,
@@ -48,6 +49,7 @@ from keikaku.api.schemas.edits import (
 )
 from keikaku.services.actuals.periods import lock_period, reopen_period
 from keikaku.services.core.actors import SYSTEM, Permission, require
+from keikaku.services.evaluations.publishing import evaluation_coverage, publish_evaluation_checked
 from keikaku.services.governance.audit import list_audit
 from keikaku.services.plans.edit import (
     CooperativeInput,
@@ -326,10 +328,36 @@ def change_publication(
     else:
         year = body.fiscal_year if body.fiscal_year is not None else _plan_year(plan_id, engine)
         if body.state == "published":
-            result = publication.publish_evaluation(actor, plan_id, year, reason=body.reason, engine=engine)
+            result, _ = publish_evaluation_checked(
+                actor, plan_id, year, reason=body.reason, confirm_incomplete=body.confirm_incomplete, engine=engine
+            )
         else:
             result = publication.unpublish_evaluation(actor, plan_id, year, reason=body.reason or "", engine=engine)
     return PublicationStatePublic.model_validate(result)
+
+
+@router.get(
+    "/plans/{plan_id}/evaluation/coverage",
+    response_model=EvaluationCoveragePublic,
+    summary="評価の測定状況（公表の前に確認する）",
+    responses=FORBIDDEN,
+)
+def coverage(
+    plan_id: Id, engine: EngineDep, actor: ActorDep, fiscal_year: FiscalYearQuery = None
+) -> EvaluationCoveragePublic:
+    """How many of the evaluation's KPIs are measured, and whether the year is locked (administrators).
+    Publishing while it is incomplete needs a reason and ``confirm_incomplete``."""
+    year = fiscal_year if fiscal_year is not None else _plan_year(plan_id, engine)
+    result = evaluation_coverage(plan_id, year, actor=actor, engine=engine)
+    return EvaluationCoveragePublic(
+        plan_id=result.plan_id,
+        fiscal_year=result.fiscal_year,
+        measured=result.measured,
+        total=result.total,
+        complete=result.complete,
+        locked=result.locked,
+        text=result.text,
+    )
 
 
 def _plan_year(plan_id: int, engine: Engine | None) -> int:

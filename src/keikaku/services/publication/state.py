@@ -142,6 +142,7 @@ def _set_state(  # noqa: PLR0917 - private, called with every argument named by 
     state: State,
     reason: str | None,
     engine: Engine | None,
+    details: dict[str, object] | None = None,
 ) -> PublicationPublic:
     cleaned = clean_text(reason, "理由", limit=2000, field="reason")
     if state == "draft" and cleaned is None:
@@ -167,7 +168,14 @@ def _set_state(  # noqa: PLR0917 - private, called with every argument named by 
             session.flush()
             action = f"{object_type}.{'publish' if state == 'published' else 'unpublish'}"
             audit.record(
-                session, actor, action, object_type, f"{plan_id}/{year}", {"state": before}, {"state": state}, cleaned
+                session,
+                actor,
+                action,
+                object_type,
+                f"{plan_id}/{year}",
+                {"state": before},
+                {"state": state, **(details or {})},
+                cleaned,
             )
         return _public_state(row, object_type, plan_id, year)
 
@@ -231,11 +239,22 @@ def unpublish_plan(actor: Actor, plan_id: int, *, reason: str, engine: Engine | 
 
 
 def publish_evaluation(
-    actor: Actor, plan_id: int, fiscal_year: int, *, reason: str | None = None, engine: Engine | None = None
+    actor: Actor,
+    plan_id: int,
+    fiscal_year: int,
+    *,
+    reason: str | None = None,
+    details: dict[str, object] | None = None,
+    engine: Engine | None = None,
 ) -> PublicationPublic:
-    """Publish the evaluation of a plan for a fiscal year (administrators only)."""
+    """Publish the evaluation of a plan for a fiscal year (administrators only).
+
+    The pages and the API go through :func:`keikaku.services.evaluations.publishing.publish_evaluation_checked`,
+    which shows the coverage first and asks for a reason and a confirmation while it is incomplete;
+    ``details`` (the coverage) is kept in the audit record.
+    """
     require_admin(actor, "評価の公開")
-    return _set_state(actor, "evaluation", plan_id, fiscal_year, "published", reason, engine)
+    return _set_state(actor, "evaluation", plan_id, fiscal_year, "published", reason, engine, details)
 
 
 def unpublish_evaluation(

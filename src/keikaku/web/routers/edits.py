@@ -40,6 +40,7 @@ from keikaku.services.core.actors import Actor, Permission, is_admin, require, r
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.core.free_text import has_control_characters
 from keikaku.services.core.paging import Paged
+from keikaku.services.evaluations.publishing import evaluation_coverage, publish_evaluation_checked
 from keikaku.services.governance.audit import AuditRecord, export_audit, list_audit
 from keikaku.services.plans.edit import (
     CooperativeInput,
@@ -761,12 +762,18 @@ def _admin_page(
     )
 
 
-def _publication_page(request: Request, actor: Actor, engine: Engine | None, **extra: Any) -> HTMLResponse:
+def _publication_page(
+    request: Request, actor: Actor, engine: Engine | None, *, typed: Mapping[str, str] | None = None, **extra: Any
+) -> HTMLResponse:
     require_admin(actor, "公開の管理画面")
     states = publication.publication_states(actor=actor, engine=engine)
+    plans = list_plans(per_page=100, viewer=actor, engine=engine).items
     context = {
-        "plans": list_plans(per_page=100, viewer=actor, engine=engine).items,
+        "plans": plans,
         "states": {(s.object_type, s.object_id, s.fiscal_year): s for s in states},
+        # The guard shows each evaluation's coverage before the publish button (issue 15).
+        "coverage": {p.id: evaluation_coverage(p.id, p.fiscal_year, actor=actor, engine=engine) for p in plans},
+        "typed": typed or {},
     }
     return _admin_page(request, actor, "admin_publication.html", context, **extra)
 
@@ -788,8 +795,12 @@ def change_publication(
     state: Annotated[Literal["published", "draft"], Form()],
     fiscal_year: Annotated[int, Form(ge=MIN_YEAR, le=MAX_YEAR)],
     reason: Field_ = "",
+    confirm_incomplete: Field_ = "",
 ) -> Response:
-    """Publish or withdraw a plan or its evaluation of a fiscal year (administrators; withdrawing needs a reason)."""
+    """Publish or withdraw a plan or its evaluation of a fiscal year (administrators; withdrawing needs a reason).
+
+    Publishing an evaluation whose coverage is incomplete needs a reason and the confirmation box ticked.
+    """
     key = f"{target}-{plan_id}-{fiscal_year}"
     errors = _check_texts(request, {"reason": reason}, f"{key}-")
     message = None
@@ -800,14 +811,23 @@ def change_publication(
             elif target == "plan":
                 publication.unpublish_plan(actor, plan_id, reason=reason, engine=engine)
             elif state == "published":
-                publication.publish_evaluation(actor, plan_id, fiscal_year, reason=reason or None, engine=engine)
+                publish_evaluation_checked(
+                    actor,
+                    plan_id,
+                    fiscal_year,
+                    reason=reason,
+                    confirm_incomplete=confirm_incomplete == "yes",
+                    engine=engine,
+                )
             else:
                 publication.unpublish_evaluation(actor, plan_id, fiscal_year, reason=reason, engine=engine)
         except ValidationError as exc:
-            errors, message = {f"{key}-reason": FieldError(exc.message)}, exc.message
+            field = "confirm" if exc.code == "coverage_confirmation_required" else "reason"
+            errors, message = {f"{key}-{field}": FieldError(exc.message)}, exc.message
         else:
             return RedirectResponse(f"/admin/publication?done={state}#{key}", status_code=303)
-    return _publication_page(request, actor, engine, errors=errors, message=message, status=422)
+    typed = {"key": key, "reason": reason}
+    return _publication_page(request, actor, engine, typed=typed, errors=errors, message=message, status=422)
 
 
 # -- administration: fiscal-year locks --------------------------------------------------------------------
