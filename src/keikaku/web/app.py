@@ -30,6 +30,7 @@ from keikaku.web.routers import (
     plans,
     projects,
     search,
+    users,
 )
 from keikaku.web.settings import WebSettings
 
@@ -73,7 +74,21 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = config
     errors.install(app)
     app.include_router(api_router())
-    routers = (account, browse, plans, projects, kpis, imports, partners, search, downloads, language, api_docs, edits)
+    routers = (
+        account,
+        browse,
+        plans,
+        projects,
+        kpis,
+        imports,
+        partners,
+        search,
+        downloads,
+        language,
+        api_docs,
+        edits,
+        users,
+    )
     for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
