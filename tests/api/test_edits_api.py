@@ -193,7 +193,10 @@ def test_audit_publication_and_year_locks(sqlite_loaded_engine: Engine) -> None:
     assert admin.post(publication, json={"target": "plan", "state": "draft"}).status_code == 422  # no reason
     withdrawn = admin.post(publication, json={"target": "plan", "state": "draft", "reason": "訂正のため"})
     assert withdrawn.json()["state"] == "draft" and withdrawn.json()["reason"] == "訂正のため"
-    evaluation = admin.post(publication, json={"target": "evaluation", "state": "published"})
+    guarded = admin.post(publication, json={"target": "evaluation", "state": "published"})
+    assert guarded.status_code == 422 and guarded.json()["error"]["code"] == "coverage_reason_required"
+    confirmed = {"reason": "中間報告として公表", "confirm_incomplete": True}
+    evaluation = admin.post(publication, json={"target": "evaluation", "state": "published", **confirmed})
     assert evaluation.json()["fiscal_year"] == 2026 and evaluation.json()["object_type"] == "evaluation"
 
     locked = admin.post("/api/v1/periods/2026/lock", json={"reason": "評価確定"})

@@ -110,12 +110,14 @@ def test_rank_without_any_baseline_is_undeterminable() -> None:
     assert evaluate_kpi(spec, Observation(5), fiscal_year=2026).status is Status.UNDETERMINABLE
 
 
-def test_missing_actual_is_not_measured_and_counts_as_zero() -> None:
+def test_missing_actual_is_not_measured_and_never_scored() -> None:
     result = evaluate_kpi(PARTICIPANTS, None, fiscal_year=2026)
     assert result.status is Status.NOT_MEASURED
-    assert result.score == 0.0
-    left_out = evaluate_kpi(PARTICIPANTS, None, fiscal_year=2026, thresholds=Thresholds(missing_as_zero=False))
-    assert left_out.score is None
+    assert result.score is None
+    undetermined = evaluate_kpi(KpiSpec(id=7, indicator="参画", comparator=None, target=None), None, fiscal_year=2026)
+    assert undetermined.status is Status.UNDETERMINABLE
+    assert undetermined.score is None
+    assert "missing_as_zero" not in Thresholds.__dataclass_fields__
 
 
 def test_qualitative_judgement_decides_where_nothing_can_be_computed() -> None:

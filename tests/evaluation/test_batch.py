@@ -84,9 +84,11 @@ def test_challenge_department_and_plan_rollups() -> None:
     first = result.challenges[1]
     assert first.label == "強みで貢献"
     assert first.kpi_count == 5
-    # 470/450 and 80/72 capped at 1, 205/220, 1.0, and the unmeasured Viva KPI as 0.
-    assert first.unweighted == pytest.approx((1 + 1 + 205 / 220 + 1 + 0) / 5)
-    expected_weighted = (3841 * 1.0 + 1788 * ((205 / 220 + 1) / 2) + 14700 * 0.0) / (3841 + 1788 + 14700)
+    # 470/450 and 80/72 capped at 1, 205/220, 1.0; the unmeasured Viva KPI is left out, not counted as 0.
+    assert first.unweighted == pytest.approx((1 + 1 + 205 / 220 + 1) / 4)
+    assert (first.measured, first.coverage_text) == (4, "5件中4件測定済み")
+    # Viva (14,700千円) has nothing measured, so its budget carries no weight either.
+    expected_weighted = (3841 * 1.0 + 1788 * ((205 / 220 + 1) / 2)) / (3841 + 1788)
     assert first.budget_weighted == pytest.approx(expected_weighted)
     assert result.departments["産業振興企画課"].kpi_count == 0
     assert result.departments["スタートアップ支援課"].kpi_count == 1

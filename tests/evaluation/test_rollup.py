@@ -21,14 +21,43 @@ def test_all_achieved_is_achieved_and_rated_a() -> None:
     assert rollup.counts[Status.ACHIEVED] == 2
 
 
-def test_missing_values_count_against_the_project() -> None:
-    unit = _unit(1, 100, _result(1, Status.ACHIEVED, 1.0), _result(2, Status.NOT_MEASURED, 0.0))
+def test_missing_values_do_not_count_against_the_project() -> None:
+    # Finding 1 of issue 15: every measured KPI met, the rest not measured yet -> 達成 at 100%, not red at 50%.
+    unit = _unit(1, 100, _result(1, Status.ACHIEVED, 1.0), _result(2, Status.NOT_MEASURED, None))
     rollup = roll_up("p", "事業", [unit])
-    assert rollup.unweighted == 0.5
-    assert rollup.status is Status.NOT_ACHIEVED
-    assert rollup.rating == "C"
+    assert rollup.unweighted == 1.0
+    assert rollup.status is Status.ACHIEVED
+    assert rollup.rating == "A"
+    assert (rollup.measured, rollup.kpi_count, rollup.coverage) == (1, 2, 0.5)
+    assert rollup.coverage_text == "2件中1件測定済み"
     assert "未測定 1件" in rollup.reason
-    assert "0 として算入" in rollup.reason
+    assert "2件中1件測定済み" in rollup.reason
+    assert "0 として算入" not in rollup.reason
+
+
+def test_score_is_over_measured_kpis_only() -> None:
+    measured = [_result(1, Status.ACHIEVED, 1.0), _result(2, Status.NOT_ACHIEVED, 0.5)]
+    missing = [_result(k, Status.NOT_MEASURED, None) for k in range(3, 16)]
+    rollup = roll_up("plan", "計画", [_unit(1, 100, *measured, *missing)])
+    assert rollup.unweighted == pytest.approx(0.75)
+    assert rollup.status is Status.NOT_ACHIEVED
+    assert rollup.coverage_text == "15件中2件測定済み"
+
+
+def test_open_year_is_evaluating_not_a_grade() -> None:
+    unit = _unit(1, 100, _result(1, Status.NOT_ACHIEVED, 0.4), _result(2, Status.NOT_MEASURED, None))
+    final = roll_up("p", "事業", [unit])
+    assert (final.status, final.rating, final.provisional) == (Status.NOT_ACHIEVED, "C", None)
+    open_year = roll_up("p", "事業", [unit], final=False)
+    assert open_year.status is Status.EVALUATING
+    assert open_year.provisional is Status.NOT_ACHIEVED
+    assert open_year.rating is None
+    assert open_year.unweighted == pytest.approx(0.4)
+    assert "評価中" in open_year.reason
+    # Nothing measured stays 未測定 (grey) and no KPIs stays 判定不能, open or not.
+    nothing = roll_up("p", "事業", [_unit(1, 10, _result(1, Status.NOT_MEASURED, None))], final=False)
+    assert nothing.status is Status.NOT_MEASURED
+    assert roll_up("p", "事業", [_unit(1, 10)], final=False).status is Status.UNDETERMINABLE
 
 
 def test_mostly_achieved_group() -> None:
@@ -40,15 +69,20 @@ def test_mostly_achieved_group() -> None:
 
 
 def test_nothing_measured_and_no_kpis() -> None:
-    assert roll_up("p", "事業", [_unit(1, 10, _result(1, Status.NOT_MEASURED, 0.0))]).status is Status.NOT_MEASURED
+    assert roll_up("p", "事業", [_unit(1, 10, _result(1, Status.NOT_MEASURED, None))]).status is Status.NOT_MEASURED
     empty = roll_up("p", "事業", [_unit(1, 10)])
     assert empty.status is Status.UNDETERMINABLE
     assert empty.rating is None
     assert "設定されていない" in empty.reason
     undetermined = roll_up(
-        "p", "事業", [_unit(1, 10, _result(1, Status.UNDETERMINABLE, 0.0), _result(2, Status.NOT_MEASURED, 0.0))]
+        "p",
+        "事業",
+        [
+            _unit(1, 10, KpiResult(1, Status.UNDETERMINABLE, "", actual=5.0), _result(2, Status.NOT_MEASURED, None)),
+        ],
     )
     assert undetermined.status is Status.UNDETERMINABLE
+    assert undetermined.measured == 1
 
 
 def test_budget_weighted_differs_from_unweighted() -> None:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from keikaku.evaluation import Status, Thresholds
+from keikaku.services.actuals.periods import lock_period
 from keikaku.services.actuals.record import ActualInput, set_actual
 from keikaku.services.core.actors import Actor, Role
 from keikaku.services.evaluations.reports import render_report
@@ -73,7 +74,11 @@ def test_evaluation_of_the_scenario(evaluated: Engine) -> None:
     share = kpis["有益な情報を得られたと回答した割合"].result
     assert share is not None and share.actual == pytest.approx(150 / 185 * 100)
     green = next(p for p in evaluation.projects if p.code == "③")
-    assert green.rollup.status is Status.MOSTLY_ACHIEVED
+    # FY2026 is open: the project is 評価中, with what it would be kept as provisional and no rating yet.
+    assert not evaluation.final
+    assert green.rollup.status is Status.EVALUATING
+    assert green.rollup.provisional is Status.MOSTLY_ACHIEVED
+    assert green.rollup.rating is None
     assert green.change is not None and green.change.previous_budget == 1780
     assert kpis["参加者数"].cost is not None and kpis["参加者数"].cost.label == "8.7千円/人"
 
@@ -99,7 +104,7 @@ def test_pdf_contains_project_names_and_figures(evaluated: Engine) -> None:
         "関西の産業力強化を目的とした広域的プラットフォーム構築",
     ):
         assert _squash(name) in text
-    for figure in ("80件", "72件", "205人", "220人", "93.2%", "32,600件", "111.1%", "概ね達成", "目次"):
+    for figure in ("80件", "72件", "205人", "220人", "93.2%", "32,600件", "111.1%", "概ね達成", "評価中", "目次"):
         assert figure in text
     assert "1/" in text  # page numbers
 
@@ -137,3 +142,50 @@ def test_html_has_the_charts_and_summary(evaluated: Engine) -> None:
     assert html.count("<svg") == 2
     assert "関西チャレンジ①「強みで貢献」" in html
     assert "BioJapanマッチング件数" in html and "80件" in html
+
+
+def test_locked_year_gives_final_statuses_and_ratings(evaluated: Engine) -> None:
+    lock_period(ACTOR, 2026, reason="推進会議で確定", engine=evaluated)
+    (evaluation,) = evaluate_fiscal_year(2026, engine=evaluated)
+    assert evaluation.final
+    green = next(p for p in evaluation.projects if p.code == "③")
+    assert green.rollup.status is Status.MOSTLY_ACHIEVED
+    assert green.rollup.rating == "B"
+    assert green.rollup.provisional is None
+
+
+def _coverage_of(evaluation_plan_measured: int, total: int) -> str:
+    return f"{total}件中{evaluation_plan_measured}件測定済み"
+
+
+def test_reports_agree_on_scores_over_measured_kpis_and_coverage(evaluated: Engine) -> None:
+    """Finding 1 of issue 15: the pages, the PDF and the XLSX give the same score and coverage, never 0 for 未測定."""
+    (evaluation,) = evaluate_fiscal_year(2026, engine=evaluated)
+    plan = evaluation.plan
+    assert 0 < plan.measured < plan.kpi_count
+    judged = [k.result for _, k in evaluation.all_kpis() if k.result is not None and k.result.score is not None]
+    assert plan.unweighted == pytest.approx(sum(r.score for r in judged if r.score is not None) / len(judged))
+    coverage = _coverage_of(plan.measured, plan.kpi_count)
+    assert plan.coverage_text == coverage
+
+    html = render_report("evaluation", {"fiscal_year": 2026}, actor=ACTOR, engine=evaluated).content.decode()
+    assert coverage in html
+    assert "0 として算入" not in html
+    assert "未測定の KPI は 0 として数えず" in html
+
+    pdf_bytes = render_report("evaluation", {"fiscal_year": 2026, "format": "pdf"}, actor=ACTOR, engine=evaluated)
+    pdf = pdfium.PdfDocument(pdf_bytes.content)
+    text = _squash("".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))))
+    assert _squash(coverage) in text
+    assert "0として算入" not in text
+
+    rendered = render_report("evaluation", {"fiscal_year": 2026, "format": "xlsx"}, actor=ACTOR, engine=evaluated)
+    summary = openpyxl.load_workbook(io.BytesIO(rendered.content))["総括"]
+    header = [c.value for c in summary[4]]
+    total_row = next(r for r in summary.iter_rows(min_row=5, values_only=True) if r[0] == "計画全体")
+    record = dict(zip(header, total_row, strict=True))
+    assert record["測定済み"] == plan.measured
+    assert record["測定率"] == pytest.approx(plan.measured / plan.kpi_count)
+    assert record["単純平均"] == pytest.approx(plan.unweighted)
+    assert record["判定"] == f"評価中（暫定：{plan.provisional.value if plan.provisional else ''}）"
+    assert record["評価"] in ("", None)

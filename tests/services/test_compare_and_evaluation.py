@@ -7,6 +7,7 @@ from keikaku import domain as d
 from keikaku.domain.kpi import Comparator
 from keikaku.evaluation import Status
 from keikaku.services.actuals.judgements import JudgementInput, set_judgement
+from keikaku.services.actuals.periods import lock_period
 from keikaku.services.actuals.record import ActualInput, set_actual
 from keikaku.services.core.actors import Actor, Role
 from keikaku.services.core.errors import NotFoundError, ValidationError
@@ -189,6 +190,12 @@ def test_judgement_and_recorded_run(sqlite_loaded_engine: Engine) -> None:
         set_judgement(JudgementInput(2026, "未達", "x", project="推進会議"), actor=ACTOR, engine=sqlite_loaded_engine)
     with pytest.raises(ValidationError, match="達成・概ね達成・未達"):
         set_judgement(JudgementInput(2026, "未測定", "x", project="推進会議"), actor=ACTOR, engine=sqlite_loaded_engine)
+    (open_year,) = evaluate_fiscal_year(2026, actor=ACTOR, engine=sqlite_loaded_engine)
+    council = next(p for p in open_year.projects if p.code == "⑨")
+    # While FY2026 is open the project is 評価中; the judgement shows as what it would be once locked.
+    assert council.rollup.status is Status.EVALUATING
+    assert council.rollup.provisional is Status.ACHIEVED
+    lock_period(ACTOR, 2026, reason="推進会議で確定", engine=sqlite_loaded_engine)
     (evaluation,) = evaluate_fiscal_year(2026, actor=ACTOR, record=True, engine=sqlite_loaded_engine)
     council = next(p for p in evaluation.projects if p.code == "⑨")
     assert council.rollup.status is Status.ACHIEVED

@@ -306,12 +306,15 @@ def test_admin_pages_audit_downloads_publication_and_year_locks(sqlite_loaded_en
         admin.post(publication, data={**withdraw[0], "reason": "誤りの訂正"}, follow_redirects=False).status_code == 303
     )
     evaluation = {"plan_id": ids.plan_2026, "target": "evaluation", "state": "published", "fiscal_year": "2026"}
+    # FY2026 is not fully measured: the publishing guard wants a reason and the confirmation (issue 15).
+    assert admin.post(publication, data=evaluation, follow_redirects=False).status_code == 422
+    evaluation |= {"reason": "中間報告として公表", "confirm_incomplete": "yes"}
     assert admin.post(publication, data=evaluation, follow_redirects=False).status_code == 303
     actions = [(e.action, e.object_id, e.reason) for e in reversed(_trail(sqlite_loaded_engine, actor="kikaku"))]
     # The bundled plan was published when it was loaded: publishing it again changed nothing and recorded nothing.
     assert actions[-2:] == [
         ("plan.unpublish", f"{ids.plan_2026}/2026", "誤りの訂正"),
-        ("evaluation.publish", f"{ids.plan_2026}/2026", None),
+        ("evaluation.publish", f"{ids.plan_2026}/2026", "中間報告として公表"),
     ]
 
     periods = "/admin/periods"

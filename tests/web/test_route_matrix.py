@@ -213,6 +213,20 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/plans/{plan_id}/publication"): Rule(
         ADMIN, json={"target": "plan", "state": "published"}, override={"plan_id": "{plan_2023}"}
     ),
+    ("GET", "/api/v1/plans/{plan_id}/evaluation/coverage"): Rule(ADMIN, query="?fiscal_year=2026"),
+    # Accounts (administrators only); the changes act on an account of its own, "target".
+    ("GET", "/admin/users"): Rule(ADMIN),
+    ("POST", "/admin/users"): Rule(
+        ADMIN, form={"username": "matrix{n}", "roles": "council_member"}, ok=(201,), refusal=(403,)
+    ),
+    ("GET", "/admin/users/{username}"): Rule(ADMIN),
+    ("POST", "/admin/users/{username}"): Rule(
+        ADMIN, form={"roles": "council_member", "display_name": "委員{n}", "departments": ""}, ok=DONE
+    ),
+    ("POST", "/admin/users/{username}/state"): Rule(ADMIN, form={"action": "disable", "reason": "退職"}, ok=DONE),
+    ("POST", "/admin/users/{username}/password"): Rule(ADMIN, form={"reason": "再発行"}),
+    ("GET", "/api/v1/users"): Rule(ADMIN),
+    ("GET", "/api/v1/users/{username}"): Rule(ADMIN),
     ("GET", "/admin/periods"): Rule(ADMIN),
     ("POST", "/admin/periods"): Rule(ADMIN, form={"action": "lock", "fiscal_year": "2030"}, ok=DONE),
     ("POST", "/api/v1/periods/{fiscal_year}/lock"): Rule(
@@ -308,6 +322,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     add_user(engine, "contributor", Role.MEMBER_CONTRIBUTOR, member_government="兵庫県")
     add_user(engine, "editor", Role.DEPARTMENT_EDITOR, departments=(department,))
     add_user(engine, "editor_other", Role.DEPARTMENT_EDITOR, departments=("国際交流課",))
+    add_user(engine, "target", Role.COUNCIL_MEMBER)
     clients = {role: _client(app, engine, None if role == "public" else role) for role in ALL}
     events = _events(engine, platform["id"], department, project["kpis"][0]["id"])
     params = {
@@ -323,6 +338,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "identifier": "evaluation",
         "code": "ja",
         **events,
+        "username": "target",
     }
     yield World(app, engine, clients, params)
     for client in clients.values():

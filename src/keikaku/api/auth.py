@@ -8,6 +8,11 @@ A request is authenticated, in this order, by:
    came over HTTPS); an unknown, expired or revoked session is simply no session.
 3. Otherwise the app's anonymous actor (:attr:`WebSettings.actor`, the public visitor).
 
+An account still on its one-time password may do nothing but change it: a session may open only
+:data:`PASSWORD_CHANGE_PATHS` (pages elsewhere redirect to ``/account``, the API answers 403
+``password_change_required``).  An API token is not a sign-in: an administrator issued it on purpose
+(integration accounts never sign in), so it is not held back by the one-time password.
+
 CSRF: every POST, PUT, PATCH and DELETE that is not authenticated by a bearer token must carry a token made
 from the session's secret (or, before login, from the secret kept in the :data:`CSRF_COOKIE` cookie) in the
 form field :data:`CSRF_FIELD` or the header ``X-CSRF-Token``.  A bearer token is not sent by browsers on
@@ -24,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from keikaku.services.core.actors import Actor
-from keikaku.services.core.errors import PermissionDeniedError
+from keikaku.services.core.errors import PasswordChangeRequiredError, PermissionDeniedError
 from keikaku.services.governance import sessions
 from keikaku.services.governance.api_tokens import verify_api_token
 from keikaku.services.governance.sessions import SessionInfo
@@ -34,6 +39,11 @@ CSRF_COOKIE = "keikaku_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: What a session whose one-time password is not changed yet may still open: the change form, signing out.
+PASSWORD_CHANGE_PATHS = frozenset({"/account", "/account/password", "/logout", "/login"})
+PASSWORD_CHANGE_REQUIRED = (
+    "初回のサインインです。仮のパスワードを変更するまで他の操作はできません（/account で変更してください）"
+)
 _SECRET_LENGTH = 64
 #: The nonce of the tokens put in pages: fixed, so a page is byte-identical while the session lasts (ETags).
 #: Responses are never compressed, so a stable token gives nothing to compression side channels.
@@ -112,6 +122,14 @@ async def authenticate_request(request: Request) -> AsyncIterator[None]:
     files), also on routes whose own body is not a form.
     """
     auth: RequestAuth = await run_in_threadpool(request_auth, request)
+    if (
+        auth.session is not None
+        and auth.session.user.must_change_password
+        and request.url.path not in PASSWORD_CHANGE_PATHS
+        and not request.url.path.startswith("/lang/")
+    ):
+        # Pages redirect to the change form (keikaku.web.errors); the API answers 403 with this code.
+        raise PasswordChangeRequiredError(PASSWORD_CHANGE_REQUIRED)
     if request.method not in UNSAFE_METHODS or auth.bearer:
         yield
         return

@@ -20,6 +20,7 @@ from keikaku.evaluation.cost import CostPerOutput, cost_per_output
 from keikaku.evaluation.rollup import Rollup, Unit, allocate_budgets, rating_for, roll_up
 from keikaku.evaluation.types import (
     DEFAULT_THRESHOLDS,
+    KPI_STATUSES,
     Judgement,
     KpiKind,
     KpiResult,
@@ -33,6 +34,7 @@ from keikaku.evaluation.vision import VisionProgress, required_growth_rate, visi
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
+    "KPI_STATUSES",
     "CostPerOutput",
     "EvaluationInput",
     "EvaluationInputError",

@@ -125,9 +125,12 @@ def status_for(satisfied: bool, ratio: float | None, thresholds: Thresholds = DE
 def score_for(
     status: Status, ratio: float | None, thresholds: Thresholds, *, qualitative: bool = False
 ) -> float | None:
-    """What a KPI contributes to roll-ups: the capped ratio; 1.0 or 0.0 where no ratio exists."""
+    """What a KPI contributes to roll-ups: the capped ratio; 1.0 or 0.0 where no ratio exists.
+
+    Nothing (None) for a KPI that is not judged: what is not measured is left out, never counted as 0.
+    """
     if status not in JUDGED:
-        return 0.0 if thresholds.missing_as_zero else None
+        return None
     if qualitative or ratio is None:
         return {
             Status.ACHIEVED: 1.0,

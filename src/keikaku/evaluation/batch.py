@@ -44,7 +44,10 @@ class Node(NamedTuple):
 
 @dataclass(frozen=True)
 class EvaluationInput:
-    """All that the evaluation of one plan's fiscal year needs."""
+    """All that the evaluation of one plan's fiscal year needs.
+
+    ``final`` says whether the fiscal year is locked (確定); while it is open, judged groups are 評価中.
+    """
 
     fiscal_year: int
     nodes: Sequence[Node]
@@ -56,6 +59,7 @@ class EvaluationInput:
     thresholds: Thresholds = DEFAULT_THRESHOLDS
     challenge_names: Mapping[int, str] = field(default_factory=dict)
     plan_label: str = "計画全体"
+    final: bool = True
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class EvaluationResult:
     departments: dict[str, Rollup]
     plan: Rollup
     costs: dict[int, CostPerOutput]
+    final: bool = True
 
     def node_results(self, node_id: int) -> tuple[KpiResult, ...]:
         """The results counted in a node's own unit (its KPIs, or its qualitative judgement)."""
@@ -139,6 +144,7 @@ def _build_units(data: EvaluationInput, results: Mapping[int, KpiResult]) -> dic
 def evaluate_plan(data: EvaluationInput) -> EvaluationResult:
     """Evaluate every KPI of the plan's fiscal year, then roll the results up once."""
     thresholds = data.thresholds
+    final = data.final
     results = _evaluate_kpis(data)
     units = _build_units(data, results)
     relisted = {n.id for n in data.nodes if n.relisted}
@@ -151,7 +157,7 @@ def evaluate_plan(data: EvaluationInput) -> EvaluationResult:
         members[unit.project_id].append(unit)
     for node in data.nodes:
         scope = members[node.id] if node.parent_id is None else [units[node.id]]
-        nodes[node.id] = roll_up(f"node:{node.id}", node.name, scope, thresholds)
+        nodes[node.id] = roll_up(f"node:{node.id}", node.name, scope, thresholds, final=final)
 
     by_challenge: dict[int | None, list[Unit]] = defaultdict(list)
     by_department: dict[str, list[Unit]] = defaultdict(list)
@@ -165,11 +171,13 @@ def evaluate_plan(data: EvaluationInput) -> EvaluationResult:
             data.challenge_names.get(number, f"チャレンジ{number}") if number is not None else UNCLASSIFIED,
             scope,
             thresholds,
+            final=final,
         )
         for number, scope in sorted(by_challenge.items(), key=lambda item: (item[0] is None, item[0] or 0))
     }
     departments = {
-        name: roll_up(f"department:{name}", name, scope, thresholds) for name, scope in sorted(by_department.items())
+        name: roll_up(f"department:{name}", name, scope, thresholds, final=final)
+        for name, scope in sorted(by_department.items())
     }
 
     costs: dict[int, CostPerOutput] = {}
@@ -190,6 +198,7 @@ def evaluate_plan(data: EvaluationInput) -> EvaluationResult:
         units=units,
         challenges=challenges,
         departments=departments,
-        plan=roll_up("plan", data.plan_label, counted, thresholds),
+        plan=roll_up("plan", data.plan_label, counted, thresholds, final=final),
         costs=costs,
+        final=final,
     )

@@ -3,17 +3,25 @@
 Rules (documented for the council):
 
 * A *unit* is a project's own KPIs, or one component's KPIs.  A project's evaluation includes its own
-  KPIs and all its components' KPIs; KPIs without an actual count too (see ``Thresholds.missing_as_zero``).
-* **Unweighted score**: the mean of the scores of every KPI in scope (each KPI counts once).
-* **Budget-weighted score**: each unit's mean score weighted by the unit's budget (千円).  A component
-  has its own budget; where components give none, the project's budget not assigned to a component is
-  shared equally among them (see :func:`allocate_budgets`).
-* **Status of a group**: 達成 when every KPI is 達成; 未測定 when no KPI has an actual; 判定不能 when there is
-  no KPI, or nothing could be judged; otherwise 概ね達成 if the unweighted score reaches
-  ``Thresholds.mostly_achieved``, else 未達.
-* **Rating** (A/B/C by default): from the unweighted score, by the plan's thresholds.  No rating where the
-  status is 未測定 or 判定不能.
+  KPIs and all its components' KPIs.
+* **What is not measured is never scored.**  A KPI is *measured* when it has an actual value or a
+  qualitative judgement; the group's **coverage** is measured ÷ all KPIs (``15件中3件測定済み``) and is shown
+  beside every score.  Only judged KPIs (達成・概ね達成・未達) carry a score.
+* **Unweighted score**: the mean of the scores of the judged KPIs in scope (each KPI counts once).
+* **Budget-weighted score**: each unit's mean score weighted by the unit's budget (千円), over units with a
+  judged KPI.  A component has its own budget; where components give none, the project's budget not
+  assigned to a component is shared equally among them (see :func:`allocate_budgets`).
+* **Status of a group**, from its judged KPIs: 達成 when every judged KPI is 達成; otherwise 概ね達成 if the
+  unweighted score reaches ``Thresholds.mostly_achieved``, else 未達.  未測定 when no KPI is measured;
+  判定不能 when there is no KPI, or nothing measured could be judged.
+* **評価中**: while the fiscal year is open (not locked), a group that would be 達成, 概ね達成 or 未達 is
+  評価中 instead — its score is provisional (``Rollup.provisional`` keeps what it would be) and it gets no
+  rating.  Locking the year (確定) makes the statuses and ratings final.
+* **Rating** (A/B/C by default): from the unweighted score, by the plan's thresholds, for a final status
+  of 達成, 概ね達成 or 未達 only.
 * Re-listed items (再掲) are evaluated but left out of every roll-up, so nothing is counted twice.
+
+The same rules are written for the council in ``docs/evaluation.md``.
 """
 
 from __future__ import annotations
@@ -23,9 +31,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from keikaku.evaluation.achievement import format_ratio
-from keikaku.evaluation.types import DEFAULT_THRESHOLDS, JUDGED, KpiResult, Status, Thresholds
+from keikaku.evaluation.types import DEFAULT_THRESHOLDS, JUDGED, KPI_STATUSES, KpiResult, Status, Thresholds
 
-STATUS_ORDER: tuple[Status, ...] = tuple(Status)
+#: The KPI statuses a group counts, in report order.
+STATUS_ORDER: tuple[Status, ...] = KPI_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +55,10 @@ class Unit:
     counts: tuple[int, int, int, int, int] = field(init=False, repr=False, compare=False)
     score_sum: float = field(init=False, repr=False, compare=False)
     scored: int = field(init=False, repr=False, compare=False)
+    measured: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        achieved = mostly = not_achieved = not_measured = undeterminable = scored = 0
+        achieved = mostly = not_achieved = not_measured = undeterminable = scored = measured = 0
         total = 0.0
         for result in self.results:
             status = result.status
@@ -61,18 +71,29 @@ class Unit:
                 not_achieved += 1
             elif status is Status.NOT_MEASURED:
                 not_measured += 1
+                continue
             else:
                 undeterminable += 1
+                # Measured (a value) but not judgeable, e.g. a target year still ahead; else not measured.
+                if result.actual is None:
+                    continue
+            measured += 1
             if result.score is not None:
                 total += result.score
                 scored += 1
         object.__setattr__(self, "counts", (achieved, mostly, not_achieved, not_measured, undeterminable))
         object.__setattr__(self, "score_sum", total)
         object.__setattr__(self, "scored", scored)
+        object.__setattr__(self, "measured", measured)
 
 
 class Rollup(NamedTuple):
-    """The evaluation of a group of units: counts by status, scores, status, rating and the reason."""
+    """The evaluation of a group of units: counts by status, coverage, scores, status, rating and the reason.
+
+    ``measured`` is the number of KPIs with an actual value or a judgement; the scores are over the judged
+    ones only.  ``provisional`` is, for a group that is 評価中, the status it would have if the year were
+    locked now (None otherwise).
+    """
 
     key: str
     label: str
@@ -83,12 +104,33 @@ class Rollup(NamedTuple):
     budget_thousand_yen: float
     status: Status
     rating: str | None
-    missing_as_zero: bool = True
+    measured: int = 0
+    provisional: Status | None = None
+
+    @property
+    def coverage(self) -> float | None:
+        """Measured KPIs ÷ all KPIs (None for a group without KPIs)."""
+        return self.measured / self.kpi_count if self.kpi_count else None
+
+    @property
+    def coverage_text(self) -> str:
+        """``15件中3件測定済み`` (empty for a group without KPIs)."""
+        return coverage_text(self.measured, self.kpi_count)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every KPI of the group is measured."""
+        return self.measured == self.kpi_count
 
     @property
     def reason(self) -> str:
-        """Why the group has its status, in Japanese (KPI counts by status, how missing values count, score)."""
-        return _reason(self.counts, self.kpi_count, self.unweighted, self.missing_as_zero)
+        """Why the group has its status, in Japanese (KPI counts by status, coverage, score)."""
+        return _reason(self.counts, self.kpi_count, self.measured, self.unweighted, self.provisional)
+
+
+def coverage_text(measured: int, total: int) -> str:
+    """How many KPIs are measured, as the pages and reports say it: ``15件中3件測定済み``."""
+    return f"{total}件中{measured}件測定済み" if total else ""
 
 
 def allocate_budgets(project_budget: int | None, component_budgets: Sequence[int | None]) -> tuple[float, list[float]]:
@@ -141,46 +183,66 @@ def budget_weighted_score(units: Iterable[Unit]) -> float | None:
 
 
 def group_status(results: Sequence[KpiResult], unweighted: float | None, thresholds: Thresholds) -> Status:
-    """The status of a group of KPI results (see the module docstring)."""
+    """The final status of a group of KPI results (see the module docstring)."""
     counts = dict.fromkeys(STATUS_ORDER, 0)
     for result in results:
         counts[result.status] += 1
-    return status_from_counts(counts, len(results), unweighted, thresholds)
+    measured = Unit(0, 0, "", 0.0, None, (), tuple(results)).measured
+    return status_from_counts(counts, len(results), unweighted, thresholds, measured=measured)
 
 
 def status_from_counts(
-    counts: dict[Status, int], total: int, unweighted: float | None, thresholds: Thresholds
+    counts: dict[Status, int],
+    total: int,
+    unweighted: float | None,
+    thresholds: Thresholds,
+    *,
+    measured: int | None = None,
 ) -> Status:
-    """The status of a group from its counts by status and its unweighted score."""
+    """The final status of a group from its counts by status and its score over the judged KPIs."""
     if total == 0:
         return Status.UNDETERMINABLE
-    if counts[Status.NOT_MEASURED] == total:
-        return Status.NOT_MEASURED
-    if counts[Status.NOT_MEASURED] + counts[Status.UNDETERMINABLE] == total:
-        return Status.UNDETERMINABLE
-    if counts[Status.ACHIEVED] == total:
+    judged = counts[Status.ACHIEVED] + counts[Status.MOSTLY_ACHIEVED] + counts[Status.NOT_ACHIEVED]
+    if judged == 0:
+        nothing_measured = measured == 0 if measured is not None else counts[Status.NOT_MEASURED] == total
+        return Status.NOT_MEASURED if nothing_measured else Status.UNDETERMINABLE
+    if counts[Status.ACHIEVED] == judged:
         return Status.ACHIEVED
     if unweighted is not None and unweighted >= thresholds.mostly_achieved:
         return Status.MOSTLY_ACHIEVED
     return Status.NOT_ACHIEVED
 
 
-def _reason(counts: dict[Status, int], total: int, unweighted: float | None, missing_as_zero: bool) -> str:
+def _reason(
+    counts: dict[Status, int], total: int, measured: int, unweighted: float | None, provisional: Status | None
+) -> str:
     if total == 0:
         return "成果目標（KPI）が設定されていないため判定できません"
     parts = [f"{status.value} {counts[status]}件" for status in STATUS_ORDER if counts[status]]
-    text = f"KPI {total}件（" + "、".join(parts) + "）"
-    missing = counts[Status.NOT_MEASURED] + counts[Status.UNDETERMINABLE]
-    if missing and counts[Status.NOT_MEASURED] < total:
-        text += "。未測定・判定不能は " + ("0 として算入" if missing_as_zero else "スコアから除外")
-    if unweighted is not None and missing < total:
-        text += f"。スコア {format_ratio(unweighted)}"
+    text = f"KPI {total}件（" + "、".join(parts) + "）、" + coverage_text(measured, total)
+    judged = counts[Status.ACHIEVED] + counts[Status.MOSTLY_ACHIEVED] + counts[Status.NOT_ACHIEVED]
+    if unweighted is not None and judged:
+        scope = "判定済み KPI" if judged < total else "全 KPI"
+        text += f"。スコア {format_ratio(unweighted)}（{scope} {judged}件の平均。未測定は算入しません）"
+    if provisional is not None:
+        text += f"。年度が確定していないため評価中（現時点では{provisional.value}）"
     return text
 
 
-def roll_up(key: str, label: str, units: Sequence[Unit], thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Rollup:
-    """Roll the units up into one group evaluation (adding up the units' own counts and score sums)."""
+def roll_up(
+    key: str,
+    label: str,
+    units: Sequence[Unit],
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    *,
+    final: bool = True,
+) -> Rollup:
+    """Roll the units up into one group evaluation (adding up the units' own counts and score sums).
+
+    ``final`` is False while the fiscal year is open: a judged group is then 評価中, without a rating.
+    """
     a = b = c = d = e = 0
+    measured = 0
     total_score = 0.0
     scored = 0
     weighted = 0.0
@@ -190,6 +252,7 @@ def roll_up(key: str, label: str, units: Sequence[Unit], thresholds: Thresholds 
         budget += unit.weight
         ua, ub, uc, ud, ue = unit.counts
         a, b, c, d, e = a + ua, b + ub, c + uc, d + ud, e + ue
+        measured += unit.measured
         if unit.scored:
             total_score += unit.score_sum
             scored += unit.scored
@@ -199,7 +262,10 @@ def roll_up(key: str, label: str, units: Sequence[Unit], thresholds: Thresholds 
     counts = dict(zip(STATUS_ORDER, (a, b, c, d, e), strict=True))
     total = a + b + c + d + e
     unweighted = total_score / scored if scored else None
-    status = status_from_counts(counts, total, unweighted, thresholds)
+    status = status_from_counts(counts, total, unweighted, thresholds, measured=measured)
+    provisional = None
+    if not final and status in JUDGED:
+        provisional, status = status, Status.EVALUATING
     return Rollup(
         key=key,
         label=label,
@@ -210,5 +276,6 @@ def roll_up(key: str, label: str, units: Sequence[Unit], thresholds: Thresholds 
         budget_thousand_yen=budget,
         status=status,
         rating=rating_for(unweighted, thresholds) if status in JUDGED else None,
-        missing_as_zero=thresholds.missing_as_zero,
+        measured=measured,
+        provisional=provisional,
     )

@@ -18,17 +18,31 @@ from keikaku.normalize.units import unit_kind
 
 
 class Status(StrEnum):
-    """The judgement of one KPI, project or group (the five values the council's report uses)."""
+    """The judgement of one KPI, project or group.
+
+    A KPI has one of the first five.  A project or group may also be 評価中: its fiscal year is still open
+    (not locked), so what has been measured so far is a provisional result, not a grade.
+    """
 
     ACHIEVED = "達成"
     MOSTLY_ACHIEVED = "概ね達成"
     NOT_ACHIEVED = "未達"
     NOT_MEASURED = "未測定"
     UNDETERMINABLE = "判定不能"
+    EVALUATING = "評価中"
 
 
 #: Statuses that come from a value or a judgement (the others say that nothing could be judged).
 JUDGED = frozenset({Status.ACHIEVED, Status.MOSTLY_ACHIEVED, Status.NOT_ACHIEVED})
+
+#: The statuses a single KPI can have, in the order reports count them (評価中 is only a group's).
+KPI_STATUSES: tuple[Status, ...] = (
+    Status.ACHIEVED,
+    Status.MOSTLY_ACHIEVED,
+    Status.NOT_ACHIEVED,
+    Status.NOT_MEASURED,
+    Status.UNDETERMINABLE,
+)
 
 
 class KpiKind(StrEnum):
@@ -113,14 +127,14 @@ class Thresholds:
       whose minimum its score reaches.  Labels and minimums may be changed per plan (e.g. S/A/B/C).
     * ``score_cap`` (1.00): the achievement ratio counted in a roll-up score is capped here, so that one
       KPI far above target does not hide another below it.
-    * ``missing_as_zero`` (True): a KPI with no actual (未測定) or no possible judgement (判定不能) counts
-      as 0 in its project's and groups' scores; if False it is left out of the score (but still listed).
+
+    A KPI with no actual (未測定) or no possible judgement (判定不能) is never scored: it is left out of its
+    project's and groups' scores and shows in their coverage instead (see ``docs/evaluation.md``).
     """
 
     mostly_achieved: float = 0.90
     ratings: tuple[tuple[str, float], ...] = (("A", 1.0), ("B", 0.8), ("C", 0.0))
     score_cap: float = 1.0
-    missing_as_zero: bool = True
 
     def __post_init__(self) -> None:
         if not 0 < self.mostly_achieved <= 1:

@@ -109,6 +109,7 @@ class PlanEvaluation:
     vision: tuple[VisionProgress, ...] = ()
     comparison: Comparison | None = None
     generated_at: dt.datetime | None = None
+    final: bool = True
 
     json_properties: ClassVar[tuple[str, ...]] = ("projects",)
 
@@ -150,6 +151,8 @@ def to_jsonable(value: object) -> object:
             data["kind"] = kind.value
         if isinstance(value, Rollup):
             data["reason"] = value.reason
+            data["coverage"] = value.coverage
+            data["coverage_text"] = value.coverage_text
         return data
     if isinstance(value, Enum):
         return value.value

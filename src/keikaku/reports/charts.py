@@ -11,7 +11,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from keikaku.evaluation.types import Status
+from keikaku.evaluation.types import KPI_STATUSES, Status
 
 STATUS_COLOURS = {
     Status.ACHIEVED: "#2e7d32",
@@ -19,6 +19,7 @@ STATUS_COLOURS = {
     Status.NOT_ACHIEVED: "#c62828",
     Status.NOT_MEASURED: "#9e9e9e",
     Status.UNDETERMINABLE: "#607d8b",
+    Status.EVALUATING: "#1565c0",
 }
 _LABEL_WIDTH = 210
 _BAR_WIDTH = 360
@@ -50,7 +51,7 @@ def status_chart(title: str, rows: Sequence[tuple[str, Mapping[Status, int]]]) -
             f'<text x="{_LABEL_WIDTH - 6}" y="{y + 14}" text-anchor="end" font-size="11">{escape(_short(label))}</text>'
         )
         x = float(_LABEL_WIDTH)
-        for status in Status:
+        for status in KPI_STATUSES:
             n = counts.get(status, 0)
             if not n:
                 continue
@@ -67,7 +68,7 @@ def status_chart(title: str, rows: Sequence[tuple[str, Mapping[Status, int]]]) -
         body.append(f'<text x="{x + 4:.1f}" y="{y + 13}" font-size="10">{sum(counts.values())}件</text>')
     legend_y = 24 + _ROW * len(rows) + 10
     lx = float(_LABEL_WIDTH)
-    for status in Status:
+    for status in KPI_STATUSES:
         body.append(f'<rect x="{lx:.1f}" y="{legend_y}" width="10" height="10" fill="{STATUS_COLOURS[status]}"/>')
         body.append(f'<text x="{lx + 13:.1f}" y="{legend_y + 9}" font-size="10">{escape(status.value)}</text>')
         lx += 13 + 12 * len(status.value) + 10

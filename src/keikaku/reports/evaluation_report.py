@@ -12,7 +12,8 @@ from importlib import resources
 
 from openpyxl import Workbook
 
-from keikaku.evaluation.types import Status
+from keikaku.evaluation.rollup import Rollup
+from keikaku.evaluation.types import KPI_STATUSES, Status
 from keikaku.evaluation.views import PlanEvaluation, ProjectLine
 from keikaku.normalize.eras import format_fiscal_year
 from keikaku.reports import charts
@@ -62,11 +63,14 @@ def rules(evaluation: PlanEvaluation) -> list[str]:
     return [
         "達成：目標を満たした KPI。概ね達成：目標に届かないが達成率が"
         f" {t.mostly_achieved:.0%} 以上。未達：それ未満。未測定：実績が未入力。判定不能：比較できる目標や基準がない。",
+        "未測定の KPI は 0 として数えず、スコアにも判定にも算入しない。事業・計画のスコアの横に"
+        "測定済みの割合（「15件中3件測定済み」）を示す。",
+        "年度が確定（ロック）されるまでは、事業・チャレンジ・計画の判定は「評価中」とし、評価区分は付けない"
+        "（スコアはその時点の暫定値）。",
         "達成率：以上の目標は 実績÷目標、以下の目標と順位は 目標÷実績。相対目標（参加企業数×6倍など）は同じ年度の基準の実績から目標を計算。",
         "順位の維持・向上：前年度の実績があればそれと、なければ計画に記載の基準と比べ、小さいほど良い。",
-        f"事業・チャレンジ・計画のスコア：各 KPI の達成率（上限 {t.score_cap:.0%}）の平均。未測定・判定不能は"
-        + ("0 として算入。" if t.missing_as_zero else "スコアから除外。")
-        + "予算加重スコアは事業・構成事業の予算額で重み付けした平均。",
+        f"事業・チャレンジ・計画のスコア：判定済み KPI の達成率（上限 {t.score_cap:.0%}）の平均。"
+        "未測定・判定不能はスコアから除外。予算加重スコアは事業・構成事業の予算額で重み付けした平均。",
         f"評価区分：{ratings}（スコアによる）。数値で判定できない KPI・事業は理由を付した定性判定による。",
         "単位コスト：事業（構成事業）の予算額÷件数・人数の実績（千円／件、千円／人）。",
     ]
@@ -89,6 +93,13 @@ def _charts(evaluation: PlanEvaluation) -> dict[str, object]:
 _UNJUDGED = {Status.NOT_MEASURED, Status.UNDETERMINABLE}
 
 
+def status_label(rollup: Rollup) -> str:
+    """A group's status as the report prints it: ``評価中（暫定：達成）`` while the year is open."""
+    if rollup.provisional is not None:
+        return f"{rollup.status.value}（暫定：{rollup.provisional.value}）"
+    return rollup.status.value
+
+
 def _title(evaluation: PlanEvaluation) -> str:
     return f"{format_fiscal_year(evaluation.fiscal_year, with_gregorian=True)} 事業評価報告書"
 
@@ -109,7 +120,7 @@ def evaluation_html(evaluation: PlanEvaluation, *, printable: bool = False) -> s
         printable=printable,
         toc=toc,
         ev=evaluation,
-        statuses=list(Status),
+        statuses=list(KPI_STATUSES),
         charts=_charts(evaluation),
         rules=rules(evaluation),
         challenge_label=lambda n: challenge_label(evaluation, n),
@@ -125,8 +136,9 @@ PROJECT_COLUMNS = (
     Column("前回予算（千円）", 12, THOUSAND_YEN),
     Column("増減（千円）", 12, SIGNED_THOUSAND_YEN),
     Column("増減率", 9, "+0.0%;-0.0%;0.0%"),
-    Column("事業の判定", 10),
+    Column("事業の判定", 16),
     Column("事業の評価", 8),
+    Column("測定済み", 16),
     Column("KPI", 28),
     Column("目標", 18),
     Column("実績", 12, "#,##0.##"),
@@ -149,8 +161,9 @@ def _project_rows(project: ProjectLine) -> list[list[object]]:
         change.previous_budget if change else None,
         change.change if change else None,
         change.change_percent / 100 if change and change.change_percent is not None else None,
-        project.rollup.status.value,
+        status_label(project.rollup),
         project.rollup.rating or "",
+        project.rollup.coverage_text,
     ]
     rows: list[list[object]] = []
     parts = [(project, "")] + [(c, c.name) for c in project.components]
@@ -188,10 +201,12 @@ def evaluation_xlsx(evaluation: PlanEvaluation) -> bytes:
         Column("事業数", 8, "#,##0"),
         Column("予算（千円）", 14, THOUSAND_YEN),
         Column("KPI", 8, "#,##0"),
-        *(Column(s.value, 9, "#,##0") for s in Status),
+        *(Column(s.value, 9, "#,##0") for s in KPI_STATUSES),
+        Column("測定済み", 9, "#,##0"),
+        Column("測定率", 9, RATIO),
         Column("単純平均", 10, RATIO),
         Column("予算加重", 10, RATIO),
-        Column("判定", 10),
+        Column("判定", 16),
         Column("評価", 8),
     )
     groups = [
@@ -204,10 +219,12 @@ def evaluation_xlsx(evaluation: PlanEvaluation) -> bytes:
             count,
             r.budget_thousand_yen,
             r.kpi_count,
-            *(r.counts[s] for s in Status),
+            *(r.counts[s] for s in KPI_STATUSES),
+            r.measured,
+            r.coverage,
             r.unweighted,
             r.budget_weighted,
-            r.status.value,
+            status_label(r),
             r.rating or "",
         ]
         for label, count, r in groups

@@ -37,6 +37,7 @@ def status_class(status: Status | None) -> str:
         Status.NOT_ACHIEVED: "not-achieved",
         Status.NOT_MEASURED: "not-measured",
         Status.UNDETERMINABLE: "undeterminable",
+        Status.EVALUATING: "evaluating",
     }
     return names.get(status, "none") if status else "none"
 

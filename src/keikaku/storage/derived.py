@@ -10,7 +10,7 @@ Now a session hook looks at what each flush writes and bumps the scopes it touch
 * ``plan:<id>``: the plan, its projects and components, their KPIs, events and departments, its
   cooperative projects and warnings, actual values and judgements of its KPIs, its evaluation settings
   and its publication rows;
-* ``year:<fiscal year>``: anything above with a fiscal year, and period locks;
+* ``lock:<fiscal year>``: a period lock of that year, set or reopened;
 * ``context``: the vision, action plan, partner programmes and documents;
 * ``all``: an ORM bulk UPDATE or DELETE on one of the watched tables, whose rows the hook cannot see.
 
@@ -84,9 +84,9 @@ def plan_scope(plan_id: int) -> str:
     return f"plan:{plan_id}"
 
 
-def year_scope(fiscal_year: int) -> str:
-    """The scope of one fiscal year's derived data."""
-    return f"year:{fiscal_year}"
+def lock_scope(fiscal_year: int) -> str:
+    """The scope of a fiscal year's period locks (locking turns 評価中 into a final status)."""
+    return f"lock:{fiscal_year}"
 
 
 def versions(session: Session, scopes: Iterable[str]) -> tuple[str | None, ...]:
@@ -124,13 +124,13 @@ def bump(session: Session, scopes: Iterable[str], *, plan_ids: Iterable[int] = (
 
 
 class _Touched:
-    """What one flush touched: plan ids, project ids and KPI ids still to resolve to plans, fiscal years."""
+    """What one flush touched: plan ids, project and KPI ids still to resolve to plans, locked years."""
 
     def __init__(self) -> None:
         self.plans: set[int] = set()
         self.projects: set[int] = set()
         self.kpis: set[int] = set()
-        self.years: set[int] = set()
+        self.locks: set[int] = set()
         self.context = False
 
     def add(self, obj: Any) -> None:
@@ -138,7 +138,6 @@ class _Touched:
             self.context = True
         elif isinstance(obj, m.Plan):
             self.plans.add(obj.id)
-            self.years.add(obj.fiscal_year)
         elif isinstance(obj, (m.Project, m.CooperativeProject, act.EvaluationSettings)):
             self.plans.add(obj.plan_id)
         elif isinstance(obj, m.PlanWarning):
@@ -152,20 +151,16 @@ class _Touched:
             else:
                 self.context = True
         elif isinstance(obj, act.ActualValue):
-            self.years.add(obj.fiscal_year)
             self.kpis.add(obj.kpi_id)
         elif isinstance(obj, act.QualitativeJudgement):
-            self.years.add(obj.fiscal_year)
             if obj.kpi_id is not None:
                 self.kpis.add(obj.kpi_id)
             if obj.project_id is not None:
                 self.projects.add(obj.project_id)
         elif isinstance(obj, acc.Publication):
-            self.years.add(obj.fiscal_year)
-            if obj.object_type == "plan":
-                self.plans.add(obj.object_id)
+            self.plans.add(obj.object_id)  # a plan's, or the evaluation of that plan
         elif isinstance(obj, acc.PeriodLock):
-            self.years.add(obj.fiscal_year)
+            self.locks.add(obj.fiscal_year)
 
     def resolve(self, session: Session) -> None:
         conn = session.connection()
@@ -179,15 +174,9 @@ class _Touched:
         if self.projects:
             rows = conn.execute(select(m.Project.plan_id).where(m.Project.id.in_(sorted(self.projects))))
             self.plans.update(plan_id for (plan_id,) in rows if plan_id is not None)
-        if self.plans:
-            self.years.update(
-                fy
-                for (fy,) in conn.execute(select(m.Plan.fiscal_year).where(m.Plan.id.in_(sorted(self.plans))))
-                if fy is not None
-            )
 
     def scopes(self) -> set[str]:
-        out = {plan_scope(p) for p in self.plans} | {year_scope(y) for y in self.years}
+        out = {plan_scope(p) for p in self.plans} | {lock_scope(y) for y in self.locks}
         if self.context:
             out.add(CONTEXT)
         return out
@@ -201,7 +190,7 @@ def _after_flush(session: Session, _context: Any) -> None:
     for obj in session.dirty:
         if session.is_modified(obj, include_collections=False):
             touched.add(obj)
-    if not (touched.plans or touched.projects or touched.kpis or touched.years or touched.context):
+    if not (touched.plans or touched.projects or touched.kpis or touched.locks or touched.context):
         return
     touched.resolve(session)
     bump(session, touched.scopes(), plan_ids=touched.plans)

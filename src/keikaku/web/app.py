@@ -34,6 +34,7 @@ from keikaku.web.routers import (
     project_edit,
     projects,
     search,
+    users,
 )
 from keikaku.web.settings import WebSettings
 
@@ -94,6 +95,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         comments,
         admin,
         events,
+        users,
     )
     for module in routers:
         app.include_router(module.router)

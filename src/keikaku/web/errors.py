@@ -10,12 +10,12 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from keikaku.api.auth import RequestAuth
 from keikaku.api.errors import HTTP_CODES, error_response, service_error_response, validation_details
-from keikaku.services.core.errors import ServiceError
+from keikaku.services.core.errors import PasswordChangeRequiredError, ServiceError
 from keikaku.web.render import render
 
 log = logging.getLogger("keikaku.web")
@@ -43,6 +43,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, exc: ServiceError) -> Response:
+        if isinstance(exc, PasswordChangeRequiredError) and not _is_api(request):
+            # The first sign-in with a one-time password: every page leads to the change form.
+            return RedirectResponse("/account", status_code=303)
         if _is_api(request):
             return service_error_response(exc)
         return error_page(request, exc.http_status, exc.code, exc.message)

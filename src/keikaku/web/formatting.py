@@ -25,6 +25,7 @@ STATUS_CLASSES = {
     "未達": "not-achieved",
     "未測定": "not-measured",
     "判定不能": "undeterminable",
+    "評価中": "evaluating",
 }
 
 

@@ -35,6 +35,7 @@ from keikaku.api.schemas.edits import (
     CooperativeProjectListPublic,
     CooperativeProjectPublic,
     EditResultPublic,
+    EvaluationCoveragePublic,
     KpiTargetEditCreate,
     KpiTargetStatePublic,
     PeriodLockCreate,
@@ -47,6 +48,7 @@ from keikaku.api.schemas.edits import (
 )
 from keikaku.services.actuals.periods import lock_period, reopen_period
 from keikaku.services.core.actors import Permission, require
+from keikaku.services.evaluations.publishing import evaluation_coverage, set_publication
 from keikaku.services.governance.audit import list_audit
 from keikaku.services.plans.cooperative import (
     CooperativeInput,
@@ -313,10 +315,40 @@ def change_publication(
     plan_id: Id, body: PublicationCreate, engine: EngineDep, actor: ActorDep
 ) -> PublicationStatePublic:
     """Publish a plan or its evaluation of a fiscal year, or withdraw it with a reason (administrators)."""
-    result = publication.set_publication(
-        actor, body.target, plan_id, body.state, fiscal_year=body.fiscal_year, reason=body.reason, engine=engine
+    result = set_publication(
+        actor,
+        body.target,
+        plan_id,
+        body.state,
+        fiscal_year=body.fiscal_year,
+        reason=body.reason,
+        confirm_incomplete=body.confirm_incomplete,
+        engine=engine,
     )
     return PublicationStatePublic.model_validate(result)
+
+
+@router.get(
+    "/plans/{plan_id}/evaluation/coverage",
+    response_model=EvaluationCoveragePublic,
+    summary="評価の測定状況（公表の前に確認する）",
+    responses=FORBIDDEN,
+)
+def coverage(
+    plan_id: Id, engine: EngineDep, actor: ActorDep, fiscal_year: FiscalYearQuery = None
+) -> EvaluationCoveragePublic:
+    """How many of the evaluation's KPIs are measured, and whether the year is locked (administrators).
+    Publishing while it is incomplete needs a reason and ``confirm_incomplete``."""
+    result = evaluation_coverage(plan_id, fiscal_year, actor=actor, engine=engine)
+    return EvaluationCoveragePublic(
+        plan_id=result.plan_id,
+        fiscal_year=result.fiscal_year,
+        measured=result.measured,
+        total=result.total,
+        complete=result.complete,
+        locked=result.locked,
+        text=result.text,
+    )
 
 
 Year = Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR, description="年度（西暦）")]

@@ -205,7 +205,25 @@ class PublicationCreate(BaseModel):
     target: Literal["plan", "evaluation"] = Field(description="計画（plan）か評価（evaluation）か")
     state: Literal["published", "draft"] = Field(description="公開（published）か取り下げ（draft）か")
     fiscal_year: int | None = Field(None, ge=1989, le=2100, description="評価の年度（省略: 計画の年度）")
-    reason: OptionalText = Field(None, max_length=2000, description="理由（取り下げでは必須）")
+    reason: OptionalText = Field(
+        None, max_length=2000, description="理由（取り下げと、測定が完了していない評価の公表では必須）"
+    )
+    confirm_incomplete: bool = Field(
+        False,
+        description="測定が完了していない評価を公表するときに true（未測定の KPI があることを確認した）",
+    )
+
+
+class EvaluationCoveragePublic(PublicModel):
+    """How much of an evaluation is measured, shown before publishing it."""
+
+    plan_id: int
+    fiscal_year: int
+    measured: int = Field(description="実績または定性判定のある KPI の数")
+    total: int = Field(description="KPI の数")
+    complete: bool = Field(description="すべての KPI が測定済みか（false のとき公表には理由と確認が必要）")
+    locked: bool = Field(description="年度が確定済みか（false のとき事業・計画の判定は「評価中」）")
+    text: str = Field(description="「15件中3件測定済み」")
 
 
 class PublicationStatePublic(PublicModel):

@@ -78,6 +78,9 @@ class DashboardPublic(PublicModel):
     kpi_count: int
     plan_status: str | None
     plan_rating: str | None
+    plan_score: float | None = Field(None, description="測定済み（判定済み）KPI の達成率の平均")
+    plan_measured: int | None = Field(None, description="実績または定性判定のある KPI の数")
+    plan_kpi_total: int | None = Field(None, description="計画の KPI の数")
     budgets: list[YearBudgetPublic]
     warning_count: int
     evaluation_visible: bool = Field(

@@ -45,6 +45,9 @@ class PlanRowPublic(PublicModel):
     rating: str | None
     kpi_count: int
     components: list[PlanRowPublic]
+    score: float | None = Field(None, description="測定済み（判定済み）KPI の達成率の平均。未測定は 0 として数えない")
+    measured: int | None = Field(None, description="実績または定性判定のある KPI の数")
+    kpi_total: int | None = Field(None, description="KPI の数（構成事業を含む）")
 
 
 class PlanRowsPublic(PageMetaPublic):
@@ -228,6 +231,9 @@ class ProjectPagePublic(PublicModel):
     status: str | None
     rating: str | None
     status_reason: str | None
+    score: float | None = Field(None, description="測定済み（判定済み）KPI の達成率の平均。未測定は 0 として数えない")
+    measured: int | None = Field(None, description="実績または定性判定のある KPI の数")
+    kpi_total: int | None = Field(None, description="KPI の数（構成事業を含む）")
     source: SourcePublic | None
     evaluation_visible: bool = Field(
         True, description="評価（達成状況・実績）を見られるか。未公表の評価は false で、状態と実績は null"

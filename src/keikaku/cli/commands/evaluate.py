@@ -114,15 +114,12 @@ def register(app: typer.Typer) -> None:
         ),
         ratings: str | None = typer.Option(None, "--ratings", help="評価区分（既定 A:1.0,B:0.8,C:0）"),
         score_cap: float | None = typer.Option(None, "--score-cap", help="集計で数える達成率の上限（既定 1.0）"),
-        missing_as_zero: bool | None = typer.Option(
-            None, "--missing-as-zero/--missing-excluded", help="未測定を 0 として数えるか（既定：数える）"
-        ),
         reason: str | None = typer.Option(None, "--reason", help="変更の理由"),
         user: str | None = typer.Option(None, "--user", "-u", help=USER_HELP),
     ) -> None:
         """計画の判定基準（概ね達成の基準、A/B/C の区分）を表示する。値を指定すると変更する。"""
         current = current_thresholds(fiscal_year)
-        if all(v is None for v in (mostly_achieved, ratings, score_cap, missing_as_zero)):
+        if all(v is None for v in (mostly_achieved, ratings, score_cap)):
             new = current
         else:
             try:
@@ -130,7 +127,6 @@ def register(app: typer.Typer) -> None:
                     mostly_achieved=current.mostly_achieved if mostly_achieved is None else mostly_achieved,
                     ratings=current.ratings if ratings is None else _ratings(ratings),
                     score_cap=current.score_cap if score_cap is None else score_cap,
-                    missing_as_zero=current.missing_as_zero if missing_as_zero is None else missing_as_zero,
                 )
             except ValueError as exc:
                 raise ValidationError(str(exc)) from exc
@@ -138,5 +134,5 @@ def register(app: typer.Typer) -> None:
         labels = "、".join(f"{label} ≥ {minimum:.0%}" for label, minimum in new.ratings)
         out.print(
             f"{fiscal_year}年度: 概ね達成 ≥ {new.mostly_achieved:.0%}、評価区分 {labels}、"
-            f"達成率の上限 {new.score_cap:.0%}、未測定は{'0 として算入' if new.missing_as_zero else '除外'}"
+            f"達成率の上限 {new.score_cap:.0%}、未測定はスコアに算入しません"
         )

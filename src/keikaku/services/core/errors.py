@@ -43,6 +43,12 @@ class PermissionDeniedError(ServiceError):
     http_status = 403
 
 
+class PasswordChangeRequiredError(PermissionDeniedError):
+    """The account signed in with a one-time password and must change it before doing anything else."""
+
+    code = "password_change_required"
+
+
 class DatabaseError(ServiceError):
     """The database cannot be used: unreachable, misconfigured, or of a newer schema."""
 

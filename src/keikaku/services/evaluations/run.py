@@ -34,6 +34,7 @@ from keikaku.evaluation.views import PlanEvaluation, to_jsonable
 from keikaku.evaluation.yoy import match_key
 from keikaku.normalize.text import normalize_text
 from keikaku.services.actuals import periods
+from keikaku.services.actuals.periods import is_locked
 from keikaku.services.actuals.record import actor_name
 from keikaku.services.core.actors import PUBLIC, Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
@@ -78,7 +79,6 @@ def thresholds_of(row: store.EvaluationSettings | None) -> Thresholds:
         mostly_achieved=row.mostly_achieved,
         ratings=ratings,
         score_cap=row.score_cap,
-        missing_as_zero=row.missing_as_zero,
     )
 
 
@@ -252,6 +252,7 @@ def _evaluate_in_session(
             thresholds=thresholds_of(settings.get(plan.id)),
             challenge_names=names,
             plan_label=plan.title or f"{fiscal_year}年度事業計画",
+            final=is_locked(session, fiscal_year, plan.id),
         )
         evaluations.append(
             build_plan_evaluation(
@@ -331,13 +332,17 @@ def _settings_json(thresholds: Thresholds) -> dict[str, object]:
         "mostly_achieved": thresholds.mostly_achieved,
         "ratings": [list(r) for r in thresholds.ratings],
         "score_cap": thresholds.score_cap,
-        "missing_as_zero": thresholds.missing_as_zero,
     }
 
 
 def _summary(evaluation: PlanEvaluation) -> dict[str, object]:
     return {
-        "plan": {"status": evaluation.plan.status.value, "rating": evaluation.plan.rating},
+        "plan": {
+            "status": evaluation.plan.status.value,
+            "rating": evaluation.plan.rating,
+            "measured": evaluation.plan.measured,
+            "kpi_count": evaluation.plan.kpi_count,
+        },
         "projects": [
             {"id": p.node_id, "name": p.name, "status": p.rollup.status.value, "rating": p.rollup.rating}
             for p in evaluation.projects
@@ -382,7 +387,8 @@ def set_thresholds(
                     mostly_achieved=thresholds.mostly_achieved,
                     ratings=[list(r) for r in thresholds.ratings],
                     score_cap=thresholds.score_cap,
-                    missing_as_zero=thresholds.missing_as_zero,
+                    # Kept for old rows only: what is not measured is never scored as 0 any more.
+                    missing_as_zero=False,
                     reason=reason,
                     entered_by=user,
                 )

@@ -3,7 +3,8 @@
 The evaluation reads a plan's KPIs, actuals, judgements and thresholds and computes every status at once.
 A page shows a plan's statuses many times between two changes of its inputs, so the result is kept per plan
 and fiscal year until the plan's version token changes (:mod:`keikaku.storage.derived`: every write to the
-plan, its KPIs' targets, actual values, judgements or thresholds gives it a new one in the same transaction)
+plan, its KPIs' targets, actual values, judgements or thresholds gives it a new one in the same transaction; a period lock gives
+its fiscal year one, since locking turns 評価中 into a final status)
 — one primary-key lookup per page instead of a full evaluation.  A write to one plan leaves every other
 plan's entry in place.
 """
@@ -52,9 +53,10 @@ _lock = threading.Lock()
 _computing: dict[tuple[object, ...], threading.Lock] = {}
 
 
-def _inputs_version(session: Session, plan_id: int) -> tuple[str | None, ...]:
+def _inputs_version(session: Session, plan_id: int, fiscal_year: int) -> tuple[str | None, ...]:
     # The plan's token covers its own year's actual values; the key holds the year itself.
-    return derived.versions(session, [derived.plan_scope(plan_id), derived.ALL])
+    scopes = [derived.plan_scope(plan_id), derived.lock_scope(fiscal_year), derived.ALL]
+    return derived.versions(session, scopes)
 
 
 def _index(evaluation: PlanEvaluation) -> PlanStatuses:
@@ -73,7 +75,7 @@ def _index(evaluation: PlanEvaluation) -> PlanStatuses:
 
 def plan_statuses(session: Session, plan_id: int, fiscal_year: int, issuer: str) -> PlanStatuses:
     """The statuses of one current plan (computed once per change of the evaluation's inputs)."""
-    key = (str(session.connection().engine.url), plan_id, fiscal_year, *_inputs_version(session, plan_id))
+    key = (str(session.connection().engine.url), plan_id, fiscal_year, *_inputs_version(session, plan_id, fiscal_year))
     with _lock:
         cached = _cache.get(key)
         if cached is not None:

@@ -164,4 +164,5 @@ def build_plan_evaluation(
         vision=vision,
         comparison=comparison,
         generated_at=dt.datetime.now(dt.UTC),
+        final=result.final,
     )

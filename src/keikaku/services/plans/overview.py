@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, aliased
 
 from keikaku.domain.budget import Tally, components_verdict, plan_verdict
-from keikaku.evaluation.types import Status
+from keikaku.evaluation.types import KPI_STATUSES
 from keikaku.evaluation.yoy import Comparison
 from keikaku.services.context.vision import VisionSummary, challenge_labels, vision_summary
 from keikaku.services.core.actors import Actor
@@ -79,6 +79,9 @@ class Dashboard:
     kpi_count: int = 0
     plan_status: str | None = None
     plan_rating: str | None = None
+    plan_score: float | None = None
+    plan_measured: int | None = None
+    plan_kpi_total: int | None = None
     budgets: list[YearBudget] = field(default_factory=list)
     warning_count: int = 0
     evaluation_visible: bool = True
@@ -186,7 +189,7 @@ def _status_counts(statuses: PlanStatuses) -> tuple[list[StatusCount], int]:
         if line.is_measure or line.result is None:
             continue
         counts[line.result.status.value] += 1
-    ordered = [StatusCount(s.value, counts.get(s.value, 0)) for s in Status]
+    ordered = [StatusCount(s.value, counts.get(s.value, 0)) for s in KPI_STATUSES]
     return ordered, sum(counts.values())
 
 
@@ -231,6 +234,9 @@ def get_dashboard(
             if statuses.evaluation is not None:
                 board.plan_status = statuses.evaluation.plan.status.value
                 board.plan_rating = statuses.evaluation.plan.rating
+                board.plan_score = statuses.evaluation.plan.unweighted
+                board.plan_measured = statuses.evaluation.plan.measured
+                board.plan_kpi_total = statuses.evaluation.plan.kpi_count
         board.evaluation_years = _evaluation_years(session, who, years, vis)
         board.budgets = _year_budgets(session, who, vis)
         board.warning_count = (

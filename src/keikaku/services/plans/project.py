@@ -145,6 +145,10 @@ class ProjectPage:
     status_reason: str | None
     source: SourceRef | None
     evaluation_visible: bool = True
+    #: The score over the measured (judged) KPIs, and how many of the KPIs are measured: never 未測定 as 0.
+    score: float | None = None
+    measured: int | None = None
+    kpi_total: int | None = None
     parent_id: int | None = None
     parent_name: str | None = None
     components: list[ProjectPage] = dataclasses.field(default_factory=list)
@@ -337,6 +341,9 @@ def _page(
         status_reason=line.rollup.reason if line else None,
         source=source_of(project, keys),
         evaluation_visible=evaluation_visible,
+        score=line.rollup.unweighted if line else None,
+        measured=line.rollup.measured if line else None,
+        kpi_total=line.rollup.kpi_count if line else None,
         parent_id=parent.id if parent else None,
         parent_name=parent.name if parent else None,
     )

@@ -39,6 +39,7 @@ STATUS_CODES = {
     "not_achieved": Status.NOT_ACHIEVED.value,
     "not_measured": Status.NOT_MEASURED.value,
     "undeterminable": Status.UNDETERMINABLE.value,
+    "evaluating": Status.EVALUATING.value,
 }
 
 
@@ -74,6 +75,10 @@ class PlanRowView:
     rating: str | None
     kpi_count: int
     components: list[PlanRowView] = field(default_factory=list)
+    #: The score over the measured (judged) KPIs and the coverage (measured of all, components included).
+    score: float | None = None
+    measured: int | None = None
+    kpi_total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,9 @@ def _rows(projects: Sequence[ProjectRow], kpi_counts: dict[int, int], statuses: 
             status=line.rollup.status.value if line else None,
             rating=line.rollup.rating if line else None,
             kpi_count=kpi_counts.get(p.id, 0),
+            score=line.rollup.unweighted if line else None,
+            measured=line.rollup.measured if line else None,
+            kpi_total=line.rollup.kpi_count if line else None,
         )
         rows[p.id] = row
         if p.parent_id is None:

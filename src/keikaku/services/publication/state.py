@@ -137,8 +137,9 @@ def _append(  # noqa: PLR0917 - every column of the row, named at both call site
     state: State,
     reason: str | None,
     before: str,
+    details: dict[str, object] | None = None,
 ) -> Publication:
-    """Add a publication row and its audit record (the one way a state changes)."""
+    """Add a publication row and its audit record (the one way a state changes; ``details`` are audited)."""
     row = Publication(
         object_type=object_type,
         object_id=plan_id,
@@ -151,7 +152,8 @@ def _append(  # noqa: PLR0917 - every column of the row, named at both call site
     session.add(row)
     session.flush()
     action = f"{object_type}.{'publish' if state == PublicationState.PUBLISHED else 'unpublish'}"
-    audit.record(session, actor, action, object_type, f"{plan_id}/{year}", {"state": before}, {"state": state}, reason)
+    after = {"state": state, **(details or {})}
+    audit.record(session, actor, action, object_type, f"{plan_id}/{year}", {"state": before}, after, reason)
     return row
 
 
@@ -163,6 +165,7 @@ def _set_state(  # noqa: PLR0917 - private, called with every argument named by 
     state: State,
     reason: str | None,
     engine: Engine | None,
+    details: dict[str, object] | None = None,
 ) -> PublicationPublic:
     cleaned = clean_text(reason, "理由", limit=2000, field="reason")
     if state == PublicationState.DRAFT and cleaned is None:
@@ -174,7 +177,7 @@ def _set_state(  # noqa: PLR0917 - private, called with every argument named by 
         before = current.state if current is not None else PublicationState.DRAFT
         row = current
         if before != state:
-            row = _append(session, actor, object_type, plan_id, year, state, cleaned, before)
+            row = _append(session, actor, object_type, plan_id, year, state, cleaned, before, details)
         return _public_state(row, object_type, plan_id, year)
 
 
@@ -201,27 +204,6 @@ def _public_state(row: Publication | None, object_type: str, object_id: int, yea
     )
 
 
-def set_publication(
-    actor: Actor,
-    target: ObjectType,
-    plan_id: int,
-    state: State,
-    *,
-    fiscal_year: int | None = None,
-    reason: str | None = None,
-    engine: Engine | None = None,
-) -> PublicationPublic:
-    """Publish or withdraw a plan or its evaluation of a fiscal year (the year defaults to the plan's): the
-    one entry for the web form and the API."""
-    published = state == PublicationState.PUBLISHED
-    if target == PublishedObject.PLAN:
-        if published:
-            return publish_plan(actor, plan_id, reason=reason, engine=engine)
-        return unpublish_plan(actor, plan_id, reason=reason or "", engine=engine)
-    require_admin(actor, "評価の公開" if published else "評価の公開取り下げ")
-    return _set_state(actor, PublishedObject.EVALUATION, plan_id, fiscal_year, state, reason, engine)
-
-
 def publish_plan(
     actor: Actor, plan_id: int, *, reason: str | None = None, engine: Engine | None = None
 ) -> PublicationPublic:
@@ -237,11 +219,22 @@ def unpublish_plan(actor: Actor, plan_id: int, *, reason: str, engine: Engine | 
 
 
 def publish_evaluation(
-    actor: Actor, plan_id: int, fiscal_year: int, *, reason: str | None = None, engine: Engine | None = None
+    actor: Actor,
+    plan_id: int,
+    fiscal_year: int,
+    *,
+    reason: str | None = None,
+    details: dict[str, object] | None = None,
+    engine: Engine | None = None,
 ) -> PublicationPublic:
-    """Publish the evaluation of a plan for a fiscal year (administrators only)."""
+    """Publish the evaluation of a plan for a fiscal year (administrators only).
+
+    The pages and the API go through :func:`keikaku.services.evaluations.publishing.publish_evaluation_checked`,
+    which shows the coverage first and asks for a reason and a confirmation while it is incomplete;
+    ``details`` (the coverage) is kept in the audit record.
+    """
     require_admin(actor, "評価の公開")
-    return _set_state(actor, "evaluation", plan_id, fiscal_year, "published", reason, engine)
+    return _set_state(actor, "evaluation", plan_id, fiscal_year, "published", reason, engine, details)
 
 
 def unpublish_evaluation(

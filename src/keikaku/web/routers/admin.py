@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, BinaryIO, Literal
 from urllib.parse import urlencode
@@ -35,6 +35,7 @@ from keikaku.services.actuals.periods import lock_period, period_status, reopen_
 from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.errors import ConflictError, ValidationError
 from keikaku.services.core.paging import Paged
+from keikaku.services.evaluations.publishing import evaluation_coverage, set_publication
 from keikaku.services.governance.audit import AuditRecord, export_audit, list_audit
 from keikaku.services.plans.read import list_plans
 from keikaku.services.publication import state as publication
@@ -222,12 +223,18 @@ def _admin_page(
     )
 
 
-def _publication_page(request: Request, actor: Actor, engine: Engine | None, **extra: Any) -> HTMLResponse:
+def _publication_page(
+    request: Request, actor: Actor, engine: Engine | None, *, typed: Mapping[str, str] | None = None, **extra: Any
+) -> HTMLResponse:
     require_admin(actor, "公開の管理画面")
     states = publication.publication_states(actor=actor, engine=engine)
+    plans = list_plans(per_page=100, viewer=actor, engine=engine).items
     context = {
-        "plans": list_plans(per_page=100, viewer=actor, engine=engine).items,
+        "plans": plans,
         "states": {(s.object_type, s.object_id, s.fiscal_year): s for s in states},
+        # The guard shows each evaluation's coverage before the publish button (issue 15).
+        "coverage": {p.id: evaluation_coverage(p.id, p.fiscal_year, actor=actor, engine=engine) for p in plans},
+        "typed": typed or {},
     }
     return _admin_page(request, actor, "admin_publication.html", context, **extra)
 
@@ -249,21 +256,34 @@ def change_publication(
     state: Annotated[Literal["published", "draft"], Form()],
     fiscal_year: Annotated[int, Form(ge=MIN_YEAR, le=MAX_YEAR)],
     reason: Field_ = "",
+    confirm_incomplete: Field_ = "",
 ) -> Response:
-    """Publish or withdraw a plan or its evaluation of a fiscal year (administrators; withdrawing needs a reason)."""
+    """Publish or withdraw a plan or its evaluation of a fiscal year (administrators; withdrawing needs a reason).
+
+    Publishing an evaluation whose coverage is incomplete needs a reason and the confirmation box ticked.
+    """
     key = f"{target}-{plan_id}-{fiscal_year}"
     errors = check_texts(request, {"reason": reason}, f"{key}-")
     message = None
     if not errors:
         try:
-            publication.set_publication(
-                actor, target, plan_id, state, fiscal_year=fiscal_year, reason=reason or None, engine=engine
+            set_publication(
+                actor,
+                target,
+                plan_id,
+                state,
+                fiscal_year=fiscal_year,
+                reason=reason or None,
+                confirm_incomplete=confirm_incomplete == "yes",
+                engine=engine,
             )
         except ValidationError as exc:
-            errors, message = {f"{key}-reason": FieldError(exc.message)}, exc.message
+            field = "confirm" if exc.code == "coverage_confirmation_required" else "reason"
+            errors, message = {f"{key}-{field}": FieldError(exc.message)}, exc.message
         else:
             return RedirectResponse(f"/admin/publication?done={state}#{key}", status_code=303)
-    return _publication_page(request, actor, engine, errors=errors, message=message, status=422)
+    typed = {"key": key, "reason": reason}
+    return _publication_page(request, actor, engine, typed=typed, errors=errors, message=message, status=422)
 
 
 # -- administration: fiscal-year locks --------------------------------------------------------------------

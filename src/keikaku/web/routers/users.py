@@ -1,0 +1,179 @@
+"""User accounts in the browser (administrators only): list, create, change, disable and enable, reset password.
+
+Every change goes through :mod:`keikaku.services.governance.accounts`, which checks the administrator and
+writes the audit record; this module only reads the forms and shows the result.  A generated one-time
+password is shown once, on the page that answers the creation or the reset, and never again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Engine
+
+from keikaku.api.deps import ActorDep, EngineDep
+from keikaku.services.core.actors import Actor, require_admin
+from keikaku.services.core.errors import ConflictError, ValidationError
+from keikaku.services.core.free_text import has_control_characters
+from keikaku.services.governance import accounts
+from keikaku.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+Field_ = Annotated[str, Form(max_length=2000)]
+Roles = Annotated[list[str], Form(max_length=10)]
+Username = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9._@-]{1,63}$")]
+_SPLIT = re.compile(r"[\n\r,、，]+")
+
+
+def split_names(raw: str) -> list[str]:
+    """Departments as typed: one a line, or separated by 、 or commas."""
+    return [part.strip() for part in _SPLIT.split(raw or "") if part.strip()]
+
+
+def _page(
+    request: Request,
+    actor: Actor,
+    engine: Engine | None,
+    template: str,
+    context: dict[str, Any],
+    *,
+    message: str | None = None,
+    status: int = 200,
+    json_url: str | None = None,
+) -> HTMLResponse:
+    require_admin(actor, "アカウントの管理画面")
+    values = {"roles": accounts.ACCOUNT_ROLES, "errors": {}, "error_message": message, **context}
+    return render(request, actor, template, values, status=status, json_url=json_url)
+
+
+def _list_page(request: Request, actor: Actor, engine: Engine | None, **extra: Any) -> HTMLResponse:
+    require_admin(actor, "アカウントの管理画面")
+    typed = extra.pop("typed", {})
+    context = {"users": accounts.list_users(actor=actor, engine=engine), "typed": typed, **extra.pop("context", {})}
+    return _page(request, actor, engine, "admin_users.html", context, **extra, json_url="/api/v1/users")
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users(request: Request, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """Every account with its roles, departments and state, and the form to add one."""
+    return _list_page(request, actor, engine)
+
+
+@router.post("/admin/users", response_class=HTMLResponse)
+def create(
+    *,
+    request: Request,
+    engine: EngineDep,
+    actor: ActorDep,
+    username: Field_ = "",
+    display_name: Field_ = "",
+    roles: Roles = [],  # noqa: B006 - FastAPI copies form defaults
+    departments: Field_ = "",
+    member_government: Field_ = "",
+) -> Response:
+    """Create an account with a one-time password, shown once on the answer."""
+    typed = {
+        "username": username,
+        "display_name": display_name,
+        "roles": roles,
+        "departments": departments,
+        "member_government": member_government,
+    }
+    if any(has_control_characters(v) for v in (username, display_name, departments, member_government)):
+        return _list_page(request, actor, engine, typed=typed, message="制御文字は入力できません", status=422)
+    data = accounts.UserCreate(
+        username,
+        roles,
+        departments=split_names(departments),
+        member_government=member_government or None,
+        display_name=display_name or None,
+    )
+    try:
+        result = accounts.create_user(data, actor=actor, engine=engine)
+    except (ValidationError, ConflictError) as exc:
+        return _list_page(request, actor, engine, typed=typed, message=exc.message, status=exc.http_status)
+    context = {"created": result.user, "password": result.password, "warnings": result.warnings}
+    return _list_page(request, actor, engine, context=context, status=201)
+
+
+def _user_page(request: Request, actor: Actor, engine: Engine | None, username: str, **extra: Any) -> HTMLResponse:
+    require_admin(actor, "アカウントの管理画面")
+    user = accounts.get_user(username, actor=actor, engine=engine)
+    context = {"user_": user, "password": None, "warnings": (), "done": None, **extra.pop("context", {})}
+    url = f"/api/v1/users/{user.username}"
+    return _page(request, actor, engine, "admin_user.html", context, **extra, json_url=url)
+
+
+@router.get("/admin/users/{username}", response_class=HTMLResponse)
+def user(request: Request, username: Username, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """One account: change its roles, departments and member government; disable, enable, reset the password."""
+    return _user_page(request, actor, engine, username)
+
+
+@router.post("/admin/users/{username}", response_class=HTMLResponse)
+def update(
+    *,
+    request: Request,
+    username: Username,
+    engine: EngineDep,
+    actor: ActorDep,
+    display_name: Field_ = "",
+    roles: Roles = [],  # noqa: B006 - FastAPI copies form defaults
+    departments: Field_ = "",
+    member_government: Field_ = "",
+    reason: Field_ = "",
+) -> Response:
+    """Change the account's name, roles, departments and member government (audited with the reason)."""
+    if any(has_control_characters(v) for v in (display_name, departments, member_government, reason)):
+        return _user_page(request, actor, engine, username, message="制御文字は入力できません", status=422)
+    try:
+        result = accounts.update_user(
+            username,
+            actor=actor,
+            display_name=display_name or None,
+            roles=roles,
+            departments=split_names(departments),
+            member_government=member_government,
+            reason=reason or None,
+            engine=engine,
+        )
+    except (ValidationError, ConflictError) as exc:
+        return _user_page(request, actor, engine, username, message=exc.message, status=exc.http_status)
+    if result.warnings:
+        context = {"warnings": result.warnings, "done": "updated"}
+        return _user_page(request, actor, engine, username, context=context)
+    return RedirectResponse(f"/admin/users/{username}?done=updated", status_code=303)
+
+
+@router.post("/admin/users/{username}/state", response_class=HTMLResponse)
+def change_state(
+    *,
+    request: Request,
+    username: Username,
+    engine: EngineDep,
+    actor: ActorDep,
+    action: Annotated[str, Form(pattern="^(disable|enable)$")],
+    reason: Field_ = "",
+) -> Response:
+    """Disable the account (its sessions end at once) or enable it again."""
+    if has_control_characters(reason):
+        return _user_page(request, actor, engine, username, message="制御文字は入力できません", status=422)
+    change = accounts.disable_user if action == "disable" else accounts.enable_user
+    try:
+        change(username, actor=actor, reason=reason or None, engine=engine)
+    except (ValidationError, ConflictError) as exc:
+        return _user_page(request, actor, engine, username, message=exc.message, status=exc.http_status)
+    return RedirectResponse(f"/admin/users/{username}?done={action}d", status_code=303)
+
+
+@router.post("/admin/users/{username}/password", response_class=HTMLResponse)
+def reset(*, request: Request, username: Username, engine: EngineDep, actor: ActorDep, reason: Field_ = "") -> Response:
+    """Give the account a new one-time password (shown once); its sessions end."""
+    if has_control_characters(reason):
+        return _user_page(request, actor, engine, username, message="制御文字は入力できません", status=422)
+    result = accounts.reset_password(username, actor=actor, reason=reason or None, engine=engine)
+    return _user_page(request, actor, engine, username, context={"password": result.password, "done": "reset"})
