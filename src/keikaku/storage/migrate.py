@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from keikaku.storage.statistics import analyze
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -79,14 +81,16 @@ def is_up_to_date(engine: Engine) -> bool:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the database to the newest schema, in one transaction per migration run."""
+    """Bring the database to the newest schema, in one transaction per migration run, then analyse it."""
     from alembic import command
 
-    check_schema(engine)
+    before = check_schema(engine)
     cfg = _config()
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "heads")
+        if current_revisions(engine) != before:
+            analyze(engine)  # new tables and indexes are planned with statistics, not guesses
     except (OperationalError, DBAPIError) as exc:
         raise DatabaseUnavailableError(_reason(exc)) from exc

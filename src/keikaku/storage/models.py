@@ -21,10 +21,18 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from keikaku.storage.base import Base, ProvenanceMixin, TimestampMixin, utcnow
+
+
+def sparse_index(name: str, column: str) -> Index:
+    """An index of the rows where ``column`` (NULL on almost every row) is set: ``column = ?`` uses it, and
+    ``column IS NULL`` cannot (a plain index would let the planner read most of the table through it)."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(name, column, sqlite_where=where, postgresql_where=where)
 
 
 class Document(TimestampMixin, Base):
@@ -209,11 +217,15 @@ class Project(ProvenanceMixin, Base):
     __table_args__ = (
         CheckConstraint("kind IN ('budget', 'administrative')", name="kind"),
         CheckConstraint("budget_thousand_yen IS NULL OR budget_thousand_yen >= 0", name="budget_non_negative"),
+        # The top-level projects of a set of plans (plans list, dashboard), and components by parent: a partial
+        # index, so that ``parent_id IS NULL`` (most rows) can never choose it (migration 0008).
+        Index("ix_projects_plan_parent", "plan_id", "parent_id"),
+        sparse_index("ix_projects_parent_id", "parent_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     code: Mapped[str | None] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(400))
@@ -345,12 +357,15 @@ class Kpi(ProvenanceMixin, Base):
             name="one_owner",
         ),
         CheckConstraint("role IN ('target', 'measure')", name="role"),
+        # Nearly every KPI belongs to a project: the vision's and partners' targets are found by partial indexes.
+        sparse_index("ix_kpis_vision_id", "vision_id"),
+        sparse_index("ix_kpis_initiative_id", "initiative_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
-    vision_id: Mapped[int | None] = mapped_column(ForeignKey("visions.id", ondelete="CASCADE"), index=True)
-    initiative_id: Mapped[int | None] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"), index=True)
+    vision_id: Mapped[int | None] = mapped_column(ForeignKey("visions.id", ondelete="CASCADE"))
+    initiative_id: Mapped[int | None] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     role: Mapped[str] = mapped_column(String(20), default="target")
     indicator: Mapped[str] = mapped_column(String(400))

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from keikaku.services.core.db import ensure_schema
+from keikaku.storage.statistics import analyze
 from keikaku.synth.bulk import BulkWriter
 from keikaku.synth.names import (
     ACTIONS,
@@ -218,4 +219,6 @@ def generate(
                     result.actuals += counts[2]
         if progress:
             progress(min(start + batch_issuers, len(issuers)), len(issuers))
+    if issuers:
+        analyze(eng)  # the planner's statistics follow the bulk load
     return result

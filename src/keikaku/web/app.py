@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -52,6 +54,20 @@ DESCRIPTION = """\
 """
 
 
+#: Plans indexed before a starting server answers (a fraction of a second); the rest are built behind it.
+FOREGROUND_PLANS = 50
+
+
+def _build_in_background(config: WebSettings) -> None:
+    started = time.perf_counter()
+    try:
+        status = sync_search_index(engine=config.engine)
+        log.info("search index: %d plans indexed in %.0f s", status.indexed_plans, time.perf_counter() - started)
+        refresh_suggestions(engine=config.engine)
+    except Exception:  # pragma: no cover - logged; search keeps saying the index is incomplete
+        log.exception("search index: background build failed")
+
+
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     """Build the web application (pages and API) for the given settings (default: from the environment)."""
     config = settings or WebSettings()
@@ -59,10 +75,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if config.sync_on_start:
-            status = await run_in_threadpool(sync_search_index, engine=config.engine)
-            if status.indexed_plans:
-                log.info("search index: %d plans indexed", status.indexed_plans)
-            await run_in_threadpool(refresh_suggestions, engine=config.engine)
+            # A few plans are indexed before serving; a larger backlog (a freshly loaded national database)
+            # is built in the background while the server answers, search saying 「索引を作成中」.
+            status = await run_in_threadpool(sync_search_index, limit=FOREGROUND_PLANS, engine=config.engine)
+            if status.complete:
+                await run_in_threadpool(refresh_suggestions, engine=config.engine)
+            else:
+                threading.Thread(target=_build_in_background, args=(config,), name="search-index", daemon=True).start()
         yield
 
     app = FastAPI(

@@ -149,6 +149,7 @@ def _store(results: list[tuple[DocumentReport, IngestResult]], engine: Engine | 
     from keikaku.services.core.db import ensure_schema
     from keikaku.services.exchange.bundle import import_plan_data
     from keikaku.services.governance import audit
+    from keikaku.storage.statistics import analyze
     from keikaku.storage.uow import unit_of_work
 
     eng = ensure_schema(engine)
@@ -170,6 +171,8 @@ def _store(results: list[tuple[DocumentReport, IngestResult]], engine: Engine | 
                     "warnings": outcome.warnings,
                 }
                 audit.record(session, actor, "document.ingest", "document", result.source.doc_id, None, after)
+    if any(report.status == DocumentStatus.STORED for report, _result in results):
+        analyze(eng)  # sampled, so cheap on any size: the plans just stored are planned with statistics
 
 
 def merge_bundles(bundles: list[PlanData]) -> PlanData:

@@ -16,6 +16,7 @@ from keikaku.services.exchange.bundle import ImportResult, bundled_bundles, impo
 from keikaku.services.publication.state import publish_loaded_plans
 from keikaku.storage import migrate
 from keikaku.storage import models as m
+from keikaku.storage.statistics import analyze
 from keikaku.storage.uow import unit_of_work
 
 
@@ -42,6 +43,8 @@ def initialize_database(*, empty: bool = False, engine: Engine | None = None) ->
     if not empty:
         with unit_of_work(eng) as session:
             loaded = load_bundled_dataset(session)
+        if loaded.plan_ids:
+            analyze(eng)
     return InitResult(url=eng.url.render_as_string(hide_password=True), migrated_from=before, loaded=loaded)
 
 

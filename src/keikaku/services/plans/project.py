@@ -224,6 +224,7 @@ def _series(
         )
     ]
     years = {r.fiscal_year for r in rows}
+    vis.load_evaluations(session, {(r.plan_id, r.fiscal_year) for r in rows})
     values = store.current_values(session, [r.id for r in rows], years)
     by_year: dict[int, dict[int, float]] = {}
     for year in years:
@@ -419,6 +420,7 @@ def get_project_page(project_id: int, *, viewer: Actor, engine: Engine | None = 
             )
         ):
             versions[row.kpi_id].append(row)
+        vis.load_evaluations(session, {(plan.id, r.fiscal_year) for rows in versions.values() for r in rows})
         for kpi_id, rows in versions.items():
             versions[kpi_id] = _visible_history(session, vis, plan.id, rows)
         measured = [r for r in all_refs if not r.spec.is_measure]

@@ -19,6 +19,7 @@ always visible.  A source document is hidden when it is the source of plans only
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Select, exists, func, literal_column, or_, select
@@ -151,6 +152,26 @@ class Visibility:
             state = session.scalar(newest.with_only_columns(Publication.state))
             self._evaluations[key] = state == PublicationState.PUBLISHED
         return self._evaluations[key]
+
+    def load_evaluations(self, session: Session, pairs: Iterable[tuple[int, int]]) -> None:
+        """Answer :meth:`evaluation_visible` for many (plan id, fiscal year) pairs in one statement."""
+        wanted = {pair for pair in pairs if pair not in self._evaluations}
+        if self.draft_evaluations or not wanted:
+            return
+        newest: dict[tuple[int, int], tuple[int, str]] = {}
+        plan_ids = sorted({plan_id for plan_id, _year in wanted})
+        for start in range(0, len(plan_ids), 500):
+            rows = session.execute(
+                select(Publication.object_id, Publication.fiscal_year, Publication.id, Publication.state).where(
+                    Publication.object_type == "evaluation", Publication.object_id.in_(plan_ids[start : start + 500])
+                )
+            )
+            for plan_id, year, row_id, state in rows:
+                key = (plan_id, year)
+                if key in wanted and (key not in newest or newest[key][0] < row_id):
+                    newest[key] = (row_id, state)
+        for key in wanted:
+            self._evaluations[key] = key in newest and newest[key][1] == "published"
 
     # -- documents ----------------------------------------------------------------------------------------
 

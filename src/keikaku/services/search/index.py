@@ -443,12 +443,13 @@ def _sync(engine: Engine, limit: int | None) -> IndexStatus:
     return IndexStatus(indexed, removed, pending, rebuilt)
 
 
-def sync_search_index(*, limit: int | None = None, engine: Engine | None = None) -> IndexStatus:
+def sync_search_index(*, limit: int | None = None, wait: bool = True, engine: Engine | None = None) -> IndexStatus:
     """Bring the search index up to date with the current plans and context (``limit``: plans at most).
 
     Cheap when nothing changed (one signature query, and none at all within :data:`CHECK_TTL` seconds of
     a check that found the index current).  Safe to run from several processes at once: a process that
-    loses the race leaves the work to the winner.
+    loses the race leaves the work to the winner.  With ``wait`` False a sync already running in this
+    process (a server's background build) is not waited for: the index is reported incomplete.
     """
     eng = checked_engine(engine)
     key = eng.url.render_as_string(hide_password=True)
@@ -460,12 +461,16 @@ def sync_search_index(*, limit: int | None = None, engine: Engine | None = None)
         if _state(conn).get("signature") == _signature(conn):
             _checked[key] = (time.monotonic(), generation)
             return IndexStatus(0, 0, 0, False)
-    with _locks[key]:
-        try:
-            status = _sync(eng, limit)
-        except (IntegrityError, OperationalError):
-            # Another process indexed the same plans meanwhile; its work stands.
-            return IndexStatus(0, 0, 0, False)
+    lock = _locks[key]
+    if not lock.acquire(blocking=wait):
+        return IndexStatus(0, 0, 1, False)  # being built by this process: incomplete until it is done
+    try:
+        status = _sync(eng, limit)
+    except (IntegrityError, OperationalError):
+        # Another process indexed the same plans meanwhile; its work stands.
+        return IndexStatus(0, 0, 0, False)
+    finally:
+        lock.release()
     if status.complete:
         _checked[key] = (time.monotonic(), generation)
     return status

@@ -366,7 +366,7 @@ def search(
     result = SearchResults(query=cleaned, words=words, page=page, per_page=per_page)
     if not words:
         return result
-    status = sync_search_index(limit=INLINE_PLANS, engine=eng)
+    status = sync_search_index(limit=INLINE_PLANS, wait=False, engine=eng)
     result.index_complete = status.complete
     facets = [f"k{kind.value}"] if kind else []
     if fiscal_year is not None:

@@ -1,0 +1,181 @@
+"""The hot reads' query plans: no full scan of a large table, and no index search that reads most of one.
+
+Each hot read (the five questions of bench/bench_vs_datasette.py) runs on synthetic data; every SELECT it
+sends is explained with its own parameters, by ``EXPLAIN QUERY PLAN`` on SQLite (once with the statistics
+``keikaku synth`` leaves, once with none, as on a database never analysed) and by ``EXPLAIN`` on
+PostgreSQL (with sequential scans discouraged, so that a scan shows only when no index can serve).
+
+A plan fails when it scans a large table (``SCAN projects``, ``Seq Scan on kpis``) or searches one through
+an index on conditions that are all ``IS NULL`` — the trap of issue 16, where ``parent_id IS NULL`` chose
+the ``parent_id`` index and read 700k rows.  This checks plans, not timings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, select
+from tests.sql_capture import Statement, recording
+
+from keikaku.services.core.actors import PUBLIC
+from keikaku.services.exchange.initialize import initialize_database
+from keikaku.services.plans.overview import get_dashboard
+from keikaku.services.plans.project import get_project_page
+from keikaku.services.plans.read import get_plan_page, list_plans
+from keikaku.services.search.index import sync_search_index
+from keikaku.services.search.query import search
+from keikaku.storage import models as m
+from keikaku.storage.engine import make_engine
+from keikaku.storage.uow import read_session
+from keikaku.synth.generate import Scale, generate
+
+#: Tables with hundreds of thousands of rows or more at national scale (plans, 17,880 rows, is read by a
+#: substring of the issuer's name, which no B-tree serves, and is not listed).
+LARGE = frozenset(
+    {"projects", "kpis", "actual_values", "project_departments", "events", "publications", "search_entries"}
+)
+
+
+def _hot_reads(engine: Engine) -> dict[str, Callable[[], object]]:
+    with read_session(engine) as session:
+        plan = session.scalars(select(m.Plan).where(m.Plan.region_code.is_not(None)).order_by(m.Plan.id.desc())).first()
+        assert plan is not None
+        project = session.scalar(
+            select(m.Project.id).where(m.Project.plan_id == plan.id, m.Project.parent_id.is_(None)).limit(1)
+        )
+        assert project is not None
+        issuer, year, plan_id = plan.issuer, plan.fiscal_year, plan.id
+    return {
+        "first 50 projects of a plan": lambda: get_plan_page(plan_id, viewer=PUBLIC, per_page=50, engine=engine),
+        "one project with its KPIs": lambda: get_project_page(project, viewer=PUBLIC, engine=engine),
+        "plans of one issuer and fiscal year": lambda: list_plans(
+            viewer=PUBLIC, fiscal_year=year, issuer=issuer, engine=engine
+        ),
+        "the plans list, first page": lambda: list_plans(viewer=PUBLIC, engine=engine),
+        "search 水素": lambda: search("水素", viewer=PUBLIC, engine=engine),
+        "dashboard": lambda: get_dashboard(viewer=PUBLIC, issuer=issuer, engine=engine),
+    }
+
+
+def _null_tested(sql: str, table: str, column: str) -> bool:
+    return re.search(rf"\b{table}\.{column} IS NULL\b", sql) is not None
+
+
+def sqlite_problems(conn: Connection, st: Statement) -> list[str]:
+    """The full scans and all-``IS NULL`` index searches of large tables in the statement's plan."""
+    found = []
+    for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + st.sql, st.parameters).all():
+        detail = str(row[3])
+        scan = re.match(r"SCAN (\w+)", detail)
+        if scan and scan.group(1) in LARGE:
+            found.append(detail)
+        search_ = re.match(r"SEARCH (\w+) USING (?:COVERING )?INDEX \w+ \((.*)\)", detail)
+        if search_ and search_.group(1) in LARGE:
+            columns = [re.split(r"[=<>]", part)[0] for part in search_.group(2).split(" AND ")]
+            if all(_null_tested(st.shape, search_.group(1), c) for c in columns):
+                found.append(detail)
+    return found
+
+
+def _pg_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _pg_nodes(child)
+
+
+def postgres_problems(conn: Connection, st: Statement) -> list[str]:
+    """The sequential scans and all-``IS NULL`` index scans of large tables in the statement's plan."""
+    raw = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + st.sql, st.parameters).scalar()
+    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+    found = []
+    for node in _pg_nodes(plan):
+        table = node.get("Relation Name")
+        if node["Node Type"] == "Seq Scan" and table in LARGE:
+            found.append(f"Seq Scan on {table}")
+        cond = node.get("Index Cond")
+        if (cond and node.get("Relation Name", table) in LARGE) or (cond and "Index Name" in node and not table):
+            parts = [p.strip("() ") for p in cond.split(" AND ")]
+            if all(p.endswith("IS NULL") for p in parts):
+                found.append(f"{node['Node Type']} using {node.get('Index Name')} ({cond})")
+    return found
+
+
+def plan_problems(engine: Engine) -> dict[str, list[str]]:
+    """For each hot read, the problems of every SELECT it sent (empty lists when every plan is right)."""
+    out: dict[str, list[str]] = {}
+    for name, read in _hot_reads(engine).items():
+        read()  # caches warm: what is measured is a request of a running server
+        with recording(engine) as rec:
+            read()
+        problems: list[str] = []
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET enable_seqscan = off")
+            for st in rec.selects():
+                check = sqlite_problems if conn.dialect.name == "sqlite" else postgres_problems
+                problems += [f"{p}  <-  {st.shape[:160]}" for p in check(conn, st)]
+        out[name] = problems
+    return out
+
+
+@pytest.fixture
+def synthetic_engine(database_url: str) -> Iterator[Engine]:
+    """The bundled data and the small synthetic scale, analysed (as ``keikaku synth`` leaves it), indexed."""
+    eng = make_engine(database_url)
+    initialize_database(engine=eng)
+    generate(Scale.SMALL, engine=eng)
+    sync_search_index(engine=eng)
+    yield eng
+    eng.dispose()
+
+
+def test_hot_reads_neither_scan_nor_read_most_of_a_large_table(synthetic_engine: Engine) -> None:
+    problems = plan_problems(synthetic_engine)
+    assert not any(problems.values()), json.dumps(problems, ensure_ascii=False, indent=1)
+
+
+def test_plans_are_right_without_statistics(sqlite_url: str) -> None:
+    """A database never analysed (the planner guesses) gets the same plans: they follow from the indexes."""
+    eng = make_engine(sqlite_url)
+    initialize_database(engine=eng)
+    generate(Scale.SMALL, engine=eng)
+    sync_search_index(engine=eng)
+    with eng.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1")
+    eng.dispose()  # statistics are read when a connection opens
+    problems = plan_problems(eng)
+    eng.dispose()
+    assert not any(problems.values()), json.dumps(problems, ensure_ascii=False, indent=1)
+
+
+def _indexes_of_0007(engine: Engine) -> None:
+    """The indexes as they were before migration 0008, the database still stamped at the newest revision."""
+    from alembic import command
+
+    from keikaku.storage.migrate import _config
+
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007_publish_existing_plans")
+        command.stamp(cfg, "heads")
+
+
+def test_the_check_sees_the_is_null_trap_of_the_indexes_before_0008(sqlite_url: str) -> None:
+    """With the indexes as they were before migration 0008 and no statistics (the database of issue 16), the
+    check fails: the plans list counts its projects through the ``parent_id`` index (``parent_id IS NULL``)."""
+    eng = make_engine(sqlite_url)
+    initialize_database(engine=eng)
+    generate(Scale.SMALL, engine=eng)
+    _indexes_of_0007(eng)
+    with eng.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1")
+    eng.dispose()
+    problems = plan_problems(eng)
+    eng.dispose()
+    trapped = problems["the plans list, first page"]
+    assert trapped and all("USING INDEX ix_projects_parent_id (parent_id=?)" in p for p in trapped), problems
