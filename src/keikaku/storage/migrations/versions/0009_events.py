@@ -5,7 +5,7 @@ and people, registrations with their statuses, the check-in log, the outbox of m
 surveys, responses and answers, the measures bound to KPIs and each computation of their actuals.
 
 Revision ID: 0009_events
-Revises: 0008_read_indexes (written in parallel; chained to 0007 in this branch until it lands)
+Revises: 0008_read_indexes
 """
 
 from collections.abc import Sequence
@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_events"
-# TODO(merge): re-chain to "0008_read_indexes" when that migration lands.
-down_revision: str | Sequence[str] | None = "0007_publish_existing_plans"
+down_revision: str | Sequence[str] | None = "0008_read_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
