@@ -28,6 +28,7 @@ from keikaku.services.plans.project import get_project_page
 from keikaku.services.plans.read import get_plan_page, list_plans
 from keikaku.services.search.index import sync_search_index
 from keikaku.services.search.query import search
+from keikaku.storage import derived
 from keikaku.storage import models as m
 from keikaku.storage.engine import make_engine
 from keikaku.storage.uow import read_session
@@ -163,6 +164,7 @@ def _indexes_of_0007(engine: Engine) -> None:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0007_publish_existing_plans")
         command.stamp(cfg, "heads")
+    derived.forget_schema()  # the derived-data table went with the downgrade
 
 
 def test_the_check_sees_the_is_null_trap_of_the_indexes_before_0008(sqlite_url: str) -> None:

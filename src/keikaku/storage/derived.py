@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import DateTime, String, delete, event, insert, select
+from sqlalchemy import Connection, DateTime, String, delete, event, insert, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.session import ORMExecuteState
 
@@ -92,6 +92,8 @@ def lock_scope(fiscal_year: int) -> str:
 def versions(session: Session, scopes: Iterable[str]) -> tuple[str | None, ...]:
     """The tokens of ``scopes``, in order (None for a scope never written since it was created)."""
     wanted = list(scopes)
+    if not _tracked(session.connection()):
+        return tuple(None for _ in wanted)
     rows = dict(
         session.execute(
             select(DerivedVersion.scope, DerivedVersion.token).where(DerivedVersion.scope.in_(wanted))
@@ -100,11 +102,38 @@ def versions(session: Session, scopes: Iterable[str]) -> tuple[str | None, ...]:
     return tuple(rows.get(scope) for scope in wanted)
 
 
+#: Per database URL: whether it has the ``derived_versions`` table (a database at an older schema, being
+#: migrated step by step, has not; :func:`forget_schema` is called after every migration).
+_has_table: dict[str, bool] = {}
+
+
+def forget_schema() -> None:
+    """Forget which databases have the table (after a migration)."""
+    _has_table.clear()
+
+
+def _tracked(conn: Connection) -> bool:
+    key = conn.engine.url.render_as_string(hide_password=False)
+    if key not in _has_table:
+        _has_table[key] = inspect(conn).has_table(DerivedVersion.__tablename__)
+    return _has_table[key]
+
+
+def token(conn: Connection, scope: str) -> str | None:
+    """The token of one scope (None when it has none, or the database predates the table)."""
+    if not _tracked(conn):
+        return None
+    return conn.scalar(select(DerivedVersion.token).where(DerivedVersion.scope == scope))
+
+
 def bump(session: Session, scopes: Iterable[str], *, plan_ids: Iterable[int] = ()) -> None:
     """Give ``scopes`` new tokens and drop ``plan_ids`` from the search index, in the session's transaction.
 
-    Writes that bypass the ORM (bulk loads) call this themselves; ORM writes are seen by the flush hook."""
+    Writes that bypass the ORM (bulk loads) call this themselves; ORM writes are seen by the flush hook.
+    Nothing is tracked in a database whose schema predates the table (it is being migrated)."""
     conn = session.connection()
+    if not _tracked(conn):
+        return
     session.info["derived_bumped"] = True
     names = sorted(set(scopes))
     if names:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from keikaku.storage import derived
 from keikaku.storage.statistics import analyze
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ def upgrade(engine: Engine) -> None:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "heads")
+        derived.forget_schema()
         if current_revisions(engine) != before:
             analyze(engine)  # new tables and indexes are planned with statistics, not guesses
     except (OperationalError, DBAPIError) as exc:

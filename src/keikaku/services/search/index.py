@@ -217,8 +217,7 @@ def _context_signature(conn: Connection) -> str:
         parts.append(",".join(str(x) for x in ids))
     docs = conn.execute(select(func.count(), func.max(m.Document.id))).one()
     parts.append(f"{docs[0]}:{docs[1]}")
-    token = conn.scalar(select(derived.DerivedVersion.token).where(derived.DerivedVersion.scope == derived.CONTEXT))
-    parts.append(token or "")
+    parts.append(derived.token(conn, derived.CONTEXT) or "")
     return "|".join(parts)
 
 
