@@ -1,16 +1,19 @@
 """Logging in on the web: cookies, CSRF, session fixation, rate limiting, API tokens, password change."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from keikaku.services.core.actors import PUBLIC, Role
+from keikaku.services.exchange.initialize import initialize_database
 from keikaku.services.governance.accounts import local_admin
 from keikaku.services.governance.api_tokens import create_api_token
 from keikaku.services.governance.sessions import get_session
 from keikaku.storage.accounts import LoginSession
+from keikaku.storage.engine import make_engine
 from keikaku.storage.uow import read_session
 from keikaku.web import create_app
 from keikaku.web.settings import WebSettings
@@ -56,7 +59,7 @@ def test_login_sets_a_safe_cookie_and_logout_ends_the_session(
     token = anonymous.cookies["keikaku_session"]
     assert get_session(token, engine=sqlite_loaded_engine) is not None
     home = anonymous.get("/")
-    assert "kikaku としてログイン中" in home.text and home.headers["cache-control"] == "private, no-cache"
+    assert "kikaku としてログイン中" in home.text and home.headers["cache-control"] == "no-store, private"
     logout = anonymous.post("/logout", data={"csrf_token": csrf_from(home.text)}, follow_redirects=False)
     assert logout.status_code == 303
     assert get_session(token, engine=sqlite_loaded_engine) is None
@@ -206,3 +209,22 @@ def test_a_one_time_password_must_be_changed(sqlite_loaded_engine: Engine) -> No
         )
         assert changed.status_code == 200 and "パスワードを変更しました" in changed.text
         assert "keikaku_session" in client.cookies and "仮のパスワード" not in client.get("/account").text
+
+
+def test_signed_in_json_is_never_cached_and_a_405_says_what_is_allowed(tmp_path: Path) -> None:
+    """Private pages and authenticated JSON: ``no-store, private``; the public's JSON may be revalidated."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'k.sqlite3'}")
+    initialize_database(engine=engine)
+    add_user(engine, "kikaku", Role.BUREAU_ADMIN)
+    client = TestClient(create_app(WebSettings(engine=engine)))
+    public = client.get("/api/v1/plans")
+    assert public.status_code == 200 and "no-store" not in public.headers["cache-control"]
+    login(client, "kikaku")
+    for url in ("/api/v1/plans", "/plans", "/admin/audit"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["cache-control"] == "no-store, private", url
+    for method, url in (("PUT", "/api/v1/plans"), ("DELETE", "/plans")):
+        refused = client.request(method, url)
+        assert refused.status_code == 405 and refused.headers["allow"] == "GET", url
+    engine.dispose()

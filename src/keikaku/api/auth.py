@@ -173,4 +173,4 @@ def finish_response(request: Request, response: Response) -> None:
         set_cookie(request, response, CSRF_COOKIE, auth.cookie_secret)
         auth.new_csrf_cookie = False
     if auth.session is not None or auth.bearer:
-        response.headers["cache-control"] = "private, no-cache"
+        response.headers["cache-control"] = "no-store, private"

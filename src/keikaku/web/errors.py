@@ -59,9 +59,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = HTTP_CODES.get(exc.status_code, "http_error")
+        response: Response
         if _is_api(request):
-            return error_response(exc.status_code, code, str(exc.detail))
-        return error_page(request, exc.status_code, code)
+            response = error_response(exc.status_code, code, str(exc.detail))
+        else:
+            response = error_page(request, exc.status_code, code)
+        for name, value in (exc.headers or {}).items():  # Allow on a 405, WWW-Authenticate on a 401 …
+            response.headers.setdefault(name, value)
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -50,6 +50,8 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
 ]
 #: One year, subdomains included; sent only on responses to HTTPS requests.
+#: What a response to a signed-in user says to caches (pages and JSON alike).
+PRIVATE = (b"cache-control", b"no-store, private")
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 _ETAG_TYPES = (b"application/json", b"text/html")
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
@@ -115,6 +117,7 @@ class WebMiddleware:
         started = time.perf_counter()
         if scope.get("scheme") == "https":
             send = self._with_hsts(send)
+        send = self._private_when_signed_in(scope, send)
         headers = dict(scope.get("headers") or [])
         limit = self.limit_for(scope)
         declared = headers.get(b"content-length")
@@ -201,6 +204,20 @@ class WebMiddleware:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
+            await send(message)
+
+        return sending
+
+    @staticmethod
+    def _private_when_signed_in(scope: Scope, send: Send) -> Send:
+        """A response to a signed-in user (session or API token) is theirs alone: no cache may keep it."""
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                auth = (scope.get("state") or {}).get("auth")
+                if getattr(auth, "session", None) is not None or getattr(auth, "bearer", False):
+                    kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+                    message = {**message, "headers": [*kept, PRIVATE]}
             await send(message)
 
         return sending
