@@ -45,7 +45,9 @@ def render() -> str:
         "# keikaku command reference",
         "",
         "Generated from the commands' help by `scripts/gen_cli_docs.py`; do not edit by hand.",
-        "Errors are one line on stderr (`エラー: …`) with exit code 2.",
+        "Errors are one line on stderr (`エラー: …`) with exit code 2; an import refused for errors in its rows",
+        "lists them and exits 2 too.  Exit code 1 means done in part: `actuals import --partial` left rows out,",
+        "or a confirmation was declined.",
         "",
     ]
     for path, cmd in _commands(root, "keikaku"):

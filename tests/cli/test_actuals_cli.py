@@ -54,7 +54,7 @@ def test_actual_entry_evaluation_comparison_and_reports(tmp_path: Path) -> None:
     ws.cell(row=rows["パンフレット手交部数"], column=header.index("実績値") + 1, value="-5")
     wb.save(template)
     refused = cli("actuals", "import", str(template))
-    assert refused.returncode == 1
+    assert refused.returncode == 2
     assert (
         "実績 " in refused.stderr
         and "パンフレット手交部数" in refused.stderr

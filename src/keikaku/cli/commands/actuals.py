@@ -196,7 +196,7 @@ def register(app: typer.Typer) -> None:
             err.print(
                 f"誤りが {len(report.errors)} 件あります。何も取り込んでいません（--partial で正しい行だけ取り込めます）"
             )
-            raise typer.Exit(1)
+            raise typer.Exit(2)  # refused, like every other error of the command line
         summary = f"{report.recorded} 件を記録しました（変更なし {report.unchanged} 件）"
         if report.errors:
             summary += f"。誤りのある {len(report.errors)} 件は取り込んでいません"
