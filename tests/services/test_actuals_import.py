@@ -223,3 +223,19 @@ def test_formula_injection_is_neutralised_in_every_export(sqlite_loaded_engine: 
     values = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert f"'{evil}" in values and "'@参加者数" in values
     assert not any(v.startswith(("=", "+", "-", "@")) for v in values)
+
+
+def test_an_import_stops_at_the_apis_text_limits(sqlite_loaded_engine: Engine) -> None:
+    """A 10,000-character note was stored by the import though the API refuses it: one limit for all."""
+    from keikaku.services.actuals.record import TEXT_LIMITS
+
+    template = build_template(2026, viewer=None, engine=sqlite_loaded_engine).content
+    long_note = "あ" * 10_000
+    filled = _fill(template, {"参加者数": {"実績値": 205, "備考": long_note}})
+    report = import_actuals("実績.xlsx", filled, actor=ACTOR, engine=sqlite_loaded_engine)
+    assert not report.applied and _values(sqlite_loaded_engine) == []
+    (error,) = report.errors
+    assert (error.sheet, error.column) == ("実績", "備考") and error.row >= 2
+    assert f"{TEXT_LIMITS['note']:,} 文字以内" in error.reason
+    fits = _fill(template, {"参加者数": {"実績値": 205, "備考": "あ" * TEXT_LIMITS["note"]}})
+    assert import_actuals("実績.xlsx", fits, actor=ACTOR, engine=sqlite_loaded_engine).recorded == 1

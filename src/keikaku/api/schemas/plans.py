@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from keikaku.api.schemas.common import Moment, PageMetaPublic, PublicModel, SourcePublic
+from keikaku.services.actuals.record import TEXT_LIMITS
 
 
 class PlanSummaryPublic(PublicModel):
@@ -268,10 +269,10 @@ class ActualCreate(BaseModel):
     value: str = Field(max_length=100, description="実績値")
     month: str = Field("", max_length=4, description="月（年間を通じて数える KPI の月別実績）")
     measured_on: str = Field("", max_length=40, description="測定日")
-    evidence_text: str = Field("", max_length=2000, description="根拠")
-    evidence_url: str = Field("", max_length=2000, description="根拠 URL")
-    note: str = Field("", max_length=2000, description="備考")
-    reason: str = Field("", max_length=1000, description="訂正の理由（既に値があるとき）")
+    evidence_text: str = Field("", max_length=TEXT_LIMITS["evidence_text"], description="根拠")
+    evidence_url: str = Field("", max_length=TEXT_LIMITS["evidence_url"], description="根拠 URL")
+    note: str = Field("", max_length=TEXT_LIMITS["note"], description="備考")
+    reason: str = Field("", max_length=TEXT_LIMITS["reason"], description="訂正の理由（既に値があるとき）")
     expected_version: int | None = Field(
         None,
         ge=0,

@@ -34,7 +34,7 @@ from keikaku.services.actuals.parse import (
     check_url,
     parse_actual,
 )
-from keikaku.services.actuals.record import actor_name, audit_actual
+from keikaku.services.actuals.record import actor_name, audit_actual, text_limit_error
 from keikaku.services.actuals.template import (
     ANNUAL_SHEET,
     DENOMINATOR,
@@ -310,9 +310,11 @@ def _validate(row: _Row, ctx: _Context, reason_default: str | None) -> _Prepared
     for column in (value_column, NUMERATOR, DENOMINATOR):
         if isinstance(cells.get(column), str) and str(cells.get(column)).startswith("="):
             errors.add(column, "数式は使えません。値を入力してください")
-    for column in (EVIDENCE, URL, NOTE, REASON):  # a CSV can carry NUL, which PostgreSQL cannot store
+    for column, name in ((EVIDENCE, "evidence_text"), (URL, "evidence_url"), (NOTE, "note"), (REASON, "reason")):
         if isinstance(cells.get(column), str) and has_control_characters(str(cells.get(column))):
-            errors.add(column, "使用できない制御文字が含まれています")
+            errors.add(column, "使用できない制御文字が含まれています")  # a CSV can carry NUL; PostgreSQL can't store it
+        elif problem := text_limit_error(name, cells.get(column)):
+            errors.add(column, problem)  # the same limits as the API, the form and the command line
     if errors.items:
         return errors.items
     try:

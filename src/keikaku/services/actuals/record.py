@@ -45,7 +45,29 @@ from keikaku.storage import actuals as store
 from keikaku.storage.uow import read_session, unit_of_work
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
-CHANNELS = ("cli", "xlsx", "csv", "web", "api")
+#: How an actual value came in ("computed": from the records behind a KPI measure, services.measures).
+CHANNELS = ("cli", "xlsx", "csv", "web", "api", "computed")
+#: The longest text each field of an actual value may hold, whichever way it came in (the API's schema, the
+#: form, the import and the command line all stop at these).
+TEXT_LIMITS = {"evidence_text": 2000, "evidence_url": 2000, "note": 2000, "reason": 1000}
+_TEXT_LABELS = {"evidence_text": "根拠", "evidence_url": "根拠 URL", "note": "備考", "reason": "訂正の理由"}
+
+
+def text_limit_error(name: str, value: object) -> str | None:
+    """Why ``value`` is too long for the field ``name`` of an actual value (None when it fits)."""
+    text = "" if value is None else str(value)
+    limit = TEXT_LIMITS[name]
+    if len(text) <= limit:
+        return None
+    return f"{_TEXT_LABELS[name]}は {limit:,} 文字以内にしてください（{len(text):,} 文字）"
+
+
+def check_text_limits(data: ActualInput) -> None:
+    """Raise :class:`ActualValueError` for a text field longer than :data:`TEXT_LIMITS` allows."""
+    for name in TEXT_LIMITS:
+        problem = text_limit_error(name, getattr(data, name))
+        if problem:
+            raise ActualValueError(problem)
 
 
 @dataclass(frozen=True)
@@ -199,6 +221,7 @@ def record_actual(
     month = check_month(ref, data.month)
     parsed = parse_actual(ref, data.value, data.numerator, data.denominator)
     check_measured_on(data.fiscal_year, data.measured_on)
+    check_text_limits(data)
     url = check_url(data.evidence_url)
     if data.expected_version is not None:
         version = data.expected_version + 1
