@@ -141,6 +141,10 @@ def sample_path(route: Route, known: Ids, link_id: int, **override: str) -> str:
         "code": "en",
         "cooperative_id": "1",
         "fiscal_year": "2026",
+        # Need not exist: the checks run before the route looks anything up.
+        "event_id": "1",
+        "token": "t" * 32,
+        "username": "kikaku",
     }
     path = route.path
     for param in route.path_params:

@@ -8,11 +8,12 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy import Engine
 
 from keikaku.api.auth import current_actor
+from keikaku.domain.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
 from keikaku.services.core.actors import Actor
 
 #: Bounds that keep ids and years within what both databases store (schemathesis sends anything).
 MAX_ID = 2**31 - 1
-MIN_YEAR, MAX_YEAR = 1989, 2100
+MIN_YEAR, MAX_YEAR = MIN_FISCAL_YEAR, MAX_FISCAL_YEAR
 
 
 def get_engine(request: Request) -> Engine | None:

@@ -2,6 +2,9 @@
 
 import datetime as dt
 
+#: The fiscal years keikaku holds: from 平成元年度 to 2100 (the forms, the API, imports and locks all stop here).
+MIN_FISCAL_YEAR, MAX_FISCAL_YEAR = 1989, 2100
+
 
 def fiscal_year_of(day: dt.date) -> int:
     """The fiscal year a date falls in: 2027-03-31 is FY2026."""

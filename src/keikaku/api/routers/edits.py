@@ -31,18 +31,18 @@ from keikaku.api.schemas.edits import (
     CommentListPublic,
     CommentPublic,
     CooperativeProjectCreate,
-    CooperativeProjectEditCreate,
     CooperativeProjectListPublic,
     CooperativeProjectPublic,
+    CooperativeProjectUpdate,
     EditResultPublic,
     EvaluationCoveragePublic,
-    KpiTargetEditCreate,
     KpiTargetStatePublic,
+    KpiTargetUpdate,
     PeriodLockCreate,
     PeriodLockPublic,
     PeriodReopenCreate,
-    ProjectEditCreate,
     ProjectEditPublic,
+    ProjectUpdate,
     PublicationCreate,
     PublicationStatePublic,
 )
@@ -133,7 +133,7 @@ def project_edit(project_id: Id, engine: EngineDep, actor: ActorDep) -> ProjectE
     summary="事業の内容を変更する",
     responses=EDIT_RESPONSES,
 )
-def patch_project(project_id: Id, body: ProjectEditCreate, engine: EngineDep, actor: ActorDep) -> EditResultPublic:
+def patch_project(project_id: Id, body: ProjectUpdate, engine: EngineDep, actor: ActorDep) -> EditResultPublic:
     """Change the fields sent (null clears one) with a reason; answers what changed and the new state token.
 
     A department editor may change their own departments' projects, an administrator any."""
@@ -152,7 +152,7 @@ def patch_project(project_id: Id, body: ProjectEditCreate, engine: EngineDep, ac
     summary="KPI の目標を変更する",
     responses=EDIT_RESPONSES,
 )
-def put_kpi_target(kpi_id: Id, body: KpiTargetEditCreate, engine: EngineDep, actor: ActorDep) -> EditResultPublic:
+def put_kpi_target(kpi_id: Id, body: KpiTargetUpdate, engine: EngineDep, actor: ActorDep) -> EditResultPublic:
     """Set a KPI's target as the plan writes it; a text that gives no target is 422, a locked year 409."""
     result = update_kpi_target(
         kpi_id, body.text, actor=actor, reason=body.reason, expected_state=body.state, engine=engine
@@ -199,7 +199,7 @@ def add_cooperative(
     responses=EDIT_RESPONSES,
 )
 def patch_cooperative(
-    cooperative_id: Id, body: CooperativeProjectEditCreate, engine: EngineDep, actor: ActorDep
+    cooperative_id: Id, body: CooperativeProjectUpdate, engine: EngineDep, actor: ActorDep
 ) -> CooperativeProjectPublic:
     """Change a cooperative project (every field is sent); a contributor may neither change another
     government's nor hand theirs over."""

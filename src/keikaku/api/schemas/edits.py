@@ -12,6 +12,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from keikaku.api.schemas.common import Moment, PageMetaPublic, PublicModel
+from keikaku.domain.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
+from keikaku.services.core.free_text import has_control_characters
+from keikaku.services.plans.edit import MAX_NAME, MAX_REASON, MAX_SUMMARY
+from keikaku.services.publication.state import MAX_COMMENT_LENGTH
 
 MAX_AMOUNT = 10**12
 STATE_DESCRIPTION = (
@@ -21,38 +25,38 @@ STATE_DESCRIPTION = (
 
 
 def _no_controls(value: str | None) -> str | None:
-    if value is not None and any(ord(c) < 32 and c not in "\t\r\n" for c in value):
+    if value is not None and has_control_characters(value):  # the services' own rule (DEL and C1 included)
         raise ValueError("使用できない制御文字が含まれています")
     return value
 
 
 Text = Annotated[str, AfterValidator(_no_controls)]
 OptionalText = Annotated[str | None, AfterValidator(_no_controls)]
-Reason = Annotated[str, AfterValidator(_no_controls), Field(max_length=1000, description="変更の理由（必須）")]
+Reason = Annotated[str, AfterValidator(_no_controls), Field(max_length=MAX_REASON, description="変更の理由（必須）")]
 State = Annotated[str, Field(min_length=1, max_length=64, description=STATE_DESCRIPTION)]
 
 
 # -- projects and KPI targets ----------------------------------------------------------------------------
 
 
-class ProjectEditCreate(BaseModel):
+class ProjectUpdate(BaseModel):
     """The facts of a project to change: only the fields sent change (null clears one; ``name`` cannot be
     cleared), with the reason and the state token the client was shown."""
 
-    name: Text = Field("", max_length=400, description="事業名（空にはできない）")
-    title: OptionalText = Field(None, max_length=400, description="見出し")
-    summary: OptionalText = Field(None, max_length=4000, description="事業概要")
-    field: OptionalText = Field(None, max_length=400, description="分野")
+    name: Text = Field("", max_length=MAX_NAME, description="事業名（空にはできない）")
+    title: OptionalText = Field(None, max_length=MAX_NAME, description="見出し")
+    summary: OptionalText = Field(None, max_length=MAX_SUMMARY, description="事業概要")
+    field: OptionalText = Field(None, max_length=MAX_NAME, description="分野")
     budget_thousand_yen: int | None = Field(None, ge=0, le=MAX_AMOUNT, description="予算額（千円）")
     national_subsidy_thousand_yen: int | None = Field(None, ge=0, le=MAX_AMOUNT, description="うち国庫補助（千円）")
     reason: Reason
     state: State
 
 
-class KpiTargetEditCreate(BaseModel):
+class KpiTargetUpdate(BaseModel):
     """A KPI's new target as the plan writes it (``参加者数：250人以上``, ``割合：75%以上``)."""
 
-    text: Text = Field(max_length=400, description="目標（計画の書き方で）")
+    text: Text = Field(max_length=MAX_NAME, description="目標（計画の書き方で）")
     reason: Reason
     state: State
 
@@ -104,17 +108,17 @@ class ProjectEditPublic(PublicModel):
 class CooperativeProjectCreate(BaseModel):
     """A member government's cooperative project (協調事業) to add."""
 
-    name: Text = Field(max_length=400, description="事業名")
+    name: Text = Field(max_length=MAX_NAME, description="事業名")
     member_government: Text = Field(max_length=100, description="構成府県市（入力者は自分の府県市だけ）")
     challenge: int | None = Field(None, ge=1, le=99, description="関西チャレンジの番号")
     field: OptionalText = Field(None, max_length=200, description="分野")
     reason: OptionalText = Field(None, max_length=1000, description="理由（任意）")
 
 
-class CooperativeProjectEditCreate(BaseModel):
+class CooperativeProjectUpdate(BaseModel):
     """A cooperative project's new values: every field is given (``challenge`` and ``field`` may be null)."""
 
-    name: Text = Field(max_length=400, description="事業名")
+    name: Text = Field(max_length=MAX_NAME, description="事業名")
     member_government: Text = Field(max_length=100, description="構成府県市（入力者は他の府県市に移せない）")
     challenge: int | None = Field(ge=1, le=99, description="関西チャレンジの番号（null: なし）")
     field: OptionalText = Field(max_length=200, description="分野（null: なし）")
@@ -147,8 +151,8 @@ class CooperativeProjectListPublic(PublicModel):
 class CommentCreate(BaseModel):
     """A council member's comment on the evaluation of a plan's year (or of one of its projects)."""
 
-    fiscal_year: int = Field(ge=1989, le=2100, description="評価の年度")
-    body: Text = Field(max_length=4000, description="コメント")
+    fiscal_year: int = Field(ge=MIN_FISCAL_YEAR, le=MAX_FISCAL_YEAR, description="評価の年度")
+    body: Text = Field(max_length=MAX_COMMENT_LENGTH, description="コメント")
     project_id: int | None = Field(None, ge=1, le=2**31 - 1, description="対象の事業（省略: 計画全体）")
 
 
@@ -204,7 +208,9 @@ class PublicationCreate(BaseModel):
 
     target: Literal["plan", "evaluation"] = Field(description="計画（plan）か評価（evaluation）か")
     state: Literal["published", "draft"] = Field(description="公開（published）か取り下げ（draft）か")
-    fiscal_year: int | None = Field(None, ge=1989, le=2100, description="評価の年度（省略: 計画の年度）")
+    fiscal_year: int | None = Field(
+        None, ge=MIN_FISCAL_YEAR, le=MAX_FISCAL_YEAR, description="評価の年度（省略: 計画の年度）"
+    )
     reason: OptionalText = Field(
         None, max_length=2000, description="理由（取り下げと、測定が完了していない評価の公表では必須）"
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from keikaku.domain.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
 from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
@@ -27,7 +28,7 @@ from keikaku.storage import models as m
 from keikaku.storage.accounts import PeriodLock
 from keikaku.storage.uow import read_session, unit_of_work
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_YEAR, MAX_YEAR = MIN_FISCAL_YEAR, MAX_FISCAL_YEAR
 #: First key of PostgreSQL advisory locks on fiscal years ("kk").
 ADVISORY_CLASS = 0x6B6B
 
