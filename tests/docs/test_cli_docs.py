@@ -30,3 +30,19 @@ def test_every_setting_is_documented() -> None:
     )
     missing = sorted(s for s in settings if s not in docs)
     assert not missing, f"settings missing from README.md / docs/settings.md: {missing}"
+
+
+def test_role_table_is_made_from_the_permission_rules() -> None:
+    spec = importlib.util.spec_from_file_location("gen_role_docs", ROOT / "scripts" / "gen_role_docs.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    actual = (ROOT / "docs" / "accounts.md").read_text(encoding="utf-8")
+    assert module.render(actual) == actual, "docs/accounts.md's role table is stale: run scripts/gen_role_docs.py"
+    assert "read and export the audit trail" in module.render_table()
+
+
+def test_every_permission_is_described() -> None:
+    from keikaku.services.core.actors import DESCRIPTIONS, Permission
+
+    assert set(DESCRIPTIONS) == set(Permission)

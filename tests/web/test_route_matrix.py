@@ -199,10 +199,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/actuals/import"): Rule(EDITORS, upload=True),
     ("POST", "/api/v1/actuals/import"): Rule(EDITORS, upload=True),
-    # Administration: the audit trail (council members may read it through the API), publication, year locks.
-    ("GET", "/admin/audit"): Rule(ADMIN),
-    ("GET", "/admin/audit.csv"): Rule(ADMIN),
-    ("GET", "/admin/audit.xlsx"): Rule(ADMIN),
+    # Administration: the audit trail (administrators and council members, on the web and the API alike),
+    # publication, year locks.
+    ("GET", "/admin/audit"): Rule(COUNCIL),
+    ("GET", "/admin/audit.csv"): Rule(COUNCIL),
+    ("GET", "/admin/audit.xlsx"): Rule(COUNCIL),
     ("GET", "/api/v1/audit"): Rule(COUNCIL),
     ("GET", "/admin/publication"): Rule(ADMIN),
     ("POST", "/admin/publication"): Rule(

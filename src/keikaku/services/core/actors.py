@@ -41,6 +41,27 @@ class Permission(StrEnum):
     COMMENT = "comment"  # comments on evaluations
     MANAGE_EVENTS = "manage_events"  # a department's events, registrations, check-ins and surveys
     VIEW_PERSONAL_DATA = "view_personal_data"  # names, e-mails and answers tied to people (個人情報)
+    VIEW_DRAFT_PLANS = "view_draft_plans"  # plans not yet published
+    VIEW_DRAFT_EVALUATIONS = "view_draft_evaluations"  # statuses and actual values of unpublished evaluations
+    READ_AUDIT = "read_audit"  # the audit trail and its exports
+    ADMINISTER = "administer"  # accounts, publication, period locks, thresholds, backups: the bureau's own
+
+
+#: What each permission lets a role do, in words (the role table of docs/accounts.md is made from these).
+DESCRIPTIONS: dict[Permission, str] = {
+    Permission.VIEW: "read published plans and published evaluations",
+    Permission.RECORD_ACTUAL: "enter actual values",
+    Permission.CURATE_LINKS: "curate partner links",
+    Permission.EDIT_PROJECT: "edit projects' facts and KPI targets",
+    Permission.MANAGE_COOPERATIVE: "add, change and remove cooperative projects (協調事業)",
+    Permission.COMMENT: "comment on evaluations",
+    Permission.MANAGE_EVENTS: "manage events, registrations, check-ins and surveys",
+    Permission.VIEW_PERSONAL_DATA: "see participants' names, e-mails and answers (個人情報)",
+    Permission.VIEW_DRAFT_PLANS: "read unpublished plans",
+    Permission.VIEW_DRAFT_EVALUATIONS: "read unpublished evaluations",
+    Permission.READ_AUDIT: "read and export the audit trail",
+    Permission.ADMINISTER: "manage accounts, publication, period locks, thresholds and backups",
+}
 
 
 #: Which roles grant which permissions.  A department editor's and a contributor's grants are limited to
@@ -55,10 +76,19 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.EDIT_PROJECT,
             Permission.MANAGE_EVENTS,
             Permission.VIEW_PERSONAL_DATA,
+            Permission.VIEW_DRAFT_PLANS,
         }
     ),
-    Role.MEMBER_CONTRIBUTOR: frozenset({Permission.VIEW, Permission.MANAGE_COOPERATIVE}),
-    Role.COUNCIL_MEMBER: frozenset({Permission.VIEW, Permission.COMMENT}),
+    Role.MEMBER_CONTRIBUTOR: frozenset({Permission.VIEW, Permission.MANAGE_COOPERATIVE, Permission.VIEW_DRAFT_PLANS}),
+    Role.COUNCIL_MEMBER: frozenset(
+        {
+            Permission.VIEW,
+            Permission.COMMENT,
+            Permission.VIEW_DRAFT_PLANS,
+            Permission.VIEW_DRAFT_EVALUATIONS,
+            Permission.READ_AUDIT,
+        }
+    ),
     Role.PUBLIC: frozenset({Permission.VIEW}),
 }
 
@@ -114,16 +144,20 @@ class Actor:
         return self.can(permission) or any(self.can(permission, departments=[d]) for d in self.departments)
 
 
+#: Reading, as every API token scope allows it (what the token's user may read: drafts, the audit trail).
+_READING = frozenset(
+    p.value
+    for p in (Permission.VIEW, Permission.VIEW_DRAFT_PLANS, Permission.VIEW_DRAFT_EVALUATIONS, Permission.READ_AUDIT)
+)
+
 #: What each API token scope allows: :class:`Permission` values (also ones services will add later).
-#: Every scope includes reading; ``admin`` allows everything, including admin-only operations.
+#: Every scope includes reading; ``admin`` allows everything, including :data:`Permission.ADMINISTER`.
 SCOPES: dict[str, frozenset[str]] = {
-    "read": frozenset({Permission.VIEW.value}),
-    "actuals:write": frozenset({Permission.VIEW.value, Permission.RECORD_ACTUAL.value}),
-    "links:write": frozenset({Permission.VIEW.value, Permission.CURATE_LINKS.value}),
-    "plans:write": frozenset(
-        {Permission.VIEW.value, Permission.EDIT_PROJECT.value, Permission.MANAGE_COOPERATIVE.value}
-    ),
-    "comments:write": frozenset({Permission.VIEW.value, Permission.COMMENT.value}),
+    "read": _READING,
+    "actuals:write": _READING | {Permission.RECORD_ACTUAL.value},
+    "links:write": _READING | {Permission.CURATE_LINKS.value},
+    "plans:write": _READING | {Permission.EDIT_PROJECT.value, Permission.MANAGE_COOPERATIVE.value},
+    "comments:write": _READING | {Permission.COMMENT.value},
     "admin": frozenset(),
 }
 
@@ -147,16 +181,17 @@ def has_scope(actor: Actor, permission: str) -> bool:
 
 
 def is_admin(actor: Actor) -> bool:
-    """Whether ``actor`` is keikaku itself or a bureau administrator (with the ``admin`` scope, for a token)."""
-    if actor.system:
-        return True
-    return Role.BUREAU_ADMIN in actor.roles and (not isinstance(actor, ScopedActor) or "admin" in actor.scopes)
+    """Whether ``actor`` may do the bureau's own operations (:data:`Permission.ADMINISTER`): keikaku itself,
+    or a bureau administrator (with the ``admin`` scope, for a token)."""
+    return actor.can(Permission.ADMINISTER)
 
 
 def require_admin(actor: Actor, what: str = "この操作") -> None:
     """Raise :class:`PermissionDeniedError` unless ``actor`` is an administrator (see :func:`is_admin`)."""
     if not is_admin(actor):
-        raise PermissionDeniedError(f"{what}は管理者（産業振興企画課）だけが行えます", details={"permission": "admin"})
+        raise PermissionDeniedError(
+            f"{what}は管理者（産業振興企画課）だけが行えます", details={"permission": Permission.ADMINISTER.value}
+        )
 
 
 PUBLIC = Actor(name="public", roles=frozenset({Role.PUBLIC}))

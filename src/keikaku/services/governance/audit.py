@@ -30,7 +30,7 @@ from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from keikaku.reports.safe_cells import neutralise_cell
-from keikaku.services.core.actors import Actor, Role
+from keikaku.services.core.actors import Actor, Permission
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import PermissionDeniedError, ValidationError
 from keikaku.storage.accounts import AuditEntry
@@ -155,9 +155,8 @@ def record(  # noqa: PLR0917 - the audit call's shape is fixed: who, what, which
 
 
 def _require_auditor(viewer: Actor) -> None:
-    if viewer.system or viewer.roles & {Role.BUREAU_ADMIN, Role.COUNCIL_MEMBER}:
-        return
-    raise PermissionDeniedError("監査記録を閲覧する権限がありません", details={"permission": "read_audit"})
+    if not viewer.can(Permission.READ_AUDIT):
+        raise PermissionDeniedError("監査記録を閲覧する権限がありません", details={"permission": "read_audit"})
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

@@ -19,7 +19,7 @@ from typing import Literal
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from keikaku.services.core.actors import Actor, Role, has_scope, is_admin, require_admin
+from keikaku.services.core.actors import Actor, Permission, Role, has_scope, is_admin, require_admin
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from keikaku.services.core.free_text import clean_text
@@ -72,11 +72,8 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 def can_see_drafts(actor: Actor, object_type: ObjectType) -> bool:
     """Whether ``actor`` may see unpublished plans (``"plan"``) or unpublished evaluations (``"evaluation"``)."""
-    if actor.system or actor.roles & {Role.BUREAU_ADMIN, Role.COUNCIL_MEMBER}:
-        return True
-    if object_type == "plan":
-        return bool(actor.roles & {Role.DEPARTMENT_EDITOR, Role.MEMBER_CONTRIBUTOR})
-    return False
+    wanted = Permission.VIEW_DRAFT_PLANS if object_type == PublishedObject.PLAN else Permission.VIEW_DRAFT_EVALUATIONS
+    return actor.can(wanted)
 
 
 def _latest_rows(session: Session, object_type: ObjectType | None = None) -> list[Publication]:
