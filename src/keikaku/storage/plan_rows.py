@@ -365,9 +365,10 @@ def _plan_batch(conn: Connection, plan_ids: list[int], keys: dict[int, str]) -> 
 def current_plan_ids(
     conn: Connection, fiscal_year: int | None = None, where: Sequence[ColumnElement[bool]] = ()
 ) -> list[int]:
-    """Ids of the current plans (``where``: more conditions on ``plans``), in the order they were stored."""
+    """Ids of the current plans, in the order they were stored (``where`` chooses the revisions, e.g. a
+    viewer's current filter; default: the newest revision of each issuer's year)."""
     t = m.Plan.__table__
-    stmt = select(t.c.id).where(t.c.is_current.is_(True), *where).order_by(t.c.id)
+    stmt = select(t.c.id).where(*(list(where) if where else [t.c.is_current.is_(True)])).order_by(t.c.id)
     if fiscal_year is not None:
         stmt = stmt.where(t.c.fiscal_year == fiscal_year)
     return list(conn.scalars(stmt))

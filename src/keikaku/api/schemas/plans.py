@@ -10,6 +10,14 @@ from keikaku.api.schemas.common import Moment, PageMetaPublic, PublicModel, Sour
 from keikaku.services.actuals.record import TEXT_LIMITS
 
 
+class RevisionLabelPublic(PublicModel):
+    """Another revision of the same issuer's fiscal year and whether it is published (staff only)."""
+
+    id: int
+    revision: int
+    published: bool
+
+
 class PlanSummaryPublic(PublicModel):
     """A plan in a list."""
 
@@ -22,6 +30,9 @@ class PlanSummaryPublic(PublicModel):
     total_budget_thousand_yen: int | None
     national_subsidy_thousand_yen: int | None
     project_count: int
+    revisions: list[RevisionLabelPublic] = Field(
+        default_factory=list, description="Every revision of the year, newest first (staff only, when several)."
+    )
 
 
 class PlanListPublic(PageMetaPublic):

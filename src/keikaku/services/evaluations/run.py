@@ -288,7 +288,7 @@ def evaluate_fiscal_year(
     """
     require(actor, Permission.VIEW)
     eng = ensure_schema(engine)
-    where = visibility_for(visible_to).plan_filter() if visible_to is not None else []
+    where = visibility_for(visible_to).current_filter() if visible_to is not None else []
     if not record:
         with read_session(eng) as session:
             return evaluate_in_session(

@@ -74,7 +74,7 @@ def _index(evaluation: PlanEvaluation) -> PlanStatuses:
 
 
 def plan_statuses(session: Session, plan_id: int, fiscal_year: int, issuer: str) -> PlanStatuses:
-    """The statuses of one current plan (computed once per change of the evaluation's inputs)."""
+    """The statuses of one plan (any revision) (computed once per change of the evaluation's inputs)."""
     key = (str(session.connection().engine.url), plan_id, fiscal_year, *_inputs_version(session, plan_id, fiscal_year))
     with _lock:
         cached = _cache.get(key)
@@ -88,7 +88,10 @@ def plan_statuses(session: Session, plan_id: int, fiscal_year: int, issuer: str)
         if cached is not None:
             return cached
         try:
-            evaluations = evaluate_in_session(session, fiscal_year, issuer=issuer, with_comparison=False)
+            # This plan, whichever revision it is: the public reads a published 第1版 while a 第2版 is drafted.
+            evaluations = evaluate_in_session(
+                session, fiscal_year, issuer=issuer, with_comparison=False, where=[m.Plan.id == plan_id]
+            )
         except NotFoundError:
             evaluations = []
         found = next((e for e in evaluations if e.plan_id == plan_id), None)
@@ -104,11 +107,12 @@ def plan_statuses(session: Session, plan_id: int, fiscal_year: int, issuer: str)
 def current_plan_of(
     session: Session, fiscal_year: int, issuer: str, where: Sequence[ColumnElement[bool]] = ()
 ) -> m.Plan | None:
-    """The issuer's current plan of a fiscal year (the newest revision), or None; ``where`` adds conditions
-    (a viewer's :meth:`~keikaku.services.publication.visibility.Visibility.plan_filter`)."""
+    """The issuer's current plan of a fiscal year, or None; ``where`` chooses the revision (a viewer's
+    :meth:`~keikaku.services.publication.visibility.Visibility.current_filter`; default: the newest)."""
+    chosen = list(where) if where else [m.Plan.is_current.is_(True)]
     return session.scalar(
         select(m.Plan)
-        .where(m.Plan.fiscal_year == fiscal_year, m.Plan.issuer == issuer, m.Plan.is_current.is_(True), *where)
+        .where(m.Plan.fiscal_year == fiscal_year, m.Plan.issuer == issuer, *chosen)
         .order_by(m.Plan.id.desc())
         .limit(1)
     )

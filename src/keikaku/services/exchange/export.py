@@ -81,7 +81,7 @@ def export_data(
     eng = ensure_schema(engine)
     with read_session(eng) as session:
         conn = session.connection()
-        plan_ids = current_plan_ids(conn, fiscal_year, visibility_for(viewer).plan_filter())
+        plan_ids = current_plan_ids(conn, fiscal_year, visibility_for(viewer).current_filter())
         if fiscal_year is not None and not plan_ids:
             raise NotFoundError(f"{fiscal_year}年度の事業計画は登録されていません", code="plan_not_found")
         keys = document_keys(session)

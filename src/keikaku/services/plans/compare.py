@@ -20,10 +20,10 @@ from keikaku.storage.uow import read_session
 
 
 def earlier_fiscal_year(session: Session, fiscal_year: int, where: Sequence[ColumnElement[bool]] = ()) -> int | None:
-    """The latest fiscal year before this one that has a current plan (None if there is none)."""
-    years = session.scalars(
-        select(m.Plan.fiscal_year).where(m.Plan.is_current.is_(True), m.Plan.fiscal_year < fiscal_year, *where)
-    ).all()
+    """The latest fiscal year before this one that has a current plan (None if there is none; ``where`` chooses
+    the revisions, as in :func:`~keikaku.services.plans.kpis.current_plans`)."""
+    chosen = list(where) if where else [m.Plan.is_current.is_(True)]
+    years = session.scalars(select(m.Plan.fiscal_year).where(m.Plan.fiscal_year < fiscal_year, *chosen)).all()
     return max(years) if years else None
 
 
@@ -83,7 +83,7 @@ def compare_in_session(
 ) -> Comparison | None:
     """Compare two years in the caller's session; with ``required`` False a missing year gives None.
 
-    ``where`` adds conditions on the plans compared (a viewer's plan filter).
+    ``where`` chooses the plans compared (a viewer's current filter: the revision each viewer reads).
     """
     try:
         before_plans = current_plans(session, before, issuer, where)
@@ -117,7 +117,9 @@ def compare_by_issuer(
     before_plans = [
         plan_row(p)
         for p in session.scalars(
-            select(m.Plan).where(m.Plan.fiscal_year == earlier, m.Plan.is_current.is_(True), *where)
+            select(m.Plan).where(
+                m.Plan.fiscal_year == earlier, *(list(where) if where else [m.Plan.is_current.is_(True)])
+            )
         )
     ]
     wanted = {p.issuer for p in plans}
@@ -162,7 +164,7 @@ def compare_fiscal_years(
         raise ValidationError("比較する 2 つの年度が同じです", code="same_fiscal_year")
     before, after = min(before, after), max(before, after)
     eng = ensure_schema(engine)
-    where = visibility_for(viewer).plan_filter()
+    where = visibility_for(viewer).current_filter()
     with read_session(eng) as session:
         comparison = compare_in_session(session, before, after, issuer=issuer, where=where)
     if comparison is None:  # pragma: no cover - required=True raises instead

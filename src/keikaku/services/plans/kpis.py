@@ -126,22 +126,27 @@ def spec_from_row(row: m.Kpi | KpiRow, measure: m.Kpi | KpiRow | None = None) ->
     )
 
 
+def _revisions(where: Sequence[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+    """``where`` when it chooses the plans, else the newest revision of each issuer's year."""
+    return list(where) if where else [m.Plan.is_current.is_(True)]
+
+
 def current_plans(
     session: Session, fiscal_year: int, issuer: str | None = None, where: Sequence[ColumnElement[bool]] = ()
 ) -> list[m.Plan]:
     """The current plans of a fiscal year; NotFoundError naming the year when there is none.
 
-    ``where`` adds conditions on the plans (a viewer's
-    :meth:`~keikaku.services.publication.visibility.Visibility.plan_filter`); the years named are those it keeps.
+    ``where`` chooses the plans, revision included (a viewer's
+    :meth:`~keikaku.services.publication.visibility.Visibility.current_filter`, or one plan by id); without it,
+    the newest revision of each issuer's year.  The years named are those it keeps.
     """
-    stmt = select(m.Plan).where(m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True), *where)
+    where = _revisions(where)
+    stmt = select(m.Plan).where(m.Plan.fiscal_year == fiscal_year, *where)
     if issuer:
         stmt = stmt.where(m.Plan.issuer == issuer)
     plans = list(session.scalars(stmt.order_by(m.Plan.issuer, m.Plan.id)))
     if not plans:
-        known = sorted(
-            set(session.scalars(select(m.Plan.fiscal_year).where(m.Plan.is_current.is_(True), *where).distinct()))
-        )
+        known = sorted(set(session.scalars(select(m.Plan.fiscal_year).where(*where).distinct())))
         listed = "、".join(f"{y}年度" for y in known) or "なし"
         who = f"（{issuer}）" if issuer else ""
         raise NotFoundError(

@@ -91,11 +91,7 @@ class Dashboard:
 def _issuer_years(session: Session, issuer: str | None, vis: Visibility) -> list[int]:
     if issuer is None:
         return []
-    stmt = (
-        select(m.Plan.fiscal_year)
-        .where(m.Plan.issuer == issuer, m.Plan.is_current.is_(True), *vis.plan_filter())
-        .distinct()
-    )
+    stmt = select(m.Plan.fiscal_year).where(m.Plan.issuer == issuer, *vis.current_filter()).distinct()
     return sorted(session.scalars(stmt))
 
 
@@ -107,8 +103,7 @@ def _evaluation_years(session: Session, issuer: str, years: list[int], vis: Visi
         select(m.Plan.fiscal_year)
         .where(
             m.Plan.issuer == issuer,
-            m.Plan.is_current.is_(True),
-            *vis.plan_filter(),
+            *vis.current_filter(),
             evaluation_published(m.Plan.id, m.Plan.fiscal_year),
         )
         .distinct()
@@ -121,7 +116,7 @@ def _year_budgets(session: Session, issuer: str, vis: Visibility) -> list[YearBu
     of :mod:`keikaku.domain.budget`, with the tallies summed in SQL."""
     plans = session.execute(
         select(m.Plan.id, m.Plan.fiscal_year, m.Plan.total_budget_thousand_yen)
-        .where(m.Plan.issuer == issuer, m.Plan.is_current.is_(True), *vis.plan_filter())
+        .where(m.Plan.issuer == issuer, *vis.current_filter())
         .order_by(m.Plan.fiscal_year, m.Plan.id)
     ).all()
     ids = [p.id for p in plans]
@@ -219,7 +214,7 @@ def get_dashboard(
         board = Dashboard(who, year, years, None, None, None, None, vision)
         if who is None or year is None:
             return board
-        plan = current_plan_of(session, year, who, vis.plan_filter())
+        plan = current_plan_of(session, year, who, vis.current_filter())
         if plan is None:  # pragma: no cover - years come from the same table
             return board
         board.plan_id, board.plan_title = plan.id, plan.title
@@ -362,7 +357,7 @@ def get_policy_tree(
         result = PolicyTree(who, year, years, None, vision_summary(session, keys, year or 2100))
         vision = session.scalar(select(m.Vision).where(m.Vision.is_current.is_(True)).order_by(m.Vision.id.desc()))
         challenges = list(vision.challenges) if vision else []
-        plan = current_plan_of(session, year, who, vis.plan_filter()) if who and year else None
+        plan = current_plan_of(session, year, who, vis.current_filter()) if who and year else None
         nodes: list[TreeNode] = []
         if plan is not None:
             result.plan_id = plan.id

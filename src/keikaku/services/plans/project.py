@@ -210,9 +210,7 @@ def _series(
     plans = {
         r.id: r.fiscal_year
         for r in session.execute(
-            select(m.Plan.id, m.Plan.fiscal_year).where(
-                m.Plan.issuer == issuer, m.Plan.is_current.is_(True), *vis.plan_filter()
-            )
+            select(m.Plan.id, m.Plan.fiscal_year).where(m.Plan.issuer == issuer, *vis.current_filter())
         )
     }
     rows = [
@@ -399,7 +397,7 @@ def get_project_page(project_id: int, *, viewer: Actor, engine: Engine | None = 
         shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
         statuses = (
             plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
-            if plan.is_current and shown
+            if shown and vis.reads_as_current(session, plan.id)
             else PlanStatuses(None)
         )
         family = [project, *project.components]
@@ -428,6 +426,10 @@ def get_project_page(project_id: int, *, viewer: Actor, engine: Engine | None = 
         extras = (versions, series, document_keys(session), challenge_labels(session))
         page = _page(project, plan, refs, statuses, extras, evaluation_visible=shown)
         page.components = [_page(c, plan, refs, statuses, extras, evaluation_visible=shown) for c in project.components]
+        # "Superseded" is said of what the viewer reads: the public's 第1版 is current while 第2版 is a draft.
+        current = vis.reads_as_current(session, plan.id)
+        for shown_page in (page, *page.components):
+            shown_page.plan_current = current
         page.links = _links(session, project.id)
         return page
 
@@ -503,7 +505,7 @@ def get_kpi_entry_page(kpi_id: int, *, viewer: Actor, engine: Engine | None = No
         shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
         statuses = (
             plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
-            if plan.is_current and shown
+            if shown and vis.reads_as_current(session, plan.id)
             else PlanStatuses(None)
         )
         series = _series(session, plan.issuer, {project.name}, [ref], vis).get(kpi_id, [])

@@ -27,7 +27,7 @@ from keikaku.services.core.provenance import SourceRef, document_keys, source_of
 from keikaku.services.evaluations.status_cache import PlanStatuses, plan_statuses
 from keikaku.services.plans.kpis import display_code
 from keikaku.services.plans.rows import ProjectRow, load_plan_tree
-from keikaku.services.publication.visibility import Visibility, visibility_for
+from keikaku.services.publication.visibility import Visibility, plan_published, visibility_for
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session
 
@@ -44,6 +44,15 @@ STATUS_CODES = {
 
 
 @dataclass(frozen=True)
+class RevisionLabel:
+    """A revision of the same issuer's fiscal year, for staff: 第2版（下書き） beside 第1版（公開中）."""
+
+    id: int
+    revision: int
+    published: bool
+
+
+@dataclass(frozen=True)
 class PlanSummary:
     """A plan in a list: its year, issuer, title, stated total and the number of projects."""
 
@@ -56,6 +65,9 @@ class PlanSummary:
     total_budget_thousand_yen: int | None
     national_subsidy_thousand_yen: int | None
     project_count: int
+    #: Every revision of the issuer's year, newest first, with its state — for staff only, and only when
+    #: there are several (the public is never told a draft exists).
+    revisions: tuple[RevisionLabel, ...] = ()
 
 
 @dataclass
@@ -131,7 +143,31 @@ class PlanPage:
         return all(c.ok for c in self.checks)
 
 
-def _summary(plan: m.Plan, project_count: int) -> PlanSummary:
+def _revision_labels(
+    session: Session, plans: Sequence[m.Plan], vis: Visibility
+) -> dict[tuple[str, int], tuple[RevisionLabel, ...]]:
+    """The revisions of the listed plans' years, for staff, where a year has more than one."""
+    keys = {(p.issuer, p.fiscal_year) for p in plans}
+    if not vis.draft_plans or not keys:
+        return {}
+    rows = session.execute(
+        select(m.Plan.id, m.Plan.issuer, m.Plan.fiscal_year, m.Plan.revision, plan_published().label("published"))
+        .where(
+            m.Plan.issuer.in_(sorted({issuer for issuer, _year in keys})),
+            m.Plan.fiscal_year.in_(sorted({year for _issuer, year in keys})),
+        )
+        .order_by(m.Plan.revision.desc())
+    ).all()
+    labels: dict[tuple[str, int], list[RevisionLabel]] = defaultdict(list)
+    for row in rows:
+        if (row.issuer, row.fiscal_year) in keys:
+            labels[(row.issuer, row.fiscal_year)].append(RevisionLabel(row.id, row.revision, bool(row.published)))
+    return {key: tuple(found) for key, found in labels.items() if len(found) > 1}
+
+
+def _summary(
+    plan: m.Plan, project_count: int, revisions: dict[tuple[str, int], tuple[RevisionLabel, ...]] | None = None
+) -> PlanSummary:
     return PlanSummary(
         plan.id,
         plan.fiscal_year,
@@ -142,6 +178,7 @@ def _summary(plan: m.Plan, project_count: int) -> PlanSummary:
         plan.total_budget_thousand_yen,
         plan.national_subsidy_thousand_yen,
         project_count,
+        (revisions or {}).get((plan.issuer, plan.fiscal_year), ()),
     )
 
 
@@ -160,7 +197,7 @@ def list_plans(
     eng = checked_engine(engine)
     with read_session(eng) as session:
         home = cached_home_issuer(session)
-        where: list[ColumnElement[bool]] = [m.Plan.is_current.is_(True), *visibility_for(viewer).plan_filter()]
+        where: list[ColumnElement[bool]] = visibility_for(viewer).current_filter()
         if fiscal_year is not None:
             where.append(m.Plan.fiscal_year == fiscal_year)
         if issuer:
@@ -181,7 +218,8 @@ def list_plans(
                 .group_by(m.Project.plan_id)
             )
         }
-        return Paged([_summary(p, counts.get(p.id, 0)) for p in plans], total, page, per_page)
+        labels = _revision_labels(session, plans, visibility_for(viewer))
+        return Paged([_summary(p, counts.get(p.id, 0), labels) for p in plans], total, page, per_page)
 
 
 def _checks(projects: Sequence[ProjectRow], stated: int | None) -> tuple[list[SumCheckView], int]:
@@ -285,7 +323,7 @@ def get_plan_page(
         shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
         statuses = (
             plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
-            if plan.is_current and shown
+            if shown and vis.reads_as_current(session, plan.id)
             else PlanStatuses(None)
         )
         all_rows = _rows(tree.projects, kpi_counts, statuses)
@@ -301,7 +339,7 @@ def get_plan_page(
         ]
         departments = sorted({d for p in tree.projects for d in p.department_names})
         return PlanPage(
-            plan=_summary(plan, len(all_rows)),
+            plan=_summary(plan, len(all_rows), _revision_labels(session, [plan], vis)),
             rows=paged,
             listed_total=listed,
             shown_total=sum(r.budget_thousand_yen or 0 for r in paged.items if not r.relisted),
@@ -398,7 +436,7 @@ def list_projects(
 def _issuer_plans(session: Session, issuer: str | None, fiscal_year: int | None, vis: Visibility) -> list[m.Plan]:
     if issuer is None:
         return []
-    stmt = select(m.Plan).where(m.Plan.is_current.is_(True), m.Plan.issuer == issuer, *vis.plan_filter())
+    stmt = select(m.Plan).where(m.Plan.issuer == issuer, *vis.current_filter())
     if fiscal_year is not None:
         stmt = stmt.where(m.Plan.fiscal_year == fiscal_year)
     return list(session.scalars(stmt.order_by(m.Plan.fiscal_year.desc(), m.Plan.id)))
@@ -409,9 +447,7 @@ def find_plan_id(fiscal_year: int, *, viewer: Actor, issuer: str | None = None, 
     the first issuer's that has one (the command line's ``show plan N``)."""
     vis = visibility_for(viewer)
     with read_session(checked_engine(engine)) as session:
-        stmt = select(m.Plan.id, m.Plan.issuer).where(
-            m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True), *vis.plan_filter()
-        )
+        stmt = select(m.Plan.id, m.Plan.issuer).where(m.Plan.fiscal_year == fiscal_year, *vis.current_filter())
         if issuer:
             stmt = stmt.where(m.Plan.issuer == issuer)
         found = session.execute(stmt.order_by(m.Plan.region_code.is_not(None), m.Plan.id)).all()

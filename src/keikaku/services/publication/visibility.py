@@ -8,6 +8,10 @@ Every read service that pages and the API call builds one :class:`Visibility` pe
 * lists, counts, totals and searches add :meth:`Visibility.plan_filter` to their ``select`` — a condition on
   the newest ``publications`` row of each plan, answered through that table's index, so a list of the
   national data's 17,880 plans needs no set of ids in Python;
+* reads of "the plan of a year" (dashboards, lists, the tree, comparisons, downloads, reports, search) add
+  :meth:`Visibility.current_filter`: the newest revision the viewer may see.  For staff that is the newest
+  revision (``is_current``); for the public it is the newest *published* revision, so that a draft 第2版
+  never takes the published 第1版 off the site until an administrator publishes it;
 * a page that names a plan, project or KPI calls ``ensure_*_visible``, which raises the same
   :class:`~keikaku.services.core.errors.NotFoundError` as a missing object (a draft's existence is not told);
 * achievement statuses, ratings, judgements and the actual values of a plan's fiscal year are the results of
@@ -22,8 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal_column, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.errors import NotFoundError
@@ -53,16 +57,27 @@ def plan_published(plan_id: IntColumn | None = None, fiscal_year: IntColumn | No
     )
 
 
+def newest_published_revision() -> ColumnElement[bool]:
+    """A condition on ``plans`` true for the newest published revision of each issuer's fiscal year: the plan
+    is published and no later revision of the same issuer and year is."""
+    newer = aliased(m.Plan)
+    superseded = exists().where(
+        newer.issuer == m.Plan.issuer,
+        newer.fiscal_year == m.Plan.fiscal_year,
+        newer.revision > m.Plan.revision,
+        plan_published(newer.id, newer.fiscal_year),
+    )
+    return and_(plan_published(), ~superseded)
+
+
+def newest_revision() -> ColumnElement[bool]:
+    """A condition on ``plans`` true for the newest revision of each issuer's fiscal year, published or not."""
+    return m.Plan.is_current.is_(True)
+
+
 def evaluation_published(plan_id: IntColumn, fiscal_year: IntColumn) -> ColumnElement[bool]:
     """A condition true when the evaluation of ``plan_id`` for ``fiscal_year`` is published."""
     return _newest_state(PublishedObject.EVALUATION, plan_id, fiscal_year) == PublicationState.PUBLISHED.value
-
-
-def plan_published_sql(plan_id: str, fiscal_year: str) -> str:
-    """:func:`plan_published` as SQL text over two column expressions (for the search's text statements):
-    the same expression, compiled with its values written out."""
-    condition = plan_published(literal_column(plan_id), literal_column(fiscal_year))
-    return str(condition.compile(compile_kwargs={"literal_binds": True}))
 
 
 def _owned_by_context(doc_id: IntColumn) -> ColumnElement[bool]:
@@ -85,6 +100,7 @@ class Visibility:
     draft_evaluations: bool
     _plans: dict[int, bool] = field(default_factory=dict, repr=False)
     _evaluations: dict[tuple[int, int], bool] = field(default_factory=dict, repr=False)
+    _current: dict[int, bool] = field(default_factory=dict, repr=False)
 
     @property
     def restricted(self) -> bool:
@@ -101,6 +117,24 @@ class Visibility:
         ``plan_id``/``fiscal_year`` name the plan's columns when the statement reads them from another table.
         """
         return [] if self.draft_plans else [plan_published(plan_id, fiscal_year)]
+
+    def current_filter(self) -> list[ColumnElement[bool]]:
+        """Conditions on ``plans`` keeping, of each issuer's fiscal year, the one revision this viewer reads as
+        "the plan of the year": the newest for those who see drafts, the newest published for the others.
+
+        Every read of a year's plan goes through it (pages, the API, the dashboard, downloads, reports,
+        search); a plan named by id stays readable under :meth:`plan_filter` (an older published revision
+        keeps its address).
+        """
+        return [newest_revision()] if self.draft_plans else [newest_published_revision()]
+
+    def reads_as_current(self, session: Session, plan_id: int) -> bool:
+        """Whether the plan is the revision this viewer reads as its year's plan (:meth:`current_filter`):
+        the one whose statuses the pages show."""
+        if plan_id not in self._current:
+            stmt = select(m.Plan.id).where(m.Plan.id == plan_id, *self.current_filter())
+            self._current[plan_id] = session.scalar(stmt) is not None
+        return self._current[plan_id]
 
     def restrict(self, stmt: Select[tuple[object, ...]]) -> Select[tuple[object, ...]]:
         """``stmt`` (which selects from ``plans``) keeping only the plans the viewer may see."""

@@ -26,13 +26,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from keikaku.normalize.eras import format_fiscal_year
 from keikaku.normalize.text import fold_for_search
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.home_issuer import home_issuer
+from keikaku.services.publication.visibility import newest_published_revision, newest_revision
 from keikaku.storage import derived
 from keikaku.storage import models as m
 from keikaku.storage import web_models as w
@@ -353,10 +354,14 @@ def _trusted(key: str) -> bool:
     return time.monotonic() - at < CHECK_TTL and generation == derived.local_generation()
 
 
+def _indexed() -> ColumnElement[bool]:
+    """The plans in the index: each year's newest revision (what staff read) and its newest published one
+    (what the public reads while a later revision is a draft); the query keeps each viewer's own."""
+    return or_(newest_revision(), newest_published_revision())
+
+
 def _signature(conn: Connection) -> str:
-    count, total = conn.execute(
-        select(func.count(), func.coalesce(func.sum(m.Plan.id), 0)).where(m.Plan.is_current.is_(True))
-    ).one()
+    count, total = conn.execute(select(func.count(), func.coalesce(func.sum(m.Plan.id), 0)).where(_indexed())).one()
     return f"{count}:{total}|{_context_signature(conn)}"
 
 
@@ -425,7 +430,7 @@ def _sync(engine: Engine, limit: int | None) -> IndexStatus:
             _rebuild_context(conn)
             _set_state(conn, "context", context)
             rebuilt = True
-        current = set(conn.scalars(select(m.Plan.id).where(m.Plan.is_current.is_(True))))
+        current = set(conn.scalars(select(m.Plan.id).where(_indexed())))
         done = set(conn.scalars(select(w.SearchIndexedPlan.plan_id)))
         removed = _remove_plans(conn, sorted(done - current))
         missing = sorted(current - done, key=lambda x: -x)

@@ -18,15 +18,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, TextClause, text
+from sqlalchemy import ColumnElement, Connection, Engine, TextClause, and_, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from keikaku.normalize.text import fold_for_search, normalize_text
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import ValidationError
-from keikaku.services.publication.visibility import Visibility, plan_published_sql, visibility_for
+from keikaku.services.publication.visibility import Visibility, newest_published_revision, visibility_for
 from keikaku.services.search.index import INLINE_PLANS, pairs, sync_search_index, word_runs
+from keikaku.storage import models as m
 from keikaku.storage.uow import read_session
 
 MAX_QUERY = 200
@@ -325,14 +326,22 @@ def _hits(conn: Connection, ids: list[int], words: list[str], title_ids: set[int
     ]
 
 
+def _superseded_in_index() -> ColumnElement[bool]:
+    """Plans the index holds for the public only: a published revision while a later one is a draft."""
+    return and_(m.Plan.is_current.is_(False), newest_published_revision())
+
+
 def _hidden_sql(session: Session, vis: Visibility) -> str | None:
-    """A condition on ``search_entries`` true for entries hidden from the viewer (None: nothing is hidden):
-    entries of plans not published, and source documents of such plans only."""
+    """A condition on ``search_entries`` true for entries hidden from the viewer: entries of plans that are not
+    the revision the viewer reads (:meth:`Visibility.current_filter`: for the public, the newest published one),
+    and source documents of unpublished plans only."""
+    if not vis.restricted and session.scalar(select(m.Plan.id).where(_superseded_in_index()).limit(1)) is None:
+        return None  # staff read the newest revisions, and the index holds nothing else
+    read = select(m.Plan.id).where(m.Plan.id == literal_column("search_entries.plan_id"), *vis.current_filter())
+    compiled = read.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    plan = f"search_entries.plan_id IS NOT NULL AND NOT EXISTS ({compiled})"
     if not vis.restricted:
-        return None
-    plan = "search_entries.plan_id IS NOT NULL AND NOT " + plan_published_sql(
-        "search_entries.plan_id", "search_entries.fiscal_year"
-    )
+        return f"({plan})"
     documents = vis.hidden_document_ids(session)
     if not documents:
         return f"({plan})"

@@ -1,0 +1,127 @@
+"""Publishing a revision carries the year's actual values to the matching KPIs; what has no match waits for a
+person, and nothing stays behind silently (SQLite and PostgreSQL)."""
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, select
+from tests.services.revisions import add_revised_2026
+
+from keikaku.services.actuals.record import ActualInput, set_actual
+from keikaku.services.core.actors import PUBLIC, Actor, Role
+from keikaku.services.core.errors import PermissionDeniedError, ValidationError
+from keikaku.services.governance.audit import list_audit
+from keikaku.services.plans.overview import get_dashboard
+from keikaku.services.plans.project import get_project_page
+from keikaku.services.plans.read import get_plan_page
+from keikaku.services.publication.revisions import publish_revision, revision_carry_over
+from keikaku.services.publication.state import is_published, publish_evaluation
+from keikaku.storage import actuals as store
+from keikaku.storage import models as m
+from keikaku.storage.uow import read_session, unit_of_work
+
+ADMIN = Actor("管理者", frozenset({Role.BUREAU_ADMIN}))
+EDITOR = Actor("担当課", frozenset({Role.DEPARTMENT_EDITOR}), frozenset({"ものづくり支援課"}))
+
+
+def _kpis(engine: Engine, plan_id: int) -> dict[str, int]:
+    with read_session(engine) as session:
+        rows = session.execute(
+            select(m.Kpi.id, m.Kpi.indicator)
+            .join(m.Project)
+            .where(m.Project.plan_id == plan_id, m.Kpi.role == "target")
+        )
+        return {row.indicator: row.id for row in rows}
+
+
+@pytest.fixture
+def measured(loaded_engine: Engine) -> Iterator[tuple[Engine, int, int]]:
+    """第1版 with two actual values and its evaluation published, then a draft 第2版: (engine, 第1版, 第2版)."""
+    with read_session(loaded_engine) as session:
+        first = session.scalar(select(m.Plan.id).where(m.Plan.fiscal_year == 2026, m.Plan.revision == 1))
+    assert first is not None
+    kpis = _kpis(loaded_engine, first)
+    set_actual(
+        ActualInput(kpi=kpis["利用満足度"], fiscal_year=2026, value="85%", evidence_text="アンケート集計"),
+        actor=ADMIN,
+        engine=loaded_engine,
+    )
+    set_actual(ActualInput(kpi=kpis["参加者数"], fiscal_year=2026, value="230人"), actor=ADMIN, engine=loaded_engine)
+    publish_evaluation(ADMIN, first, 2026, engine=loaded_engine)
+    yield loaded_engine, first, add_revised_2026(loaded_engine)
+
+
+def test_publishing_carries_values_and_statuses(measured: tuple[Engine, int, int]) -> None:
+    eng, first, second = measured
+    preview = revision_carry_over(second, actor=ADMIN, engine=eng)
+    assert preview.published_plan_id == first and preview.unmatched == []
+    publish_revision(ADMIN, second, reason="第2版を公開", engine=eng)
+    new = _kpis(eng, second)
+    with read_session(eng) as session:
+        values = {v.kpi_id: (v.value, v.evidence_text) for v in store.current_values(session, new.values(), [2026])}
+        assert is_published(session, "plan", second) and is_published(session, "evaluation", second, 2026)
+    assert values[new["利用満足度"]] == (85, "アンケート集計")
+    assert values[new["参加者数"]] == (230, None)
+    # The public now reads 第2版, with the year's values and statuses carried over.
+    board = get_dashboard(viewer=PUBLIC, engine=eng)
+    assert board.plan_id == second and board.evaluation_visible
+    rows = get_plan_page(second, viewer=PUBLIC, engine=eng).rows.items
+    platform = get_project_page(next(r.id for r in rows if r.code == "⑤"), viewer=PUBLIC, engine=eng)
+    assert next(k.status for k in platform.kpis if k.indicator == "利用満足度") == "達成"
+    green = get_project_page(next(r.id for r in rows if r.code == "③"), viewer=PUBLIC, engine=eng)
+    assert next(k.actual for k in green.kpis if k.indicator == "参加者数") == 230
+    # 第1版 keeps its own history.
+    with read_session(eng) as session:
+        assert len(store.current_values(session, _kpis(eng, first).values(), [2026])) == 2
+    entry = next(
+        e
+        for e in list_audit(ADMIN, action="plan.revision_carry_over", engine=eng).entries
+        if e.action == "plan.revision_carry_over"
+    )
+    assert entry.after["carried"]["actual_values"] == 2 and entry.reason == "第2版を公開"
+
+
+def test_unmatched_values_wait_for_a_person(measured: tuple[Engine, int, int]) -> None:
+    eng, _first, second = measured
+    renamed = _kpis(eng, second)["利用満足度"]
+    with unit_of_work(eng) as session:
+        kpi = session.get(m.Kpi, renamed)
+        assert kpi is not None
+        kpi.indicator = "プラットフォーム利用者の満足度"
+    preview = revision_carry_over(second, actor=ADMIN, engine=eng)
+    assert [(u.kind, u.what) for u in preview.unmatched] == [("kpi", ("実績値",))]
+    assert "利用満足度" in preview.unmatched[0].label
+    with pytest.raises(ValidationError, match="利用満足度"):
+        publish_revision(ADMIN, second, reason="第2版を公開", engine=eng)
+    with read_session(eng) as session:
+        assert not is_published(session, "plan", second)
+    with pytest.raises(ValidationError, match="理由"):
+        publish_revision(ADMIN, second, reason="", engine=eng)
+    with pytest.raises(PermissionDeniedError):
+        publish_revision(EDITOR, second, reason="第2版を公開", engine=eng)
+    old = preview.unmatched[0].old_id
+    publish_revision(ADMIN, second, reason="第2版を公開", attach={old: renamed}, engine=eng)
+    with read_session(eng) as session:
+        assert [v.value for v in store.current_values(session, [renamed], [2026])] == [85]
+    entry = next(
+        e
+        for e in list_audit(ADMIN, action="plan.revision_carry_over", engine=eng).entries
+        if e.action == "plan.revision_carry_over"
+    )
+    assert entry.after["attached"] == {str(old): renamed}
+
+
+def test_confirmed_items_stay_behind_on_record(measured: tuple[Engine, int, int]) -> None:
+    eng, _first, second = measured
+    with unit_of_work(eng) as session:
+        kpi = session.get(m.Kpi, _kpis(eng, second)["参加者数"])
+        assert kpi is not None
+        session.delete(kpi)
+    old = revision_carry_over(second, actor=ADMIN, engine=eng).unmatched[0].old_id
+    publish_revision(ADMIN, second, reason="KPIを削除した版", confirm_unmatched=[old], engine=eng)
+    entry = next(
+        e
+        for e in list_audit(ADMIN, action="plan.revision_carry_over", engine=eng).entries
+        if e.action == "plan.revision_carry_over"
+    )
+    assert [item["id"] for item in entry.after["left_behind"]] == [old]
