@@ -27,6 +27,7 @@ class Role(StrEnum):
     DEPARTMENT_EDITOR = "department_editor"  # 担当課の編集者
     MEMBER_CONTRIBUTOR = "member_contributor"  # 構成府県市の入力者
     COUNCIL_MEMBER = "council_member"  # 推進会議の委員
+    COORDINATOR = "coordinator"  # 共創プラットフォームのコーディネーター
     PUBLIC = "public"  # 一般の閲覧者
 
 
@@ -41,6 +42,9 @@ class Permission(StrEnum):
     COMMENT = "comment"  # comments on evaluations
     MANAGE_EVENTS = "manage_events"  # a department's events, registrations, check-ins and surveys
     VIEW_PERSONAL_DATA = "view_personal_data"  # names, e-mails and answers tied to people (個人情報)
+    VIEW_CASES = "view_cases"  # the co-creation platform's consultations, needs and interviews (相談内容)
+    MANAGE_CASES = "manage_cases"  # open, log and close consultations; seeds, needs, interviews
+    MANAGE_LABSEARCH = "manage_labsearch"  # institutions and the equipment lists of かんさいラボサーチ
 
 
 #: Which roles grant which permissions.  A department editor's and a contributor's grants are limited to
@@ -55,10 +59,14 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.EDIT_PROJECT,
             Permission.MANAGE_EVENTS,
             Permission.VIEW_PERSONAL_DATA,
+            Permission.VIEW_CASES,
+            Permission.MANAGE_CASES,
+            Permission.MANAGE_LABSEARCH,
         }
     ),
     Role.MEMBER_CONTRIBUTOR: frozenset({Permission.VIEW, Permission.MANAGE_COOPERATIVE}),
     Role.COUNCIL_MEMBER: frozenset({Permission.VIEW, Permission.COMMENT}),
+    Role.COORDINATOR: frozenset({Permission.VIEW, Permission.VIEW_CASES, Permission.MANAGE_CASES}),
     Role.PUBLIC: frozenset({Permission.VIEW}),
 }
 
@@ -75,6 +83,9 @@ OWNED = frozenset(
         Permission.MANAGE_COOPERATIVE,
         Permission.MANAGE_EVENTS,
         Permission.VIEW_PERSONAL_DATA,
+        Permission.VIEW_CASES,
+        Permission.MANAGE_CASES,
+        Permission.MANAGE_LABSEARCH,
     }
 )
 
