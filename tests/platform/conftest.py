@@ -35,3 +35,11 @@ def institutes(engine: Engine) -> dict[str, int]:
     )
     hyogo = add_institution(InstitutionForm("兵庫県立工業技術センター", "兵庫県", "公設試"), actor=ADMIN, engine=engine)
     return {"osaka": osaka, "hyogo": hyogo}
+
+
+@pytest.fixture
+def institutes_loaded(loaded_engine: Engine) -> dict[str, int]:
+    osaka = add_institution(
+        InstitutionForm("大阪産業技術研究所", "大阪府", "公設試"), actor=ADMIN, engine=loaded_engine
+    )
+    return {"osaka": osaka}

@@ -123,6 +123,7 @@ def _rows_of_xlsx(content: bytes) -> list[tuple[str, list[list[str]]]]:
 def _header(rows: list[list[str]]) -> tuple[int, dict[str, int]] | None:
     """(index of the last header row, field → column) from the first rows, joining up to two header rows."""
     known = {h: f for f, hs in HEADERS.items() for h in hs}
+    best: tuple[int, dict[str, int]] | None = None
     for last in range(min(len(rows), 6)):
         for depth in (1, 2):
             first = last - depth + 1
@@ -138,9 +139,9 @@ def _header(rows: list[list[str]]) -> tuple[int, dict[str, int]] | None:
                     if found and found not in columns:
                         columns[found] = c
                         break
-            if all(f in columns for f in REQUIRED):
-                return last, columns
-    return None
+            if all(f in columns for f in REQUIRED) and (best is None or len(columns) > len(best[1])):
+                best = (last, columns)  # a second header row (merged cells above) maps more columns
+    return best
 
 
 def _parse(sheet: str, rows: list[list[str]], errors: list[ImportError_]) -> list[dict[str, Any]]:
