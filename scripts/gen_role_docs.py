@@ -16,6 +16,7 @@ NAMES = {
     Role.DEPARTMENT_EDITOR: "department editor (`department_editor`)",
     Role.MEMBER_CONTRIBUTOR: "member-government contributor (`member_contributor`)",
     Role.COUNCIL_MEMBER: "council member (`council_member`)",
+    Role.COORDINATOR: "coordinator (`coordinator`, the co-creation platform's)",
     Role.PUBLIC: "public visitor (not signed in)",
 }
 

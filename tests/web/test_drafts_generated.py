@@ -34,6 +34,7 @@ UNRELATED = {
     "token": "a participant's or respondent's secret link, not an id to guess",
     "username": "an account (administrators only; the route matrix checks who may open it)",
     "fmt": "filled with json/csv: an export of the draft's year must not contain it (checked below)",
+    "case_id": "a consultation of the co-creation platform: not a plan's; staff only (the route matrix)",
     "identifier": "a report type: filled with evaluation/comparison (checked below)",
 }
 FILL = {"fmt": "json", "identifier": "evaluation", "code": "ja"}
@@ -75,7 +76,7 @@ def test_no_route_shows_the_public_a_draft(public: tuple[TestClient, Draft]) -> 
     leaks = []
     for path in _gets():
         names = set(re.findall(r"{(\w+)}", path))
-        if names & {"initiative_id", "event_id", "token", "username"}:
+        if names & {"initiative_id", "event_id", "token", "username", "case_id"}:
             continue  # not a plan's (see UNRELATED)
         url = path.format(**{**FILL, **values}) + "?" + QUERY
         response = client.get(url, follow_redirects=False)

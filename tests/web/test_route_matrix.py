@@ -252,6 +252,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/s/{token}"): Rule(ALL, form={"invitation": ""}, override={"token": "{survey_token}"}),
     # A KPI's computed actual: counts for everyone (names only for staff, tested in tests/events).
     ("GET", "/kpis/{kpi_id}/measure"): read(),
+    # The co-creation platform: かんさいラボサーチ and the consultation counts are public; a case's contents
+    # are coordinators', ものづくり支援課's (the platform project's department: "editor") and administrators'.
+    ("GET", "/labsearch"): read(query="?q=SEM"),
+    ("GET", "/api/v1/labsearch"): read(query="?q=SEM"),
+    ("GET", "/platform"): read(),
+    ("GET", "/api/v1/platform/counts"): read(),
+    ("GET", "/api/v1/platform/cases/{case_id}"): Rule(EDITORS),
 }
 
 
@@ -326,6 +333,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     add_user(engine, "target", Role.COUNCIL_MEMBER)
     clients = {role: _client(app, engine, None if role == "public" else role) for role in ALL}
     events = _events(engine, platform["id"], department, project["kpis"][0]["id"])
+    events["case_id"] = str(_case(engine))
     params = {
         "plan_id": plans[2026],
         "plan_2023": plans[2023],
@@ -376,6 +384,18 @@ def _events(engine: Engine, project_id: int, department: str, kpi_id: int) -> di
         "event_day": day.isoformat(),
         "survey_token": survey.token,
     }
+
+
+def _case(engine: Engine) -> int:
+    """A consultation of the platform (its contents are confidential)."""
+    from stdnum.jp import cn
+
+    from keikaku.services.core.actors import SYSTEM
+    from keikaku.services.platform.cases import CaseForm, open_case
+
+    number = cn.calc_check_digit("120001077701") + "120001077701"
+    form = CaseForm("行列試験株式会社", number, "試験の相談", "材料", "技術開発")
+    return open_case(form, actor=SYSTEM, engine=engine).id
 
 
 def _fresh_values(world: World) -> dict[str, Any]:

@@ -13,7 +13,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from keikaku.storage.base import Base, utcnow
 
-MEASURE_KINDS = ("attended_people", "attended_person_days", "registrations", "answer_share")
+MEASURE_KINDS = (
+    "attended_people",
+    "attended_person_days",
+    "registrations",
+    "answer_share",
+    # Over the co-creation platform's records (issue 13), for the KPI's fiscal year; no events.
+    "platform_cases",
+    "platform_firms",
+    "platform_matchings",
+    "platform_interviews_held",
+)
+#: The kinds counted over the platform's records rather than over events.
+PLATFORM_KINDS = MEASURE_KINDS[4:]
+KIND_CHECK = "kind IN (" + ", ".join(repr(k) for k in MEASURE_KINDS) + ")"
 
 
 class KpiMeasure(Base):
@@ -22,9 +35,7 @@ class KpiMeasure(Base):
     __tablename__ = "kpi_measures"
     __table_args__ = (
         UniqueConstraint("kpi_id", "version", name="uq_kpi_measures_version"),
-        CheckConstraint(
-            "kind IN ('attended_people', 'attended_person_days', 'registrations', 'answer_share')", name="kind"
-        ),
+        CheckConstraint(KIND_CHECK, name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,6 +33,7 @@ from keikaku.web.routers import (
     language,
     partners,
     plans,
+    platform,
     project_edit,
     projects,
     search,
@@ -115,6 +116,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         admin,
         events,
         users,
+        platform,
     )
     for module in routers:
         app.include_router(module.router)

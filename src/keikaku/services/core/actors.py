@@ -27,6 +27,7 @@ class Role(StrEnum):
     DEPARTMENT_EDITOR = "department_editor"  # 担当課の編集者
     MEMBER_CONTRIBUTOR = "member_contributor"  # 構成府県市の入力者
     COUNCIL_MEMBER = "council_member"  # 推進会議の委員
+    COORDINATOR = "coordinator"  # 共創プラットフォームのコーディネーター
     PUBLIC = "public"  # 一般の閲覧者
 
 
@@ -45,6 +46,9 @@ class Permission(StrEnum):
     VIEW_DRAFT_EVALUATIONS = "view_draft_evaluations"  # statuses and actual values of unpublished evaluations
     READ_AUDIT = "read_audit"  # the audit trail and its exports
     ADMINISTER = "administer"  # accounts, publication, period locks, thresholds, backups: the bureau's own
+    VIEW_CASES = "view_cases"  # the co-creation platform's consultations, needs and interviews (相談内容)
+    MANAGE_CASES = "manage_cases"  # open, log and close consultations; seeds, needs, interviews
+    MANAGE_LABSEARCH = "manage_labsearch"  # institutions and the equipment lists of かんさいラボサーチ
 
 
 #: What each permission lets a role do, in words (the role table of docs/accounts.md is made from these).
@@ -61,6 +65,9 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.VIEW_DRAFT_EVALUATIONS: "read unpublished evaluations",
     Permission.READ_AUDIT: "read and export the audit trail",
     Permission.ADMINISTER: "manage accounts, publication, period locks, thresholds and backups",
+    Permission.VIEW_CASES: "see the co-creation platform's consultations, needs and interviews (相談内容)",
+    Permission.MANAGE_CASES: "open, log, hand over and close consultations; seeds, needs and interviews (面談)",
+    Permission.MANAGE_LABSEARCH: "import かんさいラボサーチ institutions and equipment lists",
 }
 
 
@@ -77,6 +84,9 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_EVENTS,
             Permission.VIEW_PERSONAL_DATA,
             Permission.VIEW_DRAFT_PLANS,
+            Permission.VIEW_CASES,
+            Permission.MANAGE_CASES,
+            Permission.MANAGE_LABSEARCH,
         }
     ),
     Role.MEMBER_CONTRIBUTOR: frozenset({Permission.VIEW, Permission.MANAGE_COOPERATIVE, Permission.VIEW_DRAFT_PLANS}),
@@ -89,6 +99,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.READ_AUDIT,
         }
     ),
+    Role.COORDINATOR: frozenset({Permission.VIEW, Permission.VIEW_CASES, Permission.MANAGE_CASES}),
     Role.PUBLIC: frozenset({Permission.VIEW}),
 }
 
@@ -105,6 +116,9 @@ OWNED = frozenset(
         Permission.MANAGE_COOPERATIVE,
         Permission.MANAGE_EVENTS,
         Permission.VIEW_PERSONAL_DATA,
+        Permission.VIEW_CASES,
+        Permission.MANAGE_CASES,
+        Permission.MANAGE_LABSEARCH,
     }
 )
 

@@ -26,6 +26,8 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.governance import audit
 from keikaku.services.measures.definitions import KIND_LABELS, current_measure_row, kpi_ref
+from keikaku.services.platform import counts as platform_counts
+from keikaku.services.platform.common import can_view_cases
 from keikaku.storage import actuals as actual_store
 from keikaku.storage import events as event_store
 from keikaku.storage import measures as store
@@ -61,6 +63,11 @@ def _attended(session: Session, event_ids: list[int]) -> tuple[int, int, int]:
 def evaluate(session: Session, measure: store.KpiMeasure) -> Figure:
     """The figure of a measure over the current records."""
     ids = [int(e) for e in measure.event_ids or []]
+    if measure.kind in store.PLATFORM_KINDS:
+        value, records = platform_counts.figure(
+            session, measure.kind, int(kpi_ref(session, measure.kpi_id).fiscal_year or 0)
+        )
+        return Figure(value, records)
     if measure.kind in ("attended_people", "attended_person_days"):
         people, person_days, marks = _attended(session, ids)
         return Figure(float(people if measure.kind == "attended_people" else person_days), marks)
@@ -337,12 +344,19 @@ def drill_down(kpi_id: int, *, viewer: Actor, engine: Engine | None = None) -> D
         ids = [int(e) for e in measure.event_ids or []]
         events = session.scalars(select(event_store.ManagedEvent).where(event_store.ManagedEvent.id.in_(ids))).all()
         staff = any(viewer.can(Permission.VIEW_PERSONAL_DATA, departments=[e.department]) for e in events)
-        if not staff and not all(e.published for e in events):
+        if measure.kind in store.PLATFORM_KINDS:
+            staff = can_view_cases(viewer)  # aggregate counts for everyone, as the case counts page
+        elif not staff and not all(e.published for e in events):
             raise NotFoundError("この KPI には集計方法が設定されていません", code="measure_not_found")
         figure = evaluate(session, measure)
         counts: list[tuple[str, int]] = []
         names: list[tuple[str, str, str]] = []
-        if measure.kind == "answer_share":
+        year = int(ref.fiscal_year or 0)
+        if measure.kind in store.PLATFORM_KINDS:
+            counts = platform_counts.by_month(session, measure.kind, year)
+            if staff:
+                names = platform_counts.names(session, measure.kind, year)
+        elif measure.kind == "answer_share":
             question = session.get(survey_store.Question, measure.question_id)
             labels = {o["code"]: o["label"] for o in (question.options if question else [])}
             rows = session.execute(

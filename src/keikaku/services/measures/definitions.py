@@ -3,7 +3,9 @@
 Kinds: ``attended_people`` (distinct people checked in at events E, counted roles only),
 ``attended_person_days`` (distinct person × day), ``registrations`` (confirmed registrations, 受付済 and
 欠席, counted roles), ``answer_share`` (share of the non-blank answers to question Q in the surveys of
-events E that fall in codes C).  A change of a measure adds a version; the previous one stays readable.
+events E that fall in codes C), and the co-creation platform's kinds (``platform_cases``, ``platform_firms``,
+``platform_matchings``, ``platform_interviews_held``: records of the KPI's fiscal year, no events; see
+:mod:`keikaku.services.platform.counts`).  A change of a measure adds a version; the previous one stays readable.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ KIND_LABELS = {
     "attended_person_days": "参加者数（延べ人日）",
     "registrations": "申込者数",
     "answer_share": "回答の割合",
+    "platform_cases": "相談件数（延べ件数）",
+    "platform_firms": "相談企業数（実数）",
+    "platform_matchings": "マッチング件数（採用されたシーズ・ニーズ）",
+    "platform_interviews_held": "面談数（実施済み）",
 }
 
 
@@ -110,7 +116,12 @@ def bind_measure(
         found = session.scalar(
             select(func.count()).select_from(event_store.ManagedEvent).where(event_store.ManagedEvent.id.in_(ids))
         )
-        if not ids or found != len(ids):
+        if kind in store.PLATFORM_KINDS:
+            if ids:
+                raise ValidationError(
+                    "共創プラットフォームの集計方法にはイベントを選びません（KPI の年度の記録を数えます）"
+                )
+        elif not ids or found != len(ids):
             raise ValidationError("集計するイベントを選んでください（存在しないイベントが含まれています）")
         question_id = None
         if kind == "answer_share":

@@ -1,0 +1,1 @@
+"""The co-creation platform (issue 13): consultations, seeds–needs matching, interviews, かんさいラボサーチ."""

@@ -1,0 +1,383 @@
+"""Consultations (相談案件), a case model as CiviCase's: a firm, topic, field, phase, coordinator in charge,
+status and outcome, and a dated log of activities.
+
+Confidentiality: a case's contents (firm, topic, log) are seen only by coordinators, the platform
+department's editors and administrators (:func:`~keikaku.services.platform.common.can_view_cases`); every
+view of a case is an audit record.  Everyone else gets :func:`case_counts` only.
+
+A phase may move backwards or skip (a demonstration fails and the firm goes back to development): this is
+allowed, recorded in the log and answered with a warning, not refused, so that the record follows what
+happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, distinct, func, select
+from sqlalchemy.orm import Session
+
+from keikaku.services.core.actors import Actor
+from keikaku.services.core.db import ensure_schema
+from keikaku.services.core.errors import NotFoundError, ValidationError
+from keikaku.services.core.free_text import clean_text
+from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
+from keikaku.services.governance import audit
+from keikaku.services.platform.common import choice, fiscal_year_bounds, parse_day, require_cases
+from keikaku.storage import events as event_store
+from keikaku.storage import platform as store
+from keikaku.storage.uow import read_session, unit_of_work
+
+
+@dataclass(frozen=True)
+class InstitutionForm:
+    """A member institution as entered."""
+
+    name: str
+    prefecture: str
+    kind: str
+    contact: str = ""
+    fee_rule: dict[str, float] = field(default_factory=dict)
+
+
+def add_institution(form: InstitutionForm, *, actor: Actor, engine: Engine | None = None) -> int:
+    """Add a member institution (platform administrators); returns its id."""
+    require_cases(actor, manage=True)
+    name = clean_text(form.name, "機関名", limit=400, field="name")
+    prefecture = clean_text(form.prefecture, "府県", limit=20, field="prefecture")
+    if not name or not prefecture:
+        raise ValidationError("機関名と府県を入力してください", details={"fields": {"name": "必須"}})
+    kind = choice(form.kind, store.INSTITUTION_KINDS, "機関の種別", "kind")
+    rule: dict[str, float] = {}
+    for category, factor in form.fee_rule.items():
+        if category not in ("own", "union", "other") or not 0 <= float(factor) <= 10:
+            raise ValidationError(f"料金の規則「{category}: {factor}」は正しくありません")
+        rule[category] = float(factor)
+    with unit_of_work(ensure_schema(engine)) as session:
+        if session.scalar(select(store.Institution.id).where(store.Institution.name == name)):
+            raise ValidationError(f"機関「{name}」は登録済みです")
+        row = store.Institution(
+            name=name,
+            prefecture=prefecture,
+            kind=kind,
+            contact=clean_text(form.contact, "連絡先", limit=400),
+            fee_rule=rule,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(session, actor, "platform.institution.add", "platform_institution", row.id, None, {"name": name})
+        return row.id
+
+
+@dataclass(frozen=True)
+class CaseForm:
+    """A consultation as a coordinator opens it."""
+
+    firm: str
+    corporate_number: str
+    topic: str
+    field: str
+    phase: str
+    coordinator: str = ""
+    institution_id: int | None = None
+    opened_on: str = ""
+    need: str = ""
+
+
+@dataclass(frozen=True)
+class ActivityPublic:
+    """A line of a case's log."""
+
+    kind: str
+    on: dt.date
+    body: str
+    author: str
+
+
+@dataclass(frozen=True)
+class CasePublic:
+    """A case with its log (for those who may see contents)."""
+
+    id: int
+    firm: str
+    corporate_number: str | None
+    topic: str
+    field: str
+    phase: str
+    coordinator: str
+    status: str
+    closed: bool
+    outcome: str | None
+    opened_on: dt.date
+    closed_on: dt.date | None
+    institution: str | None
+    activities: tuple[ActivityPublic, ...]
+    need_ids: tuple[int, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def _case(session: Session, row: store.Consultation, warnings: tuple[str, ...] = ()) -> CasePublic:
+    firm = session.get(event_store.Organisation, row.organisation_id)
+    institution = session.get(store.Institution, row.institution_id) if row.institution_id else None
+    logs = session.scalars(
+        select(store.CaseActivity)
+        .where(store.CaseActivity.case_id == row.id)
+        .order_by(store.CaseActivity.on, store.CaseActivity.id)
+    ).all()
+    needs = session.scalars(select(store.Need.id).where(store.Need.case_id == row.id).order_by(store.Need.id)).all()
+    return CasePublic(
+        row.id,
+        firm.name if firm else "",
+        firm.corporate_number if firm else None,
+        row.topic,
+        row.field,
+        row.phase,
+        row.coordinator,
+        row.status,
+        row.status in store.CLOSED_STATUSES,
+        row.outcome,
+        row.opened_on,
+        row.closed_on,
+        institution.name if institution else None,
+        tuple(ActivityPublic(a.kind, a.on, a.body or "", a.author) for a in logs),
+        tuple(needs),
+        warnings,
+    )
+
+
+def _log(session: Session, case_id: int, kind: str, on: dt.date, body: str | None, author: str) -> None:  # noqa: PLR0917
+    session.add(store.CaseActivity(case_id=case_id, kind=kind, on=on, body=body, author=author[:200]))
+
+
+def open_case(form: CaseForm, *, actor: Actor, engine: Engine | None = None) -> CasePublic:
+    """Open a case for a firm (its 法人番号 checked; the firm is found or added as an organisation)."""
+    require_cases(actor, manage=True)
+    number = check_corporate_number(form.corporate_number)
+    if number is None:
+        raise ValidationError("法人番号を入力してください", details={"fields": {"corporate_number": "必須"}})
+    topic = clean_text(form.topic, "相談内容", limit=400, field="topic")
+    tech = clean_text(form.field, "技術分野", limit=100, field="field")
+    if not topic or not tech:
+        raise ValidationError("相談内容と技術分野を入力してください", details={"fields": {"topic": "必須"}})
+    phase = choice(form.phase, store.PHASES, "フェーズ", "phase")
+    opened = parse_day(form.opened_on, "受付日", "opened_on")
+    coordinator = clean_text(form.coordinator, "担当コーディネーター", limit=200) or actor.name
+    with unit_of_work(ensure_schema(engine)) as session:
+        if form.institution_id is not None and session.get(store.Institution, form.institution_id) is None:
+            raise ValidationError("選ばれた機関は登録されていません", details={"fields": {"institution_id": "機関"}})
+        firm = find_or_add_organisation(session, form.firm or None, number)
+        assert firm is not None  # a 法人番号 was given
+        row = store.Consultation(
+            organisation_id=firm.id,
+            institution_id=form.institution_id,
+            topic=topic,
+            field=tech,
+            phase=phase,
+            coordinator=coordinator,
+            status="受付",
+            opened_on=opened,
+            created_by=actor.name[:200],
+        )
+        session.add(row)
+        session.flush()
+        _log(session, row.id, "相談", opened, topic, actor.name)
+        need = clean_text(form.need, "ニーズ", limit=4000, field="need")
+        if need:
+            session.add(
+                store.Need(
+                    case_id=row.id,
+                    organisation_id=firm.id,
+                    title=topic,
+                    description=need,
+                    field=tech,
+                    phase=phase,
+                    created_by=actor.name[:200],
+                )
+            )
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "platform.case.open",
+            "platform_case",
+            row.id,
+            None,
+            {"firm": firm.id, "phase": phase, "field": tech, "coordinator": coordinator},
+        )
+        return _case(session, row)
+
+
+def get_case(case_id: int, *, actor: Actor, engine: Engine | None = None) -> CasePublic:
+    """A case's contents, for those who may see them; the view is an audit record."""
+    require_cases(actor)
+    with unit_of_work(ensure_schema(engine)) as session:
+        row = session.get(store.Consultation, case_id)
+        if row is None:
+            raise NotFoundError(f"相談案件 {case_id} はありません", code="case_not_found")
+        audit.record(session, actor, "platform.case.view", "platform_case", case_id)
+        return _case(session, row)
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    """A row of the case list."""
+
+    id: int
+    firm: str
+    topic: str
+    phase: str
+    status: str
+    coordinator: str
+    opened_on: dt.date
+
+
+def list_cases(
+    *, actor: Actor, status_group: str = "", page: int = 1, per_page: int = 50, engine: Engine | None = None
+) -> tuple[list[CaseLine], int]:
+    """Cases, newest first (``status_group``: 対応中 / 完了 / all); the total count."""
+    require_cases(actor)
+    query = select(store.Consultation, event_store.Organisation.name).join(
+        event_store.Organisation, event_store.Organisation.id == store.Consultation.organisation_id
+    )
+    if status_group == "完了":
+        query = query.where(store.Consultation.status.in_(store.CLOSED_STATUSES))
+    elif status_group == "対応中":
+        query = query.where(store.Consultation.status.in_(store.OPEN_STATUSES))
+    with read_session(ensure_schema(engine)) as session:
+        total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+        rows = session.execute(
+            query.order_by(store.Consultation.opened_on.desc(), store.Consultation.id.desc())
+            .limit(per_page)
+            .offset((max(page, 1) - 1) * per_page)
+        ).all()
+        lines = [CaseLine(c.id, name, c.topic, c.phase, c.status, c.coordinator, c.opened_on) for c, name in rows]
+        return lines, total
+
+
+def log_activity(
+    case_id: int, kind: str, body: str, *, on: str = "", actor: Actor, engine: Engine | None = None
+) -> CasePublic:
+    """Add a dated line to a case's log, written by ``actor``."""
+    require_cases(actor, manage=True)
+    chosen = choice(
+        kind, tuple(k for k in store.ACTIVITY_KINDS if k not in ("引継ぎ", "状態変更")), "記録の種類", "kind"
+    )
+    text = clean_text(body, "記録の内容", limit=4000, field="body")
+    if not text:
+        raise ValidationError("記録の内容を入力してください", details={"fields": {"body": "必須"}})
+    day = parse_day(on, "日付", "on")
+    with unit_of_work(ensure_schema(engine)) as session:
+        row = session.get(store.Consultation, case_id)
+        if row is None:
+            raise NotFoundError(f"相談案件 {case_id} はありません", code="case_not_found")
+        _log(session, case_id, chosen, day, text, actor.name)
+        if row.status == "受付":
+            row.status = "対応中"
+        session.flush()
+        audit.record(session, actor, "platform.case.activity", "platform_case", case_id, None, {"kind": chosen})
+        return _case(session, row)
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    """A change of a case: any of status, outcome, phase, and a handover to another coordinator."""
+
+    status: str = ""
+    outcome: str = ""
+    phase: str = ""
+    coordinator: str = ""
+    note: str = ""
+    on: str = ""
+
+
+def change_case(case_id: int, change: CaseChange, *, actor: Actor, engine: Engine | None = None) -> CasePublic:
+    """Move a case's status, phase or outcome, or hand it over; each change is a line of the log.
+
+    Closing (完了) needs an outcome.  A phase out of order is kept with a warning (see the module).
+    """
+    require_cases(actor, manage=True)
+    day = parse_day(change.on, "日付", "on")
+    note = clean_text(change.note, "メモ", limit=2000) or ""
+    with unit_of_work(ensure_schema(engine)) as session:
+        row = session.get(store.Consultation, case_id)
+        if row is None:
+            raise NotFoundError(f"相談案件 {case_id} はありません", code="case_not_found")
+        before = {"status": row.status, "phase": row.phase, "outcome": row.outcome, "coordinator": row.coordinator}
+        warnings: list[str] = []
+        if change.outcome:
+            row.outcome = choice(change.outcome, store.OUTCOMES, "成果", "outcome")
+        if change.phase:
+            phase = choice(change.phase, store.PHASES, "フェーズ", "phase")
+            step = store.PHASES.index(phase) - store.PHASES.index(row.phase)
+            if step < 0 or step > 1:
+                warnings.append(
+                    f"フェーズが順序どおりではありません（{row.phase} → {phase}）。記録しましたが、内容を確認してください"
+                )
+            if phase != row.phase:
+                _log(session, case_id, "状態変更", day, f"フェーズ: {row.phase} → {phase}", actor.name)
+            row.phase = phase
+        if change.coordinator:
+            new = clean_text(change.coordinator, "担当コーディネーター", limit=200) or ""
+            if new and new != row.coordinator:
+                _log(session, case_id, "引継ぎ", day, f"{row.coordinator} → {new}。{note}".rstrip("。"), actor.name)
+                row.coordinator = new
+        if change.status:
+            status = choice(change.status, store.STATUSES, "状態", "status")
+            if status in store.CLOSED_STATUSES and not row.outcome:
+                raise ValidationError("完了にするには成果を選んでください", details={"fields": {"outcome": "必須"}})
+            if status != row.status:
+                _log(session, case_id, "状態変更", day, f"状態: {row.status} → {status}", actor.name)
+            row.status = status
+            row.closed_on = day if status in store.CLOSED_STATUSES else None
+        after = {"status": row.status, "phase": row.phase, "outcome": row.outcome, "coordinator": row.coordinator}
+        if after == before:
+            raise ValidationError("変更する項目を選んでください")
+        session.flush()
+        audit.record(session, actor, "platform.case.change", "platform_case", case_id, before, after, note or None)
+        return _case(session, row, tuple(warnings))
+
+
+@dataclass(frozen=True)
+class CaseCounts:
+    """Aggregate counts anyone may see: 延べ件数 (cases) and 実数 (distinct firms), overall and by group."""
+
+    fiscal_year: int
+    cases: int
+    firms: int
+    by_phase: tuple[tuple[str, int, int], ...]
+    by_field: tuple[tuple[str, int, int], ...]
+    by_institution: tuple[tuple[str, int, int], ...]
+    by_status: tuple[tuple[str, int, int], ...]
+
+
+def case_counts(fiscal_year: int, *, engine: Engine | None = None) -> CaseCounts:
+    """Counts of the cases opened in ``fiscal_year``: (group, 延べ, 実数) rows; no names, no topics."""
+    start, end = fiscal_year_bounds(fiscal_year)
+    c = store.Consultation
+    window = (c.opened_on >= start, c.opened_on <= end)
+    with read_session(ensure_schema(engine)) as session:
+
+        def grouped(column: object) -> tuple[tuple[str, int, int], ...]:
+            rows = session.execute(
+                select(column, func.count(), func.count(distinct(c.organisation_id)))  # type: ignore[call-overload]
+                .where(*window)
+                .group_by(column)
+                .order_by(column)
+            ).all()
+            return tuple((str(k or "（未設定）"), int(n), int(f)) for k, n, f in rows)
+
+        total, firms = session.execute(
+            select(func.count(), func.count(distinct(c.organisation_id))).where(*window)
+        ).one()
+        institution = select(store.Institution.name).where(store.Institution.id == c.institution_id).scalar_subquery()
+        phases = dict((k, (n, f)) for k, n, f in grouped(c.phase))
+        return CaseCounts(
+            fiscal_year,
+            int(total),
+            int(firms),
+            tuple((p, *phases.get(p, (0, 0))) for p in store.PHASES),
+            grouped(c.field),
+            grouped(institution),
+            grouped(c.status),
+        )

@@ -1,0 +1,56 @@
+"""What the platform's services share: the administering department, the permission checks, fiscal years."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from keikaku.services.core.actors import Actor, Permission, require
+from keikaku.services.core.errors import ValidationError
+
+#: The department that administers the platform; its editors see and manage cases as coordinators do.
+PLATFORM_DEPARTMENT = "ものづくり支援課"
+OWNERS = (PLATFORM_DEPARTMENT,)
+
+
+def can_view_cases(actor: Actor) -> bool:
+    """Coordinators, the platform department's editors and administrators see a case's contents."""
+    return actor.can(Permission.VIEW_CASES, departments=OWNERS)
+
+
+def require_cases(actor: Actor, *, manage: bool = False) -> None:
+    """Raise :class:`PermissionDeniedError` unless ``actor`` may see (or, with ``manage``, change) cases."""
+    require(actor, Permission.MANAGE_CASES if manage else Permission.VIEW_CASES, departments=OWNERS)
+
+
+def fiscal_year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of fiscal year ``year`` (April to March)."""
+    return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+
+
+def fiscal_year_of(day: dt.date) -> int:
+    """The fiscal year a day falls in."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def parse_day(raw: str | dt.date | None, label: str, field: str) -> dt.date:
+    """A date from ``YYYY-MM-DD`` (today when empty), or :class:`ValidationError` naming the field."""
+    if isinstance(raw, dt.date):
+        return raw
+    if raw is None or not raw.strip():
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValidationError(
+            f"{label}「{raw}」は日付（例: 2026-05-12）ではありません", details={"fields": {field: label}}
+        ) from None
+
+
+def choice(raw: str | None, allowed: tuple[str, ...], label: str, field: str) -> str:
+    """``raw`` if it is one of ``allowed``, else :class:`ValidationError` listing them."""
+    value = (raw or "").strip()
+    if value not in allowed:
+        raise ValidationError(
+            f"{label}は「{'・'.join(allowed)}」から選んでください（「{value}」）", details={"fields": {field: label}}
+        )
+    return value

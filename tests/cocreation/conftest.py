@@ -1,0 +1,45 @@
+"""Fixtures of the platform tests: actors of each role, a valid 法人番号, two institutions."""
+
+import pytest
+from sqlalchemy import Engine
+from stdnum.jp import cn
+
+from keikaku.services.core.actors import Actor, Role
+from keikaku.services.platform.cases import InstitutionForm, add_institution
+from keikaku.services.platform.common import PLATFORM_DEPARTMENT
+
+ADMIN = Actor("管理者", frozenset({Role.BUREAU_ADMIN}))
+COORDINATOR = Actor("山田コーディネーター", frozenset({Role.COORDINATOR}))
+COORDINATOR_2 = Actor("佐藤コーディネーター", frozenset({Role.COORDINATOR}))
+OWNER = Actor("ものづくり担当", frozenset({Role.DEPARTMENT_EDITOR}), frozenset({PLATFORM_DEPARTMENT}))
+OTHER_EDITOR = Actor("他課", frozenset({Role.DEPARTMENT_EDITOR}), frozenset({"国際交流課"}))
+COUNCIL = Actor("委員", frozenset({Role.COUNCIL_MEMBER}))
+
+
+def corporate_number(body: str) -> str:
+    """A valid 法人番号 for 12 digits (the check digit comes first)."""
+    return cn.calc_check_digit(body) + body
+
+
+FIRM = corporate_number("120001077701")
+
+
+@pytest.fixture
+def institutes(engine: Engine) -> dict[str, int]:
+    osaka = add_institution(
+        InstitutionForm(
+            "大阪産業技術研究所", "大阪府", "公設試", "06-0000-0000", {"own": 0.8, "union": 1.0, "other": 1.5}
+        ),
+        actor=ADMIN,
+        engine=engine,
+    )
+    hyogo = add_institution(InstitutionForm("兵庫県立工業技術センター", "兵庫県", "公設試"), actor=ADMIN, engine=engine)
+    return {"osaka": osaka, "hyogo": hyogo}
+
+
+@pytest.fixture
+def institutes_loaded(loaded_engine: Engine) -> dict[str, int]:
+    osaka = add_institution(
+        InstitutionForm("大阪産業技術研究所", "大阪府", "公設試"), actor=ADMIN, engine=loaded_engine
+    )
+    return {"osaka": osaka}
