@@ -28,8 +28,9 @@ from keikaku.services.exchange.export import ExportFormat, export_data
 from keikaku.services.exchange.initialize import BUNDLED_PUBLICATION_REASON
 from keikaku.services.governance.audit import list_audit
 from keikaku.services.plans.compare import compare_fiscal_years
+from keikaku.services.plans.kpi_page import get_kpi_entry_page
 from keikaku.services.plans.overview import get_comparison, get_dashboard, get_policy_tree
-from keikaku.services.plans.project import get_kpi_entry_page, get_project_page
+from keikaku.services.plans.project import get_project_page
 from keikaku.services.plans.read import get_plan_page, list_plans, list_projects
 from keikaku.services.publication.state import (
     publish_evaluation,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from keikaku.api.deps import ActorDep, EngineDep, Id
 from keikaku.api.schemas.plans import ActualCreate, ActualValuePublic, KpiEntryPublic
 from keikaku.services.actuals.form import ActualForm, submit_actual_form
-from keikaku.services.plans.project import get_kpi_entry_page
+from keikaku.services.plans.kpi_page import get_kpi_entry_page
 
 router = APIRouter(tags=["KPI・実績"])
 

@@ -1,4 +1,5 @@
-"""Read models of a project (or component) page and of a KPI's actual-entry page.
+"""Read models of a project (or component) page, and the KPI views it shares with the KPI page
+(:mod:`keikaku.services.plans.kpi_page`).
 
 A project page has every field of the project with its source, its components, events and KPIs; each KPI
 with its target, its actual, every recorded version (corrections keep the earlier values), its status from
@@ -28,7 +29,7 @@ from keikaku.services.core.home_issuer import cached_home_issuer
 from keikaku.services.core.provenance import SourceRef, document_keys, source_of
 from keikaku.services.evaluations.run import observations
 from keikaku.services.evaluations.status_cache import PlanStatuses, plan_statuses
-from keikaku.services.plans.kpis import KpiRef, display_code, plan_kpi_refs, vision_kpi_refs
+from keikaku.services.plans.kpis import KpiRef, display_code, plan_kpi_refs
 from keikaku.services.publication.visibility import Visibility, visibility_for
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
@@ -157,7 +158,7 @@ class ProjectPage:
     links: list[LinkView] = dataclasses.field(default_factory=list)
 
 
-def _history(rows: Sequence[store.ActualValue], unit: str | None) -> list[HistoryEntry]:
+def history_of(rows: Sequence[store.ActualValue], unit: str | None) -> list[HistoryEntry]:
     return [
         HistoryEntry(
             r.version,
@@ -191,14 +192,14 @@ class SeriesRow:
     plan_id: int
 
 
-def _visible_history(
+def visible_history(
     session: Session, vis: Visibility, plan_id: int, rows: Sequence[store.ActualValue]
 ) -> list[store.ActualValue]:
     """The recorded values of the years whose evaluation of ``plan_id`` the viewer may see."""
     return [r for r in rows if vis.evaluation_visible(session, plan_id, r.fiscal_year)]
 
 
-def _series(
+def kpi_series(
     session: Session, issuer: str, names: set[str], refs: Sequence[KpiRef], vis: Visibility
 ) -> dict[int, list[SeriesPoint]]:
     """For each KPI: target and actual in every fiscal year of the issuer's projects of the same name.
@@ -351,7 +352,7 @@ def _page(
             kpi_view(
                 ref,
                 statuses.kpis.get(ref.id),
-                _history(history.get(ref.id, []), ref.unit),
+                history_of(history.get(ref.id, []), ref.unit),
                 series.get(ref.id, []),
                 kpi_sources.get(ref.id),
                 evaluation_visible=evaluation_visible,
@@ -420,9 +421,9 @@ def get_project_page(project_id: int, *, viewer: Actor, engine: Engine | None = 
             versions[row.kpi_id].append(row)
         vis.load_evaluations(session, {(plan.id, r.fiscal_year) for rows in versions.values() for r in rows})
         for kpi_id, rows in versions.items():
-            versions[kpi_id] = _visible_history(session, vis, plan.id, rows)
+            versions[kpi_id] = visible_history(session, vis, plan.id, rows)
         measured = [r for r in all_refs if not r.spec.is_measure]
-        series = _series(session, plan.issuer, {p.name for p in family}, measured, vis)
+        series = kpi_series(session, plan.issuer, {p.name for p in family}, measured, vis)
         extras = (versions, series, document_keys(session), challenge_labels(session))
         page = _page(project, plan, refs, statuses, extras, evaluation_visible=shown)
         page.components = [_page(c, plan, refs, statuses, extras, evaluation_visible=shown) for c in project.components]
@@ -439,86 +440,3 @@ def _is_home(session: Session, project_id: int) -> bool:
         select(m.Plan.issuer).join(m.Project, m.Project.plan_id == m.Plan.id).where(m.Project.id == project_id)
     )
     return issuer is not None and issuer == cached_home_issuer(session)
-
-
-@dataclass
-class KpiEntryPage:
-    """A KPI's actual-entry page: the KPI (with every version of its values) and where it belongs."""
-
-    kpi: KpiView
-    fiscal_year: int | None
-    project_id: int | None
-    project_name: str | None
-    component_name: str | None
-    plan_id: int | None
-    departments: list[str]
-    vision: bool
-    monthly_allowed: bool
-    horizon_fiscal_year: int | None = None
-
-
-def get_kpi_entry_page(kpi_id: int, *, viewer: Actor, engine: Engine | None = None) -> KpiEntryPage:
-    """The KPI with its target, status, every recorded version and its values over the years.
-
-    A KPI of a plan hidden from ``viewer`` is not found; its actuals, status and history are left out
-    (``evaluation_visible`` False) when the plan's evaluation is not published to ``viewer``.  A vision
-    target is always shown.
-    """
-    eng = checked_engine(engine)
-    vis = visibility_for(viewer)
-    with read_session(eng) as session:
-        row = session.get(m.Kpi, kpi_id)
-        if row is None or row.initiative_id is not None:
-            raise NotFoundError(f"KPI（ID {kpi_id}）はありません", code="kpi_not_found")
-        vis.ensure_kpi_visible(session, kpi_id)
-        keys = document_keys(session)
-        versions = list(
-            session.scalars(
-                select(store.ActualValue)
-                .where(store.ActualValue.kpi_id == kpi_id)
-                .order_by(store.ActualValue.fiscal_year, store.ActualValue.month, store.ActualValue.version)
-            )
-        )
-        if row.vision_id is not None:
-            current = row.vision is not None and row.vision.is_current
-            ref = next((r for r in vision_kpi_refs(session) if r.id == kpi_id), None) if current else None
-            if ref is None:
-                raise NotFoundError(f"KPI（ID {kpi_id}）は現行のビジョンの目標ではありません", code="kpi_not_found")
-            years = sorted({v.fiscal_year for v in versions})
-            series = [
-                SeriesPoint(y, obs.value, ref.spec.target)
-                for y in years
-                for obs in [observations(versions, y).get(kpi_id)]
-                if obs is not None
-            ]
-            view = kpi_view(ref, None, _history(versions, ref.unit), series, source_of(row, keys))
-            if series:
-                view.actual, view.fiscal_year = series[-1].actual, series[-1].fiscal_year
-                view.actual_display = format_value(view.actual, ref.unit) if view.actual is not None else None
-            return KpiEntryPage(
-                view, None, None, None, None, None, [], True, False, horizon_fiscal_year=ref.spec.target_fiscal_year
-            )
-        project = row.project
-        assert project is not None  # one owner: not the vision, not an initiative
-        plan = project.plan
-        ref = next(r for r in plan_kpi_refs(session, [plan]) if r.id == kpi_id)
-        shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
-        statuses = (
-            plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
-            if shown and vis.reads_as_current(session, plan.id)
-            else PlanStatuses(None)
-        )
-        series = _series(session, plan.issuer, {project.name}, [ref], vis).get(kpi_id, [])
-        history = _history(_visible_history(session, vis, plan.id, versions), ref.unit)
-        view = kpi_view(ref, statuses.kpis.get(kpi_id), history, series, source_of(row, keys), evaluation_visible=shown)
-        return KpiEntryPage(
-            kpi=view,
-            fiscal_year=plan.fiscal_year,
-            project_id=project.parent_id or project.id,
-            project_name=ref.project_name,
-            component_name=ref.component_name,
-            plan_id=plan.id,
-            departments=list(ref.departments),
-            vision=False,
-            monthly_allowed=ref.kind.value == "count",
-        )

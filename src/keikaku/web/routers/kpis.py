@@ -12,7 +12,7 @@ from keikaku.api.deps import ActorDep, EngineDep, Id
 from keikaku.services.actuals.form import ActualForm, submit_actual_form
 from keikaku.services.actuals.record import current_version
 from keikaku.services.core.errors import ConflictError, ValidationError
-from keikaku.services.plans.project import get_kpi_entry_page
+from keikaku.services.plans.kpi_page import get_kpi_entry_page
 from keikaku.web import chart_views
 from keikaku.web.render import render, translator
 
