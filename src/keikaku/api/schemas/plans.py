@@ -76,6 +76,9 @@ class SumCheckPublic(PublicModel):
     stated: int | None
     listed: int
     ok: bool
+    complete: bool = Field(
+        description="false: some components have no budget; only 'not above the project' was checked"
+    )
     difference: int | None
 
 

@@ -1,0 +1,137 @@
+"""The API's response schemas cannot drift from the services' read models.
+
+Every ``…Public`` schema of ``keikaku.api.schemas`` is either paired here with the read model it is
+validated from (``from_attributes``), and then has exactly that model's fields (and the properties named
+here), or listed in :data:`API_ONLY` with the reason it has no read model of its own.  A field added to a
+read model and not to its schema, or the other way round, fails; so does a new schema not listed."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+from pydantic import BaseModel
+
+from keikaku.api import schemas
+
+#: Schema → (read model "sub.module.Class" under keikaku.services, properties of the read model it also shows).
+PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "common.SourcePublic": ("core.provenance.SourceRef", ()),
+    "edits.EditResultPublic": ("plans.edit.EditResult", ()),
+    "edits.CooperativeProjectPublic": ("plans.cooperative.CooperativePublic", ()),
+    "edits.CommentPublic": ("publication.state.CommentPublic", ()),
+    "edits.AuditEntryPublic": ("governance.audit.AuditRecord", ()),
+    "edits.EvaluationCoveragePublic": ("evaluations.publishing.EvaluationCoverage", ("complete", "text")),
+    "edits.PublicationStatePublic": ("publication.state.PublicationPublic", ()),
+    "edits.PeriodLockPublic": ("actuals.periods.PeriodLockPublic", ()),
+    "more.LinkEventPublic": ("context.partners.LinkEventView", ()),
+    "more.InitiativeLinkPublic": ("context.partners.InitiativeLink", ()),
+    "more.InitiativePublic": ("context.partners.InitiativeView", ()),
+    "more.ProgrammePublic": ("context.partners.ProgrammeView", ()),
+    "more.InitiativePagePublic": ("context.partners.InitiativePage", ()),
+    "more.LinkDecisionPublic": ("context.partner_links.LinkDecision", ()),
+    "more.SegmentPublic": ("search.query.Segment", ()),
+    "more.SearchHitPublic": ("search.query.SearchHit", ()),
+    "more.SearchResultsPublic": ("search.query.SearchResults", ("pages",)),
+    "more.ReportPublic": ("evaluations.reports.ReportInfo", ()),
+    "more.ContextLinePublic": ("context.documents.ContextLine", ()),
+    "more.FactPublic": ("context.documents.Fact", ()),
+    "more.DocumentPublic": ("context.documents.DocumentContext", ()),
+    "overview.VisionTargetPublic": ("context.vision.VisionTarget", ()),
+    "overview.VisionPublic": ("context.vision.VisionSummary", ()),
+    "overview.ChallengeBudgetPublic": ("plans.overview.ChallengeBudget", ()),
+    "overview.StatusCountPublic": ("plans.overview.StatusCount", ()),
+    "overview.YearBudgetPublic": ("plans.overview.YearBudget", ()),
+    "overview.DashboardPublic": ("plans.overview.Dashboard", ()),
+    "overview.TreeKpiPublic": ("plans.overview.TreeKpi", ()),
+    "overview.TreeNodePublic": ("plans.overview.TreeNode", ()),
+    "overview.AimPublic": ("plans.overview.AimView", ()),
+    "overview.TreeChallengePublic": ("plans.overview.TreeChallenge", ()),
+    "overview.PolicyTreePublic": ("plans.overview.PolicyTree", ()),
+    "overview.MatrixCellPublic": ("context.documents.MatrixCell", ()),
+    "overview.ThemeRowPublic": ("context.documents.ThemeRow", ()),
+    "overview.ColumnPublic": ("context.documents.MatrixColumn", ()),
+    "overview.ActionPlanPublic": ("context.documents.ActionPlanMatrix", ()),
+    "plans.RevisionLabelPublic": ("plans.read.RevisionLabel", ()),
+    "plans.PlanSummaryPublic": ("plans.read.PlanSummary", ()),
+    "plans.PlanRowPublic": ("plans.read.PlanRowView", ()),
+    "plans.SumCheckPublic": ("plans.read.SumCheckView", ("difference",)),
+    "plans.WarningPublic": ("plans.read.WarningView", ()),
+    "plans.PlanPagePublic": ("plans.read.PlanPage", ("consistent",)),
+    "plans.ProjectListItemPublic": ("plans.read.ProjectListItem", ()),
+    "plans.HistoryEntryPublic": ("plans.project.HistoryEntry", ()),
+    "plans.SeriesPointPublic": ("plans.project.SeriesPoint", ()),
+    "plans.KpiPublic": ("plans.project.KpiView", ()),
+    "plans.EventPublic": ("plans.project.EventView", ()),
+    "plans.ProjectLinkPublic": ("plans.project.LinkView", ()),
+    "plans.ProjectPagePublic": ("plans.project.ProjectPage", ()),
+    "plans.KpiEntryPublic": ("plans.kpi_page.KpiEntryPage", ()),
+    "users.UserPublic": ("governance.accounts.AccountPublic", ()),
+}
+
+#: Schemas with no read model of their own, and why.
+API_ONLY = {
+    "common.ErrorDetailPublic": "the API's error envelope",
+    "common.ErrorPublic": "the API's error envelope",
+    "common.PageMetaPublic": "paging metadata of the API's lists (a core.paging.Paged without its items)",
+    "edits.AuditPagePublic": "a page of audit records (Paged of AuditRecord)",
+    "edits.ChangePublic": "one field of an EditResult's before/after dicts",
+    "edits.CommentListPublic": "a list wrapper",
+    "edits.CooperativeProjectListPublic": "a list wrapper",
+    "edits.KpiTargetStatePublic": "the edit form's state token of one KPI",
+    "edits.ProjectEditPublic": "the edit form: a project page cut down to what is editable",
+    "imports.ImportCellErrorPublic": "a CellError without the internal 'forbidden' flag",
+    "imports.ImportReportPublic": "an import report's public summary",
+    "more.ComparisonPublic": "built from evaluation.yoy's Comparison, a value type of the engine",
+    "more.DownloadPublic": "a file offered on /downloads",
+    "more.DownloadsPublic": "a list wrapper",
+    "more.KpiChangePublic": "built from evaluation.yoy",
+    "more.KpiTargetPublic": "built from evaluation.yoy",
+    "more.MatchPublic": "built from evaluation.yoy",
+    "more.PartnersPublic": "a list wrapper",
+    "more.PlanItemPublic": "built from evaluation.yoy",
+    "more.ReportOptionPublic": "a report's option (reports.base.ReportOption)",
+    "plans.ActualValuePublic": "an actual's public summary (ActualPublic without evidence, for the public)",
+    "plans.PlanFiltersPublic": "the plan page's filters dict",
+    "plans.PlanListPublic": "a page of PlanSummary (Paged)",
+    "plans.PlanRowsPublic": "a page of PlanRowView (Paged)",
+    "plans.ProjectListPublic": "a page of ProjectListItem (Paged)",
+    "users.UserListPublic": "a list wrapper",
+}
+
+
+def _schemas() -> dict[str, type[BaseModel]]:
+    found: dict[str, type[BaseModel]] = {}
+    for info in pkgutil.walk_packages(schemas.__path__, f"{schemas.__name__}."):
+        module = importlib.import_module(info.name)
+        short = info.name.removeprefix(f"{schemas.__name__}.")
+        for name, obj in vars(module).items():
+            ours = inspect.isclass(obj) and issubclass(obj, BaseModel) and obj.__module__ == info.name
+            if ours and name.endswith("Public"):
+                found[f"{short}.{name}"] = obj
+    return found
+
+
+def _read_model(path: str) -> type:
+    module, _, name = f"keikaku.services.{path}".rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def test_every_response_schema_is_paired_or_explained() -> None:
+    found = set(_schemas())
+    assert found - set(PAIRS) - set(API_ONLY) == set(), "pair these schemas with their read model, or explain"
+    assert set(PAIRS) | set(API_ONLY) <= found, "schemas listed here that no longer exist"
+
+
+@pytest.mark.parametrize("schema", sorted(PAIRS))
+def test_a_schema_has_its_read_models_fields(schema: str) -> None:
+    model_path, properties = PAIRS[schema]
+    model = _read_model(model_path)
+    assert dataclasses.is_dataclass(model), model_path
+    wanted = {f.name for f in dataclasses.fields(model)} | set(properties)
+    for prop in properties:
+        assert isinstance(inspect.getattr_static(model, prop), property), f"{model_path}.{prop} is no property"
+    assert set(_schemas()[schema].model_fields) == wanted, f"{schema} and {model_path} differ"
