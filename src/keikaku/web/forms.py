@@ -1,5 +1,11 @@
 """What the editing pages share: a message beside a field, a service's field errors mapped onto a form, the
-control-character check of free text, numbers as people type them, and the form and query types."""
+control-character check of free text, numbers as people type them, and the form and query types.
+Who may do what is decided by the services, never here: every page calls a service that checks the acting
+user, and what a service refuses is its 403 page.  A form comes back with the user's input when a service
+rejects it (422, messages beside the fields) or when the object changed after the form was shown (409, the
+message and the new state token, so that sending the form again is a deliberate overwrite).  Saving
+redirects (303) to the page that shows the result.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,7 @@
 """Editing a project's facts and its KPIs' targets (the pages behind 「編集」 on a project).
 
-Who may do what is decided by the services, never here: every page calls a service that checks the acting
-user, and what a service refuses is its 403 page.  A form comes back with the user's input when a service
-rejects it (422, messages beside the fields) or when the object changed after the form was shown (409, the
-message and the new state token, so that sending the form again is a deliberate overwrite).  Saving
-redirects (303) to the page that shows the result.
+How its forms behave (403, 422 with the input kept, 409 with the new state token, 303 after saving) is said
+once, in :mod:`keikaku.web.forms`.
 """
 
 from __future__ import annotations
