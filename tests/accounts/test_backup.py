@@ -24,6 +24,7 @@ from keikaku.services.governance.accounts import UserCreate, create_user, list_u
 from keikaku.services.governance.audit import list_audit
 from keikaku.services.governance.backup import BackupError, backup, restore
 from keikaku.storage.accounts import LoginAttempt
+from keikaku.storage.actuals import ActualValue
 from keikaku.storage.engine import make_engine
 from keikaku.storage.migrate import MIGRATIONS, current_revisions, known_heads, upgrade
 from keikaku.storage.uow import read_session
@@ -280,3 +281,57 @@ def test_a_restore_that_fails_half_way_changes_nothing_on_postgresql(
         restore(out, actor=admin, engine=engine)
     assert [u.username for u in list_users(actor=admin, engine=engine)] == ["stays"]
     assert len(_rows(engine)) == 500
+
+
+def test_derived_data_after_a_restore_follows_the_restored_data(
+    writable_engine: Engine, admin: Actor, tmp_path: Path
+) -> None:
+    """Issue 17 item 2: after a restore new writes reuse ids; the status cache must still show what the
+    database holds (a KPI showed 304 and 達成 while the database held 128)."""
+    from keikaku.services.actuals.record import ActualInput, set_actual
+    from keikaku.services.evaluations.status_cache import plan_statuses
+    from keikaku.services.exchange.initialize import initialize_database
+    from keikaku.storage import models as m
+
+    initialize_database(engine=writable_engine)
+    with read_session(writable_engine) as s:
+        kpi_id, plan_id, issuer, target = s.execute(
+            select(m.Kpi.id, m.Plan.id, m.Plan.issuer, m.Kpi.target)
+            .join(m.Project, m.Project.id == m.Kpi.project_id)
+            .join(m.Plan, m.Plan.id == m.Project.plan_id)
+            .where(
+                m.Plan.fiscal_year == 2026, m.Kpi.unit == "人", m.Kpi.target > 200, m.Kpi.relative_to_kpi_id.is_(None)
+            )
+            .order_by(m.Kpi.id)
+        ).one()
+
+    def status() -> str | None:
+        with read_session(writable_engine) as s:
+            return plan_statuses(s, plan_id, 2026, issuer).kpi_status(kpi_id)
+
+    low, high = int(target) // 2, int(target) + 10
+    set_actual(ActualInput(kpi=kpi_id, fiscal_year=2026, value=f"{low}人"), actor=admin, engine=writable_engine)
+    backed = tmp_path / "before.backup"
+    backup(backed, actor=admin, engine=writable_engine)
+    set_actual(
+        ActualInput(kpi=kpi_id, fiscal_year=2026, value=f"{high}人", reason="再集計"),
+        actor=admin,
+        engine=writable_engine,
+    )
+    assert status() == "達成"  # computed and cached from the value the restore will take away
+    restore(backed, actor=admin, engine=writable_engine)
+    # A write after the restore (another KPI of the plan) reuses the ids the removed rows had.
+    with read_session(writable_engine) as s:
+        other = s.scalar(
+            select(m.Kpi.id)
+            .join(m.Project, m.Project.id == m.Kpi.project_id)
+            .where(m.Project.plan_id == plan_id, m.Kpi.id != kpi_id, m.Kpi.unit == "件")
+            .order_by(m.Kpi.id)
+        )
+    set_actual(ActualInput(kpi=other, fiscal_year=2026, value="3件"), actor=admin, engine=writable_engine)
+    assert status() != "達成"
+    with read_session(writable_engine) as s:
+        held = s.scalars(
+            select(ActualValue.value).where(ActualValue.kpi_id == kpi_id, ActualValue.fiscal_year == 2026)
+        ).all()
+    assert held == [low]
