@@ -107,3 +107,30 @@ def _kpi_id(engine: Engine) -> int:
         from keikaku.services.plans.kpis import find_kpi
 
         return find_kpi(session, 2026, KPI).id
+
+
+def test_a_writer_who_commits_inside_the_others_window_makes_it_a_409_never_a_422(
+    loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17 item 7: the loser passed the version check, the winner committed, and the loser's next read
+    saw the winner's value (PostgreSQL: each statement sees new commits): a 422 asking for a reason, and no
+    audit record.  The loser must get the 409 and its attempt must be in the audit trail."""
+    import keikaku.services.actuals.record as record
+
+    _set(loaded_engine, TANAKA, 200, expected=0)
+    original = record._current_value
+    fired: list[object] = []
+
+    def winner_commits_first(*args: object, **kwargs: object) -> object:
+        if not fired:
+            fired.append(threading.Thread(target=lambda: _set(loaded_engine, SATO, 230, expected=1, reason="再集計")))
+            fired[0].start()  # type: ignore[attr-defined]
+            fired[0].join()  # type: ignore[attr-defined]
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(record, "_current_value", winner_commits_first)
+    with pytest.raises(ConflictError) as refused:
+        _set(loaded_engine, TANAKA, 215, expected=1, reason="訂正")
+    assert refused.value.code == "conflict"
+    assert [v.value for v in actual_history(KPI, 2026, engine=loaded_engine)] == [200, 230]
+    assert [e.after["value"] for e in _conflicts(loaded_engine)] == ["215"]

@@ -228,7 +228,12 @@ def record_actual(
     else:
         version = store.next_version(session, ref.id, data.fiscal_year, month)
     if version > 1:
-        (current,) = [v for v in store.value_versions(session, ref.id, data.fiscal_year) if v.month == month][-1:]
+        versions = [v for v in store.value_versions(session, ref.id, data.fiscal_year) if v.month == month]
+        # With optimistic locking, the version the user saw is the one corrected: when another writer has
+        # committed a newer one meanwhile, this write then meets the unique version and is a 409 conflict,
+        # audited, never a 422 for the other writer's value (on PostgreSQL each statement sees new commits).
+        seen = [v for v in versions if v.version == data.expected_version]
+        (current,) = seen[-1:] if seen else versions[-1:]
         if _same(current, parsed, data):
             return current, False
         if not (data.reason or "").strip():
