@@ -115,7 +115,7 @@ def test_a_writer_who_commits_inside_the_others_window_makes_it_a_409_never_a_42
     """Issue 17 item 7: the loser passed the version check, the winner committed, and the loser's next read
     saw the winner's value (PostgreSQL: each statement sees new commits): a 422 asking for a reason, and no
     audit record.  The loser must get the 409 and its attempt must be in the audit trail."""
-    import keikaku.services.actuals.record as record
+    from keikaku.services.actuals import record
 
     _set(loaded_engine, TANAKA, 200, expected=0)
     original = record._current_value
