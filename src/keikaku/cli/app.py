@@ -92,6 +92,13 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("中断しました", markup=False)
         sys.exit(130)
+    except Exception as exc:
+        from keikaku.services.core.errors import STORAGE_FULL_MESSAGE, is_storage_full
+
+        if not is_storage_full(exc):
+            raise
+        err.print(f"エラー: {STORAGE_FULL_MESSAGE}", markup=False)
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,7 +15,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from keikaku.api.auth import RequestAuth
 from keikaku.api.errors import HTTP_CODES, error_response, service_error_response, validation_details
-from keikaku.services.core.errors import PasswordChangeRequiredError, ServiceError
+from keikaku.services.core.errors import (
+    STORAGE_FULL_MESSAGE,
+    PasswordChangeRequiredError,
+    ServiceError,
+    StorageFullError,
+    is_storage_full,
+)
 from keikaku.web.render import render
 
 log = logging.getLogger("keikaku.web")
@@ -70,6 +76,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
+        if is_storage_full(exc):
+            log.error("disk full on %s: the transaction was rolled back", request.url.path, exc_info=exc)
+            if _is_api(request):
+                return error_response(503, StorageFullError.code, STORAGE_FULL_MESSAGE)
+            return error_page(request, 503, StorageFullError.code, STORAGE_FULL_MESSAGE)
         log.exception("unexpected error on %s", request.url.path, exc_info=exc)
         if _is_api(request):
             return error_response(500, "internal_error", "サーバーで問題が発生しました")
