@@ -252,8 +252,9 @@ def _department_above(ctx: ParseContext, line: Line, start: int) -> Line | None:
 
 
 def match_pages(rows: list[GridRow], pages: list[FormPage]) -> dict[int, list[FormPage]]:
-    """Detail pages for each row (by index): equal budget first, then the most alike name; one page may
-    hold a row whose budget is the sum of several pages (the row's components)."""
+    """Detail pages for each row (by index): equal budget first, then the most alike name (a bigram overlap
+    of at least 0.5).  Re-listed rows claim no page.  (A row split over several pages, its components, is
+    not matched yet: those pages become projects of their own, with a warning.)"""
     found: dict[int, list[FormPage]] = {}
     for position, row in enumerate(rows):
         if row.relisted or row.budget is None:
