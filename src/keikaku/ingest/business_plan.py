@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from keikaku.domain import Plan, WarningCode
 from keikaku.ingest.context import Line, ParseContext
 from keikaku.ingest.errors import IngestError
+from keikaku.ingest.grid_plan import parse_grid_plan
 from keikaku.ingest.plan_build import build_plan, similar
 from keikaku.ingest.plan_detail import DetailBlock, DetailWalker
 from keikaku.ingest.plan_drafts import ProjectDraft
+from keikaku.ingest.plan_grid import grid_header
 from keikaku.ingest.plan_header import contents_lines, issuer_parts, read_header
 from keikaku.ingest.plan_lines import (
     DETAIL_KEYWORDS,
@@ -72,6 +74,10 @@ def parse_business_plan(ctx: ParseContext) -> Plan:
     Raises :class:`IngestError` when no fiscal year or no project can be read.
     """
     skip, _entries = contents_lines(ctx)
+    grid = grid_header(ctx)
+    if grid is not None:
+        header = read_header(ctx, first_project=grid.index)
+        return parse_grid_plan(ctx, header, grid, issuer_parts(header.issuer))
     scheme = choose_scheme(ctx, skip)
     occurrences = project_runs(ctx, find_occurrences(ctx, scheme, skip), skip) if scheme else []
     forms = [line for line in ctx.lines if line.index not in skip and _FORM_NAME.match(line.text)]

@@ -16,12 +16,18 @@ from keikaku.domain import DocumentKind, DocumentRef, PlanData, Warning, Warning
 from keikaku.ingest.context import ParseContext
 from keikaku.ingest.detect import detect_kind
 from keikaku.ingest.errors import IngestError
+from keikaku.ingest.plan_limits import OUT_OF_RANGE
 from keikaku.ingest.readers import SourceDocument, read_document
 from keikaku.normalize import oversized_amounts
 
 #: Warning codes that mean part of the document was not read; ``--strict`` refuses a document with any.
 PARTIAL_CODES = frozenset(
-    {WarningCode.UNREAD_SECTION.value, WarningCode.UNPARSED_KPI.value, WarningCode.MISSING_FIELD.value}
+    {
+        WarningCode.UNREAD_SECTION.value,
+        WarningCode.UNPARSED_KPI.value,
+        WarningCode.MISSING_FIELD.value,
+        OUT_OF_RANGE,  # a value outside the limits every channel applies (keikaku.domain.limits)
+    }
 )
 
 

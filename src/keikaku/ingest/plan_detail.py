@@ -15,6 +15,7 @@ from keikaku.domain import Event, WarningCode
 from keikaku.ingest.context import Line, ParseContext
 from keikaku.ingest.kpi_block import had_bullet, is_complete, kpis_from_lines, looks_like_target
 from keikaku.ingest.plan_drafts import ComponentDraft, ProjectDraft
+from keikaku.ingest.plan_limits import checked_year, out_of_range
 from keikaku.ingest.plan_lines import (
     BRACKET_LABEL,
     COMPONENT_HEADER,
@@ -360,8 +361,10 @@ class DetailWalker:
                         line,
                         {"date": part.date.isoformat(), "weekday_given": part.weekday_given},
                     )
-        except NormalizeError:
+        except NormalizeError as error:
             note = value
+            if re.search(r"\d+\s*年\s*\d+\s*月\s*\d+\s*日", value):
+                out_of_range(self.ctx, line, "開催時期", value, f"読み取れない日付である（{error}）")
         event = Event(
             name=self.event_name or self._name(), start=start, end=end, note=note, provenance=self.ctx.prov(line)
         )
@@ -378,11 +381,17 @@ class DetailWalker:
         self.event = Event(name=self.event_name or self._name(), venue=value, provenance=self.ctx.prov(line))
         self._add_event(self.event)
 
+    def read_start_year(self, line: Line, value: str) -> None:
+        """The start year (and year count) a form line states, checked against the plan's fiscal year."""
+        self._start_year(line, value)
+
     def _start_year(self, line: Line, value: str) -> None:
         try:
             start = parse_start_year(value, plan_fiscal_year=self.fiscal_year)
         except NormalizeError:
             self.ctx.warn(WarningCode.MISSING_FIELD, f"事業開始年度を読み取れません: {value}", line)
+            return
+        if checked_year(self.ctx, start.start_fiscal_year, line, "事業開始年度", value) is None:
             return
         self.draft.start_fiscal_year = start.start_fiscal_year
         self.draft.year_count = start.year_count

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from keikaku.domain.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
+from keikaku.domain.limits import fiscal_year_allowed
 from keikaku.ingest.common import find_issuer
 from keikaku.ingest.context import Line, ParseContext
 from keikaku.ingest.errors import IngestError
@@ -56,6 +58,8 @@ def read_header(ctx: ParseContext, *, first_project: int | None) -> PlanHeader:
     if fiscal_year is None:
         fiscal_year = next((y for y in (fiscal_year_in(line.text) for line in area) if y is not None), None)
     if fiscal_year is None:
+        fiscal_year = _fiscal_year_from_statements(ctx)
+    if fiscal_year is None:
         fiscal_year = _fiscal_year_from_marks(ctx)
     if fiscal_year is None:
         raise IngestError(
@@ -63,11 +67,35 @@ def read_header(ctx: ParseContext, *, first_project: int | None) -> PlanHeader:
             "事業計画の年度が見つかりません（令和N年度 などの記載がありません）",
             code="no_fiscal_year",
         )
+    year_line = next((line for line in ctx.lines if fiscal_year_in(line.text) == fiscal_year), None)
+    if not fiscal_year_allowed(fiscal_year):
+        where = f"{year_line.number}行目の" if year_line else ""
+        raise IngestError(
+            ctx.document.path,
+            f"{where}事業計画の年度 {fiscal_year}年度 は {MIN_FISCAL_YEAR}〜{MAX_FISCAL_YEAR}年度の範囲外です",
+            code="fiscal_year_out_of_range",
+        )
     if title and year_text and year_text not in title and len(year_text) <= 12:
         title = f"{year_text} {title}"
     header = PlanHeader(fiscal_year=fiscal_year, title=title, title_line=title_line, issuer=_issuer(area, title))
     _total(ctx, header, first_project)
     return header
+
+
+_YEAR_STATEMENT = re.compile(
+    r"^(?P<y>(?:令和|平成)\s*(?:\d{1,2}|元)\s*年度)\s*(?:予算額|予算総額|事業一覧|事業計画|予算事業)"
+)
+
+
+def _fiscal_year_from_statements(ctx: ParseContext) -> int | None:
+    """The year of lines such as ``令和9年度予算額:…`` or ``令和9年度事業一覧【予算事業】`` anywhere (no title line)."""
+    counts: Counter[int] = Counter()
+    for line in ctx.lines:
+        match = _YEAR_STATEMENT.match(line.text)
+        year = fiscal_year_in(match.group("y")) if match else None
+        if year is not None:
+            counts[year] += 1
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def _fiscal_year_from_marks(ctx: ParseContext) -> int | None:

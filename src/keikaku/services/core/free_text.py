@@ -7,15 +7,11 @@ store a NUL) and a message says which field is wrong.
 
 from __future__ import annotations
 
-import unicodedata
-
+from keikaku.domain.limits import has_control_characters
 from keikaku.normalize.text import normalize_text
 from keikaku.services.core.errors import ValidationError
 
-
-def has_control_characters(text: str) -> bool:
-    """Whether text holds control characters other than tab and line breaks."""
-    return any(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in text)
+__all__ = ["clean_text", "has_control_characters"]
 
 
 def clean_text(value: str | None, label: str, *, limit: int, field: str | None = None) -> str | None:

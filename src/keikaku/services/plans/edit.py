@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from keikaku.domain.limits import MAX_BUDGET_THOUSAND_YEN
+from keikaku.domain.limits import MAX_NAME as LIMIT_NAME
 from keikaku.normalize.kpi import parse_kpi
 from keikaku.services.actuals import periods
 from keikaku.services.core.actors import Actor, Permission, is_admin, require
@@ -36,10 +38,10 @@ from keikaku.services.governance import audit
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session, unit_of_work
 
-MAX_NAME = 400
+MAX_NAME = LIMIT_NAME
 MAX_SUMMARY = 4000
 MAX_REASON = 1000
-MAX_BUDGET = 10**12  # 千円: a quadrillion yen is not a project
+MAX_BUDGET = MAX_BUDGET_THOUSAND_YEN  # 千円: a quadrillion yen is not a project
 #: A project's money: part of its fiscal year's evaluation, so frozen while that year is locked.
 BUDGET_FIELDS = ("budget_thousand_yen", "national_subsidy_thousand_yen")
 

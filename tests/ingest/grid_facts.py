@@ -1,0 +1,128 @@
+"""Expected facts of this package's grid-kind plans (tests/ingest/fixtures), and a per-fact-type scorer.
+
+Each row: (name, budget, department, challenge, start year, KPI targets, relisted).  Shared by the tests
+and ``bench/bench_ingest_accuracy.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from keikaku.domain import Plan
+
+FIXTURES = Path(__file__).parent / "fixtures"
+Row = tuple[str, int, str | None, int | None, int | None, list[tuple[float, str]], bool]
+
+GRID_PLANS: dict[str, tuple[int, int, list[Row]]] = {
+    "kind_cells_r9.txt": (
+        2027,
+        82540,
+        [
+            (
+                "関西スタートアップ・エコシステムの推進",
+                12300,
+                "スタートアップ支援課",
+                1,
+                2022,
+                [(80.0, "件"), (300.0, "人")],
+                False,
+            ),
+            ("ライフサイエンス分野の発信強化", 4200, "ライフサイエンス産業振興課", 1, 2018, [(6.0, "倍")], False),
+            (
+                "広域産業共創プラットフォームの推進",
+                51000,
+                "ものづくり支援課",
+                2,
+                2023,
+                [(80.0, "%"), (40.0, "件")],
+                False,
+            ),
+            ("伝統工芸の魅力発信と販路拡大", 8400, "ものづくり支援課", 2, 2025, [(2000.0, "人")], False),
+            ("多様な人材の活躍促進", 2500, "産業振興企画課", 3, 2024, [(75.0, "%")], False),
+            ("ビジョン推進会議の運営", 3700, "産業振興企画課", 3, 2020, [(2.0, "回")], False),
+            ("伝統工芸の魅力発信と販路拡大", 1500, None, 3, None, [], True),
+            ("管理費", 440, None, None, None, [], False),
+        ],
+    ),
+    "kind_rows_r10.txt": (
+        2028,
+        63200,
+        [
+            ("起業家の海外展開支援", 9800, "スタートアップ支援課", 1, 2017, [(120.0, "件")], False),
+            (
+                "カーボンニュートラル技術の発信",
+                2100,
+                "グリーン産業振興課",
+                1,
+                2021,
+                [(250.0, "人"), (70.0, "%")],
+                False,
+            ),
+            ("公設試連携による企業支援の強化", 47500, "ものづくり支援課", 2, 2023, [(33000.0, "件")], False),
+            ("情報紙による産業情報の発信", 3300, "産業振興企画課", 3, 2013, [(80.0, "%")], False),
+            ("カーボンニュートラル技術の発信", 800, None, 3, None, [], True),
+            ("管理費", 500, None, None, None, [], False),
+        ],
+    ),
+}
+
+FACT_TYPES = ("budget", "department", "challenge", "start_year", "kpi_target")
+
+
+@dataclass
+class Tally:
+    """Per fact type: facts expected, facts found, facts found that are right; and invented projects."""
+
+    expected: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FACT_TYPES, 0))
+    found: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FACT_TYPES, 0))
+    right: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FACT_TYPES, 0))
+    invented: list[str] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+
+    def recall(self, kind: str) -> float:
+        """Share of expected facts read exactly."""
+        return self.right[kind] / self.expected[kind] if self.expected[kind] else 1.0
+
+    def precision(self, kind: str) -> float:
+        """Share of facts read that are right."""
+        return self.right[kind] / self.found[kind] if self.found[kind] else 1.0
+
+
+def score_grid(plan: Plan, rows: list[Row], tally: Tally | None = None) -> Tally:
+    """Match projects to expected rows by (name, budget) and count every fact type."""
+    tally = tally or Tally()
+    remaining = list(plan.projects)
+    for name, budget, department, challenge, start, kpis, relisted in rows:
+        got = next((p for p in remaining if p.name == name and p.relisted == relisted), None)
+        facts: dict[str, list[object]] = {
+            "budget": [budget],
+            "department": [department] if department else [],
+            "challenge": [challenge] if challenge else [],
+            "start_year": [start] if start else [],
+            "kpi_target": list(kpis),
+        }
+        for kind, wanted in facts.items():
+            tally.expected[kind] += len(wanted)
+        if got is None:
+            tally.misses.append(f"missing {name}")
+            continue
+        remaining.remove(got)
+        found: dict[str, list[object]] = {
+            "budget": [got.budget_thousand_yen] if got.budget_thousand_yen is not None else [],
+            "department": list(got.departments),
+            "challenge": [got.challenge] if got.challenge else [],
+            "start_year": [got.start_fiscal_year] if got.start_fiscal_year else [],
+            "kpi_target": [(k.target, k.unit) for k in got.kpis],
+        }
+        for kind, values in found.items():
+            tally.found[kind] += len(values)
+            pool = list(facts[kind])
+            for value in values:
+                if value in pool:
+                    pool.remove(value)
+                    tally.right[kind] += 1
+                else:
+                    tally.misses.append(f"{name} {kind}: {value!r} not in {facts[kind]!r}")
+    tally.invented.extend(p.name for p in remaining)
+    return tally
