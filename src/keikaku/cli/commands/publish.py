@@ -44,12 +44,20 @@ def register(app: typer.Typer) -> None:
     def publish_evaluation_command(
         plan: int = typer.Argument(..., help="計画 ID"),
         year: str = typer.Option(..., "--fiscal-year", "-y", help="評価の年度"),
-        reason: str | None = typer.Option(None, "--reason", help="メモ（監査記録に残る）"),
+        reason: str | None = typer.Option(
+            None, "--reason", help="理由（監査記録に残る。測定が完了していないときは必須）"
+        ),
+        confirm_incomplete: bool = typer.Option(
+            False, "--confirm-incomplete", help="未測定の KPI があることを確認して公開する"
+        ),
     ) -> None:
-        """計画の年度評価を公開する。"""
-        from keikaku.services.publication.state import publish_evaluation
+        """計画の年度評価を公開する（測定状況を確かめてから: 未完了なら理由と --confirm-incomplete が要る）。"""
+        from keikaku.services.evaluations.publishing import publish_evaluation_checked
 
-        _say(publish_evaluation(admin(), plan, fiscal_year(year), reason=reason))
+        result, _coverage = publish_evaluation_checked(
+            admin(), plan, fiscal_year(year), reason=reason, confirm_incomplete=confirm_incomplete
+        )
+        _say(result)
 
     @publish.command("status")
     def status() -> None:
