@@ -13,7 +13,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from keikaku.storage.base import Base, utcnow
 
-MEASURE_KINDS = ("attended_people", "attended_person_days", "registrations", "answer_share")
+EVENT_KINDS = ("attended_people", "attended_person_days", "registrations", "answer_share")
+#: Kinds over the communications records (issue 14); their options are in ``params``.
+COMMUNICATION_KINDS = (
+    "web_views",
+    "web_sessions",
+    "listings",
+    "posts",
+    "pr_items",
+    "newsletter_issues",
+    "newsletter_subscribers",
+    "directory_entries",
+)
+MEASURE_KINDS = EVENT_KINDS + COMMUNICATION_KINDS
+KIND_CHECK = "kind IN ({})".format(", ".join(repr(k) for k in MEASURE_KINDS))
 
 
 class KpiMeasure(Base):
@@ -22,9 +35,7 @@ class KpiMeasure(Base):
     __tablename__ = "kpi_measures"
     __table_args__ = (
         UniqueConstraint("kpi_id", "version", name="uq_kpi_measures_version"),
-        CheckConstraint(
-            "kind IN ('attended_people', 'attended_person_days', 'registrations', 'answer_share')", name="kind"
-        ),
+        CheckConstraint(KIND_CHECK, name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +45,8 @@ class KpiMeasure(Base):
     event_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     question_id: Mapped[int | None] = mapped_column(ForeignKey("survey_questions.id", ondelete="RESTRICT"))
     codes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: Options of a communications kind: the property and page prefixes, the medium, the directory…
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

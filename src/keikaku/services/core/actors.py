@@ -41,6 +41,7 @@ class Permission(StrEnum):
     COMMENT = "comment"  # comments on evaluations
     MANAGE_EVENTS = "manage_events"  # a department's events, registrations, check-ins and surveys
     VIEW_PERSONAL_DATA = "view_personal_data"  # names, e-mails and answers tied to people (個人情報)
+    MANAGE_COMMUNICATIONS = "manage_communications"  # a department's analytics, registries, newsletter, directories
 
 
 #: Which roles grant which permissions.  A department editor's and a contributor's grants are limited to
@@ -55,6 +56,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.EDIT_PROJECT,
             Permission.MANAGE_EVENTS,
             Permission.VIEW_PERSONAL_DATA,
+            Permission.MANAGE_COMMUNICATIONS,
         }
     ),
     Role.MEMBER_CONTRIBUTOR: frozenset({Permission.VIEW, Permission.MANAGE_COOPERATIVE}),
@@ -75,6 +77,7 @@ OWNED = frozenset(
         Permission.MANAGE_COOPERATIVE,
         Permission.MANAGE_EVENTS,
         Permission.VIEW_PERSONAL_DATA,
+        Permission.MANAGE_COMMUNICATIONS,
     }
 )
 

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, distinct, func, select
 from sqlalchemy.orm import Session
 
 from keikaku.services.actuals import periods
+from keikaku.services.communications.figures import evaluate_communications
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
@@ -60,6 +61,9 @@ def _attended(session: Session, event_ids: list[int]) -> tuple[int, int, int]:
 
 def evaluate(session: Session, measure: store.KpiMeasure) -> Figure:
     """The figure of a measure over the current records."""
+    if measure.kind in store.COMMUNICATION_KINDS:
+        found = evaluate_communications(session, measure.kind, dict(measure.params or {}))
+        return Figure(found.value, found.records)
     ids = [int(e) for e in measure.event_ids or []]
     if measure.kind in ("attended_people", "attended_person_days"):
         people, person_days, marks = _attended(session, ids)
@@ -342,7 +346,13 @@ def drill_down(kpi_id: int, *, viewer: Actor, engine: Engine | None = None) -> D
         figure = evaluate(session, measure)
         counts: list[tuple[str, int]] = []
         names: list[tuple[str, str, str]] = []
-        if measure.kind == "answer_share":
+        if measure.kind in store.COMMUNICATION_KINDS:
+            comms = evaluate_communications(session, measure.kind, dict(measure.params or {}))
+            counts = list(comms.months)
+            owners = [*ref.departments, *comms.departments]
+            staff = any(viewer.can(Permission.VIEW_PERSONAL_DATA, departments=[d]) for d in owners)
+            names = list(comms.rows)
+        elif measure.kind == "answer_share":
             question = session.get(survey_store.Question, measure.question_id)
             labels = {o["code"]: o["label"] for o in (question.options if question else [])}
             rows = session.execute(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from keikaku.services.communications.figures import LABELS as COMMUNICATION_LABELS
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
@@ -30,6 +31,7 @@ KIND_LABELS = {
     "attended_person_days": "参加者数（延べ人日）",
     "registrations": "申込者数",
     "answer_share": "回答の割合",
+    **COMMUNICATION_LABELS,
 }
 
 
@@ -101,7 +103,7 @@ def bind_measure(
     engine: Engine | None = None,
 ) -> MeasurePublic:
     """Bind a KPI to a measure (a new version when it had one); the actor records the KPI's actuals."""
-    if kind not in store.MEASURE_KINDS:
+    if kind not in store.EVENT_KINDS:
         raise ValidationError("集計方法を選んでください", details={"fields": {"kind": "集計方法"}})
     with unit_of_work(ensure_schema(engine)) as session:
         ref = kpi_ref(session, kpi_id)
