@@ -148,3 +148,31 @@ def test_newsletter_issues_and_subscribers(loaded_engine: Engine) -> None:
     assert compute_kpi(news.kpi_id, actor=news.editor, engine=e).value == 1250
     bind_communication_measure(news.kpi_id, "newsletter_issues", actor=news.editor, engine=e)
     assert compute_kpi(news.kpi_id, actor=news.editor, engine=e).value == 2
+
+
+def test_reader_survey_reuses_the_surveys_and_gives_satisfaction_with_n(loaded_engine: Engine) -> None:
+    from keikaku.services.communications.newsletter import add_reader_survey, issue_page
+    from keikaku.services.surveys.responses import submit_public_response, survey_by_token, survey_results
+
+    e = loaded_engine
+    news = fy2026_kpi(e, "情報紙の読者満足度")
+    issue = add_issue("43", "2026-10-01", "バイオ", news.department, published=True, actor=news.editor, engine=e)
+    with pytest.raises(PermissionDeniedError):
+        add_reader_survey(issue.id, actor=OTHER, engine=e)
+    token = add_reader_survey(issue.id, actor=news.editor, engine=e)
+    assert issue_page(issue.id, viewer=PUBLIC, engine=e).survey_token == token
+    survey = survey_by_token(token, engine=e)
+    satisfaction, comment = survey.questions
+    assert satisfaction.options[0] == ("satisfied", "満足")
+    for code in ("satisfied", "rather_satisfied", "neutral", "", "satisfied"):
+        submit_public_response(token, {satisfaction.id: [code], comment.id: ["読みやすい"]}, engine=e)
+    with pytest.raises(ValidationError, match="選択肢にありません"):
+        submit_public_response(token, {satisfaction.id: ["6"]}, engine=e)
+    assert survey_results(survey.id, actor=PUBLIC, engine=e).questions[1].texts is None  # free text: staff only
+    assert survey_results(survey.id, actor=news.editor, engine=e).questions[1].texts == ("読みやすい",) * 5
+
+    bind_communication_measure(news.kpi_id, "newsletter_satisfaction", actor=news.editor, engine=e)
+    computed = compute_kpi(news.kpi_id, actor=news.editor, engine=e)
+    assert (computed.value, computed.numerator, computed.denominator, computed.blanks) == (75.0, 3, 4, 1)
+    shown = drill_down(news.kpi_id, viewer=PUBLIC, engine=e)
+    assert shown.counts[0] == ("★ 満足", 2) and shown.counts[-1] == ("無回答", 1)

@@ -141,6 +141,8 @@ class NewsletterIssue(Base):
     subscribers: Mapped[int | None] = mapped_column(Integer)
     department: Mapped[str] = mapped_column(String(200))
     published: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The issue's reader survey (a survey of the surveys package without an event).
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id", ondelete="SET NULL"), unique=True)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -23,6 +23,7 @@ COMMUNICATION_KINDS = (
     "pr_items",
     "newsletter_issues",
     "newsletter_subscribers",
+    "newsletter_satisfaction",
     "directory_entries",
 )
 MEASURE_KINDS = EVENT_KINDS + COMMUNICATION_KINDS

@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from keikaku.services.surveys.bank import SATISFACTION, SATISFIED
 from keikaku.storage import communications as store
+from keikaku.storage import surveys as survey_store
 
 LABELS = {
     "web_views": "閲覧数（ページビュー）",
@@ -28,6 +30,7 @@ LABELS = {
     "pr_items": "PR回数（展示会・プレスリリース）",
     "newsletter_issues": "情報紙の発行回数",
     "newsletter_subscribers": "情報紙の購読者数（年度内最新号）",
+    "newsletter_satisfaction": "情報紙の読者満足度（満足・やや満足の割合）",
     "directory_entries": "掲載企業数",
 }
 #: Directories of firms (code → name).
@@ -51,6 +54,9 @@ class CommsFigure:
     months: tuple[tuple[str, int], ...]
     rows: tuple[tuple[str, str, str], ...]
     departments: tuple[str, ...]
+    numerator: float | None = None
+    denominator: float | None = None
+    blanks: int | None = None
 
 
 def _months(pairs: list[tuple[dt.date, int]]) -> tuple[tuple[str, int], ...]:
@@ -153,6 +159,55 @@ def _newsletter(session: Session, kind: str, start: dt.date, end: dt.date) -> Co
     )
 
 
+#: The reader survey's question of the bank.
+READER_QUESTION = "reader5"
+
+
+def _satisfaction(session: Session, start: dt.date, end: dt.date) -> CommsFigure:
+    """Top-2 box (満足 + やや満足) over the non-blank answers of the reader surveys of the year's issues."""
+    issue = store.NewsletterIssue
+    surveys = select(issue.survey_id).where(
+        issue.issue_date >= start, issue.issue_date <= end, issue.survey_id.is_not(None)
+    )
+    question = session.scalar(select(survey_store.Question.id).where(survey_store.Question.code == READER_QUESTION))
+    responses = int(
+        session.scalar(
+            select(func.count())
+            .select_from(survey_store.SurveyResponse)
+            .where(survey_store.SurveyResponse.survey_id.in_(surveys))
+        )
+        or 0
+    )
+    found = dict(
+        session.execute(
+            select(survey_store.SurveyAnswer.option_code, func.count())
+            .join(survey_store.SurveyResponse, survey_store.SurveyResponse.id == survey_store.SurveyAnswer.response_id)
+            .where(
+                survey_store.SurveyResponse.survey_id.in_(surveys),
+                survey_store.SurveyAnswer.question_id == question,
+                survey_store.SurveyAnswer.option_code.is_not(None),
+            )
+            .group_by(survey_store.SurveyAnswer.option_code)
+        ).all()
+    )
+    answered = sum(int(n) for n in found.values())
+    hits = sum(int(found.get(c, 0)) for c in SATISFIED)
+    counts = [(("★ " if c in SATISFIED else "") + label, int(found.get(c, 0))) for c, label in SATISFACTION]
+    departments = session.scalars(
+        select(issue.department).where(issue.issue_date >= start, issue.issue_date <= end).distinct()
+    ).all()
+    return CommsFigure(
+        round(100.0 * hits / answered, 1) if answered else 0.0,
+        responses,
+        (*counts, ("無回答", responses - answered)),
+        (),
+        tuple(departments),
+        float(hits),
+        float(answered),
+        responses - answered,
+    )
+
+
 def _directory(session: Session, params: dict[str, Any], year: int) -> CommsFigure:
     entry = store.DirectoryEntry
     rows = session.execute(
@@ -172,6 +227,8 @@ def evaluate_communications(session: Session, kind: str, params: dict[str, Any])
         return _web(session, kind, params, start, end)
     if kind in _ENTRY_KIND:
         return _entries(session, kind, params, start, end)
+    if kind == "newsletter_satisfaction":
+        return _satisfaction(session, start, end)
     if kind in ("newsletter_issues", "newsletter_subscribers"):
         return _newsletter(session, kind, start, end)
     return _directory(session, params, year)

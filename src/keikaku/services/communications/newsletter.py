@@ -9,10 +9,12 @@ from sqlalchemy import Engine, select
 
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
-from keikaku.services.core.errors import ConflictError, ValidationError
+from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
+from keikaku.services.surveys.responses import add_survey
 from keikaku.storage import communications as store
+from keikaku.storage import surveys as survey_store
 from keikaku.storage.uow import read_session, unit_of_work
 
 
@@ -94,3 +96,50 @@ def list_issues(*, viewer: Actor, engine: Engine | None = None) -> list[IssuePub
             for r in rows
             if r.published or viewer.can(Permission.MANAGE_COMMUNICATIONS, departments=[r.department])
         ]
+
+
+#: The reader survey's questions of the bank: satisfaction (5-point) and a free comment.
+READER_QUESTIONS = ("reader5", "comment")
+
+
+def add_reader_survey(issue_id: int, *, actor: Actor, engine: Engine | None = None) -> str:
+    """Give an issue its reader survey (a survey of the surveys package, owned by the issue's department);
+    the secret token of its public link."""
+    with unit_of_work(ensure_schema(engine)) as session:
+        row = session.get(store.NewsletterIssue, issue_id)
+        if row is None:
+            raise NotFoundError(f"情報紙 {issue_id} は見つかりません", code="issue_not_found")
+        require(actor, Permission.MANAGE_COMMUNICATIONS, departments=[row.department])
+        if row.survey_id is not None:
+            raise ConflictError(f"第{row.number}号には読者アンケートがあります", code="survey_exists")
+        survey = add_survey(
+            session,
+            f"「from NOW ON KANSAI」第{row.number}号 読者アンケート",
+            READER_QUESTIONS,
+            actor=actor,
+            department=row.department,
+        )
+        row.survey_id = survey.id
+        audit.record(session, actor, "newsletter.add_survey", "newsletter_issue", row.id, None, {"survey": survey.id})
+        return survey.public_token
+
+
+@dataclass(frozen=True)
+class IssuePage:
+    """An issue with the public link of its reader survey (once published) and the survey's id for staff."""
+
+    issue: IssuePublic
+    survey_token: str | None
+    survey_id: int | None
+
+
+def issue_page(issue_id: int, *, viewer: Actor, engine: Engine | None = None) -> IssuePage:
+    """An issue (published, or any for its department's staff) and its reader survey."""
+    with read_session(ensure_schema(engine)) as session:
+        row = session.get(store.NewsletterIssue, issue_id)
+        staff = row is not None and viewer.can(Permission.MANAGE_COMMUNICATIONS, departments=[row.department])
+        if row is None or not (row.published or staff):
+            raise NotFoundError(f"情報紙 {issue_id} は見つかりません", code="issue_not_found")
+        survey = session.get(survey_store.Survey, row.survey_id) if row.survey_id else None
+        token = survey.public_token if survey is not None and row.published else None
+        return IssuePage(_public(row), token, survey.id if survey is not None and staff else None)

@@ -63,7 +63,7 @@ def evaluate(session: Session, measure: store.KpiMeasure) -> Figure:
     """The figure of a measure over the current records."""
     if measure.kind in store.COMMUNICATION_KINDS:
         found = evaluate_communications(session, measure.kind, dict(measure.params or {}))
-        return Figure(found.value, found.records)
+        return Figure(found.value, found.records, found.numerator, found.denominator, found.blanks)
     ids = [int(e) for e in measure.event_ids or []]
     if measure.kind in ("attended_people", "attended_person_days"):
         people, person_days, marks = _attended(session, ids)

@@ -4,8 +4,12 @@ Tables of issue 14: analytics properties, their imports (the raw file kept) and 
 listings / posts / PR occurrences, newsletter issues and directory entries.  ``kpi_measures`` gains the
 communications kinds and a ``params`` column.
 
-SQLite cannot change a CHECK constraint in place: the table is rebuilt, and since dropping it would
-cascade to ``computed_actuals`` (foreign keys are on), those rows are kept aside and put back.
+``surveys`` may belong to no event (a newsletter issue's reader survey): ``event_id`` becomes nullable and
+the survey names its ``department``.
+
+SQLite cannot change a CHECK constraint or a NOT NULL in place: the tables are rebuilt, and since dropping
+one would cascade to the rows that refer to it (foreign keys are on: ``computed_actuals``; the surveys'
+items, responses and answers), those rows are kept aside and put back.
 
 Revision ID: 0012_communications
 Revises: 0010_derived_versions
@@ -31,6 +35,7 @@ NEW_KINDS = (
     "pr_items",
     "newsletter_issues",
     "newsletter_subscribers",
+    "newsletter_satisfaction",
     "directory_entries",
 )
 
@@ -67,6 +72,73 @@ def _measures_table(kinds: tuple[str, ...], *, with_params: bool) -> sa.Table:
     )
 
 
+def _keep(tables: tuple[str, ...]) -> None:
+    for table in tables:
+        op.execute(f"CREATE TEMPORARY TABLE keep_{table} AS SELECT * FROM {table}")
+
+
+def _restore(tables: tuple[str, ...]) -> None:
+    for table in tables:
+        op.execute(f"INSERT INTO {table} SELECT * FROM keep_{table}")
+        op.execute(f"DROP TABLE keep_{table}")
+
+
+SURVEY_CHILDREN = ("survey_responses", "survey_answers", "survey_items")
+
+
+def _surveys_table(*, standalone: bool) -> sa.Table:
+    """surveys as it stands before the change (for the SQLite rebuild)."""
+    columns: list[sa.schema.SchemaItem] = [
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "event_id", sa.Integer(), sa.ForeignKey("managed_events.id", ondelete="CASCADE"), nullable=standalone
+        ),
+        sa.Column("title", sa.String(length=400), nullable=False),
+        sa.Column("public_token", sa.String(length=64), nullable=False),
+        sa.Column("is_open", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+    if standalone:
+        columns += [
+            sa.Column("department", sa.String(length=200), nullable=True),
+            sa.CheckConstraint("event_id IS NOT NULL OR department IS NOT NULL", name="ck_surveys_owner"),
+        ]
+    return sa.Table(
+        "surveys",
+        sa.MetaData(),
+        *columns,
+        sa.PrimaryKeyConstraint("id", name="pk_surveys"),
+        sa.UniqueConstraint("public_token", name="uq_surveys_public_token"),
+        sa.Index("ix_surveys_event_id", "event_id"),
+    )
+
+
+def _standalone_surveys(*, allow: bool) -> None:
+    check = "event_id IS NOT NULL OR department IS NOT NULL"
+    if op.get_bind().dialect.name != "sqlite":
+        if allow:
+            op.add_column("surveys", sa.Column("department", sa.String(length=200), nullable=True))
+            op.alter_column("surveys", "event_id", existing_type=sa.Integer(), nullable=True)
+            op.create_check_constraint(op.f("ck_surveys_owner"), "surveys", check)
+        else:
+            op.drop_constraint(op.f("ck_surveys_owner"), "surveys", type_="check")
+            op.alter_column("surveys", "event_id", existing_type=sa.Integer(), nullable=False)
+            op.drop_column("surveys", "department")
+        return
+    _keep(SURVEY_CHILDREN)
+    with op.batch_alter_table("surveys", copy_from=_surveys_table(standalone=not allow), recreate="always") as batch:
+        if allow:
+            batch.add_column(sa.Column("department", sa.String(length=200), nullable=True))
+            batch.alter_column("event_id", existing_type=sa.Integer(), nullable=True)
+            batch.create_check_constraint(op.f("ck_surveys_owner"), check)
+        else:
+            batch.drop_constraint(op.f("ck_surveys_owner"), type_="check")
+            batch.alter_column("event_id", existing_type=sa.Integer(), nullable=False)
+            batch.drop_column("department")
+    _restore(SURVEY_CHILDREN)
+
+
 def _change_kinds(kinds: tuple[str, ...], *, add_params: bool, drop_params: bool) -> None:
     if op.get_bind().dialect.name != "sqlite":
         if add_params:
@@ -76,7 +148,7 @@ def _change_kinds(kinds: tuple[str, ...], *, add_params: bool, drop_params: bool
         if drop_params:
             op.drop_column("kpi_measures", "params")
         return
-    op.execute("CREATE TEMPORARY TABLE keep_computed_actuals AS SELECT * FROM computed_actuals")
+    _keep(("computed_actuals",))
     current = _measures_table(OLD_KINDS if add_params else NEW_KINDS, with_params=not add_params)
     with op.batch_alter_table("kpi_measures", copy_from=current, recreate="always") as batch:
         batch.drop_constraint(op.f("ck_kpi_measures_kind"), type_="check")
@@ -85,12 +157,12 @@ def _change_kinds(kinds: tuple[str, ...], *, add_params: bool, drop_params: bool
             batch.add_column(sa.Column("params", sa.JSON(), nullable=True))
         if drop_params:
             batch.drop_column("params")
-    op.execute("INSERT INTO computed_actuals SELECT * FROM keep_computed_actuals")
-    op.execute("DROP TABLE keep_computed_actuals")
+    _restore(("computed_actuals",))
 
 
 def upgrade() -> None:
-    """Create the tables; widen the measures' kinds."""
+    """Create the tables; widen the measures' kinds; let a survey belong to no event."""
+    _standalone_surveys(allow=True)
     op.create_table(
         "web_properties",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -191,8 +263,13 @@ def upgrade() -> None:
         sa.Column("subscribers", sa.Integer(), nullable=True),
         sa.Column("department", sa.String(length=200), nullable=False),
         sa.Column("published", sa.Boolean(), nullable=False),
+        sa.Column("survey_id", sa.Integer(), nullable=True),
         sa.Column("created_by", sa.String(length=200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["survey_id"], ["surveys.id"], name=op.f("fk_newsletter_issues_survey_id_surveys"), ondelete="SET NULL"
+        ),
+        sa.UniqueConstraint("survey_id", name=op.f("uq_newsletter_issues_survey_id")),
         sa.CheckConstraint("copies IS NULL OR copies >= 0", name=op.f("ck_newsletter_issues_copies")),
         sa.CheckConstraint("subscribers IS NULL OR subscribers >= 0", name=op.f("ck_newsletter_issues_subscribers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_newsletter_issues")),
@@ -232,3 +309,5 @@ def downgrade() -> None:
     for table in ("directory_entries", "newsletter_issues", "activity_entries", "web_metrics", "web_imports"):
         op.drop_table(table)
     op.drop_table("web_properties")
+    op.execute("DELETE FROM surveys WHERE event_id IS NULL")
+    _standalone_surveys(allow=False)
