@@ -74,3 +74,41 @@ def test_upload_chart_registry_and_directory(sqlite_loaded_engine: Engine) -> No
         assert public.get("/directories/none").status_code == 404
         months = public.get("/api/v1/communications/properties/overseas/months").json()
         assert months["months"] == [{"month": "2026-05-01", "views": 1530, "sessions": 0}]
+
+
+def test_publish_an_issue_answer_its_survey_and_see_satisfaction(sqlite_loaded_engine: Engine) -> None:
+    import re
+
+    from keikaku.services.communications.measures import bind_communication_measure
+    from keikaku.services.measures.compute import compute_kpi
+
+    e = sqlite_loaded_engine
+    news = fy2026_kpi(e, "情報紙の読者満足度")
+    with make_client(e, news.editor) as staff, make_client(e, PUBLIC) as public:
+        form = {
+            "number": "44",
+            "issue_date": "2026-08-01",
+            "theme": "水素",
+            "subscribers": "1,300",
+            "department": news.department,
+            "published": "yes",
+        }
+        assert staff.post("/communications/newsletter", data=form, follow_redirects=False).status_code == 303
+        page = staff.get("/communications").text
+        action = re.search(r'action="(/communications/newsletter/\d+/survey)"', page)
+        assert action is not None
+        assert public.post(action.group(1), follow_redirects=False).status_code in (401, 403, 303)
+        assert staff.post(action.group(1), follow_redirects=False).status_code == 303
+        link = re.search(r'href="(/s/[^"]+)"', public.get("/communications").text)
+        assert link is not None
+        survey = public.get(link.group(1))
+        assert survey.status_code == 200 and "本号の内容に満足しましたか" in survey.text
+        field = re.search(r'name="(q\d+)" value="satisfied"', survey.text)
+        assert field is not None
+        for code in ("satisfied", "neutral"):
+            answered = public.post(link.group(1), data={field.group(1): code, "invitation": ""})
+            assert answered.status_code == 200
+        bind_communication_measure(news.kpi_id, "newsletter_satisfaction", actor=news.editor, engine=e)
+        compute_kpi(news.kpi_id, actor=news.editor, engine=e)
+        shown = public.get(f"/kpis/{news.kpi_id}/measure")
+        assert shown.status_code == 200 and "50% (n=2" in shown.text and "読者満足度" in shown.text

@@ -35,6 +35,7 @@ UNRELATED = {
     "directory": "a directory of firms, which is no plan's (tests/communications)",
     "kind": "a kind of registry entry (listing, post, pr)",
     "entry_id": "a firm listed in a directory, not a plan's",
+    "issue_id": "a newsletter issue, published on its own",
     "property_code": "a web-analytics property, not a plan's",
     "username": "an account (administrators only; the route matrix checks who may open it)",
     "fmt": "filled with json/csv: an export of the draft's year must not contain it (checked below)",

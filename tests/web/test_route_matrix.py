@@ -285,6 +285,7 @@ RULES: dict[tuple[str, str], Rule] = {
         form={"number": "{n}", "issue_date": "2026-07-01", "theme": "号{n}", "department": "{department}"},
         ok=(303, 409),
     ),
+    ("POST", "/communications/newsletter/{issue_id}/survey"): Rule(EDITORS, ok=(303, 409), refusal=(403,)),
     ("GET", "/directories/{directory}"): read(query="?q=ケイカク"),
     ("GET", "/firms/{entry_id}"): read(),
     ("GET", "/api/v1/directories/{directory}"): read(query="?q=ケイカク"),
@@ -427,7 +428,11 @@ def _communications(engine: Engine, department: str) -> dict[str, str]:
     firms = "企業名,法人番号,府県,掲載年度\n株式会社ケイカク,1010401011569,大阪府,2026\n"
     import_directory("kansai_companies", "f.csv", firms.encode(), department, actor=SYSTEM, engine=engine)
     (firm,), _facets = search_directory("kansai_companies", engine=engine)
+    from keikaku.services.communications.newsletter import add_issue
+
+    issue = add_issue("900", "2026-07-01", "行列試験号", department, published=True, actor=SYSTEM, engine=engine)
     return {
+        "issue_id": str(issue.id),
         "department": department,
         "property_code": "matrix",
         "directory": "kansai_companies",

@@ -14,7 +14,7 @@ from keikaku.api.routers.imports import read_upload
 from keikaku.services.communications.analytics import import_analytics, import_log, list_properties, monthly_figures
 from keikaku.services.communications.directories import firm_page, search_directory
 from keikaku.services.communications.figures import DIRECTORIES
-from keikaku.services.communications.newsletter import add_issue, list_issues
+from keikaku.services.communications.newsletter import add_issue, add_reader_survey, issue_page, list_issues
 from keikaku.services.communications.registries import (
     KIND_LABELS,
     EntryForm,
@@ -58,7 +58,7 @@ def _page(
         "properties": properties,
         "entries": {kind: list_entries(kind, viewer=actor, engine=engine) for kind in KIND_LABELS},
         "kind_labels": KIND_LABELS,
-        "issues": list_issues(viewer=actor, engine=engine),
+        "issues": [issue_page(i.id, viewer=actor, engine=engine) for i in list_issues(viewer=actor, engine=engine)],
         "directories": DIRECTORIES,
         "staff": actor.can_anywhere(Permission.MANAGE_COMMUNICATIONS),
         "departments": sorted(actor.departments),
@@ -185,6 +185,13 @@ def newsletter_add(
     except ServiceError as exc:
         return _page(request, actor, engine, message=exc.message, status=exc.http_status)
     return RedirectResponse("/communications?done=newsletter.added", status_code=303)
+
+
+@router.post("/communications/newsletter/{issue_id}/survey")
+def newsletter_survey(issue_id: Id, engine: EngineDep, actor: ActorDep) -> Response:
+    """Give an issue its reader survey (the public link appears once the issue is published)."""
+    add_reader_survey(issue_id, actor=actor, engine=engine)
+    return RedirectResponse("/communications?done=newsletter.survey", status_code=303)
 
 
 @router.get("/directories/{directory}", response_class=HTMLResponse)
