@@ -161,6 +161,8 @@ class DirectoryEntry(Base):
     products: Mapped[str | None] = mapped_column(String(1000))
     award: Mapped[str | None] = mapped_column(String(200))
     year_listed: Mapped[int] = mapped_column(Integer)
+    #: Name, products, industry and award folded as the site's search folds a query (LIKE over it).
+    search_text: Mapped[str] = mapped_column(String(2000), default="")
     department: Mapped[str] = mapped_column(String(200))
     entered_by: Mapped[str] = mapped_column(String(200))
     entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

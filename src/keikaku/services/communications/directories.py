@@ -147,6 +147,9 @@ def import_directory(
                     products=row.get("products"),
                     award=row.get("award"),
                     year_listed=int(str(row["year"])),
+                    search_text=fold_for_search(
+                        " ".join(str(row.get(k) or "") for k in ("products", "industry", "award")) + " " + org.name
+                    )[:2000],
                     department=department,
                     entered_by=actor.name[:200],
                     entered_at=dt.datetime.now(dt.UTC),
@@ -168,18 +171,17 @@ def search_directory(
     with facet counts per prefecture over the matches."""
     _directory(directory)
     with read_session(ensure_schema(engine)) as session:
+        words = [w for w in (fold_for_search(w) for w in q.split()) if w]
         rows = session.execute(
             select(store.DirectoryEntry, event_store.Organisation)
             .join(event_store.Organisation, event_store.Organisation.id == store.DirectoryEntry.organisation_id)
-            .where(store.DirectoryEntry.directory == directory)
+            .where(
+                store.DirectoryEntry.directory == directory,
+                *(store.DirectoryEntry.search_text.contains(w, autoescape=True) for w in words),
+            )
             .order_by(event_store.Organisation.folded_name)
         ).all()
-        words = [fold_for_search(w) for w in q.split() if w.strip()]
-        found: list[ListedFirm] = []
-        for entry, org in rows:
-            text = fold_for_search(" ".join(x or "" for x in (org.name, entry.products, entry.industry, entry.award)))
-            if all(w in text for w in words):
-                found.append(_firm(entry, org))
+        found = [_firm(entry, org) for entry, org in rows]
         facets: dict[str, int] = {}
         for firm in found:
             facets[firm.prefecture or "—"] = facets.get(firm.prefecture or "—", 0) + 1

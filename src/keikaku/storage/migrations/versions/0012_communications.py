@@ -286,6 +286,7 @@ def upgrade() -> None:
         sa.Column("products", sa.String(length=1000), nullable=True),
         sa.Column("award", sa.String(length=200), nullable=True),
         sa.Column("year_listed", sa.Integer(), nullable=False),
+        sa.Column("search_text", sa.String(length=2000), nullable=False),
         sa.Column("department", sa.String(length=200), nullable=False),
         sa.Column("entered_by", sa.String(length=200), nullable=False),
         sa.Column("entered_at", sa.DateTime(timezone=True), nullable=False),
