@@ -37,6 +37,7 @@ def test_upload_chart_registry_and_directory(sqlite_loaded_engine: Engine) -> No
 
         page = public.get("/communications")
         assert page.status_code == 200 and "<svg" in page.text and "1,530" in page.text
+        assert "記録から計算 0 件・手入力 0 件・未設定 16 件" in page.text  # nothing bound yet in FY2026
         assert owner.editor.name not in page.text  # who imported: staff only
         assert owner.editor.name in staff.get("/communications").text
         english = public.get("/communications?lang=en")

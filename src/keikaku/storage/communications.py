@@ -166,3 +166,22 @@ class DirectoryEntry(Base):
     department: Mapped[str] = mapped_column(String(200))
     entered_by: Mapped[str] = mapped_column(String(200))
     entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RankingEntry(Base):
+    """A ranking's published rank for a year (lower is better), with its source."""
+
+    __tablename__ = "ranking_entries"
+    __table_args__ = (
+        UniqueConstraint("ranking", "year", name="uq_ranking_entries_year"),
+        CheckConstraint("rank >= 1", name="rank"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ranking: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(1000))
+    department: Mapped[str] = mapped_column(String(200))
+    entered_by: Mapped[str] = mapped_column(String(200))
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

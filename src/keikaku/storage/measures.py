@@ -25,8 +25,11 @@ COMMUNICATION_KINDS = (
     "newsletter_subscribers",
     "newsletter_satisfaction",
     "directory_entries",
+    "ranking",
 )
-MEASURE_KINDS = EVENT_KINDS + COMMUNICATION_KINDS
+#: Not a measure: the KPI is typed by hand on purpose (its records are outside keikaku).
+HAND_ENTERED = "hand_entered"
+MEASURE_KINDS = (*EVENT_KINDS, *COMMUNICATION_KINDS, HAND_ENTERED)
 KIND_CHECK = "kind IN ({})".format(", ".join(repr(k) for k in MEASURE_KINDS))
 
 

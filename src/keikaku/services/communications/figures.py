@@ -32,6 +32,7 @@ LABELS = {
     "newsletter_subscribers": "情報紙の購読者数（年度内最新号）",
     "newsletter_satisfaction": "情報紙の読者満足度（満足・やや満足の割合）",
     "directory_entries": "掲載企業数",
+    "ranking": "順位（直近2年の推移）",
 }
 #: Directories of firms (code → name).
 DIRECTORIES = {
@@ -57,6 +58,7 @@ class CommsFigure:
     numerator: float | None = None
     denominator: float | None = None
     blanks: int | None = None
+    note: str | None = None
 
 
 def _months(pairs: list[tuple[dt.date, int]]) -> tuple[tuple[str, int], ...]:
@@ -219,6 +221,31 @@ def _directory(session: Session, params: dict[str, Any], year: int) -> CommsFigu
     return CommsFigure(float(total), total, tuple((f"{y}年度掲載", int(n)) for y, n in sorted(rows)), (), ())
 
 
+def _ranking(session: Session, params: dict[str, Any], year: int) -> CommsFigure:
+    """The latest rank published up to the fiscal year, and which way it moved from the year before (a
+    lower rank is better: 維持・向上 holds when it did not grow)."""
+    entry = store.RankingEntry
+    rows = session.scalars(
+        select(entry).where(entry.ranking == params.get("ranking"), entry.year <= year).order_by(entry.year.desc())
+    ).all()[:2]
+    if not rows:
+        return CommsFigure(0.0, 0, (), (), ())
+    latest = rows[0]
+    note = None
+    if len(rows) == 2:
+        before = rows[1]
+        way = "向上" if latest.rank < before.rank else "維持" if latest.rank == before.rank else "後退"
+        note = f"{way}（{before.year}年 {before.rank}位 → {latest.year}年 {latest.rank}位）"
+    return CommsFigure(
+        float(latest.rank),
+        len(rows),
+        tuple((f"{r.year}年", r.rank) for r in reversed(rows)),
+        tuple((f"{r.rank}位", r.source, str(r.year)) for r in rows),
+        (latest.department,),
+        note=note,
+    )
+
+
 def evaluate_communications(session: Session, kind: str, params: dict[str, Any]) -> CommsFigure:
     """The figure of a communications measure over its fiscal year."""
     year = int(params.get("fiscal_year") or 0)
@@ -229,6 +256,8 @@ def evaluate_communications(session: Session, kind: str, params: dict[str, Any])
         return _entries(session, kind, params, start, end)
     if kind == "newsletter_satisfaction":
         return _satisfaction(session, start, end)
+    if kind == "ranking":
+        return _ranking(session, params, year)
     if kind in ("newsletter_issues", "newsletter_subscribers"):
         return _newsletter(session, kind, start, end)
     return _directory(session, params, year)

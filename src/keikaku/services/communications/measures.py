@@ -29,6 +29,7 @@ def bind_communication_measure(
     media: Sequence[str] = (),
     audience: str | None = None,
     directory: str | None = None,
+    ranking: str | None = None,
     actor: Actor,
     engine: Engine | None = None,
 ) -> MeasurePublic:
@@ -56,6 +57,10 @@ def bind_communication_measure(
             if directory not in DIRECTORIES:
                 raise ValidationError(f"名簿「{directory}」はありません", code="directory_not_found")
             params["directory"] = directory
+        if kind == "ranking":
+            if not (ranking or "").strip():
+                raise ValidationError("ランキング名を入力してください")
+            params["ranking"] = (ranking or "").strip()
         previous = current_measure_row(session, kpi_id)
         row = store.KpiMeasure(
             kpi_id=kpi_id,

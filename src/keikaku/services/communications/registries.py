@@ -238,3 +238,31 @@ def export_entries_csv(kind: str, *, actor: Actor, engine: Engine | None = None)
     with unit_of_work(ensure_schema(engine)) as session:
         audit.record(session, actor, "registry.export", "activity_entry", None, None, {"kind": kind, "rows": len(rows)})
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def add_ranking(
+    ranking: str, year: int, rank: int, source: str, department: str, *, actor: Actor, engine: Engine | None = None
+) -> int:
+    """Record a ranking's rank for a year with its source (one per ranking and year)."""
+    require(actor, Permission.MANAGE_COMMUNICATIONS, departments=[department])
+    name = clean_text(ranking, "ランキング名", limit=200, field="ranking")
+    src = clean_text(source, "出典", limit=1000, field="source")
+    if not name or not src:
+        raise ValidationError("ランキング名と出典（URL など）を入力してください")
+    if rank < 1 or not 1989 <= year <= 2100:
+        raise ValidationError("順位は1以上、年は西暦で入力してください")
+    with unit_of_work(ensure_schema(engine)) as session:
+        taken = session.scalar(
+            select(store.RankingEntry.id).where(store.RankingEntry.ranking == name, store.RankingEntry.year == year)
+        )
+        if taken:
+            raise ConflictError(f"{name} の {year} 年の順位は登録済みです", code="ranking_exists")
+        row = store.RankingEntry(
+            ranking=name, year=year, rank=rank, source=src, department=department, entered_by=actor.name[:200]
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            session, actor, "ranking.add", "ranking_entry", row.id, None, {"ranking": name, "year": year, "rank": rank}
+        )
+        return row.id

@@ -46,6 +46,8 @@ class Figure:
     denominator: float | None = None
     blanks: int | None = None
     response_rate: float | None = None
+    #: What the number means beyond itself (a rank's direction).
+    note: str | None = None
 
 
 def _attended(session: Session, event_ids: list[int]) -> tuple[int, int, int]:
@@ -61,9 +63,11 @@ def _attended(session: Session, event_ids: list[int]) -> tuple[int, int, int]:
 
 def evaluate(session: Session, measure: store.KpiMeasure) -> Figure:
     """The figure of a measure over the current records."""
+    if measure.kind == store.HAND_ENTERED:
+        raise ConflictError("この KPI は手入力と定められています（記録から計算しません）", code="hand_entered")
     if measure.kind in store.COMMUNICATION_KINDS:
         found = evaluate_communications(session, measure.kind, dict(measure.params or {}))
-        return Figure(found.value, found.records, found.numerator, found.denominator, found.blanks)
+        return Figure(found.value, found.records, found.numerator, found.denominator, found.blanks, note=found.note)
     ids = [int(e) for e in measure.event_ids or []]
     if measure.kind in ("attended_people", "attended_person_days"):
         people, person_days, marks = _attended(session, ids)
@@ -135,6 +139,8 @@ def _evidence(measure: store.KpiMeasure, figure: Figure, at: dt.datetime) -> str
         text += f"、n={int(figure.denominator)}、無回答 {figure.blanks}"
         if figure.response_rate is not None:
             text += f"、回答率 {figure.response_rate:.1%}"
+    if figure.note:
+        text += f"、{figure.note}"
     return f"{text}、{at.astimezone(dt.UTC).isoformat(timespec='seconds')} 計算"
 
 

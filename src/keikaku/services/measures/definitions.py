@@ -32,6 +32,7 @@ KIND_LABELS = {
     "registrations": "申込者数",
     "answer_share": "回答の割合",
     **COMMUNICATION_LABELS,
+    "hand_entered": "手入力（記録は keikaku の外）",
 }
 
 

@@ -25,6 +25,7 @@ from keikaku.services.communications.registries import (
 )
 from keikaku.services.core.actors import Permission
 from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ServiceError
+from keikaku.services.measures.coverage import kpi_coverage
 from keikaku.web.charts import Bar, column_chart
 from keikaku.web.render import render
 
@@ -62,6 +63,7 @@ def _page(
         "directories": DIRECTORIES,
         "staff": actor.can_anywhere(Permission.MANAGE_COMMUNICATIONS),
         "departments": sorted(actor.departments),
+        "coverage": kpi_coverage(engine=engine),
         "error_message": message,
         "notice": notice,
     }

@@ -37,6 +37,8 @@ NEW_KINDS = (
     "newsletter_subscribers",
     "newsletter_satisfaction",
     "directory_entries",
+    "ranking",
+    "hand_entered",
 )
 
 
@@ -300,6 +302,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("directory", "organisation_id", name="uq_directory_entries_firm"),
     )
     op.create_index(op.f("ix_directory_entries_directory"), "directory_entries", ["directory"])
+    op.create_table(
+        "ranking_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ranking", sa.String(length=200), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("rank", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=1000), nullable=False),
+        sa.Column("department", sa.String(length=200), nullable=False),
+        sa.Column("entered_by", sa.String(length=200), nullable=False),
+        sa.Column("entered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("rank >= 1", name=op.f("ck_ranking_entries_rank")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ranking_entries")),
+        sa.UniqueConstraint("ranking", "year", name="uq_ranking_entries_year"),
+    )
     _change_kinds(NEW_KINDS, add_params=True, drop_params=False)
 
 
@@ -307,7 +323,14 @@ def downgrade() -> None:
     """Drop the tables; measures of the new kinds go with them (their records are gone)."""
     op.execute("DELETE FROM kpi_measures WHERE kind NOT IN ({})".format(", ".join(repr(k) for k in OLD_KINDS)))
     _change_kinds(OLD_KINDS, add_params=False, drop_params=True)
-    for table in ("directory_entries", "newsletter_issues", "activity_entries", "web_metrics", "web_imports"):
+    for table in (
+        "ranking_entries",
+        "directory_entries",
+        "newsletter_issues",
+        "activity_entries",
+        "web_metrics",
+        "web_imports",
+    ):
         op.drop_table(table)
     op.drop_table("web_properties")
     op.execute("DELETE FROM surveys WHERE event_id IS NULL")
