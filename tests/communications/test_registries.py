@@ -176,3 +176,19 @@ def test_reader_survey_reuses_the_surveys_and_gives_satisfaction_with_n(loaded_e
     assert (computed.value, computed.numerator, computed.denominator, computed.blanks) == (75.0, 3, 4, 1)
     shown = drill_down(news.kpi_id, viewer=PUBLIC, engine=e)
     assert shown.counts[0] == ("★ 満足", 2) and shown.counts[-1] == ("無回答", 1)
+
+
+def test_information_events_are_counted_from_the_events_of_that_kind(loaded_engine: Engine) -> None:
+    from tests.events.conftest import add_event, forum_project
+
+    e = loaded_engine
+    forum = forum_project(e)
+    add_event(e, forum, kind="seminar", name="情報提供セミナー1", start_date="2026-06-10")
+    add_event(e, forum, kind="seminar", name="情報提供セミナー2", start_date="2027-02-10")
+    add_event(e, forum, kind="seminar", name="翌年度のセミナー", start_date="2027-04-10")
+    add_event(e, forum, kind="forum", name="フォーラム", start_date="2026-10-07")
+    kpi = forum.kpis["参加者数"]  # (hosting the count here: the bundled plan has no 開催回数 KPI)
+    with pytest.raises(ValidationError):
+        bind_communication_measure(kpi, "events_held", event_kind="party", actor=forum.editor, engine=e)
+    bind_communication_measure(kpi, "events_held", event_kind="seminar", actor=forum.editor, engine=e)
+    assert compute_kpi(kpi, actor=forum.editor, engine=e).value == 2

@@ -287,6 +287,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/communications/newsletter/{issue_id}/survey"): Rule(EDITORS, ok=(303, 409), refusal=(403,)),
     ("GET", "/directories/{directory}"): read(query="?q=ケイカク"),
+    ("GET", "/directories/{directory}/export"): read(query="?format=xlsx"),
     ("GET", "/firms/{entry_id}"): read(),
     ("GET", "/api/v1/directories/{directory}"): read(query="?q=ケイカク"),
     ("GET", "/api/v1/communications/properties/{property_code}/months"): read(),

@@ -26,6 +26,7 @@ COMMUNICATION_KINDS = (
     "newsletter_satisfaction",
     "directory_entries",
     "ranking",
+    "events_held",
 )
 #: Not a measure: the KPI is typed by hand on purpose (its records are outside keikaku).
 HAND_ENTERED = "hand_entered"

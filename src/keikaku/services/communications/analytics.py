@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.communications.analytics_files import read_analytics_file
-from keikaku.services.core.actors import Actor, Permission, require
+from keikaku.services.core.actors import Actor, Permission, is_admin, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
 from keikaku.storage import communications as store
+from keikaku.storage import models as m
 from keikaku.storage.uow import read_session, unit_of_work
 
 #: The bureau's properties as the issue names them (code, name); staff add them with their department.
@@ -96,6 +97,14 @@ def add_property(
         session.flush()
         audit.record(session, actor, "web_property.add", "web_property", row.id, None, {"code": clean_code})
         return _public(row)
+
+
+def departments_for(actor: Actor, *, engine: Engine | None = None) -> list[str]:
+    """The departments the actor may enter communications records for (administrators: every department)."""
+    if not is_admin(actor):
+        return sorted(d for d in actor.departments if actor.can(Permission.MANAGE_COMMUNICATIONS, departments=[d]))
+    with read_session(ensure_schema(engine)) as session:
+        return sorted(session.scalars(select(m.Department.name).distinct()))
 
 
 def list_properties(*, engine: Engine | None = None) -> list[PropertyPublic]:

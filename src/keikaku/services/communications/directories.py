@@ -9,13 +9,16 @@ in the directory is left as it is, so importing a file again adds nothing.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, or_, select
 
 from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.normalize.text import fold_for_search
+from keikaku.reports.safe_cells import neutralise_cell
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.communications.figures import DIRECTORIES
 from keikaku.services.communications.tables import column, read_table
@@ -238,3 +241,45 @@ def firm_page(entry_id: int, *, engine: Engine | None = None) -> FirmPage:
             )
         )
         return FirmPage(_firm(entry, org), tuple(DIRECTORIES[d] for d in dirs), int(registrations or 0))
+
+
+EXPORT_HEADER = ("企業名", "法人番号", "府県", "業種", "主な製品", "受賞・選定", "掲載年度")
+
+
+def export_directory(directory: str, fmt: str, q: str = "", *, engine: Engine | None = None) -> tuple[bytes, str]:
+    """A directory's firms matching ``q`` as CSV (UTF-8 with BOM, for Excel) or XLSX; (bytes, media type).
+    Public facts only; every text cell neutralised against formula injection."""
+    firms, _facets = search_directory(directory, q, engine=engine)
+    rows = [
+        [
+            f.name,
+            f.corporate_number or "",
+            f.prefecture or "",
+            f.industry or "",
+            f.products or "",
+            f.award or "",
+            f.year_listed,
+        ]
+        for f in firms
+    ]
+    safe = [[neutralise_cell(v) for v in row] for row in rows]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(EXPORT_HEADER)
+        writer.writerows(safe)
+        return ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
+    if fmt != "xlsx":
+        raise ValidationError("形式は csv か xlsx です", code="bad_format")
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "掲載企業"
+    sheet.append(list(EXPORT_HEADER))
+    for row in safe:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from keikaku.services.surveys.bank import SATISFACTION, SATISFIED
 from keikaku.storage import communications as store
+from keikaku.storage import events as event_store
 from keikaku.storage import surveys as survey_store
 
 LABELS = {
@@ -33,6 +34,7 @@ LABELS = {
     "newsletter_satisfaction": "情報紙の読者満足度（満足・やや満足の割合）",
     "directory_entries": "掲載企業数",
     "ranking": "順位（直近2年の推移）",
+    "events_held": "開催回数（イベントの種別ごと）",
 }
 #: Directories of firms (code → name).
 DIRECTORIES = {
@@ -246,6 +248,23 @@ def _ranking(session: Session, params: dict[str, Any], year: int) -> CommsFigure
     )
 
 
+def _events_held(session: Session, params: dict[str, Any], start: dt.date, end: dt.date) -> CommsFigure:
+    """Managed events of a kind (seminar, forum…) starting in the fiscal year."""
+    event = event_store.ManagedEvent
+    rows = session.scalars(
+        select(event)
+        .where(event.kind == params.get("event_kind"), event.start_date >= start, event.start_date <= end)
+        .order_by(event.start_date)
+    ).all()
+    return CommsFigure(
+        float(len(rows)),
+        len(rows),
+        _months([(r.start_date, 1) for r in rows]),
+        tuple((r.name, r.venue or "", r.start_date.isoformat()) for r in rows),
+        tuple(sorted({r.department for r in rows})),
+    )
+
+
 def evaluate_communications(session: Session, kind: str, params: dict[str, Any]) -> CommsFigure:
     """The figure of a communications measure over its fiscal year."""
     year = int(params.get("fiscal_year") or 0)
@@ -258,6 +277,8 @@ def evaluate_communications(session: Session, kind: str, params: dict[str, Any])
         return _satisfaction(session, start, end)
     if kind == "ranking":
         return _ranking(session, params, year)
+    if kind == "events_held":
+        return _events_held(session, params, start, end)
     if kind in ("newsletter_issues", "newsletter_subscribers"):
         return _newsletter(session, kind, start, end)
     return _directory(session, params, year)

@@ -16,6 +16,7 @@ from keikaku.services.core.errors import ValidationError
 from keikaku.services.governance import audit
 from keikaku.services.measures.definitions import MeasurePublic, current_measure_row, kpi_ref
 from keikaku.storage import communications as comms_store
+from keikaku.storage import events as event_store
 from keikaku.storage import measures as store
 from keikaku.storage.uow import unit_of_work
 
@@ -30,6 +31,7 @@ def bind_communication_measure(
     audience: str | None = None,
     directory: str | None = None,
     ranking: str | None = None,
+    event_kind: str | None = None,
     actor: Actor,
     engine: Engine | None = None,
 ) -> MeasurePublic:
@@ -61,6 +63,10 @@ def bind_communication_measure(
             if not (ranking or "").strip():
                 raise ValidationError("ランキング名を入力してください")
             params["ranking"] = (ranking or "").strip()
+        if kind == "events_held":
+            if event_kind not in event_store.EVENT_KINDS:
+                raise ValidationError("イベントの種別を選んでください", details={"fields": {"event_kind": "種別"}})
+            params["event_kind"] = event_kind
         previous = current_measure_row(session, kpi_id)
         row = store.KpiMeasure(
             kpi_id=kpi_id,

@@ -11,8 +11,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keikaku.api.deps import ActorDep, EngineDep, Id
 from keikaku.api.routers.imports import read_upload
-from keikaku.services.communications.analytics import import_analytics, import_log, list_properties, monthly_figures
-from keikaku.services.communications.directories import firm_page, search_directory
+from keikaku.services.communications.analytics import (
+    departments_for,
+    import_analytics,
+    import_log,
+    list_properties,
+    monthly_figures,
+)
+from keikaku.services.communications.directories import export_directory, firm_page, search_directory
 from keikaku.services.communications.figures import DIRECTORIES
 from keikaku.services.communications.newsletter import add_issue, add_reader_survey, issue_page, list_issues
 from keikaku.services.communications.registries import (
@@ -62,7 +68,7 @@ def _page(
         "issues": [issue_page(i.id, viewer=actor, engine=engine) for i in list_issues(viewer=actor, engine=engine)],
         "directories": DIRECTORIES,
         "staff": actor.can_anywhere(Permission.MANAGE_COMMUNICATIONS),
-        "departments": sorted(actor.departments),
+        "departments": departments_for(actor, engine=engine),
         "coverage": kpi_coverage(engine=engine),
         "error_message": message,
         "notice": notice,
@@ -194,6 +200,15 @@ def newsletter_survey(issue_id: Id, engine: EngineDep, actor: ActorDep) -> Respo
     """Give an issue its reader survey (the public link appears once the issue is published)."""
     add_reader_survey(issue_id, actor=actor, engine=engine)
     return RedirectResponse("/communications?done=newsletter.survey", status_code=303)
+
+
+@router.get("/directories/{directory}/export")
+def directory_export(request: Request, directory: str, engine: EngineDep) -> Response:
+    """A directory's firms (matching ``q``) as CSV with BOM (``?format=csv``) or XLSX (``?format=xlsx``)."""
+    fmt = request.query_params.get("format", "csv")[:8]
+    content, media = export_directory(directory[:40], fmt, request.query_params.get("q", "")[:200], engine=engine)
+    headers = {"content-disposition": f'attachment; filename="{directory[:40]}.{fmt}"'}
+    return Response(content, media_type=media, headers=headers)
 
 
 @router.get("/directories/{directory}", response_class=HTMLResponse)

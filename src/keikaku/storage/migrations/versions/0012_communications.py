@@ -38,6 +38,7 @@ NEW_KINDS = (
     "newsletter_satisfaction",
     "directory_entries",
     "ranking",
+    "events_held",
     "hand_entered",
 )
 
