@@ -77,3 +77,10 @@ def test_every_bad_cell_is_named_by_file_row_and_column() -> None:
         "7月.csv 4行目「Views」: 数値ではありません（九百）",
         "7月.csv 5行目「Active users」: 数値ではありません（x）",
     ]
+
+
+def test_the_forms_offer_every_communications_kind_of_the_table() -> None:
+    from keikaku.services.communications.figures import KINDS
+    from keikaku.storage.measures import COMMUNICATION_KINDS
+
+    assert sorted(KINDS) == sorted(COMMUNICATION_KINDS)

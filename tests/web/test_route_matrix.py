@@ -62,6 +62,7 @@ class Rule:
 
 
 GA4_MATRIX = "# Start date: 20260501\n# End date: 20260531\nPage path and screen class,Views\n/,10\n"
+FIRMS_MATRIX = "企業名,法人番号,府県,掲載年度\n行列工業株式会社,,京都府,2026\n"
 POSTS_MATRIX = "日付,媒体,タイトル,URL\n2026-05-01,X,一括投稿,\n"
 
 
@@ -263,6 +264,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/communications/analytics"): Rule(
         EDITORS, form={"property_code": "matrix"}, file_text=GA4_MATRIX, ok=(303,)
     ),
+    ("POST", "/communications/properties"): Rule(
+        EDITORS, form={"code": "site{n}", "name": "サイト{n}", "department": "{department}"}, ok=(303, 409)
+    ),
+    # Binding and computing a KPI's measure: those who record the KPI's actuals.
+    ("POST", "/communications/measures"): Rule(
+        EDITORS, form={"kpi_id": "{kpi_id}", "kind": "web_views", "property_code": "matrix"}, ok=(303,)
+    ),
     ("POST", "/communications/entries"): Rule(
         EDITORS,
         form={
@@ -276,6 +284,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/communications/entries/import"): Rule(
         EDITORS, form={"kind": "post", "department": "{department}"}, file_text=POSTS_MATRIX, ok=(303,)
+    ),
+    ("POST", "/communications/directories/import"): Rule(
+        EDITORS, form={"directory": "kansai_companies", "department": "{department}"}, file_text=FIRMS_MATRIX, ok=(303,)
     ),
     ("GET", "/communications/entries/{kind}.csv"): Rule(
         frozenset({"admin", "editor", "editor_other"}), override={"kind": "post"}

@@ -36,6 +36,8 @@ LABELS = {
     "ranking": "順位（直近2年の推移）",
     "events_held": "開催回数（イベントの種別ごと）",
 }
+#: The kinds a communications measure may have, in the order the forms offer them.
+KINDS = tuple(LABELS)
 #: Directories of firms (code → name).
 DIRECTORIES = {
     "kansai_companies": "The Kansai Companies Profile",

@@ -12,14 +12,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from keikaku.api.deps import ActorDep, EngineDep, Id
 from keikaku.api.routers.imports import read_upload
 from keikaku.services.communications.analytics import (
+    add_property,
     departments_for,
     import_analytics,
     import_log,
     list_properties,
     monthly_figures,
 )
-from keikaku.services.communications.directories import export_directory, firm_page, search_directory
-from keikaku.services.communications.figures import DIRECTORIES
+from keikaku.services.communications.directories import (
+    export_directory,
+    firm_page,
+    import_directory,
+    search_directory,
+)
+from keikaku.services.communications.figures import DIRECTORIES, KINDS
+from keikaku.services.communications.measures import bind_communication_measure
 from keikaku.services.communications.newsletter import add_issue, add_reader_survey, issue_page, list_issues
 from keikaku.services.communications.registries import (
     KIND_LABELS,
@@ -31,6 +38,7 @@ from keikaku.services.communications.registries import (
 )
 from keikaku.services.core.actors import Permission
 from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ServiceError
+from keikaku.services.measures.compute import compute_kpi
 from keikaku.services.measures.coverage import kpi_coverage
 from keikaku.web.charts import Bar, column_chart
 from keikaku.web.render import render
@@ -70,6 +78,8 @@ def _page(
         "staff": actor.can_anywhere(Permission.MANAGE_COMMUNICATIONS),
         "departments": departments_for(actor, engine=engine),
         "coverage": kpi_coverage(engine=engine),
+        "measure_kinds": KINDS,
+        "can_bind": actor.can_anywhere(Permission.RECORD_ACTUAL),
         "error_message": message,
         "notice": notice,
     }
@@ -107,6 +117,66 @@ def analytics_upload(
     except ServiceError as exc:
         return _page(request, actor, engine, message=exc.message, status=exc.http_status)
     return RedirectResponse(f"/communications?done=analytics.{result.outcome}", status_code=303)
+
+
+@router.post("/communications/properties", response_class=HTMLResponse)
+def property_add(
+    *,
+    request: Request,
+    engine: EngineDep,
+    actor: ActorDep,
+    code: Text = "",
+    name: Text = "",
+    url: Text = "",
+    department: Text = "",
+) -> Response:
+    """Register a web property of a department."""
+    _staff(actor)
+    try:
+        add_property(code, name, department, url=url or None, actor=actor, engine=engine)
+    except PermissionDeniedError:
+        raise
+    except ServiceError as exc:
+        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
+    return RedirectResponse("/communications?done=property.added", status_code=303)
+
+
+@router.post("/communications/measures", response_class=HTMLResponse)
+def measure_bind(
+    *,
+    request: Request,
+    engine: EngineDep,
+    actor: ActorDep,
+    kpi_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    kind: Text = "",
+    property_code: Text = "",
+    pages: Text = "",
+    media: Text = "",
+    audience: Text = "",
+    option: Text = "",
+) -> Response:
+    """Bind a KPI to a communications measure and compute it (``option``: the directory, ranking or event
+    kind the measure names); then the KPI's measure page."""
+    try:
+        bind_communication_measure(
+            kpi_id,
+            kind,
+            property_code=property_code or None,
+            pages=pages.split(),
+            media=[m for m in media.split(",") if m.strip()],
+            audience=audience or None,
+            directory=option or None,
+            ranking=option or None,
+            event_kind=option or None,
+            actor=actor,
+            engine=engine,
+        )
+        compute_kpi(kpi_id, actor=actor, engine=engine)
+    except PermissionDeniedError:
+        raise
+    except ServiceError as exc:
+        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
+    return RedirectResponse(f"/kpis/{kpi_id}/measure", status_code=303)
 
 
 @router.post("/communications/entries", response_class=HTMLResponse)
@@ -148,6 +218,28 @@ def entry_import(
     except ServiceError as exc:
         return _page(request, actor, engine, message=exc.message, status=exc.http_status)
     return RedirectResponse("/communications?done=entry.imported", status_code=303)
+
+
+@router.post("/communications/directories/import", response_class=HTMLResponse)
+def directory_import(
+    *,
+    request: Request,
+    engine: EngineDep,
+    actor: ActorDep,
+    file: Upload = None,
+    directory: Text = "",
+    department: Text = "",
+) -> Response:
+    """Import firms into a directory from CSV/XLSX (all or nothing, every error listed)."""
+    _staff(actor)
+    try:
+        name, content = read_upload(file)
+        import_directory(directory, name, content, department, actor=actor, engine=engine)
+    except PermissionDeniedError:
+        raise
+    except ServiceError as exc:
+        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
+    return RedirectResponse("/communications?done=directory.imported", status_code=303)
 
 
 @router.get("/communications/entries/{kind}.csv")
