@@ -1,6 +1,7 @@
 """Every KPI of the bundled FY2026 plan is bound to a measure or deliberately marked hand-entered; this test
 is the list of which is which (and fails when a KPI is added to the plan without a decision)."""
 
+import pytest
 from sqlalchemy import Engine
 
 from keikaku.normalize.text import normalize_text
@@ -8,6 +9,7 @@ from keikaku.services.communications.analytics import add_property
 from keikaku.services.communications.measures import bind_communication_measure
 from keikaku.services.communications.registries import add_ranking
 from keikaku.services.core.actors import SYSTEM
+from keikaku.services.core.errors import NotFoundError
 from keikaku.services.measures.compute import compute_kpi, drill_down
 from keikaku.services.measures.coverage import kpi_coverage, mark_hand_entered
 from keikaku.services.measures.definitions import bind_measure
@@ -44,7 +46,7 @@ def test_every_fy2026_kpi_is_bound_or_hand_entered(loaded_engine: Engine) -> Non
     from tests.events.conftest import add_event, forum_project
 
     e = loaded_engine
-    before = kpi_coverage(2026, engine=e)
+    before = kpi_coverage(2026, viewer=SYSTEM, engine=e)
     assert before.unbound == len(before.kpis) == len(COMPUTED) + len(HAND_ENTERED)
     ids = {k.indicator: k.kpi_id for k in before.kpis}
     assert set(ids) == set(COMPUTED) | set(HAND_ENTERED)
@@ -104,7 +106,7 @@ def test_every_fy2026_kpi_is_bound_or_hand_entered(loaded_engine: Engine) -> Non
     for indicator, reason in HAND_ENTERED.items():
         mark_hand_entered(ids[indicator], reason, actor=SYSTEM, engine=e)
 
-    after = kpi_coverage(2026, engine=e)
+    after = kpi_coverage(2026, viewer=SYSTEM, engine=e)
     assert (after.computed, after.hand_entered, after.unbound) == (len(COMPUTED), len(HAND_ENTERED), 0)
     by_name = {k.indicator: k for k in after.kpis}
     assert {n: by_name[n].source for n in COMPUTED} == dict.fromkeys(COMPUTED, "computed")
@@ -116,3 +118,20 @@ def test_every_fy2026_kpi_is_bound_or_hand_entered(loaded_engine: Engine) -> Non
     shown = drill_down(ids["Global Startup Ecosystem Ranking"], viewer=SYSTEM, engine=e)
     assert shown.figure.note == "向上（2025年 79位 → 2026年 75位）"
     assert shown.counts == (("2025年", 79), ("2026年", 75))
+
+
+def test_the_public_coverage_never_shows_a_draft_plans_kpis(loaded_engine: Engine) -> None:
+    from tests.services.drafts import add_draft_plan
+
+    from keikaku.services.core.actors import PUBLIC
+
+    draft = add_draft_plan(loaded_engine)  # FY2027, not published
+    public = kpi_coverage(viewer=PUBLIC, engine=loaded_engine)
+    assert public.fiscal_year == 2026 and "実証件数" not in {k.indicator for k in public.kpis}
+    assert kpi_coverage(2027, viewer=PUBLIC, engine=loaded_engine).kpis == ()
+    staff = kpi_coverage(viewer=SYSTEM, engine=loaded_engine)
+    assert staff.fiscal_year == 2027 and "実証件数" in {k.indicator for k in staff.kpis}
+    bind_communication_measure(draft.kpi, "posts", actor=SYSTEM, engine=loaded_engine)
+    with pytest.raises(NotFoundError):
+        drill_down(draft.kpi, viewer=PUBLIC, engine=loaded_engine)
+    assert drill_down(draft.kpi, viewer=SYSTEM, engine=loaded_engine).figure.value == 0

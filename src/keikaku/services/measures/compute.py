@@ -27,6 +27,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.governance import audit
 from keikaku.services.measures.definitions import KIND_LABELS, current_measure_row, kpi_ref
+from keikaku.services.publication.visibility import visibility_for
 from keikaku.storage import actuals as actual_store
 from keikaku.storage import events as event_store
 from keikaku.storage import measures as store
@@ -353,6 +354,7 @@ def drill_down(kpi_id: int, *, viewer: Actor, engine: Engine | None = None) -> D
         counts: list[tuple[str, int]] = []
         names: list[tuple[str, str, str]] = []
         if measure.kind in store.COMMUNICATION_KINDS:
+            visibility_for(viewer).ensure_kpi_visible(session, kpi_id)  # a draft plan's KPI is not found
             comms = evaluate_communications(session, measure.kind, dict(measure.params or {}))
             counts = list(comms.months)
             owners = [*ref.departments, *comms.departments]

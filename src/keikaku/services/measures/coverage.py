@@ -13,6 +13,7 @@ from keikaku.services.core.errors import ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
 from keikaku.services.measures.definitions import KIND_LABELS, current_measure_row, kpi_ref
+from keikaku.services.publication.visibility import visibility_for
 from keikaku.storage import measures as store
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session, unit_of_work
@@ -66,13 +67,14 @@ class Coverage:
     unbound: int
 
 
-def kpi_coverage(fiscal_year: int | None = None, *, engine: Engine | None = None) -> Coverage:
-    """Every project KPI of the fiscal year's current plan (default: the newest) with its source."""
+def kpi_coverage(fiscal_year: int | None = None, *, viewer: Actor, engine: Engine | None = None) -> Coverage:
+    """Every project KPI of the fiscal year's current plan (default: the newest the viewer may see) with its
+    source; a draft plan's KPIs only for those who may see drafts."""
+    shown = visibility_for(viewer).plan_filter()
     with read_session(ensure_schema(engine)) as session:
         if fiscal_year is None:
-            fiscal_year = int(
-                session.scalar(select(func.max(m.Plan.fiscal_year)).where(m.Plan.is_current.is_(True))) or 0
-            )
+            newest = select(func.max(m.Plan.fiscal_year)).where(m.Plan.is_current.is_(True), *shown)
+            fiscal_year = int(session.scalar(newest) or 0)
         latest = (
             select(store.KpiMeasure.kpi_id, func.max(store.KpiMeasure.version).label("version"))
             .group_by(store.KpiMeasure.kpi_id)
@@ -91,7 +93,7 @@ def kpi_coverage(fiscal_year: int | None = None, *, engine: Engine | None = None
             select(m.Kpi.id, m.Kpi.indicator)
             .join(m.Project, m.Project.id == m.Kpi.project_id)
             .join(m.Plan, m.Plan.id == m.Project.plan_id)
-            .where(m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True))
+            .where(m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True), *shown)
             .order_by(m.Kpi.id)
         ).all()
         found = []

@@ -77,7 +77,7 @@ def _page(
         "directories": DIRECTORIES,
         "staff": actor.can_anywhere(Permission.MANAGE_COMMUNICATIONS),
         "departments": departments_for(actor, engine=engine),
-        "coverage": kpi_coverage(engine=engine),
+        "coverage": kpi_coverage(viewer=actor, engine=engine),
         "measure_kinds": KINDS,
         "can_bind": actor.can_anywhere(Permission.RECORD_ACTUAL),
         "error_message": message,
