@@ -70,6 +70,8 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "plans.ProjectPagePublic": ("plans.project.ProjectPage", ()),
     "plans.KpiEntryPublic": ("plans.kpi_page.KpiEntryPage", ()),
     "users.UserPublic": ("governance.accounts.AccountPublic", ()),
+    "communications.MonthFigurePublic": ("communications.analytics.MonthFigure", ()),
+    "communications.ListedFirmPublic": ("communications.directories.ListedFirm", ()),
 }
 
 #: Schemas with no read model of their own, and why.
@@ -100,6 +102,8 @@ API_ONLY = {
     "plans.PlanRowsPublic": "a page of PlanRowView (Paged)",
     "plans.ProjectListPublic": "a page of ProjectListItem (Paged)",
     "users.UserListPublic": "a list wrapper",
+    "communications.PropertyMonthsPublic": "a web property (its code and name) with its MonthFigure list",
+    "communications.DirectoryPublic": "a directory's search: its firms (ListedFirm) and the prefecture facet",
 }
 
 

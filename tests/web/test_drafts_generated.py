@@ -32,12 +32,25 @@ UNRELATED = {
     "code": "a language code",
     "event_id": "a managed event has its own publication (tests/events: an unpublished event is not found)",
     "token": "a participant's or respondent's secret link, not an id to guess",
+    "directory": "a directory of firms, which is no plan's (tests/communications)",
+    "kind": "a kind of registry entry (listing, post, pr)",
+    "entry_id": "a firm listed in a directory, not a plan's",
+    "issue_id": "a newsletter issue, published on its own",
+    "property_code": "a web-analytics property, not a plan's",
     "username": "an account (administrators only; the route matrix checks who may open it)",
     "fmt": "filled with json/csv: an export of the draft's year must not contain it (checked below)",
     "case_id": "a consultation of the co-creation platform: not a plan's; staff only (the route matrix)",
     "identifier": "a report type: filled with evaluation/comparison (checked below)",
 }
-FILL = {"fmt": "json", "identifier": "evaluation", "code": "ja"}
+FILL = {
+    "fmt": "json",
+    "identifier": "evaluation",
+    "code": "ja",
+    "directory": "kansai_companies",
+    "kind": "post",
+    "entry_id": "1",
+    "property_code": "overseas",
+}
 #: Query parameters a route needs to answer at all (the rest is ignored by routes that don't take it).
 QUERY = "fiscal_year=2027&before=2026&after=2027&format=html&q=" + WORD + "&line=2"
 #: Texts found only in the draft plan.

@@ -57,6 +57,13 @@ class Rule:
     override: dict[str, str] = field(default_factory=dict)
     #: Send the entry workbook with a value for the shared KPI as the multipart field ``file``.
     upload: bool = False
+    #: Send this text as the CSV file ``file`` (with ``form`` as the other fields).
+    file_text: str | None = None
+
+
+GA4_MATRIX = "# Start date: 20260501\n# End date: 20260531\nPage path and screen class,Views\n/,10\n"
+FIRMS_MATRIX = "企業名,法人番号,府県,掲載年度\n行列工業株式会社,,京都府,2026\n"
+POSTS_MATRIX = "日付,媒体,タイトル,URL\n2026-05-01,X,一括投稿,\n"
 
 
 def read(**kw: Any) -> Rule:
@@ -259,6 +266,50 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/platform"): read(),
     ("GET", "/api/v1/platform/counts"): read(),
     ("GET", "/api/v1/platform/cases/{case_id}"): Rule(EDITORS),
+    # Communications: counts, registries, issues and directories are public; the owning department's
+    # editors and administrators import and enter; the export with who entered what is staff's.
+    ("GET", "/communications"): read(),
+    ("POST", "/communications/analytics"): Rule(
+        EDITORS, form={"property_code": "matrix"}, file_text=GA4_MATRIX, ok=(303,)
+    ),
+    ("POST", "/communications/properties"): Rule(
+        EDITORS, form={"code": "site{n}", "name": "サイト{n}", "department": "{department}"}, ok=(303, 409)
+    ),
+    # Binding and computing a KPI's measure: those who record the KPI's actuals.
+    ("POST", "/communications/measures"): Rule(
+        EDITORS, form={"kpi_id": "{kpi_id}", "kind": "web_views", "property_code": "matrix"}, ok=(303,)
+    ),
+    ("POST", "/communications/entries"): Rule(
+        EDITORS,
+        form={
+            "kind": "post",
+            "entry_date": "2026-06-01",
+            "medium": "X",
+            "title": "投稿{n}",
+            "department": "{department}",
+        },
+        ok=(303, 409),
+    ),
+    ("POST", "/communications/entries/import"): Rule(
+        EDITORS, form={"kind": "post", "department": "{department}"}, file_text=POSTS_MATRIX, ok=(303,)
+    ),
+    ("POST", "/communications/directories/import"): Rule(
+        EDITORS, form={"directory": "kansai_companies", "department": "{department}"}, file_text=FIRMS_MATRIX, ok=(303,)
+    ),
+    ("GET", "/communications/entries/{kind}.csv"): Rule(
+        frozenset({"admin", "editor", "editor_other"}), override={"kind": "post"}
+    ),
+    ("POST", "/communications/newsletter"): Rule(
+        EDITORS,
+        form={"number": "{n}", "issue_date": "2026-07-01", "theme": "号{n}", "department": "{department}"},
+        ok=(303, 409),
+    ),
+    ("POST", "/communications/newsletter/{issue_id}/survey"): Rule(EDITORS, ok=(303, 409), refusal=(403,)),
+    ("GET", "/directories/{directory}"): read(query="?q=ケイカク"),
+    ("GET", "/directories/{directory}/export"): read(query="?format=xlsx"),
+    ("GET", "/firms/{entry_id}"): read(),
+    ("GET", "/api/v1/directories/{directory}"): read(query="?q=ケイカク"),
+    ("GET", "/api/v1/communications/properties/{property_code}/months"): read(),
 }
 
 
@@ -334,6 +385,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     clients = {role: _client(app, engine, None if role == "public" else role) for role in ALL}
     events = _events(engine, platform["id"], department, project["kpis"][0]["id"])
     events["case_id"] = str(_case(engine))
+    comms = _communications(engine, department)
     params = {
         "plan_id": plans[2026],
         "plan_2023": plans[2023],
@@ -347,6 +399,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "identifier": "evaluation",
         "code": "ja",
         **events,
+        **comms,
         "username": "target",
     }
     yield World(app, engine, clients, params)
@@ -398,6 +451,28 @@ def _case(engine: Engine) -> int:
     return open_case(form, actor=SYSTEM, engine=engine).id
 
 
+def _communications(engine: Engine, department: str) -> dict[str, str]:
+    """A web property and a directory firm of the platform project's department."""
+    from keikaku.services.communications.analytics import add_property
+    from keikaku.services.communications.directories import import_directory, search_directory
+    from keikaku.services.core.actors import SYSTEM
+
+    add_property("matrix", "行列試験サイト", department, actor=SYSTEM, engine=engine)
+    firms = "企業名,法人番号,府県,掲載年度\n株式会社ケイカク,1010401011569,大阪府,2026\n"
+    import_directory("kansai_companies", "f.csv", firms.encode(), department, actor=SYSTEM, engine=engine)
+    (firm,), _facets = search_directory("kansai_companies", engine=engine)
+    from keikaku.services.communications.newsletter import add_issue
+
+    issue = add_issue("900", "2026-07-01", "行列試験号", department, published=True, actor=SYSTEM, engine=engine)
+    return {
+        "issue_id": str(issue.id),
+        "department": department,
+        "property_code": "matrix",
+        "directory": "kansai_companies",
+        "entry_id": str(firm.id),
+    }
+
+
 def _fresh_values(world: World) -> dict[str, Any]:
     """Values that change as the tests write: state tokens, and a new cooperative project to act on."""
     from keikaku.services.core.actors import SYSTEM
@@ -424,6 +499,9 @@ def _fill(template: str, values: dict[str, Any]) -> str:
 
 
 def _body(rule: Rule, values: dict[str, Any], engine: Engine) -> dict[str, Any]:
+    if rule.file_text is not None:
+        files = {"file": ("matrix.csv", rule.file_text.encode(), "text/csv")}
+        return {"files": files, "data": {k: _fill(v, values) for k, v in (rule.form or {}).items()}}
     if rule.upload:
         from .workbooks import filled_workbook
 

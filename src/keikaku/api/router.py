@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from keikaku.api.routers import downloads, edits, imports, kpis, overview, partners, plans, platform, search, users
+from keikaku.api.routers import (
+    communications,
+    downloads,
+    edits,
+    imports,
+    kpis,
+    overview,
+    partners,
+    plans,
+    platform,
+    search,
+    users,
+)
 from keikaku.api.schemas.common import ERROR_RESPONSES
 
 PREFIX = "/api/v1"
@@ -13,6 +25,6 @@ PREFIX = "/api/v1"
 def api_router() -> APIRouter:
     """All API routes under :data:`PREFIX`."""
     router = APIRouter(prefix=PREFIX, responses=ERROR_RESPONSES)
-    for module in (overview, plans, kpis, imports, partners, search, downloads, edits, users, platform):
+    for module in (overview, plans, kpis, imports, partners, search, downloads, edits, users, platform, communications):
         router.include_router(module.router)
     return router

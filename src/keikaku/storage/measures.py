@@ -13,20 +13,27 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from keikaku.storage.base import Base, utcnow
 
-MEASURE_KINDS = (
-    "attended_people",
-    "attended_person_days",
-    "registrations",
-    "answer_share",
-    # Over the co-creation platform's records (issue 13), for the KPI's fiscal year; no events.
-    "platform_cases",
-    "platform_firms",
-    "platform_matchings",
-    "platform_interviews_held",
+EVENT_KINDS = ("attended_people", "attended_person_days", "registrations", "answer_share")
+#: The kinds counted over the co-creation platform's records (issue 13), for the KPI's fiscal year; no events.
+PLATFORM_KINDS = ("platform_cases", "platform_firms", "platform_matchings", "platform_interviews_held")
+#: Kinds over the communications records (issue 14); their options are in ``params``.
+COMMUNICATION_KINDS = (
+    "web_views",
+    "web_sessions",
+    "listings",
+    "posts",
+    "pr_items",
+    "newsletter_issues",
+    "newsletter_subscribers",
+    "newsletter_satisfaction",
+    "directory_entries",
+    "ranking",
+    "events_held",
 )
-#: The kinds counted over the platform's records rather than over events.
-PLATFORM_KINDS = MEASURE_KINDS[4:]
-KIND_CHECK = "kind IN (" + ", ".join(repr(k) for k in MEASURE_KINDS) + ")"
+#: Not a measure: the KPI is typed by hand on purpose (its records are outside keikaku).
+HAND_ENTERED = "hand_entered"
+MEASURE_KINDS = (*EVENT_KINDS, *PLATFORM_KINDS, *COMMUNICATION_KINDS, HAND_ENTERED)
+KIND_CHECK = "kind IN ({})".format(", ".join(repr(k) for k in MEASURE_KINDS))
 
 
 class KpiMeasure(Base):
@@ -45,6 +52,8 @@ class KpiMeasure(Base):
     event_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     question_id: Mapped[int | None] = mapped_column(ForeignKey("survey_questions.id", ondelete="RESTRICT"))
     codes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: Options of a communications kind: the property and page prefixes, the medium, the directory…
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

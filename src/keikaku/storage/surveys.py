@@ -30,12 +30,16 @@ class Question(Base):
 
 
 class Survey(Base):
-    """A questionnaire of an event; ``public_token`` is the secret part of its public link."""
+    """A questionnaire of an event, or of no event (a newsletter issue's reader survey) owned by ``department``;
+    ``public_token`` is the secret part of its public link."""
 
     __tablename__ = "surveys"
+    __table_args__ = (CheckConstraint("event_id IS NOT NULL OR department IS NOT NULL", name="owner"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("managed_events.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("managed_events.id", ondelete="CASCADE"), index=True)
+    #: The owning department of a survey without an event (an event's survey is its event's department's).
+    department: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(400))
     public_token: Mapped[str] = mapped_column(String(64), unique=True)
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -25,6 +25,7 @@ from keikaku.web.routers import (
     api_docs,
     browse,
     comments,
+    communications,
     cooperative,
     downloads,
     events,
@@ -117,6 +118,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         events,
         users,
         platform,
+        communications,
     )
     for module in routers:
         app.include_router(module.router)

@@ -29,6 +29,7 @@ NAV = (
     ("/partners", "nav.partners"),
     ("/search", "nav.search"),
     ("/downloads", "nav.downloads"),
+    ("/communications", "nav.communications"),
 )
 
 

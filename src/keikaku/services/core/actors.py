@@ -49,6 +49,7 @@ class Permission(StrEnum):
     VIEW_CASES = "view_cases"  # the co-creation platform's consultations, needs and interviews (相談内容)
     MANAGE_CASES = "manage_cases"  # open, log and close consultations; seeds, needs, interviews
     MANAGE_LABSEARCH = "manage_labsearch"  # institutions and the equipment lists of かんさいラボサーチ
+    MANAGE_COMMUNICATIONS = "manage_communications"  # a department's analytics, registries, newsletter, directories
 
 
 #: What each permission lets a role do, in words (the role table of docs/accounts.md is made from these).
@@ -68,6 +69,7 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.VIEW_CASES: "see the co-creation platform's consultations, needs and interviews (相談内容)",
     Permission.MANAGE_CASES: "open, log, hand over and close consultations; seeds, needs and interviews (面談)",
     Permission.MANAGE_LABSEARCH: "import かんさいラボサーチ institutions and equipment lists",
+    Permission.MANAGE_COMMUNICATIONS: "manage web analytics, registries, the newsletter and directories",
 }
 
 
@@ -87,6 +89,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_CASES,
             Permission.MANAGE_CASES,
             Permission.MANAGE_LABSEARCH,
+            Permission.MANAGE_COMMUNICATIONS,
         }
     ),
     Role.MEMBER_CONTRIBUTOR: frozenset({Permission.VIEW, Permission.MANAGE_COOPERATIVE, Permission.VIEW_DRAFT_PLANS}),
@@ -119,6 +122,7 @@ OWNED = frozenset(
         Permission.VIEW_CASES,
         Permission.MANAGE_CASES,
         Permission.MANAGE_LABSEARCH,
+        Permission.MANAGE_COMMUNICATIONS,
     }
 )
 

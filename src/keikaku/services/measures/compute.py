@@ -21,6 +21,7 @@ from sqlalchemy import Engine, distinct, func, select
 from sqlalchemy.orm import Session
 
 from keikaku.services.actuals import periods
+from keikaku.services.communications.figures import evaluate_communications
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
@@ -28,6 +29,7 @@ from keikaku.services.governance import audit
 from keikaku.services.measures.definitions import KIND_LABELS, current_measure_row, kpi_ref
 from keikaku.services.platform import counts as platform_counts
 from keikaku.services.platform.common import can_view_cases
+from keikaku.services.publication.visibility import visibility_for
 from keikaku.storage import actuals as actual_store
 from keikaku.storage import events as event_store
 from keikaku.storage import measures as store
@@ -47,6 +49,8 @@ class Figure:
     denominator: float | None = None
     blanks: int | None = None
     response_rate: float | None = None
+    #: What the number means beyond itself (a rank's direction).
+    note: str | None = None
 
 
 def _attended(session: Session, event_ids: list[int]) -> tuple[int, int, int]:
@@ -62,6 +66,11 @@ def _attended(session: Session, event_ids: list[int]) -> tuple[int, int, int]:
 
 def evaluate(session: Session, measure: store.KpiMeasure) -> Figure:
     """The figure of a measure over the current records."""
+    if measure.kind == store.HAND_ENTERED:
+        raise ConflictError("この KPI は手入力と定められています（記録から計算しません）", code="hand_entered")
+    if measure.kind in store.COMMUNICATION_KINDS:
+        found = evaluate_communications(session, measure.kind, dict(measure.params or {}))
+        return Figure(found.value, found.records, found.numerator, found.denominator, found.blanks, note=found.note)
     ids = [int(e) for e in measure.event_ids or []]
     if measure.kind in store.PLATFORM_KINDS:
         value, records = platform_counts.figure(
@@ -138,6 +147,8 @@ def _evidence(measure: store.KpiMeasure, figure: Figure, at: dt.datetime) -> str
         text += f"、n={int(figure.denominator)}、無回答 {figure.blanks}"
         if figure.response_rate is not None:
             text += f"、回答率 {figure.response_rate:.1%}"
+    if figure.note:
+        text += f"、{figure.note}"
     return f"{text}、{at.astimezone(dt.UTC).isoformat(timespec='seconds')} 計算"
 
 
@@ -356,6 +367,13 @@ def drill_down(kpi_id: int, *, viewer: Actor, engine: Engine | None = None) -> D
             counts = platform_counts.by_month(session, measure.kind, year)
             if staff:
                 names = platform_counts.names(session, measure.kind, year)
+        elif measure.kind in store.COMMUNICATION_KINDS:
+            visibility_for(viewer).ensure_kpi_visible(session, kpi_id)  # a draft plan's KPI is not found
+            comms = evaluate_communications(session, measure.kind, dict(measure.params or {}))
+            counts = list(comms.months)
+            owners = [*ref.departments, *comms.departments]
+            staff = any(viewer.can(Permission.VIEW_PERSONAL_DATA, departments=[d]) for d in owners)
+            names = list(comms.rows)
         elif measure.kind == "answer_share":
             question = session.get(survey_store.Question, measure.question_id)
             labels = {o["code"]: o["label"] for o in (question.options if question else [])}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from keikaku.services.communications.figures import LABELS as COMMUNICATION_LABELS
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
@@ -36,6 +37,8 @@ KIND_LABELS = {
     "platform_firms": "相談企業数（実数）",
     "platform_matchings": "マッチング件数（採用されたシーズ・ニーズ）",
     "platform_interviews_held": "面談数（実施済み）",
+    **COMMUNICATION_LABELS,
+    "hand_entered": "手入力（記録は keikaku の外）",
 }
 
 
@@ -107,7 +110,7 @@ def bind_measure(
     engine: Engine | None = None,
 ) -> MeasurePublic:
     """Bind a KPI to a measure (a new version when it had one); the actor records the KPI's actuals."""
-    if kind not in store.MEASURE_KINDS:
+    if kind not in (*store.EVENT_KINDS, *store.PLATFORM_KINDS):  # communications bind through their own service
         raise ValidationError("集計方法を選んでください", details={"fields": {"kind": "集計方法"}})
     with unit_of_work(ensure_schema(engine)) as session:
         ref = kpi_ref(session, kpi_id)

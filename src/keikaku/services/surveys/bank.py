@@ -25,6 +25,17 @@ USEFULNESS = (
 #: The top-2 box of :data:`USEFULNESS`: what 「役に立った」と回答した割合 counts.
 TOP2 = ("very_useful", "useful")
 
+#: The standard 5-point scale of satisfaction (a newsletter's readers), best first; the codes never change.
+SATISFACTION = (
+    ("satisfied", "満足"),
+    ("rather_satisfied", "やや満足"),
+    ("neutral", "どちらともいえない"),
+    ("rather_dissatisfied", "やや不満"),
+    ("dissatisfied", "不満"),
+)
+#: The top-2 box of :data:`SATISFACTION`: what 読者満足度 counts.
+SATISFIED = ("satisfied", "rather_satisfied")
+
 STANDARD: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = (
     ("useful5", "本日の内容は役に立ちましたか", "scale5", USEFULNESS),
     ("info5", "有益な情報を得ることができましたか", "scale5", USEFULNESS),
@@ -40,6 +51,7 @@ STANDARD: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = (
         "single",
         (("firm", "企業"), ("public", "行政・公的機関"), ("academia", "大学・研究機関"), ("other", "その他")),
     ),
+    ("reader5", "本号の内容に満足しましたか", "scale5", SATISFACTION),
     ("meetings", "商談・面談の件数", "number", ()),
     ("comment", "ご意見・ご感想（自由記述）", "text", ()),
 )

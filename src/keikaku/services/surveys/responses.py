@@ -28,7 +28,7 @@ class SurveyPublic:
     """A questionnaire with its questions, in order."""
 
     id: int
-    event_id: int
+    event_id: int | None
     event_name: str
     title: str
     token: str
@@ -38,7 +38,7 @@ class SurveyPublic:
 
 
 def _survey(session: Session, row: store.Survey) -> SurveyPublic:
-    event = session.get(event_store.ManagedEvent, row.event_id)
+    event = session.get(event_store.ManagedEvent, row.event_id) if row.event_id is not None else None
     items = session.execute(
         select(store.SurveyItem, store.Question)
         .join(store.Question, store.Question.id == store.SurveyItem.question_id)
@@ -64,37 +64,68 @@ def create_survey(
     with unit_of_work(ensure_schema(engine)) as session:
         event, _year = load_event(session, event_id)
         require(actor, Permission.MANAGE_EVENTS, departments=[event.department])
-        bank = ensure_standard_questions(session)
-        name = clean_text(title, "アンケート名", limit=400, field="title") or f"{event.name} 参加者アンケート"
-        unknown = [c for c in question_codes if c not in bank]
-        if unknown or not question_codes:
-            raise ValidationError(
-                f"設問「{unknown[0]}」は設問バンクにありません" if unknown else "設問を選んでください"
-            )
-        row = store.Survey(event_id=event_id, title=name, public_token=secrets.token_urlsafe(18), created_by=actor.name)
-        session.add(row)
-        session.flush()
-        for position, code in enumerate(dict.fromkeys(question_codes)):
-            session.add(store.SurveyItem(survey_id=row.id, question_id=bank[code].id, position=position))
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "survey.create",
-            "survey",
-            row.id,
-            None,
-            {"event": event_id, "questions": list(question_codes)},
+        row = add_survey(
+            session, title.strip() or f"{event.name} 参加者アンケート", question_codes, actor=actor, event_id=event_id
         )
         return _survey(session, row)
+
+
+def add_survey(
+    session: Session,
+    title: str,
+    question_codes: Sequence[str],
+    *,
+    actor: Actor,
+    event_id: int | None = None,
+    department: str | None = None,
+) -> store.Survey:
+    """Add a questionnaire from questions of the bank in the caller's transaction: of an event, or of no
+    event and owned by ``department`` (a newsletter issue's; the caller checks the actor may)."""
+    bank = ensure_standard_questions(session)
+    name = clean_text(title, "アンケート名", limit=400, field="title")
+    if not name:
+        raise ValidationError("アンケート名を入力してください", details={"fields": {"title": "必須"}})
+    unknown = [c for c in question_codes if c not in bank]
+    if unknown or not question_codes:
+        raise ValidationError(f"設問「{unknown[0]}」は設問バンクにありません" if unknown else "設問を選んでください")
+    row = store.Survey(
+        event_id=event_id,
+        department=None if event_id is not None else department,
+        title=name,
+        public_token=secrets.token_urlsafe(18),
+        created_by=actor.name,
+    )
+    session.add(row)
+    session.flush()
+    for position, code in enumerate(dict.fromkeys(question_codes)):
+        session.add(store.SurveyItem(survey_id=row.id, question_id=bank[code].id, position=position))
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "survey.create",
+        "survey",
+        row.id,
+        None,
+        {"event": event_id, "department": row.department, "questions": list(question_codes)},
+    )
+    return row
+
+
+def _owner(session: Session, row: store.Survey) -> tuple[str, bool]:
+    """The survey's owning department, and whether the public may see it (its event is published; a
+    survey without an event is reached by its secret link, which its owner shows once published)."""
+    if row.event_id is None:
+        return row.department or "", True
+    event, _year = load_event(session, row.event_id)
+    return event.department, event.published
 
 
 def survey_by_token(token: str, *, engine: Engine | None = None) -> SurveyPublic:
     """The questionnaire of a public link (its event must be published)."""
     with read_session(ensure_schema(engine)) as session:
         row = session.scalar(select(store.Survey).where(store.Survey.public_token == token))
-        event = session.get(event_store.ManagedEvent, row.event_id) if row else None
-        if row is None or event is None or not event.published:
+        if row is None or not _owner(session, row)[1]:
             raise NotFoundError("アンケートが見つかりません", code="survey_not_found")
         return _survey(session, row)
 
@@ -105,8 +136,9 @@ def get_survey(survey_id: int, *, actor: Actor, engine: Engine | None = None) ->
         row = session.get(store.Survey, survey_id)
         if row is None:
             raise NotFoundError(f"アンケート {survey_id} は見つかりません", code="survey_not_found")
-        event, _year = load_event(session, row.event_id)
-        require(actor, Permission.MANAGE_EVENTS, departments=[event.department])
+        department, _public = _owner(session, row)
+        permission = Permission.MANAGE_EVENTS if row.event_id is not None else Permission.MANAGE_COMMUNICATIONS
+        require(actor, permission, departments=[department])
         return _survey(session, row)
 
 
@@ -227,9 +259,9 @@ def survey_results(survey_id: int, *, actor: Actor, engine: Engine | None = None
         row = session.get(store.Survey, survey_id)
         if row is None:
             raise NotFoundError(f"アンケート {survey_id} は見つかりません", code="survey_not_found")
-        event, _year = load_event(session, row.event_id)
-        staff = actor.can(Permission.VIEW_PERSONAL_DATA, departments=[event.department])
-        if not event.published and not staff:
+        department, published = _owner(session, row)
+        staff = actor.can(Permission.VIEW_PERSONAL_DATA, departments=[department])
+        if not published and not staff:
             raise NotFoundError(f"アンケート {survey_id} は見つかりません", code="survey_not_found")
         survey = _survey(session, row)
         total = (

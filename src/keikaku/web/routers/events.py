@@ -20,6 +20,7 @@ from keikaku.services.events.registrations import PersonForm, RegistrationForm, 
 from keikaku.services.events.tickets import ticket
 from keikaku.services.measures.compute import drill_down
 from keikaku.services.surveys.responses import submit_public_response, survey_by_token
+from keikaku.web.charts import Bar, column_chart
 from keikaku.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -171,4 +172,9 @@ async def survey_post(request: Request, token: str, engine: EngineDep, actor: Ac
 @router.get("/kpis/{kpi_id}/measure", response_class=HTMLResponse)
 def measure(request: Request, kpi_id: Id, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
     """A KPI's computed actual beside the recorded one, and the records behind it (names for staff only)."""
-    return render(request, actor, "kpi_measure.html", {"d": drill_down(kpi_id, viewer=actor, engine=engine)})
+    d = drill_down(kpi_id, viewer=actor, engine=engine)
+    bars = [Bar(label, n, f"{n:,}") for label, n in d.counts]
+    chart = column_chart(
+        bars, title=d.indicator, desc="、".join(f"{b.label}: {b.text}" for b in bars), axis=lambda v: f"{v:,.0f}"
+    )
+    return render(request, actor, "kpi_measure.html", {"d": d, "chart": chart if bars else None})

@@ -1,7 +1,8 @@
 """the co-creation platform: institutions, consultations, seeds and needs, interviews, かんさいラボサーチ
 
-Tables of issue 13 (see ``keikaku.storage.platform``), and the KPI measure kinds over them
-(``platform_cases``, ``platform_firms``, ``platform_matchings``, ``platform_interviews_held``).
+Tables of issue 13 (see ``keikaku.storage.platform``).  The KPI measure kinds over them
+(``platform_cases`` …) are allowed by 0012_communications, which changes ``kpi_measures`` once, keeping the
+rows that refer to it (a plain SQLite table rebuild would cascade-delete the computed actuals).
 
 Revision ID: 0011_platform
 Revises: 0010_derived_versions
@@ -17,21 +18,9 @@ down_revision: str | Sequence[str] | None = "0010_derived_versions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-OLD_KINDS = "kind IN ('attended_people', 'attended_person_days', 'registrations', 'answer_share')"
-NEW_KINDS = (
-    "kind IN ('attended_people', 'attended_person_days', 'registrations', 'answer_share', "
-    "'platform_cases', 'platform_firms', 'platform_matchings', 'platform_interviews_held')"
-)
-
-
-def _kinds(check: str) -> None:
-    with op.batch_alter_table("kpi_measures", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_kpi_measures_kind"), type_="check")
-        batch_op.create_check_constraint("kind", check)
-
 
 def upgrade() -> None:
-    """Create the tables; allow the new measure kinds."""
+    """Create the tables."""
     op.create_table(
         "platform_institutions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -244,13 +233,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_platform_match_decisions")),
         sa.UniqueConstraint("need_id", "seed_id", name="uq_platform_match_decisions_pair"),
     )
-    _kinds(NEW_KINDS)
 
 
 def downgrade() -> None:
-    """Drop the tables (and measures of the new kinds, which the older schema cannot hold)."""
-    op.execute("DELETE FROM kpi_measures WHERE kind LIKE 'platform_%'")
-    _kinds(OLD_KINDS)
+    """Drop the tables."""
     op.drop_table("platform_match_decisions")
     with op.batch_alter_table("platform_interviews", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_platform_interviews_seed_id"))

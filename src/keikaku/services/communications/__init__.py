@@ -1,0 +1,1 @@
+"""Communications: web analytics, registries of activity, the newsletter, directories, and their measures."""

@@ -1,0 +1,109 @@
+"""Where each KPI's number comes from: bound to a measure (computed from records), deliberately typed by
+hand (its records are outside keikaku), or not yet bound; and the fiscal year's coverage at a glance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+
+from keikaku.services.core.actors import Actor, Permission, require
+from keikaku.services.core.db import ensure_schema
+from keikaku.services.core.errors import ValidationError
+from keikaku.services.core.free_text import clean_text
+from keikaku.services.governance import audit
+from keikaku.services.measures.definitions import KIND_LABELS, current_measure_row, kpi_ref
+from keikaku.services.publication.visibility import visibility_for
+from keikaku.storage import measures as store
+from keikaku.storage import models as m
+from keikaku.storage.uow import read_session, unit_of_work
+
+
+def mark_hand_entered(kpi_id: int, reason: str, *, actor: Actor, engine: Engine | None = None) -> None:
+    """Say that a KPI is typed by hand on purpose, and why (a measure version of kind ``hand_entered``)."""
+    why = clean_text(reason, "理由", limit=400, field="reason")
+    if not why:
+        raise ValidationError("手入力とする理由を入力してください", details={"fields": {"reason": "必須"}})
+    with unit_of_work(ensure_schema(engine)) as session:
+        ref = kpi_ref(session, kpi_id)
+        require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
+        previous = current_measure_row(session, kpi_id)
+        row = store.KpiMeasure(
+            kpi_id=kpi_id,
+            version=(previous.version + 1) if previous else 1,
+            kind=store.HAND_ENTERED,
+            event_ids=[],
+            codes=[],
+            params={"reason": why},
+            created_by=actor.name[:200],
+        )
+        session.add(row)
+        session.flush()
+        before = None if previous is None else {"kind": previous.kind}
+        audit.record(
+            session, actor, "measure.bind", "kpi", kpi_id, before, {"kind": row.kind, "version": row.version}, why
+        )
+
+
+@dataclass(frozen=True)
+class KpiSource:
+    """One KPI and where its number comes from: ``computed`` (with the measure), ``hand_entered`` (with the
+    reason) or ``unbound``."""
+
+    kpi_id: int
+    indicator: str
+    source: str
+    label: str | None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The fiscal year's KPIs by source, and the counts."""
+
+    fiscal_year: int
+    kpis: tuple[KpiSource, ...]
+    computed: int
+    hand_entered: int
+    unbound: int
+
+
+def kpi_coverage(fiscal_year: int | None = None, *, viewer: Actor, engine: Engine | None = None) -> Coverage:
+    """Every project KPI of the fiscal year's current plan (default: the newest the viewer may see) with its
+    source; a draft plan's KPIs only for those who may see drafts."""
+    shown = visibility_for(viewer).plan_filter()
+    with read_session(ensure_schema(engine)) as session:
+        if fiscal_year is None:
+            newest = select(func.max(m.Plan.fiscal_year)).where(m.Plan.is_current.is_(True), *shown)
+            fiscal_year = int(session.scalar(newest) or 0)
+        latest = (
+            select(store.KpiMeasure.kpi_id, func.max(store.KpiMeasure.version).label("version"))
+            .group_by(store.KpiMeasure.kpi_id)
+            .subquery()
+        )
+        measures = {
+            r.kpi_id: r
+            for r in session.scalars(
+                select(store.KpiMeasure).join(
+                    latest,
+                    (latest.c.kpi_id == store.KpiMeasure.kpi_id) & (latest.c.version == store.KpiMeasure.version),
+                )
+            )
+        }
+        rows = session.execute(
+            select(m.Kpi.id, m.Kpi.indicator)
+            .join(m.Project, m.Project.id == m.Kpi.project_id)
+            .join(m.Plan, m.Plan.id == m.Project.plan_id)
+            .where(m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True), *shown)
+            .order_by(m.Kpi.id)
+        ).all()
+        found = []
+        for kpi_id, indicator in rows:
+            measure = measures.get(kpi_id)
+            if measure is None:
+                found.append(KpiSource(kpi_id, indicator, "unbound", None))
+            elif measure.kind == store.HAND_ENTERED:
+                found.append(KpiSource(kpi_id, indicator, "hand_entered", str((measure.params or {}).get("reason"))))
+            else:
+                found.append(KpiSource(kpi_id, indicator, "computed", KIND_LABELS[measure.kind]))
+        count = lambda source: sum(1 for k in found if k.source == source)  # noqa: E731
+        return Coverage(fiscal_year, tuple(found), count("computed"), count("hand_entered"), count("unbound"))

@@ -1,0 +1,319 @@
+"""Communications pages: web analytics per property (monthly chart, imports), the registries of activity,
+the newsletter's issues, the directories of firms and a firm's page.  Counts are public; who entered or
+imported what is shown to the owning department's staff only; the forms are staff's."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from keikaku.api.deps import ActorDep, EngineDep, Id
+from keikaku.api.routers.imports import read_upload
+from keikaku.services.communications.analytics import (
+    add_property,
+    departments_for,
+    import_analytics,
+    import_log,
+    list_properties,
+    monthly_figures,
+)
+from keikaku.services.communications.directories import (
+    export_directory,
+    firm_page,
+    import_directory,
+    search_directory,
+)
+from keikaku.services.communications.figures import DIRECTORIES, KINDS
+from keikaku.services.communications.measures import bind_communication_measure
+from keikaku.services.communications.newsletter import add_issue, add_reader_survey, issue_page, list_issues
+from keikaku.services.communications.registries import (
+    KIND_LABELS,
+    EntryForm,
+    add_entry,
+    export_entries_csv,
+    import_entries,
+    list_entries,
+)
+from keikaku.services.core.actors import Permission
+from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ServiceError
+from keikaku.services.measures.compute import compute_kpi
+from keikaku.services.measures.coverage import kpi_coverage
+from keikaku.web.charts import Bar, column_chart
+from keikaku.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+Text = Annotated[str, Form(max_length=1000)]
+Upload = Annotated[UploadFile | None, File()]
+
+
+def _page(
+    request: Request,
+    actor: ActorDep,
+    engine: EngineDep,
+    *,
+    message: str | None = None,
+    status: int = 200,
+    notice: str | None = None,
+) -> HTMLResponse:
+    properties = []
+    for prop in list_properties(engine=engine):
+        _p, months = monthly_figures(prop.code, engine=engine)
+        bars = [Bar(m.month.strftime("%Y-%m"), m.views, f"{m.views:,}") for m in months]
+        chart = column_chart(
+            bars,
+            title=f"{prop.name} 月別閲覧数",
+            desc="、".join(f"{b.label}: {b.text}" for b in bars) or "データなし",
+            axis=lambda v: f"{v:,.0f}",
+        )
+        properties.append((prop, months, chart, import_log(prop.code, viewer=actor, engine=engine)))
+    context = {
+        "properties": properties,
+        "entries": {kind: list_entries(kind, viewer=actor, engine=engine) for kind in KIND_LABELS},
+        "kind_labels": KIND_LABELS,
+        "issues": [issue_page(i.id, viewer=actor, engine=engine) for i in list_issues(viewer=actor, engine=engine)],
+        "directories": DIRECTORIES,
+        "staff": actor.can_anywhere(Permission.MANAGE_COMMUNICATIONS),
+        "departments": departments_for(actor, engine=engine),
+        "coverage": kpi_coverage(viewer=actor, engine=engine),
+        "measure_kinds": KINDS,
+        "can_bind": actor.can_anywhere(Permission.RECORD_ACTUAL),
+        "error_message": message,
+        "notice": notice,
+    }
+    return render(request, actor, "communications.html", context, status=status)
+
+
+@router.get("/communications", response_class=HTMLResponse)
+def overview(request: Request, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """Page views per property and month, the registries, the newsletter; staff forms for those who may."""
+    return _page(request, actor, engine, notice=request.query_params.get("done", "")[:200] or None)
+
+
+def _staff(actor: ActorDep) -> None:
+    if not actor.can_anywhere(Permission.MANAGE_COMMUNICATIONS):
+        raise PermissionDeniedError("この操作を行う権限がありません", details={"permission": "manage_communications"})
+
+
+@router.post("/communications/analytics", response_class=HTMLResponse)
+def analytics_upload(
+    *,
+    request: Request,
+    engine: EngineDep,
+    actor: ActorDep,
+    file: Upload = None,
+    property_code: Text = "",
+    period: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Import a GA4 / Matomo export for a property (the page again with every error when nothing was stored)."""
+    _staff(actor)
+    try:
+        name, content = read_upload(file)
+        result = import_analytics(property_code, name, content, period=period or None, actor=actor, engine=engine)
+    except PermissionDeniedError:
+        raise
+    except ServiceError as exc:
+        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
+    return RedirectResponse(f"/communications?done=analytics.{result.outcome}", status_code=303)
+
+
+@router.post("/communications/properties", response_class=HTMLResponse)
+def property_add(
+    *,
+    request: Request,
+    engine: EngineDep,
+    actor: ActorDep,
+    code: Text = "",
+    name: Text = "",
+    url: Text = "",
+    department: Text = "",
+) -> Response:
+    """Register a web property of a department."""
+    _staff(actor)
+    try:
+        add_property(code, name, department, url=url or None, actor=actor, engine=engine)
+    except PermissionDeniedError:
+        raise
+    except ServiceError as exc:
+        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
+    return RedirectResponse("/communications?done=property.added", status_code=303)
+
+
+@router.post("/communications/measures", response_class=HTMLResponse)
+def measure_bind(
+    *,
+    request: Request,
+    engine: EngineDep,
+    actor: ActorDep,
+    kpi_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    kind: Text = "",
+    property_code: Text = "",
+    pages: Text = "",
+    media: Text = "",
+    audience: Text = "",
+    option: Text = "",
+) -> Response:
+    """Bind a KPI to a communications measure and compute it (``option``: the directory, ranking or event
+    kind the measure names); then the KPI's measure page."""
+    try:
+        bind_communication_measure(
+            kpi_id,
+            kind,
+            property_code=property_code or None,
+            pages=pages.split(),
+            media=[m for m in media.split(",") if m.strip()],
+            audience=audience or None,
+            directory=option or None,
+            ranking=option or None,
+            event_kind=option or None,
+            actor=actor,
+            engine=engine,
+        )
+        compute_kpi(kpi_id, actor=actor, engine=engine)
+    except PermissionDeniedError:
+        raise
+    except ServiceError as exc:
+        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
+    return RedirectResponse(f"/kpis/{kpi_id}/measure", status_code=303)
+
+
+@router.post("/communications/entries", response_class=HTMLResponse)
+def entry_add(
+    *,
+    request: Request,
+    engine: EngineDep,
+    actor: ActorDep,
+    kind: Text = "",
+    entry_date: Text = "",
+    medium: Text = "",
+    title: Text = "",
+    url: Text = "",
+    audience: Text = "",
+    department: Text = "",
+) -> Response:
+    """Add a listing, a post or a PR occurrence."""
+    _staff(actor)
+    try:
+        add_entry(EntryForm(kind, entry_date, medium, title, url, audience), department, actor=actor, engine=engine)
+    except PermissionDeniedError:
+        raise
+    except ServiceError as exc:
+        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
+    return RedirectResponse("/communications?done=entry.added", status_code=303)
+
+
+@router.post("/communications/entries/import", response_class=HTMLResponse)
+def entry_import(
+    *, request: Request, engine: EngineDep, actor: ActorDep, file: Upload = None, kind: Text = "", department: Text = ""
+) -> Response:
+    """Import entries of one kind from CSV/XLSX (all or nothing)."""
+    _staff(actor)
+    try:
+        name, content = read_upload(file)
+        import_entries(kind, name, content, department, actor=actor, engine=engine)
+    except PermissionDeniedError:
+        raise
+    except ServiceError as exc:
+        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
+    return RedirectResponse("/communications?done=entry.imported", status_code=303)
+
+
+@router.post("/communications/directories/import", response_class=HTMLResponse)
+def directory_import(
+    *,
+    request: Request,
+    engine: EngineDep,
+    actor: ActorDep,
+    file: Upload = None,
+    directory: Text = "",
+    department: Text = "",
+) -> Response:
+    """Import firms into a directory from CSV/XLSX (all or nothing, every error listed)."""
+    _staff(actor)
+    try:
+        name, content = read_upload(file)
+        import_directory(directory, name, content, department, actor=actor, engine=engine)
+    except PermissionDeniedError:
+        raise
+    except ServiceError as exc:
+        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
+    return RedirectResponse("/communications?done=directory.imported", status_code=303)
+
+
+@router.get("/communications/entries/{kind}.csv")
+def entry_export(kind: str, engine: EngineDep, actor: ActorDep) -> Response:
+    """The staff's CSV of a registry with who entered each entry (an audit record)."""
+    if kind not in KIND_LABELS:
+        raise NotFoundError("その記録はありません")
+    content = export_entries_csv(kind, actor=actor, engine=engine)
+    headers = {"content-disposition": f'attachment; filename="{kind}.csv"'}
+    return Response(content, media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.post("/communications/newsletter", response_class=HTMLResponse)
+def newsletter_add(
+    *,
+    request: Request,
+    engine: EngineDep,
+    actor: ActorDep,
+    number: Text = "",
+    issue_date: Text = "",
+    theme: Text = "",
+    copies: Text = "",
+    subscribers: Text = "",
+    department: Text = "",
+    published: Text = "",
+) -> Response:
+    """Record a newsletter issue."""
+    _staff(actor)
+    try:
+        add_issue(
+            number,
+            issue_date,
+            theme,
+            department,
+            copies=copies,
+            subscribers=subscribers,
+            published=published == "yes",
+            actor=actor,
+            engine=engine,
+        )
+    except PermissionDeniedError:
+        raise
+    except ServiceError as exc:
+        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
+    return RedirectResponse("/communications?done=newsletter.added", status_code=303)
+
+
+@router.post("/communications/newsletter/{issue_id}/survey")
+def newsletter_survey(issue_id: Id, engine: EngineDep, actor: ActorDep) -> Response:
+    """Give an issue its reader survey (the public link appears once the issue is published)."""
+    add_reader_survey(issue_id, actor=actor, engine=engine)
+    return RedirectResponse("/communications?done=newsletter.survey", status_code=303)
+
+
+@router.get("/directories/{directory}/export")
+def directory_export(request: Request, directory: str, engine: EngineDep) -> Response:
+    """A directory's firms (matching ``q``) as CSV with BOM (``?format=csv``) or XLSX (``?format=xlsx``)."""
+    fmt = request.query_params.get("format", "csv")[:8]
+    content, media = export_directory(directory[:40], fmt, request.query_params.get("q", "")[:200], engine=engine)
+    headers = {"content-disposition": f'attachment; filename="{directory[:40]}.{fmt}"'}
+    return Response(content, media_type=media, headers=headers)
+
+
+@router.get("/directories/{directory}", response_class=HTMLResponse)
+def directory(request: Request, directory: str, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """A directory of firms with Japanese search and a prefecture facet."""
+    q = request.query_params.get("q", "")[:200]
+    prefecture = request.query_params.get("prefecture", "")[:20] or None
+    firms, facets = search_directory(directory[:40], q, prefecture=prefecture, engine=engine)
+    context = {"code": directory, "name": DIRECTORIES[directory], "firms": firms, "facets": facets, "q": q}
+    return render(request, actor, "directory.html", context)
+
+
+@router.get("/firms/{entry_id}", response_class=HTMLResponse)
+def firm(request: Request, entry_id: Id, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """A listed firm: its facts, the directories listing it, and a count of its event registrations."""
+    return render(request, actor, "firm.html", {"page": firm_page(entry_id, engine=engine)})

@@ -1,0 +1,81 @@
+"""Migration 0012 widens the measures' kinds without losing a measure or a computation (SQLite rebuilds
+the table, which would cascade to computed_actuals), and downgrades back."""
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
+
+from keikaku.storage.migrate import _config, upgrade
+
+
+def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
+    from alembic import command
+
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(cfg, revision)
+
+
+MEASURE = (
+    "INSERT INTO kpi_measures (id, kpi_id, version, kind, event_ids, codes, created_by, created_at)"
+    " VALUES (:id, :kpi, :id, :kind, '[]', '[]', 't', CURRENT_TIMESTAMP)"
+)
+COMPUTED = (
+    "INSERT INTO computed_actuals (kpi_id, measure_id, fiscal_year, value, records, outcome, computed_by,"
+    " computed_at) VALUES (:kpi, 900, 2026, 5, 5, 'recorded', 't', CURRENT_TIMESTAMP)"
+)
+
+
+def test_down_and_up_keep_measures_and_their_computations(loaded_engine: Engine) -> None:
+    _migrate(loaded_engine, "0010_derived_versions", down=True)
+    with loaded_engine.begin() as conn:
+        kpi = conn.execute(text("SELECT min(id) FROM kpis")).scalar()
+        with pytest.raises(IntegrityError), conn.begin_nested():
+            conn.execute(text(MEASURE), {"id": 901, "kpi": kpi, "kind": "web_views"})
+        conn.execute(text(MEASURE), {"id": 900, "kpi": kpi, "kind": "attended_people"})
+        conn.execute(text(COMPUTED), {"kpi": kpi})
+    upgrade(loaded_engine)
+    with loaded_engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM computed_actuals WHERE measure_id = 900")).scalar() == 1
+        assert conn.execute(text("SELECT kind FROM kpi_measures WHERE id = 900")).scalar() == "attended_people"
+        conn.execute(text(MEASURE), {"id": 901, "kpi": kpi, "kind": "web_views"})
+        with pytest.raises(IntegrityError), conn.begin_nested():
+            conn.execute(text(MEASURE), {"id": 902, "kpi": kpi, "kind": "no_such_kind"})
+
+
+def test_down_and_up_keep_event_surveys_with_their_responses(loaded_engine: Engine) -> None:
+    from tests.events.conftest import add_event, forum_project
+
+    from keikaku.services.surveys.responses import create_survey, enter_paper_response
+
+    forum = forum_project(loaded_engine)
+    event = add_event(loaded_engine, forum)
+    survey = create_survey(event.id, "", ["useful5", "comment"], actor=forum.editor, engine=loaded_engine)
+    useful, comment = survey.questions
+    enter_paper_response(
+        survey.id, {useful.id: ["useful"], comment.id: ["良い"]}, actor=forum.editor, engine=loaded_engine
+    )
+    counts = "SELECT (SELECT count(*) FROM survey_items), (SELECT count(*) FROM survey_responses), (SELECT count(*) FROM survey_answers)"
+    with loaded_engine.connect() as conn:
+        before = tuple(conn.execute(text(counts)).one())
+    assert before == (2, 1, 2)
+    _migrate(loaded_engine, "0010_derived_versions", down=True)
+    with loaded_engine.connect() as conn:
+        assert tuple(conn.execute(text(counts)).one()) == before
+    upgrade(loaded_engine)
+    with loaded_engine.begin() as conn:
+        assert tuple(conn.execute(text(counts)).one()) == before
+        conn.execute(
+            text(
+                "INSERT INTO surveys (title, public_token, is_open, created_by, created_at, department)"
+                " VALUES ('読者アンケート', 'tok', true, 't', CURRENT_TIMESTAMP, '広報課')"
+            )
+        )
+        with pytest.raises(IntegrityError), conn.begin_nested():  # neither an event nor a department
+            conn.execute(
+                text(
+                    "INSERT INTO surveys (title, public_token, is_open, created_by, created_at)"
+                    " VALUES ('x', 'tok2', true, 't', CURRENT_TIMESTAMP)"
+                )
+            )
