@@ -145,6 +145,12 @@ def sample_path(route: Route, known: Ids, link_id: int, **override: str) -> str:
         "event_id": "1",
         "token": "t" * 32,
         "username": "kikaku",
+        "issue_id": "1",
+        "directory": "kansai_companies",
+        "entry_id": "1",
+        "property_code": "site",
+        "kind": "post",
+        "case_id": "1",
     }
     path = route.path
     for param in route.path_params:
