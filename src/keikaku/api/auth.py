@@ -165,12 +165,11 @@ def set_cookie(request: Request, response: Response, name: str, value: str, *, m
 
 
 def finish_response(request: Request, response: Response) -> None:
-    """Add what authentication needs to a rendered page: the pre-login CSRF cookie, and no shared caching."""
+    """Add what authentication needs to a rendered page: the pre-login CSRF cookie.  (No shared caching of a
+    signed-in user's responses is set for pages and JSON alike by the web middleware.)"""
     auth = getattr(request.state, "auth", None)
     if not isinstance(auth, RequestAuth):
         return
     if auth.new_csrf_cookie and auth.cookie_secret:
         set_cookie(request, response, CSRF_COOKIE, auth.cookie_secret)
         auth.new_csrf_cookie = False
-    if auth.session is not None or auth.bearer:
-        response.headers["cache-control"] = "no-store, private"
