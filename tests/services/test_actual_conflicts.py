@@ -134,3 +134,46 @@ def test_a_writer_who_commits_inside_the_others_window_makes_it_a_409_never_a_42
     assert refused.value.code == "conflict"
     assert [v.value for v in actual_history(KPI, 2026, engine=loaded_engine)] == [200, 230]
     assert [e.after["value"] for e in _conflicts(loaded_engine)] == ["215"]
+
+
+def test_a_writer_without_an_expected_version_who_loses_the_race_gets_a_409_not_a_422(
+    loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17 item 7, the probe's case: clients that send no expected version race to enter the first
+    value.  The loser read "no value yet", the winner committed, and the loser's next read found a value and
+    asked for a correction reason (422, not audited).  The version a write builds on is read once: the loser
+    meets the winner's version and is told so (409), and its attempt is in the audit trail."""
+    from keikaku.services.actuals import record
+
+    original = record._current_value
+    fired: list[threading.Thread] = []
+
+    def winner_commits_first(*args: object, **kwargs: object) -> object:
+        if not fired:
+            fired.append(threading.Thread(target=lambda: _set(loaded_engine, SATO, 230, expected=None)))
+            fired[0].start()
+            fired[0].join()
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(record, "_current_value", winner_commits_first)
+    with pytest.raises(ConflictError) as refused:
+        _set(loaded_engine, TANAKA, 215, expected=None)
+    assert refused.value.code == "conflict"
+    assert refused.value.details["current_value"] == 230
+    assert [v.value for v in actual_history(KPI, 2026, engine=loaded_engine)] == [230]
+    assert [(e.actor, e.after["value"]) for e in _conflicts(loaded_engine)] == [("田中", "215")]
+
+
+def test_twenty_writers_without_an_expected_version_one_wins_every_conflict_is_audited(loaded_engine: Engine) -> None:
+    """20 simultaneous first entries with no expected version: one value is stored, and every attempt refused
+    as a conflict is in the audit trail with the value it tried to enter."""
+    editors = [Actor(name=f"入力者{i}", roles=frozenset({Role.BUREAU_ADMIN})) for i in range(20)]
+    calls: list[Callable[[], object]] = [
+        (lambda a=a, i=i: _set(loaded_engine, a, 300 + i, expected=None))  # type: ignore[misc]
+        for i, a in enumerate(editors)
+    ]
+    results = _race(loaded_engine, calls)
+    assert len(actual_history(KPI, 2026, engine=loaded_engine)) == 1
+    assert sum(not isinstance(r, Exception) for r in results) == 1
+    refused = {editors[i].name: str(300 + i) for i, r in enumerate(results) if isinstance(r, ConflictError)}
+    assert {e.actor: e.after["value"] for e in _conflicts(loaded_engine)} == refused

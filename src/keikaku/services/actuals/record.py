@@ -7,6 +7,7 @@ appends a version with who, when, why and the evidence.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import mimetypes
@@ -360,10 +361,13 @@ def set_actual(data: ActualInput, *, actor: Actor, channel: str = "cli", engine:
             require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
             periods.ensure_open(session, data.fiscal_year, ref.plan_id)
             month = data.month or 0
-            if data.expected_version is not None:
-                seen = store.next_version(session, ref.id, data.fiscal_year, month) - 1
-                if seen != data.expected_version:
-                    raise _conflict(session, ref, data, month)
+            seen = store.next_version(session, ref.id, data.fiscal_year, month) - 1
+            if data.expected_version is None:
+                # The version this write builds on is read once, here: a writer who commits after this point
+                # makes the write a 409 (it meets the unique version), never a 422 decided by a later read.
+                data = dataclasses.replace(data, expected_version=seen)
+            elif seen != data.expected_version:
+                raise _conflict(session, ref, data, month)
             previous = _current_value(session, ref.id, data.fiscal_year, month)
             try:
                 row, added = record_actual(session, ref, data, user=who, channel=channel)
