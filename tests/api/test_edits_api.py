@@ -76,13 +76,17 @@ def test_editing_a_project_and_its_targets(loaded_engine: Engine) -> None:
     assert admin.get(f"{other_url}/edit").json()["kpis"][0] == other_kpi
 
     trail = admin.get(f"/api/v1/audit?object_type=project&object_id={ids.platform}").json()
-    assert trail["total"] == 1
-    (entry,) = trail["items"]
+    assert trail["total"] == 2  # the update, and the stale attempt refused as a conflict
+    refused_attempt, entry = sorted(trail["items"], key=lambda e: e["action"])
+    assert refused_attempt["action"] == "project.conflict" and refused_attempt["after"]["budget_thousand_yen"] == 1
     assert (entry["actor"], entry["action"], entry["reason"]) == ("monozukuri", "project.update", "補正予算")
     assert entry["before"]["budget_thousand_yen"] == shown["budget_thousand_yen"] and entry["after"]["title"] is None
     assert entry["request_id"] and entry["at"].endswith("Z")
     kpi_trail = admin.get(f"/api/v1/audit?object_type=kpi&object_id={kpi['id']}").json()["items"]
-    assert [e["reason"] for e in kpi_trail] == ["目標の引き上げ"]
+    assert sorted((e["action"], e["reason"]) for e in kpi_trail) == [
+        ("kpi.conflict", "x"),  # the stale attempt, kept
+        ("kpi.update_target", "目標の引き上げ"),
+    ]
     editor.close()
     admin.close()
 

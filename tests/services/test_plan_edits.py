@@ -188,3 +188,78 @@ def test_an_ingest_is_recorded_in_the_audit_trail(engine: Engine, seeds_dir: Pat
     assert who == "kikaku" and before is None and after["sha256"] == report.documents[0].sha256
     expected = [{"fiscal_year": y, "revision": r} for y, r in report.documents[0].revisions]
     assert after["plans"] == expected and after["path"] == str(seed)
+
+
+def _edit_inside_anothers_window(engine: Engine, monkeypatch: pytest.MonkeyPatch, edit: Any, hook: str) -> list[Any]:
+    """Run ``edit("first")``; while it holds what it read (inside ``hook``), ``edit("second")`` starts in
+    another thread with the same state token.  Returns both outcomes (a result or the exception)."""
+    import threading
+
+    from keikaku.services.plans import edit as module
+
+    original = getattr(module, hook)
+    outcomes: dict[str, Any] = {}
+    second: list[threading.Thread] = []
+
+    def run(name: str) -> None:
+        try:
+            outcomes[name] = edit(name)
+        except Exception as exc:
+            outcomes[name] = exc
+
+    def window(*args: Any, **kwargs: Any) -> Any:
+        if not second:
+            second.append(threading.Thread(target=run, args=("second",)))
+            second[0].start()
+            second[0].join(timeout=2)  # before the fix it commits here, unseen by the first
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, hook, window)
+    run("first")
+    second[0].join(timeout=60)
+    return [outcomes["first"], outcomes["second"]]
+
+
+def test_two_editors_saving_the_same_project_at_once_one_is_told_and_audited(
+    loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17 item 7: both editors passed the state check before either wrote, so the later write silently
+    replaced the earlier one.  The first to read holds the project until it commits; the other then sees the
+    change: a 409, with its attempt in the audit trail."""
+    project_id, _, _, _ = _project(loaded_engine)
+    seen = project_state(project_id, engine=loaded_engine)
+    budgets = {"first": 1111, "second": 2222}
+
+    def edit(name: str) -> Any:
+        changes = ProjectChanges(budget_thousand_yen=budgets[name])
+        return update_project(
+            project_id, changes, actor=ADMIN, reason=f"{name}の修正", expected_state=seen, engine=loaded_engine
+        )
+
+    first, second = _edit_inside_anothers_window(loaded_engine, monkeypatch, edit, "_project_values")
+    assert not isinstance(first, Exception), first
+    assert isinstance(second, ConflictError) and second.code == "conflict", second
+    assert _budget(loaded_engine, project_id) == 1111
+    assert [(a[2], a[3]) for a in _audit(loaded_engine, "project.conflict")] == [
+        ({"budget_thousand_yen": 2222}, "secondの修正")
+    ]
+
+
+def test_two_editors_changing_the_same_kpi_target_at_once_one_is_told_and_audited(
+    loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, _, kpi_id, _ = _project(loaded_engine)
+    seen = kpi_state(kpi_id, engine=loaded_engine)
+    targets = {"first": "参加者数：301人以上", "second": "参加者数：302人以上"}
+
+    def edit(name: str) -> Any:
+        return update_kpi_target(
+            kpi_id, targets[name], actor=ADMIN, reason=f"{name}の修正", expected_state=seen, engine=loaded_engine
+        )
+
+    first, second = _edit_inside_anothers_window(loaded_engine, monkeypatch, edit, "_kpi_values")
+    assert not isinstance(first, Exception), first
+    assert isinstance(second, ConflictError) and second.code == "conflict", second
+    with read_session(loaded_engine) as s:
+        assert s.scalar(select(m.Kpi.target).where(m.Kpi.id == kpi_id)) == 301
+    assert [a[2]["target"][-6:] for a in _audit(loaded_engine, "kpi.conflict")] == ["302人以上"]

@@ -34,3 +34,15 @@ def read_session(engine: Engine | None = None) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+def hold_write_lock(session: Session) -> None:
+    """Take the database's write lock before this transaction reads what it will change (SQLite).
+
+    SQLite reads outside a write transaction until the first write, so two writers could both read a row,
+    both pass a check on it and both write.  ``BEGIN IMMEDIATE`` makes the second wait here, and then read
+    what the first committed.  Call it first in the session; on PostgreSQL lock the rows read with
+    ``FOR UPDATE`` instead (this is a no-op there).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from keikaku.domain.limits import MAX_BUDGET_THOUSAND_YEN
 from keikaku.domain.limits import MAX_NAME as LIMIT_NAME
+from keikaku.normalize.kpi import Kpi as ParsedKpi
 from keikaku.normalize.kpi import parse_kpi
 from keikaku.services.actuals import periods
 from keikaku.services.core.actors import Actor, Permission, is_admin, require
@@ -36,7 +37,7 @@ from keikaku.services.core.errors import ConflictError, NotFoundError, Permissio
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
 from keikaku.storage import models as m
-from keikaku.storage.uow import read_session, unit_of_work
+from keikaku.storage.uow import hold_write_lock, read_session, unit_of_work
 
 MAX_NAME = LIMIT_NAME
 MAX_SUMMARY = 4000
@@ -60,6 +61,18 @@ def required_reason(reason: str | None) -> str:
     if not text:
         raise ValidationError("変更の理由を入力してください", details={"fields": {"reason": "理由は必須です"}})
     return text
+
+
+def record_refused_edit(
+    engine: Engine, actor: Actor, action: str, target: tuple[str, int], *, attempted: Mapping[str, Any], reason: str
+) -> None:
+    """Keep an edit refused as a conflict in the audit trail (its own transaction), so that no attempt is lost."""
+    with unit_of_work(engine) as session:
+        audit.record(session, actor, action, target[0], target[1], None, dict(attempted), reason)
+
+
+def _is_stale(error: ConflictError) -> bool:
+    return error.code == "conflict" and "state" in error.details
 
 
 def check_state(kind: str, current: Mapping[str, Any], expected: str | None) -> None:
@@ -121,8 +134,10 @@ def _project_values(project: m.Project) -> dict[str, Any]:
     return {name: getattr(project, name) for name in PROJECT_FIELDS}
 
 
-def _load_project(session: Session, project_id: int) -> m.Project:
-    project = session.get(m.Project, project_id)
+def _load_project(session: Session, project_id: int, *, for_update: bool = False) -> m.Project:
+    if for_update:  # an edit: no other writer may change the project between this read and the commit
+        hold_write_lock(session)
+    project = session.get(m.Project, project_id, with_for_update=for_update)
     if project is None:
         raise NotFoundError(f"事業 {project_id} は見つかりません")
     return project
@@ -161,8 +176,20 @@ def update_project(
     """Change a project's facts (see the module); returns what changed."""
     why = required_reason(reason)
     wanted = _clean_project_changes(changes)
-    with unit_of_work(ensure_schema(engine)) as session:
-        project = _load_project(session, project_id)
+    eng = ensure_schema(engine)
+    try:
+        return _update_project(eng, project_id, wanted, actor=actor, why=why, expected_state=expected_state)
+    except ConflictError as exc:
+        if _is_stale(exc):
+            record_refused_edit(eng, actor, "project.conflict", ("project", project_id), attempted=wanted, reason=why)
+        raise
+
+
+def _update_project(
+    engine: Engine, project_id: int, wanted: dict[str, Any], *, actor: Actor, why: str, expected_state: str | None
+) -> EditResult:
+    with unit_of_work(engine) as session:
+        project = _load_project(session, project_id, for_update=True)
         require(actor, Permission.EDIT_PROJECT, departments=project.department_names)
         before = _project_values(project)
         check_state("事業", before, expected_state)
@@ -231,8 +258,28 @@ def update_kpi_target(
             "目標として読み取れません（例: 参加者数：250人以上、割合：75%以上）",
             details={"fields": {"target": "目標として読み取れません"}},
         )
-    with unit_of_work(ensure_schema(engine)) as session:
-        kpi = session.get(m.Kpi, kpi_id)
+    eng = ensure_schema(engine)
+    try:
+        return _update_kpi_target(eng, kpi_id, text, parsed, actor=actor, why=why, expected_state=expected_state)
+    except ConflictError as exc:
+        if _is_stale(exc):
+            record_refused_edit(eng, actor, "kpi.conflict", ("kpi", kpi_id), attempted={"target": text}, reason=why)
+        raise
+
+
+def _update_kpi_target(
+    engine: Engine,
+    kpi_id: int,
+    text: str,
+    parsed: ParsedKpi,
+    *,
+    actor: Actor,
+    why: str,
+    expected_state: str | None,
+) -> EditResult:
+    with unit_of_work(engine) as session:
+        hold_write_lock(session)  # no other writer may change the target between this read and the commit
+        kpi = session.get(m.Kpi, kpi_id, with_for_update=True)
         if kpi is None:
             raise NotFoundError(f"KPI {kpi_id} は見つかりません")
         departments, plan_year, plan_id = _kpi_scope(session, kpi)
