@@ -6,6 +6,7 @@ from sqlalchemy import Engine, select
 from keikaku.services.core.actors import PUBLIC, Actor, Role, ScopedActor
 from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from keikaku.services.governance.audit import list_audit
+from keikaku.services.publication.revisions import publish_plan
 from keikaku.services.publication.state import (
     add_comment,
     can_see_evaluation,
@@ -13,7 +14,6 @@ from keikaku.services.publication.state import (
     list_comments,
     publication_states,
     publish_evaluation,
-    publish_plan,
     unpublish_evaluation,
     unpublish_plan,
     visible_plan_ids,

@@ -2,6 +2,7 @@
 person, and nothing stays behind silently (SQLite and PostgreSQL)."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -125,3 +126,58 @@ def test_confirmed_items_stay_behind_on_record(measured: tuple[Engine, int, int]
         if e.action == "plan.revision_carry_over"
     )
     assert [item["id"] for item in entry.after["left_behind"]] == [old]
+
+
+def _carried(engine: Engine, plan_id: int) -> dict[str, float | None]:
+    new = _kpis(engine, plan_id)
+    with read_session(engine) as session:
+        values = {v.kpi_id: v.value for v in store.current_values(session, new.values(), [2026])}
+    return {name: values.get(kpi_id) for name, kpi_id in new.items() if kpi_id in values}
+
+
+def test_the_publication_page_publishes_a_revision_with_the_years_values(measured: tuple[Engine, int, int]) -> None:
+    """Issue 18: the administrator's publish button (and the API) went past the carry-over, so the public's
+    新しい版 showed every KPI 未測定 while the values stayed on 第1版.  Every entry point publishes a
+    revision through it: a reason is needed, and the year's values move with it."""
+    from tests.web.conftest import make_client
+
+    eng, _first, second = measured
+    form = {"plan_id": str(second), "target": "plan", "state": "published", "fiscal_year": "2026"}
+    with make_client(eng, ADMIN) as admin:
+        refused = admin.post("/admin/publication", data=form)
+        assert refused.status_code == 422 and "改訂版を公開する理由を入力してください" in refused.text
+        assert _carried(eng, second) == {}
+        done = admin.post("/admin/publication", data={**form, "reason": "第2版を公開"}, follow_redirects=False)
+        assert done.status_code == 303, done.text
+    assert _carried(eng, second) == {"利用満足度": 85, "参加者数": 230}
+    with read_session(eng) as session:
+        assert is_published(session, "plan", second) and is_published(session, "evaluation", second, 2026)
+
+
+def test_the_api_publishes_a_revision_with_the_years_values(measured: tuple[Engine, int, int]) -> None:
+    from tests.web.conftest import make_client
+
+    eng, _first, second = measured
+    with make_client(eng, ADMIN) as admin:
+        url = f"/api/v1/plans/{second}/publication"
+        refused = admin.post(url, json={"target": "plan", "state": "published"})
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "reason_required"
+        done = admin.post(url, json={"target": "plan", "state": "published", "reason": "第2版を公開"})
+        assert done.status_code == 200, done.text
+    assert _carried(eng, second) == {"利用満足度": 85, "参加者数": 230}
+
+
+def test_the_command_line_publishes_a_revision_with_the_years_values(
+    measured: tuple[Engine, int, int], tmp_path: Path
+) -> None:
+    from tests.cli.test_cli_core import run_cli
+
+    eng, _first, second = measured
+    url = eng.url.render_as_string(hide_password=False)
+    refused = run_cli("publish", "plan", str(second), env_url=url, home=tmp_path)
+    assert refused.returncode == 2 and "改訂版を公開する理由を入力してください" in refused.stderr, refused
+    bad = run_cli("publish", "plan", str(second), "--reason", "x", "--attach", "1-2", env_url=url, home=tmp_path)
+    assert bad.returncode == 2 and "旧KPI_ID=新KPI_ID" in bad.stderr, bad
+    done = run_cli("publish", "plan", str(second), "--reason", "第2版を公開", env_url=url, home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert _carried(eng, second) == {"利用満足度": 85, "参加者数": 230}

@@ -20,7 +20,8 @@ from keikaku.services.plans.compare import compare_fiscal_years
 from keikaku.services.plans.overview import get_dashboard, get_policy_tree
 from keikaku.services.plans.project import get_project_page
 from keikaku.services.plans.read import find_plan_id, get_plan_page, list_plans, list_projects
-from keikaku.services.publication.state import publish_evaluation, publish_plan, unpublish_plan
+from keikaku.services.publication.revisions import publish_plan
+from keikaku.services.publication.state import publish_evaluation, unpublish_plan
 from keikaku.services.search.index import forget_checks
 from keikaku.services.search.query import search
 from keikaku.storage import models as m

@@ -18,6 +18,13 @@ if TYPE_CHECKING:
 KIND = {"plan": "計画", "evaluation": "評価"}
 
 
+def _pair(text: str) -> tuple[int, int]:
+    old, sep, new = text.partition("=")
+    if not sep or not old.strip().isdigit() or not new.strip().isdigit():
+        raise typer.BadParameter(f"--attach は 旧KPI_ID=新KPI_ID の形で指定してください: {text!r}")
+    return int(old), int(new)
+
+
 def _say(state: PublicationPublic) -> None:
     label = f"{KIND[state.object_type]}（計画 {state.object_id}、{state.fiscal_year}年度）"
     out().print(f"{label}: {'公開' if state.state == 'published' else '非公開（下書き）'}", markup=False)
@@ -33,12 +40,21 @@ def register(app: typer.Typer) -> None:
     @publish.command("plan")
     def publish_plan_command(
         plan: int = typer.Argument(..., help="計画 ID"),
-        reason: str | None = typer.Option(None, "--reason", help="メモ（監査記録に残る）"),
+        reason: str | None = typer.Option(
+            None, "--reason", help="理由（監査記録に残る。公開中の版を置き換える改訂版では必須）"
+        ),
+        attach: list[str] = typer.Option(
+            [], "--attach", help="新しい版に対応しない旧版の KPI を指定の KPI に引き継ぐ（旧KPI_ID=新KPI_ID、複数可）"
+        ),
+        leave: list[int] = typer.Option(
+            [], "--leave-behind", help="新しい版に対応しない旧版の項目を引き継がないことを確認する（ID、複数可）"
+        ),
     ) -> None:
-        """計画を公開する。"""
-        from keikaku.services.publication.state import publish_plan
+        """計画を公開する。改訂版なら、公開中の版の実績値・判定・測定方法を新しい版へ引き継ぐ。"""
+        from keikaku.services.publication.revisions import publish_plan
 
-        _say(publish_plan(admin(), plan, reason=reason))
+        pairs = dict(_pair(text) for text in attach)
+        _say(publish_plan(admin(), plan, reason=reason, attach=pairs, confirm_unmatched=leave))
 
     @publish.command("evaluation")
     def publish_evaluation_command(

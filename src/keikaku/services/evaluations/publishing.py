@@ -19,6 +19,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.evaluations.status_cache import plan_statuses
+from keikaku.services.publication import revisions
 from keikaku.services.publication import state as publication
 from keikaku.storage import models as m
 from keikaku.storage.accounts import PublicationState, PublishedObject
@@ -129,7 +130,7 @@ def set_publication(
     published = state == PublicationState.PUBLISHED
     if target == PublishedObject.PLAN:
         if published:
-            return publication.publish_plan(actor, plan_id, reason=reason, engine=engine)
+            return revisions.publish_plan(actor, plan_id, reason=reason, engine=engine)
         return publication.unpublish_plan(actor, plan_id, reason=reason or "", engine=engine)
     if fiscal_year is None:
         fiscal_year = evaluation_coverage(plan_id, actor=actor, engine=engine).fiscal_year

@@ -23,7 +23,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
-from keikaku.services.publication.state import PublicationPublic, _append, _latest, _public_state
+from keikaku.services.publication.state import PublicationPublic, _append, _latest, _public_state, publish_plan_state
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
 from keikaku.storage.accounts import PublicationState, PublishedObject
@@ -297,3 +297,35 @@ def publish_revision(
                 )
         audit.record(session, actor, "plan.revision_carry_over", "plan", plan.id, None, details, cleaned)
         return _public_state(row, PublishedObject.PLAN, plan.id, plan.fiscal_year)
+
+
+def publish_plan(
+    actor: Actor,
+    plan_id: int,
+    *,
+    reason: str | None = None,
+    attach: Mapping[int, int] | None = None,
+    confirm_unmatched: Sequence[int] = (),
+    engine: Engine | None = None,
+) -> PublicationPublic:
+    """Publish a plan: the one entry of the web form, the API and the command line.
+
+    A revision of a year whose other revision is published replaces it, so it goes through
+    :func:`publish_revision` (a reason, and every record of the year carried over or accounted for); a plan
+    with no published revision is a plain change of state.
+    """
+    eng = ensure_schema(engine)
+    with read_session(eng) as session:
+        plan = session.get(m.Plan, plan_id)
+        replaces = _published_revision(session, plan) if plan is not None else None
+        already = plan is not None and _is_published(session, plan)
+    if replaces is None or already:
+        return publish_plan_state(actor, plan_id, reason=reason, engine=eng)
+    return publish_revision(
+        actor, plan_id, reason=reason or "", attach=attach, confirm_unmatched=confirm_unmatched, engine=eng
+    )
+
+
+def _is_published(session: Session, plan: m.Plan) -> bool:
+    row = _latest(session, PublishedObject.PLAN, plan.id, plan.fiscal_year)
+    return row is not None and row.state == PublicationState.PUBLISHED

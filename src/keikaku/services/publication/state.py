@@ -180,7 +180,7 @@ def _set_state(  # noqa: PLR0917 - private, called with every argument named by 
 
 def publish_loaded_plans(session: Session, actor: Actor, plans: Iterable[tuple[int, int]], reason: str) -> int:
     """Record plans (id, fiscal year) as published in the caller's transaction, audited like
-    :func:`publish_plan`: for data loaded from documents that were made public already.  Returns how many
+    :func:`publish_plan_state`: for data loaded from documents that were made public already.  Returns how many
     changed (a plan already published is left as it is)."""
     changed = 0
     for plan_id, year in plans:
@@ -201,10 +201,14 @@ def _public_state(row: Publication | None, object_type: str, object_id: int, yea
     )
 
 
-def publish_plan(
+def publish_plan_state(
     actor: Actor, plan_id: int, *, reason: str | None = None, engine: Engine | None = None
 ) -> PublicationPublic:
-    """Publish a plan (administrators only); publishing a published plan changes nothing."""
+    """Mark a plan published (administrators only); publishing a published plan changes nothing.
+
+    Only the state: a revision that replaces a published plan must carry the year's records with it, so
+    every entry point publishes through :func:`keikaku.services.publication.revisions.publish_plan`.
+    """
     require_admin(actor, "計画の公開")
     return _set_state(actor, "plan", plan_id, None, "published", reason, engine)
 
