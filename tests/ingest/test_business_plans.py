@@ -58,6 +58,8 @@ def test_seed_001_details(seeds_dir: Path) -> None:
     promotion = projects["6"].components[0].events[0]
     assert (promotion.start, promotion.venue, promotion.note) == (None, "京都府や奈良県など(予定)", "3日間(予定)")
     assert projects["5"].title == "関西広域産業共創プラットフォーム事業の推進"
+    (forum,) = projects["3"].events
+    assert forum.theme is not None and "水素" in forum.theme and "電池" in forum.theme  # the テーマ line
     assert plan.listed_sum() == plan.total_budget_thousand_yen == 100674
     assert plan.warnings == []
 

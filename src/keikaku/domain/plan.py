@@ -19,12 +19,13 @@ class ProjectKind(StrEnum):
 
 
 class Event(DomainModel):
-    """An event a project holds or joins: name, ISO dates, venue."""
+    """An event a project holds or joins: name, ISO dates, venue, and its theme (テーマ) when the plan gives one."""
 
     name: str
     start: dt.date | None = None
     end: dt.date | None = None
     venue: str | None = None
+    theme: str | None = None
     note: str | None = None
     provenance: Provenance | None = None
 

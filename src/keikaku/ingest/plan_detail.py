@@ -21,6 +21,7 @@ from keikaku.ingest.plan_lines import (
     COMPONENT_HEADER,
     EVENT_DATE,
     EVENT_PLACE,
+    EVENT_THEME,
     KPI_HEADING,
     NEW_FIELD,
     NOT_BUDGET,
@@ -327,6 +328,10 @@ class DetailWalker:
         place = EVENT_PLACE.match(text)
         if place is not None:
             self._event_place(line, place.group("v").strip())
+            return True
+        theme = EVENT_THEME.match(text) if self.event is not None else None
+        if theme is not None and self.event is not None:
+            self.event.theme = self.event.theme or theme.group("v").strip()[:400]
             return True
         flag = NEW_FIELD.match(text)
         if flag is not None:

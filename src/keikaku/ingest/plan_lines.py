@@ -57,6 +57,7 @@ EVENT_DATE = re.compile(
     r"^(?:開催時期|開催日時|開催日程|開催日|開催期間|日時|日程|日付|日\s*付|期間|時期|実施時期|実施日)\s*[:]\s*(?P<v>.+)$"
 )
 EVENT_PLACE = re.compile(r"^(?:開催場所|開催地|会場|場所|場\s*所|実施場所)\s*[:]\s*(?P<v>.+)$")
+EVENT_THEME = re.compile(r"^(?:テーマ|開催テーマ|主題)\s*[:]\s*(?P<v>.+)$")
 START_YEAR = re.compile(r"(?:(?:事業)?開始年度|事業期間|実施期間|事業年度)\s*[】\]]?\s*[:]?\s*(?P<v>.+)$")
 NOT_BUDGET = re.compile(r"^※|前年度比|前年比|対前年|増減|[増減]$|前年度\s*[\d,]|前年度予算")
 COMPONENT_HEADER = re.compile(

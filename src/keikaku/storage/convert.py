@@ -181,6 +181,7 @@ class RowBuilder:
                 start_date=event.start,
                 end_date=event.end,
                 venue=event.venue,
+                theme=event.theme,
                 note=event.note,
             )
             self.provenance(erow, event.provenance)
@@ -315,6 +316,7 @@ def read_events(row: m.Project, keys: dict[int, str]) -> list[d.Event]:
             start=e.start_date,
             end=e.end_date,
             venue=e.venue,
+            theme=e.theme,
             note=e.note,
             provenance=read_provenance(e, keys),
         )

@@ -262,7 +262,7 @@ class Project(ProvenanceMixin, Base):
 
 
 class Event(ProvenanceMixin, Base):
-    """An event of a project: name, dates, venue."""
+    """An event of a project: name, dates, venue, theme."""
 
     __tablename__ = "events"
 
@@ -273,6 +273,7 @@ class Event(ProvenanceMixin, Base):
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     venue: Mapped[str | None] = mapped_column(String(400))
+    theme: Mapped[str | None] = mapped_column(String(400))
     note: Mapped[str | None] = mapped_column(Text)
     project: Mapped[Project] = relationship(back_populates="events")
 

@@ -245,9 +245,11 @@ def _plan_docs(conn: Connection, plan_ids: Sequence[int]) -> dict[int, list[Inde
     ):
         texts[r.project_id].append(r.text or r.indicator)
     for ev in conn.execute(
-        select(e.c.project_id, e.c.name, e.c.venue).join(p, p.c.id == e.c.project_id).where(p.c.plan_id.in_(plan_ids))
+        select(e.c.project_id, e.c.name, e.c.venue, e.c.theme)
+        .join(p, p.c.id == e.c.project_id)
+        .where(p.c.plan_id.in_(plan_ids))
     ):
-        texts[ev.project_id].append(_join(ev.name, ev.venue))
+        texts[ev.project_id].append(_join(ev.name, ev.theme, ev.venue))
     departments: dict[int, list[str]] = defaultdict(list)
     for link in conn.execute(
         select(pd.c.project_id, dep.c.name)
