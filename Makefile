@@ -8,6 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 SYSTEM_STAMP := $(VENV)/.system-deps
+AXE := tests/browser/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: run test setup setup-test system-deps lint typecheck imports pytest bench clean
 
@@ -29,7 +30,11 @@ $(SYSTEM_STAMP): scripts/system-deps.sh | $(VENV)/bin/python
 
 setup: $(STAMP)
 
-setup-test: $(TEST_STAMP) $(SYSTEM_STAMP)
+$(AXE): tests/browser/axe/package.json tests/browser/axe/package-lock.json
+	npm ci --prefix tests/browser/axe --no-audit --no-fund --silent
+	touch $@
+
+setup-test: $(TEST_STAMP) $(SYSTEM_STAMP) $(AXE)
 
 system-deps: $(SYSTEM_STAMP)
 
@@ -56,4 +61,4 @@ bench: setup-test
 	bash scripts/bench.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts tests/browser/axe/node_modules

@@ -17,10 +17,12 @@ STATUS_COLOURS = {
     Status.ACHIEVED: "#2e7d32",
     Status.MOSTLY_ACHIEVED: "#f9a825",
     Status.NOT_ACHIEVED: "#c62828",
-    Status.NOT_MEASURED: "#9e9e9e",
-    Status.UNDETERMINABLE: "#607d8b",
+    Status.NOT_MEASURED: "#616161",
+    Status.UNDETERMINABLE: "#546e7a",
     Status.EVALUATING: "#1565c0",
 }
+#: The colour of a count drawn on a bar, where white would not reach 4.5:1 against it.
+LABEL_ON = {Status.MOSTLY_ACHIEVED: "#222"}
 _LABEL_WIDTH = 210
 _BAR_WIDTH = 360
 _ROW = 22
@@ -62,7 +64,8 @@ def status_chart(title: str, rows: Sequence[tuple[str, Mapping[Status, int]]]) -
             )
             if w >= 14:
                 body.append(
-                    f'<text x="{x + w / 2:.1f}" y="{y + 12}" text-anchor="middle" font-size="10" fill="#fff">{n}</text>'
+                    f'<text x="{x + w / 2:.1f}" y="{y + 12}" text-anchor="middle" font-size="10" '
+                    f'fill="{LABEL_ON.get(status, "#fff")}">{n}</text>'
                 )
             x += w
         body.append(f'<text x="{x + 4:.1f}" y="{y + 13}" font-size="10">{sum(counts.values())}件</text>')

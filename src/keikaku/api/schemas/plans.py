@@ -151,7 +151,7 @@ class HistoryEntryPublic(PublicModel):
     month: int | None
     value: float
     display: str
-    entered_by: str
+    entered_by: str | None = Field(description="入力者（ログインした職員にだけ示す）")
     entered_at: Moment
     channel: str
     reason: str | None

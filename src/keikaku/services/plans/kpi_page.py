@@ -72,7 +72,7 @@ def get_kpi_entry_page(kpi_id: int, *, viewer: Actor, engine: Engine | None = No
                 for obs in [observations(versions, y).get(kpi_id)]
                 if obs is not None
             ]
-            view = kpi_view(ref, None, history_of(versions, ref.unit), series, source_of(row, keys))
+            view = kpi_view(ref, None, history_of(versions, ref.unit, viewer), series, source_of(row, keys))
             if series:
                 view.actual, view.fiscal_year = series[-1].actual, series[-1].fiscal_year
                 view.actual_display = format_value(view.actual, ref.unit) if view.actual is not None else None
@@ -90,7 +90,7 @@ def get_kpi_entry_page(kpi_id: int, *, viewer: Actor, engine: Engine | None = No
             else PlanStatuses(None)
         )
         series = kpi_series(session, plan.issuer, {project.name}, [ref], vis).get(kpi_id, [])
-        history = history_of(visible_history(session, vis, plan.id, versions), ref.unit)
+        history = history_of(visible_history(session, vis, plan.id, versions), ref.unit, viewer)
         view = kpi_view(ref, statuses.kpis.get(kpi_id), history, series, source_of(row, keys), evaluation_visible=shown)
         return KpiEntryPage(
             kpi=view,

@@ -46,7 +46,7 @@ class HistoryEntry:
     month: int | None
     value: float
     display: str
-    entered_by: str
+    entered_by: str | None  # who entered it: for signed-in staff only, never on a public page
     entered_at: dt.datetime
     channel: str
     reason: str | None
@@ -158,7 +158,9 @@ class ProjectPage:
     links: list[LinkView] = dataclasses.field(default_factory=list)
 
 
-def history_of(rows: Sequence[store.ActualValue], unit: str | None) -> list[HistoryEntry]:
+def history_of(rows: Sequence[store.ActualValue], unit: str | None, viewer: Actor) -> list[HistoryEntry]:
+    """The versions as shown to ``viewer``: the public sees what was entered and when, not by whom."""
+    names = not viewer.is_public
     return [
         HistoryEntry(
             r.version,
@@ -166,7 +168,7 @@ def history_of(rows: Sequence[store.ActualValue], unit: str | None) -> list[Hist
             r.month or None,
             r.value,
             format_value(r.value, unit),
-            r.entered_by,
+            r.entered_by if names else None,
             r.entered_at,
             r.channel,
             r.reason,
@@ -308,6 +310,7 @@ def _page(
     extras: tuple[dict[int, list[store.ActualValue]], dict[int, list[SeriesPoint]], dict[int, str], dict[int, str]],
     *,
     evaluation_visible: bool,
+    viewer: Actor,
 ) -> ProjectPage:
     history, series, keys, labels = extras
     line = statuses.projects.get(project.id) if evaluation_visible else None
@@ -352,7 +355,7 @@ def _page(
             kpi_view(
                 ref,
                 statuses.kpis.get(ref.id),
-                history_of(history.get(ref.id, []), ref.unit),
+                history_of(history.get(ref.id, []), ref.unit, viewer),
                 series.get(ref.id, []),
                 kpi_sources.get(ref.id),
                 evaluation_visible=evaluation_visible,
@@ -425,8 +428,10 @@ def get_project_page(project_id: int, *, viewer: Actor, engine: Engine | None = 
         measured = [r for r in all_refs if not r.spec.is_measure]
         series = kpi_series(session, plan.issuer, {p.name for p in family}, measured, vis)
         extras = (versions, series, document_keys(session), challenge_labels(session))
-        page = _page(project, plan, refs, statuses, extras, evaluation_visible=shown)
-        page.components = [_page(c, plan, refs, statuses, extras, evaluation_visible=shown) for c in project.components]
+        page = _page(project, plan, refs, statuses, extras, evaluation_visible=shown, viewer=viewer)
+        page.components = [
+            _page(c, plan, refs, statuses, extras, evaluation_visible=shown, viewer=viewer) for c in project.components
+        ]
         # "Superseded" is said of what the viewer reads: the public's 第1版 is current while 第2版 is a draft.
         current = vis.reads_as_current(session, plan.id)
         for shown_page in (page, *page.components):

@@ -1,0 +1,42 @@
+"""Issue 18: no staff username on a public page; the evidence entered with a value is shown with it."""
+
+from sqlalchemy import Engine
+from tests.web.conftest import make_client
+
+from keikaku.services.actuals.record import ActualInput, set_actual
+from keikaku.services.core.actors import PUBLIC, Actor, Role
+from keikaku.services.plans.kpis import find_kpi
+from keikaku.services.publication.state import publish_evaluation
+from keikaku.storage.uow import read_session
+
+CLERK = Actor("tanaka.ichiro", frozenset({Role.BUREAU_ADMIN}))
+
+
+def test_the_public_sees_the_value_and_its_evidence_but_not_who_entered_it(sqlite_loaded_engine: Engine) -> None:
+    eng = sqlite_loaded_engine
+    entry = ActualInput(
+        kpi="参加者数",
+        fiscal_year=2026,
+        value="231人",
+        evidence_text="受付名簿の集計",
+        evidence_url="https://example.jp/forum-report",
+        measured_on=None,
+    )
+    value = set_actual(entry, actor=CLERK, engine=eng)
+    with read_session(eng) as session:
+        ref = find_kpi(session, 2026, "参加者数")
+    publish_evaluation(CLERK, ref.plan_id or 0, 2026, engine=eng)
+    pages = [f"/kpis/{value.kpi_id}", f"/projects/{ref.project_id}"]
+    with make_client(eng, PUBLIC) as public:
+        for url in pages:
+            page = public.get(url)
+            assert page.status_code == 200, url
+            assert (
+                "231" in page.text and "受付名簿の集計" in page.text and "https://example.jp/forum-report" in page.text
+            )
+            assert "tanaka.ichiro" not in page.text, url
+        api = public.get(f"/api/v1/kpis/{value.kpi_id}").json()
+        assert "tanaka.ichiro" not in str(api)
+        assert [h["entered_by"] for h in api["kpi"]["history"]] == [None]
+    with make_client(eng, CLERK) as staff:
+        assert all("tanaka.ichiro" in staff.get(url).text for url in pages)
