@@ -3,7 +3,7 @@
 A plan names the theme of an event (``テーマ：…``); it is a fact of the event, shown on the project page and
 found by search.
 
-Revision ID: 0016_event_theme
+Revision ID: 0013_event_theme
 Revises: 0012_communications
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016_event_theme"
+revision: str = "0013_event_theme"
 down_revision: str | Sequence[str] | None = "0012_communications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
