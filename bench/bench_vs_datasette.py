@@ -159,12 +159,21 @@ def datasette_answer(q: str, rows: list[dict[str, Any]]) -> Answer:
     return [(r["fiscal_year"], r["id"], r["total_budget_thousand_yen"], r["listed"]) for r in rows]
 
 
+def datasette_program() -> str | None:
+    """Datasette's program: $KEIKAKU_BENCH_DATASETTE, else beside this Python (the bench extra), else on PATH
+    (a Datasette installed in a venv of its own serves the file as well)."""
+    named = os.environ.get("KEIKAKU_BENCH_DATASETTE")
+    if named:
+        return named
+    return shutil.which("datasette", path=str(Path(sys.executable).parent)) or shutil.which("datasette")
+
+
 class Servers:
     """keikaku and Datasette serving the same file, on free ports."""
 
     def __init__(self, db: Path, env: dict[str, str]) -> None:
         self.k_port, self.d_port = _free_port(), _free_port()
-        datasette = shutil.which("datasette", path=str(Path(sys.executable).parent)) or "datasette"
+        datasette = datasette_program() or "datasette"
         self.procs = [
             subprocess.Popen(
                 [sys.executable, "-m", "keikaku.cli.app", "serve", "--port", str(self.k_port)],
@@ -256,9 +265,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--window", type=float, default=3.0, help="seconds per concurrent window")
     opts = parser.parse_args()
-    try:
-        import datasette  # noqa: F401
-    except ImportError:
+    if datasette_program() is None:
         print("Datasette がありません: pip install -e '.[bench]' を実行してください（このベンチは飛ばします）")
         return
     home = Path(opts.home) if opts.home else Path(tempfile.mkdtemp(prefix="keikaku-vs-datasette-"))

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from tests.sql_capture import Statement, recording
 
 from keikaku.services.core.actors import PUBLIC
@@ -28,7 +29,6 @@ from keikaku.services.plans.project import get_project_page
 from keikaku.services.plans.read import get_plan_page, list_plans
 from keikaku.services.search.index import sync_search_index
 from keikaku.services.search.query import search
-from keikaku.storage import derived
 from keikaku.storage import models as m
 from keikaku.storage.engine import make_engine
 from keikaku.storage.uow import read_session
@@ -154,30 +154,66 @@ def test_plans_are_right_without_statistics(sqlite_url: str) -> None:
 
 
 def _indexes_of_0007(engine: Engine) -> None:
-    """The indexes as they were before migration 0008, the database still stamped at the newest revision."""
-    from alembic import command
-
-    from keikaku.storage.migrate import _config
-
-    cfg = _config()
+    """The projects' indexes as they were before migration 0008 (0008's downgrade, without the rest of the
+    schema going back with it): no ``projects(plan_id, parent_id)``, a plain ``parent_id`` index."""
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0007_publish_existing_plans")
-        command.stamp(cfg, "heads")
-    derived.forget_schema()  # the derived-data table went with the downgrade
+        conn.exec_driver_sql("DROP INDEX ix_projects_plan_parent")
+        conn.exec_driver_sql("DROP INDEX ix_projects_parent_id")
+        conn.exec_driver_sql("CREATE INDEX ix_projects_parent_id ON projects (parent_id)")
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1")
 
 
-def test_the_check_sees_the_is_null_trap_of_the_indexes_before_0008(sqlite_url: str) -> None:
-    """With the indexes as they were before migration 0008 and no statistics (the database of issue 16), the
-    check fails: the plans list counts its projects through the ``parent_id`` index (``parent_id IS NULL``)."""
+def _count_per_plan(plan_ids: list[int]) -> Statement:
+    """The statement the plans list sent before the stored aggregates: its plans' top-level projects counted."""
+    stmt = (
+        select(m.Project.plan_id, func.count())
+        .where(m.Project.plan_id.in_(plan_ids), m.Project.parent_id.is_(None))
+        .group_by(m.Project.plan_id)
+    )
+    compiled = stmt.compile(dialect=sqlite_dialect(), compile_kwargs={"render_postcompile": True})
+    return Statement(str(compiled), tuple(compiled.params[k] for k in compiled.positiontup or ()))
+
+
+def test_the_indexes_before_0008_trap_only_a_count_the_reads_no_longer_make(sqlite_url: str) -> None:
+    """With the indexes as they were before migration 0008 and no statistics (the database of issue 16):
+
+    * the hot reads' plans are still right: the plans list and the dashboard's year budgets read the stored
+      aggregates, not the plans' top-level projects (this fails when the aggregates are not used);
+    * the check still sees the trap in the statement the plans list sent before them, which counted its
+      plans' projects through the ``parent_id`` index (``parent_id IS NULL``)."""
     eng = make_engine(sqlite_url)
     initialize_database(engine=eng)
     generate(Scale.SMALL, engine=eng)
     _indexes_of_0007(eng)
-    with eng.begin() as conn:
-        conn.exec_driver_sql("DELETE FROM sqlite_stat1")
     eng.dispose()
     problems = plan_problems(eng)
+    with read_session(eng) as session:
+        ids = list(session.scalars(select(m.Plan.id).order_by(m.Plan.id).limit(20)))
+    with eng.connect() as conn:
+        trapped = sqlite_problems(conn, _count_per_plan(ids))
     eng.dispose()
-    trapped = problems["the plans list, first page"]
-    assert trapped and all("USING INDEX ix_projects_parent_id (parent_id=?)" in p for p in trapped), problems
+    assert not any(problems.values()), json.dumps(problems, ensure_ascii=False, indent=1)
+    assert trapped and all("USING INDEX ix_projects_parent_id (parent_id=?)" in p for p in trapped), trapped
+
+
+def _reads_projects(shape: str) -> bool:
+    return re.search(r"\b(FROM|JOIN) projects\b", shape) is not None
+
+
+def test_the_plans_lists_and_the_dashboard_read_the_stored_aggregates(synthetic_engine: Engine) -> None:
+    """The plans lists read no project, and the dashboard only the shown plan's (its budget by challenge):
+    project counts and every year's budget totals come from ``plan_aggregates``, however many plans and
+    projects there are (this fails when the aggregates are not used)."""
+    reads = _hot_reads(synthetic_engine)
+    seen: dict[str, list[str]] = {}
+    for name in ("plans of one issuer and fiscal year", "the plans list, first page", "dashboard"):
+        reads[name]()
+        with recording(synthetic_engine) as rec:
+            reads[name]()
+        shapes = [st.shape for st in rec.statements]
+        assert any("plan_aggregates" in shape for shape in shapes), name
+        seen[name] = [shape for shape in shapes if _reads_projects(shape)]
+    assert not seen["plans of one issuer and fiscal year"] and not seen["the plans list, first page"], seen
+    # The dashboard's one read of projects is the shown plan's (plan_id = ?), never a list of plans.
+    assert len(seen["dashboard"]) == 1, seen
+    assert re.search(r"projects\.plan_id = (\?|%\()", seen["dashboard"][0]), seen

@@ -16,7 +16,8 @@ Now a session hook looks at what each flush writes and bumps the scopes it touch
 
 A token is random, never a counter: after a restore the database holds the tokens of the data it holds, so
 a cache entry can only match the state it was computed from.  The same flush also drops the touched plans
-from the search index, which reindexes them on the next search.
+from the search index, which reindexes them on the next search, and recomputes the stored aggregates
+(:mod:`keikaku.storage.aggregates`) of the plans whose projects or KPIs it wrote.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sqlalchemy.orm.session import ORMExecuteState
 
 from keikaku.storage import accounts as acc
 from keikaku.storage import actuals as act
+from keikaku.storage import aggregates
 from keikaku.storage import models as m
 from keikaku.storage import web_models as w
 from keikaku.storage.base import Base, utcnow
@@ -57,6 +59,8 @@ _PLAN_TABLES = (
 )
 _CONTEXT_TABLES = (m.Vision, m.Challenge, m.Aim, m.ActionPlan, m.Theme, m.ThemeEntry, m.PartnerProgramme, m.Initiative)
 _WATCHED = frozenset(str(cls.__tablename__) for cls in (*_PLAN_TABLES, *_CONTEXT_TABLES, m.Document))
+#: Tables the stored aggregates are computed from: a bulk statement on one of them recomputes every plan's.
+_AGGREGATED = frozenset(str(cls.__tablename__) for cls in (m.Project, m.Kpi))
 
 
 _generation = 0
@@ -102,21 +106,30 @@ def versions(session: Session, scopes: Iterable[str]) -> tuple[str | None, ...]:
     return tuple(rows.get(scope) for scope in wanted)
 
 
-#: Per database URL: whether it has the ``derived_versions`` table (a database at an older schema, being
-#: migrated step by step, has not; :func:`forget_schema` is called after every migration).
-_has_table: dict[str, bool] = {}
+#: Per database URL and table: whether it has the ``derived_versions`` (or ``plan_aggregates``) table (a
+#: database at an older schema, being migrated step by step, has not; :func:`forget_schema` is called after
+#: every migration).
+_has_table: dict[tuple[str, str], bool] = {}
 
 
 def forget_schema() -> None:
-    """Forget which databases have the table (after a migration)."""
+    """Forget which databases have the tables (after a migration)."""
     _has_table.clear()
 
 
-def _tracked(conn: Connection) -> bool:
-    key = conn.engine.url.render_as_string(hide_password=False)
+def _tracked(conn: Connection, table: str = DerivedVersion.__tablename__) -> bool:
+    key = (conn.engine.url.render_as_string(hide_password=False), table)
     if key not in _has_table:
-        _has_table[key] = inspect(conn).has_table(DerivedVersion.__tablename__)
+        _has_table[key] = inspect(conn).has_table(table)
     return _has_table[key]
+
+
+def refresh_aggregates(session: Session, plan_ids: Iterable[int]) -> None:
+    """Recompute the stored aggregates of ``plan_ids`` in the session's transaction (nothing in a database
+    whose schema predates the table)."""
+    conn = session.connection()
+    if _tracked(conn, aggregates.PlanAggregate.__tablename__):
+        aggregates.refresh(conn, plan_ids)
 
 
 def token(conn: Connection, scope: str) -> str | None:
@@ -153,7 +166,8 @@ def bump(session: Session, scopes: Iterable[str], *, plan_ids: Iterable[int] = (
 
 
 class _Touched:
-    """What one flush touched: plan ids, project and KPI ids still to resolve to plans, locked years."""
+    """What one flush touched: plan ids, project and KPI ids still to resolve to plans, locked years; and of
+    those, the plans whose stored aggregates change (their projects or KPIs were written)."""
 
     def __init__(self) -> None:
         self.plans: set[int] = set()
@@ -161,13 +175,20 @@ class _Touched:
         self.kpis: set[int] = set()
         self.locks: set[int] = set()
         self.context = False
+        self.totals: set[int] = set()
+        self.total_projects: set[int] = set()
 
     def add(self, obj: Any) -> None:
         if isinstance(obj, (*_CONTEXT_TABLES, m.Document)):
             self.context = True
         elif isinstance(obj, m.Plan):
             self.plans.add(obj.id)
-        elif isinstance(obj, (m.Project, m.CooperativeProject, act.EvaluationSettings)):
+            self.totals.add(obj.id)  # a new plan gets its (empty) row
+        elif isinstance(obj, m.Project):
+            moved = {p for p in _before(obj, "plan_id") if p is not None}
+            self.plans.update({obj.plan_id, *moved})
+            self.totals.update({obj.plan_id, *moved})
+        elif isinstance(obj, (m.CooperativeProject, act.EvaluationSettings)):
             self.plans.add(obj.plan_id)
         elif isinstance(obj, m.PlanWarning):
             if obj.plan_id is not None:
@@ -175,9 +196,10 @@ class _Touched:
         elif isinstance(obj, (m.Event, m.ProjectDepartment)):
             self.projects.add(obj.project_id)
         elif isinstance(obj, m.Kpi):
-            if obj.project_id is not None:
-                self.projects.add(obj.project_id)
-            else:
+            projects = {p for p in (obj.project_id, *_before(obj, "project_id")) if p is not None}
+            self.projects.update(projects)
+            self.total_projects.update(projects)
+            if obj.project_id is None:
                 self.context = True
         elif isinstance(obj, act.ActualValue):
             self.kpis.add(obj.kpi_id)
@@ -201,8 +223,11 @@ class _Touched:
                 else:
                     self.projects.add(project_id)
         if self.projects:
-            rows = conn.execute(select(m.Project.plan_id).where(m.Project.id.in_(sorted(self.projects))))
-            self.plans.update(plan_id for (plan_id,) in rows if plan_id is not None)
+            owners = conn.execute(
+                select(m.Project.id, m.Project.plan_id).where(m.Project.id.in_(sorted(self.projects)))
+            ).all()
+            self.plans.update(plan_id for _id, plan_id in owners if plan_id is not None)
+            self.totals.update(plan_id for id_, plan_id in owners if id_ in self.total_projects)
 
     def scopes(self) -> set[str]:
         out = {plan_scope(p) for p in self.plans} | {lock_scope(y) for y in self.locks}
@@ -223,6 +248,14 @@ def _after_flush(session: Session, _context: Any) -> None:
         return
     touched.resolve(session)
     bump(session, touched.scopes(), plan_ids=touched.plans)
+    if touched.totals:
+        refresh_aggregates(session, touched.totals)
+
+
+def _before(obj: Any, attribute: str) -> tuple[Any, ...]:
+    """The values ``attribute`` of a flushed ``obj`` had before this flush changed it (a moved row)."""
+    history = inspect(obj).attrs[attribute].history
+    return tuple(history.deleted or ())
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -230,14 +263,21 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     if not (state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    if table is not None and getattr(table, "name", None) in _WATCHED:
+    name = getattr(table, "name", None) if table is not None else None
+    if name in _WATCHED:
         state.session.info["derived_bulk"] = True
+    if name in _AGGREGATED:
+        state.session.info["aggregates_bulk"] = True
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     if session.info.pop("derived_bulk", False):
         bump(session, [ALL])
+    if session.info.pop("aggregates_bulk", False):
+        conn = session.connection()
+        if _tracked(conn, aggregates.PlanAggregate.__tablename__):
+            aggregates.refresh_all(conn)
 
 
 @event.listens_for(Session, "after_commit")
@@ -252,3 +292,4 @@ def _after_commit(session: Session) -> None:
 def _after_rollback(session: Session) -> None:
     session.info.pop("derived_bumped", None)
     session.info.pop("derived_bulk", None)
+    session.info.pop("aggregates_bulk", None)

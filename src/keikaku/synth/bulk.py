@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, text
 
 import keikaku.storage.all_tables  # noqa: F401  (registers actual_values)
+from keikaku.storage import aggregates
 from keikaku.storage import models as m
 from keikaku.storage.base import utcnow
 
@@ -90,6 +91,8 @@ class _Batch:
         self.next_ids = next_ids
         self.sqlite = sqlite
         self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in COLUMNS}
+        #: The plans queued since the last flush (their stored aggregates are computed after it).
+        self.plan_ids: list[int] = []
         now = utcnow()
         self.now: Any = now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
 
@@ -109,6 +112,7 @@ class _Batch:
         """Queue one generated plan, published (and with ``publish_evaluation`` its year's evaluation too);
         returns (projects, KPIs, actual values) queued."""
         plan_id = self._id("plans")
+        self.plan_ids.append(plan_id)
         year = plan["fiscal_year"]
         total = sum(p["budget"] for p in plan["projects"])
         title = f"{plan['issuer']} 令和{year - 2018}年度 産業振興事業計画"
@@ -214,7 +218,8 @@ class _Batch:
         return len(plan["projects"]), kpis, kpis
 
     def flush(self) -> None:
-        """Insert every queued row through the driver's executemany (ids are assigned already).
+        """Insert every queued row through the driver's executemany (ids are assigned already), then the
+        plans' stored aggregates (:mod:`keikaku.storage.aggregates`), in the same transaction.
 
         Measures go in before the KPIs that refer to them.
         """
@@ -230,6 +235,8 @@ class _Batch:
             for start in range(0, len(rows), 50000):
                 self.conn.exec_driver_sql(sql, rows[start : start + 50000])
             rows.clear()
+        aggregates.refresh(self.conn, self.plan_ids)
+        self.plan_ids.clear()
 
 
 class BulkWriter:

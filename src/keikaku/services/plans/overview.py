@@ -11,9 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from keikaku.domain.budget import Tally, components_verdict, plan_verdict
+from keikaku.domain.budget import Tally, plan_verdict
 from keikaku.evaluation.types import KPI_STATUSES
 from keikaku.evaluation.yoy import Comparison
 from keikaku.services.context.vision import VisionSummary, challenge_labels, vision_summary
@@ -28,6 +28,7 @@ from keikaku.services.plans.kpis import display_code, plan_kpi_refs
 from keikaku.services.plans.rows import load_plan_tree
 from keikaku.services.publication.visibility import Visibility, evaluation_published, visibility_for
 from keikaku.storage import models as m
+from keikaku.storage.aggregates import PlanAggregate
 from keikaku.storage.uow import read_session
 
 
@@ -113,48 +114,29 @@ def _evaluation_years(session: Session, issuer: str, years: list[int], vis: Visi
 
 def _year_budgets(session: Session, issuer: str, vis: Visibility) -> list[YearBudget]:
     """Each year's plan total against its projects, and its projects against their components, by the rule
-    of :mod:`keikaku.domain.budget`, with the tallies summed in SQL."""
-    plans = session.execute(
-        select(m.Plan.id, m.Plan.fiscal_year, m.Plan.total_budget_thousand_yen)
+    of :mod:`keikaku.domain.budget`, from the plans' stored aggregates (:mod:`keikaku.storage.aggregates`):
+    one statement over the issuer's plans, whatever their size."""
+    agg = PlanAggregate
+    rows = session.execute(
+        select(
+            m.Plan.id,
+            m.Plan.fiscal_year,
+            m.Plan.total_budget_thousand_yen,
+            agg.listed_total,
+            agg.listed_known,
+            agg.listed_counted,
+            agg.components_ok,
+        )
+        .outerjoin(agg, agg.plan_id == m.Plan.id)
         .where(m.Plan.issuer == issuer, *vis.current_filter())
         .order_by(m.Plan.fiscal_year, m.Plan.id)
     ).all()
-    ids = [p.id for p in plans]
-    # Plans first, then their projects by plan id: the projects table is summed through its plan_id index.
-    listed: dict[int, Tally] = {
-        plan_id: Tally(int(total or 0), int(known), int(counted))
-        for plan_id, total, known, counted in session.execute(
-            select(
-                m.Project.plan_id,
-                func.coalesce(func.sum(m.Project.budget_thousand_yen), 0),
-                func.count(m.Project.budget_thousand_yen),
-                func.count(m.Project.id),
-            )
-            .where(m.Project.plan_id.in_(ids), m.Project.parent_id.is_(None), m.Project.relisted.is_(False))
-            .group_by(m.Project.plan_id)
-        )
-    }
-    part = aliased(m.Project)
-    parts_ok: dict[int, bool] = {}
-    for plan_id, budget, total, known, counted in session.execute(
-        select(
-            m.Project.plan_id,
-            m.Project.budget_thousand_yen,
-            func.coalesce(func.sum(part.budget_thousand_yen), 0),
-            func.count(part.budget_thousand_yen),
-            func.count(part.id),
-        )
-        .join(part, part.parent_id == m.Project.id)
-        .where(m.Project.plan_id.in_(ids), m.Project.parent_id.is_(None), part.relisted.is_(False))
-        .group_by(m.Project.id, m.Project.plan_id, m.Project.budget_thousand_yen)
-    ):
-        verdict = components_verdict(budget, Tally(int(total or 0), int(known), int(counted)))
-        parts_ok[plan_id] = parts_ok.get(plan_id, True) and (verdict is None or verdict.ok)
     out = []
-    for plan in plans:
-        verdict = plan_verdict(plan.total_budget_thousand_yen, listed.get(plan.id, Tally()))
-        consistent = verdict.ok and parts_ok.get(plan.id, True)
-        out.append(YearBudget(plan.fiscal_year, plan.id, verdict.stated, verdict.listed, consistent))
+    for row in rows:
+        tally = Tally(row.listed_total or 0, row.listed_known or 0, row.listed_counted or 0)
+        verdict = plan_verdict(row.total_budget_thousand_yen, tally)
+        consistent = verdict.ok and row.components_ok is not False
+        out.append(YearBudget(row.fiscal_year, row.id, verdict.stated, verdict.listed, consistent))
     return out
 
 

@@ -29,6 +29,7 @@ from keikaku.services.plans.kpis import display_code
 from keikaku.services.plans.rows import ProjectRow, load_plan_tree
 from keikaku.services.publication.visibility import Visibility, plan_published, visibility_for
 from keikaku.storage import models as m
+from keikaku.storage.aggregates import PlanAggregate
 from keikaku.storage.uow import read_session
 
 STATUSES = tuple(s.value for s in Status)
@@ -203,23 +204,19 @@ def list_plans(
         if issuer:
             where.append(m.Plan.issuer.contains(normalize_text(issuer).strip(), autoescape=True))
         total = session.scalar(select(func.count()).select_from(m.Plan).where(*where)) or 0
-        plans = session.scalars(
-            select(m.Plan)
+        # The project counts are the plans' stored aggregates (keikaku.storage.aggregates), not a count of
+        # their projects per request.
+        found = session.execute(
+            select(m.Plan, PlanAggregate.project_count)
+            .outerjoin(PlanAggregate, PlanAggregate.plan_id == m.Plan.id)
             .where(*where)
             .order_by(m.Plan.fiscal_year.desc(), (m.Plan.issuer == (home or "")).desc(), m.Plan.issuer, m.Plan.id)
             .offset((page - 1) * per_page)
             .limit(per_page)
         ).all()
-        counts = {
-            plan_id: count
-            for plan_id, count in session.execute(
-                select(m.Project.plan_id, func.count())
-                .where(m.Project.plan_id.in_([p.id for p in plans]), m.Project.parent_id.is_(None))
-                .group_by(m.Project.plan_id)
-            )
-        }
+        plans = [plan for plan, _count in found]
         labels = _revision_labels(session, plans, visibility_for(viewer))
-        return Paged([_summary(p, counts.get(p.id, 0), labels) for p in plans], total, page, per_page)
+        return Paged([_summary(plan, count or 0, labels) for plan, count in found], total, page, per_page)
 
 
 def _checks(projects: Sequence[ProjectRow], stated: int | None) -> tuple[list[SumCheckView], int]:
