@@ -6,7 +6,7 @@ filled here from the rows already stored; from then on every write of a plan, a 
 recomputes its plan's row in the same transaction.
 
 Revision ID: 0014_plan_aggregates
-Revises: 0012_communications
+Revises: 0013_event_theme
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014_plan_aggregates"
-down_revision: str | Sequence[str] | None = "0012_communications"
+down_revision: str | Sequence[str] | None = "0013_event_theme"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
