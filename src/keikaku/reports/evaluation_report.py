@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from keikaku.evaluation.rollup import Rollup
 from keikaku.evaluation.types import KPI_STATUSES, Status
 from keikaku.evaluation.views import PlanEvaluation, ProjectLine
-from keikaku.normalize.eras import format_fiscal_year
+from keikaku.normalize.date_style import house_date, house_fiscal_year
 from keikaku.reports import charts
 from keikaku.reports.base import (
     FORMAT_OPTION,
@@ -101,7 +101,7 @@ def status_label(rollup: Rollup) -> str:
 
 
 def _title(evaluation: PlanEvaluation) -> str:
-    return f"{format_fiscal_year(evaluation.fiscal_year, with_gregorian=True)} 事業評価報告書"
+    return f"{house_fiscal_year(evaluation.fiscal_year)} 事業評価報告書"
 
 
 def evaluation_html(evaluation: PlanEvaluation, *, printable: bool = False) -> str:
@@ -110,7 +110,7 @@ def evaluation_html(evaluation: PlanEvaluation, *, printable: bool = False) -> s
     toc += [(f"challenge-{n}", f"　{challenge_label(evaluation, n)}") for n in evaluation.challenges]
     toc += [("yoy", "3. 前回計画との比較"), ("vision", "4. ビジョンの数値目標"), ("departments", "5. 担当課別の集計")]
     toc += [("rules", "6. 判定の基準")]
-    generated = (evaluation.generated_at or dt.datetime.now(dt.UTC)).astimezone().strftime("%Y年%m月%d日")
+    generated = house_date(evaluation.generated_at or dt.datetime.now(dt.UTC))
     return render_html(
         "evaluation.html.j2",
         title=_title(evaluation),
@@ -235,9 +235,9 @@ def evaluation_xlsx(evaluation: PlanEvaluation) -> bytes:
             Column("ビジョンの目標", 30),
             Column("目標値", 12, "#,##0.##"),
             Column("単位", 6),
-            Column("目標年度", 10),
+            Column("目標年度", 22),
             Column("最新の実績", 12, "#,##0.##"),
-            Column("実績の年度", 10),
+            Column("実績の年度", 22),
             Column("必要な年平均成長率", 12, "0.00%"),
             Column("説明", 60),
         )
@@ -246,9 +246,9 @@ def evaluation_xlsx(evaluation: PlanEvaluation) -> bytes:
                 v.indicator,
                 v.target,
                 v.unit or "",
-                v.target_fiscal_year,
+                house_fiscal_year(v.target_fiscal_year, ""),
                 v.latest_value,
-                v.latest_fiscal_year,
+                house_fiscal_year(v.latest_fiscal_year, ""),
                 v.growth_rate_needed,
                 v.reason,
             ]
@@ -257,7 +257,7 @@ def evaluation_xlsx(evaluation: PlanEvaluation) -> bytes:
         write_table(summary, next_row, vision_columns, vision_rows, freeze=False)
     for number in evaluation.challenges:
         ws = wb.create_sheet(sheet_title(challenge_label(evaluation, number)))
-        write_title(ws, challenge_label(evaluation, number), f"{evaluation.fiscal_year}年度")
+        write_title(ws, challenge_label(evaluation, number), house_fiscal_year(evaluation.fiscal_year))
         project_rows = [row for p in evaluation.projects_of(number) for row in _project_rows(p)]
         write_table(ws, 3, PROJECT_COLUMNS, project_rows)
     return workbook_bytes(wb)
