@@ -113,3 +113,50 @@ def test_the_budget_and_targets_of_a_locked_year_are_disabled_and_refused(client
     assert target_refused.status_code == 409
     _refused_honestly(target_refused.text, notice)
     assert f'value="{text}"' in target_refused.text
+
+
+def test_the_thresholds_of_a_locked_year_are_disabled_and_refused(client: TestClient, ids: Ids) -> None:
+    page = "/admin/thresholds"
+    shown = client.get(page).text
+    assert 'value="A:100, B:80, C:0"' in shown and not _disabled(shown, f"f-t-{ids.plan_2026}-ratings")
+    changed = client.post(
+        page,
+        data={
+            "plan_id": ids.plan_2026,
+            "mostly_achieved": "８５",
+            "ratings": "S:110, A:100, B:80, C:0",
+            "score_cap": "120",
+            "reason": "推進会議（第1回）の決定",
+        },
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    assert 'value="S:110, A:100, B:80, C:0"' in client.get(page).text
+    wrong = client.post(
+        page,
+        data={
+            "plan_id": ids.plan_2026,
+            "mostly_achieved": "たくさん",
+            "ratings": "A",
+            "score_cap": "100",
+            "reason": "x",
+        },
+    )
+    assert wrong.status_code == 422 and 'value="たくさん"' in wrong.text and 'aria-invalid="true"' in wrong.text
+
+    notice = _lock(client)
+    locked = client.get(page).text
+    assert notice in locked and _disabled(locked, f"f-t-{ids.plan_2026}-ratings")
+    assert not _disabled(locked, f"f-t-{ids.plan_2023}-ratings")  # another year stays open
+    typed = {
+        "plan_id": ids.plan_2026,
+        "mostly_achieved": "95",
+        "ratings": "A:100, B:90, C:0",
+        "score_cap": "100",
+        "reason": "見直し",
+    }
+    refused = client.post(page, data=typed)
+    assert refused.status_code == 409
+    _refused_honestly(refused.text, notice)
+    assert 'value="A:100, B:90, C:0"' in refused.text  # what was typed
+    assert 'value="S:110, A:100, B:80, C:0"' in client.get(page).text  # nothing saved

@@ -146,6 +146,7 @@ def staff_nav(actor: Actor) -> list[tuple[str, str]]:
             ("/admin/audit", "nav.audit"),
             ("/admin/publication", "nav.publication"),
             ("/admin/periods", "nav.periods"),
+            ("/admin/thresholds", "nav.thresholds"),
             ("/admin/users", "nav.users"),
         ]
     return links
