@@ -36,7 +36,9 @@ def test_lock_refuses_changes_until_reopened_with_a_reason(engine: Engine, admin
     assert locked.locked and locked.locked_by == "cli:tester"
     with read_session(engine) as s:
         assert is_locked(s, 2026) and not is_locked(s, 2025)
-        with pytest.raises(ConflictError, match="2026年度は確定済みのため変更できません") as refused:
+        with pytest.raises(
+            ConflictError, match=r"令和8年度は確定済みです（\d+月\d+日）。.*保存していません"
+        ) as refused:
             ensure_open(s, 2026)
         assert refused.value.code == "period_locked" and refused.value.http_status == 409
         ensure_open(s, 2025)
@@ -48,8 +50,8 @@ def test_lock_refuses_changes_until_reopened_with_a_reason(engine: Engine, admin
     reopened = reopen_period(admin, 2026, "実績値の誤りを訂正するため", engine=engine)
     assert not reopened.locked and reopened.reopened_by == "cli:tester"
     assert (
-        reopened.locked_by == "cli:tester" and reopened.lock_reason == "評価確定(推進会議 3/15)"
-    )  # normalised like all text
+        reopened.locked_by == "cli:tester" and reopened.lock_reason == "評価確定（推進会議 3/15）"
+    )  # kept exactly as typed (issue 15)
     with read_session(engine) as s:
         ensure_open(s, 2026)
     with pytest.raises(ConflictError, match="確定されていません"):

@@ -91,7 +91,9 @@ def test_forum_cycle_computes_kpis_from_records(loaded_engine: Engine, forum: Fo
     assert drill_down(people, viewer=PUBLIC, engine=loaded_engine).names is None
     assert drill_down(people, viewer=COUNCIL, engine=loaded_engine).names is None
     named = drill_down(people, viewer=forum.editor, engine=loaded_engine).names
-    assert named is not None and ("参加者0", "(株)ケイカク", "2026-10-07") in named
+    assert (
+        named is not None and ("参加者0", "（株）ケイカク", "2026-10-07") in named
+    )  # the organisation as typed (issue 15)
     assert dict(drill_down(share, viewer=PUBLIC, engine=loaded_engine).counts)["★ とても役に立った"] == 2
 
     # A hand-entered actual that differs is kept; both are visible; adopting the computed one needs a reason.

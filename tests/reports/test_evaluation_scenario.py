@@ -109,30 +109,61 @@ def test_pdf_contains_project_names_and_figures(evaluated: Engine) -> None:
     assert "1/" in text  # page numbers
 
 
+def _records(ws: openpyxl.worksheet.worksheet.Worksheet) -> list[dict[str, object]]:
+    """A sheet's table (header on row 3) as records, up to the first empty row."""
+    header = [c.value for c in ws[3]]
+    records = []
+    for row in ws.iter_rows(min_row=4, values_only=True):
+        if all(v is None for v in row):
+            break
+        records.append(dict(zip(header, row, strict=True)))
+    return records
+
+
 def test_xlsx_holds_the_same_values(evaluated: Engine) -> None:
     rendered = render_report("evaluation", {"fiscal_year": 2026, "format": "xlsx"}, actor=ACTOR, engine=evaluated)
     wb = openpyxl.load_workbook(io.BytesIO(rendered.content))
-    assert wb.sheetnames[0] == "総括"
-    assert len(wb.sheetnames) == 4  # summary + three challenges
-    rows = {}
-    for ws in wb.worksheets[1:]:
+    assert wb.sheetnames == ["総括", "事業", "KPI"]
+    for ws in (wb["事業"], wb["KPI"]):
         assert ws.freeze_panes == "A4"
-        header = [c.value for c in ws[3]]
-        for row in ws.iter_rows(min_row=4, values_only=True):
-            record = dict(zip(header, row, strict=True))
-            if record["KPI"]:
-                rows[record["KPI"]] = record
+        assert not any(isinstance(c.value, str) and c.value.startswith("=") for r in ws.iter_rows() for c in r)
+    rows = {r["KPI"]: r for r in _records(wb["KPI"])}
     assert rows["BioJapanマッチング件数"]["実績"] == 80
     assert rows["BioJapanマッチング件数"]["達成率"] == pytest.approx(80 / 72)
     assert rows["BioJapanマッチング件数"]["KPIの判定"] == "達成"
     assert rows["参加者数"]["実績"] == 205
     assert rows["参加者数"]["KPIの判定"] == "概ね達成"
     assert rows["「かんさいラボサーチ」アクセス件数"]["実績"] == 32600
-    assert rows["参加者数"]["予算額（千円）"] == 1788
-    sheet = wb["関西チャレンジ①「強みで貢献」"]
-    budget_cell = next(c for c in sheet["E"] if c.value == 1788)
+    projects = {r["番号"]: r for r in _records(wb["事業"]) if r["区分"] == "事業"}
+    assert projects[rows["参加者数"]["番号"]]["予算額（千円）"] == 1788
+    budget_cell = next(c for c in wb["事業"]["F"] if c.value == 1788)
     assert budget_cell.number_format == "#,##0"
-    assert not any(isinstance(c.value, str) and c.value.startswith("=") for r in sheet.iter_rows() for c in r)
+
+
+def test_xlsx_budgets_sum_to_the_plans_total_on_both_sheets(evaluated: Engine) -> None:
+    """Finding 6 of issue 15: a project's budget is not repeated per KPI, and 管理費 is listed, so SUM is right."""
+    (evaluation,) = evaluate_fiscal_year(2026, engine=evaluated)
+    stated = evaluation.total_budget_thousand_yen
+    assert stated == 100674 and evaluation.administrative  # the bundled FY2026 plan, with its 管理費
+    rendered = render_report("evaluation", {"fiscal_year": 2026, "format": "xlsx"}, actor=ACTOR, engine=evaluated)
+    wb = openpyxl.load_workbook(io.BytesIO(rendered.content))
+
+    projects = _records(wb["事業"])
+    codes = [r["番号"] for r in projects if r["区分"] in ("事業", "再掲")]
+    assert len(codes) == len(set(codes)) == len(evaluation.projects)  # one row per project
+    assert any(r["区分"] == "管理費" for r in projects)
+    assert sum(int(r["予算額（千円）"] or 0) for r in projects) == stated  # SUM of the column is the plan's total
+    total_row = next(r for r in wb["事業"].iter_rows(values_only=True) if r[2] == "合計（事業と管理費）")
+    assert total_row[5] == stated and "一致" in str(total_row[-1]) and "一致しません" not in str(total_row[-1])
+
+    kpi_sheet = wb["KPI"]
+    header = [c.value for c in kpi_sheet[3]]
+    assert not any(h and "予算" in str(h) for h in header)  # nothing a SUM could count twice
+    assert len(_records(kpi_sheet)) == sum(1 for _ in evaluation.all_kpis())
+
+    summary = wb["総括"]
+    note = next(c.value for r in summary.iter_rows() for c in r if isinstance(c.value, str) and "管理費" in c.value)
+    assert f"{stated:,}千円" in note
 
 
 def test_html_has_the_charts_and_summary(evaluated: Engine) -> None:

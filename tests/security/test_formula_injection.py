@@ -139,8 +139,8 @@ def test_the_audit_export_neutralises_formulas(hostile: TestClient, sqlite_loade
     out = io.BytesIO()
     export_audit(auditor, "csv", out, engine=sqlite_loaded_engine)
     fields = assert_csv_safe(out.getvalue().decode("utf-8-sig"), "audit CSV")
-    # Names stay as given (＝ kept); the link note went through NFKC (－ became -).
-    expected = {"'" + FORMULAS[0], "'" + FORMULAS[6], "'" + FORMULAS[4], "'-1+1", "'=1+1"}
+    # Names and free text stay as typed (＝ and the link note's － kept, issue 15); a cell's tab is trimmed.
+    expected = {"'" + FORMULAS[0], "'" + FORMULAS[6], "'" + FORMULAS[4], "'" + FORMULAS[8], "'=1+1"}
     assert expected <= set(fields), expected - set(fields)
     book = io.BytesIO()
     export_audit(auditor, "xlsx", book, engine=sqlite_loaded_engine)

@@ -12,6 +12,7 @@ are refused as evidence URLs with the database unchanged.
 import csv
 import io
 import unicodedata
+from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
 
@@ -72,8 +73,8 @@ def active_markup(html: str) -> list[str]:
 
 
 def stored(text: str) -> str:
-    """What the services keep of typed text (NFKC, as :func:`keikaku.normalize.text.normalize_text`)."""
-    return unicodedata.normalize("NFKC", text)
+    """What the services keep of typed free text: exactly what was typed, trimmed (issue 15)."""
+    return text.strip()
 
 
 def assert_inert(response: Any, where: str) -> None:
@@ -84,9 +85,14 @@ def assert_inert(response: Any, where: str) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-def assert_shown_escaped(html: str, text: str, where: str) -> None:
-    """``text`` is on the page, escaped (so the test sees the payload was rendered, and rendered inert)."""
-    assert str(escape(stored(text))) in html, (where, text)
+def searched(text: str) -> str:
+    """What the search echoes of a query: normalised, as searching compares (NFKC, like ``normalize_text``)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def assert_shown_escaped(html: str, text: str, where: str, kept: Callable[[str], str] = stored) -> None:
+    """``text`` (as ``kept`` keeps it) is on the page, escaped: the payload was rendered, and rendered inert."""
+    assert str(escape(kept(text))) in html, (where, text)
 
 
 def _post_form(client: TestClient, page: str, action: str, data: dict[str, str]) -> Any:
@@ -173,7 +179,7 @@ def test_payloads_from_every_write_path_are_escaped_wherever_they_are_shown(sqli
             found = client.get("/search", params={"q": payload})
             assert found.status_code == 200
             assert_inert(found, f"search {payload}")
-            assert_shown_escaped(found.text, payload, "search box")
+            assert_shown_escaped(found.text, payload, "search box", searched)
 
         # The JSON API hands the text back verbatim, as JSON (never as a page).
         history = client.get(f"/api/v1/kpis/{first_kpi}").json()["kpi"]["history"]
@@ -238,6 +244,6 @@ def test_usernames_cannot_carry_markup(sqlite_loaded_engine: Engine) -> None:
 def test_the_markup_check_sees_every_payload_unescaped() -> None:
     """The page check is not vacuous: each payload, put in a page unescaped, is caught."""
     for payload in PAYLOADS:
-        text = stored(payload)
+        text = searched(payload)  # the full-width one is markup only once normalised, as the search echoes it
         assert active_markup(f"<p>{text}</p>") or active_markup(f'<a href="{text}">x</a>'), payload
     assert active_markup(f"<p>{escape(stored(PAYLOADS[1]))}</p>") == []

@@ -21,7 +21,7 @@ def test_locked_year_refuses_actuals_until_reopened(loaded_engine: Engine) -> No
     kpi = "参加者数"
     set_actual(ActualInput(kpi=kpi, fiscal_year=2026, value="205人"), actor=admin, engine=loaded_engine)
     lock_period(admin, 2026, reason="評価確定", engine=loaded_engine)
-    with pytest.raises(ConflictError, match="2026年度は確定済み"):
+    with pytest.raises(ConflictError, match="令和8年度は確定済みです（"):
         set_actual(
             ActualInput(kpi=kpi, fiscal_year=2026, value="230人", reason="再集計"), actor=admin, engine=loaded_engine
         )
@@ -99,7 +99,7 @@ def test_a_lock_freezes_everything_that_decides_the_years_result(loaded_engine: 
     assert [name for name, _ in refused] == ["thresholds", "target", "budget", "judgement", "actual", "measure"]
     for name, outcome in refused:
         assert isinstance(outcome, ConflictError), name
-        assert outcome.code == "period_locked" and "2026年度は確定済み" in outcome.message
+        assert outcome.code == "period_locked" and "令和8年度は確定済みです（" in outcome.message
     assert current_thresholds(2026, engine=loaded_engine) == before
     assert [e.plan.rating for e in evaluate_fiscal_year(2026, engine=loaded_engine)] == rating
     # What does not decide the result stays editable.

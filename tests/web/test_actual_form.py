@@ -1,9 +1,13 @@
 """Entering actual values through the form: valid values are recorded and change the status; invalid values
 come back with Japanese messages beside each field and nothing is stored."""
 
+import datetime as dt
 import re
 
+import pytest
 from fastapi.testclient import TestClient
+
+from keikaku.services.actuals.parse import ActualValueError, check_measured_on, measurement_bounds
 
 from .conftest import Ids
 
@@ -135,3 +139,47 @@ def test_recording_through_the_api(client: TestClient, ids: Ids) -> None:
 def test_the_form_fields_carry_their_input_hints(client: TestClient, ids: Ids) -> None:
     html = client.get(f"/kpis/{ids.platform_kpis[1]}").text
     assert 'inputmode="numeric"' in html and 'autocomplete="off"' in html and "&#34;" not in html
+
+
+def test_the_measurement_date_hint_gives_a_date_the_form_accepts(client: TestClient, ids: Ids) -> None:
+    """Issue 15: the hint's example (令和9年3月31日) was refused as a future date."""
+    kpi_id = ids.platform_kpis[0]
+    hint = re.search(r'<p class="hint" id="f-measured_on-hint">(.*?)</p>', client.get(f"/kpis/{kpi_id}").text)
+    assert hint is not None
+    era = re.search(r"令和\d+年\d+月\d+日", hint.group(1))
+    iso = re.search(r"\d{4}-\d\d-\d\d", hint.group(1))
+    assert era is not None and iso is not None
+    assert iso.group(0) <= dt.date.today().isoformat()  # today or earlier
+    saved = client.post(
+        f"/kpis/{kpi_id}",
+        data={"fiscal_year": "2026", "value": "85", "measured_on": era.group(0)},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    assert _kpi(client, kpi_id)["history"][0]["measured_on"] == iso.group(0)
+
+
+def test_a_measurement_date_outside_its_year_is_refused_in_the_house_style(client: TestClient, ids: Ids) -> None:
+    kpi_id = ids.platform_kpis[1]
+    early = client.post(f"/kpis/{kpi_id}", data={"fiscal_year": "2026", "value": "3", "measured_on": "R8.3.31"})
+    assert early.status_code == 422
+    assert (
+        "測定日 令和8年3月31日（2026-03-31） が 令和8年度（2026年度）の開始（令和8年4月1日（2026-04-01））より前です"
+        in early.text
+    )
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    future = client.post(
+        f"/kpis/{kpi_id}", data={"fiscal_year": "2026", "value": "3", "measured_on": tomorrow.isoformat()}
+    )
+    assert future.status_code == 422 and f"（{tomorrow.isoformat()}） が未来の日付です" in future.text
+    assert _kpi(client, kpi_id)["history"] == []
+
+
+def test_a_measurement_date_lies_in_its_fiscal_year_up_to_today() -> None:
+    today = dt.date(2026, 12, 2)
+    assert measurement_bounds(2026, today) == (dt.date(2026, 4, 1), today)
+    assert measurement_bounds(2025, today) == (dt.date(2025, 4, 1), dt.date(2026, 3, 31))
+    assert measurement_bounds(2027, today) is None
+    check_measured_on(2025, dt.date(2026, 3, 31), today)
+    with pytest.raises(ActualValueError, match=r"令和8年4月1日（2026-04-01） が 令和7年度（2025年度）の終わり"):
+        check_measured_on(2025, dt.date(2026, 4, 1), today)

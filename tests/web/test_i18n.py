@@ -71,7 +71,7 @@ def test_formats() -> None:
     assert f.yen(100674) == "100,674千円" and f.yen(100674, "en") == "¥100,674 thousand" and f.yen(None) == "—"
     import datetime as dt
 
-    assert str(f.date_both(dt.date(2026, 10, 7))) == '<time datetime="2026-10-07">令和8年10月7日 / 2026-10-07</time>'
+    assert str(f.date_both(dt.date(2026, 10, 7))) == '<time datetime="2026-10-07">令和8年10月7日（2026-10-07）</time>'
     assert f.era_date(dt.date(2019, 5, 1)) == "令和元年5月1日" and f.era_date(dt.date(2019, 4, 30)) == "平成31年4月30日"
     assert f.fiscal_year(2026) == "令和8年度（2026年度）" and f.fiscal_year(2026, "en") == "FY2026 (Reiwa 8)"
     assert f.number(32000, "件") == "32,000件" and f.number(79.5, "%") == "79.5%" and f.percent(0.932) == "93.2%"

@@ -126,9 +126,9 @@ def test_project_events_show_dates_both_ways(client: TestClient) -> None:
     rows = client.get(f"/api/v1/plans/{plans[2026]}").json()["rows"]["items"]
     biojapan = next(r for r in rows if r["code"] == "②")
     html = client.get(f"/projects/{biojapan['id']}").text
-    assert '<time datetime="2026-10-07">令和8年10月7日 / 2026-10-07</time>' in html
+    assert '<time datetime="2026-10-07">令和8年10月7日（2026-10-07）</time>' in html  # the house style
     english = client.get(f"/projects/{biojapan['id']}?lang=en").text
-    assert "2026-10-07 (令和8年10月7日)" in english
+    assert "2026-10-07 (Reiwa 8)" in english
 
 
 def test_document_line_in_context(client: TestClient) -> None:

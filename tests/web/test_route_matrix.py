@@ -237,6 +237,18 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/users/{username}"): Rule(ADMIN),
     ("GET", "/admin/periods"): Rule(ADMIN),
     ("POST", "/admin/periods"): Rule(ADMIN, form={"action": "lock", "fiscal_year": "2030"}, ok=DONE),
+    ("GET", "/admin/thresholds"): Rule(ADMIN),
+    ("POST", "/admin/thresholds"): Rule(
+        ADMIN,
+        form={
+            "plan_id": "{plan_2023}",
+            "mostly_achieved": "90",
+            "ratings": "A:100, B:80, C:0",
+            "score_cap": "100",
+            "reason": "推進会議の決定",
+        },
+        ok=DONE,
+    ),
     ("POST", "/api/v1/periods/{fiscal_year}/lock"): Rule(
         ADMIN, json={"reason": "確定"}, override={"fiscal_year": "2031"}, ok=(200, 201)
     ),

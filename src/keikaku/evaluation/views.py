@@ -77,6 +77,8 @@ class ProjectLine:
     components: tuple[ProjectLine, ...] = ()
     judgement: KpiResult | None = None
     change: YearChange | None = None
+    #: Listed again (再掲) from another part of the plan: its budget is counted there, not here.
+    relisted: bool = False
 
     def all_kpis(self) -> Iterator[KpiLine]:
         """The project's own KPIs, then its components'."""
@@ -110,6 +112,8 @@ class PlanEvaluation:
     comparison: Comparison | None = None
     generated_at: dt.datetime | None = None
     final: bool = True
+    #: The plan's administrative costs (管理費) as (name, budget in 千円): part of its stated total, not evaluated.
+    administrative: tuple[tuple[str, int | None], ...] = ()
 
     json_properties: ClassVar[tuple[str, ...]] = ("projects",)
 

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 
 from keikaku.evaluation.achievement import format_value
 from keikaku.evaluation.yoy import Comparison, KpiTarget
-from keikaku.normalize.eras import format_fiscal_year
+from keikaku.normalize.date_style import era_fiscal_year, house_date, house_fiscal_year
 from keikaku.reports import charts
 from keikaku.reports.base import (
     FORMAT_OPTION,
@@ -27,7 +27,7 @@ from keikaku.reports.xlsx import SIGNED_THOUSAND_YEN, THOUSAND_YEN, Column, work
 
 
 def _title(c: Comparison) -> str:
-    return f"事業計画の比較 {format_fiscal_year(c.before_year)}→{format_fiscal_year(c.after_year)}"
+    return f"事業計画の比較 {house_fiscal_year(c.before_year)}→{house_fiscal_year(c.after_year)}"
 
 
 def _target(kpi: KpiTarget | None) -> str:
@@ -40,21 +40,23 @@ def comparison_html(comparison: Comparison, *, printable: bool = False) -> str:
     """The comparison as HTML (``printable`` for the PDF)."""
     rows = [(m.after.name, m.before.budget_thousand_yen, m.after.budget_thousand_yen) for m in comparison.continued]
     chart = charts.budget_chart(
-        "継続事業の予算（千円）", rows, (f"{comparison.before_year}年度", f"{comparison.after_year}年度")
+        "継続事業の予算（千円）",
+        rows,
+        (era_fiscal_year(comparison.before_year), era_fiscal_year(comparison.after_year)),
     )
     toc = [
         ("summary", "1. 概要"),
         ("continued", "2. 継続した事業"),
-        ("added", f"3. {comparison.after_year}年度の新規事業"),
-        ("dropped", f"4. {comparison.before_year}年度で終了した事業"),
+        ("added", f"3. {house_fiscal_year(comparison.after_year)}の新規事業"),
+        ("dropped", f"4. {house_fiscal_year(comparison.before_year)}で終了した事業"),
         ("revisions", "5. KPI 目標の変更"),
         ("rules", "6. 比較の方法"),
     ]
     return render_html(
         "comparison.html.j2",
         title=_title(comparison),
-        subtitle=f"{comparison.before_year}年度と{comparison.after_year}年度の事業計画",
-        generated=dt.datetime.now(dt.UTC).astimezone().strftime("%Y年%m月%d日"),
+        subtitle=f"{house_fiscal_year(comparison.before_year)}と{house_fiscal_year(comparison.after_year)}の事業計画",
+        generated=house_date(dt.datetime.now(dt.UTC)),
         css=css(),
         printable=printable,
         toc=toc,
@@ -72,10 +74,10 @@ def comparison_xlsx(comparison: Comparison) -> bytes:
     total = f"予算総額 {format_value(comparison.before_total, '千円')} → {format_value(comparison.after_total, '千円')}"
     write_title(ws, _title(comparison), total)
     columns = (
-        Column(f"{b}年度の事業", 36),
-        Column(f"{a}年度の事業", 36),
-        Column(f"{b}年度（千円）", 12, THOUSAND_YEN),
-        Column(f"{a}年度（千円）", 12, THOUSAND_YEN),
+        Column(f"{house_fiscal_year(b)}の事業", 36),
+        Column(f"{house_fiscal_year(a)}の事業", 36),
+        Column(f"{house_fiscal_year(b)}の予算（千円）", 14, THOUSAND_YEN),
+        Column(f"{house_fiscal_year(a)}の予算（千円）", 14, THOUSAND_YEN),
         Column("増減（千円）", 12, SIGNED_THOUSAND_YEN),
         Column("増減率", 9, "+0.0%;-0.0%;0.0%"),
         Column("一致度", 8, "0.00"),
@@ -113,7 +115,12 @@ def comparison_xlsx(comparison: Comparison) -> bytes:
         [m.after.name, c.after.indicator if c.after else "", _target(c.before), _target(c.after)]
         for m, c in comparison.kpi_revisions
     ]
-    revision_columns = (Column("事業", 40), Column("指標", 30), Column(f"{b}年度", 16), Column(f"{a}年度", 16))
+    revision_columns = (
+        Column("事業", 40),
+        Column("指標", 30),
+        Column(house_fiscal_year(b), 16),
+        Column(house_fiscal_year(a), 16),
+    )
     write_table(revisions, 3, revision_columns, revision_rows)
     return workbook_bytes(wb)
 

@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from importlib import resources
 
 from openpyxl import Workbook
+from openpyxl.styles import Font
 
+from keikaku.domain.budget import Tally, plan_verdict
 from keikaku.evaluation.rollup import Rollup
 from keikaku.evaluation.types import KPI_STATUSES, Status
 from keikaku.evaluation.views import PlanEvaluation, ProjectLine
-from keikaku.normalize.eras import format_fiscal_year
+from keikaku.normalize.date_style import house_date, house_fiscal_year
 from keikaku.reports import charts
 from keikaku.reports.base import (
     FORMAT_OPTION,
@@ -33,7 +35,6 @@ from keikaku.reports.xlsx import (
     SIGNED_THOUSAND_YEN,
     THOUSAND_YEN,
     Column,
-    sheet_title,
     workbook_bytes,
     write_table,
     write_title,
@@ -101,7 +102,7 @@ def status_label(rollup: Rollup) -> str:
 
 
 def _title(evaluation: PlanEvaluation) -> str:
-    return f"{format_fiscal_year(evaluation.fiscal_year, with_gregorian=True)} 事業評価報告書"
+    return f"{house_fiscal_year(evaluation.fiscal_year)} 事業評価報告書"
 
 
 def evaluation_html(evaluation: PlanEvaluation, *, printable: bool = False) -> str:
@@ -110,7 +111,7 @@ def evaluation_html(evaluation: PlanEvaluation, *, printable: bool = False) -> s
     toc += [(f"challenge-{n}", f"　{challenge_label(evaluation, n)}") for n in evaluation.challenges]
     toc += [("yoy", "3. 前回計画との比較"), ("vision", "4. ビジョンの数値目標"), ("departments", "5. 担当課別の集計")]
     toc += [("rules", "6. 判定の基準")]
-    generated = (evaluation.generated_at or dt.datetime.now(dt.UTC)).astimezone().strftime("%Y年%m月%d日")
+    generated = house_date(evaluation.generated_at or dt.datetime.now(dt.UTC))
     return render_html(
         "evaluation.html.j2",
         title=_title(evaluation),
@@ -127,18 +128,31 @@ def evaluation_html(evaluation: PlanEvaluation, *, printable: bool = False) -> s
     )
 
 
+#: The 事業 sheet: one row per project (and per 管理費 item), so that the budget column sums to the plan's total.
 PROJECT_COLUMNS = (
+    Column("チャレンジ", 26),
     Column("番号", 6),
-    Column("事業名", 34),
-    Column("構成事業", 24),
-    Column("担当課", 16),
-    Column("予算額（千円）", 12, THOUSAND_YEN),
-    Column("前回予算（千円）", 12, THOUSAND_YEN),
+    Column("事業名", 40),
+    Column("区分", 8),
+    Column("担当課", 18),
+    Column("予算額（千円）", 14, THOUSAND_YEN),
+    Column("前回予算（千円）", 14, THOUSAND_YEN),
     Column("増減（千円）", 12, SIGNED_THOUSAND_YEN),
     Column("増減率", 9, "+0.0%;-0.0%;0.0%"),
     Column("事業の判定", 16),
     Column("事業の評価", 8),
     Column("測定済み", 16),
+    Column("KPI数", 8, "#,##0"),
+    Column("備考", 40),
+)
+
+#: The KPI sheet: one row per KPI, without the project's budget (a budget repeated per KPI would sum wrong).
+KPI_COLUMNS = (
+    Column("チャレンジ", 26),
+    Column("番号", 6),
+    Column("事業名", 34),
+    Column("構成事業", 24),
+    Column("担当課", 16),
     Column("KPI", 28),
     Column("目標", 18),
     Column("実績", 12, "#,##0.##"),
@@ -150,31 +164,69 @@ PROJECT_COLUMNS = (
 )
 
 
-def _project_rows(project: ProjectLine) -> list[list[object]]:
+def _project_row(evaluation: PlanEvaluation, project: ProjectLine) -> list[object]:
     change = project.change
-    head: list[object] = [
+    kpis = sum(1 for _ in project.all_kpis())
+    return [
+        challenge_label(evaluation, project.challenge),
         project.code,
         project.name,
-        "",
+        "再掲" if project.relisted else "事業",
         "、".join(project.departments),
-        project.budget_thousand_yen,
-        change.previous_budget if change else None,
-        change.change if change else None,
-        change.change_percent / 100 if change and change.change_percent is not None else None,
+        None if project.relisted else project.budget_thousand_yen,
+        change.previous_budget if change and not project.relisted else None,
+        change.change if change and not project.relisted else None,
+        change.change_percent / 100 if change and change.change_percent is not None and not project.relisted else None,
         status_label(project.rollup),
         project.rollup.rating or "",
         project.rollup.coverage_text,
+        kpis,
+        f"再掲（予算 {project.budget_thousand_yen or 0:,}千円は別の事業で計上）" if project.relisted else "",
     ]
+
+
+def budget_total(evaluation: PlanEvaluation) -> tuple[int, str]:
+    """The projects' budgets (re-listings left out) plus 管理費, and what it says against the plan's stated total."""
+    items = [(p.budget_thousand_yen, p.relisted) for p in evaluation.projects]
+    items += [(budget, False) for _name, budget in evaluation.administrative]
+    verdict = plan_verdict(evaluation.total_budget_thousand_yen, Tally.of(items))
+    if verdict.stated is None:
+        note = "計画書に総額の記載はありません"
+    elif verdict.ok:
+        note = f"計画書記載の総額 {verdict.stated:,}千円と一致"
+    else:
+        note = f"計画書記載の総額 {verdict.stated:,}千円と一致しません（差 {verdict.difference or 0:+,}千円）"
+    return verdict.listed, note
+
+
+def _projects_sheet(wb: Workbook, evaluation: PlanEvaluation) -> None:
+    ws = wb.create_sheet("事業")
+    total, note = budget_total(evaluation)
+    write_title(ws, f"{_title(evaluation)}　事業別", f"予算額の合計 {total:,}千円（管理費を含む）。{note}")
+    rows = [_project_row(evaluation, p) for p in evaluation.projects]
+    blank = [None] * (len(PROJECT_COLUMNS) - 6)
+    rows += [
+        ["", "", name, "管理費", "", budget, *blank[:-1], "評価の対象外"] for name, budget in evaluation.administrative
+    ]
+    next_row = write_table(ws, 3, PROJECT_COLUMNS, rows)  # one blank row between the rows and their total
+    budget = [c.header for c in PROJECT_COLUMNS].index("予算額（千円）") + 1
+    ws.cell(row=next_row, column=3, value="合計（事業と管理費）").font = Font(bold=True)
+    cell = ws.cell(row=next_row, column=budget, value=total)
+    cell.number_format, cell.font = THOUSAND_YEN, Font(bold=True)
+    ws.cell(row=next_row, column=len(PROJECT_COLUMNS), value=note)
+
+
+def _kpi_rows(evaluation: PlanEvaluation, project: ProjectLine) -> list[list[object]]:
+    head = [challenge_label(evaluation, project.challenge), project.code, project.name]
     rows: list[list[object]] = []
-    parts = [(project, "")] + [(c, c.name) for c in project.components]
-    for part, component in parts:
+    for part, component in [(project, ""), *((c, c.name) for c in project.components)]:
         for kpi in part.kpis:
             result = kpi.result
             rows.append(
                 [
-                    *head[:2],
+                    *head,
                     component,
-                    *head[3:],
+                    "、".join(part.departments),
                     kpi.indicator,
                     kpi.target_text,
                     kpi.actual,
@@ -185,13 +237,12 @@ def _project_rows(project: ProjectLine) -> list[list[object]]:
                     round(kpi.cost.thousand_yen_per_output, 1) if kpi.cost else None,
                 ]
             )
-    if not rows:
-        rows.append([*head, "", "", None, "", None, "", project.rollup.reason, None])
     return rows
 
 
 def evaluation_xlsx(evaluation: PlanEvaluation) -> bytes:
-    """The report as a workbook: a summary sheet plus one sheet per challenge (values, not formulas)."""
+    """The report as a workbook (values, not formulas): 総括 by challenge, 事業 with one row per project and
+    管理費 (its budget column sums to the plan's total), and KPI with one row per KPI and no budget."""
     wb = Workbook()
     summary = wb.active
     summary.title = "総括"
@@ -230,14 +281,22 @@ def evaluation_xlsx(evaluation: PlanEvaluation) -> bytes:
         for label, count, r in groups
     ]
     next_row = write_table(summary, 4, columns, rows)
+    total, note = budget_total(evaluation)
+    administrative = sum(budget or 0 for _name, budget in evaluation.administrative)
+    summary.cell(
+        row=next_row - 1,
+        column=1,
+        value=f"予算は評価の対象の事業の合計です。管理費 {administrative:,}千円を加えた {total:,}千円が予算額の合計です"
+        f"（{note}。「事業」シート）。",
+    )
     if evaluation.vision:
         vision_columns = (
             Column("ビジョンの目標", 30),
             Column("目標値", 12, "#,##0.##"),
             Column("単位", 6),
-            Column("目標年度", 10),
+            Column("目標年度", 22),
             Column("最新の実績", 12, "#,##0.##"),
-            Column("実績の年度", 10),
+            Column("実績の年度", 22),
             Column("必要な年平均成長率", 12, "0.00%"),
             Column("説明", 60),
         )
@@ -246,20 +305,21 @@ def evaluation_xlsx(evaluation: PlanEvaluation) -> bytes:
                 v.indicator,
                 v.target,
                 v.unit or "",
-                v.target_fiscal_year,
+                house_fiscal_year(v.target_fiscal_year, ""),
                 v.latest_value,
-                v.latest_fiscal_year,
+                house_fiscal_year(v.latest_fiscal_year, ""),
                 v.growth_rate_needed,
                 v.reason,
             ]
             for v in evaluation.vision
         ]
-        write_table(summary, next_row, vision_columns, vision_rows, freeze=False)
-    for number in evaluation.challenges:
-        ws = wb.create_sheet(sheet_title(challenge_label(evaluation, number)))
-        write_title(ws, challenge_label(evaluation, number), f"{evaluation.fiscal_year}年度")
-        project_rows = [row for p in evaluation.projects_of(number) for row in _project_rows(p)]
-        write_table(ws, 3, PROJECT_COLUMNS, project_rows)
+        write_table(summary, next_row + 1, vision_columns, vision_rows, freeze=False)
+    _projects_sheet(wb, evaluation)
+    kpis = wb.create_sheet("KPI")
+    write_title(
+        kpis, f"{_title(evaluation)}　KPI 別", "事業の予算は「事業」シートにあります（KPI ごとには繰り返しません）"
+    )
+    write_table(kpis, 3, KPI_COLUMNS, [row for p in evaluation.projects for row in _kpi_rows(evaluation, p)])
     return workbook_bytes(wb)
 
 

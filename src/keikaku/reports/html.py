@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from keikaku.evaluation.achievement import format_ratio, format_value
 from keikaku.evaluation.types import Status
+from keikaku.normalize.date_style import house_date, house_fiscal_year, house_moment
 
 
 def money(value: float | None) -> str:
@@ -59,6 +60,9 @@ def environment() -> Environment:
         ratio=format_ratio,
         value=format_value,
         status_class=status_class,
+        fy=house_fiscal_year,
+        date=house_date,
+        moment=house_moment,
     )
     return env
 

@@ -38,6 +38,7 @@ from keikaku.web.routers import (
     project_edit,
     projects,
     search,
+    thresholds,
     users,
 )
 from keikaku.web.settings import WebSettings
@@ -119,6 +120,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         users,
         platform,
         communications,
+        thresholds,
     )
     for module in routers:
         app.include_router(module.router)

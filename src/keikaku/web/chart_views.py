@@ -45,14 +45,16 @@ def dashboard(board: Dashboard, t: Translator) -> dict[str, Markup]:
     charts["statuses"] = stacked_bar(segments, title=t("dashboard.kpi_status"), desc=desc)
     years = [
         Bar(
-            f"FY{y.fiscal_year}",
+            f.fiscal_year_label(y.fiscal_year, lang),
             y.stated_total or y.listed_total,
             f.yen(y.stated_total or y.listed_total, lang),
             "bar-c1",
         )
         for y in board.budgets
     ]
-    desc = "、".join(f"{b.label} {b.text}" for b in years)
+    desc = "、".join(
+        f"{f.fiscal_year(y.fiscal_year, lang)} {b.text}" for y, b in zip(board.budgets, years, strict=True)
+    )
     charts["budgets"] = column_chart(
         years, title=t("dashboard.budgets"), desc=desc, axis=lambda top: t("chart.max", value=f.yen(top, lang))
     )
@@ -66,12 +68,13 @@ def dashboard(board: Dashboard, t: Translator) -> dict[str, Markup]:
 
 def kpi(view: KpiView, t: Translator) -> Markup:
     """A KPI's targets and actuals over the fiscal years."""
-    points = [Point(f"FY{p.fiscal_year}", p.actual, p.target) for p in view.series]
+    points = [Point(f.fiscal_year_label(p.fiscal_year, t.lang), p.actual, p.target) for p in view.series]
     if len(points) < 2 and not any(p.actual is not None for p in points):
         return Markup("")  # a lone target says nothing a chart could add
     desc = "、".join(
-        f"{p.label}: {t('kpi.actual')} {f.number(p.actual, view.unit)} / {t('kpi.target')} {f.number(p.target, view.unit)}"
-        for p in points
+        f"{f.fiscal_year(s.fiscal_year, t.lang)}: {t('kpi.actual')} {f.number(p.actual, view.unit)}"
+        f" / {t('kpi.target')} {f.number(p.target, view.unit)}"
+        for s, p in zip(view.series, points, strict=True)
     )
     return line_chart(
         points, title=t("kpi.chart_title", name=view.indicator), desc=desc, fmt=lambda v: f.number(v, view.unit)

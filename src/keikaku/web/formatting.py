@@ -10,14 +10,7 @@ import datetime as dt
 
 from markupsafe import Markup, escape
 
-from keikaku.normalize.eras import format_fiscal_year, gregorian_to_era
-
-#: Era starts, newest first: (first day, name, romanised name).
-_ERAS = (
-    (dt.date(2019, 5, 1), "令和", "Reiwa"),
-    (dt.date(1989, 1, 8), "平成", "Heisei"),
-    (dt.date(1926, 12, 25), "昭和", "Showa"),
-)
+from keikaku.normalize import date_style as ds
 
 STATUS_CLASSES = {
     "達成": "achieved",
@@ -52,32 +45,19 @@ def percent(ratio: float | None, digits: int = 1) -> str:
     return f"{ratio * 100:.{digits}f}%"
 
 
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
-
-
-def _japan(moment: dt.datetime) -> dt.datetime:
-    """A moment in Japan time; a moment without an offset is UTC (as SQLite hands stored times back)."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(JST)
-
-
 def era_date(day: dt.date) -> str:
-    """A date in the Japanese calendar: ``令和8年10月7日`` (元年 for the first year)."""
-    for start, name, _roman in _ERAS:
-        if day >= start:
-            year = day.year - start.year + 1
-            return f"{name}{'元' if year == 1 else year}年{day.month}月{day.day}日"
-    return f"{day.year}年{day.month}月{day.day}日"
+    """A date in the Japanese calendar: ``令和8年10月7日`` (see :mod:`keikaku.normalize.date_style`)."""
+    return ds.era_date(day)
 
 
 def date_both(day: dt.date | dt.datetime | None, lang: str = "ja") -> Markup:
-    """A date both ways in a ``<time>`` element: ``令和8年10月7日 / 2026-10-07``."""
+    """A date both ways in a ``<time>`` element, the house style: ``令和8年10月7日（2026-10-07）``
+    (``2026-10-07 (Reiwa 8)`` in English); a moment shows its date in Japan."""
     if day is None:
         return Markup("—")
-    if isinstance(day, dt.datetime):
-        day = _japan(day).date()
-    iso = day.isoformat()
-    text = f"{era_date(day)} / {iso}" if lang == "ja" else f"{iso} ({era_date(day)})"
-    return Markup('<time datetime="{}">{}</time>').format(escape(iso), escape(text))
+    local = ds.in_japan(day).date() if isinstance(day, dt.datetime) else day
+    text = ds.house_date(local) if lang == "ja" else ds.english_date(local)
+    return Markup('<time datetime="{}">{}</time>').format(escape(local.isoformat()), escape(text))
 
 
 def date_range(start: dt.date | None, end: dt.date | None, lang: str = "ja") -> Markup:
@@ -90,22 +70,27 @@ def date_range(start: dt.date | None, end: dt.date | None, lang: str = "ja") -> 
 
 
 def datetime_both(moment: dt.datetime | None, lang: str = "ja") -> Markup:
-    """A moment in Japan time: the date both ways and the time of day."""
+    """A moment in Japan time: the date both ways and the time of day (``… 21:25 JST`` in English)."""
     if moment is None:
         return Markup("—")
-    local = _japan(moment)
-    return Markup("{} {}").format(date_both(local.date(), lang), local.strftime("%H:%M"))
+    local = ds.in_japan(moment)
+    clock = local.strftime("%H:%M") if lang == "ja" else local.strftime("%H:%M JST")
+    return Markup("{}{}{}").format(date_both(local, lang), "" if lang == "ja" else " ", clock)
 
 
 def fiscal_year(year: int | None, lang: str = "ja") -> str:
     """A fiscal year: ``令和8年度（2026年度）`` / ``FY2026 (Reiwa 8)``."""
-    if year is None:
-        return "—"
-    if lang == "ja":
-        return format_fiscal_year(year, with_gregorian=True)
-    era, number_ = gregorian_to_era(year)
-    roman = {"令和": "Reiwa", "平成": "Heisei", "昭和": "Showa"}.get(era, era)
-    return f"FY{year} ({roman} {number_})"
+    return ds.house_fiscal_year(year) if lang == "ja" else ds.english_fiscal_year(year)
+
+
+def fiscal_year_label(year: int, lang: str = "ja") -> str:
+    """A fiscal year where only a short label fits (a chart's axis): ``令和8年度`` / ``FY2026``."""
+    return ds.era_fiscal_year(year) if lang == "ja" else f"FY{year}"
+
+
+def month_day(day: dt.date | dt.datetime) -> str:
+    """The month and day of a date (in Japan): ``12月2日``."""
+    return ds.month_day(day)
 
 
 def status_class(status: str | None) -> str:

@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from keikaku.api.auth import RequestAuth, csrf_token, finish_response
@@ -33,6 +34,22 @@ NAV = (
 )
 
 
+def _lang(context: Context) -> str:
+    return str(context.get("lang") or "ja")
+
+
+#: The house style of dates as filters, in the page's language (see :mod:`keikaku.normalize.date_style`):
+#: ``{{ year|fy }}`` 令和8年度（2026年度）, ``{{ day|date }}`` 令和8年10月7日（2026-10-07）, ``{{ at|moment }}``
+#: with the time in Japan, ``{{ at|month_day }}`` 12月2日.  The page context's ``fy()``, ``date()`` and
+#: ``moment()`` are the same functions.
+DATE_FILTERS = {
+    "fy": pass_context(lambda context, year: f.fiscal_year(year, _lang(context))),
+    "date": pass_context(lambda context, day: f.date_both(day, _lang(context))),
+    "moment": pass_context(lambda context, at: f.datetime_both(at, _lang(context))),
+    "month_day": f.month_day,
+}
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The template environment: HTML autoescaped, undefined names are errors."""
@@ -43,6 +60,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(DATE_FILTERS)
     env.globals.update(
         number=f.number,
         percent=f.percent,
@@ -128,6 +146,7 @@ def staff_nav(actor: Actor) -> list[tuple[str, str]]:
             ("/admin/audit", "nav.audit"),
             ("/admin/publication", "nav.publication"),
             ("/admin/periods", "nav.periods"),
+            ("/admin/thresholds", "nav.thresholds"),
             ("/admin/users", "nav.users"),
         ]
     return links

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from keikaku.domain.fiscal import fiscal_year_bounds, fiscal_year_of
 from keikaku.evaluation.achievement import format_value
+from keikaku.normalize.date_style import era_date
 from keikaku.normalize.dates import parse_date
 from keikaku.normalize.eras import parse_fiscal_year
 from keikaku.normalize.errors import NormalizeError
@@ -26,6 +28,7 @@ from keikaku.services.actuals.parse import (
     check_measured_on,
     check_month,
     check_url,
+    measurement_bounds,
     parse_actual,
 )
 from keikaku.services.actuals.record import ActualInput, ActualPublic, set_actual
@@ -80,7 +83,7 @@ def _year(raw: str, errors: dict[str, str]) -> int | None:
     try:
         return parse_fiscal_year(text)
     except NormalizeError:
-        errors["fiscal_year"] = f"「{text}」を年度として解釈できません（例: 2026、令和8年度）"
+        errors["fiscal_year"] = f"「{raw.strip()}」を年度として解釈できません（例: 2026、令和8年度）"
         return None
 
 
@@ -98,6 +101,20 @@ def _month(ref: KpiRef, raw: str, errors: dict[str, str]) -> int | None:
         return None
 
 
+def measured_on_example(fiscal_year: int | None, today: dt.date | None = None) -> dt.date:
+    """The measurement date the form's hint and messages give as their example, one the form accepts for
+    ``fiscal_year``: its last valid day (today, or the year's 31 March once the year is over).  A year that
+    has not begun has no valid day yet; its first day is given."""
+    year = fiscal_year if fiscal_year is not None else fiscal_year_of(today or dt.date.today())
+    bounds = measurement_bounds(year, today)
+    return bounds[1] if bounds else fiscal_year_bounds(year)[0]
+
+
+def example_text(day: dt.date) -> str:
+    """How a date may be typed, for a message: ``令和8年12月2日、2026-12-02``."""
+    return f"{era_date(day)}、{day.isoformat()}"
+
+
 def _date(raw: str, fiscal_year: int | None, errors: dict[str, str]) -> dt.date | None:
     text = normalize_text(raw).strip()
     if not text:
@@ -105,7 +122,8 @@ def _date(raw: str, fiscal_year: int | None, errors: dict[str, str]) -> dt.date 
     try:
         day = parse_date(text, fiscal_year=fiscal_year).date
     except NormalizeError:
-        errors["measured_on"] = f"「{text}」を日付として解釈できません（例: 2027-03-31、令和9年3月31日）"
+        example = example_text(measured_on_example(fiscal_year))
+        errors["measured_on"] = f"「{raw.strip()}」を日付として解釈できません（例: {example}）"
         return None
     if fiscal_year is not None:
         try:
@@ -215,10 +233,11 @@ def submit_actual_form(
         value=form.value,
         month=int(month_text) if month_text else None,
         measured_on=parse_date(measured, fiscal_year=year).date if measured else None,
-        evidence_text=normalize_text(form.evidence_text).strip() or None,
+        # Free text is stored as typed (full-width （） stay full-width); only the edges are trimmed.
+        evidence_text=form.evidence_text.strip() or None,
         evidence_url=form.evidence_url.strip() or None,
-        note=normalize_text(form.note).strip() or None,
-        reason=normalize_text(form.reason).strip() or None,
+        note=form.note.strip() or None,
+        reason=form.reason.strip() or None,
         expected_version=int(form.expected_version) if form.expected_version.strip() else None,
     )
     return set_actual(data, actor=actor, channel=channel, engine=eng)

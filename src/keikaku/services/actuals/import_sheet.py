@@ -198,6 +198,11 @@ def _text(value: object) -> str | None:
     return None if _blank(value) else normalize_text(str(value)).strip()
 
 
+def _free_text(value: object) -> str | None:
+    """A cell of free text (evidence, note, reason): stored as typed, only trimmed."""
+    return None if _blank(value) else str(value).strip()
+
+
 def _int(value: object, what: str) -> int:
     if isinstance(value, int | float) and float(value).is_integer():
         return int(value)
@@ -347,8 +352,8 @@ def _validate(row: _Row, ctx: _Context, reason_default: str | None) -> _Prepared
         errors.add(URL, exc.reason)
     if errors.items or parsed is None:
         return errors.items
-    evidence, note = _text(cells.get(EVIDENCE)), _text(cells.get(NOTE))
-    reason = _text(cells.get(REASON)) or reason_default
+    evidence, note = _free_text(cells.get(EVIDENCE)), _free_text(cells.get(NOTE))
+    reason = _free_text(cells.get(REASON)) or reason_default
     current = ctx.current.get((ref.id, year, month))
     unchanged = current is not None and (current.value, current.numerator, current.denominator) == (
         parsed.value,
@@ -468,7 +473,7 @@ def import_actuals(
                 )
                 session.add(value)
                 current = ctx.current.get((item.ref.id, item.fiscal_year, item.month))
-                audit_actual(session, actor, item.ref, value, current.value if current else None)
+                audit_actual(session, actor, item.ref, value, current.value if current else None, file=filename)
                 report.recorded += 1
             report.applied = True
     except _Abort:

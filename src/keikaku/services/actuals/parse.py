@@ -11,8 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from keikaku.domain.fiscal import fiscal_year_bounds
 from keikaku.evaluation.achievement import EvaluationInputError, check_value, share_from_parts
 from keikaku.evaluation.types import KpiKind
+from keikaku.normalize.date_style import house_date, house_fiscal_year
 from keikaku.normalize.errors import NormalizeError
 from keikaku.normalize.numbers import parse_quantity, unit_scale
 from keikaku.normalize.text import normalize_text
@@ -120,24 +122,40 @@ def check_fiscal_year(ref: KpiRef, fiscal_year: int) -> None:
     if ref.vision:
         horizon = ref.spec.target_fiscal_year or 2100
         if not 1990 <= fiscal_year <= horizon:
-            raise ActualValueError(f"{fiscal_year}年度の実績は入力できません（1990〜{horizon}年度）")
+            raise ActualValueError(
+                f"{house_fiscal_year(fiscal_year)}の実績は入力できません（{house_fiscal_year(1990)}〜{house_fiscal_year(horizon)}）"
+            )
         return
     if ref.fiscal_year != fiscal_year:
-        raise ActualValueError(f"この KPI は {ref.fiscal_year}年度の事業計画のものです（指定：{fiscal_year}年度）")
+        raise ActualValueError(
+            f"この KPI は {house_fiscal_year(ref.fiscal_year)}の事業計画のものです（指定：{house_fiscal_year(fiscal_year)}）"
+        )
+
+
+def measurement_bounds(fiscal_year: int, today: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
+    """The first and last day a value of ``fiscal_year`` may be measured on: from 1 April of the year to
+    today or the year's last day (31 March), whichever comes first; None while the year has not begun."""
+    start, end = fiscal_year_bounds(fiscal_year)
+    last = min(end, today or dt.date.today())
+    return (start, last) if last >= start else None
 
 
 def check_measured_on(fiscal_year: int, measured_on: dt.date | None, today: dt.date | None = None) -> None:
-    """A measurement date cannot precede the fiscal year (1 April) or lie in the future."""
+    """A measurement date lies in its fiscal year, today or earlier (see :func:`measurement_bounds`)."""
     if measured_on is None:
         return
-    start = dt.date(fiscal_year, 4, 1)
-    today = today or dt.date.today()
+    start, end = fiscal_year_bounds(fiscal_year)
+    day = today or dt.date.today()
     if measured_on < start:
         raise ActualValueError(
-            f"測定日 {measured_on.isoformat()} が {fiscal_year}年度の開始（{start.isoformat()}）より前です"
+            f"測定日 {house_date(measured_on)} が {house_fiscal_year(fiscal_year)}の開始（{house_date(start)}）より前です"
         )
-    if measured_on > today:
-        raise ActualValueError(f"測定日 {measured_on.isoformat()} が未来の日付です")
+    if measured_on > day:
+        raise ActualValueError(f"測定日 {house_date(measured_on)} が未来の日付です（今日は {house_date(day)}）")
+    if measured_on > end:
+        raise ActualValueError(
+            f"測定日 {house_date(measured_on)} が {house_fiscal_year(fiscal_year)}の終わり（{house_date(end)}）より後です"
+        )
 
 
 def check_url(url: str | None) -> str | None:

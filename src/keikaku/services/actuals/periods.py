@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from keikaku.domain.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
+from keikaku.normalize.date_style import era_fiscal_year, house_fiscal_year, month_day
 from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
@@ -92,26 +93,59 @@ def _latest(session: Session, fiscal_year: int, plan_id: int | None) -> PeriodLo
     return session.scalar(stmt.order_by(PeriodLock.id.desc()).limit(1))
 
 
-def is_locked(session: Session, fiscal_year: int, plan_id: int | None = None) -> bool:
-    """Whether the fiscal year is locked as a whole, or (given ``plan_id``) for that plan."""
+def _lock_row(session: Session, fiscal_year: int, plan_id: int | None) -> PeriodLock | None:
+    """The lock keeping the year closed: the whole year's, else (given ``plan_id``) the plan's; None if open."""
     whole = _latest(session, fiscal_year, None)
     if whole is not None and whole.reopened_at is None:
-        return True
+        return whole
     if plan_id is None:
-        return False
+        return None
     own = _latest(session, fiscal_year, plan_id)
-    return own is not None and own.reopened_at is None
+    return own if own is not None and own.reopened_at is None else None
+
+
+def is_locked(session: Session, fiscal_year: int, plan_id: int | None = None) -> bool:
+    """Whether the fiscal year is locked as a whole, or (given ``plan_id``) for that plan."""
+    return _lock_row(session, fiscal_year, plan_id) is not None
+
+
+def lock_notice(lock: PeriodLockPublic) -> str:
+    """What a page says of a locked year: 「令和8年度は確定済みです（12月2日）」 (the day it was locked, in Japan)."""
+    return f"{era_fiscal_year(lock.fiscal_year)}は確定済みです（{month_day(lock.locked_at)}）"
+
+
+def lock_in_force(
+    fiscal_year: int | None, plan_id: int | None = None, *, engine: Engine | None = None
+) -> PeriodLockPublic | None:
+    """The lock that keeps a year (or the plan's year) closed, for a page to disable its forms; None when open.
+
+    Anyone may read it (the state of the years is public, see :func:`period_status`)."""
+    if fiscal_year is None:
+        return None
+    with read_session(ensure_schema(engine)) as session:
+        row = _lock_row(session, fiscal_year, plan_id)
+        return _public(row) if row is not None else None
 
 
 def ensure_open(session: Session, fiscal_year: int, plan_id: int | None = None) -> None:
-    """Raise :class:`ConflictError` when the year (or the plan's year) is locked; call before every change
-    of actuals, judgements or ratings, in the same transaction."""
+    """Raise :class:`ConflictError` (code ``period_locked``) when the year (or the plan's year) is locked; call
+    before every change of actuals, judgements, ratings, targets or budgets, in the same transaction.
+
+    The message says which year, since when, and that nothing was saved; ``details`` carry the year, the plan
+    and the lock's time, so that a form can say the same beside what the user typed."""
     _advisory(session, fiscal_year, exclusive=False)
-    if is_locked(session, fiscal_year, plan_id):
+    row = _lock_row(session, fiscal_year, plan_id)
+    if row is not None:
+        lock = _public(row)
         raise ConflictError(
-            f"{fiscal_year}年度は確定済みのため変更できません",
+            f"{lock_notice(lock)}。確定した年度の実績・判定・目標・予算は変更できないため、保存していません",
             code="period_locked",
-            details={"fiscal_year": fiscal_year},
+            details={
+                "fiscal_year": fiscal_year,
+                "plan_id": lock.plan_id,
+                "locked_at": lock.locked_at.isoformat(),
+                "notice": lock_notice(lock),
+            },
         )
 
 
@@ -136,7 +170,7 @@ def lock_period(
             raise NotFoundError(f"計画 {plan_id} は見つかりません")
         current = _latest(session, fiscal_year, plan_id)
         if current is not None and current.reopened_at is None:
-            raise ConflictError(f"{fiscal_year}年度は既に確定済みです")
+            raise ConflictError(f"{house_fiscal_year(fiscal_year)}は既に確定済みです")
         row = PeriodLock(
             fiscal_year=fiscal_year,
             plan_id=plan_id,
@@ -177,7 +211,7 @@ def reopen_period(
         _advisory(session, fiscal_year, exclusive=True)
         current = _latest(session, fiscal_year, plan_id)
         if current is None or current.reopened_at is not None:
-            raise ConflictError(f"{fiscal_year}年度は確定されていません")
+            raise ConflictError(f"{house_fiscal_year(fiscal_year)}は確定されていません")
         row = PeriodLock(
             fiscal_year=fiscal_year,
             plan_id=plan_id,

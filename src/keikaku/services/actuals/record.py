@@ -269,8 +269,25 @@ def _current_value(session: Session, kpi_id: int, fiscal_year: int, month: int) 
     return versions[-1].value if versions else None
 
 
-def audit_actual(session: Session, actor: Actor, ref: KpiRef, row: store.ActualValue, previous: float | None) -> None:
-    """The audit entry of a recorded actual value: ``actual.set`` for a first value, ``actual.correct`` after."""
+def audit_actual(
+    session: Session,
+    actor: Actor,
+    ref: KpiRef,
+    row: store.ActualValue,
+    previous: float | None,
+    *,
+    file: str | None = None,
+) -> None:
+    """The audit entry of a recorded actual value: ``actual.set`` for a first value, ``actual.correct`` after;
+    a value imported from a workbook or CSV names its ``file``."""
+    after: dict[str, object] = {
+        "value": row.value,
+        "version": row.version,
+        "kpi": ref.indicator,
+        "channel": row.channel,
+    }
+    if file:
+        after["file"] = file
     audit.record(
         session,
         actor,
@@ -278,7 +295,7 @@ def audit_actual(session: Session, actor: Actor, ref: KpiRef, row: store.ActualV
         "actual_value",
         f"{ref.id}:{row.fiscal_year}:{row.month}",
         None if previous is None else {"value": previous},
-        {"value": row.value, "version": row.version, "kpi": ref.indicator, "channel": row.channel},
+        after,
         row.reason,
     )
 

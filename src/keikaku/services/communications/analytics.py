@@ -23,7 +23,7 @@ from keikaku.services.communications.analytics_files import read_analytics_file
 from keikaku.services.core.actors import Actor, Permission, is_admin, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
-from keikaku.services.core.free_text import clean_text
+from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.governance import audit
 from keikaku.storage import communications as store
 from keikaku.storage import models as m
@@ -81,7 +81,7 @@ def add_property(
 ) -> PropertyPublic:
     """Register a web property of a department (its code is what measures and imports name)."""
     require(actor, Permission.MANAGE_COMMUNICATIONS, departments=[department])
-    clean_code = (clean_text(code, "サイトのコード", limit=40, field="code") or "").lower()
+    clean_code = (clean_name(code, "サイトのコード", limit=40, field="code") or "").lower()
     if not clean_code or not clean_code.replace("_", "").replace("-", "").isalnum():
         raise ValidationError("サイトのコードは英数字で入力してください", details={"fields": {"code": "英数字"}})
     title = clean_text(name, "サイト名", limit=400, field="name")

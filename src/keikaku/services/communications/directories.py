@@ -25,7 +25,7 @@ from keikaku.services.communications.tables import column, read_table
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
-from keikaku.services.core.free_text import clean_text
+from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
 from keikaku.services.governance import audit
 from keikaku.storage import communications as store
@@ -110,7 +110,9 @@ def import_directory(
             year = 0
         try:
             values = {
-                k: clean_text(cell(k), label, limit=limit)
+                k: clean_name(cell(k), label, limit=limit)
+                if k == "prefecture"
+                else clean_text(cell(k), label, limit=limit)
                 for k, label, limit in (
                     ("prefecture", "府県", 20),
                     ("industry", "業種", 200),

@@ -24,7 +24,7 @@ from keikaku.services.communications.tables import column, read_table
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, PermissionDeniedError, ValidationError
-from keikaku.services.core.free_text import clean_text
+from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.governance import audit
 from keikaku.storage import communications as store
 from keikaku.storage.uow import read_session, unit_of_work
@@ -245,7 +245,7 @@ def add_ranking(
 ) -> int:
     """Record a ranking's rank for a year with its source (one per ranking and year)."""
     require(actor, Permission.MANAGE_COMMUNICATIONS, departments=[department])
-    name = clean_text(ranking, "ランキング名", limit=200, field="ranking")
+    name = clean_name(ranking, "ランキング名", limit=200, field="ranking")
     src = clean_text(source, "出典", limit=1000, field="source")
     if not name or not src:
         raise ValidationError("ランキング名と出典（URL など）を入力してください")

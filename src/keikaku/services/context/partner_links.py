@@ -304,7 +304,7 @@ def decide_link(
     if action not in _DECISIONS:
         raise ValidationError(f"操作 {action!r} は不明です（confirm / remove / restore）", code="invalid_action")
     require(actor, Permission.CURATE_LINKS)
-    cleaned = normalize_text(note or "").strip() or None
+    cleaned = (note or "").strip() or None  # free text: stored as typed
     if cleaned and has_control_characters(cleaned):
         raise ValidationError("メモに使用できない制御文字が含まれています", code="invalid_note")
     if cleaned and len(cleaned) > MAX_NOTE:

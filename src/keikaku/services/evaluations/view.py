@@ -139,6 +139,7 @@ def build_plan_evaluation(
                 components=tuple(line(c, node) for c in children.get(node.id, [])) if parent is None else (),
                 judgement=judgement,
                 change=_year_change(node, children.get(node.id, []), comparison) if parent is None else None,
+                relisted=node.relisted,
             )
 
         return tuple(
@@ -165,4 +166,9 @@ def build_plan_evaluation(
         comparison=comparison,
         generated_at=dt.datetime.now(dt.UTC),
         final=result.final,
+        administrative=tuple(
+            (p.name, p.budget_thousand_yen)
+            for p in projects
+            if p.parent_id is None and p.kind == "administrative" and not p.relisted
+        ),
     )

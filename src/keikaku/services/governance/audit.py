@@ -33,6 +33,7 @@ from keikaku.reports.safe_cells import neutralise_cell
 from keikaku.services.core.actors import Actor, Permission
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import PermissionDeniedError, ValidationError
+from keikaku.services.governance.audit_view import action_words
 from keikaku.storage.accounts import AuditEntry
 from keikaku.storage.uow import read_session
 
@@ -52,6 +53,7 @@ EXPORT_HEADER = (
     "変更後",
     "理由",
     "リクエストID",
+    "操作の名前",
 )
 # Characters XLSX (XML 1.0) cannot hold; openpyxl refuses them.
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -250,6 +252,7 @@ def _export_row(entry: AuditRecord) -> list[object]:
         _json_text(entry.after),
         entry.reason or "",
         entry.request_id or "",
+        action_words(entry.action),
     ]
     return [neutralise_cell(v) for v in values]
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
-from keikaku.services.core.free_text import clean_text
+from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
 from keikaku.services.governance import audit
 from keikaku.services.platform.common import choice, fiscal_year_bounds, parse_day, require_cases
@@ -44,8 +44,8 @@ class InstitutionForm:
 def add_institution(form: InstitutionForm, *, actor: Actor, engine: Engine | None = None) -> int:
     """Add a member institution (platform administrators); returns its id."""
     require_cases(actor, manage=True)
-    name = clean_text(form.name, "機関名", limit=400, field="name")
-    prefecture = clean_text(form.prefecture, "府県", limit=20, field="prefecture")
+    name = clean_name(form.name, "機関名", limit=400, field="name")
+    prefecture = clean_name(form.prefecture, "府県", limit=20, field="prefecture")
     if not name or not prefecture:
         raise ValidationError("機関名と府県を入力してください", details={"fields": {"name": "必須"}})
     kind = choice(form.kind, store.INSTITUTION_KINDS, "機関の種別", "kind")

@@ -7,7 +7,6 @@ once, in :mod:`keikaku.web.forms`.
 from __future__ import annotations
 
 import dataclasses
-import json
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -33,7 +32,8 @@ from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.errors import ConflictError, ValidationError
 from keikaku.services.core.paging import Paged
 from keikaku.services.evaluations.publishing import evaluation_coverage, set_publication
-from keikaku.services.governance.audit import AuditRecord, export_audit, list_audit
+from keikaku.services.governance.audit import export_audit, list_audit
+from keikaku.services.governance.audit_view import describe
 from keikaku.services.plans.read import list_plans
 from keikaku.services.publication import state as publication
 from keikaku.web.forms import (
@@ -45,7 +45,7 @@ from keikaku.web.forms import (
     TextQuery,
     check_texts,
 )
-from keikaku.web.render import render
+from keikaku.web.render import render, translator
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,34 +70,6 @@ class AuditFilters:
     def as_query(self) -> dict[str, str]:
         """The filters as query parameters (for the download links)."""
         return {k: v for k, v in dataclasses.asdict(self).items() if v}
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    """An entry of the trail as the page shows it: each changed field's value before and after, as text."""
-
-    entry: AuditRecord
-    changes: list[tuple[str, str, str]]
-
-
-def _value_text(value: object) -> str:
-    if value is None:
-        return "—"
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _audit_row(entry: AuditRecord) -> AuditRow:
-    before, after = entry.before, entry.after
-    if isinstance(before, dict) or isinstance(after, dict):
-        old = before if isinstance(before, dict) else {}
-        new = after if isinstance(after, dict) else {}
-        keys = list(dict.fromkeys([*old, *new]))
-        changes = [(str(k), _value_text(old.get(k)), _value_text(new.get(k))) for k in keys]
-    elif before is None and after is None:
-        changes = []
-    else:
-        changes = [("", _value_text(before), _value_text(after))]
-    return AuditRow(entry, changes)
 
 
 def _audit_filters(
@@ -135,7 +107,8 @@ def audit_trail(
         offset=(page - 1) * per_page,
         engine=engine,
     )
-    paged = Paged([_audit_row(entry) for entry in result.entries], result.total, page, per_page)
+    lang = translator(request).lang  # actions, fields and times in words (services.governance.audit_view)
+    paged = Paged([describe(entry, lang) for entry in result.entries], result.total, page, per_page)
     query = {k: v for k, v in filters.as_query().items() if k != "action"}  # the export has no action filter
     context = {"paged": paged, "filters": filters, "download_query": urlencode(query)}
     return render(request, actor, "admin_audit.html", context, json_url="/api/v1/audit")

@@ -1,4 +1,8 @@
-"""The actual-entry page of a KPI: its history and a form; invalid fields come back with messages beside them."""
+"""The actual-entry page of a KPI: its history and a form; invalid fields come back with messages beside them.
+
+While the KPI's fiscal year is locked (確定) the form is shown disabled under 「令和8年度は確定済みです（12月2日）」;
+a value sent anyway (a page opened before the lock) is refused under that heading, with what was typed kept.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keikaku.api.deps import ActorDep, EngineDep, Id
-from keikaku.services.actuals.form import ActualForm, submit_actual_form
+from keikaku.normalize.date_style import era_date
+from keikaku.services.actuals.form import ActualForm, measured_on_example, submit_actual_form
+from keikaku.services.actuals.periods import lock_in_force, lock_notice
 from keikaku.services.actuals.record import current_version
 from keikaku.services.core.errors import ConflictError, ValidationError
 from keikaku.services.plans.kpi_page import get_kpi_entry_page
@@ -25,11 +31,16 @@ def _page(
     request: Request, actor: ActorDep, kpi_id: int, engine: EngineDep, form: ActualForm, **extra: object
 ) -> HTMLResponse:
     entry = get_kpi_entry_page(kpi_id, viewer=actor, engine=engine)
+    lock = lock_in_force(entry.fiscal_year, entry.plan_id, engine=engine)
+    example = measured_on_example(entry.fiscal_year)
     context = {
         "entry": entry,
         "form": form,
         "errors": extra.get("errors", {}),
         "error_message": extra.get("message"),
+        "refused": extra.get("refused"),
+        "lock_notice": lock_notice(lock) if lock else None,
+        "measured_example": {"era": era_date(example), "iso": example.isoformat()},
         "chart": chart_views.kpi(entry.kpi, translator(request)),
     }
     status = int(str(extra.get("status", 200)))
@@ -75,6 +86,10 @@ def record(
     try:
         submit_actual_form(kpi_id, form, actor=actor, channel="web", engine=engine)
     except ConflictError as exc:
+        if exc.code == "period_locked":  # a page shown before the lock: nothing saved, what was typed kept
+            notice = exc.details.get("notice")
+            refused = {"title": str(notice or exc.message), "message": exc.message}
+            return _page(request, actor, kpi_id, engine=engine, form=form, refused=refused, status=409)
         latest = exc.details.get("current_version")
         if not isinstance(latest, int):
             raise

@@ -1,16 +1,19 @@
 """Editing a project's facts and its KPIs' targets (the pages behind 「編集」 on a project).
 
 How its forms behave (403, 422 with the input kept, 409 with the new state token, 303 after saving) is said
-once, in :mod:`keikaku.web.forms`.
+once, in :mod:`keikaku.web.forms`.  While the project's fiscal year is locked (確定) its budget fields and its
+KPIs' target forms are disabled under 「令和8年度は確定済みです（12月2日）」; a change of them sent anyway is
+refused under that heading with what was typed kept.  A disabled field is not sent, so an amount that is
+missing from the form leaves the saved amount as it is.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
@@ -19,7 +22,7 @@ from keikaku.api.deps import (
     EngineDep,
     Id,
 )
-from keikaku.normalize.text import normalize_text
+from keikaku.services.actuals.periods import lock_in_force, lock_notice
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.plans.edit import (
@@ -45,6 +48,9 @@ from keikaku.web.forms import (
 from keikaku.web.render import render
 
 router = APIRouter(include_in_schema=False)
+
+#: A field a disabled input leaves out of the form (None: not sent).
+OptionalField = Annotated[str | None, Form()]
 
 #: The project facts the edit form shows: the service's field list, amounts apart.
 PROJECT_FIELDS = SERVICE_PROJECT_FIELDS
@@ -90,6 +96,10 @@ class ProjectEdit:
     message: str | None = None
     saved_values: dict[str, str] = field(default_factory=dict)
     conflict: bool = False
+    #: 「令和8年度は確定済みです（12月2日）」 while the project's year is locked, else None.
+    lock_notice: str | None = None
+    #: The heading of a change refused because the year is locked.
+    refused_title: str | None = None
 
 
 def _target_kpis(page: ProjectPage) -> list[KpiView]:
@@ -109,7 +119,18 @@ def _load_edit(project_id: int, actor: Actor, engine: Engine | None) -> ProjectE
     require(actor, Permission.EDIT_PROJECT, departments=page.departments)
     kpis = _target_kpis(page)
     kpi_forms = {k.id: KpiForm(_kpi_text(k), "", kpi_state(k.id, engine=engine)) for k in kpis}
-    return ProjectEdit(page, kpis, dataclasses.replace(_project_form(page), state=state), kpi_forms)
+    lock = lock_in_force(page.fiscal_year, page.plan_id, engine=engine)
+    edit = ProjectEdit(page, kpis, dataclasses.replace(_project_form(page), state=state), kpi_forms)
+    edit.lock_notice = lock_notice(lock) if lock else None
+    return edit
+
+
+def _refused(edit: ProjectEdit, exc: ConflictError) -> ProjectEdit:
+    """The page after a change the locked year refused: its heading and message, nothing of a conflict."""
+    notice = exc.details.get("notice")
+    edit.refused_title = str(notice) if notice else None
+    edit.message, edit.conflict = exc.message, False
+    return edit
 
 
 def _project_form(page: ProjectPage) -> ProjectForm:
@@ -127,6 +148,8 @@ def _edit_page(request: Request, actor: Actor, edit: ProjectEdit, status: int = 
         "error_message": edit.message,
         "saved_values": edit.saved_values,
         "conflict": edit.conflict,
+        "lock_notice": edit.lock_notice,
+        "refused_title": edit.refused_title,
     }
     json_url = f"/api/v1/projects/{edit.project.id}/edit"
     return render(request, actor, "project_edit.html", context, status=status, json_url=json_url)
@@ -143,7 +166,7 @@ def _project_changes(request: Request, form: ProjectForm, page: ProjectPage) -> 
     values: dict[str, Any] = {}
     errors = check_texts(request, {name: getattr(form, name) for name in PROJECT_TEXT_FIELDS})
     for name in PROJECT_TEXT_FIELDS:
-        typed = normalize_text(getattr(form, name)).strip() or None
+        typed = getattr(form, name).strip() or None  # free text: compared and stored as typed
         if typed != getattr(page, name):
             values[name] = typed if name != "name" else (typed or "")
     for name in PROJECT_AMOUNT_FIELDS:
@@ -166,16 +189,22 @@ def save_project(
     title: Field_ = "",
     summary: Field_ = "",
     field: Field_ = "",
-    budget_thousand_yen: Field_ = "",
-    national_subsidy_thousand_yen: Field_ = "",
+    budget_thousand_yen: OptionalField = None,
+    national_subsidy_thousand_yen: OptionalField = None,
     reason: Field_ = "",
     state: Field_ = "",
 ) -> Response:
-    """Change the project's facts (only the fields that differ from what is saved), then back to the project."""
-    form = ProjectForm(
-        name, title, summary, field, budget_thousand_yen, national_subsidy_thousand_yen, reason, state[:100]
-    )
+    """Change the project's facts (only the fields that differ from what is saved), then back to the project.
+
+    An amount not sent at all (its field disabled while the year is locked) keeps its saved value."""
     page = get_project_page(project_id, viewer=actor, engine=engine)
+    budget = shown(page.budget_thousand_yen) if budget_thousand_yen is None else budget_thousand_yen
+    subsidy = (
+        shown(page.national_subsidy_thousand_yen)
+        if national_subsidy_thousand_yen is None
+        else national_subsidy_thousand_yen
+    )
+    form = ProjectForm(name, title, summary, field, budget, subsidy, reason, state[:100])
     changes, errors = _project_changes(request, form, page)
     if errors:
         edit = _load_edit(project_id, actor, engine)
@@ -185,6 +214,9 @@ def save_project(
         update_project(project_id, changes, actor=actor, reason=reason, expected_state=state, engine=engine)
     except ConflictError as exc:
         edit = _load_edit(project_id, actor, engine)
+        if exc.code == "period_locked":
+            edit.form = form
+            return _edit_page(request, actor, _refused(edit, exc), status=409)
         latest = exc.details.get("state")
         edit.form = dataclasses.replace(form, state=latest if isinstance(latest, str) else edit.form.state)
         edit.message, edit.conflict = exc.message, True
@@ -220,10 +252,13 @@ def save_kpi_target(
     prefix = f"kpi-{kpi_id}-"
     errors = check_texts(request, {"reason": reason}, prefix)
     status, message = 422, None
+    locked: ConflictError | None = None
     if not errors:
         try:
             update_kpi_target(kpi_id, text, actor=actor, reason=reason, expected_state=state, engine=engine)
         except ConflictError as exc:
+            if exc.code == "period_locked":
+                locked = exc
             latest = exc.details.get("state")
             form = dataclasses.replace(form, state=latest) if isinstance(latest, str) else form
             status, message = 409, exc.message
@@ -234,4 +269,6 @@ def save_kpi_target(
     edit = _load_edit(project_id, actor, engine)
     edit.kpi_forms[kpi_id] = form
     edit.errors, edit.message, edit.conflict = errors, message, status == 409
+    if locked is not None:
+        edit = _refused(edit, locked)
     return _edit_page(request, actor, edit, status=status)
