@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
+from sqlalchemy import Engine
 
 from keikaku.ingest.errors import IngestError
 from keikaku.ingest.readers import decode_text
@@ -33,8 +34,12 @@ from keikaku.normalize.dates import parse_date
 from keikaku.normalize.errors import NormalizeError
 from keikaku.normalize.text import normalize_text
 from keikaku.services.actuals.upload_safety import check_upload
+from keikaku.services.core.actors import Actor, Permission, require
+from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.core.free_text import has_control_characters
+from keikaku.services.events.manage import load_event
+from keikaku.storage.uow import read_session
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
 #: How many rows from the top of a sheet may come before the header (a title, the date, a blank line).
@@ -99,6 +104,13 @@ class ImportReport:
     def failed(self) -> bool:
         """Whether any error was found (nothing is then imported)."""
         return self.error_count > 0
+
+
+def check_may_import(event_id: int, *, actor: Actor, engine: Engine | None = None) -> None:
+    """Refuse, before any file is read, an actor who does not manage the event (or an unknown event)."""
+    with read_session(ensure_schema(engine)) as session:
+        event, _year = load_event(session, event_id)
+        require(actor, Permission.MANAGE_EVENTS, departments=[event.department])
 
 
 def digest(content: bytes) -> str:

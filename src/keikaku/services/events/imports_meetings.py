@@ -34,6 +34,7 @@ from keikaku.services.events.imports import (
     Column,
     ImportReport,
     Layout,
+    check_may_import,
     digest,
     find_layout,
     fold_key,
@@ -337,10 +338,12 @@ def import_meetings(
     event_id: int, filename: str, content: bytes, *, actor: Actor, engine: Engine | None = None
 ) -> ImportReport:
     """Check every row of a meeting list and import it in one transaction (nothing when any row is wrong)."""
+    eng = ensure_schema(engine)
+    check_may_import(event_id, actor=actor, engine=eng)  # before the file is read
     name, sheets = read_sheets(filename, content)
     report = ImportReport(name, KIND, sha256=digest(content))
     try:
-        with unit_of_work(ensure_schema(engine)) as session:
+        with unit_of_work(eng) as session:
             event, _year = load_event(session, event_id)
             require(actor, Permission.MANAGE_EVENTS, departments=[event.department])
             session.execute(  # one import of the event at a time (see imports_participants)

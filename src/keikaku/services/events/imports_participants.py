@@ -38,6 +38,7 @@ from keikaku.services.events.imports import (
     Column,
     ImportReport,
     Layout,
+    check_may_import,
     days_of,
     digest,
     find_layout,
@@ -453,9 +454,10 @@ def import_participants(
     ``all_attended``: the list is of people who came (an organiser's list of attendees without an 出欠
     column), so every 受付済 row without a mark is a check-in.
     """
+    eng = ensure_schema(engine)
+    check_may_import(event_id, actor=actor, engine=eng)  # before the file is read
     name, sheets = read_sheets(filename, content)
     report = ImportReport(name, KIND, sha256=digest(content))
-    eng = ensure_schema(engine)
     try:
         with unit_of_work(eng) as session:
             event, _year = load_event(session, event_id)

@@ -92,6 +92,11 @@ class MeetingCounts:
     firms_held: int
 
     @property
+    def held(self) -> int:
+        """Meetings that took place (実施)."""
+        return self.by_status.get(store.HELD, 0)
+
+    @property
     def total(self) -> int:
         """Every meeting of the list."""
         return sum(self.by_status.values())
