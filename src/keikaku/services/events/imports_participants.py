@@ -238,8 +238,9 @@ class _Person:
 
     @property
     def org_key(self) -> str:
-        """The organisation's 法人番号, else its folded name."""
-        return self.corporate_number or (fold_organisation_name(self.organisation) if self.organisation else "")
+        """The organisation's folded name, else its 法人番号 (the rows of one list name a firm alike more
+        often than they all give its number)."""
+        return fold_organisation_name(self.organisation) if self.organisation else (self.corporate_number or "")
 
 
 @dataclass
@@ -418,10 +419,9 @@ def _existing(session: Session, event_id: int) -> tuple[dict[str, _Existing], di
             by_email.setdefault(person.email, found)
         if person.name:
             by_name.setdefault((fold_key(person.name), org_key), found)
-            if (
-                org is not None and org.corporate_number
-            ):  # the same firm by its name, as a file without 法人番号 gives it
+            if org is not None and org.corporate_number:  # the firm by its name, and by its number only
                 by_name.setdefault((fold_key(person.name), org.folded_name), found)
+                by_name.setdefault((fold_key(person.name), org.corporate_number), found)
     return by_email, by_name
 
 
@@ -633,7 +633,7 @@ def _store(session: Session, event: store.ManagedEvent, checked: _Checked, actor
         session.refresh(event)
         report.add_error(
             CellError(
-                "",
+                report.filename,
                 0,
                 "",
                 f"定員 {event.capacity} 人を超えます（席を確保済み {event.seats_taken} 人、この名簿で新たに {seats} 人）。"
