@@ -66,7 +66,6 @@ def test_google_forms_csv_with_a_saved_mapping_and_an_answer_outside_the_scale(
     engine = loaded_engine
     event = add_event(engine, forum)
     survey = create_survey(event.id, "", ["useful5", "interest", "comment"], actor=forum.editor, engine=engine)
-    useful = survey.questions[0]
     outside = [*GOOGLE_ROWS, ["2026/10/07 17:00:00", "e@example.jp", "6", "水素", "", ""]]
     before = fingerprint(engine)
     first = import_form_responses(survey.id, "回答.csv", _google(outside), actor=forum.editor, engine=engine)
