@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -24,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Engine
+from sqlalchemy import Engine, or_, select
+from sqlalchemy.orm import Session
 
 from keikaku.ingest.errors import IngestError
 from keikaku.ingest.readers import decode_text
@@ -32,6 +34,7 @@ from keikaku.ingest.source import Sheet, SheetRow
 from keikaku.ingest.xlsx_reader import read_workbook
 from keikaku.normalize.dates import parse_date
 from keikaku.normalize.errors import NormalizeError
+from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.normalize.text import normalize_text
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.core.actors import Actor, Permission, require
@@ -39,6 +42,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.core.free_text import has_control_characters
 from keikaku.services.events.manage import load_event
+from keikaku.storage.events import Organisation
 from keikaku.storage.uow import read_session
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
@@ -52,6 +56,8 @@ _BRACKETED = re.compile(r"[(\[<{【〔《「『][^)\]>}】〕》」』]*[)\]>}�
 _BRACKETS = re.compile(r"[()\[\]<>{}【】〔〕《》「」『』]")
 _SPACES = re.compile(r"[\s\u3000]+")
 _EDGE_MARKS = "*※:：・.。、,-_#"
+#: Values in one ``IN (…)`` (well within SQLite's and PostgreSQL's limits on bound parameters).
+_CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -325,19 +331,25 @@ def days_of(value: object, first: dt.date, last: dt.date) -> set[dt.date]:
     elif isinstance(value, dt.date):
         days = {value}
     else:
-        days = set()
-        text = text_of(value, limit=200)
-        for piece in (p.strip() for p in _DAY_SPLIT.split(text)):
-            part = re.sub(r"\s*\d{1,2}:\d{2}(:\d{2})?$", "", piece)  # a time after the date
-            if not part:
-                continue
-            start, end = _date_or_range(part, first.year)
-            days |= {start + dt.timedelta(days=i) for i in range((end - start).days + 1)}
+        days = set(_days_in_text(text_of(value, limit=200), first.year))
     outside = sorted(d for d in days if not first <= d <= last)
     if outside:
         span = first.isoformat() if first == last else f"{first.isoformat()}〜{last.isoformat()}"
         raise CellProblem(f"{outside[0].isoformat()} は開催日（{span}）ではありません")
     return days
+
+
+@functools.lru_cache(maxsize=4096)
+def _days_in_text(text: str, year: int) -> frozenset[dt.date]:
+    """The days a text names (a list of 10,000 rows has a handful of distinct day cells: parsed once)."""
+    days: set[dt.date] = set()
+    for piece in (p.strip() for p in _DAY_SPLIT.split(text)):
+        part = re.sub(r"\s*\d{1,2}:\d{2}(:\d{2})?$", "", piece)  # a time after the date
+        if not part:
+            continue
+        start, end = _date_or_range(part, year)
+        days |= {start + dt.timedelta(days=i) for i in range((end - start).days + 1)}
+    return frozenset(days)
 
 
 def _date_or_range(text: str, year: int) -> tuple[dt.date, dt.date]:
@@ -371,3 +383,58 @@ def sheet_day(sheet: Sheet, first: dt.date, last: dt.date) -> dt.date | None:
 def fold_key(text: str) -> str:
     """A name folded for matching rows: normalised, lower case, without any space."""
     return _SPACES.sub("", normalize_text(text).lower())
+
+
+def resolve_organisations(
+    session: Session, firms: Iterable[tuple[str | None, str | None]]
+) -> dict[tuple[str | None, str | None], int]:
+    """The organisation id of each (name, checked 法人番号) pair, found or added by the rule of
+    :func:`keikaku.services.events.organisations.find_or_add_organisation` — by 法人番号, else by folded
+    name (taking on the number when it had none), else new — for a whole file at once: two queries and
+    one insert, instead of two queries and a flush per firm.  A name given without a number also finds
+    the firm of that name that has one (a list names a firm alike in every row, but gives its 法人番号 in
+    some only), where the one-by-one rule would add a second firm."""
+    pairs = [p for p in dict.fromkeys(firms) if p[0] or p[1]]
+    numbers = sorted({n for _name, n in pairs if n})
+    folded = sorted({fold_organisation_name(name) for name, _n in pairs if name})
+    by_number: dict[str, Organisation] = {}
+    by_folded: dict[str, list[Organisation]] = {}
+    for start in range(0, max(len(numbers), len(folded)), _CHUNK):
+        for row in session.scalars(
+            select(Organisation).where(
+                or_(
+                    Organisation.corporate_number.in_(numbers[start : start + _CHUNK]),
+                    Organisation.folded_name.in_(folded[start : start + _CHUNK]),
+                )
+            )
+        ):
+            if row.corporate_number:
+                by_number[row.corporate_number] = row
+            by_folded.setdefault(row.folded_name, []).append(row)
+    chosen: dict[tuple[str | None, str | None], Organisation] = {}
+    added: list[Organisation] = []
+    for name, number in pairs:
+        found = by_number.get(number) if number else None
+        if found is None and name:
+            key = fold_organisation_name(name)
+            same = by_folded.get(key, [])
+            found = next((r for r in same if r.corporate_number in (None, number)), None)
+            if found is None and number is None and same:
+                found = same[0]  # a row without the number names the firm known by its name and number
+            if found is not None and number and found.corporate_number is None:
+                found.corporate_number = number
+                by_number[number] = found
+        if found is None:
+            found = Organisation(
+                name=name or number or "",
+                folded_name=fold_organisation_name(name or number or ""),
+                corporate_number=number,
+            )
+            added.append(found)
+            if number:
+                by_number[number] = found
+            by_folded.setdefault(found.folded_name, []).append(found)
+        chosen[(name, number)] = found
+    session.add_all(added)
+    session.flush()
+    return {pair: row.id for pair, row in chosen.items()}

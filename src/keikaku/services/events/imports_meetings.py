@@ -39,10 +39,11 @@ from keikaku.services.events.imports import (
     find_layout,
     fold_key,
     read_sheets,
+    resolve_organisations,
     text_of,
 )
 from keikaku.services.events.manage import load_event
-from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
+from keikaku.services.events.organisations import check_corporate_number
 from keikaku.services.governance import audit
 from keikaku.storage import event_imports as store
 from keikaku.storage import events as event_store
@@ -441,17 +442,12 @@ def _store(
     existing = session.scalars(select(m).where(m.event_id == event.id)).all()
     by_key = {(r.organisation_id, r.counterpart_folded, _naive_utc(r.slot_start)): r for r in existing}
     by_id = {r.external_id: r for r in existing if r.external_id}
-    organisations: dict[tuple[str, str | None], int] = {}
+    organisations = resolve_organisations(session, ((x.firm, x.corporate_number) for x in meetings))
     now = dt.datetime.now(dt.UTC)
     who = actor.name[:200]
     added: list[store.Meeting] = []
     for meeting in meetings:
-        org_key = (meeting.firm, meeting.corporate_number)
-        if org_key not in organisations:
-            org = find_or_add_organisation(session, meeting.firm, meeting.corporate_number)
-            assert org is not None  # the firm's name is required
-            organisations[org_key] = org.id
-        org_id = organisations[org_key]
+        org_id = organisations[(meeting.firm, meeting.corporate_number)]
         folded = fold_organisation_name(meeting.counterpart)
         key = (org_id, folded, _naive_utc(meeting.start))
         row = (by_id.get(meeting.external_id) if meeting.external_id else None) or by_key.get(key)

@@ -24,7 +24,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from keikaku.ingest.source import Sheet, SheetRow
@@ -44,11 +44,12 @@ from keikaku.services.events.imports import (
     find_layout,
     fold_key,
     read_sheets,
+    resolve_organisations,
     sheet_day,
     text_of,
 )
 from keikaku.services.events.manage import load_event
-from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
+from keikaku.services.events.organisations import check_corporate_number
 from keikaku.services.events.registrations import take_seats
 from keikaku.services.governance import audit
 from keikaku.storage import events as store
@@ -541,25 +542,30 @@ def _check_file(sheets: list[Sheet], event: store.ManagedEvent, all_attended: bo
 
 def _store(session: Session, event: store.ManagedEvent, checked: _Checked, actor: Actor, report: ImportReport) -> None:
     by_email, by_name = _existing(session, event.id)
-    organisations: dict[tuple[str | None, str | None], int | None] = {}
+    matches = {key: _match(person, by_email, by_name) for key, person in checked.people.items()}
+    needed = (  # the firms of new people, and of known people without one
+        (p.organisation, p.corporate_number)
+        for key, p in checked.people.items()
+        if matches[key] is None or matches[key].person.organisation_id is None  # type: ignore[union-attr]
+    )
+    organisations = resolve_organisations(session, needed)
 
     def organisation_id(person: _Person) -> int | None:
-        key = (person.organisation, person.corporate_number)
-        if key not in organisations:
-            org = find_or_add_organisation(session, person.organisation, person.corporate_number)
-            organisations[key] = org.id if org else None
-        return organisations[key]
+        return organisations.get((person.organisation, person.corporate_number))
 
     now = dt.datetime.now(dt.UTC)
-    new: list[tuple[_Person, store.Person]] = []
+    new: list[tuple[_Person, dict[str, object]]] = []
     checkins: list[tuple[int, dt.date]] = []
     seats = 0
-    for person in checked.people.values():
-        found = _match(person, by_email, by_name)
+    for key, person in checked.people.items():
+        found = matches[key]
         if found is None:
-            row = store.Person(
-                name=person.name, kana=person.kana, email=person.email, organisation_id=organisation_id(person)
-            )
+            row: dict[str, object] = {
+                "name": person.name,
+                "kana": person.kana,
+                "email": person.email,
+                "organisation_id": organisation_id(person),
+            }
             new.append((person, row))
             continue
         reg, known = found.reg, found.person
@@ -600,35 +606,33 @@ def _store(session: Session, event: store.ManagedEvent, checked: _Checked, actor
             report.unchanged += 1
     if report.failed:
         return
-    session.add_all([row for _p, row in new])
-    session.flush()
-    registrations = []
-    for person, row in new:
+    # Core inserts, many rows a statement, ids back in order: a list of 10,000 takes seconds, not minutes.
+    person_ids = _insert(session, store.Person, [row for _p, row in new])
+    regs: list[dict[str, object]] = []
+    for (person, _row), person_id in zip(new, person_ids, strict=True):
         takes_seat = person.role == store.COUNTED_ROLE
         if takes_seat and person.status == store.REGISTERED:
             seats += 1
-        registrations.append(
-            (
-                person,
-                store.Registration(
-                    event_id=event.id,
-                    person_id=row.id,
-                    status=person.status,
-                    role=person.role,
-                    takes_seat=takes_seat,
-                    token=secrets.token_urlsafe(24),
-                    channel="import",
-                    created_at=now,
-                    updated_at=now,
-                ),
-            )
+        regs.append(
+            {
+                "event_id": event.id,
+                "person_id": person_id,
+                "status": person.status,
+                "role": person.role,
+                "takes_seat": takes_seat,
+                "token": secrets.token_urlsafe(24),
+                "channel": "import",
+                "offer_expires_at": None,
+                "registered_by_id": None,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-    session.add_all([reg for _p, reg in registrations])
-    session.flush()
-    for person, reg in registrations:
-        checkins.extend((reg.id, day) for day in sorted(person.days))
+    reg_ids = _insert(session, store.Registration, regs)
+    for (person, _row), reg_id in zip(new, reg_ids, strict=True):
+        checkins.extend((reg_id, day) for day in sorted(person.days))
         report.checkins += len(person.days)
-    report.added = len(registrations)
+    report.added = len(regs)
     if seats and not take_seats(session, event.id, seats):
         session.refresh(event)
         report.add_error(
@@ -642,12 +646,29 @@ def _store(session: Session, event: store.ManagedEvent, checked: _Checked, actor
         )
         return
     who = actor.name[:200]
-    session.add_all(
-        [
-            store.CheckIn(
-                registration_id=reg_id, event_id=event.id, day=day, method="import", marked_by=who, marked_at=now
-            )
-            for reg_id, day in checkins
-        ]
-    )
+    if checkins:
+        session.execute(
+            insert(store.CheckIn),
+            [
+                {
+                    "registration_id": r,
+                    "event_id": event.id,
+                    "day": d,
+                    "method": "import",
+                    "marked_by": who,
+                    "marked_at": now,
+                }
+                for r, d in checkins
+            ],
+        )
+
+
+def _insert(
+    session: Session, table: type[store.Person] | type[store.Registration], rows: list[dict[str, object]]
+) -> list[int]:
+    """Insert rows in bulk and return their ids in the rows' order."""
+    if not rows:
+        return []
     session.flush()
+    result = session.scalars(insert(table).returning(table.id, sort_by_parameter_order=True), rows)
+    return list(result)
