@@ -151,6 +151,7 @@ def sample_path(route: Route, known: Ids, link_id: int, **override: str) -> str:
         "property_code": "site",
         "kind": "post",
         "case_id": "1",
+        "survey_id": "1",
     }
     path = route.path
     for param in route.path_params:

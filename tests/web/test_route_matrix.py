@@ -64,6 +64,9 @@ class Rule:
 GA4_MATRIX = "# Start date: 20260501\n# End date: 20260531\nPage path and screen class,Views\n/,10\n"
 FIRMS_MATRIX = "企業名,法人番号,府県,掲載年度\n行列工業株式会社,,京都府,2026\n"
 POSTS_MATRIX = "日付,媒体,タイトル,URL\n2026-05-01,X,一括投稿,\n"
+PARTICIPANTS_MATRIX = "氏名,メール,所属\n行列 花子,hanako@example.jp,株式会社ケイカク\n"
+MEETINGS_MATRIX = "企業名,法人番号,相手先,日時,状態\n株式会社ケイカク,1010401011569,Acme Inc.,{event_day} 10:00,実施\n"
+FORMS_MATRIX = "タイムスタンプ,本日の内容は役に立ちましたか\n2026/10/07 10:00:00,とても役に立った\n"
 
 
 def read(**kw: Any) -> Rule:
@@ -269,6 +272,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/s/{token}"): read(override={"token": "{survey_token}"}),
     ("POST", "/s/{token}"): Rule(ALL, form={"invitation": ""}, override={"token": "{survey_token}"}),
+    # Imports of events run elsewhere: the owning department's editors and administrators (all or nothing).
+    ("GET", "/events/{event_id}/imports"): Rule(EDITORS),
+    ("POST", "/events/{event_id}/imports/participants"): Rule(EDITORS, file_text=PARTICIPANTS_MATRIX),
+    ("POST", "/events/{event_id}/imports/meetings"): Rule(EDITORS, file_text=MEETINGS_MATRIX),
+    ("GET", "/surveys/{survey_id}/import"): Rule(EDITORS),
+    ("POST", "/surveys/{survey_id}/import"): Rule(EDITORS, file_text=FORMS_MATRIX),
+    ("POST", "/surveys/{survey_id}/import/mapping"): Rule(
+        EDITORS, form={"source": "google_forms", "column": "所属", "question": ""}, ok=(303,)
+    ),
     # A KPI's computed actual: counts for everyone (names only for staff, tested in tests/events).
     ("GET", "/kpis/{kpi_id}/measure"): read(),
     # The co-creation platform: かんさいラボサーチ and the consultation counts are public; a case's contents
@@ -448,6 +460,7 @@ def _events(engine: Engine, project_id: int, department: str, kpi_id: int) -> di
         "checkin_token": tokens[1],
         "event_day": day.isoformat(),
         "survey_token": survey.token,
+        "survey_id": str(survey.id),
     }
 
 
@@ -512,7 +525,7 @@ def _fill(template: str, values: dict[str, Any]) -> str:
 
 def _body(rule: Rule, values: dict[str, Any], engine: Engine) -> dict[str, Any]:
     if rule.file_text is not None:
-        files = {"file": ("matrix.csv", rule.file_text.encode(), "text/csv")}
+        files = {"file": ("matrix.csv", _fill(rule.file_text, values).encode(), "text/csv")}
         return {"files": files, "data": {k: _fill(v, values) for k, v in (rule.form or {}).items()}}
     if rule.upload:
         from .workbooks import filled_workbook

@@ -41,6 +41,7 @@ COMMAND_MODULES: dict[str, str] = {
     "period": "periods",
     "publish": "publish",
     "unpublish": "publish",
+    "events": "events",
 }
 
 

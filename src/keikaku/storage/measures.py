@@ -13,7 +13,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from keikaku.storage.base import Base, utcnow
 
-EVENT_KINDS = ("attended_people", "attended_person_days", "registrations", "answer_share")
+EVENT_KINDS = (
+    "attended_people",
+    "attended_person_days",
+    "registrations",
+    "answer_share",
+    # over the organiser's meeting lists of the events (``event_meetings``)
+    "meetings_held",
+    "meeting_firms",
+)
 #: The kinds counted over the co-creation platform's records (issue 13), for the KPI's fiscal year; no events.
 PLATFORM_KINDS = ("platform_cases", "platform_firms", "platform_matchings", "platform_interviews_held")
 #: Kinds over the communications records (issue 14); their options are in ``params``.

@@ -57,6 +57,8 @@ _ETAG_TYPES = (b"application/json", b"text/html")
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
 #: The routes that take an uploaded file (exact paths, POST only): the only ones with the upload limit.
 UPLOAD_PATHS = frozenset({"/actuals/import", "/api/v1/actuals/import"})
+#: Upload routes with an id in their path (the imports of events and surveys): matched whole.
+UPLOAD_PATTERN = re.compile(r"^/(events/\d+/imports/(participants|meetings)|surveys/\d+/import)$")
 #: Room for the multipart envelope around an upload: boundaries, part headers, the CSRF and reason fields.
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -106,7 +108,8 @@ class WebMiddleware:
 
     def limit_for(self, scope: Scope) -> int:
         """The largest body accepted for this request: the upload limit on an upload route, else :attr:`max_body`."""
-        if scope.get("method") == "POST" and scope.get("path") in UPLOAD_PATHS:
+        path = str(scope.get("path", ""))
+        if scope.get("method") == "POST" and (path in UPLOAD_PATHS or UPLOAD_PATTERN.match(path)):
             return max(self.max_body, self.max_upload)
         return self.max_body
 

@@ -25,6 +25,7 @@ from keikaku.services.communications.figures import evaluate_communications
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
+from keikaku.services.events import meetings
 from keikaku.services.governance import audit
 from keikaku.services.measures.definitions import KIND_LABELS, current_measure_row, kpi_ref
 from keikaku.services.platform import counts as platform_counts
@@ -76,6 +77,9 @@ def evaluate(session: Session, measure: store.KpiMeasure) -> Figure:
         value, records = platform_counts.figure(
             session, measure.kind, int(kpi_ref(session, measure.kpi_id).fiscal_year or 0)
         )
+        return Figure(value, records)
+    if measure.kind in meetings.KINDS:
+        value, records = meetings.figure(session, measure.kind, ids)
         return Figure(value, records)
     if measure.kind in ("attended_people", "attended_person_days"):
         people, person_days, marks = _attended(session, ids)
@@ -374,6 +378,10 @@ def drill_down(kpi_id: int, *, viewer: Actor, engine: Engine | None = None) -> D
             owners = [*ref.departments, *comms.departments]
             staff = any(viewer.can(Permission.VIEW_PERSONAL_DATA, departments=[d]) for d in owners)
             names = list(comms.rows)
+        elif measure.kind in meetings.KINDS:
+            counts = meetings.by_day(session, measure.kind, ids)
+            if staff:
+                names = meetings.names(session, measure.kind, ids)
         elif measure.kind == "answer_share":
             question = session.get(survey_store.Question, measure.question_id)
             labels = {o["code"]: o["label"] for o in (question.options if question else [])}

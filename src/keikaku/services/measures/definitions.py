@@ -3,7 +3,8 @@
 Kinds: ``attended_people`` (distinct people checked in at events E, counted roles only),
 ``attended_person_days`` (distinct person × day), ``registrations`` (confirmed registrations, 受付済 and
 欠席, counted roles), ``answer_share`` (share of the non-blank answers to question Q in the surveys of
-events E that fall in codes C), and the co-creation platform's kinds (``platform_cases``, ``platform_firms``,
+events E that fall in codes C), ``meetings_held`` and ``meeting_firms`` (held meetings of the events'
+meeting lists, and their distinct firms by 法人番号: :mod:`keikaku.services.events.meetings`), and the co-creation platform's kinds (``platform_cases``, ``platform_firms``,
 ``platform_matchings``, ``platform_interviews_held``: records of the KPI's fiscal year, no events; see
 :mod:`keikaku.services.platform.counts`).  A change of a measure adds a version; the previous one stays readable.
 """
@@ -33,6 +34,8 @@ KIND_LABELS = {
     "attended_person_days": "参加者数（延べ人日）",
     "registrations": "申込者数",
     "answer_share": "回答の割合",
+    "meetings_held": "商談件数（実施済み）",
+    "meeting_firms": "商談会の参加企業数（法人番号で重複なし）",
     "platform_cases": "相談件数（延べ件数）",
     "platform_firms": "相談企業数（実数）",
     "platform_matchings": "マッチング件数（採用されたシーズ・ニーズ）",

@@ -1,25 +1,39 @@
 """Event pages: the public registration page and confirmation (no JavaScript needed), the staff list with
-check-in marks; the public survey link; a KPI's computed actual with its drill-down."""
+check-in marks; the public survey link; a KPI's computed actual with its drill-down; the staff uploads of
+events run elsewhere (participant lists, meeting lists, Google Forms / Microsoft Forms exports)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from keikaku.api.deps import ActorDep, EngineDep, Id
+from keikaku.api.routers.imports import read_upload
+from keikaku.services.actuals.upload_safety import max_upload_bytes
 from keikaku.services.core.actors import PUBLIC
-from keikaku.services.core.errors import ConflictError, ValidationError
+from keikaku.services.core.errors import ConflictError, PermissionDeniedError, ServiceError, ValidationError
 from keikaku.services.events.checkin import attendance, check_in
+from keikaku.services.events.imports import ImportReport, check_may_import
+from keikaku.services.events.imports_meetings import import_meetings
+from keikaku.services.events.imports_participants import import_participants
 from keikaku.services.events.manage import get_event
+from keikaku.services.events.meetings import list_meetings, meeting_counts
 from keikaku.services.events.participants import list_participants
 from keikaku.services.events.registrations import PersonForm, RegistrationForm, cancel_registration, register
 from keikaku.services.events.tickets import ticket
 from keikaku.services.measures.compute import drill_down
-from keikaku.services.surveys.responses import submit_public_response, survey_by_token
+from keikaku.services.surveys.forms_import import (
+    SOURCE_LABELS,
+    SurveyImportReport,
+    import_form_responses,
+    save_import_mapping,
+    saved_mappings,
+)
+from keikaku.services.surveys.responses import get_survey, submit_public_response, survey_by_token, surveys_of_event
 from keikaku.web.charts import Bar, column_chart
 from keikaku.web.render import render
 
@@ -178,3 +192,151 @@ def measure(request: Request, kpi_id: Id, engine: EngineDep, actor: ActorDep) ->
         bars, title=d.indicator, desc="、".join(f"{b.label}: {b.text}" for b in bars), axis=lambda v: f"{v:,.0f}"
     )
     return render(request, actor, "kpi_measure.html", {"d": d, "chart": chart if bars else None})
+
+
+# --- imports for events run elsewhere: participant lists, meeting lists, form exports ---------------------
+
+
+def _import_page(
+    request: Request,
+    actor: ActorDep,
+    engine: EngineDep,
+    event_id: int,
+    *,
+    report: ImportReport | None = None,
+    message: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    rows = list_meetings(event_id, actor=actor, engine=engine)  # the event's staff only
+    context = {
+        "event": get_event(event_id, viewer=actor, engine=engine),
+        "meetings": rows,
+        "meeting_counts": meeting_counts(event_id, engine=engine),
+        "counts": attendance(event_id, engine=engine),
+        "surveys": surveys_of_event(event_id, engine=engine),
+        "report": report,
+        "message": message,
+        "max_mb": f"{max_upload_bytes() / (1024 * 1024):g}",
+    }
+    return render(request, actor, "event_import.html", context, status=status)
+
+
+def _report_status(report: ImportReport) -> int:
+    return 200 if report.applied else 422
+
+
+@router.get("/events/{event_id}/imports", response_class=HTMLResponse)
+def imports_page(request: Request, event_id: Id, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """The staff page of an event run elsewhere: upload its participant list and meeting list, see the counts."""
+    return _import_page(request, actor, engine, event_id)
+
+
+@router.post("/events/{event_id}/imports/participants", response_class=HTMLResponse)
+def import_participants_post(
+    *,
+    request: Request,
+    event_id: Id,
+    engine: EngineDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile | None, File()] = None,
+    all_attended: Field_ = "",
+) -> HTMLResponse:
+    """Import a participant list or a paper 受付名簿 (every error at once; 422 and nothing stored if any)."""
+    check_may_import(event_id, actor=actor, engine=engine)
+    try:
+        name, content = read_upload(file)
+        report = import_participants(
+            event_id, name, content, actor=actor, all_attended=all_attended == "yes", engine=engine
+        )
+    except PermissionDeniedError:
+        raise
+    except ServiceError as exc:
+        return _import_page(request, actor, engine, event_id, message=exc.message, status=exc.http_status)
+    return _import_page(request, actor, engine, event_id, report=report, status=_report_status(report))
+
+
+@router.post("/events/{event_id}/imports/meetings", response_class=HTMLResponse)
+def import_meetings_post(
+    request: Request,
+    event_id: Id,
+    engine: EngineDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse:
+    """Import the organiser's meeting list (every error at once; 422 and nothing stored if any)."""
+    check_may_import(event_id, actor=actor, engine=engine)
+    try:
+        name, content = read_upload(file)
+        report = import_meetings(event_id, name, content, actor=actor, engine=engine)
+    except PermissionDeniedError:
+        raise
+    except ServiceError as exc:
+        return _import_page(request, actor, engine, event_id, message=exc.message, status=exc.http_status)
+    return _import_page(request, actor, engine, event_id, report=report, status=_report_status(report))
+
+
+def _survey_import_page(
+    request: Request,
+    actor: ActorDep,
+    engine: EngineDep,
+    survey_id: int,
+    *,
+    report: SurveyImportReport | None = None,
+    message: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    survey = get_survey(survey_id, actor=actor, engine=engine)  # the permission check
+    context = {
+        "survey": survey,
+        "mappings": saved_mappings(survey_id, actor=actor, engine=engine),
+        "sources": SOURCE_LABELS,
+        "report": report,
+        "message": message,
+        "saved": request.query_params.get("saved") == "1",
+        "max_mb": f"{max_upload_bytes() / (1024 * 1024):g}",
+    }
+    return render(request, actor, "event_import_survey.html", context, status=status)
+
+
+@router.get("/surveys/{survey_id}/import", response_class=HTMLResponse)
+def survey_import_page(request: Request, survey_id: Id, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
+    """Upload a Google Forms / Microsoft Forms export of a survey; the saved mappings."""
+    return _survey_import_page(request, actor, engine, survey_id)
+
+
+@router.post("/surveys/{survey_id}/import", response_class=HTMLResponse)
+def survey_import_post(
+    request: Request,
+    survey_id: Id,
+    engine: EngineDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse:
+    """Import the responses of a form export (every error at once, with the columns and labels left to map)."""
+    get_survey(survey_id, actor=actor, engine=engine)  # refuse before the file is read
+    try:
+        name, content = read_upload(file)
+        report = import_form_responses(survey_id, name, content, actor=actor, engine=engine)
+    except PermissionDeniedError:
+        raise
+    except ServiceError as exc:
+        return _survey_import_page(request, actor, engine, survey_id, message=exc.message, status=exc.http_status)
+    return _survey_import_page(request, actor, engine, survey_id, report=report, status=_report_status(report))
+
+
+@router.post("/surveys/{survey_id}/import/mapping")
+async def survey_mapping_post(request: Request, survey_id: Id, engine: EngineDep, actor: ActorDep) -> Response:
+    """Save the mapping chosen on the page: columns → questions, labels → option codes (then import again)."""
+    from starlette.concurrency import run_in_threadpool
+
+    form = await request.form()
+    texts = {key: [str(v)[:400] for v in form.getlist(key)] for key in form}
+    columns = dict(zip(texts.get("column", []), texts.get("question", []), strict=False))
+    labels: dict[str, dict[str, str]] = {}
+    for code, label, option in zip(
+        texts.get("label_question", []), texts.get("label_text", []), texts.get("label_code", []), strict=False
+    ):
+        labels.setdefault(code, {})[label] = option
+    source = (texts.get("source") or [""])[0]
+    await run_in_threadpool(save_import_mapping, survey_id, source, columns, labels, actor=actor, engine=engine)
+    return RedirectResponse(f"/surveys/{survey_id}/import?saved=1", status_code=303)
