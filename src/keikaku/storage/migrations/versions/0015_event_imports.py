@@ -9,7 +9,7 @@ SQLite cannot change a CHECK constraint in place: ``kpi_measures`` is rebuilt, w
 (which refers to it, and would be cascade-deleted) kept aside and put back, as in 0012.
 
 Revision ID: 0015_event_imports
-Revises: 0012_communications
+Revises: 0014_plan_aggregates
 """
 
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_event_imports"
-down_revision: str | Sequence[str] | None = "0012_communications"
+down_revision: str | Sequence[str] | None = "0014_plan_aggregates"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
