@@ -17,7 +17,7 @@ from keikaku.normalize.text import normalize_text
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
-from keikaku.services.core.free_text import clean_text
+from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.governance import audit
 from keikaku.storage import events as store
 from keikaku.storage import models as m
@@ -175,7 +175,7 @@ def _check(session: Session, form: EventForm) -> tuple[_Checked, m.Project, int]
     closes = _moment(form.registration_closes_at, "registration_closes_at", "受付終了")
     if opens and closes and closes <= opens:
         raise _field_error("registration_closes_at", "受付終了が受付開始より前です")
-    department = (clean_text(form.department, "担当課", limit=200, field="department") or "").strip()
+    department = (clean_name(form.department, "担当課", limit=200, field="department") or "").strip()
     if not department:
         if not departments:
             raise _field_error("department", "この事業には担当課がありません。担当課を入力してください")

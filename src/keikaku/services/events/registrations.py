@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from keikaku.services.core.actors import SYSTEM, Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
-from keikaku.services.core.free_text import clean_text
+from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.events import mail
 from keikaku.services.events.manage import load_event
 from keikaku.services.events.organisations import find_or_add_organisation
@@ -84,7 +84,7 @@ def _person(session: Session, form: PersonForm, organisation_id: int | None, ind
     if not name:
         raise ValidationError(f"{prefix}氏名を入力してください", details={"fields": {"name": "必須です"}})
     kana = clean_text(form.kana, f"{prefix}ふりがな", limit=200, field="kana")
-    email = clean_text(form.email, f"{prefix}メールアドレス", limit=320, field="email")
+    email = clean_name(form.email, f"{prefix}メールアドレス", limit=320, field="email")
     if index == 0 and not email:
         raise ValidationError("メールアドレスを入力してください", details={"fields": {"email": "必須です"}})
     if email and not _EMAIL.match(email):
