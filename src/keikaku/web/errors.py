@@ -16,10 +16,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from keikaku.api.auth import RequestAuth
 from keikaku.api.errors import HTTP_CODES, error_response, service_error_response, validation_details
 from keikaku.services.core.errors import (
+    DATABASE_BUSY_MESSAGE,
     STORAGE_FULL_MESSAGE,
+    DatabaseBusyError,
     PasswordChangeRequiredError,
     ServiceError,
     StorageFullError,
+    is_database_busy,
     is_storage_full,
 )
 from keikaku.web.render import render
@@ -81,6 +84,15 @@ def install(app: FastAPI) -> None:
             if _is_api(request):
                 return error_response(503, StorageFullError.code, STORAGE_FULL_MESSAGE)
             return error_page(request, 503, StorageFullError.code, STORAGE_FULL_MESSAGE)
+        if is_database_busy(exc):
+            log.warning("database busy on %s: the transaction was rolled back", request.url.path, exc_info=exc)
+            busy: Response
+            if _is_api(request):
+                busy = error_response(503, DatabaseBusyError.code, DATABASE_BUSY_MESSAGE)
+            else:
+                busy = error_page(request, 503, DatabaseBusyError.code, DATABASE_BUSY_MESSAGE)
+            busy.headers["Retry-After"] = "5"
+            return busy
         log.exception("unexpected error on %s", request.url.path, exc_info=exc)
         if _is_api(request):
             return error_response(500, "internal_error", "サーバーで問題が発生しました")

@@ -71,16 +71,43 @@ STORAGE_FULL_MESSAGE = (
 )
 
 
-def is_storage_full(exc: BaseException) -> bool:
-    """Whether ``exc`` (or what caused it) says the disk is full: SQLite's "database or disk is full",
-    PostgreSQL's disk_full (SQLSTATE 53100), or an OS error ENOSPC."""
+class DatabaseBusyError(ServiceError):
+    """Other writers held the database longer than a request waits: nothing of this change was stored."""
+
+    code = "database_busy"
+    http_status = 503
+
+
+DATABASE_BUSY_MESSAGE = "ただいま混み合っているため、この操作は完了していません（何も保存していません）。少し待ってからもう一度お試しください"
+
+#: PostgreSQL's lock_not_available, deadlock_detected and serialization_failure.
+_BUSY_SQLSTATES = frozenset({"55P03", "40P01", "40001"})
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
     seen: set[int] = set()
+    chain: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, OSError) and current.errno == errno.ENOSPC:
-            return True
-        if getattr(current, "sqlstate", None) == "53100" or "disk is full" in str(current):
-            return True
+        chain.append(current)
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
-    return False
+    return chain
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the database was held by others past the wait: SQLite's
+    "database is locked" after its busy timeout, or PostgreSQL's lock timeout, deadlock or serialization
+    failure.  Retrying later is the answer, so it is a 503, not a 500."""
+    return any(getattr(c, "sqlstate", None) in _BUSY_SQLSTATES or "database is locked" in str(c) for c in _causes(exc))
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the disk is full: SQLite's "database or disk is full",
+    PostgreSQL's disk_full (SQLSTATE 53100), or an OS error ENOSPC."""
+    return any(
+        (isinstance(c, OSError) and c.errno == errno.ENOSPC)
+        or getattr(c, "sqlstate", None) == "53100"
+        or "disk is full" in str(c)
+        for c in _causes(exc)
+    )
