@@ -84,6 +84,19 @@ def test_changed_document_becomes_a_revision(engine: Engine, seeds_dir: Path, tm
     assert project.code == "7"
     assert ("budget_thousand_yen", 4928, 5928) in [(c.field, c.old, c.new) for c in project.changes]
     assert not diff.added and not diff.removed
+    # In words, for the people who read it (issue 18: the diff showed raw field names).
+    assert [c.label for c in diff.plan_changes] == ["予算総額（千円）"]
+    assert "予算額（千円）" in [c.label for c in project.changes]
+
+
+def test_every_fact_a_revision_diff_compares_has_words() -> None:
+    from keikaku.domain.plan import Project
+    from keikaku.services.plans.revisions import FIELD_LABELS, _project_facts
+
+    plan_facts = {"title", "total_budget_thousand_yen", "national_subsidy_thousand_yen"}
+    compared = {*_project_facts(Project(code="1", name="x", budget_thousand_yen=None)), "code", *plan_facts}
+    assert compared <= set(FIELD_LABELS), compared - set(FIELD_LABELS)
+    assert all(ja != field and en for field, (ja, en) in FIELD_LABELS.items())
 
 
 def test_a_failed_file_stores_nothing(engine: Engine, seeds_dir: Path, tmp_path: Path) -> None:

@@ -136,7 +136,7 @@ def _print_diff(diff: PlanDiff, out: Console) -> None:
         out.print("違いはありません", markup=False)
         return
     for change in diff.plan_changes:
-        out.print(f"  計画 {change.field}: {change.old} → {change.new}", markup=False)
+        out.print(f"  計画 {change.label}: {change.old} → {change.new}", markup=False)
     for project in diff.added:
         out.print(
             f"  + 追加 {project.code or ''} {project.name} {project.budget_thousand_yen or '—'}千円", markup=False
@@ -148,7 +148,7 @@ def _print_diff(diff: PlanDiff, out: Console) -> None:
     for changed in diff.changed:
         out.print(f"  ~ 変更 {changed.code or ''} {changed.name}", markup=False)
         for change in changed.changes:
-            out.print(f"      {change.field}: {change.old} → {change.new}", markup=False)
+            out.print(f"      {change.label}: {change.old} → {change.new}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,25 @@ class RevisionInfo:
     created_at: str | None
 
 
+#: The facts a revision diff compares, in words (Japanese, English).
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "title": ("表題", "Title"),
+    "total_budget_thousand_yen": ("予算総額（千円）", "Total budget (thousand yen)"),
+    "national_subsidy_thousand_yen": ("うち国庫補助（千円）", "National subsidy (thousand yen)"),
+    "code": ("事業番号", "Project number"),
+    "name": ("事業名", "Project name"),
+    "budget_thousand_yen": ("予算額（千円）", "Budget (thousand yen)"),
+    "departments": ("担当課", "Departments"),
+    "challenge": ("関西チャレンジ", "Kansai challenge"),
+    "start_fiscal_year": ("事業開始年度", "First fiscal year"),
+    "new": ("新規事業", "New project"),
+    "relisted": ("再掲", "Re-listed"),
+    "components": ("構成事業（名称・予算額）", "Components (name, budget)"),
+    "kpis": ("成果目標（KPI）", "Targets (KPIs)"),
+    "events": ("イベント（名称・日程・会場）", "Events (name, dates, venue)"),
+}
+
+
 @dataclass(frozen=True)
 class FieldChange:
     """A value that differs between the revisions."""
@@ -36,6 +55,16 @@ class FieldChange:
     field: str
     old: object
     new: object
+
+    @property
+    def label(self) -> str:
+        """The field in words (Japanese), for people reading the diff."""
+        return FIELD_LABELS.get(self.field, (self.field, self.field))[0]
+
+    @property
+    def label_en(self) -> str:
+        """The field in words (English)."""
+        return FIELD_LABELS.get(self.field, (self.field, self.field))[1]
 
 
 @dataclass
