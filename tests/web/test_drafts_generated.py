@@ -38,6 +38,7 @@ UNRELATED = {
     "issue_id": "a newsletter issue, published on its own",
     "property_code": "a web-analytics property, not a plan's",
     "username": "an account (administrators only; the route matrix checks who may open it)",
+    "fiscal_year": "a call for actuals' year: its board and checklists are staff's only (the route matrix)",
     "fmt": "filled with json/csv: an export of the draft's year must not contain it (checked below)",
     "case_id": "a consultation of the co-creation platform: not a plan's; staff only (the route matrix)",
     "identifier": "a report type: filled with evaluation/comparison (checked below)",

@@ -27,6 +27,8 @@ from keikaku.storage.uow import read_session, unit_of_work
 SMTP_ENV = "KEIKAKU_SMTP_URL"
 FROM_ENV = "KEIKAKU_MAIL_FROM"
 TIMEOUT = 10
+#: Messages one :func:`deliver_pending` call sends at most.
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,16 @@ class MailPublic:
 
 
 def queue_mail(
-    session: Session, recipient: str | None, subject: str, body: str, *, event_id: int, registration_id: int | None
+    session: Session,
+    recipient: str | None,
+    subject: str,
+    body: str,
+    *,
+    event_id: int | None,
+    registration_id: int | None = None,
 ) -> None:
-    """Add a message to the outbox in the caller's transaction."""
+    """Add a message to the outbox in the caller's transaction (``event_id`` None: mail of no event, such as
+    the call for actuals' reminders)."""
     session.add(
         store.OutboxMail(
             event_id=event_id, registration_id=registration_id, recipient=recipient, subject=subject[:400], body=body
@@ -118,7 +127,7 @@ def deliver_pending(*, engine: Engine | None = None, smtp_url: str | None = None
             select(store.OutboxMail.id)
             .where(store.OutboxMail.sent_at.is_(None), store.OutboxMail.recipient.is_not(None))
             .order_by(store.OutboxMail.id)
-            .limit(500)
+            .limit(BATCH)
         ).all()
     sent = 0
     for mail_id in ids:
