@@ -51,7 +51,7 @@ def submit_part(
             missing = progress.total - progress.measured
             raise ValidationError(
                 f"未測定の KPI が {missing} 件あります（{progress.total}件中{progress.measured}件測定済み）。"
-                "このまま提出する場合は確認欄にチェックを入れてください",
+                "未測定の KPI があることを確認してから提出してください",
                 code="submission_incomplete",
                 details={
                     "measured": progress.measured,
