@@ -163,14 +163,14 @@ def test_the_server_runs_the_reminder_job_itself(sqlite_loaded_engine: Engine, c
     from keikaku.services.cycle.calls import open_call
 
     open_call(ADMIN, 2026, today + dt.timedelta(days=3), engine=sqlite_loaded_engine)  # the before reminder is due
+    departments = {r.department for r in status_board(2026, actor=ADMIN, engine=sqlite_loaded_engine).rows}
+    expected = {(d, "before") for d in departments}
     app = create_app(WebSettings(engine=sqlite_loaded_engine, actor=SYSTEM, reminder_interval=0.2))
     with TestClient(app):
-        deadline = time.monotonic() + 20
-        while not _reminders(sqlite_loaded_engine) and time.monotonic() < deadline:
+        deadline = time.monotonic() + 30
+        while _reminders(sqlite_loaded_engine) != expected and time.monotonic() < deadline:
             time.sleep(0.1)
-        found = _reminders(sqlite_loaded_engine)
-        time.sleep(0.5)  # more runs of the job send nothing more
-        assert _reminders(sqlite_loaded_engine) == found
-    assert found and {k for _d, k in found} == {"before"}
-    departments = {r.department for r in status_board(2026, actor=ADMIN, engine=sqlite_loaded_engine).rows}
-    assert {d for d, _k in found} == departments
+        assert _reminders(sqlite_loaded_engine) == expected
+        time.sleep(0.6)  # more runs of the job send nothing more
+        assert _reminders(sqlite_loaded_engine) == expected
+    assert len(audit_entries(sqlite_loaded_engine, "cycle.remind")) == len(expected)
