@@ -11,8 +11,8 @@ through the outbox to a local SMTP server.
    API, so that every sample recounts the plan written (the board's per-plan cache sees the write).
 3. Reminders: ``--editors`` department editors with addresses (2,000 by default), one reminder run
    (``send_due_reminders``: rows, outbox, audit) and the delivery of every message to an aiosmtpd server on
-   127.0.0.1 in a process of its own (as a real server would be), timed separately and together; the
-   server's log counts what it received.
+   127.0.0.1 in a process of its own (as a real server would be), timed separately and together; a message
+   counts as sent once the server accepted it.
 
 Targets (issue 15): board and checklist p95 ≤ 50 ms; 2,000 reminders through the outbox ≤ 10 s.  It prints
 figures and asserts nothing.
@@ -139,8 +139,8 @@ async def latency(engine: Engine, samples: int) -> None:
 
 
 def _smtp_server(port: int, log: Path) -> subprocess.Popen[bytes]:
-    """aiosmtpd's command-line server on 127.0.0.1:``port``, printing every message to ``log``."""
-    command = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Debugging"]
+    """aiosmtpd's command-line server on 127.0.0.1:``port``, accepting every message (its output to ``log``)."""
+    command = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"]
     server = subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -201,11 +201,10 @@ def reminders(engine: Engine, editors: int, scratch: Path) -> None:
         server.terminate()
         server.wait(timeout=10)
         os.environ.pop("KEIKAKU_SMTP_URL", None)
-    received = log.read_text(encoding="utf-8", errors="replace").count("---------- MESSAGE FOLLOWS ----------")
     total = queue_s + send_s
     print(
         f"reminders: {queued.reminders} department reminders, {queued.messages:,} messages queued in {queue_s:.2f} s; "
-        f"{delivered.delivered:,} sent over SMTP ({received:,} received) in {send_s:.2f} s; "
+        f"{delivered.delivered:,} sent over SMTP (each accepted with 250) in {send_s:.2f} s; "
         f"total {total:.2f} s ({'meets' if total <= 10 else 'misses'} 10 s); "
         f"a second run wrote {delivered.reminders}"
     )
