@@ -51,6 +51,7 @@ FILL = {
     "kind": "post",
     "entry_id": "1",
     "property_code": "overseas",
+    "fiscal_year": "2027",
 }
 #: Query parameters a route needs to answer at all (the rest is ignored by routes that don't take it).
 QUERY = "fiscal_year=2027&before=2026&after=2027&format=html&q=" + WORD + "&line=2"
