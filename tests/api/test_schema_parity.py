@@ -72,6 +72,11 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "users.UserPublic": ("governance.accounts.AccountPublic", ()),
     "communications.MonthFigurePublic": ("communications.analytics.MonthFigure", ()),
     "communications.ListedFirmPublic": ("communications.directories.ListedFirm", ()),
+    "cycle.CallPublic": ("cycle.calls.CallPublic", ()),
+    "cycle.SubmissionPublic": ("cycle.checklist.SubmissionPublic", ()),
+    "cycle.BoardRowPublic": ("cycle.board.BoardRow", ()),
+    "cycle.StatusBoardPublic": ("cycle.board.StatusBoard", ()),
+    "cycle.ChecklistItemPublic": ("cycle.checklist.ChecklistItem", ()),
 }
 
 #: Schemas with no read model of their own, and why.
@@ -104,6 +109,8 @@ API_ONLY = {
     "users.UserListPublic": "a list wrapper",
     "communications.PropertyMonthsPublic": "a web property (its code and name) with its MonthFigure list",
     "communications.DirectoryPublic": "a directory's search: its firms (ListedFirm) and the prefecture facet",
+    "cycle.CallListPublic": "a list wrapper",
+    "cycle.ChecklistPublic": "a Checklist with its progress and its page of items (Paged) flattened",
 }
 
 

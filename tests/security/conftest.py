@@ -163,7 +163,7 @@ def sample_path(route: Route, known: Ids, link_id: int, **override: str) -> str:
 
 def required_query(route: Route, **override: str) -> dict[str, str]:
     """Valid values of the route's required query parameters (``override`` replaces some)."""
-    values = {"q": "水素", "fiscal_year": "2026"}
+    values = {"q": "水素", "fiscal_year": "2026", "department": "ものづくり支援課"}
     query = {}
     for param in route.query:
         if param.required or param.name in override:

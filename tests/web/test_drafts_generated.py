@@ -39,6 +39,7 @@ UNRELATED = {
     "issue_id": "a newsletter issue, published on its own",
     "property_code": "a web-analytics property, not a plan's",
     "username": "an account (administrators only; the route matrix checks who may open it)",
+    "fiscal_year": "a call for actuals' year: its board and checklists are staff's only (the route matrix)",
     "fmt": "filled with json/csv: an export of the draft's year must not contain it (checked below)",
     "case_id": "a consultation of the co-creation platform: not a plan's; staff only (the route matrix)",
     "identifier": "a report type: filled with evaluation/comparison (checked below)",
@@ -51,6 +52,7 @@ FILL = {
     "kind": "post",
     "entry_id": "1",
     "property_code": "overseas",
+    "fiscal_year": "2027",
 }
 #: Query parameters a route needs to answer at all (the rest is ignored by routes that don't take it).
 QUERY = "fiscal_year=2027&before=2026&after=2027&format=html&q=" + WORD + "&line=2"

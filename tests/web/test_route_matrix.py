@@ -334,6 +334,39 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/firms/{entry_id}"): read(),
     ("GET", "/api/v1/directories/{directory}"): read(query="?q=ケイカク"),
     ("GET", "/api/v1/communications/properties/{property_code}/months"): read(),
+    # The yearly cycle: administrators open calls and see the board; a department's editors (and
+    # administrators) see its checklist and submit it; the calls' list is for staff.  The FY2026 call is open.
+    ("GET", "/admin/cycle"): Rule(ADMIN),
+    ("POST", "/admin/cycle"): Rule(ADMIN, form={"fiscal_year": "2023", "due_date": "2024-05-31"}, ok=(303, 409)),
+    ("GET", "/admin/cycle/{fiscal_year}"): Rule(ADMIN, override={"fiscal_year": "2026"}),
+    ("POST", "/admin/cycle/{fiscal_year}"): Rule(
+        ADMIN, form={"note": "連絡{n}"}, override={"fiscal_year": "2026"}, ok=(303,)
+    ),
+    ("POST", "/admin/cycle/{fiscal_year}/withdraw"): Rule(
+        ADMIN, form={"department": "{department}", "reason": "再提出"}, override={"fiscal_year": "2026"}, ok=(303, 409)
+    ),
+    ("GET", "/cycle"): Rule(STAFF, ok=(303,)),
+    ("GET", "/cycle/{fiscal_year}/checklist"): Rule(
+        EDITORS, query="?department={department}", override={"fiscal_year": "2026"}
+    ),
+    ("POST", "/cycle/{fiscal_year}/checklist"): Rule(
+        EDITORS,
+        form={"department": "{department}", "confirm_incomplete": "yes"},
+        override={"fiscal_year": "2026"},
+        ok=(303, 409),
+    ),
+    ("GET", "/api/v1/cycle/calls"): Rule(STAFF),
+    ("POST", "/api/v1/cycle/calls"): Rule(ADMIN, json={"fiscal_year": 2023, "due_date": "2024-05-31"}, ok=(201, 409)),
+    ("GET", "/api/v1/cycle/{fiscal_year}/board"): Rule(ADMIN, override={"fiscal_year": "2026"}),
+    ("GET", "/api/v1/cycle/{fiscal_year}/checklist"): Rule(
+        EDITORS, query="?department={department}", override={"fiscal_year": "2026"}
+    ),
+    ("POST", "/api/v1/cycle/{fiscal_year}/submissions"): Rule(
+        EDITORS,
+        json={"department": "{department}", "confirm_incomplete": True},
+        override={"fiscal_year": "2026"},
+        ok=(201, 409),
+    ),
 }
 
 
@@ -410,6 +443,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     events = _events(engine, platform["id"], department, project["kpis"][0]["id"])
     events["case_id"] = str(_case(engine))
     comms = _communications(engine, department)
+    _cycle(engine)
     params = {
         "plan_id": plans[2026],
         "plan_2023": plans[2023],
@@ -496,6 +530,16 @@ def _communications(engine: Engine, department: str) -> dict[str, str]:
         "directory": "kansai_companies",
         "entry_id": str(firm.id),
     }
+
+
+def _cycle(engine: Engine) -> None:
+    """The FY2026 call for actuals."""
+    import datetime as dt
+
+    from keikaku.services.core.actors import SYSTEM
+    from keikaku.services.cycle.calls import open_call
+
+    open_call(SYSTEM, 2026, dt.date(2027, 5, 31), engine=engine)
 
 
 def _fresh_values(world: World) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from keikaku.api.routers import (
     communications,
+    cycle,
     downloads,
     edits,
     imports,
@@ -25,6 +26,19 @@ PREFIX = "/api/v1"
 def api_router() -> APIRouter:
     """All API routes under :data:`PREFIX`."""
     router = APIRouter(prefix=PREFIX, responses=ERROR_RESPONSES)
-    for module in (overview, plans, kpis, imports, partners, search, downloads, edits, users, platform, communications):
+    for module in (
+        overview,
+        plans,
+        kpis,
+        imports,
+        partners,
+        search,
+        downloads,
+        edits,
+        users,
+        platform,
+        communications,
+        cycle,
+    ):
         router.include_router(module.router)
     return router

@@ -57,6 +57,8 @@ class User(Base):
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     departments: Mapped[list[str]] = mapped_column(JSON, default=list)
     member_government: Mapped[str | None] = mapped_column(String(100))
+    #: Where keikaku's mail to the account goes (the call for actuals' reminders); none: no mail.
+    email: Mapped[str | None] = mapped_column(String(320))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -16,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from keikaku.api.auth import authenticate_request
 from keikaku.api.router import PREFIX, api_router
 from keikaku.services.context.partner_links import refresh_suggestions
+from keikaku.services.cycle.reminders import send_due_reminders
 from keikaku.services.search.index import sync_search_index
 from keikaku.web import errors
 from keikaku.web.middleware import WebMiddleware
@@ -27,6 +30,7 @@ from keikaku.web.routers import (
     comments,
     communications,
     cooperative,
+    cycle,
     downloads,
     events,
     imports,
@@ -71,6 +75,20 @@ def _build_in_background(config: WebSettings) -> None:
         log.exception("search index: background build failed")
 
 
+async def _remind(config: WebSettings) -> None:
+    """The scheduled job of the calls for actuals: send the reminders due, then wait, for as long as the app
+    runs.  A reminder goes once however often this runs (and on however many workers): see
+    :mod:`keikaku.services.cycle.reminders`."""
+    while True:
+        try:
+            run = await run_in_threadpool(send_due_reminders, engine=config.engine)
+            if run.reminders or run.delivered:
+                log.info("reminders: %d written, %d messages sent", run.reminders, run.delivered)
+        except Exception:  # logged; the next run tries again
+            log.exception("reminders: the scheduled run failed")
+        await asyncio.sleep(config.reminder_interval)
+
+
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     """Build the web application (pages and API) for the given settings (default: from the environment)."""
     config = settings or WebSettings()
@@ -85,7 +103,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 await run_in_threadpool(refresh_suggestions, engine=config.engine)
             else:
                 threading.Thread(target=_build_in_background, args=(config,), name="search-index", daemon=True).start()
+        job = asyncio.create_task(_remind(config), name="reminders") if config.reminder_interval > 0 else None
         yield
+        if job is not None:
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
 
     app = FastAPI(
         title="keikaku API",
@@ -121,6 +144,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         platform,
         communications,
         thresholds,
+        cycle,
     )
     for module in routers:
         app.include_router(module.router)

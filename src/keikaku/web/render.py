@@ -141,8 +141,11 @@ def staff_nav(actor: Actor) -> list[tuple[str, str]]:
     links: list[tuple[str, str]] = []
     if actor.can_anywhere(Permission.RECORD_ACTUAL):
         links.append(("/actuals/import", "nav.import"))
+        if actor.departments:
+            links.append(("/cycle", "nav.checklist"))
     if is_admin(actor):
         links += [
+            ("/admin/cycle", "nav.cycle"),
             ("/admin/audit", "nav.audit"),
             ("/admin/publication", "nav.publication"),
             ("/admin/periods", "nav.periods"),

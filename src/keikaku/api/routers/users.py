@@ -26,6 +26,7 @@ def _public(user: accounts.AccountPublic) -> UserPublic:
         roles=[r.value for r in user.roles],
         departments=list(user.departments),
         member_government=user.member_government,
+        email=user.email,
         disabled=user.disabled,
         must_change_password=user.must_change_password,
         created_at=user.created_at,

@@ -16,6 +16,7 @@ class UserPublic(PublicModel):
     roles: list[str] = Field(description="役割（bureau_admin, department_editor, member_contributor, council_member）")
     departments: list[str]
     member_government: str | None
+    email: str | None = Field(description="督促などのメールの宛先")
     disabled: bool
     must_change_password: bool = Field(description="初回のサインインでパスワードの変更が必要か")
     created_at: Moment

@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
         department: list[str] | None = typer.Option(None, "--department", "-d", help="担当課（複数指定できる）"),
         member_government: str | None = typer.Option(None, "--member-government", help="構成府県市（入力者）"),
         display_name: str | None = typer.Option(None, "--display-name", help="表示名（例：田中 太郎）"),
+        email: str | None = typer.Option(None, "--email", help="メールアドレス（実績照会の督促の宛先）"),
         password_stdin: bool = typer.Option(False, "--password-stdin", help="パスワードを標準入力の 1 行から読む"),
     ) -> None:
         """アカウントを作る（パスワードを指定しなければ初期パスワードを生成して一度だけ表示する）。"""
@@ -51,6 +52,7 @@ def register(app: typer.Typer) -> None:
             member_government=member_government,
             display_name=display_name,
             password=password,
+            email=email,
         )
         result = create_user(data, actor=admin())
         user = result.user
@@ -78,6 +80,7 @@ def register(app: typer.Typer) -> None:
         department: list[str] | None = typer.Option(None, "--department", "-d", help="担当課（置き換える）"),
         member_government: str | None = typer.Option(None, "--member-government", help="構成府県市（空文字で解除）"),
         display_name: str | None = typer.Option(None, "--display-name", help="表示名"),
+        email: str | None = typer.Option(None, "--email", help="メールアドレス（空文字で解除）"),
         reason: str | None = typer.Option(None, "--reason", help="変更理由（監査記録に残る）"),
     ) -> None:
         """アカウントの役割・担当課・表示名を変える。"""
@@ -90,6 +93,7 @@ def register(app: typer.Typer) -> None:
             roles=role or None,
             departments=department or None,
             member_government=member_government,
+            email=email,
             reason=reason,
         )
         user = result.user

@@ -11,22 +11,26 @@ from __future__ import annotations
 import datetime as dt
 import os
 import smtplib
+import socket
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.text import MIMEText
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Row, select, update
 from sqlalchemy.orm import Session
 
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ValidationError
 from keikaku.storage import events as store
-from keikaku.storage.uow import read_session, unit_of_work
+from keikaku.storage.uow import read_session
 
 SMTP_ENV = "KEIKAKU_SMTP_URL"
 FROM_ENV = "KEIKAKU_MAIL_FROM"
 TIMEOUT = 10
+#: Messages one :func:`deliver_pending` call sends at most.
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,16 @@ class MailPublic:
 
 
 def queue_mail(
-    session: Session, recipient: str | None, subject: str, body: str, *, event_id: int, registration_id: int | None
+    session: Session,
+    recipient: str | None,
+    subject: str,
+    body: str,
+    *,
+    event_id: int | None,
+    registration_id: int | None = None,
 ) -> None:
-    """Add a message to the outbox in the caller's transaction."""
+    """Add a message to the outbox in the caller's transaction (``event_id`` None: mail of no event, such as
+    the call for actuals' reminders)."""
     session.add(
         store.OutboxMail(
             event_id=event_id, registration_id=registration_id, recipient=recipient, subject=subject[:400], body=body
@@ -81,18 +92,18 @@ def smtp_target(url: str | None = None) -> SmtpTarget | None:
     )
 
 
-def _send(target: SmtpTarget, row: store.OutboxMail, sender: str) -> None:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = row.recipient or ""
-    message["Subject"] = row.subject
-    message.set_content(row.body or "")
+def _connect(target: SmtpTarget) -> smtplib.SMTP:
+    """A connection to the server, encrypted when it can be and logged in when configured."""
     client: smtplib.SMTP = (
         smtplib.SMTP_SSL(target.host, target.port, timeout=TIMEOUT)
         if target.tls
         else smtplib.SMTP(target.host, target.port, timeout=TIMEOUT)
     )
-    with client:
+    try:
+        # Each command waits for its reply: without TCP_NODELAY, Nagle's algorithm and the peer's delayed
+        # ACK hold every small write for tens of milliseconds (2,000 messages took a minute, not seconds).
+        if client.sock is not None:
+            client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if not target.tls:
             client.ehlo()
             if client.has_extn("starttls"):
@@ -100,13 +111,40 @@ def _send(target: SmtpTarget, row: store.OutboxMail, sender: str) -> None:
                 client.ehlo()
         if target.username:
             client.login(target.username, target.password or "")
-        client.send_message(message)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _message(row: Row[int, str | None, str, str | None], sender: str) -> MIMEText:
+    """The message of an outbox row: UTF-8 text, the subject as an encoded word.
+
+    Built with the email package's classic API: its newer ``EmailMessage`` parses every header it is given,
+    which cost more than sending (8 ms a message against 1 ms) when a reminder run sends thousands.
+    """
+    message = MIMEText(row.body or "", "plain", "utf-8")
+    message["From"] = sender
+    message["To"] = row.recipient or ""
+    message["Subject"] = Header(row.subject, "utf-8", header_name="Subject").encode()
+    return message
+
+
+def _close(client: smtplib.SMTP | None) -> None:
+    if client is None:
+        return
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()
 
 
 def deliver_pending(*, engine: Engine | None = None, smtp_url: str | None = None) -> int:
     """Send the unsent messages of the outbox through SMTP (when configured); the number sent.
 
-    Each message is marked in its own transaction, so a failure leaves the others sent and itself queued.
+    One connection carries the batch (a reminder run queues thousands of messages; a connection each made
+    2,000 take a minute); after a failure the next message opens a new one.  Each message is marked in its
+    own short transaction, so a failure leaves the others sent and itself queued.
     """
     target = smtp_target(smtp_url)
     if target is None:
@@ -114,26 +152,37 @@ def deliver_pending(*, engine: Engine | None = None, smtp_url: str | None = None
     eng = ensure_schema(engine)
     sender = os.environ.get(FROM_ENV, "noreply@localhost")
     with read_session(eng) as session:
-        ids = session.scalars(
-            select(store.OutboxMail.id)
+        rows = session.execute(
+            select(store.OutboxMail.id, store.OutboxMail.recipient, store.OutboxMail.subject, store.OutboxMail.body)
             .where(store.OutboxMail.sent_at.is_(None), store.OutboxMail.recipient.is_not(None))
             .order_by(store.OutboxMail.id)
-            .limit(500)
+            .limit(BATCH)
         ).all()
     sent = 0
-    for mail_id in ids:
-        with unit_of_work(eng) as session:
-            row = session.get(store.OutboxMail, mail_id)
-            if row is None or row.sent_at is not None:
-                continue
+    client: smtplib.SMTP | None = None
+    try:
+        for row in rows:
             try:
-                _send(target, row, sender)
+                client = client or _connect(target)
+                client.send_message(_message(row, sender))
             except (OSError, smtplib.SMTPException) as exc:
-                row.error = f"{type(exc).__name__}: {exc}"[:2000]
+                _mark(eng, row.id, error=f"{type(exc).__name__}: {exc}"[:2000])
+                _close(client)
+                client = None
                 continue
-            row.sent_at, row.error = dt.datetime.now(dt.UTC), None
+            _mark(eng, row.id, error=None)
             sent += 1
+    finally:
+        _close(client)
     return sent
+
+
+def _mark(engine: Engine, mail_id: int, *, error: str | None) -> None:
+    """Record one message's outcome in its own short transaction: sent, or the error of this try."""
+    table = store.OutboxMail
+    values = {"error": error} if error else {"sent_at": dt.datetime.now(dt.UTC), "error": None}
+    with engine.begin() as conn:
+        conn.execute(update(table).where(table.id == mail_id, table.sent_at.is_(None)).values(**values))
 
 
 def list_outbox(event_id: int, *, actor: Actor, engine: Engine | None = None) -> list[MailPublic]:

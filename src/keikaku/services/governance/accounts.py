@@ -54,6 +54,7 @@ class AccountPublic:
     roles: tuple[Role, ...]
     departments: tuple[str, ...]
     member_government: str | None
+    email: str | None
     disabled: bool
     must_change_password: bool
     created_at: dt.datetime
@@ -70,6 +71,7 @@ class UserCreate:
     member_government: str | None = None
     display_name: str | None = None
     password: str | None = field(default=None, repr=False)
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,22 @@ def _clean_name(value: str | None) -> str | None:
     return names[0] if names else None
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def clean_email(value: str | None) -> str | None:
+    """An e-mail address as typed (trimmed), None when empty; ValidationError when it is not one."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if len(text) > 320 or not _EMAIL.fullmatch(text):
+        raise ValidationError(
+            f"メールアドレスの形式ではありません（{text[:80]}）",
+            details={"fields": {"email": "形式が正しくありません"}},
+        )
+    return text
+
+
 def _check_assignment(roles: Sequence[Role], departments: Sequence[str], member_government: str | None) -> None:
     if Role.DEPARTMENT_EDITOR in roles and not departments:
         raise ValidationError("担当課の編集者には担当課（--department）を 1 つ以上指定してください")
@@ -164,6 +182,7 @@ def public_user(user: User) -> AccountPublic:
         roles=roles,
         departments=tuple(user.departments or ()),
         member_government=user.member_government,
+        email=user.email,
         disabled=bool(user.disabled),
         must_change_password=bool(user.must_change_password),
         created_at=_utc(user.created_at),
@@ -179,6 +198,7 @@ def user_state(user: User) -> dict[str, Any]:
         "roles": list(user.roles or ()),
         "departments": list(user.departments or ()),
         "member_government": user.member_government,
+        "email": user.email,
         "disabled": bool(user.disabled),
         "must_change_password": bool(user.must_change_password),
     }
@@ -229,6 +249,7 @@ def create_user(data: UserCreate, *, actor: Actor, engine: Engine | None = None)
     member_government = _clean_name(data.member_government)
     _check_assignment(roles, departments, member_government)
     display_name = (normalize_text(data.display_name or "").strip() or username)[:200]
+    email = clean_email(data.email)
     generated = generate_password() if data.password is None else None
     password_hash = hash_password(data.password if data.password is not None else str(generated))
     with unit_of_work(ensure_schema(engine)) as session:
@@ -242,6 +263,7 @@ def create_user(data: UserCreate, *, actor: Actor, engine: Engine | None = None)
             roles=[r.value for r in roles],
             departments=departments,
             member_government=member_government,
+            email=email,
             disabled=False,
             must_change_password=generated is not None,
             created_at=now,
@@ -262,12 +284,13 @@ def update_user(
     roles: Sequence[Role | str] | None = None,
     departments: Sequence[str] | None = None,
     member_government: str | None = None,
+    email: str | None = None,
     reason: str | None = None,
     engine: Engine | None = None,
 ) -> AccountResult:
-    """Change an account's name, roles, departments or member government (administrators only).
+    """Change an account's name, roles, departments, member government or e-mail (administrators only).
 
-    None leaves a field as it is; ``member_government=""`` clears it.  Sessions stay valid: permissions
+    None leaves a field as it is; ``member_government=""`` and ``email=""`` clear it.  Sessions stay valid: permissions
     are read from the account on every request.
     """
     require_admin(actor, "アカウントの変更")
@@ -282,6 +305,8 @@ def update_user(
             user.departments = _clean_names(departments)
         if member_government is not None:
             user.member_government = _clean_name(member_government)
+        if email is not None:
+            user.email = clean_email(email)
         _check_assignment([Role(r) for r in user.roles], user.departments, user.member_government)
         old, new = audit.changed(before, user_state(user))
         if new:

@@ -50,6 +50,11 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "partner_link.restore": ("連携を候補に戻す", "Partner link back to suggested"),
     "document.ingest": ("文書の取り込み", "Document ingested"),
     "measure.bind": ("KPI の測定方法の設定", "KPI measure set"),
+    "cycle.open": ("実績照会の開始", "Call for actuals opened"),
+    "cycle.change": ("実績照会の変更", "Call for actuals changed"),
+    "cycle.submit": ("実績の提出", "Actuals submitted"),
+    "cycle.withdraw": ("提出の取り消し", "Submission withdrawn"),
+    "cycle.remind": ("実績照会の督促", "Reminder sent"),
     "user.create": ("アカウントの作成", "Account created"),
     "user.update": ("アカウントの変更", "Account changed"),
     "user.disable": ("アカウントの無効化", "Account disabled"),
@@ -106,6 +111,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
 #: Object type → (Japanese, English).
 OBJECTS: dict[str, tuple[str, str]] = {
     "actual_value": ("実績", "Actual value"),
+    "call": ("実績照会", "Call for actuals"),
     "qualitative_judgement": ("定性判定", "Qualitative judgement"),
     "period": ("年度", "Fiscal year"),
     "plan": ("計画", "Plan"),

@@ -74,6 +74,7 @@ def create(
     roles: Roles = [],  # noqa: B006 - FastAPI copies form defaults
     departments: Field_ = "",
     member_government: Field_ = "",
+    email: Field_ = "",
 ) -> Response:
     """Create an account with a one-time password, shown once on the answer."""
     typed = {
@@ -82,8 +83,9 @@ def create(
         "roles": roles,
         "departments": departments,
         "member_government": member_government,
+        "email": email,
     }
-    if any(has_control_characters(v) for v in (username, display_name, departments, member_government)):
+    if any(has_control_characters(v) for v in (username, display_name, departments, member_government, email)):
         return _list_page(request, actor, engine, typed=typed, message="制御文字は入力できません", status=422)
     data = accounts.UserCreate(
         username,
@@ -91,6 +93,7 @@ def create(
         departments=split_names(departments),
         member_government=member_government or None,
         display_name=display_name or None,
+        email=email or None,
     )
     try:
         result = accounts.create_user(data, actor=actor, engine=engine)
@@ -125,10 +128,11 @@ def update(
     roles: Roles = [],  # noqa: B006 - FastAPI copies form defaults
     departments: Field_ = "",
     member_government: Field_ = "",
+    email: Field_ = "",
     reason: Field_ = "",
 ) -> Response:
-    """Change the account's name, roles, departments and member government (audited with the reason)."""
-    if any(has_control_characters(v) for v in (display_name, departments, member_government, reason)):
+    """Change the account's name, roles, departments, member government and e-mail (audited with the reason)."""
+    if any(has_control_characters(v) for v in (display_name, departments, member_government, email, reason)):
         return _user_page(request, actor, engine, username, message="制御文字は入力できません", status=422)
     try:
         result = accounts.update_user(
@@ -138,6 +142,7 @@ def update(
             roles=roles,
             departments=split_names(departments),
             member_government=member_government,
+            email=email,
             reason=reason or None,
             engine=engine,
         )

@@ -1,0 +1,109 @@
+"""API schemas of the yearly cycle: calls for actuals, the status board, a department's checklist and its
+submission (staff only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+from keikaku.api.schemas.common import Moment, PublicModel
+from keikaku.api.schemas.edits import OptionalText
+
+
+class CallPublic(PublicModel):
+    """A call for actuals (実績照会) of a fiscal year."""
+
+    id: int
+    fiscal_year: int
+    due_date: dt.date = Field(description="提出期限")
+    remind_before_days: int = Field(description="期限の何日前に督促するか（0: 期限日）")
+    remind_after_days: int = Field(description="期限の何日後に督促するか")
+    note: str | None
+    opened_by: str
+    opened_at: Moment
+
+
+class CallListPublic(PublicModel):
+    """Every call, newest year first."""
+
+    items: list[CallPublic]
+
+
+class CallCreate(BaseModel):
+    """Open the call for actuals of a fiscal year."""
+
+    fiscal_year: int = Field(ge=1989, le=2100, description="年度（西暦）")
+    due_date: dt.date = Field(description="提出期限（YYYY-MM-DD）")
+    remind_before_days: int = Field(7, ge=0, le=90, description="期限の何日前に督促するか（0: 期限日）")
+    remind_after_days: int = Field(1, ge=1, le=90, description="期限の何日後に督促するか")
+    note: OptionalText = Field(None, max_length=2000, description="担当課への連絡事項（督促メールにも載る）")
+
+
+class SubmissionPublic(PublicModel):
+    """A department's part marked 提出 (withdrawn when ``withdrawn_at`` is set)."""
+
+    department: str
+    submitted_by: str
+    submitted_at: Moment
+    measured: int = Field(description="提出時に測定済みだった KPI の数")
+    total: int
+    withdrawn_by: str | None
+    withdrawn_at: Moment | None
+    withdraw_reason: str | None
+
+
+class BoardRowPublic(PublicModel):
+    """One department on the status board."""
+
+    department: str
+    state: str = Field(description="submitted（提出済み）, in_progress（入力中）, overdue（期限超過）")
+    measured: int
+    total: int
+    submission: SubmissionPublic | None
+
+
+class StatusBoardPublic(PublicModel):
+    """The status board of a call."""
+
+    call: CallPublic
+    today: dt.date
+    rows: list[BoardRowPublic]
+
+
+class ChecklistItemPublic(PublicModel):
+    """A KPI of a department's checklist."""
+
+    kpi_id: int
+    plan_id: int
+    issuer: str
+    project_id: int
+    project_name: str
+    indicator: str
+    unit: str | None
+    target: float | None
+    measured: bool
+    value: float | None = Field(description="年度の実績値（月次だけのときは null）")
+
+
+class ChecklistPublic(BaseModel):
+    """A department's checklist: progress, state, submission and one page of its KPIs."""
+
+    call: CallPublic
+    department: str
+    measured: int
+    total: int
+    state: str = Field(description="submitted, in_progress, overdue")
+    submission: SubmissionPublic | None
+    items: list[ChecklistItemPublic]
+    items_total: int = Field(description="絞り込み後の KPI の数（ページ分割前）")
+    page: int
+    per_page: int
+    only_unmeasured: bool
+
+
+class SubmissionCreate(BaseModel):
+    """Mark a department's part 提出."""
+
+    department: str = Field(min_length=1, max_length=200, description="担当課")
+    confirm_incomplete: bool = Field(False, description="未測定の KPI があっても提出することを確認した")
