@@ -15,7 +15,8 @@ from keikaku.services.core.errors import PermissionDeniedError, ValidationError
 from keikaku.services.measures.compute import compute_kpi
 from keikaku.services.measures.definitions import bind_measure
 from keikaku.services.surveys.bank import TOP2
-from keikaku.services.surveys.forms_import import import_form_responses, save_import_mapping, saved_mappings
+from keikaku.services.surveys.forms_import import import_form_responses
+from keikaku.services.surveys.forms_mapping import save_import_mapping, saved_mappings
 from keikaku.services.surveys.responses import create_survey, survey_results
 from keikaku.storage import surveys as store
 from keikaku.storage.uow import read_session

@@ -42,6 +42,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.core.free_text import has_control_characters
 from keikaku.services.events.manage import load_event
+from keikaku.services.events.organisations import check_corporate_number
 from keikaku.storage.events import Organisation
 from keikaku.storage.uow import read_session
 
@@ -291,6 +292,35 @@ def find_layout(sheet: Sheet, columns: Sequence[Column], ready: Callable[[set[st
     return None
 
 
+def find_layouts(
+    sheets: Sequence[Sheet],
+    columns: Sequence[Column],
+    ready: Callable[[set[str]], bool],
+    report: ImportReport,
+    *,
+    looked_for: str,
+    header_hint: str,
+    check: Callable[[Sheet, Layout], None] | None = None,
+) -> list[Layout]:
+    """The layout of each sheet that has a header (:func:`find_layout`), in order, each one passed to
+    ``check`` first; a sheet with rows but no header is noted in ``report`` (it lacks ``looked_for``), the
+    headers left unread are added to it, and a file without any header is refused with ``header_hint``."""
+    layouts = []
+    for sheet in sheets:
+        layout = find_layout(sheet, columns, ready)
+        if layout is None:
+            if sheet.rows:
+                report.notes.append(f"シート「{sheet.name}」には{looked_for}の見出しがないため読みませんでした")
+            continue
+        if check is not None:
+            check(sheet, layout)
+        layouts.append(layout)
+        report.ignored_columns.extend(h for h in layout.ignored if h not in report.ignored_columns)
+    if not layouts:
+        raise ValidationError(f"「{report.filename}」に見出しの行が見つかりません。{header_hint}", code="no_header")
+    return layouts
+
+
 # --- reading cells ----------------------------------------------------------------------------------------
 
 
@@ -316,6 +346,17 @@ def text_of(value: object, *, limit: int = 400) -> str:
     if len(text) > limit:
         raise CellProblem(f"{limit} 文字以内にしてください（{len(text)} 文字）")
     return text
+
+
+def corporate_number_of(layout: Layout, row: int, text: str, errors: list[CellError]) -> str | None:
+    """A row's 法人番号 cell checked (check digit verified), or None when blank or wrong (an error then)."""
+    if not text:
+        return None
+    try:
+        return check_corporate_number(text)
+    except ValidationError as exc:
+        errors.append(layout.error(row, "corporate_number", exc.message))
+        return None
 
 
 _DAY_SPLIT = re.compile(r"[、,，;；\n]+|\s+(?=\d)")

@@ -1,18 +1,9 @@
 """Importing survey responses from Google Forms (CSV) and Microsoft Forms (XLSX) exports.
 
-The export is recognised by its columns: Google Forms starts with タイムスタンプ (Timestamp); Microsoft
-Forms has ID, 開始時刻 and 完了時刻 (Start time, Completion time).  Their e-mail and name columns are not
-read (the responses stay anonymous); every other column is one question of the survey.
-
-**Mapping.**  A column is mapped to a question of the survey, and a choice's label to an option code:
-
-1. what the caller gives (the mapping form, ``--map`` on the command line);
-2. the mapping saved for this survey and this kind of export (:class:`SurveyImportMapping`);
-3. the question's text or code (``本日の内容は役に立ちましたか？`` is ``本日の内容は役に立ちましたか``),
-   and the option's label or code.
-
-A column mapped to ``''`` is not imported.  After an import the mapping used is saved for the survey, so the
-next file of the same form is read the same way even if its wording drifts.
+The export is recognised, and its columns mapped to the survey's questions (what the caller gives, the
+mapping saved for the survey, the questions' own texts), by :mod:`keikaku.services.surveys.forms_mapping`.
+After an import the mapping used is saved for the survey, so the next file of the same form is read the
+same way even if its wording drifts.
 
 **All or nothing.**  Every wrong cell is reported with its sheet, row and column: a column no question is
 mapped to, an answer outside the question's options (「6」 on a 5-point scale), a number that is not one, a
@@ -29,11 +20,8 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from rapidfuzz import fuzz
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import ensure_schema
@@ -44,45 +32,31 @@ from keikaku.services.events.imports import (
     CellProblem,
     ImportReport,
     digest,
-    fold_key,
-    header_keys,
     read_sheets,
     text_of,
 )
 from keikaku.services.governance import audit
 from keikaku.services.surveys.bank import QuestionPublic, check_answer
-from keikaku.services.surveys.responses import SurveyPublic, get_survey
+from keikaku.services.surveys.forms_mapping import (
+    IGNORE,
+    MS_DONE,
+    MS_ID,
+    OptionLabels,
+    auto_question,
+    check_codes,
+    detect_source,
+    header_key,
+    is_meta,
+    options_text,
+    save_mapping,
+    saved_mapping_row,
+)
+from keikaku.services.surveys.responses import get_survey
 from keikaku.storage import event_imports as store
 from keikaku.storage import surveys as survey_store
-from keikaku.storage.uow import read_session, unit_of_work
+from keikaku.storage.uow import unit_of_work
 
 KIND = "survey"
-SOURCE_LABELS = {store.GOOGLE_FORMS: "Google フォーム", store.MS_FORMS: "Microsoft Forms"}
-GOOGLE_KEY = frozenset({"タイムスタンプ", "timestamp"})
-GOOGLE_META = frozenset({"メールアドレス", "emailaddress", "スコア", "score"})
-MS_ID = "id"
-MS_DONE = frozenset({"完了時刻", "completiontime"})
-MS_META = frozenset(
-    {
-        "開始時刻",
-        "starttime",
-        "完了時刻",
-        "completiontime",
-        "メール",
-        "email",
-        "名前",
-        "name",
-        "最終変更時刻",
-        "lastmodifiedtime",
-        "合計ポイント",
-        "totalpoints",
-        "クイズのフィードバック",
-        "quizfeedback",
-    }
-)
-MS_META_PREFIXES = ("ポイント-", "points-", "フィードバック-", "feedback-")
-#: Similarity (rapidfuzz ratio, 0–100) from which a header is taken for a question's text.
-QUESTION_MATCH = 88
 _TIMESTAMP_FORMATS = (
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M",
@@ -95,7 +69,6 @@ _TIMESTAMP_FORMATS = (
     "%Y/%m/%d",
     "%Y-%m-%d",
 )
-IGNORE = ""
 
 
 @dataclass
@@ -110,64 +83,6 @@ class SurveyImportReport(ImportReport):
     unmapped_columns: list[str] = field(default_factory=list)
     #: question code → labels found in the file that are none of its options.
     unmapped_labels: dict[str, list[str]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class SavedMapping:
-    """The mapping saved for one survey and one kind of export."""
-
-    source: str
-    columns: dict[str, str]
-    labels: dict[str, dict[str, str]]
-    updated_by: str
-    updated_at: dt.datetime
-
-
-def _key(header: str) -> str:
-    return header_keys(header)[0].rstrip("?？。.!！")
-
-
-def _bare(header: str) -> str:
-    return header_keys(header)[1].rstrip("?？。.!！")
-
-
-def detect_source(headers: list[str]) -> str:
-    """The kind of export a header row is, or :class:`ValidationError` naming the columns looked for."""
-    keys = [_key(h) for h in headers]
-    if keys and keys[0] in GOOGLE_KEY:
-        return store.GOOGLE_FORMS
-    if MS_ID in keys and any(k in MS_DONE for k in keys):
-        return store.MS_FORMS
-    raise ValidationError(
-        "Google フォーム（1列目がタイムスタンプ）または Microsoft Forms（ID・開始時刻・完了時刻の列）の"
-        "回答ファイルではありません。フォームの「回答をダウンロード」で保存したファイルを使ってください",
-        code="not_a_forms_export",
-    )
-
-
-def _is_meta(source: str, header: str) -> bool:
-    key = _key(header)
-    if source == store.GOOGLE_FORMS:
-        return key in GOOGLE_KEY or key in GOOGLE_META
-    return key == MS_ID or key in MS_META or key.startswith(MS_META_PREFIXES)
-
-
-def _auto_question(header: str, questions: tuple[QuestionPublic, ...]) -> str | None:
-    """The question a header names by its text or code (near enough), or None."""
-    full, bare = _key(header), _bare(header)
-    best: tuple[float, str] | None = None
-    for q in questions:
-        texts = {_key(q.text), _bare(q.text)}
-        if full in texts or bare in texts or full == q.code.lower():
-            return q.code
-        for text in texts:
-            score = max(fuzz.ratio(full, text), fuzz.ratio(bare, text))
-            shorter = min(len(bare), len(text))
-            if shorter >= 8 and (text in full or bare in text):
-                score = max(score, 95.0)
-            if score >= QUESTION_MATCH and (best is None or score > best[0]):
-                best = (score, q.code)
-    return best[1] if best else None
 
 
 def _timestamp(value: object) -> dt.datetime:
@@ -185,164 +100,6 @@ def _timestamp(value: object) -> dt.datetime:
             raise CellProblem(f"「{text}」を日時として読めません（2026/10/07 15:30:00 の形）")
     local = moment if moment.tzinfo else moment.replace(tzinfo=JST)
     return local.astimezone(dt.UTC)
-
-
-def _options_text(q: QuestionPublic) -> str:
-    return "／".join(label for _c, label in q.options)
-
-
-class _Labels:
-    """Label → option code of one question: given, saved, then the options' own labels and codes."""
-
-    def __init__(self, q: QuestionPublic, given: Mapping[str, str], saved: Mapping[str, str]) -> None:
-        self.q = q
-        self.known: dict[str, str] = {}
-        for code, label in q.options:
-            self.known[fold_key(code)] = code
-            self.known[fold_key(label)] = code
-        self.known.update({fold_key(k): v for k, v in saved.items() if v})
-        self.known.update({fold_key(k): v for k, v in given.items() if v})
-        self.used: dict[str, str] = {}
-
-    def code(self, label: str) -> str | None:
-        found = self.known.get(fold_key(label))
-        if found is not None:
-            self.used[label] = found
-        return found
-
-    def split(self, source: str, cell: str) -> tuple[list[str], list[str]]:
-        """(codes, unknown labels) of a cell; a multiple choice is 「A, B」 (Google) or 「A;B;」 (Microsoft)."""
-        whole = self.code(cell)
-        if whole is not None or self.q.kind != "multiple":
-            return ([whole], []) if whole is not None else ([], [cell])
-        separator = ";" if source == store.MS_FORMS or ";" in cell else ","
-        joiner = ";" if separator == ";" else ", "
-        tokens = [t.strip() for t in cell.split(separator) if t.strip()]
-        codes: list[str] = []
-        unknown: list[str] = []
-        i = 0
-        while i < len(tokens):
-            for j in range(len(tokens), i, -1):  # the longest run of tokens that is a label (labels may hold commas)
-                found = self.code(joiner.join(tokens[i:j]))
-                if found is not None:
-                    codes.append(found)
-                    i = j
-                    break
-            else:
-                unknown.append(tokens[i])
-                i += 1
-        return codes, unknown
-
-
-def _saved(session: Session, survey_id: int, source: str) -> store.SurveyImportMapping | None:
-    return session.scalar(
-        select(store.SurveyImportMapping).where(
-            store.SurveyImportMapping.survey_id == survey_id, store.SurveyImportMapping.source == source
-        )
-    )
-
-
-def _check_codes(survey: SurveyPublic, columns: Mapping[str, str], labels: Mapping[str, Mapping[str, str]]) -> None:
-    by_code = {q.code: q for q in survey.questions}
-    for header, code in columns.items():
-        if code and code not in by_code:
-            raise ValidationError(
-                f"列「{header}」の設問「{code}」はこのアンケートにありません", code="unknown_question"
-            )
-    for code, mapping in labels.items():
-        q = by_code.get(code)
-        if q is None:
-            raise ValidationError(f"設問「{code}」はこのアンケートにありません", code="unknown_question")
-        known = {c for c, _l in q.options}
-        for label, option in mapping.items():
-            if option and option not in known:
-                raise ValidationError(
-                    f"「{q.text}」の回答「{label}」に指定した選択肢「{option}」はありません（{_options_text(q)}）",
-                    code="unknown_option",
-                )
-
-
-def _save(
-    session: Session,
-    survey_id: int,
-    source: str,
-    *,
-    columns: Mapping[str, str],
-    labels: Mapping[str, Mapping[str, str]],
-    actor: Actor,
-) -> store.SurveyImportMapping:
-    row = _saved(session, survey_id, source)
-    now = dt.datetime.now(dt.UTC)
-    if row is None:
-        row = store.SurveyImportMapping(survey_id=survey_id, source=source, columns={}, labels={})
-        session.add(row)
-    merged_labels: dict[str, Any] = {k: dict(v) for k, v in (row.labels or {}).items()}
-    for code, mapping in labels.items():
-        merged_labels.setdefault(code, {}).update({k: v for k, v in mapping.items() if v})
-    row.columns = {**(row.columns or {}), **dict(columns)}
-    row.labels = merged_labels
-    row.updated_by, row.updated_at = actor.name[:200], now
-    session.flush()
-    return row
-
-
-def save_import_mapping(
-    survey_id: int,
-    source: str,
-    columns: Mapping[str, str],
-    labels: Mapping[str, Mapping[str, str]] | None = None,
-    *,
-    actor: Actor,
-    engine: Engine | None = None,
-) -> SavedMapping:
-    """Save (merge into) a survey's mapping of one kind of export: columns → question codes ('' = not
-    imported), and per question code labels → option codes.  Those who manage the survey's event."""
-    if source not in store.FORM_SOURCES:
-        raise ValidationError("取り込むフォームの種類（google_forms か ms_forms）を選んでください")
-    eng = ensure_schema(engine)
-    survey = get_survey(survey_id, actor=actor, engine=eng)
-    clean_columns = {text_of(k, limit=400): (v or "").strip() for k, v in columns.items() if text_of(k, limit=400)}
-    clean_labels = {
-        code: {text_of(k, limit=400): (v or "").strip() for k, v in mapping.items() if text_of(k, limit=400)}
-        for code, mapping in (labels or {}).items()
-    }
-    _check_codes(survey, clean_columns, clean_labels)
-    with unit_of_work(eng) as session:
-        row = _save(session, survey_id, source, columns=clean_columns, labels=clean_labels, actor=actor)
-        audit.record(
-            session,
-            actor,
-            "survey.import_mapping",
-            "survey",
-            survey_id,
-            None,
-            {"source": source, "columns": clean_columns, "labels": clean_labels},
-        )
-        return SavedMapping(
-            source, dict(row.columns), {k: dict(v) for k, v in row.labels.items()}, row.updated_by, row.updated_at
-        )
-
-
-def saved_mappings(survey_id: int, *, actor: Actor, engine: Engine | None = None) -> list[SavedMapping]:
-    """A survey's saved mappings, one per kind of export."""
-    eng = ensure_schema(engine)
-    get_survey(survey_id, actor=actor, engine=eng)
-    with read_session(eng) as session:
-        rows = session.scalars(
-            select(store.SurveyImportMapping)
-            .where(store.SurveyImportMapping.survey_id == survey_id)
-            .order_by(store.SurveyImportMapping.source)
-        ).all()
-        return [
-            SavedMapping(
-                r.source,
-                dict(r.columns or {}),
-                {k: dict(v) for k, v in (r.labels or {}).items()},
-                r.updated_by,
-                r.updated_at,
-            )
-            for r in rows
-        ]
 
 
 @dataclass
@@ -379,22 +136,24 @@ def import_form_responses(
     report = SurveyImportReport(name, KIND, sha256=digest(content), source=source, survey_id=survey_id)
     given_columns = {text_of(k, limit=400): (v or "").strip() for k, v in (columns or {}).items()}
     given_labels = {code: dict(m) for code, m in (labels or {}).items()}
-    _check_codes(survey, given_columns, given_labels)
+    check_codes(survey, given_columns, given_labels)
     by_code = {q.code: q for q in survey.questions}
     from openpyxl.utils import get_column_letter
 
     with unit_of_work(eng) as session:
-        saved = _saved(session, survey_id, source)
+        saved = saved_mapping_row(session, survey_id, source)
         saved_columns: dict[str, str] = dict(saved.columns) if saved else {}
         saved_labels: dict[str, dict[str, str]] = {k: dict(v) for k, v in (saved.labels or {}).items()} if saved else {}
         # Which column is which question.
         mapped: dict[int, QuestionPublic] = {}
         taken: dict[str, str] = {}
-        key_index = 0 if source == store.GOOGLE_FORMS else next(i for i, h in enumerate(headers) if _key(h) == MS_ID)
-        done_index = next((i for i, h in enumerate(headers) if _key(h) in MS_DONE), None)
+        key_index = (
+            0 if source == store.GOOGLE_FORMS else next(i for i, h in enumerate(headers) if header_key(h) == MS_ID)
+        )
+        done_index = next((i for i, h in enumerate(headers) if header_key(h) in MS_DONE), None)
         seen_headers: set[str] = set()
         for index, header in enumerate(headers):
-            if not header or _is_meta(source, header):
+            if not header or is_meta(source, header):
                 continue
             letter = get_column_letter(index + 1)
             if header in seen_headers:
@@ -414,7 +173,7 @@ def import_form_responses(
             elif header in saved_columns:
                 code = saved_columns[header]
             else:
-                code = _auto_question(header, survey.questions)
+                code = auto_question(header, survey.questions)
             if code is None:
                 report.unmapped_columns.append(header)
                 report.add_error(
@@ -452,7 +211,7 @@ def import_form_responses(
                 else:
                     report.notes.append(f"設問「{q.text}」の列はありません（無回答として扱います）")
         labels_of = {
-            q.code: _Labels(q, given_labels.get(q.code, {}), saved_labels.get(q.code, {}))
+            q.code: OptionLabels(q, given_labels.get(q.code, {}), saved_labels.get(q.code, {}))
             for q in mapped.values()
             if q.kind in ("scale5", "single", "multiple")
         }
@@ -540,7 +299,7 @@ def import_form_responses(
                                 sheet.name,
                                 row.number,
                                 header,
-                                f"回答「{unknown[0]}」は「{q.text}」の{scale}（{_options_text(q)}）にありません。"
+                                f"回答「{unknown[0]}」は「{q.text}」の{scale}（{options_text(q)}）にありません。"
                                 "対応表で選択肢を指定できます",
                                 letter,
                             )
@@ -596,7 +355,7 @@ def import_form_responses(
             ]
         )
         used_labels = {code: labels.used for code, labels in labels_of.items() if labels.used}
-        _save(session, survey_id, source, columns=report.columns, labels=used_labels, actor=actor)
+        save_mapping(session, survey_id, source, columns=report.columns, labels=used_labels, actor=actor)
         report.added = len(rows)
         audit.record(
             session,

@@ -26,13 +26,8 @@ from keikaku.services.events.participants import list_participants
 from keikaku.services.events.registrations import PersonForm, RegistrationForm, cancel_registration, register
 from keikaku.services.events.tickets import ticket
 from keikaku.services.measures.compute import drill_down
-from keikaku.services.surveys.forms_import import (
-    SOURCE_LABELS,
-    SurveyImportReport,
-    import_form_responses,
-    save_import_mapping,
-    saved_mappings,
-)
+from keikaku.services.surveys.forms_import import SurveyImportReport, import_form_responses
+from keikaku.services.surveys.forms_mapping import SOURCE_LABELS, save_import_mapping, saved_mappings
 from keikaku.services.surveys.responses import get_survey, submit_public_response, survey_by_token, surveys_of_event
 from keikaku.web.charts import Bar, column_chart
 from keikaku.web.render import render
