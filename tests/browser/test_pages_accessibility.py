@@ -1,0 +1,95 @@
+"""Every page reachable by a link, public and signed in: axe-core finds no WCAG 2.1 A/AA violation and no
+heading-order problem, and at 390 px the page is no wider than the screen (issue 15).  Screenshots of the
+phone width are kept in test-artifacts/browser/mobile/."""
+
+import json
+import re
+from collections import deque
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from .conftest import ARTIFACTS, PASSWORD, USERNAME
+from .test_report_accessibility import axe_violations
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+#: Links that are not pages: files, the API, and leaving the session.
+NOT_PAGES = re.compile(r"^/(api/|logout)|\.(csv|xlsx|pdf|json|png|svg)(\?|$)|[?&]format=")
+MAX_PAGES = 45
+
+
+def _pattern(path: str) -> str:
+    """One page per route: ids and query values do not make another page."""
+    return re.sub(r"/\d+", "/{id}", path.split("?", 1)[0])
+
+
+def _crawl(page: Page, base: str) -> list[str]:
+    """Pages reachable by links from the dashboard, one per route, breadth first."""
+    seen: dict[str, str] = {}
+    queue = deque(["/"])
+    while queue and len(seen) < MAX_PAGES:
+        path = queue.popleft()
+        if _pattern(path) in seen:
+            continue
+        response = page.goto(base + path)
+        if response is None or response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
+            continue
+        seen[_pattern(path)] = path
+        hrefs = page.eval_on_selector_all("a[href^='/']", "links => links.map(a => a.getAttribute('href'))")
+        for href in hrefs:
+            target = href.split("#", 1)[0]
+            if target and not NOT_PAGES.search(target) and _pattern(target) not in seen:
+                queue.append(target)
+    return list(seen.values())
+
+
+def _problems(page: Page) -> list[str]:
+    found = []
+    for violation in axe_violations(page, with_rules=["heading-order"]):
+        for node in violation["nodes"][:3]:
+            found.append(f"{violation['id']}: {node['target']} {node['failureSummary'][:140]}")
+    return found
+
+
+def _too_wide(page: Page) -> int | None:
+    width = int(page.evaluate("document.documentElement.scrollWidth"))
+    return width if width > PHONE["width"] else None
+
+
+def _check_every_page(page: Page, base: str, who: str) -> None:
+    pages = _crawl(page, base)
+    assert len(pages) >= 8, pages
+    problems: dict[str, Any] = {}
+    folder = ARTIFACTS / "mobile"
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in pages:
+        page.set_viewport_size(DESKTOP)
+        page.goto(base + path)
+        axe = _problems(page)
+        page.set_viewport_size(PHONE)
+        page.goto(base + path, wait_until="networkidle")
+        wide = _too_wide(page)
+        name = re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_") or "dashboard"
+        page.screenshot(path=str(folder / f"{who}-{name}.png"), full_page=True)
+        if axe or wide:
+            problems[path] = {"axe": axe, "width_at_390": wide}
+    (ARTIFACTS / f"pages-{who}.json").write_text(json.dumps(problems, ensure_ascii=False, indent=1), "utf-8")
+    assert problems == {}, json.dumps(problems, ensure_ascii=False, indent=1)
+
+
+@pytest.mark.browser
+def test_every_public_page_passes_axe_and_fits_a_phone(server: str, browser_page: Page) -> None:
+    _check_every_page(browser_page, server, "public")
+
+
+@pytest.mark.browser
+def test_every_signed_in_page_passes_axe_and_fits_a_phone(server: str, browser_page: Page) -> None:
+    page = browser_page
+    page.goto(server + "/login")
+    page.get_by_label("ユーザー名").fill(USERNAME)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログインする").click()
+    page.wait_for_load_state()
+    _check_every_page(page, server, "staff")
