@@ -42,6 +42,7 @@ COMMAND_MODULES: dict[str, str] = {
     "publish": "publish",
     "unpublish": "publish",
     "events": "events",
+    "cycle": "cycle",
 }
 
 
