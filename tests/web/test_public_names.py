@@ -1,4 +1,5 @@
-"""Issue 18: no staff username on a public page; the evidence entered with a value is shown with it."""
+"""Issue 18: no staff username on a public page; the evidence entered with a value is shown with it.  Issue 15:
+the public KPI page is a view of the KPI, not an entry form the visitor may not use."""
 
 from sqlalchemy import Engine
 from tests.web.conftest import make_client
@@ -35,8 +36,12 @@ def test_the_public_sees_the_value_and_its_evidence_but_not_who_entered_it(sqlit
                 "231" in page.text and "受付名簿の集計" in page.text and "https://example.jp/forum-report" in page.text
             )
             assert "tanaka.ichiro" not in page.text, url
+        kpi_page = public.get(pages[0]).text
+        assert "<h1>参加者数 の目標と実績</h1>" in kpi_page  # issue 15: not 「実績の入力」 for the public
+        assert "実績の入力" not in kpi_page and 'id="form-h"' not in kpi_page
         api = public.get(f"/api/v1/kpis/{value.kpi_id}").json()
         assert "tanaka.ichiro" not in str(api)
         assert [h["entered_by"] for h in api["kpi"]["history"]] == [None]
     with make_client(eng, CLERK) as staff:
         assert all("tanaka.ichiro" in staff.get(url).text for url in pages)
+        assert "<h1>実績の入力: 参加者数</h1>" in staff.get(pages[0]).text
