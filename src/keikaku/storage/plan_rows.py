@@ -65,6 +65,7 @@ EVENT_COLUMNS = (
     "start_date",
     "end_date",
     "venue",
+    "theme",
     "note",
     "source_document_id",
     "source_page",
@@ -143,13 +144,14 @@ def _kpi(r: Any, keys: dict[int, str]) -> Dict:
 
 
 def _event(r: Any, keys: dict[int, str]) -> Dict:
-    _pid, name, start, end, venue, note, doc, page, line, excerpt = r
+    _pid, name, start, end, venue, theme, note, doc, page, line, excerpt = r
     return _compact(
         {
             "name": name,
             "start": _iso(start),
             "end": _iso(end),
             "venue": venue,
+            "theme": theme,
             "note": note,
             "provenance": _prov(doc, page, line, excerpt, keys),
         }
