@@ -10,6 +10,7 @@ from keikaku.api.routers import (
     downloads,
     edits,
     imports,
+    ingest,
     kpis,
     overview,
     partners,
@@ -39,6 +40,7 @@ def api_router() -> APIRouter:
         platform,
         communications,
         cycle,
+        ingest,
     ):
         router.include_router(module.router)
     return router

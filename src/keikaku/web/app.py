@@ -34,6 +34,7 @@ from keikaku.web.routers import (
     downloads,
     events,
     imports,
+    ingest,
     kpis,
     language,
     partners,
@@ -145,6 +146,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         communications,
         thresholds,
         cycle,
+        ingest,
     )
     for module in routers:
         app.include_router(module.router)

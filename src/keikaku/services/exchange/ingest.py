@@ -25,6 +25,7 @@ from keikaku.services.core.actors import SYSTEM, Actor
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called after each file with (path, files done, files in total)."""
@@ -147,32 +148,41 @@ def _partial_codes() -> frozenset[str]:
 def _store(results: list[tuple[DocumentReport, IngestResult]], engine: Engine | None, actor: Actor) -> None:
     """Store every parsed document in one unit of work, with an audit record per stored document."""
     from keikaku.services.core.db import ensure_schema
-    from keikaku.services.exchange.bundle import import_plan_data
-    from keikaku.services.governance import audit
     from keikaku.storage.statistics import analyze
     from keikaku.storage.uow import unit_of_work
 
     eng = ensure_schema(engine)
     with unit_of_work(eng) as session:
         for report, result in results:
-            texts = {result.source.doc_id: result.source.text} if result.source.format != "xlsx" else None
-            outcome = import_plan_data(session, result.data, document_texts=texts)
-            if outcome.skipped_documents and not outcome.documents:
-                report.status = DocumentStatus.UNCHANGED
-            else:
-                report.status = DocumentStatus.STORED
-                report.revisions = list(outcome.plans)
-                after = {
-                    "path": report.path,
-                    "sha256": report.sha256,
-                    "plans": [{"fiscal_year": y, "revision": r} for y, r in outcome.plans],
-                    "projects": outcome.projects,
-                    "kpis": outcome.kpis,
-                    "warnings": outcome.warnings,
-                }
-                audit.record(session, actor, "document.ingest", "document", result.source.doc_id, None, after)
+            store_parsed(session, report, result, actor)
     if any(report.status == DocumentStatus.STORED for report, _result in results):
         analyze(eng)  # sampled, so cheap on any size: the plans just stored are planned with statistics
+
+
+def store_parsed(session: Session, report: DocumentReport, result: IngestResult, actor: Actor) -> None:
+    """Store one parsed document in the caller's session (no commit) and audit it; sets ``report.status``
+    (stored, or unchanged when the same file is already stored) and ``report.revisions``."""
+    from keikaku.services.exchange.bundle import import_plan_data
+    from keikaku.services.governance import audit
+    from keikaku.services.plans.curated import keep_stored_curation
+
+    keep_stored_curation(session, result.data)
+    texts = {result.source.doc_id: result.source.text} if result.source.format != "xlsx" else None
+    outcome = import_plan_data(session, result.data, document_texts=texts)
+    if outcome.skipped_documents and not outcome.documents:
+        report.status = DocumentStatus.UNCHANGED
+        return
+    report.status = DocumentStatus.STORED
+    report.revisions = list(outcome.plans)
+    after = {
+        "path": report.path,
+        "sha256": report.sha256,
+        "plans": [{"fiscal_year": y, "revision": r} for y, r in outcome.plans],
+        "projects": outcome.projects,
+        "kpis": outcome.kpis,
+        "warnings": outcome.warnings,
+    }
+    audit.record(session, actor, "document.ingest", "document", result.source.doc_id, None, after)
 
 
 def merge_bundles(bundles: list[PlanData]) -> PlanData:

@@ -7,12 +7,20 @@ matched by number, else by name, so a renumbered project is a change, not a remo
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select
 
 from keikaku.domain import Kpi, Plan, Project
 from keikaku.services.core.errors import NotFoundError, ValidationError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from keikaku.services.core.actors import Actor
+    from keikaku.storage import models as m
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,7 @@ def _project_facts(project: Project) -> dict[str, object]:
     }
 
 
-def _match(
+def match_projects(
     old: list[Project], new: list[Project]
 ) -> tuple[list[tuple[Project, Project]], list[Project], list[Project]]:
     from keikaku.normalize import fold_for_search
@@ -148,7 +156,7 @@ def diff_plans(old: Plan, new: Plan, *, old_revision: int = 0, new_revision: int
         before, after = getattr(old, name), getattr(new, name)
         if before != after:
             diff.plan_changes.append(FieldChange(name, before, after))
-    pairs, diff.added, diff.removed = _match(old.projects, new.projects)
+    pairs, diff.added, diff.removed = match_projects(old.projects, new.projects)
     for before, after in pairs:
         facts_before, facts_after = _project_facts(before), _project_facts(after)
         changes = [
@@ -200,9 +208,8 @@ def diff_plan_revisions(
 ) -> PlanDiff:
     """The difference between two stored revisions (default: the latest and the one before it)."""
     from keikaku.services.core.db import ensure_schema
-    from keikaku.services.exchange.bundle import document_keys, plan_load_options
+    from keikaku.services.exchange.bundle import plan_load_options
     from keikaku.storage import models as m
-    from keikaku.storage.convert import read_plan
     from keikaku.storage.uow import read_session
 
     eng = ensure_schema(engine)
@@ -227,7 +234,143 @@ def diff_plan_revisions(
         for wanted in (old_rev, new_rev):
             if wanted not in by_revision:
                 raise NotFoundError(f"{fiscal_year}年度の事業計画に第{wanted}版はありません（あるのは {revisions}）")
-        keys = document_keys(session)
-        before = read_plan(by_revision[old_rev], keys)
-        after = read_plan(by_revision[new_rev], keys)
-        return diff_plans(before, after, old_revision=old_rev, new_revision=new_rev)
+        return diff_plan_rows(session, by_revision[old_rev], by_revision[new_rev])
+
+
+def _value_words(value: object) -> str:
+    """A diffed value as people read it: lists joined, pairs as 「name（N千円）」, booleans as あり/なし."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "あり" if value else "なし"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, tuple):
+        name, budget = value
+        return f"{name}（{budget:,}千円）" if isinstance(budget, int) else str(name)
+    if isinstance(value, list):
+        return "、".join(_value_words(v) for v in value) or "—"
+    return str(value)
+
+
+def _change_json(change: FieldChange) -> dict[str, object]:
+    old, new = change.old, change.new
+    if isinstance(old, list) and isinstance(new, list):  # a list names only the entries that differ
+        old, new = [v for v in old if v not in new], [v for v in new if v not in old]
+    return {
+        "field": change.field,
+        "label": change.label,
+        "label_en": change.label_en,
+        "old": _value_words(old),
+        "new": _value_words(new),
+    }
+
+
+def _project_json(project: Project) -> dict[str, object]:
+    return {"code": project.code, "name": project.name, "budget_thousand_yen": project.budget_thousand_yen}
+
+
+def diff_json(diff: PlanDiff) -> dict[str, object]:
+    """The diff as JSON (the API's and the review page's form): every changed field in words, old and new."""
+    return {
+        "issuer": diff.issuer,
+        "fiscal_year": diff.fiscal_year,
+        "old_revision": diff.old_revision,
+        "new_revision": diff.new_revision,
+        "is_empty": diff.is_empty,
+        "plan_changes": [_change_json(c) for c in diff.plan_changes],
+        "added": [_project_json(p) for p in diff.added],
+        "removed": [_project_json(p) for p in diff.removed],
+        "changed": [
+            {"code": p.code, "name": p.name, "changes": [_change_json(c) for c in p.changes]} for p in diff.changed
+        ],
+    }
+
+
+def diff_plan_rows(session: Session, old: m.Plan, new: m.Plan) -> PlanDiff:
+    """The difference between two stored plan rows, read in the caller's session."""
+    from keikaku.services.exchange.bundle import document_keys
+    from keikaku.storage.convert import read_plan
+
+    keys = document_keys(session)
+    return diff_plans(read_plan(old, keys), read_plan(new, keys), old_revision=old.revision, new_revision=new.revision)
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    """One revision of a plan, as its revisions page lists it."""
+
+    plan_id: int
+    revision: int
+    title: str | None
+    total_budget_thousand_yen: int | None
+    projects: int
+    created_at: dt.datetime | None
+    published: bool
+
+
+@dataclass(frozen=True)
+class RevisionsPage:
+    """A plan's revisions and the difference between two of them (``old`` → ``new``)."""
+
+    plan_id: int
+    issuer: str
+    fiscal_year: int
+    revisions: list[RevisionRow]
+    old: int | None
+    new: int | None
+    diff: dict[str, object] | None
+    draft_plan_id: int | None  # the newest revision, when it is a draft newer than the published one
+
+
+def plan_revisions(
+    plan_id: int, *, old: int | None = None, new: int | None = None, viewer: Actor, engine: Engine | None = None
+) -> RevisionsPage:
+    """Every revision of the plan's issuer and year, and the diff of ``old`` → ``new`` (revision numbers;
+    by default the published revision against the newest, else the two newest).  Staff only: it lists drafts."""
+    from keikaku.services.core.actors import Permission, require
+    from keikaku.services.core.db import ensure_schema
+    from keikaku.services.exchange.bundle import plan_load_options
+    from keikaku.services.publication.revisions import is_published
+    from keikaku.storage import models as m
+    from keikaku.storage.uow import read_session
+
+    require(viewer, Permission.VIEW_DRAFT_PLANS)
+    with read_session(ensure_schema(engine)) as session:
+        plan = session.get(m.Plan, plan_id)
+        if plan is None:
+            raise NotFoundError(f"事業計画（ID {plan_id}）はありません", code="plan_not_found")
+        rows = session.scalars(
+            select(m.Plan)
+            .where(m.Plan.issuer == plan.issuer, m.Plan.fiscal_year == plan.fiscal_year)
+            .options(*plan_load_options())
+            .order_by(m.Plan.revision)
+        ).all()
+        published = {row.revision for row in rows if is_published(session, row)}
+        by_revision = {row.revision: row for row in rows}
+        listed = [
+            RevisionRow(
+                row.id,
+                row.revision,
+                row.title,
+                row.total_budget_thousand_yen,
+                len(row.projects),
+                row.created_at,
+                row.revision in published,
+            )
+            for row in rows
+        ]
+        newest = rows[-1].revision
+        new_rev = new if new is not None else newest
+        base = max(published - {new_rev}, default=None)
+        old_rev = (
+            old if old is not None else base if base is not None else max(set(by_revision) - {new_rev}, default=None)
+        )
+        for wanted in (old_rev, new_rev):
+            if wanted is not None and wanted not in by_revision:
+                raise NotFoundError(f"この事業計画に第{wanted}版はありません", code="revision_not_found")
+        diff = None
+        if old_rev is not None and old_rev != new_rev:
+            diff = diff_json(diff_plan_rows(session, by_revision[old_rev], by_revision[new_rev]))
+        draft = rows[-1].id if newest not in published and newest > max(published, default=0) else None
+        return RevisionsPage(plan.id, plan.issuer, plan.fiscal_year, listed, old_rev, new_rev, diff, draft)

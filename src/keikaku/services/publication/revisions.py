@@ -74,7 +74,7 @@ def _match_projects(old: Sequence[m.Project], new: Sequence[m.Project]) -> dict[
     return pairs
 
 
-def _published_revision(session: Session, plan: m.Plan) -> m.Plan | None:
+def published_revision_of(session: Session, plan: m.Plan) -> m.Plan | None:
     """The newest published revision of the plan's issuer and year, other than the plan itself."""
     others = session.scalars(
         select(m.Plan)
@@ -88,8 +88,8 @@ def _published_revision(session: Session, plan: m.Plan) -> m.Plan | None:
     return None
 
 
-def _carry_over(session: Session, plan: m.Plan) -> CarryOver:
-    old = _published_revision(session, plan)
+def carry_over_in(session: Session, plan: m.Plan) -> CarryOver:
+    old = published_revision_of(session, plan)
     result = CarryOver(plan.id, old.id if old else None)
     if old is None:
         return result
@@ -143,10 +143,10 @@ def revision_carry_over(plan_id: int, *, actor: Actor, engine: Engine | None = N
         plan = session.get(m.Plan, plan_id)
         if plan is None:
             raise NotFoundError(f"事業計画（ID {plan_id}）はありません", code="plan_not_found")
-        return _carry_over(session, plan)
+        return carry_over_in(session, plan)
 
 
-def _copy(session: Session, actor: Actor, plan: m.Plan, plan_map: CarryOver) -> dict[str, int]:
+def copy_carried(session: Session, actor: Actor, plan: m.Plan, plan_map: CarryOver) -> dict[str, int]:
     year = plan.fiscal_year
     copied = {"actual_values": 0, "judgements": 0, "measures": 0}
     for value in store.current_values(session, list(plan_map.kpis), [year]):
@@ -250,7 +250,7 @@ def publish_revision(
         plan = session.get(m.Plan, plan_id)
         if plan is None:
             raise NotFoundError(f"事業計画（ID {plan_id}）はありません", code="plan_not_found")
-        carry = _carry_over(session, plan)
+        carry = carry_over_in(session, plan)
         new_kpis = set(session.scalars(select(m.Kpi.id).join(m.Project).where(m.Project.plan_id == plan.id)))
         for old_id, new_id in (attach or {}).items():
             if new_id not in new_kpis:
@@ -263,7 +263,7 @@ def publish_revision(
                 f"公開中の版の次の項目が新しい版に対応しません。KPIを指定するか、引き継がないことを確認してください: {listed}",
                 code="revision_unmatched",
             )
-        copied = _copy(session, actor, plan, carry) if carry.published_plan_id is not None else {}
+        copied = copy_carried(session, actor, plan, carry) if carry.published_plan_id is not None else {}
         current = _latest(session, PublishedObject.PLAN, plan.id, plan.fiscal_year)
         before = current.state if current is not None else PublicationState.DRAFT
         details: dict[str, object] = {
@@ -317,8 +317,8 @@ def publish_plan(
     eng = ensure_schema(engine)
     with read_session(eng) as session:
         plan = session.get(m.Plan, plan_id)
-        replaces = _published_revision(session, plan) if plan is not None else None
-        already = plan is not None and _is_published(session, plan)
+        replaces = published_revision_of(session, plan) if plan is not None else None
+        already = plan is not None and is_published(session, plan)
     if replaces is None or already:
         return publish_plan_state(actor, plan_id, reason=reason, engine=eng)
     return publish_revision(
@@ -326,6 +326,6 @@ def publish_plan(
     )
 
 
-def _is_published(session: Session, plan: m.Plan) -> bool:
+def is_published(session: Session, plan: m.Plan) -> bool:
     row = _latest(session, PublishedObject.PLAN, plan.id, plan.fiscal_year)
     return row is not None and row.state == PublicationState.PUBLISHED

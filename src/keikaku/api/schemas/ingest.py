@@ -1,0 +1,49 @@
+"""API schemas of ingest in two steps (parse, then commit) and of a plan's revisions (staff only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from keikaku.api.schemas.common import Moment, PublicModel
+
+
+class UploadPublic(PublicModel):
+    """An uploaded document and its review: what was read, the warnings, the difference from the plan it
+    revises and what publishing would carry over.  ``id`` is what the commit step takes."""
+
+    id: str = Field(description="取り込みの ID（保存・破棄で指定）")
+    filename: str
+    size: int
+    sha256: str
+    status: str = Field(description="staged（確認待ち）・stored（下書きとして保存済み）・discarded（破棄済み）")
+    uploaded_by: str
+    uploaded_at: Moment
+    plan_id: int | None = Field(description="保存した版の事業計画 ID（保存後）")
+    review: dict[str, Any] = Field(description="読み取った内容・警告・差分・引き継ぎ")
+
+
+class RevisionRowPublic(PublicModel):
+    """One revision of a plan."""
+
+    plan_id: int
+    revision: int
+    title: str | None
+    total_budget_thousand_yen: int | None
+    projects: int
+    created_at: Moment | None
+    published: bool
+
+
+class RevisionsPublic(PublicModel):
+    """A plan's revisions and the difference between two of them."""
+
+    plan_id: int
+    issuer: str
+    fiscal_year: int
+    revisions: list[RevisionRowPublic]
+    old: int | None
+    new: int | None
+    diff: dict[str, Any] | None = Field(description="old から new への変更（項目名は日本語と英語）")
+    draft_plan_id: int | None
