@@ -110,6 +110,9 @@ API_ONLY = {
     "communications.PropertyMonthsPublic": "a web property (its code and name) with its MonthFigure list",
     "communications.DirectoryPublic": "a directory's search: its firms (ListedFirm) and the prefecture facet",
     "cycle.CallListPublic": "a list wrapper",
+    "ingest.UploadPublic": "services.exchange.uploads.Upload, its review a JSON dict built by that service",
+    "ingest.RevisionRowPublic": "services.plans.revisions.RevisionRow (asdict)",
+    "ingest.RevisionsPublic": "services.plans.revisions.RevisionsPage (asdict), its diff from diff_json",
     "cycle.ChecklistPublic": "a Checklist with its progress and its page of items (Paged) flattened",
 }
 

@@ -148,6 +148,7 @@ def sample_path(route: Route, known: Ids, link_id: int, **override: str) -> str:
         "issue_id": "1",
         "directory": "kansai_companies",
         "entry_id": "1",
+        "upload_id": "0" * 32,
         "property_code": "site",
         "kind": "post",
         "case_id": "1",

@@ -43,6 +43,7 @@ UNRELATED = {
     "fmt": "filled with json/csv: an export of the draft's year must not contain it (checked below)",
     "case_id": "a consultation of the co-creation platform: not a plan's; staff only (the route matrix)",
     "identifier": "a report type: filled with evaluation/comparison (checked below)",
+    "upload_id": "a document uploaded for review: its uploader's and the administrators' only (the route matrix)",
 }
 FILL = {
     "fmt": "json",
@@ -51,6 +52,7 @@ FILL = {
     "directory": "kansai_companies",
     "kind": "post",
     "entry_id": "1",
+    "upload_id": "0" * 32,
     "property_code": "overseas",
     "fiscal_year": "2027",
 }

@@ -36,6 +36,7 @@ ADMIN = frozenset({"admin"})
 EDITORS = frozenset({"admin", "editor"})
 COOPERATORS = frozenset({"admin", "contributor"})
 COUNCIL = frozenset({"admin", "council"})
+UPLOADERS = frozenset({"admin", "editor", "editor_other"})
 DONE = (200, 303)
 
 
@@ -66,6 +67,7 @@ FIRMS_MATRIX = "企業名,法人番号,府県,掲載年度\n行列工業株式�
 POSTS_MATRIX = "日付,媒体,タイトル,URL\n2026-05-01,X,一括投稿,\n"
 PARTICIPANTS_MATRIX = "氏名,メール,所属\n行列 花子,hanako@example.jp,株式会社ケイカク\n"
 MEETINGS_MATRIX = "企業名,法人番号,相手先,日時,状態\n株式会社ケイカク,1010401011569,Acme Inc.,{event_day} 10:00,実施\n"
+JUNK_DOCUMENT = "行列試験のメモ。計画書ではありません。\n"
 FORMS_MATRIX = "タイムスタンプ,本日の内容は役に立ちましたか\n2026/10/07 10:00:00,とても役に立った\n"
 
 
@@ -367,6 +369,22 @@ RULES: dict[tuple[str, str], Rule] = {
         override={"fiscal_year": "2026"},
         ok=(201, 409),
     ),
+    # Ingest in the browser and the API: administrators and department editors upload (the junk file is
+    # refused with its reason); an upload is its uploader's and the administrators' (others get 404); the
+    # shared upload is discarded already, so storing or discarding it again is a 409 and changes nothing.
+    ("GET", "/admin/ingest"): Rule(UPLOADERS),
+    ("POST", "/admin/ingest"): Rule(UPLOADERS, file_text=JUNK_DOCUMENT, ok=(422,)),
+    ("GET", "/admin/ingest/{upload_id}"): Rule(ADMIN, refusal=(403, 404)),
+    ("POST", "/admin/ingest/{upload_id}/store"): Rule(ADMIN, ok=(409,), refusal=(403, 404)),
+    ("POST", "/admin/ingest/{upload_id}/discard"): Rule(ADMIN, ok=(409,), refusal=(403, 404)),
+    ("POST", "/api/v1/ingest"): Rule(UPLOADERS, file_text=JUNK_DOCUMENT, ok=(422,)),
+    ("GET", "/api/v1/ingest/{upload_id}"): Rule(ADMIN, refusal=(403, 404)),
+    ("POST", "/api/v1/ingest/{upload_id}/commit"): Rule(ADMIN, ok=(409,), refusal=(403, 404)),
+    ("POST", "/api/v1/ingest/{upload_id}/discard"): Rule(ADMIN, ok=(409,), refusal=(403, 404)),
+    # A plan's revisions list drafts: staff only; publishing a revision is the administrators'.
+    ("GET", "/plans/{plan_id}/revisions"): Rule(STAFF),
+    ("GET", "/api/v1/plans/{plan_id}/revisions"): Rule(STAFF),
+    ("POST", "/plans/{plan_id}/revisions/publish"): Rule(ADMIN, form={"reason": "行列試験"}, ok=(303,)),
 }
 
 
@@ -444,6 +462,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     events["case_id"] = str(_case(engine))
     comms = _communications(engine, department)
     _cycle(engine)
+    upload_id = _discarded_upload(engine)
     params = {
         "plan_id": plans[2026],
         "plan_2023": plans[2023],
@@ -459,6 +478,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         **events,
         **comms,
         "username": "target",
+        "upload_id": upload_id,
     }
     yield World(app, engine, clients, params)
     for client in clients.values():
@@ -540,6 +560,40 @@ def _cycle(engine: Engine) -> None:
     from keikaku.services.cycle.calls import open_call
 
     open_call(SYSTEM, 2026, dt.date(2027, 5, 31), engine=engine)
+
+
+REVIEW = {
+    "kind": "business_plan",
+    "format": "text",
+    "pages": None,
+    "lines": 1,
+    "found": {},
+    "partial": False,
+    "already_stored": False,
+    "warnings": [],
+    "plans": [],
+    "revisions": [],
+}
+
+
+def _discarded_upload(engine: Engine) -> str:
+    """An upload of the administrator's, already discarded (its review page reads; nothing more can be done)."""
+    from keikaku.storage.uow import unit_of_work
+    from keikaku.storage.uploads import IngestUpload
+
+    with unit_of_work(engine) as session:
+        row = IngestUpload(
+            id="0" * 31 + "1",
+            filename="matrix.txt",
+            size=0,
+            sha256="0" * 64,
+            content=b"",
+            review=REVIEW,
+            status="discarded",
+            uploaded_by="admin",
+        )
+        session.add(row)
+    return row.id
 
 
 def _fresh_values(world: World) -> dict[str, Any]:
