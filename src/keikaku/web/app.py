@@ -42,6 +42,7 @@ from keikaku.web.routers import (
     project_edit,
     projects,
     search,
+    sources,
     thresholds,
     users,
 )
@@ -126,6 +127,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     routers = (
         account,
         browse,
+        sources,
         plans,
         projects,
         kpis,

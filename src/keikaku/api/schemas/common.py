@@ -44,13 +44,14 @@ class SourcePublic(PublicModel):
     line: int | None
     page: int | None
     excerpt: str | None
+    draft: bool = False
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def href(self) -> str:
-        """The document-context page of this line."""
-        line = f"?line={self.line}#L{self.line}" if self.line else ""
-        return f"/documents/{self.document}{line}"
+        """The document-context page of this line (on its page, when the document has pages)."""
+        query = "&".join(f"{name}={value}" for name, value in (("page", self.page), ("line", self.line)) if value)
+        return f"/documents/{self.document}" + (f"?{query}" if query else "") + (f"#L{self.line}" if self.line else "")
 
 
 class PageMetaPublic(PublicModel):

@@ -25,6 +25,7 @@ from keikaku.services.core.actors import SYSTEM, Actor
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called after each file with (path, files done, files in total)."""
@@ -157,6 +158,7 @@ def _store(results: list[tuple[DocumentReport, IngestResult]], engine: Engine | 
         for report, result in results:
             texts = {result.source.doc_id: result.source.text} if result.source.format != "xlsx" else None
             outcome = import_plan_data(session, result.data, document_texts=texts)
+            kept = _keep_original(session, result)
             if outcome.skipped_documents and not outcome.documents:
                 report.status = DocumentStatus.UNCHANGED
             else:
@@ -169,10 +171,29 @@ def _store(results: list[tuple[DocumentReport, IngestResult]], engine: Engine | 
                     "projects": outcome.projects,
                     "kpis": outcome.kpis,
                     "warnings": outcome.warnings,
+                    "original": kept,
                 }
                 audit.record(session, actor, "document.ingest", "document", result.source.doc_id, None, after)
     if any(report.status == DocumentStatus.STORED for report, _result in results):
         analyze(eng)  # sampled, so cheap on any size: the plans just stored are planned with statistics
+
+
+def _keep_original(session: Session, result: IngestResult) -> str | None:
+    """Keep the file of a stored (or already stored) document as its original; the file's name, or None when
+    the file changed on disk since it was read (what is stored must be what was parsed)."""
+    from sqlalchemy import select
+
+    from keikaku.services.context.documents import keep_original
+    from keikaku.services.core.errors import ValidationError
+    from keikaku.storage import models as m
+
+    document = session.scalar(select(m.Document).where(m.Document.sha256 == result.source.sha256))
+    if document is None:
+        return None
+    try:
+        return keep_original(session, document, result.source.path, result.source.path.name).filename
+    except (ValidationError, OSError):
+        return None
 
 
 def merge_bundles(bundles: list[PlanData]) -> PlanData:
