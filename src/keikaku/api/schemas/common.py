@@ -38,13 +38,18 @@ class ErrorPublic(BaseModel):
 
 
 class SourcePublic(PublicModel):
-    """Where a fact came from; ``href`` is the page showing that line of the document in context."""
+    """Where a fact came from, with the document's title and publisher (``draft``: the document is a 素案,
+    ``bundled``: a source of the bundled data, whose page is unknown); ``href`` is the page showing that line
+    of the document in context."""
 
     document: str
     line: int | None
     page: int | None
     excerpt: str | None
+    title: str | None = None
+    issuer: str | None = None
     draft: bool = False
+    bundled: bool = False
 
     @computed_field  # type: ignore[prop-decorator]
     @property
