@@ -38,6 +38,7 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "more.SearchResultsPublic": ("search.query.SearchResults", ("pages",)),
     "more.ReportPublic": ("evaluations.reports.ReportInfo", ()),
     "more.ContextLinePublic": ("context.documents.ContextLine", ()),
+    "more.OriginalFilePublic": ("context.documents.OriginalFile", ()),
     "more.FactPublic": ("context.documents.Fact", ()),
     "more.DocumentPublic": ("context.documents.DocumentContext", ()),
     "overview.VisionTargetPublic": ("context.vision.VisionTarget", ()),

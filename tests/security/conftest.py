@@ -136,6 +136,7 @@ def sample_path(route: Route, known: Ids, link_id: int, **override: str) -> str:
         "initiative_id": str(known.initiative_startup),
         "link_id": str(link_id),
         "key": known.document,
+        "page": "1",
         "fmt": "csv",
         "identifier": "evaluation",
         "code": "en",

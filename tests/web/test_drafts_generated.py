@@ -44,6 +44,7 @@ UNRELATED = {
     "case_id": "a consultation of the co-creation platform: not a plan's; staff only (the route matrix)",
     "identifier": "a report type: filled with evaluation/comparison (checked below)",
     "upload_id": "a document uploaded for review: its uploader's and the administrators' only (the route matrix)",
+    "page": "a page of the document named by key, which is filled with the draft's (tests/web/test_sources.py)",
 }
 FILL = {
     "fmt": "json",
@@ -55,6 +56,7 @@ FILL = {
     "upload_id": "0" * 32,
     "property_code": "overseas",
     "fiscal_year": "2027",
+    "page": "1",
 }
 #: Query parameters a route needs to answer at all (the rest is ignored by routes that don't take it).
 QUERY = "fiscal_year=2027&before=2026&after=2027&format=html&q=" + WORD + "&line=2"

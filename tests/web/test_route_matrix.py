@@ -9,6 +9,7 @@ tested is the role, not the CSRF check (tested in test_login.py and tests/securi
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/compare"): read(),
     ("GET", "/action-plan"): read(),
     ("GET", "/documents/{key}"): read(query="?line={line}"),
+    # The original is a published document's: whoever may read the document (its plans' drafts: staff).
+    ("GET", "/documents/{key}/pages/{page}.png"): read(query="?line={line}"),
+    ("GET", "/documents/{key}/original"): read(),
     ("GET", "/plans"): read(),
     ("GET", "/plans/{plan_id}"): read(),
     ("GET", "/projects"): read(),
@@ -463,6 +467,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     comms = _communications(engine, department)
     _cycle(engine)
     upload_id = _discarded_upload(engine)
+    _original(engine, project["source"]["document"])
     params = {
         "plan_id": plans[2026],
         "plan_2023": plans[2023],
@@ -472,6 +477,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "link_id": links[0]["id"],
         "key": project["source"]["document"],
         "line": project["source"]["line"],
+        "page": "1",
         "fmt": "json",
         "identifier": "evaluation",
         "code": "ja",
@@ -516,6 +522,29 @@ def _events(engine: Engine, project_id: int, department: str, kpi_id: int) -> di
         "survey_token": survey.token,
         "survey_id": str(survey.id),
     }
+
+
+def _original(engine: Engine, key: str) -> None:
+    """A one-page PDF as the original of the bundled document the platform project cites (the bundled data
+    has none), so that its page image and its download answer."""
+    from tests.ingest.pdfmaker import make_pdf
+
+    from keikaku.storage.uow import unit_of_work
+
+    content = make_pdf([["行列試験の原本"]])
+    with unit_of_work(engine) as session:
+        doc_id = session.scalar(select(m.Document.id).where(m.Document.key == key))
+        assert doc_id is not None
+        session.add(
+            m.DocumentFile(
+                document_id=doc_id,
+                filename="matrix.pdf",
+                media_type="application/pdf",
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                content=content,
+            )
+        )
 
 
 def _case(engine: Engine) -> int:

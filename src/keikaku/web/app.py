@@ -43,6 +43,7 @@ from keikaku.web.routers import (
     project_edit,
     projects,
     search,
+    sources,
     thresholds,
     users,
 )
@@ -127,6 +128,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     routers = (
         account,
         browse,
+        sources,
         plans,
         projects,
         kpis,

@@ -19,6 +19,7 @@ Query_ = Annotated[
 Kind = Annotated[str | None, Query(max_length=20, description="種類（project, plan, initiative, theme …）")]
 DocumentKey = Annotated[str, Path(max_length=200, description="文書の ID")]
 Line = Annotated[int | None, Query(ge=1, le=10_000_000, description="行番号")]
+Page = Annotated[int | None, Query(ge=1, le=100_000, description="ページ番号（PDF の行番号はページ内の番号）")]
 
 
 @router.get("/search", response_model=SearchResultsPublic, summary="検索")
@@ -48,6 +49,8 @@ def search_all(
 
 
 @router.get("/documents/{key}", response_model=DocumentPublic, summary="出典文書")
-def document(key: DocumentKey, engine: EngineDep, actor: ActorDep, line: Line = None) -> DocumentPublic:
-    """A source document; with ``line``, that line among its neighbours and the facts taken from it."""
-    return DocumentPublic.model_validate(get_document_context(key, viewer=actor, line=line, engine=engine))
+def document(
+    key: DocumentKey, engine: EngineDep, actor: ActorDep, line: Line = None, page: Page = None
+) -> DocumentPublic:
+    """A source document; with ``line`` (and ``page``), that line among its neighbours and the facts taken from it."""
+    return DocumentPublic.model_validate(get_document_context(key, viewer=actor, line=line, page=page, engine=engine))

@@ -38,19 +38,25 @@ class ErrorPublic(BaseModel):
 
 
 class SourcePublic(PublicModel):
-    """Where a fact came from; ``href`` is the page showing that line of the document in context."""
+    """Where a fact came from, with the document's title and publisher (``draft``: the document is a 素案,
+    ``bundled``: a source of the bundled data, whose page is unknown); ``href`` is the page showing that line
+    of the document in context."""
 
     document: str
     line: int | None
     page: int | None
     excerpt: str | None
+    title: str | None = None
+    issuer: str | None = None
+    draft: bool = False
+    bundled: bool = False
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def href(self) -> str:
-        """The document-context page of this line."""
-        line = f"?line={self.line}#L{self.line}" if self.line else ""
-        return f"/documents/{self.document}{line}"
+        """The document-context page of this line (on its page, when the document has pages)."""
+        query = "&".join(f"{name}={value}" for name, value in (("page", self.page), ("line", self.line)) if value)
+        return f"/documents/{self.document}" + (f"?{query}" if query else "") + (f"#L{self.line}" if self.line else "")
 
 
 class PageMetaPublic(PublicModel):

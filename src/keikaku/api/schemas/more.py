@@ -266,8 +266,17 @@ class FactPublic(PublicModel):
     kpi_id: int | None
 
 
+class OriginalFilePublic(PublicModel):
+    """The original file of a document, as ingested (``href`` downloads it)."""
+
+    filename: str
+    media_type: str
+    size: int
+
+
 class DocumentPublic(PublicModel):
-    """A source document and (with a line) that line in context and the facts taken from it."""
+    """A source document and (with a line) that line in context and the facts taken from it; ``draft`` is true
+    for a 素案, ``original`` is null when the file is not stored (the bundled data)."""
 
     key: str
     title: str | None
@@ -278,5 +287,10 @@ class DocumentPublic(PublicModel):
     lines: int | None
     has_text: bool
     line: int | None
+    page: int | None
+    pages: int | None
+    draft: bool
+    bundled: bool
+    original: OriginalFilePublic | None
     context: list[ContextLinePublic]
     facts: list[FactPublic]

@@ -1,22 +1,29 @@
-"""Read models of the action-plan matrix (themes × periods × actors) and of a source document's line in context."""
+"""Read models of the action-plan matrix (themes × periods × actors) and of a source document's line in context,
+and the one write of a document's original file (:func:`keep_original`, called inside an ingestion's unit of work)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy import Engine, or_, select, true
+from sqlalchemy import ColumnElement, Engine, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
+from keikaku.ingest.source import LINE_BREAK
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import NotFoundError, ValidationError
-from keikaku.services.core.provenance import SourceRef, document_keys, source_of
+from keikaku.services.core.provenance import SourceRef, document_keys, is_draft_title, source_of
 from keikaku.services.publication.visibility import Visibility, visibility_for
 from keikaku.storage import models as m
+from keikaku.storage.base import ProvenanceMixin
 from keikaku.storage.uow import read_session
 
 CONTEXT_LINES = 6
 ACTORS = ("union", "member_governments")
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,15 @@ class ContextLine:
     text: str
 
 
+@dataclass(frozen=True)
+class OriginalFile:
+    """The original file of a document as the page names it for download: name, media type and size."""
+
+    filename: str
+    media_type: str
+    size: int
+
+
 @dataclass
 class DocumentContext:
     """A source document and one of its lines in context: the neighbouring lines (when the text is kept)
@@ -152,15 +168,30 @@ class DocumentContext:
     lines: int | None
     has_text: bool
     line: int | None
+    page: int | None = None
+    pages: int | None = None
+    draft: bool = False
+    bundled: bool = False
+    original: OriginalFile | None = None
     context: list[ContextLine] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
 
+    @property
+    def page_image(self) -> bool:
+        """True when the cited page can be shown as an image (the original is a PDF and a page is named)."""
+        return self.page is not None and self.original is not None and self.original.media_type == PDF
 
-def _facts(session: Session, doc_id: int, line: int, vis: Visibility) -> list[Fact]:
-    """The facts taken from a line, leaving out those of plans hidden from the viewer."""
+
+def _facts(session: Session, doc_id: int, line: int, page: int | None, vis: Visibility) -> list[Fact]:
+    """The facts taken from a line (of ``page``, when given), leaving out those of plans hidden from the viewer."""
     facts: list[Fact] = []
     shown = vis.plan_filter()
-    on_line = (m.Project.source_document_id == doc_id, m.Project.source_line == line)
+
+    def at(table: type[ProvenanceMixin]) -> list[ColumnElement[bool]]:
+        where = [table.source_document_id == doc_id, table.source_line == line]
+        return [*where, table.source_page == page] if page is not None else where
+
+    on_line = at(m.Project)
     for project in session.scalars(
         select(m.Project).join(m.Plan, m.Plan.id == m.Project.plan_id).where(*on_line, *shown)
     ):
@@ -170,8 +201,7 @@ def _facts(session: Session, doc_id: int, line: int, vis: Visibility) -> list[Fa
         .outerjoin(m.Project, m.Project.id == m.Kpi.project_id)
         .outerjoin(m.Plan, m.Plan.id == m.Project.plan_id)
         .where(
-            m.Kpi.source_document_id == doc_id,
-            m.Kpi.source_line == line,
+            *at(m.Kpi),
             or_(m.Kpi.project_id.is_(None), *shown) if shown else true(),
         )
     ):
@@ -180,12 +210,10 @@ def _facts(session: Session, doc_id: int, line: int, vis: Visibility) -> list[Fa
         select(m.Event)
         .join(m.Project, m.Project.id == m.Event.project_id)
         .join(m.Plan, m.Plan.id == m.Project.plan_id)
-        .where(m.Event.source_document_id == doc_id, m.Event.source_line == line, *shown)
+        .where(*at(m.Event), *shown)
     ):
         facts.append(Fact("event", event.name, event.source_excerpt, project_id=event.project_id))
-    for plan in session.scalars(
-        select(m.Plan).where(m.Plan.source_document_id == doc_id, m.Plan.source_line == line, *shown)
-    ):
+    for plan in session.scalars(select(m.Plan).where(*at(m.Plan), *shown)):
         facts.append(Fact("plan", str(plan.title or "plan"), plan.source_excerpt))
     simple: tuple[tuple[type[m.Challenge | m.Theme | m.Initiative], str], ...] = (
         (m.Challenge, "challenge"),
@@ -193,14 +221,13 @@ def _facts(session: Session, doc_id: int, line: int, vis: Visibility) -> list[Fa
         (m.Initiative, "initiative"),
     )
     for table, kind in simple:
-        for row in session.scalars(select(table).where(table.source_document_id == doc_id, table.source_line == line)):
+        for row in session.scalars(select(table).where(*at(table))):
             facts.append(Fact(kind, str(getattr(row, "name", None) or kind), getattr(row, "source_excerpt", None)))
     for warning in session.scalars(
         select(m.PlanWarning)
         .outerjoin(m.Plan, m.Plan.id == m.PlanWarning.plan_id)
         .where(
-            m.PlanWarning.source_document_id == doc_id,
-            m.PlanWarning.source_line == line,
+            *at(m.PlanWarning),
             or_(m.PlanWarning.plan_id.is_(None), *shown) if shown else true(),
         )
     ):
@@ -209,21 +236,30 @@ def _facts(session: Session, doc_id: int, line: int, vis: Visibility) -> list[Fa
 
 
 def get_document_context(
-    key: str, *, viewer: Actor, line: int | None = None, engine: Engine | None = None
+    key: str, *, viewer: Actor, line: int | None = None, page: int | None = None, engine: Engine | None = None
 ) -> DocumentContext:
-    """A document by its key; with ``line``, that line among its neighbours and the facts taken from it.
+    """A document by its key; with ``line`` (and ``page``), that line among its neighbours and the facts taken
+    from it.
 
-    A document that is the source of plans hidden from ``viewer`` only is not found (its lines would show the
-    draft); facts of hidden plans are left out of any document.
+    A PDF's lines are numbered within their page (so ``page`` says which page's line); a text's through the
+    file.  A document that is the source of plans hidden from ``viewer`` only is not found (its lines would
+    show the draft); facts of hidden plans are left out of any document.
     """
     if line is not None and not 1 <= line <= 10_000_000:
         raise ValidationError("行番号は 1 以上で指定してください", code="invalid_line")
+    if page is not None and not 1 <= page <= 100_000:
+        raise ValidationError("ページ番号は 1 以上で指定してください", code="invalid_page")
     eng = checked_engine(engine)
     vis = visibility_for(viewer)
     with read_session(eng) as session:
         doc = session.scalar(select(m.Document).where(m.Document.key == key))
         if doc is None or not vis.document_visible(session, doc.id):
             raise NotFoundError(f"文書「{key}」はありません", code="document_not_found")
+        original = session.execute(
+            select(m.DocumentFile.filename, m.DocumentFile.media_type, m.DocumentFile.size).where(
+                m.DocumentFile.document_id == doc.id
+            )
+        ).first()
         result = DocumentContext(
             doc.key,
             doc.title,
@@ -234,12 +270,67 @@ def get_document_context(
             doc.lines,
             bool(doc.text),
             line,
+            page=page,
+            pages=doc.pages,
+            draft=is_draft_title(doc.title),
+            bundled=doc.bundled,
+            original=OriginalFile(*original) if original else None,
         )
         if line is None:
             return result
         if doc.text:
-            lines = doc.text.splitlines()
+            per_page = (original is not None and original.media_type == PDF) or (doc.path or "").lower().endswith(
+                ".pdf"
+            )
+            lines = _numbered_lines(doc.text, page if per_page else None)
             start, end = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
             result.context = [ContextLine(n, lines[n - 1]) for n in range(start, end + 1)]
-        result.facts = _facts(session, doc.id, line, vis)
+        result.facts = _facts(session, doc.id, line, page, vis)
         return result
+
+
+def _numbered_lines(text: str, page: int | None) -> list[str]:
+    """The lines as the reader numbered them: a PDF's within ``page`` (pages are joined by form feeds), a
+    text's through the file, where a form feed does not end the line it sits on."""
+    if page is not None:
+        pages = text.split("\f")
+        return LINE_BREAK.split(pages[page - 1]) if page <= len(pages) else []
+    return LINE_BREAK.split(text.replace("\f", ""))
+
+
+def media_type_of(data: bytes) -> str:
+    """The media type of an ingested file, recognised by content as the readers do (never by extension)."""
+    if data.lstrip()[:5] == b"%PDF-":
+        return PDF
+    if data.startswith(b"PK\x03\x04"):
+        return XLSX
+    return "text/plain"
+
+
+def keep_original(session: Session, document: m.Document, source: bytes | Path, filename: str) -> m.DocumentFile:
+    """Keep ``source`` (the bytes, or the file holding them) as ``document``'s original, in the caller's unit
+    of work; a document that already has its original keeps it.
+
+    Raises :class:`ValidationError` when the bytes are not the document's (their SHA-256 differs from the
+    one recorded when the document was read): the file changed after it was parsed.
+    """
+    existing = session.scalar(select(m.DocumentFile).where(m.DocumentFile.document_id == document.id))
+    if existing is not None:
+        return existing
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if document.sha256 and digest != document.sha256:
+        raise ValidationError(
+            f"「{filename}」は読み取った後に変更されています（SHA-256 が一致しません）", code="original_changed"
+        )
+    row = m.DocumentFile(
+        document_id=document.id,
+        filename=Path(filename).name[:400],
+        media_type=media_type_of(data),
+        size=len(data),
+        sha256=digest,
+        content=data,
+    )
+    session.add(row)
+    session.flush()
+    return row

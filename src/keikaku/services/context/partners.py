@@ -14,7 +14,7 @@ from keikaku.services.context.partner_links import refresh_suggestions
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import NotFoundError
-from keikaku.services.core.provenance import SourceRef, document_keys, source_of
+from keikaku.services.core.provenance import DocumentLabel, SourceRef, document_keys, source_of
 from keikaku.services.plans.kpis import display_code
 from keikaku.services.publication.visibility import Visibility, visibility_for
 from keikaku.storage import models as m
@@ -147,7 +147,7 @@ def _links(
 
 
 def _initiative(
-    row: m.Initiative, targets: list[str], links: list[InitiativeLink], keys: dict[int, str]
+    row: m.Initiative, targets: list[str], links: list[InitiativeLink], keys: dict[int, DocumentLabel]
 ) -> InitiativeView:
     return InitiativeView(
         row.id,

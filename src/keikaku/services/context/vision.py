@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keikaku.evaluation.vision import vision_progress
-from keikaku.services.core.provenance import SourceRef, source_of
+from keikaku.services.core.provenance import DocumentLabel, SourceRef, source_of
 from keikaku.services.plans.kpis import vision_kpi_refs
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
@@ -46,7 +46,7 @@ class VisionSummary:
     source: SourceRef | None = None
 
 
-def vision_summary(session: Session, keys: dict[int, str], up_to_year: int = 2100) -> VisionSummary | None:
+def vision_summary(session: Session, keys: dict[int, DocumentLabel], up_to_year: int = 2100) -> VisionSummary | None:
     """The current vision with each numeric target's latest actual and progress."""
     vision = session.scalar(select(m.Vision).where(m.Vision.is_current.is_(True)).order_by(m.Vision.id.desc()))
     if vision is None:

@@ -1,7 +1,14 @@
-"""Where a fact came from: a reference to its document's line, as every read model shows it."""
+"""Where a fact came from: a reference to its document's page and line, as every read model shows it.
+
+A citation names what a person holding the printed document needs: the publisher, the title, the page (when
+the document has pages we know of: a PDF's page, a text's form feed), and whether the document is a 素案.
+The bundled data's documents carry no page: their seed texts have no page breaks, so the page is unknown
+rather than guessed.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,25 +17,65 @@ from sqlalchemy.orm import Session
 
 from keikaku.storage import models as m
 
+#: 「素案」 anywhere in a title, or a title ending in （案） / (案): a draft of the document, not the adopted text.
+DRAFT_TITLE = re.compile(r"素案|[（(]\s*案\s*[）)]\s*$")
+
+
+def is_draft_title(title: str | None) -> bool:
+    """True when a document's title says it is a draft (素案, （案）)."""
+    return bool(title and DRAFT_TITLE.search(title))
+
+
+@dataclass(frozen=True)
+class DocumentLabel:
+    """What a citation says of its document: the key provenance uses, title, publisher, and whether a draft."""
+
+    key: str
+    title: str | None = None
+    issuer: str | None = None
+    draft: bool = False
+    bundled: bool = False
+
 
 @dataclass(frozen=True)
 class SourceRef:
-    """Where a fact came from: the document's key, its line (and page), and the short excerpt recorded."""
+    """Where a fact came from: the document's key, its line (and page), the short excerpt recorded, and the
+    document's title, publisher and draft mark for the citation."""
 
     document: str
     line: int | None
     page: int | None
     excerpt: str | None
+    title: str | None = None
+    issuer: str | None = None
+    draft: bool = False
+    bundled: bool = False
 
 
-def document_keys(session: Session) -> dict[int, str]:
-    """Document row id → the key provenance uses."""
-    return {row.id: row.key for row in session.execute(select(m.Document.id, m.Document.key))}
+def document_keys(session: Session) -> dict[int, DocumentLabel]:
+    """Document row id → what its citations say of it (the key provenance uses, title, publisher)."""
+    rows = session.execute(
+        select(m.Document.id, m.Document.key, m.Document.title, m.Document.issuer, m.Document.bundled)
+    )
+    return {
+        row.id: DocumentLabel(row.key, row.title, row.issuer, is_draft_title(row.title), bool(row.bundled))
+        for row in rows
+    }
 
 
-def source_of(row: Any, keys: dict[int, str]) -> SourceRef | None:
+def source_of(row: Any, keys: dict[int, DocumentLabel]) -> SourceRef | None:
     """The provenance of a row with provenance columns (None when it records no document)."""
     doc_id = getattr(row, "source_document_id", None)
     if doc_id is None or doc_id not in keys:
         return None
-    return SourceRef(keys[doc_id], row.source_line, row.source_page, row.source_excerpt)
+    label = keys[doc_id]
+    return SourceRef(
+        label.key,
+        row.source_line,
+        row.source_page,
+        row.source_excerpt,
+        label.title,
+        label.issuer,
+        label.draft,
+        label.bundled,
+    )

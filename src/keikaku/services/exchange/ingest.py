@@ -159,9 +159,12 @@ def _store(results: list[tuple[DocumentReport, IngestResult]], engine: Engine | 
         analyze(eng)  # sampled, so cheap on any size: the plans just stored are planned with statistics
 
 
-def store_parsed(session: Session, report: DocumentReport, result: IngestResult, actor: Actor) -> None:
+def store_parsed(
+    session: Session, report: DocumentReport, result: IngestResult, actor: Actor, *, original: bytes | None = None
+) -> None:
     """Store one parsed document in the caller's session (no commit) and audit it; sets ``report.status``
-    (stored, or unchanged when the same file is already stored) and ``report.revisions``."""
+    (stored, or unchanged when the same file is already stored) and ``report.revisions``; the file (``original``,
+    else read again from its path) is kept as the document's original."""
     from keikaku.services.exchange.bundle import import_plan_data
     from keikaku.services.governance import audit
     from keikaku.services.plans.curated import keep_stored_curation
@@ -169,6 +172,7 @@ def store_parsed(session: Session, report: DocumentReport, result: IngestResult,
     keep_stored_curation(session, result.data)
     texts = {result.source.doc_id: result.source.text} if result.source.format != "xlsx" else None
     outcome = import_plan_data(session, result.data, document_texts=texts)
+    kept = _keep_original(session, result, original)
     if outcome.skipped_documents and not outcome.documents:
         report.status = DocumentStatus.UNCHANGED
         return
@@ -181,8 +185,28 @@ def store_parsed(session: Session, report: DocumentReport, result: IngestResult,
         "projects": outcome.projects,
         "kpis": outcome.kpis,
         "warnings": outcome.warnings,
+        "original": kept,
     }
     audit.record(session, actor, "document.ingest", "document", result.source.doc_id, None, after)
+
+
+def _keep_original(session: Session, result: IngestResult, original: bytes | None = None) -> str | None:
+    """Keep the file of a stored (or already stored) document as its original; the file's name, or None when
+    the file changed on disk since it was read (what is stored must be what was parsed)."""
+    from sqlalchemy import select
+
+    from keikaku.services.context.documents import keep_original
+    from keikaku.services.core.errors import ValidationError
+    from keikaku.storage import models as m
+
+    document = session.scalar(select(m.Document).where(m.Document.sha256 == result.source.sha256))
+    if document is None:
+        return None
+    try:
+        content = original if original is not None else result.source.path
+        return keep_original(session, document, content, result.source.path.name).filename
+    except (ValidationError, OSError):
+        return None
 
 
 def merge_bundles(bundles: list[PlanData]) -> PlanData:

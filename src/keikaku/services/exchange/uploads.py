@@ -319,7 +319,7 @@ def store_upload(actor: Actor, upload_id: str, *, engine: Engine | None = None) 
         result = _parse(row.filename, row.content)
         _require_plans(actor, result)
         report = DocumentReport(row.filename, DocumentStatus.PARSED, kind=result.kind, sha256=result.source.sha256)
-        store_parsed(session, report, result, actor)
+        store_parsed(session, report, result, actor, original=row.content)
         if report.status is DocumentStatus.UNCHANGED:
             raise ConflictError(f"{row.filename}: 同じ文書がすでに登録されています", code="already_stored")
         plan_id = None

@@ -26,7 +26,7 @@ from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import NotFoundError
 from keikaku.services.core.home_issuer import cached_home_issuer
-from keikaku.services.core.provenance import SourceRef, document_keys, source_of
+from keikaku.services.core.provenance import DocumentLabel, SourceRef, document_keys, source_of
 from keikaku.services.evaluations.run import observations
 from keikaku.services.evaluations.status_cache import PlanStatuses, plan_statuses
 from keikaku.services.plans.kpis import KpiRef, display_code, plan_kpi_refs
@@ -307,7 +307,9 @@ def _page(
     plan: m.Plan,
     refs: dict[int, list[KpiRef]],
     statuses: PlanStatuses,
-    extras: tuple[dict[int, list[store.ActualValue]], dict[int, list[SeriesPoint]], dict[int, str], dict[int, str]],
+    extras: tuple[
+        dict[int, list[store.ActualValue]], dict[int, list[SeriesPoint]], dict[int, DocumentLabel], dict[int, str]
+    ],
     *,
     evaluation_visible: bool,
     viewer: Actor,

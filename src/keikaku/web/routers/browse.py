@@ -66,9 +66,11 @@ def document(
     key: Annotated[str, Path(max_length=200)],
     engine: EngineDep,
     actor: ActorDep,
+    *,
     line: Annotated[int | None, Query(ge=1, le=10_000_000)] = None,
+    page: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> HTMLResponse:
-    """A source document's line in context."""
-    doc = get_document_context(key, viewer=actor, line=line, engine=engine)
+    """A source document's line in context, its page as an image, and its original to download."""
+    doc = get_document_context(key, viewer=actor, line=line, page=page, engine=engine)
     json_url = f"/api/v1/documents/{quote(key)}" + query_string(request)
     return render(request, actor, "document.html", {"doc": doc}, json_url=json_url)
