@@ -220,6 +220,8 @@ class ProjectDepartment(Base):
     """Which departments are responsible for a project, in the plan's order."""
 
     __tablename__ = "project_departments"
+    #: A department's projects (its checklist of the yearly cycle); the primary key serves a project's.
+    __table_args__ = (Index("ix_project_departments_department_id", "department_id"),)
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="RESTRICT"), primary_key=True)

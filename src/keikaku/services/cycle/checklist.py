@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, not_, select
+from sqlalchemy import Engine, not_, select, union
 from sqlalchemy.orm import Session
 
 from keikaku.services.core.actors import Actor, Permission, require
@@ -14,7 +14,13 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError
 from keikaku.services.core.paging import Paged, check_paging
 from keikaku.services.cycle.calls import CallPublic, call_row, public_call
-from keikaku.services.cycle.progress import Progress, department_progress, kpi_rows, measured_clause
+from keikaku.services.cycle.progress import (
+    Progress,
+    department_id,
+    department_kpi_rows,
+    measured_clause,
+    one_department,
+)
 from keikaku.storage import actuals as act
 from keikaku.storage import cycle as store
 from keikaku.storage import models as m
@@ -110,15 +116,35 @@ def today_in_japan() -> dt.date:
     return dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date()
 
 
+def submission_of(session: Session, call_id: int, department: str) -> SubmissionPublic | None:
+    """One department's submission row of a call, if any."""
+    row = session.scalar(
+        select(store.CallSubmission).where(
+            store.CallSubmission.call_id == call_id, store.CallSubmission.department == department
+        )
+    )
+    return public_submission(row) if row is not None else None
+
+
+def _measured(session: Session, kpi_ids: list[int], fiscal_year: int) -> set[int]:
+    """Which of these KPIs have an actual value or a judgement for the year."""
+    if not kpi_ids:
+        return set()
+    values = select(act.ActualValue.kpi_id).where(
+        act.ActualValue.kpi_id.in_(kpi_ids), act.ActualValue.fiscal_year == fiscal_year
+    )
+    judged = select(act.QualitativeJudgement.kpi_id).where(
+        act.QualitativeJudgement.kpi_id.in_(kpi_ids), act.QualitativeJudgement.fiscal_year == fiscal_year
+    )
+    return {k for k in session.scalars(union(values, judged)) if k is not None}
+
+
 def _items(
-    session: Session, fiscal_year: int, department: str, *, only_unmeasured: bool, page: int, per_page: int
+    session: Session, fiscal_year: int, department: int, *, only_unmeasured: bool, page: int, per_page: int
 ) -> list[ChecklistItem]:
-    where = [m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True), m.Department.name == department]
-    measured = measured_clause()
-    if only_unmeasured:
-        where.append(not_(measured))
+    where = [not_(measured_clause())] if only_unmeasured else []
     stmt = (
-        kpi_rows(*where)
+        department_kpi_rows(department, fiscal_year, *where)
         .add_columns(
             m.Kpi.id,
             m.Plan.id,
@@ -128,18 +154,15 @@ def _items(
             m.Kpi.indicator,
             m.Kpi.unit,
             m.Kpi.target,
-            measured,
         )
         .order_by(m.Plan.issuer, m.Plan.id, m.Kpi.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
     rows = session.execute(stmt).all()
-    values = {
-        v.kpi_id: v.value
-        for v in act.current_values(session, [r[0] for r in rows], [fiscal_year])
-        if v.month == act.WHOLE_YEAR
-    }
+    ids = [r[0] for r in rows]
+    measured = set() if only_unmeasured else _measured(session, ids, fiscal_year)
+    values = {v.kpi_id: v.value for v in act.current_values(session, ids, [fiscal_year]) if v.month == act.WHOLE_YEAR}
     return [
         ChecklistItem(
             kpi_id=r[0],
@@ -150,7 +173,7 @@ def _items(
             indicator=r[5],
             unit=r[6],
             target=r[7],
-            measured=bool(r[8]),
+            measured=r[0] in measured,
             value=values.get(r[0]),
         )
         for r in rows
@@ -174,13 +197,14 @@ def department_checklist(
     page, per_page = check_paging(page, per_page)
     with read_session(ensure_schema(engine)) as session:
         call = public_call(call_row(session, fiscal_year))
-        progress = department_progress(session, fiscal_year).get(department)
-        if progress is None:
+        found = department_id(session, department)
+        progress = one_department(session, found, fiscal_year) if found is not None else None
+        if found is None or progress is None or not progress.total:
             raise NotFoundError(
                 f"{department}には{fiscal_year}年度の事業計画の KPI がありません", code="department_not_found"
             )
-        submission = submissions(session, call.id).get(department)
-        items = _items(session, fiscal_year, department, only_unmeasured=only_unmeasured, page=page, per_page=per_page)
+        submission = submission_of(session, call.id, department)
+        items = _items(session, fiscal_year, found, only_unmeasured=only_unmeasured, page=page, per_page=per_page)
         total = progress.total - progress.measured if only_unmeasured else progress.total
         return Checklist(
             call=call,

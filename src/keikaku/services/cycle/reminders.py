@@ -5,8 +5,9 @@
 command line has ``keikaku cycle remind``).  Each reminder is a row of ``cycle_reminders``, unique per call,
 department and kind, written in the same transaction as its messages in the outbox
 (:mod:`keikaku.services.events.mail`) and its audit record: a reminder goes once, however often and on
-however many servers the job runs; two servers racing for the same one make one insert fail, and that
-server's transaction (its messages with it) is rolled back.  Messages are sent through SMTP after the
+however many servers the job runs; of two servers racing for the same one, one inserts its row and the
+other's insert skips it (``ON CONFLICT DO NOTHING``), so that server queues no message for it.  A national
+run (about 20,000 departments) writes its reminders a few hundred to a transaction.  Messages are sent through SMTP after the
 commit when ``KEIKAKU_SMTP_URL`` is set; a department without an editor with an address gets one message
 with no recipient, which stays in the outbox for staff to read.
 """
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from keikaku.normalize.eras import format_fiscal_year, gregorian_to_era
 from keikaku.services.actuals.periods import is_locked
@@ -37,6 +39,8 @@ from keikaku.storage.uow import read_session, unit_of_work
 BASE_URL_ENV = "KEIKAKU_BASE_URL"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 BEFORE, AFTER = store.REMINDER_KINDS
+#: Reminders written in one transaction (their rows, messages and audit records).
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,21 @@ def _pending(engine: Engine, today: dt.date) -> list[tuple[CallPublic, str, str,
     return due
 
 
+def _claim(session: Session, rows: list[dict[str, object]]) -> set[tuple[int, str, str]]:
+    """Insert these reminder rows, skipping those already sent (the unique key: another run, here or on
+    another server, may have written some since they were read); the (call, department, kind) inserted."""
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = store.CallReminder
+    stmt = (
+        make(table)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["call_id", "department", "kind"])
+        .returning(table.call_id, table.department, table.kind)
+    )
+    return {(c, d, k) for c, d, k in session.execute(stmt)}
+
+
 def send_due_reminders(
     *,
     actor: Actor = SYSTEM,
@@ -140,23 +159,38 @@ def send_due_reminders(
 ) -> ReminderRun:
     """Write every reminder due today (Japan) and not yet sent, then send the outbox through SMTP.
 
-    Run by the server's scheduled job as keikaku itself, or by an administrator from the command line."""
+    Reminders are written :data:`BATCH` at a time, each batch one transaction: its reminder rows first
+    (those another run wrote meanwhile are skipped by the unique key), then the messages and the audit
+    record of each reminder it inserted.  Run by the server's scheduled job as keikaku itself, or by an
+    administrator from the command line."""
     require_admin(actor, "督促メールの送信")
     eng = ensure_schema(engine)
     day = today or today_in_japan()
     base_url = os.environ.get(BASE_URL_ENV, "").strip() or DEFAULT_BASE_URL
     editors = _editors(eng)
+    pending = _pending(eng, day)
     reminders = messages = unaddressed = 0
-    for call, department, kind, progress in _pending(eng, day):
-        recipients = editors.get(department, [])
-        subject, body = message(call, department, kind, progress, base_url)
-        try:
-            with unit_of_work(eng) as session:
-                session.add(
-                    store.CallReminder(call_id=call.id, department=department, kind=kind, recipients=len(recipients))
-                )
-                session.flush()  # the unique key: a reminder already sent fails here and sends nothing
+    for start in range(0, len(pending), BATCH):
+        chunk = pending[start : start + BATCH]
+        with unit_of_work(eng) as session:
+            now = dt.datetime.now(dt.UTC)
+            rows: list[dict[str, object]] = [
+                {
+                    "call_id": call.id,
+                    "department": department,
+                    "kind": kind,
+                    "recipients": len(editors.get(department, [])),
+                    "sent_at": now,
+                }
+                for call, department, kind, _progress in chunk
+            ]
+            inserted = _claim(session, rows)
+            for call, department, kind, progress in chunk:
+                if (call.id, department, kind) not in inserted:
+                    continue
+                recipients = editors.get(department, [])
                 addressed = [(u, e) for u, e in recipients if e]
+                subject, body = message(call, department, kind, progress, base_url)
                 emails: list[str | None] = [e for _u, e in addressed]
                 for email in emails or [None]:
                     mail.queue_mail(session, email, subject, body, event_id=None)
@@ -176,12 +210,9 @@ def send_due_reminders(
                         "total": progress.total,
                     },
                 )
-        except IntegrityError:
-            continue
-        reminders += 1
-        addressed_count = len([e for _u, e in recipients if e])
-        messages += addressed_count
-        unaddressed += 0 if addressed_count else 1
+                reminders += 1
+                messages += len(addressed)
+                unaddressed += 0 if addressed else 1
     delivered = 0
     if deliver:
         while True:
