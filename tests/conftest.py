@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from tests.smtp_server import Inbox, running_smtp
 
 from keikaku.services.exchange.initialize import initialize_database
 from keikaku.storage.engine import dispose_engines, make_engine
@@ -55,6 +56,14 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """A real local SMTP server (aiosmtpd) with ``KEIKAKU_SMTP_URL`` pointing at it; yields its inbox."""
+    with running_smtp() as inbox:
+        monkeypatch.setenv("KEIKAKU_SMTP_URL", inbox.url)
+        yield inbox
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,12 +33,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """``keikaku init`` into a fresh SQLite file, then the app under uvicorn; yields its base URL."""
+@contextmanager
+def running_server(tmp_path: Path, **env_vars: str) -> Iterator[str]:
+    """``keikaku init`` into a fresh SQLite file and an administrator (:data:`USERNAME`), then the app under
+    uvicorn with ``env_vars`` added to the environment (``KEIKAKU_BASE_URL`` is its own address, so that the
+    links in its mail lead back to it); yields its base URL."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "KEIKAKU_DATABASE_URL": f"sqlite:///{tmp_path / 'keikaku.sqlite3'}",
+        "KEIKAKU_BASE_URL": base,
+        **env_vars,
     }
     subprocess.run([sys.executable, "-m", "keikaku.cli.app", "init"], env=env, check=True, capture_output=True)
     subprocess.run(
@@ -58,7 +65,6 @@ def server(tmp_path: Path) -> Iterator[str]:
         check=True,
         capture_output=True,
     )
-    port = _free_port()
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "keikaku.web.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
@@ -66,7 +72,6 @@ def server(tmp_path: Path) -> Iterator[str]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -86,6 +91,13 @@ def server(tmp_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """The app over a fresh database (see :func:`running_server`); yields its base URL."""
+    with running_server(tmp_path) as base:
+        yield base
 
 
 @pytest.fixture

@@ -3,13 +3,15 @@ reads the board; a department editor, signed in, fills in and submits its checkl
 
 import datetime as dt
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from tests.web.conftest import make_client, user_client
 
 from keikaku.services.core.actors import PUBLIC, Role
+from keikaku.services.cycle.checklist import today_in_japan
 
-from .conftest import ADMIN, audit_entries
+from .conftest import ADMIN, add_editor, audit_entries
 
 
 def _admin(engine: Engine) -> TestClient:
@@ -38,6 +40,8 @@ def test_an_administrator_opens_the_call_from_the_form_and_sees_the_board(
         board = client.get("/admin/cycle/2026")
         assert board.status_code == 200
         assert "令和9年5月31日" in board.text and "2027-05-31" in board.text
+        # The dates are <time> elements, not their tags shown as text (t() used to escape date()'s markup).
+        assert '<time datetime="2027-05-31">' in board.text and "&lt;time" not in board.text
         assert 'href="/api/v1/cycle/2026/board"' in board.text
         twin = client.get("/api/v1/cycle/2026/board").json()
         assert twin["call"]["due_date"] == "2027-05-31" and twin["call"]["remind_before_days"] == 10
@@ -102,6 +106,32 @@ def test_an_editor_fills_the_checklist_and_submits_it(sqlite_loaded_engine: Engi
         assert done.status_code == 303
         row = next(r for r in admin.get("/api/v1/cycle/2026/board").json()["rows"] if r["department"] == department)
         assert row["state"] in ("in_progress", "overdue") and row["submission"]["withdraw_reason"] == "数値の再確認"
+
+
+def test_send_reminders_now_from_the_board(
+    sqlite_loaded_engine: Engine, cheap_hasher: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KEIKAKU_SMTP_URL", raising=False)
+    due = today_in_japan() + dt.timedelta(days=3)  # the before reminder (7 days) is due today
+    with _admin(sqlite_loaded_engine) as admin:
+        admin.post("/admin/cycle", data={"fiscal_year": "2026", "due_date": due.isoformat()})
+        departments = [r["department"] for r in admin.get("/api/v1/cycle/2026/board").json()["rows"]]
+        add_editor(sqlite_loaded_engine, "koryu", departments[0], "koryu@example.jp")
+        board = admin.get("/admin/cycle/2026")
+        assert "今すぐ督促を送る" in board.text and 'action="/admin/cycle/2026/remind"' in board.text
+        sent = admin.post("/admin/cycle/2026/remind")
+        assert sent.status_code == 200
+        assert f"督促を {len(departments)} 件送りました（メール 1 通" in sent.text
+        again = admin.post("/admin/cycle/2026/remind")
+        assert again.status_code == 200 and "送るべき督促はありませんでした" in again.text
+        missing = admin.post("/admin/cycle/2025/remind")
+        assert missing.status_code == 404
+    entries = audit_entries(sqlite_loaded_engine, "cycle.remind")
+    assert sorted(e.object_id for e in entries) == sorted(f"2026/{d}" for d in departments)
+    assert {e.actor for e in entries} == {ADMIN.name}  # who pressed the button, not the scheduled job
+    editor = user_client(sqlite_loaded_engine, "editor", Role.DEPARTMENT_EDITOR, departments=(departments[0],))
+    with editor:
+        assert editor.post("/admin/cycle/2026/remind").status_code == 403
 
 
 def test_the_call_settings_change_from_the_board(sqlite_loaded_engine: Engine) -> None:

@@ -3,17 +3,12 @@ submitted, once each (however often the job runs), through the events' outbox an
 in the audit trail; and the server runs the job itself."""
 
 import datetime as dt
-import email
-import email.policy
-import socket
 import time
-from collections.abc import Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
+from tests.smtp_server import Inbox
 
 from keikaku.services.core.actors import SYSTEM
 from keikaku.services.core.errors import PermissionDeniedError
@@ -31,34 +26,6 @@ from .conftest import ADMIN, DUE, add_editor, audit_entries, department_of
 
 BEFORE_DAY = DUE - dt.timedelta(days=7)
 AFTER_DAY = DUE + dt.timedelta(days=1)
-
-
-class Inbox(Message):
-    """Keeps every message the server receives."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[email.message.EmailMessage] = []
-
-    def handle_message(self, message: email.message.Message) -> None:
-        parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
-        assert isinstance(parsed, email.message.EmailMessage)
-        self.messages.append(parsed)
-
-
-@pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port (aiosmtpd's controller cannot start on port 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        monkeypatch.setenv("KEIKAKU_SMTP_URL", f"smtp://127.0.0.1:{port}")
-        yield inbox
-    finally:
-        controller.stop()
 
 
 def _outbox(engine: Engine) -> list[tuple[str | None, str, bool]]:
@@ -147,7 +114,7 @@ def test_a_reminder_reaches_a_real_smtp_server(called: Engine, cheap_hasher: Non
     add_editor(called, "tanaka", dept.name, "tanaka@example.jp")
     run = send_due_reminders(today=AFTER_DAY, engine=called)
     assert run.delivered == run.messages >= 1
-    (message,) = [m for m in smtp.messages if m["To"] == "tanaka@example.jp"]
+    (message,) = smtp.to("tanaka@example.jp")
     assert dept.name in message["Subject"] and "期限を過ぎています" in message["Subject"]
     body = message.get_content()
     assert "令和9年5月31日（2027-05-31）" in body
@@ -155,7 +122,7 @@ def test_a_reminder_reaches_a_real_smtp_server(called: Engine, cheap_hasher: Non
     assert "/cycle/2026/checklist?department=" in body
     assert all(delivered for r, _s, delivered in _outbox(called) if r)
     assert send_due_reminders(today=AFTER_DAY, engine=called).delivered == 0
-    assert len([m for m in smtp.messages if m["To"] == "tanaka@example.jp"]) == 1
+    assert len(smtp.to("tanaka@example.jp")) == 1
 
 
 def test_the_server_runs_the_reminder_job_itself(sqlite_loaded_engine: Engine, cheap_hasher: None) -> None:

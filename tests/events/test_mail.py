@@ -1,15 +1,9 @@
 """Mail: the outbox is the embedded default; with KEIKAKU_SMTP_URL a real local SMTP server (aiosmtpd)
 receives the confirmation, which is read back from it."""
 
-import email
-import email.policy
-import socket
-from collections.abc import Iterator
-
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import Engine, select
+from tests.smtp_server import Inbox
 
 from keikaku.services.core.actors import PUBLIC
 from keikaku.services.core.errors import PermissionDeniedError
@@ -19,34 +13,6 @@ from keikaku.storage import events as store
 from keikaku.storage.uow import read_session
 
 from .conftest import BEFORE, COUNCIL, OTHER, Forum, add_event
-
-
-class Inbox(Message):
-    """Keeps every message the server receives."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[email.message.EmailMessage] = []
-
-    def handle_message(self, message: email.message.Message) -> None:
-        parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
-        assert isinstance(parsed, email.message.EmailMessage)
-        self.messages.append(parsed)
-
-
-@pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port (aiosmtpd's controller cannot start on port 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        monkeypatch.setenv("KEIKAKU_SMTP_URL", f"smtp://127.0.0.1:{port}")
-        yield inbox
-    finally:
-        controller.stop()
 
 
 def _person(i: int) -> RegistrationForm:

@@ -340,8 +340,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/firms/{entry_id}"): read(),
     ("GET", "/api/v1/directories/{directory}"): read(query="?q=ケイカク"),
     ("GET", "/api/v1/communications/properties/{property_code}/months"): read(),
-    # The yearly cycle: administrators open calls and see the board; a department's editors (and
-    # administrators) see its checklist and submit it; the calls' list is for staff.  The FY2026 call is open.
+    # The yearly cycle: administrators open calls, see the board and send the reminders due; a department's
+    # editors (and administrators) see its checklist and submit it; the calls' list is for staff.  The FY2026
+    # call is open.
     ("GET", "/admin/cycle"): Rule(ADMIN),
     ("POST", "/admin/cycle"): Rule(ADMIN, form={"fiscal_year": "2023", "due_date": "2024-05-31"}, ok=(303, 409)),
     ("GET", "/admin/cycle/{fiscal_year}"): Rule(ADMIN, override={"fiscal_year": "2026"}),
@@ -351,6 +352,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/cycle/{fiscal_year}/withdraw"): Rule(
         ADMIN, form={"department": "{department}", "reason": "再提出"}, override={"fiscal_year": "2026"}, ok=(303, 409)
     ),
+    # 「今すぐ督促を送る」: what the scheduled job does, run by an administrator (the board comes back).
+    ("POST", "/admin/cycle/{fiscal_year}/remind"): Rule(ADMIN, override={"fiscal_year": "2026"}),
     ("GET", "/cycle"): Rule(STAFF, ok=(303,)),
     ("GET", "/cycle/{fiscal_year}/checklist"): Rule(
         EDITORS, query="?department={department}", override={"fiscal_year": "2026"}

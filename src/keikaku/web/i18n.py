@@ -12,6 +12,7 @@ import json
 from functools import lru_cache
 from importlib import resources
 
+from markupsafe import Markup
 from starlette.requests import Request
 
 SUPPORTED = ("ja", "en")
@@ -38,9 +39,17 @@ class Translator:
         self._fallback = catalogue(DEFAULT)
 
     def __call__(self, key: str, **values: object) -> str:
-        """The text of ``key`` with ``{name}`` placeholders filled in."""
+        """The text of ``key`` with ``{name}`` placeholders filled in.
+
+        A value that is already HTML (``Markup``, such as ``date()``'s ``<time>`` element) makes the whole
+        text HTML, with the catalogue text and the other values escaped: so that a template's autoescape
+        does not show the element's tags as text."""
         text = self._texts.get(key) or self._fallback.get(key) or key
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        if any(isinstance(v, Markup) for v in values.values()):
+            return Markup.escape(text).format(**values)
+        return text.format(**values)
 
     def has(self, key: str) -> bool:
         """Whether the catalogue (or the Japanese fallback) has ``key``."""

@@ -1,6 +1,7 @@
 """The yearly cycle's pages: the calls for actuals and the form to open one (``/admin/cycle``), a call's
-status board with its settings and the withdrawal of submissions (``/admin/cycle/{fiscal_year}``), and a
-department's checklist with its 提出 button (``/cycle/{fiscal_year}/checklist``).
+status board with its settings, the withdrawal of submissions, the 「今すぐ督促を送る」 button and the way on to
+確定 and 公表 (``/admin/cycle/{fiscal_year}``), and a department's checklist with its 提出 button
+(``/cycle/{fiscal_year}/checklist``).
 
 How the forms behave (422 with the input kept, 409 with the message, 303 after saving) is said once, in
 :mod:`keikaku.web.forms`; who may do what is the services' decision.
@@ -20,6 +21,7 @@ from sqlalchemy import Engine
 from keikaku.api.deps import MAX_YEAR, MIN_YEAR, ActorDep, EngineDep, PageQuery
 from keikaku.normalize.dates import parse_date
 from keikaku.normalize.errors import NormalizeError
+from keikaku.services.actuals.periods import lock_in_force, lock_notice
 from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.cycle.board import status_board
@@ -27,10 +29,12 @@ from keikaku.services.cycle.calls import (
     DEFAULT_AFTER,
     DEFAULT_BEFORE,
     change_call,
+    get_call,
     list_calls,
     open_call,
 )
 from keikaku.services.cycle.checklist import department_checklist
+from keikaku.services.cycle.reminders import ReminderRun, send_due_reminders
 from keikaku.services.cycle.submissions import submit_part, withdraw_submission
 from keikaku.services.plans.read import list_plans
 from keikaku.web.forms import Errors, Field_, FieldError, check_texts, service_errors
@@ -156,9 +160,11 @@ def _board_page(
     fiscal_year: int,
     *,
     typed: Mapping[str, str] | None = None,
+    reminded: ReminderRun | None = None,
     **extra: Any,
 ) -> HTMLResponse:
     board = status_board(fiscal_year, actor=actor, engine=engine)
+    lock = lock_in_force(fiscal_year, engine=engine)
     call = board.call
     current = {
         "due_date": call.due_date.isoformat(),
@@ -166,7 +172,12 @@ def _board_page(
         "remind_after_days": str(call.remind_after_days),
         "note": call.note or "",
     }
-    context = {"board": board, "typed": {**current, **(typed or {})}}
+    context = {
+        "board": board,
+        "typed": {**current, **(typed or {})},
+        "reminded": reminded,
+        "lock_notice": lock_notice(lock) if lock else None,
+    }
     url = f"/api/v1/cycle/{fiscal_year}/board"
     return _page(request, actor, "cycle_board.html", context, json_url=url, **extra)
 
@@ -251,6 +262,17 @@ def withdraw_form(
     except ConflictError as exc:
         return _board_page(request, actor, engine, fiscal_year, message=exc.message, status=409)
     return RedirectResponse(f"/admin/cycle/{fiscal_year}?done=withdrawn", status_code=303)
+
+
+@router.post("/admin/cycle/{fiscal_year}/remind", response_class=HTMLResponse)
+def remind_form(*, fiscal_year: Year, request: Request, engine: EngineDep, actor: ActorDep) -> Response:
+    """Send now the reminders whose day has come and that have not gone yet, then deliver the outbox: what
+    the server's scheduled job does on its own (administrators; each reminder goes once, and is audited with
+    the administrator who pressed the button).  The board comes back with what was sent."""
+    require_admin(actor, "督促メールの送信")
+    get_call(fiscal_year, actor=actor, engine=engine)  # a year without a call is 404, and nothing is sent
+    run = send_due_reminders(actor=actor, engine=engine)
+    return _board_page(request, actor, engine, fiscal_year, reminded=run)
 
 
 # -- a department's checklist -------------------------------------------------------------------------------
