@@ -3,7 +3,7 @@
 An ingested document keeps its file, byte for byte (see ``keikaku.storage.models.DocumentFile``): a citation
 opens its page as an image and the public can download the document.
 
-Revision ID: 0017_document_files
+Revision ID: 0018_document_files
 Revises: 0017_ingest_uploads
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017_document_files"
+revision: str = "0018_document_files"
 down_revision: str | Sequence[str] | None = "0017_ingest_uploads"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

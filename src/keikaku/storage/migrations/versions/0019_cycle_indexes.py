@@ -5,7 +5,7 @@ components); the primary key of ``project_departments`` (project, department) se
 links, so without this index every checklist scanned the year's KPIs.
 
 Revision ID: 0019_cycle_indexes
-Revises: 0016_cycle
+Revises: 0018_document_files
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0019_cycle_indexes"
-down_revision: str | Sequence[str] | None = "0016_cycle"
+down_revision: str | Sequence[str] | None = "0018_document_files"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
