@@ -2,16 +2,24 @@
 
 PostgreSQL: set KEIKAKU_TEST_POSTGRES_URL (``make test`` sets it when a server answers on 127.0.0.1:5432).
 Each test gets its own database, created from that server and dropped afterwards.
+
+Migrating and loading the bundled Kansai data take seconds (PostgreSQL: over ten), so each test process
+(each xdist worker) does it once into a template (:class:`Templates`) and each test gets its own fresh copy:
+SQLite by copying the template file, PostgreSQL by ``CREATE DATABASE … TEMPLATE``.
 """
 
 import os
+import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from tests.smtp_server import Inbox, running_smtp
 
 from keikaku.services.exchange.initialize import initialize_database
@@ -41,17 +49,129 @@ def _dispose_cached_engines() -> Iterator[None]:
     dispose_engines()
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
-    admin_url = make_url(_skip_without_postgres()).set(drivername="postgresql+psycopg")
-    name = f"keikaku_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+Kind = Literal["migrated", "loaded"]
+
+
+def _admin_url() -> URL:
+    return make_url(_skip_without_postgres()).set(drivername="postgresql+psycopg")
+
+
+def _build(url: str, kind: Kind) -> None:
+    eng = make_engine(url)
     try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
+        if kind == "loaded":
+            initialize_database(engine=eng)
+        else:
+            upgrade(eng)
     finally:
+        eng.dispose()
+
+
+class Templates:
+    """Databases migrated, or loaded with the bundled data, once per test process, to copy for each test."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.sqlite: dict[Kind, Path] = {}
+        self.postgres: dict[Kind, str] = {}
+        self.tag = uuid.uuid4().hex[:8]
+
+    def sqlite_copy(self, target: Path, kind: Kind) -> None:
+        """Copy the SQLite template of ``kind`` to ``target`` (made on first use)."""
+        source = self.sqlite.get(kind)
+        if source is None:
+            source = self.folder / f"{kind}.sqlite3"
+            _build(f"sqlite:///{source}", kind)
+            # The last connection closed has checkpointed the write-ahead log into the file: it is complete.
+            assert not source.with_name(source.name + "-wal").exists(), "the template's WAL was not checkpointed"
+            self.sqlite[kind] = source
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+    def postgres_template(self, kind: Kind) -> str:
+        """The name of the PostgreSQL template database of ``kind`` (made on first use)."""
+        name = self.postgres.get(kind)
+        if name is None:
+            name = f"keikaku_tmpl_{self.tag}_{kind}"
+            admin_url = _admin_url()
+            admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+                self.postgres[kind] = name  # dropped at the end of the session even if the build fails
+                _build(admin_url.set(database=name).render_as_string(hide_password=False), kind)
+                dispose_engines()
+                with admin.connect() as conn:
+                    # No one may connect to a template while it is copied (autovacuum skips it too).
+                    conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+            finally:
+                admin.dispose()
+        return name
+
+    def drop_postgres(self) -> None:
+        if not self.postgres:
+            return
+        admin = create_engine(_admin_url(), isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                for name in self.postgres.values():
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        finally:
+            admin.dispose()
+        self.postgres.clear()
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    """This test process's template databases (dropped at its end)."""
+    made = Templates(tmp_path_factory.mktemp("templates"))
+    yield made
+    made.drop_postgres()
+
+
+def _wanted(request: pytest.FixtureRequest) -> Kind | None:
+    """What the test's database fixture will make of the fresh database: loaded, migrated or nothing."""
+    names = request.fixturenames
+    if "loaded_engine" in names:
+        return "loaded"
+    if "engine" in names:
+        return "migrated"
+    return None
+
+
+#: PostgreSQL databases created as a copy of a template, by URL: the engine fixtures need not migrate them.
+_COPIED: dict[str, Kind] = {}
+
+
+def _create_database(admin: Engine, name: str, template: str | None) -> None:
+    sql = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+    for attempt in range(50):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(sql))
+            return
+        except OperationalError as exc:  # "source database is being accessed by other users"
+            if template is None or "being accessed by other users" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest, templates: Templates) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test (a copy of a template when the test will migrate or load it)."""
+    admin_url = _admin_url()
+    name = f"keikaku_test_{uuid.uuid4().hex[:12]}"
+    kind = _wanted(request)
+    template = templates.postgres_template(kind) if kind else None
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    _create_database(admin, name, template)
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    if kind:
+        _COPIED[url] = kind
+    try:
+        yield url
+    finally:
+        _COPIED.pop(url, None)
         dispose_engines()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -80,29 +200,45 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
+def _fresh_engine(url: str, kind: Kind, templates: Templates) -> Engine:
+    """An engine over the test's fresh database at ``url``, migrated or loaded as a copy of the template.
+
+    A database that is not what a copy would start from (a SQLite file already there, a PostgreSQL database
+    not made from the template) is migrated or loaded in place, as without templates.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(str(parsed.database))
+        if not path.exists():
+            templates.sqlite_copy(path, kind)
+            return make_engine(url)
+    elif _COPIED.get(url) == kind:
+        return make_engine(url)
+    eng = make_engine(url)
+    _build(url, kind)
+    return eng
+
+
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
+def engine(database_url: str, templates: Templates) -> Iterator[Engine]:
     """A migrated, empty database (SQLite and PostgreSQL)."""
-    eng = make_engine(database_url)
-    upgrade(eng)
+    eng = _fresh_engine(database_url, "migrated", templates)
     yield eng
     eng.dispose()
 
 
 @pytest.fixture
-def loaded_engine(database_url: str) -> Iterator[Engine]:
+def loaded_engine(database_url: str, templates: Templates) -> Iterator[Engine]:
     """A database with the bundled Kansai data (SQLite and PostgreSQL)."""
-    eng = make_engine(database_url)
-    initialize_database(engine=eng)
+    eng = _fresh_engine(database_url, "loaded", templates)
     yield eng
     eng.dispose()
 
 
 @pytest.fixture
-def sqlite_loaded_engine(sqlite_url: str) -> Iterator[Engine]:
+def sqlite_loaded_engine(sqlite_url: str, templates: Templates) -> Iterator[Engine]:
     """A SQLite database with the bundled Kansai data (for tests that need only one backend)."""
-    eng = make_engine(sqlite_url)
-    initialize_database(engine=eng)
+    eng = _fresh_engine(sqlite_url, "loaded", templates)
     yield eng
     eng.dispose()
 
