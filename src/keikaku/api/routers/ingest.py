@@ -27,7 +27,7 @@ def _public(upload: uploads.Upload) -> UploadPublic:
     return UploadPublic.model_validate(dataclasses.asdict(upload))
 
 
-@router.post("/ingest", response_model=UploadPublic, status_code=201)
+@router.post("/ingest", response_model=UploadPublic, status_code=201, summary="文書を読み込んで確認する")
 def parse_document(actor: ActorDep, engine: EngineDep, file: UploadFile | None = None) -> UploadPublic:
     """Step 1: upload a document (PDF, text, XLSX; multipart field ``file``) and get its review; nothing of the
     plan is stored.  A file that cannot be ingested is a 422 with the same one-line reason as the command line."""
@@ -35,25 +35,25 @@ def parse_document(actor: ActorDep, engine: EngineDep, file: UploadFile | None =
     return _public(uploads.stage_upload(actor, name, content, engine=engine))
 
 
-@router.get("/ingest/{upload_id}", response_model=UploadPublic)
+@router.get("/ingest/{upload_id}", response_model=UploadPublic, summary="取り込み中の文書")
 def get_parsed(upload_id: UploadPath, actor: ActorDep, engine: EngineDep) -> UploadPublic:
     """An upload and its review (its uploader and administrators)."""
     return _public(uploads.get_upload(actor, upload_id, engine=engine))
 
 
-@router.post("/ingest/{upload_id}/commit", response_model=UploadPublic)
+@router.post("/ingest/{upload_id}/commit", response_model=UploadPublic, summary="下書きの版として保存する")
 def commit_parsed(upload_id: UploadPath, actor: ActorDep, engine: EngineDep) -> UploadPublic:
     """Step 2: store the upload as a draft revision (``plan_id`` names it); the published revision stays."""
     return _public(uploads.store_upload(actor, upload_id, engine=engine))
 
 
-@router.post("/ingest/{upload_id}/discard", response_model=UploadPublic)
+@router.post("/ingest/{upload_id}/discard", response_model=UploadPublic, summary="取り込みを破棄する")
 def discard_parsed(upload_id: UploadPath, actor: ActorDep, engine: EngineDep) -> UploadPublic:
     """Discard the upload: nothing is stored and its file is deleted."""
     return _public(uploads.discard_upload(actor, upload_id, engine=engine))
 
 
-@router.get("/plans/{plan_id}/revisions", response_model=RevisionsPublic)
+@router.get("/plans/{plan_id}/revisions", response_model=RevisionsPublic, summary="事業計画の版と差分")
 def revisions(
     plan_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     actor: ActorDep,
