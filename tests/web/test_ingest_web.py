@@ -169,3 +169,13 @@ def test_the_api_parses_then_commits_with_the_parse_id(sqlite_loaded_engine: Eng
         assert revisions["draft_plan_id"] == committed["plan_id"]
         assert revisions["diff"]["plan_changes"][0]["new"] == "101,631"
     assert _plans(sqlite_loaded_engine) == before + 1
+
+
+def test_a_project_page_shows_its_events_theme(sqlite_loaded_engine: Engine) -> None:
+    with read_session(sqlite_loaded_engine) as session:
+        project = session.scalar(select(m.Event.project_id).where(m.Event.theme.is_not(None)))
+    with make_client(sqlite_loaded_engine, PUBLIC) as public:
+        page = public.get(f"/projects/{project}").text
+        assert "テーマ: 水素などの次世代のエネルギーや電池等" in page
+        events = public.get(f"/api/v1/projects/{project}").json()["events"]
+        assert any(e["theme"] and "水素" in e["theme"] for e in events)

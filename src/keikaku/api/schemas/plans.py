@@ -205,6 +205,7 @@ class EventPublic(PublicModel):
     venue: str | None
     note: str | None
     source: SourcePublic | None
+    theme: str | None = Field(None, description="テーマ（計画書に記載があるとき）")
 
 
 class ProjectLinkPublic(PublicModel):

@@ -93,7 +93,7 @@ class KpiView:
 
 @dataclass(frozen=True)
 class EventView:
-    """An event of a project: name, dates, venue, note."""
+    """An event of a project: name, dates, venue, note and its theme (テーマ) when the plan gives one."""
 
     name: str
     start: dt.date | None
@@ -101,6 +101,7 @@ class EventView:
     venue: str | None
     note: str | None
     source: SourceRef | None
+    theme: str | None = None
 
 
 @dataclass(frozen=True)
@@ -364,7 +365,8 @@ def _page(
             )
         )
     page.events = [
-        EventView(e.name, e.start_date, e.end_date, e.venue, e.note, source_of(e, keys)) for e in project.events
+        EventView(e.name, e.start_date, e.end_date, e.venue, e.note, source_of(e, keys), e.theme)
+        for e in project.events
     ]
     return page
 
