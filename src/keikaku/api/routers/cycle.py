@@ -68,10 +68,10 @@ def create_call(body: CallCreate, engine: EngineDep, actor: ActorDep) -> CallPub
 
 
 @router.get("/cycle/{fiscal_year}/board", response_model=StatusBoardPublic, summary="提出状況", responses=RESPONSES)
-def board(fiscal_year: Year, engine: EngineDep, actor: ActorDep) -> StatusBoardPublic:
+def board(fiscal_year: Year, engine: EngineDep, actor: ActorDep, page: PageQuery = 1) -> StatusBoardPublic:
     """Every department: submitted, in progress or overdue, and how many of its KPIs are measured
-    (administrators)."""
-    return StatusBoardPublic.model_validate(status_board(fiscal_year, actor=actor, engine=engine))
+    (administrators).  The counts cover every department; the rows come 100 departments a page."""
+    return StatusBoardPublic.model_validate(status_board(fiscal_year, actor=actor, engine=engine, page=page))
 
 
 @router.get(

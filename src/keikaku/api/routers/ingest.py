@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, UploadFile
+from fastapi import APIRouter, Form, Path, Query
 
 from keikaku.api.deps import MAX_ID, ActorDep, EngineDep
 from keikaku.api.routers.imports import read_upload
-from keikaku.api.schemas.ingest import RevisionsPublic, UploadPublic
+from keikaku.api.schemas.ingest import DocumentCreate, RevisionsPublic, UploadPublic
 from keikaku.services.exchange import uploads
 from keikaku.services.plans.revisions import plan_revisions
 
@@ -28,10 +28,12 @@ def _public(upload: uploads.Upload) -> UploadPublic:
 
 
 @router.post("/ingest", response_model=UploadPublic, status_code=201, summary="文書を読み込んで確認する")
-def parse_document(actor: ActorDep, engine: EngineDep, file: UploadFile | None = None) -> UploadPublic:
+def parse_document(
+    actor: ActorDep, engine: EngineDep, body: Annotated[DocumentCreate, Form(media_type="multipart/form-data")]
+) -> UploadPublic:
     """Step 1: upload a document (PDF, text, XLSX; multipart field ``file``) and get its review; nothing of the
     plan is stored.  A file that cannot be ingested is a 422 with the same one-line reason as the command line."""
-    name, content = read_upload(file)
+    name, content = read_upload(body.file)
     return _public(uploads.stage_upload(actor, name, content, engine=engine))
 
 

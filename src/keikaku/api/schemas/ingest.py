@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from fastapi import UploadFile
+from pydantic import BaseModel, Field
 
 from keikaku.api.schemas.common import Moment, PublicModel
+
+
+class DocumentCreate(BaseModel):
+    """The upload (``multipart/form-data``): a plan document to read and review."""
+
+    file: UploadFile | None = Field(None, description="計画書などの文書（PDF・テキスト・XLSX）")
 
 
 class UploadPublic(PublicModel):

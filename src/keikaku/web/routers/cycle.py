@@ -161,9 +161,10 @@ def _board_page(
     *,
     typed: Mapping[str, str] | None = None,
     reminded: ReminderRun | None = None,
+    page: int = 1,
     **extra: Any,
 ) -> HTMLResponse:
-    board = status_board(fiscal_year, actor=actor, engine=engine)
+    board = status_board(fiscal_year, actor=actor, engine=engine, page=page)
     lock = lock_in_force(fiscal_year, engine=engine)
     call = board.call
     current = {
@@ -183,9 +184,12 @@ def _board_page(
 
 
 @router.get("/admin/cycle/{fiscal_year}", response_class=HTMLResponse)
-def board_page(fiscal_year: Year, request: Request, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
-    """The status board: every department submitted, in progress or overdue, with its KPIs measured."""
-    return _board_page(request, actor, engine, fiscal_year)
+def board_page(
+    fiscal_year: Year, request: Request, engine: EngineDep, actor: ActorDep, page: PageQuery = 1
+) -> HTMLResponse:
+    """The status board: every department submitted, in progress or overdue, with its KPIs measured; the
+    counts cover every department, the rows come a page (100 departments) at a time."""
+    return _board_page(request, actor, engine, fiscal_year, page=page)
 
 
 @router.post("/admin/cycle/{fiscal_year}", response_class=HTMLResponse)
