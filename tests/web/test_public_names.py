@@ -1,6 +1,7 @@
 """Issue 18: no staff username on a public page; the evidence entered with a value is shown with it.  Issue 15:
 the public KPI page is a view of the KPI, not an entry form the visitor may not use."""
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from tests.web.conftest import make_client
 
@@ -45,3 +46,8 @@ def test_the_public_sees_the_value_and_its_evidence_but_not_who_entered_it(sqlit
     with make_client(eng, CLERK) as staff:
         assert all("tanaka.ichiro" in staff.get(url).text for url in pages)
         assert "<h1>実績の入力: 参加者数</h1>" in staff.get(pages[0]).text
+
+
+def test_the_public_footer_names_no_operator(public_client: TestClient) -> None:
+    page = public_client.get("/").text
+    assert "操作者" not in page and "public" not in page.split("<footer")[1]
