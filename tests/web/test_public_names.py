@@ -51,3 +51,21 @@ def test_the_public_sees_the_value_and_its_evidence_but_not_who_entered_it(sqlit
 def test_the_public_footer_names_no_operator(public_client: TestClient) -> None:
     page = public_client.get("/").text
     assert "操作者" not in page and "public" not in page.split("<footer")[1]
+
+
+def test_the_public_sees_only_confirmed_partner_links(sqlite_loaded_engine: Engine) -> None:
+    from sqlalchemy import select
+
+    from keikaku.services.context.partner_links import refresh_suggestions
+    from keikaku.storage import web_models as w
+
+    refresh_suggestions(engine=sqlite_loaded_engine)
+    with read_session(sqlite_loaded_engine) as session:
+        project_id = session.scalar(select(w.PartnerLink.project_id).where(w.PartnerLink.state == "suggested"))
+    assert project_id is not None
+    with make_client(sqlite_loaded_engine, PUBLIC) as public:
+        shown = public.get(f"/api/v1/projects/{project_id}").json()["links"]
+        assert shown == [x for x in shown if x["state"] == "confirmed"]
+        assert "link-suggested" not in public.get(f"/projects/{project_id}").text
+    with make_client(sqlite_loaded_engine, Actor("管理者", frozenset({Role.BUREAU_ADMIN}))) as staff:
+        assert any(x["state"] == "suggested" for x in staff.get(f"/api/v1/projects/{project_id}").json()["links"])

@@ -289,12 +289,15 @@ def kpi_view(
     )
 
 
-def _links(session: Session, project_id: int) -> list[LinkView]:
+def _links(session: Session, project_id: int, viewer: Actor) -> list[LinkView]:
+    """The project's partner links: confirmed ones for the public; staff also see the suggestions (候補) that
+    wait for a curator."""
+    states = ("confirmed",) if viewer.is_public else ("confirmed", "suggested")
     rows = session.execute(
         select(w.PartnerLink, m.Initiative.name, m.PartnerProgramme.issuer)
         .join(m.Initiative, m.Initiative.id == w.PartnerLink.initiative_id)
         .join(m.PartnerProgramme, m.PartnerProgramme.id == m.Initiative.programme_id)
-        .where(w.PartnerLink.project_id == project_id, w.PartnerLink.state != "removed")
+        .where(w.PartnerLink.project_id == project_id, w.PartnerLink.state.in_(states))
         .order_by(w.PartnerLink.state, w.PartnerLink.score.desc())
     ).all()
     return [
@@ -440,7 +443,7 @@ def get_project_page(project_id: int, *, viewer: Actor, engine: Engine | None = 
         current = vis.reads_as_current(session, plan.id)
         for shown_page in (page, *page.components):
             shown_page.plan_current = current
-        page.links = _links(session, project.id)
+        page.links = _links(session, project.id, viewer)
         return page
 
 
