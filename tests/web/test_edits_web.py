@@ -320,7 +320,9 @@ def test_admin_pages_audit_downloads_publication_and_year_locks(sqlite_loaded_en
     periods = "/admin/periods"
     lock = submit(admin, periods, periods, reason="評価確定")  # the newest year comes first
     assert lock.status_code == 303 and lock.headers["location"] == "/admin/periods?done=lock#year-2026"
-    twice = admin.post(periods, data={"action": "lock", "fiscal_year": "2026"})
+    unexplained = admin.post(periods, data={"action": "lock", "fiscal_year": "2025"})
+    assert unexplained.status_code == 422 and "確定の理由を入力してください" in unexplained.text
+    twice = admin.post(periods, data={"action": "lock", "fiscal_year": "2026", "reason": "評価確定"})
     assert twice.status_code == 409 and "既に確定済み" in twice.text
     kpi_edit = submit(admin, edit, f"{edit}/kpis/{ids.platform_kpis[0]}", text="満足度：90%以上", reason="x")
     assert kpi_edit.status_code == 409 and "確定済み" in kpi_edit.text  # a locked year refuses target changes

@@ -286,9 +286,12 @@ def change_period(
     plan_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
     reason: Field_ = "",
 ) -> Response:
-    """Lock a fiscal year, or reopen a year (or one plan's year) with a reason (administrators)."""
+    """Lock (確定) or reopen a fiscal year (or one plan's year), each with a reason (administrators)."""
+    require_admin(actor, "年度の確定")
     key = f"{action}-{fiscal_year}" + (f"-{plan_id}" if plan_id else "")
     errors = check_texts(request, {"reason": reason}, f"{key}-")
+    if not errors and action == "lock" and not reason.strip():
+        errors = {f"{key}-reason": FieldError("確定の理由を入力してください")}
     if errors:
         return _periods_page(request, actor, engine, errors=errors, status=422)
     try:
