@@ -185,6 +185,8 @@ def send_due_reminders(
                 for call, department, kind, _progress in chunk
             ]
             inserted = _claim(session, rows)
+            outbox: list[tuple[str | None, str, str]] = []
+            entries: list[tuple[str, str, object | None, object]] = []
             for call, department, kind, progress in chunk:
                 if (call.id, department, kind) not in inserted:
                     continue
@@ -192,27 +194,21 @@ def send_due_reminders(
                 addressed = [(u, e) for u, e in recipients if e]
                 subject, body = message(call, department, kind, progress, base_url)
                 emails: list[str | None] = [e for _u, e in addressed]
-                for email in emails or [None]:
-                    mail.queue_mail(session, email, subject, body, event_id=None)
-                audit.record(
-                    session,
-                    actor,
-                    "cycle.remind",
-                    "call",
-                    f"{call.fiscal_year}/{department}",
-                    None,
-                    {
-                        "kind": kind,
-                        "due_date": call.due_date,
-                        "recipients": [u for u, _e in addressed],
-                        "without_address": [u for u, e in recipients if not e],
-                        "measured": progress.measured,
-                        "total": progress.total,
-                    },
-                )
+                outbox.extend((email, subject, body) for email in emails or [None])
+                after = {
+                    "kind": kind,
+                    "due_date": call.due_date,
+                    "recipients": [u for u, _e in addressed],
+                    "without_address": [u for u, e in recipients if not e],
+                    "measured": progress.measured,
+                    "total": progress.total,
+                }
+                entries.append(("cycle.remind", "call", f"{call.fiscal_year}/{department}", after))
                 reminders += 1
                 messages += len(addressed)
                 unaddressed += 0 if addressed else 1
+            mail.queue_mails(session, outbox)
+            audit.record_many(session, actor, entries)
     delivered = 0
     if deliver:
         while True:

@@ -17,7 +17,7 @@ from email.header import Header
 from email.mime.text import MIMEText
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Engine, Row, select, update
+from sqlalchemy import Engine, Row, insert, select, update
 from sqlalchemy.orm import Session
 
 from keikaku.services.core.actors import Actor, Permission, require
@@ -62,6 +62,14 @@ def queue_mail(
             event_id=event_id, registration_id=registration_id, recipient=recipient, subject=subject[:400], body=body
         )
     )
+
+
+def queue_mails(session: Session, messages: list[tuple[str | None, str, str]]) -> None:
+    """Add many messages of no event — (recipient, subject, body) each — to the outbox in one bulk insert of
+    the caller's transaction (the call for actuals' reminders)."""
+    if messages:
+        rows = [{"recipient": r, "subject": subject[:400], "body": body} for r, subject, body in messages]
+        session.execute(insert(store.OutboxMail), rows)
 
 
 @dataclass(frozen=True)
