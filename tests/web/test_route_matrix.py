@@ -390,6 +390,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/ingest/{upload_id}"): Rule(ADMIN, refusal=(403, 404)),
     ("POST", "/api/v1/ingest/{upload_id}/commit"): Rule(ADMIN, ok=(409,), refusal=(403, 404)),
     ("POST", "/api/v1/ingest/{upload_id}/discard"): Rule(ADMIN, ok=(409,), refusal=(403, 404)),
+    # Each signed-in user's own API tokens (the public is sent to the login page); token 999999 is nobody's.
+    ("GET", "/account/tokens"): Rule(STAFF),
+    ("POST", "/account/tokens"): Rule(STAFF, form={"scope": "read", "name": "行列試験"}, ok=(201,)),
+    ("POST", "/account/tokens/{token_id}/revoke"): Rule(STAFF, ok=(404,)),
     # A plan's revisions list drafts: staff only; publishing a revision is the administrators'.
     ("GET", "/plans/{plan_id}/revisions"): Rule(STAFF),
     ("GET", "/api/v1/plans/{plan_id}/revisions"): Rule(STAFF),
@@ -490,6 +494,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         **comms,
         "username": "target",
         "upload_id": upload_id,
+        "token_id": "999999",
     }
     yield World(app, engine, clients, params)
     for client in clients.values():

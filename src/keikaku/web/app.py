@@ -45,6 +45,7 @@ from keikaku.web.routers import (
     search,
     sources,
     thresholds,
+    tokens,
     users,
 )
 from keikaku.web.settings import WebSettings
@@ -149,6 +150,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         thresholds,
         cycle,
         ingest,
+        tokens,
     )
     for module in routers:
         app.include_router(module.router)
