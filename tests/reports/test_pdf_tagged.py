@@ -97,7 +97,9 @@ def test_the_evaluation_pdf_is_marked_tagged_and_in_japanese(
         lambda buf, n: raw.FPDFCatalog_GetLanguage(pdf.raw, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), n)
     )
     assert lang == "ja"
-    assert pdf.get_metadata_dict()["Title"] == "令和8年度（2026年度） 事業評価報告書"
+    assert (
+        pdf.get_metadata_dict()["Title"] == "令和8年度（2026年度） 事業評価報告書（案）"
+    )  # staff read the unpublished year as a preview
 
 
 def test_the_evaluation_pdf_has_headings_tables_and_described_charts(

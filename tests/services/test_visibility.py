@@ -169,7 +169,7 @@ def test_insiders_see_the_draft_plan(loaded_engine: Engine, insider: Actor) -> N
 def test_unpublishing_a_plan_hides_its_document_facts_and_partner_links(loaded_engine: Engine) -> None:
     eng = loaded_engine
     plan_2026, plan_2023 = _plan_id(eng, 2026), _plan_id(eng, 2023)
-    platform = get_project_page(_platform(eng), viewer=PUBLIC, engine=eng)
+    platform = get_project_page(_platform(eng), viewer=ADMIN, engine=eng)  # staff see the suggestions (候補) too
     project_links = [
         link
         for programme in get_partner_priorities(viewer=PUBLIC, engine=eng)
@@ -177,7 +177,7 @@ def test_unpublishing_a_plan_hides_its_document_facts_and_partner_links(loaded_e
         for link in initiative.links
         if link.target_kind == "project"
     ]
-    assert project_links and platform.links  # links to the published plan's projects are public
+    assert project_links and platform.links  # links to the published plan's projects are listed
     initiative = platform.links[0].initiative_id
     old = get_plan_page(plan_2023, viewer=ADMIN, engine=eng).rows.items[0]
     old_source = get_project_page(old.id, viewer=ADMIN, engine=eng).source
@@ -301,8 +301,8 @@ def test_facts_of_hidden_plans_leave_a_document(loaded_engine: Engine) -> None:
         doc = session.scalar(select(m.Document.id).where(m.Document.key == draft.document))
         assert doc is not None
         for line in (1, 2, 3, 4):
-            assert _facts(session, doc, line, visibility_for(PUBLIC)) == []
-            assert _facts(session, doc, line, visibility_for(EDITOR))
+            assert _facts(session, doc, line, None, visibility_for(PUBLIC)) == []
+            assert _facts(session, doc, line, None, visibility_for(EDITOR))
 
 
 def _vision_kpi(session: Session) -> int:

@@ -93,6 +93,10 @@ class ReportSource(Protocol):
         """The comparison of two fiscal years' plans."""
         ...
 
+    def is_draft(self, plan_id: int, fiscal_year: int) -> bool:
+        """Whether the plan's evaluation of the year is not published yet (what staff read is a preview: 案)."""
+        ...
+
 
 class Report(ABC):
     """Base of every report type: subclasses set the class attributes and implement :meth:`render`."""

@@ -101,12 +101,13 @@ def status_label(rollup: Rollup) -> str:
     return rollup.status.value
 
 
-def _title(evaluation: PlanEvaluation) -> str:
-    return f"{house_fiscal_year(evaluation.fiscal_year)} 事業評価報告書"
+def _title(evaluation: PlanEvaluation, draft: bool = False) -> str:
+    return f"{house_fiscal_year(evaluation.fiscal_year)} 事業評価報告書" + ("（案）" if draft else "")
 
 
-def evaluation_html(evaluation: PlanEvaluation, *, printable: bool = False) -> str:
-    """The report as HTML (``printable`` for the PDF: chapters start on new pages, TOC gets page numbers)."""
+def evaluation_html(evaluation: PlanEvaluation, *, printable: bool = False, draft: bool = False) -> str:
+    """The report as HTML (``printable`` for the PDF: chapters start on new pages, TOC gets page numbers);
+    ``draft``: a preview of an unpublished evaluation, titled and watermarked 案 on every page."""
     toc = [("summary", "1. 総括"), ("projects", "2. 事業別の評価")]
     toc += [(f"challenge-{n}", f"　{challenge_label(evaluation, n)}") for n in evaluation.challenges]
     toc += [("yoy", "3. 前回計画との比較"), ("vision", "4. ビジョンの数値目標"), ("departments", "5. 担当課別の集計")]
@@ -114,7 +115,8 @@ def evaluation_html(evaluation: PlanEvaluation, *, printable: bool = False) -> s
     generated = house_date(evaluation.generated_at or dt.datetime.now(dt.UTC))
     return render_html(
         "evaluation.html.j2",
-        title=_title(evaluation),
+        title=_title(evaluation, draft),
+        draft=draft,
         subtitle=evaluation.issuer or "",
         generated=generated,
         css=css(),
@@ -240,7 +242,7 @@ def _kpi_rows(evaluation: PlanEvaluation, project: ProjectLine) -> list[list[obj
     return rows
 
 
-def evaluation_xlsx(evaluation: PlanEvaluation) -> bytes:
+def evaluation_xlsx(evaluation: PlanEvaluation, *, draft: bool = False) -> bytes:
     """The report as a workbook (values, not formulas): 総括 by challenge, 事業 with one row per project and
     管理費 (its budget column sums to the plan's total), and KPI with one row per KPI and no budget."""
     wb = Workbook()
@@ -320,6 +322,10 @@ def evaluation_xlsx(evaluation: PlanEvaluation) -> bytes:
         kpis, f"{_title(evaluation)}　KPI 別", "事業の予算は「事業」シートにあります（KPI ごとには繰り返しません）"
     )
     write_table(kpis, 3, KPI_COLUMNS, [row for p in evaluation.projects for row in _kpi_rows(evaluation, p)])
+    if draft:  # every sheet's title says it is a preview of an unpublished evaluation
+        for sheet in wb.worksheets:
+            title = sheet.cell(row=1, column=1)
+            title.value = str(title.value or "").replace("事業評価報告書", "事業評価報告書（案）", 1)
     return workbook_bytes(wb)
 
 
@@ -341,11 +347,12 @@ class EvaluationReport(Report):
         fmt = ReportFormat(str(options.get("format") or "html"))
         issuer = options.get("issuer")
         evaluation = source.evaluation(fiscal_year, str(issuer) if issuer else None)
+        draft = source.is_draft(evaluation.plan_id, fiscal_year)
         filename = f"evaluation_{fiscal_year}.{fmt.value}"
         if fmt is ReportFormat.XLSX:
-            content = evaluation_xlsx(evaluation)
+            content = evaluation_xlsx(evaluation, draft=draft)
         elif fmt is ReportFormat.PDF:
-            content = html_to_pdf(evaluation_html(evaluation, printable=True))
+            content = html_to_pdf(evaluation_html(evaluation, printable=True, draft=draft))
         else:
-            content = evaluation_html(evaluation).encode("utf-8")
+            content = evaluation_html(evaluation, draft=draft).encode("utf-8")
         return RenderedReport(filename, MEDIA_TYPES[fmt], content)

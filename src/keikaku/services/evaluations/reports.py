@@ -64,6 +64,11 @@ class DatabaseReportSource:
             )
         return evaluations[0]
 
+    def is_draft(self, plan_id: int, fiscal_year: int) -> bool:
+        """Whether the public cannot read this evaluation yet: staff's report of it is a preview (案)."""
+        with read_session(ensure_schema(self.engine)) as session:
+            return not visibility_for(PUBLIC).evaluation_visible(session, plan_id, fiscal_year)
+
     def comparison(self, before: int, after: int, issuer: str | None = None) -> Comparison:
         """The comparison of two years' plans."""
         require(self.actor, Permission.VIEW)
