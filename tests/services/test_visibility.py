@@ -170,6 +170,9 @@ def test_unpublishing_a_plan_hides_its_document_facts_and_partner_links(loaded_e
     eng = loaded_engine
     plan_2026, plan_2023 = _plan_id(eng, 2026), _plan_id(eng, 2023)
     platform = get_project_page(_platform(eng), viewer=ADMIN, engine=eng)  # staff see the suggestions (候補) too
+    from keikaku.services.context.partner_links import decide_link
+
+    decide_link(platform.links[0].link_id, "confirm", actor=ADMIN, engine=eng)  # the public sees confirmed links only
     project_links = [
         link
         for programme in get_partner_priorities(viewer=PUBLIC, engine=eng)

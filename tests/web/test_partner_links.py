@@ -76,9 +76,11 @@ def test_confirm_remove_restore_are_recorded_and_kept(client: TestClient, ids: I
     assert client.post(f"/api/v1/partners/links/{second['id']}", json={"action": "explode"}).status_code == 422
 
 
-def test_the_public_cannot_curate(public_client: TestClient) -> None:
-    initiative = public_client.get("/api/v1/partners").json()["programmes"][0]["initiatives"][4]
-    link = initiative["links"][0]
+def test_the_public_cannot_curate(client: TestClient, public_client: TestClient) -> None:
+    initiative = client.get("/api/v1/partners").json()["programmes"][0]["initiatives"][4]
+    link = initiative["links"][0]  # a suggestion (候補): staff see it, the public does not
+    public = public_client.get("/api/v1/partners").json()["programmes"][0]["initiatives"][4]
+    assert all(x["state"] == "confirmed" for x in public["links"])
     html = public_client.get(f"/partners/initiatives/{initiative['id']}").text
     assert f'action="/partners/links/{link["id"]}"' not in html
     assert public_client.post(f"/partners/links/{link['id']}", data={"action": "remove"}).status_code == 403

@@ -93,10 +93,12 @@ def _targets(session: Session, initiative_ids: list[int]) -> dict[int, list[str]
 def _links(
     session: Session, initiative_ids: list[int], with_events: bool, vis: Visibility
 ) -> dict[int, list[InitiativeLink]]:
-    """Each initiative's links; a link to a project of a plan hidden from the viewer is left out."""
+    """Each initiative's links; a link to a project of a plan hidden from the viewer is left out, and the public
+    sees only the links a curator confirmed (suggestions and removed ones are the staff's)."""
+    states = ("confirmed",) if vis.viewer.is_public else ("confirmed", "suggested", "removed")
     links = session.scalars(
         select(w.PartnerLink)
-        .where(w.PartnerLink.initiative_id.in_(initiative_ids))
+        .where(w.PartnerLink.initiative_id.in_(initiative_ids), w.PartnerLink.state.in_(states))
         .order_by(w.PartnerLink.initiative_id, w.PartnerLink.score.desc(), w.PartnerLink.id)
     ).all()
     project_ids = [link.project_id for link in links if link.project_id]
