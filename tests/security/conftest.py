@@ -177,9 +177,26 @@ def required_query(route: Route, **override: str) -> dict[str, str]:
 
 
 def first_link_id(http: TestClient, known: Ids) -> int:
-    """A suggested partner link (the suggestions are made when the partner pages are first read)."""
-    links = http.get(f"/api/v1/partners/initiatives/{known.initiative_startup}").json()["initiative"]["links"]
-    return int(links[0]["id"])
+    """A partner link of the start-up initiative, whatever its state.
+
+    The suggestions are made when the partner pages are first read; the public sees confirmed links
+    only, so the link is read from the database rather than from the page.
+    """
+    from sqlalchemy import select
+
+    from keikaku.storage import web_models
+    from keikaku.storage.uow import read_session
+
+    http.get(f"/api/v1/partners/initiatives/{known.initiative_startup}").raise_for_status()
+    engine = http.app.state.settings.engine  # type: ignore[attr-defined]
+    with read_session(engine) as s:
+        link = s.scalar(
+            select(web_models.PartnerLink.id)
+            .where(web_models.PartnerLink.initiative_id == known.initiative_startup)
+            .order_by(web_models.PartnerLink.id)
+        )
+    assert link is not None, "the start-up initiative has no partner link"
+    return int(link)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from tests.db_fingerprint import changed_tables, fingerprint
 from keikaku.services.core.actors import PUBLIC, Role
 from keikaku.services.exchange.initialize import initialize_database
 from keikaku.storage import models as m
+from keikaku.storage import web_models
 from keikaku.storage.engine import make_engine
 from keikaku.storage.uow import read_session
 from keikaku.web import create_app
@@ -456,8 +457,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         project = probe.get(f"/api/v1/projects/{platform['id']}").json()
         initiatives = [i for p in probe.get("/api/v1/partners").json()["programmes"] for i in p["initiatives"]]
         initiative = next(i for i in initiatives if "水素" in i["name"])
-        links = probe.get(f"/api/v1/partners/initiatives/{initiative['id']}").json()["initiative"]["links"]
+        probe.get(f"/api/v1/partners/initiatives/{initiative['id']}").raise_for_status()  # makes the suggestions
     with read_session(engine) as s:
+        link_id = s.scalar(  # the public sees confirmed links only: the link is read from the database
+            select(web_models.PartnerLink.id)
+            .where(web_models.PartnerLink.initiative_id == initiative["id"])
+            .order_by(web_models.PartnerLink.id)
+        )
         department = s.scalar(
             select(m.Department.name)
             .join(m.ProjectDepartment, m.ProjectDepartment.department_id == m.Department.id)
@@ -483,7 +489,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "project_id": platform["id"],
         "kpi_id": project["kpis"][0]["id"],
         "initiative_id": initiative["id"],
-        "link_id": links[0]["id"],
+        "link_id": link_id,
         "key": project["source"]["document"],
         "line": project["source"]["line"],
         "page": "1",
