@@ -106,3 +106,31 @@ def test_many_matches_take_the_same_order(loaded_engine: Engine, monkeypatch: py
     assert capped.total_capped and [(h.kind, h.ref_id) for h in capped.hits] == expected
     second = search("事業", kind="project", fiscal_year=2026, per_page=2, page=2, viewer=SYSTEM, engine=loaded_engine)
     assert all(h.fiscal_year == 2026 and h.kind.value == "project" for h in second.hits)
+
+
+def test_the_full_text_rows_stay_in_step_with_the_entries(sqlite_loaded_engine: Engine) -> None:
+    """SQLite: the indexer writes the full-text rows of a batch itself (migration 0020 dropped the per-row
+    trigger); after a build, a plan's re-indexing and a removal, FTS5's own check finds them in step."""
+    from sqlalchemy import select, text
+
+    from keikaku.services.search.index import sync_search_index
+    from keikaku.storage import models as m
+
+    def check() -> int:
+        with sqlite_loaded_engine.begin() as conn:
+            conn.execute(text("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)"))
+            entries = conn.execute(text("SELECT count(*) FROM search_entries")).scalar_one()
+            assert conn.execute(text("SELECT count(*) FROM search_fts")).scalar_one() == entries
+            return int(entries)
+
+    sync_search_index(engine=sqlite_loaded_engine)
+    before = check()
+    assert before > 0
+    test_the_index_follows_new_plans(sqlite_loaded_engine)  # a new plan is indexed by a search
+    assert check() > before
+    with unit_of_work(sqlite_loaded_engine) as session:  # a write to the plan drops its entries
+        project = session.scalars(select(m.Project).where(m.Project.name == "量子技術の実装支援")).one()
+        project.name = "量子技術の社会実装支援"
+    forget_checks()
+    assert _titles(sqlite_loaded_engine, "量子") == ["量子技術の社会実装支援"]
+    assert check() > before

@@ -3,6 +3,8 @@
 import typer
 from rich.console import Console
 
+from keikaku.cli.commands._indexing import build_search_index
+
 
 def register(app: typer.Typer) -> None:
     """Add the init command."""
@@ -10,6 +12,7 @@ def register(app: typer.Typer) -> None:
     @app.command("init")
     def init(
         empty: bool = typer.Option(False, "--empty", help="関西の同梱データを読み込まずに空のデータベースを作る"),
+        index: bool = typer.Option(True, "--index/--no-index", help="索引されていない計画の検索索引を作る（既定）"),
     ) -> None:
         """データベースを作成・更新し、関西の同梱データを読み込む。"""
         from keikaku.services.exchange.initialize import initialize_database
@@ -28,3 +31,5 @@ def register(app: typer.Typer) -> None:
             )
         else:
             out.print("同梱データは読み込み済みです（変更なし）")
+        if index:
+            build_search_index(out)

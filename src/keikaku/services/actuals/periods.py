@@ -13,6 +13,7 @@ the database's single writer gives the same order.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, or_, select, text
@@ -93,20 +94,35 @@ def _latest(session: Session, fiscal_year: int, plan_id: int | None) -> PeriodLo
     return session.scalar(stmt.order_by(PeriodLock.id.desc()).limit(1))
 
 
+def _in_force(whole: PeriodLock | None, own: PeriodLock | None) -> PeriodLock | None:
+    """The rule of a closed year: the whole year's latest lock, else the plan's own; a reopened one is no lock."""
+    if whole is not None and whole.reopened_at is None:
+        return whole
+    return own if own is not None and own.reopened_at is None else None
+
+
 def _lock_row(session: Session, fiscal_year: int, plan_id: int | None) -> PeriodLock | None:
     """The lock keeping the year closed: the whole year's, else (given ``plan_id``) the plan's; None if open."""
     whole = _latest(session, fiscal_year, None)
-    if whole is not None and whole.reopened_at is None:
-        return whole
-    if plan_id is None:
-        return None
-    own = _latest(session, fiscal_year, plan_id)
-    return own if own is not None and own.reopened_at is None else None
+    closed = whole is not None and whole.reopened_at is None
+    own = None if plan_id is None or closed else _latest(session, fiscal_year, plan_id)
+    return _in_force(whole, own)
 
 
 def is_locked(session: Session, fiscal_year: int, plan_id: int | None = None) -> bool:
     """Whether the fiscal year is locked as a whole, or (given ``plan_id``) for that plan."""
     return _lock_row(session, fiscal_year, plan_id) is not None
+
+
+def locked_plans(session: Session, fiscal_year: int, plan_ids: Iterable[int]) -> set[int]:
+    """The plans, of ``plan_ids``, whose fiscal year is closed for them (:func:`is_locked` for each, in one query)."""
+    latest: dict[int | None, PeriodLock] = {}
+    for lock in session.scalars(
+        select(PeriodLock).where(PeriodLock.fiscal_year == fiscal_year).order_by(PeriodLock.id)
+    ):
+        latest[lock.plan_id] = lock  # the newest of each scope wins
+    whole = latest.get(None)
+    return {plan_id for plan_id in plan_ids if _in_force(whole, latest.get(plan_id)) is not None}
 
 
 def lock_notice(lock: PeriodLockPublic) -> str:

@@ -34,7 +34,6 @@ from keikaku.evaluation.views import PlanEvaluation, to_jsonable
 from keikaku.evaluation.yoy import match_key
 from keikaku.normalize.text import normalize_text
 from keikaku.services.actuals import periods
-from keikaku.services.actuals.periods import is_locked
 from keikaku.services.actuals.record import actor_name
 from keikaku.services.core.actors import PUBLIC, Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
@@ -222,6 +221,7 @@ def _evaluate_in_session(
         elif row.project_id is not None:
             node_judgements[row.project_id] = judgement
     settings = store.current_settings(session, plan_ids)
+    locked = periods.locked_plans(session, fiscal_year, plan_ids)
     names = challenge_names(session)
     vision = _vision(session, fiscal_year)
     comparisons = compare_by_issuer(session, fiscal_year, plans, tree, where) if with_comparison else {}
@@ -252,7 +252,7 @@ def _evaluate_in_session(
             thresholds=thresholds_of(settings.get(plan.id)),
             challenge_names=names,
             plan_label=plan.title or f"{fiscal_year}年度事業計画",
-            final=is_locked(session, fiscal_year, plan.id),
+            final=plan.id in locked,
         )
         evaluations.append(
             build_plan_evaluation(

@@ -18,15 +18,17 @@ shown in: the context first, then the home issuer's plans, then other issuers', 
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
-import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, delete, func, insert, or_, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from keikaku.normalize.eras import format_fiscal_year
@@ -56,24 +58,13 @@ _YEAR_STEP = 10**13
 _PLAN_STEP = 10**4
 
 
-def _is_word_char(char: str) -> bool:
-    category = unicodedata.category(char)
-    return category[0] in "LN" or category == "Co"
+#: A run of letters and digits: Unicode categories L* and N*, and private-use characters (Co).
+_WORD_RUN = re.compile(r"(?:[^\W_]|[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd])+")
 
 
 def word_runs(text: str) -> list[str]:
     """The runs of letters and digits of a folded text (everything else separates runs)."""
-    runs: list[str] = []
-    current: list[str] = []
-    for char in text:
-        if _is_word_char(char):
-            current.append(char)
-        elif current:
-            runs.append("".join(current))
-            current = []
-    if current:
-        runs.append("".join(current))
-    return runs
+    return _WORD_RUN.findall(text)
 
 
 def pairs(run: str) -> list[str]:
@@ -85,8 +76,12 @@ def pairs(run: str) -> list[str]:
 
 def terms_of(text: str) -> str:
     """The index tokens of a text: for each folded run its pairs and its last character, space-separated."""
+    return _terms_of_folded(fold_for_search(text[:MAX_BODY]))
+
+
+def _terms_of_folded(folded: str) -> str:
     tokens: list[str] = []
-    for run in word_runs(fold_for_search(text[:MAX_BODY])):
+    for run in word_runs(folded):
         tokens.extend(pairs(run))
         if len(run) > 1:
             tokens.append(run[-1])
@@ -112,6 +107,7 @@ def _row(doc: IndexDoc, entry_id: int) -> dict[str, Any]:
     title = (doc.title or "").strip()[:400] or "—"
     body = doc.body.strip()[:MAX_BODY]
     folded_title = fold_for_search(title)
+    folded_body = fold_for_search(body)
     facets = [f"k{doc.kind}"]
     if doc.fiscal_year is not None:
         facets.append(f"fy{doc.fiscal_year}")
@@ -129,9 +125,9 @@ def _row(doc: IndexDoc, entry_id: int) -> dict[str, Any]:
         "context": (doc.context or None) and doc.context[:400],
         "body": body,
         "folded_title": folded_title,
-        "folded": folded_title + "\n" + fold_for_search(body),
-        "title_terms": terms_of(title),
-        "body_terms": terms_of(body),
+        "folded": folded_title + "\n" + folded_body,
+        "title_terms": _terms_of_folded(folded_title),
+        "body_terms": _terms_of_folded(folded_body),
         "facets": " ".join(facets),
     }
 
@@ -260,9 +256,12 @@ def _plan_docs(conn: Connection, plan_ids: Sequence[int]) -> dict[int, list[Inde
     ):
         departments[link.project_id].append(link.name)
     children: dict[int, list[Any]] = defaultdict(list)
+    top_level: dict[int, list[Any]] = defaultdict(list)
     for r in projects:
         if r.parent_id is not None:
             children[r.parent_id].append(r)
+        else:
+            top_level[r.plan_id].append(r)
     out: dict[int, list[IndexDoc]] = {}
     for plan_id in plan_ids:
         plan = plans[plan_id]
@@ -281,9 +280,7 @@ def _plan_docs(conn: Connection, plan_ids: Sequence[int]) -> dict[int, list[Inde
         ]
         out[plan_id] = docs
         context = f"{plan.fiscal_year}年度 {plan.issuer}"
-        for r in projects:
-            if r.plan_id != plan_id or r.parent_id is not None:
-                continue
+        for r in top_level[plan_id]:
             kids = children.get(r.id, [])
             docs.append(
                 IndexDoc(
@@ -377,9 +374,20 @@ def _set_state(conn: Connection, key: str, value: str) -> None:
     conn.execute(insert(w.SearchIndexState).values(key=key, value=value, updated_at=utcnow()))
 
 
+#: SQLite: the full-text rows of the given entries, written in one statement (FTS5 flushes its pending
+#: terms at every statement boundary, so a row at a time would write a segment per row).
+_FTS_ROWS = sql_text(
+    f"INSERT INTO {w.SEARCH_FTS}(rowid, title_terms, body_terms, facets) "
+    "SELECT id, title_terms, body_terms, facets FROM search_entries WHERE id IN (SELECT value FROM json_each(:ids))"
+)
+
+
 def _insert_entries(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert entries; on SQLite also their full-text rows (migration 0020: no insert trigger does it)."""
     for start in range(0, len(rows), 2000):
         conn.execute(insert(w.SearchEntry), rows[start : start + 2000])
+    if rows and conn.dialect.name == "sqlite":
+        conn.execute(_FTS_ROWS, {"ids": json.dumps([row["id"] for row in rows])})
 
 
 def _rebuild_context(conn: Connection) -> None:
@@ -414,7 +422,11 @@ def _remove_plans(conn: Connection, plan_ids: Iterable[int]) -> int:
     return len(ids)
 
 
-def _sync(engine: Engine, limit: int | None) -> IndexStatus:
+#: Called with (plans indexed, plans to index) after each batch of a sync.
+Progress = Callable[[int, int], None]
+
+
+def _sync(engine: Engine, limit: int | None, progress: Progress | None = None) -> IndexStatus:
     removed = indexed = 0
     rebuilt = False
     with unit_of_work(engine) as session:
@@ -437,9 +449,13 @@ def _sync(engine: Engine, limit: int | None) -> IndexStatus:
         removed = _remove_plans(conn, sorted(done - current))
         missing = sorted(current - done, key=lambda x: -x)
         todo = missing if limit is None else missing[:limit]
+        if progress is not None:
+            progress(0, len(todo))
         for start in range(0, len(todo), BATCH_PLANS):
             _index_plans(session.connection(), todo[start : start + BATCH_PLANS], home)
             indexed += len(todo[start : start + BATCH_PLANS])
+            if progress is not None:
+                progress(indexed, len(todo))
             if limit is None and start + BATCH_PLANS < len(todo):
                 session.commit()  # a national rebuild commits per batch so that progress survives interruption
         pending = len(missing) - indexed
@@ -449,13 +465,16 @@ def _sync(engine: Engine, limit: int | None) -> IndexStatus:
     return IndexStatus(indexed, removed, pending, rebuilt)
 
 
-def sync_search_index(*, limit: int | None = None, wait: bool = True, engine: Engine | None = None) -> IndexStatus:
+def sync_search_index(
+    *, limit: int | None = None, wait: bool = True, progress: Progress | None = None, engine: Engine | None = None
+) -> IndexStatus:
     """Bring the search index up to date with the current plans and context (``limit``: plans at most).
 
     Cheap when nothing changed (one signature query, and none at all within :data:`CHECK_TTL` seconds of
     a check that found the index current).  Safe to run from several processes at once: a process that
     loses the race leaves the work to the winner.  With ``wait`` False a sync already running in this
     process (a server's background build) is not waited for: the index is reported incomplete.
+    ``progress`` is told how many plans are done after each batch (``keikaku init`` and ``synth`` show it).
     """
     eng = checked_engine(engine)
     key = eng.url.render_as_string(hide_password=True)
@@ -471,7 +490,7 @@ def sync_search_index(*, limit: int | None = None, wait: bool = True, engine: En
     if not lock.acquire(blocking=wait):
         return IndexStatus(0, 0, 1, False)  # being built by this process: incomplete until it is done
     try:
-        status = _sync(eng, limit)
+        status = _sync(eng, limit, progress)
     except (IntegrityError, OperationalError):
         # Another process indexed the same plans meanwhile; its work stands.
         return IndexStatus(0, 0, 0, False)
