@@ -68,6 +68,7 @@ _UNIT_KINDS = {
 }
 
 
+@lru_cache(maxsize=4096)  # a pure function of two small values, asked once per KPI
 def kind_of(unit: str | None, comparator: Comparator | None) -> KpiKind:
     """The kind of a KPI from its unit and comparator (``maintain_or_improve`` is always a rank).
 
