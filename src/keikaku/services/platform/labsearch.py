@@ -20,7 +20,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Integer, and_, delete, event, func, insert, inspect, literal, or_, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    and_,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapper
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -118,22 +131,18 @@ def _index_entry(_mapper: Mapper[store.Equipment], connection: Connection, targe
         reindex(connection, {target.id: target.search_text})
 
 
-def _word(word: str) -> ColumnElement[bool]:
-    """An entry's folded text contains ``word``: read from the bigram index for two characters or more.
+def _group(words: tuple[str, ...]) -> ColumnElement[bool]:
+    """An entry's folded text contains one of ``words`` (a word and its synonyms).
 
-    Every entry holding ``word`` holds its first bigram; the entries found are confirmed by the text test,
-    except for a two-character word, which is its own bigram.  (Probing more bigrams and intersecting
-    read more postings than the test of the first one's entries costs.)"""
+    Every entry holding a word of two characters or more holds the word's first bigram, so the entries are
+    read from the bigram index and confirmed by the text test (not needed when every word is two characters,
+    its own bigram).  A one-character word has no bigram: the text of every entry is tested."""
     e, g = store.Equipment, store.EquipmentGram
-    contains = _Contains(e.search_text, literal(word)) > 0
-    if len(word) < 2:
+    contains = or_(*(_Contains(e.search_text, literal(w)) > 0 for w in words))
+    if any(len(w) < 2 for w in words):
         return contains
-    found = e.id.in_(select(g.equipment_id).where(g.gram == word[:2]))
-    return found if len(word) == 2 else and_(found, contains)
-
-
-def _condition(words: list[tuple[str, ...]]) -> ColumnElement[bool]:
-    return and_(True, *(or_(*(_word(w) for w in group)) for group in words))
+    found = e.id.in_(select(g.equipment_id).where(g.gram.in_(sorted({w[:2] for w in words}))))
+    return found if all(len(w) == 2 for w in words) else and_(found, contains)
 
 
 @dataclass(frozen=True)
@@ -204,9 +213,10 @@ def search(
 ) -> SearchResult:
     """Equipment entries (not withdrawn) matching every word of ``q`` and the filters, by name.
 
-    Two queries, whatever the facets: the counts of the matching entries grouped by institution, category
-    and mode (the total and all four facets come from them; the institutions, a short list, are read once),
-    and the page itself.  Facet values with equal counts are ordered by code point on either database."""
+    Two queries, whatever the facets: the counts of the matching entries by institution, category and mode
+    (the total and all four facets come from them; the institutions, a short list, are read once), and the
+    page.  Search words find their entries through the bigram index; without words, both queries read the
+    indexes of the listing and of the facets.  Facet values of equal counts are ordered by code point."""
     if len(q) > 200:
         raise ValidationError("検索語は200文字以内で入力してください")
     e = store.Equipment
@@ -222,7 +232,8 @@ def search(
                 )
             )
         }
-        where: list[ColumnElement[bool]] = [e.withdrawn.is_(False), _condition(query_words(q))]
+        words = query_words(q)
+        where: list[ColumnElement[bool]] = [e.withdrawn.is_(False), *(_group(group) for group in words)]
         if filters.prefecture or filters.institution:
             chosen = [
                 i
