@@ -117,3 +117,28 @@ def test_a_reimport_updates_and_withdraws_without_deleting(engine: Engine, insti
 
     with read_session(engine) as s:
         assert [r.withdrawn for r in s.query(store.Equipment).filter_by(name="X線回折装置")] == [True]
+
+
+def test_the_bigram_index_follows_a_reimport_and_only_confirmed_entries_match(
+    engine: Engine, institutes: dict[str, int]
+) -> None:
+    from sqlalchemy import select
+
+    from keikaku.services.platform.labsearch import grams
+    from keikaku.storage import platform as store
+    from keikaku.storage.uow import read_session
+
+    _load(engine, institutes)
+    renamed = OSAKA_CSV.replace("JSM-IT200", "JSM-IT510").replace("硬さ試験機", "微小硬さ試験機")
+    import_equipment(institutes["osaka"], "osaka.csv", renamed.encode("utf-8"), commit=True, actor=OWNER, engine=engine)
+    names = lambda q: sorted(h.name for h in search(q, engine=engine).hits)  # noqa: E731
+    assert names("JSM-IT200") == []
+    assert names("ＪＳＭ－ＩＴ５１０") == ["走査電子顕微鏡"]
+    assert names("微小硬さ") == ["微小硬さ試験機"]
+    assert names("硬さ") == ["微小硬さ試験機"]
+    assert names("ｘ") == ["X線回折装置", "三次元測定機"]  # one character (CRYSTA-APEX has one too): text tested
+    assert names("SEX") == []  # "SE" of SEM's synonym group text is there, "SEX" is not
+    with read_session(engine) as session:
+        texts = {i: t for i, t in session.execute(select(store.Equipment.id, store.Equipment.search_text))}
+        stored = session.execute(select(store.EquipmentGram.equipment_id, store.EquipmentGram.gram)).all()
+    assert {(i, g) for i, g in stored} == {(i, g) for i, t in texts.items() for g in grams(t)}

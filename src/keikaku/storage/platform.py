@@ -187,6 +187,10 @@ class Equipment(Base):
         UniqueConstraint("institution_id", "key", name="uq_lab_equipment_key"),
         CheckConstraint(_in("mode", EQUIPMENT_MODES), name="mode"),
         CheckConstraint("fee IS NULL OR fee >= 0", name="fee"),
+        # The listing without a query (by name) and its facet counts, read from the indexes alone.  Not led
+        # by ``withdrawn``: SQLite would then prefer them to the bigram index for a search word.
+        Index("ix_lab_equipment_listing", "name", "id", "withdrawn"),
+        Index("ix_lab_equipment_facets", "institution_id", "category", "mode", "withdrawn"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -206,3 +210,14 @@ class Equipment(Base):
     search_text: Mapped[str] = mapped_column(Text)
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class EquipmentGram(Base):
+    """A character bigram of an entry's folded search text: the index that lets a search read only the
+    entries that can match instead of every entry (see :mod:`keikaku.services.platform.labsearch`)."""
+
+    __tablename__ = "lab_equipment_grams"
+    __table_args__ = (Index("ix_lab_equipment_grams_equipment_id", "equipment_id"),)
+
+    gram: Mapped[str] = mapped_column(String(4), primary_key=True)
+    equipment_id: Mapped[int] = mapped_column(ForeignKey("lab_equipment.id", ondelete="CASCADE"), primary_key=True)
