@@ -6,8 +6,8 @@ two characters or more reads only the entries holding its first bigram (the text
 The listing without a query reads its page and its facet counts from two indexes.  Existing entries are
 indexed here.
 
-Revision ID: 0020_platbench
-Revises: 0019_cycle_indexes
+Revision ID: 0021_platbench
+Revises: 0020_search_bulk
 """
 
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020_platbench"
-down_revision: str | Sequence[str] | None = "0019_cycle_indexes"
+revision: str = "0021_platbench"
+down_revision: str | Sequence[str] | None = "0020_search_bulk"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
