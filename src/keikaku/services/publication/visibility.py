@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
@@ -47,16 +48,21 @@ def _newest_state(object_type: str, object_id: IntColumn, fiscal_year: IntColumn
 
 def plan_published(plan_id: IntColumn | None = None, fiscal_year: IntColumn | None = None) -> ColumnElement[bool]:
     """A condition true for published plans (default columns: ``plans.id`` and ``plans.fiscal_year``)."""
-    return (
-        _newest_state(
-            PublishedObject.PLAN,
-            plan_id if plan_id is not None else m.Plan.id,
-            fiscal_year if fiscal_year is not None else m.Plan.fiscal_year,
-        )
-        == PublicationState.PUBLISHED.value
-    )
+    if plan_id is None and fiscal_year is None:
+        return _plan_published_on_plans()
+    return _published(plan_id if plan_id is not None else m.Plan.id, fiscal_year or m.Plan.fiscal_year)
 
 
+def _published(plan_id: IntColumn, fiscal_year: IntColumn) -> ColumnElement[bool]:
+    return _newest_state(PublishedObject.PLAN, plan_id, fiscal_year) == PublicationState.PUBLISHED.value
+
+
+@cache  # SQL expressions are immutable: built once, not on every read of every page
+def _plan_published_on_plans() -> ColumnElement[bool]:
+    return _published(m.Plan.id, m.Plan.fiscal_year)
+
+
+@cache  # the same condition for every viewer who does not see drafts (see _plan_published_on_plans)
 def newest_published_revision() -> ColumnElement[bool]:
     """A condition on ``plans`` true for the newest published revision of each issuer's fiscal year: the plan
     is published and no later revision of the same issuer and year is."""
