@@ -42,6 +42,8 @@ UNRELATED = {
     "fiscal_year": "a call for actuals' year: its board and checklists are staff's only (the route matrix)",
     "fmt": "filled with json/csv: an export of the draft's year must not contain it (checked below)",
     "case_id": "a consultation of the co-creation platform: not a plan's; staff only (the route matrix)",
+    "interview_id": "an interview (面談) of the co-creation platform: not a plan's; staff only (the route matrix)",
+    "seed_id": "an institution's seed of the co-creation platform: not a plan's; staff only (the route matrix)",
     "identifier": "a report type: filled with evaluation/comparison (checked below)",
     "upload_id": "a document uploaded for review: its uploader's and the administrators' only (the route matrix)",
     "page": "a page of the document named by key, which is filled with the draft's (tests/web/test_sources.py)",
