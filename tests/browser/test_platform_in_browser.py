@@ -62,8 +62,12 @@ def _setup(database: Path, env: dict[str, str]) -> None:
         add_seed(SeedForm(institution, kind, title, text, "材料", "技術開発"), actor=SYSTEM, engine=engine)
     engine.dispose()
     subprocess.run(
-        [sys.executable, "-m", "keikaku.cli.app", "user", "add", COORDINATOR, "--role", "coordinator"]
-        + ["--password-stdin"],
+        [
+            *(sys.executable, "-m", "keikaku.cli.app", "user", "add", COORDINATOR),
+            "--role",
+            "coordinator",
+            "--password-stdin",
+        ],
         env=env,
         input=COORDINATOR_PASSWORD + "\n",
         text=True,
