@@ -147,3 +147,38 @@ def test_others_see_counts_only_and_change_nothing(engine: Engine, institutes: d
         assert counts.status_code == 200 and 'class="cases">1<' in counts.text
         assert CASE["firm"] not in counts.text and CASE["topic"] not in counts.text
     assert not changed_tables(before, fingerprint(engine))
+
+
+def test_an_attachment_passes_the_upload_safety_and_is_the_staffs_only(
+    engine: Engine, institutes: dict[str, int]
+) -> None:
+    with make_client(engine, COORDINATOR) as client:
+        case_id = _case_id(client.post("/platform/cases", data=CASE, follow_redirects=False).headers["location"])
+        before = fingerprint(engine)
+        refused = client.post(
+            f"/platform/cases/{case_id}/activities",
+            data={"kind": "メモ", "body": "実行ファイル"},
+            files={"attachment": ("../../setup.exe", b"MZ", "application/octet-stream")},
+        )
+        assert refused.status_code == 422 and "添付ファイル「setup.exe」の種類" in refused.text  # the path dropped
+        assert set(changed_tables(before, fingerprint(engine))) <= {"audit_log"}
+        logged = client.post(
+            f"/platform/cases/{case_id}/activities",
+            data={"kind": "依頼試験", "body": "試験成績書を受け取った"},
+            files={"attachment": ("..\\成績書.pdf", b"%PDF-1.4 test", "application/pdf")},
+            follow_redirects=False,
+        )
+        assert logged.status_code == 303
+        link = re.search(
+            r'href="(/platform/cases/\d+/attachments/\d+)" class="attachment">成績書.pdf<',
+            client.get(f"/platform/cases/{case_id}").text,
+        )
+        assert link
+        download = client.get(link.group(1))
+        assert download.content == b"%PDF-1.4 test" and download.headers["content-disposition"].startswith("attachment")
+    with make_client(engine, OTHER_EDITOR) as other:
+        assert other.get(link.group(1)).status_code == 403
+    with read_session(engine) as s:
+        assert s.scalars(select(AuditEntry.action).where(AuditEntry.action == "platform.attachment.view")).all() == [
+            "platform.attachment.view"
+        ]

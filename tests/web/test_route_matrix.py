@@ -315,6 +315,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/platform/cases"): Rule(CASES),
     ("POST", "/platform/cases"): Rule(CASES, form=MATRIX_CASE, ok=(303,)),
     ("GET", "/platform/cases/{case_id}"): Rule(CASES),
+    ("GET", "/platform/cases/{case_id}/attachments/{attachment_id}"): Rule(CASES),
     ("POST", "/platform/cases/{case_id}/activities"): Rule(CASES, form={"kind": "メモ", "body": "記録{n}"}, ok=(303,)),
     ("POST", "/platform/cases/{case_id}/change"): Rule(
         CASES, form={"coordinator": "担当{counter}", "note": "引継ぎ"}, ok=(303,)
@@ -616,7 +617,7 @@ def _case(engine: Engine) -> dict[str, str]:
     from stdnum.jp import cn
 
     from keikaku.services.core.actors import SYSTEM
-    from keikaku.services.platform.cases import CaseForm, InstitutionForm, add_institution, open_case
+    from keikaku.services.platform.cases import CaseForm, InstitutionForm, add_institution, log_activity, open_case
     from keikaku.services.platform.matching import SeedForm, add_seed, schedule_interview
 
     number = cn.calc_check_digit("120001077701") + "120001077701"
@@ -627,11 +628,15 @@ def _case(engine: Engine) -> dict[str, str]:
         SeedForm(institution, "設備", "走査電子顕微鏡", "破断面を観察する", "材料"), actor=SYSTEM, engine=engine
     )
     interview = schedule_interview(case.need_ids[0], seed, "2026-06-01", actor=SYSTEM, engine=engine)
+    logged = log_activity(
+        case.id, "訪問", "訪問の記録", attachment=("memo.txt", "行列試験のメモ".encode()), actor=SYSTEM, engine=engine
+    )
     return {
         "case_id": str(case.id),
         "need_id": str(case.need_ids[0]),
         "seed_id": str(seed),
         "interview_id": str(interview),
+        "attachment_id": str(logged.activities[-1].attachments[0].id),
         "corporate_number": number,
     }
 

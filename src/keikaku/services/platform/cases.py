@@ -25,6 +25,7 @@ from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
 from keikaku.services.governance import audit
 from keikaku.services.governance.accounts import clean_email
+from keikaku.services.platform.attachments import AttachmentRef, add_attachment, attachments_of, check_attachment
 from keikaku.services.platform.closing import send_survey, survey_link
 from keikaku.services.platform.common import CHOICES, choice, fiscal_year_bounds, parse_day, require_cases
 from keikaku.storage import events as event_store
@@ -97,6 +98,7 @@ class ActivityPublic:
     on: dt.date
     body: str
     author: str
+    attachments: tuple[AttachmentRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ def _case(session: Session, row: store.Consultation, warnings: tuple[str, ...] =
         .order_by(store.CaseActivity.on, store.CaseActivity.id)
     ).all()
     needs = session.scalars(select(store.Need.id).where(store.Need.case_id == row.id).order_by(store.Need.id)).all()
+    files = attachments_of(session, (a.id for a in logs))
     survey = session.get(survey_store.Survey, row.survey_id) if row.survey_id else None
     answered = 0
     if survey is not None:
@@ -160,7 +163,7 @@ def _case(session: Session, row: store.Consultation, warnings: tuple[str, ...] =
         row.opened_on,
         row.closed_on,
         institution.name if institution else None,
-        tuple(ActivityPublic(a.kind, a.on, a.body or "", a.author) for a in logs),
+        tuple(ActivityPublic(a.kind, a.on, a.body or "", a.author, files.get(a.id, ())) for a in logs),
         tuple(needs),
         warnings,
         row.contact_email,
@@ -170,8 +173,11 @@ def _case(session: Session, row: store.Consultation, warnings: tuple[str, ...] =
     )
 
 
-def _log(session: Session, case_id: int, kind: str, on: dt.date, body: str | None, author: str) -> None:  # noqa: PLR0917
-    session.add(store.CaseActivity(case_id=case_id, kind=kind, on=on, body=body, author=author[:200]))
+def _log(session: Session, case_id: int, kind: str, on: dt.date, body: str | None, author: str) -> int:  # noqa: PLR0917
+    row = store.CaseActivity(case_id=case_id, kind=kind, on=on, body=body, author=author[:200])
+    session.add(row)
+    session.flush()
+    return row.id
 
 
 def open_case(form: CaseForm, *, actor: Actor, engine: Engine | None = None) -> CasePublic:
@@ -316,24 +322,37 @@ def list_cases(
 
 
 def log_activity(
-    case_id: int, kind: str, body: str, *, on: str = "", actor: Actor, engine: Engine | None = None
+    case_id: int,
+    kind: str,
+    body: str,
+    *,
+    on: str = "",
+    attachment: tuple[str, bytes] | None = None,
+    actor: Actor,
+    engine: Engine | None = None,
 ) -> CasePublic:
-    """Add a dated line to a case's log, written by ``actor``."""
+    """Add a dated line to a case's log, written by ``actor``, with an attachment (``(file name, content)``,
+    checked by the upload safety) if given."""
     require_cases(actor, manage=True)
     chosen = choice(kind, CHOICES["activity_kinds"], "記録の種類", "kind")
     text = clean_text(body, "記録の内容", limit=4000, field="body")
     if not text:
         raise ValidationError("記録の内容を入力してください", details={"fields": {"body": "必須"}})
     day = parse_day(on, "日付", "on")
+    name = check_attachment(*attachment) if attachment else None
     with unit_of_work(ensure_schema(engine)) as session:
         row = session.get(store.Consultation, case_id)
         if row is None:
             raise NotFoundError(f"相談案件 {case_id} はありません", code="case_not_found")
-        _log(session, case_id, chosen, day, text, actor.name)
+        activity_id = _log(session, case_id, chosen, day, text, actor.name)
+        if attachment and name:
+            add_attachment(session, activity_id, name, attachment[1], actor)
         if row.status == "受付":
             row.status = "対応中"
         session.flush()
-        audit.record(session, actor, "platform.case.activity", "platform_case", case_id, None, {"kind": chosen})
+        audit.record(
+            session, actor, "platform.case.activity", "platform_case", case_id, None, {"kind": chosen, "file": name}
+        )
         return _case(session, row)
 
 

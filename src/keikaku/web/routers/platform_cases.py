@@ -10,13 +10,16 @@ refuses is its 403 page.  A rejected form comes back with the service's Japanese
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keikaku.api.deps import ActorDep, EngineDep, Id, PageQuery
+from keikaku.api.routers.imports import read_upload
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.errors import ValidationError
+from keikaku.services.platform.attachments import get_attachment
 from keikaku.services.platform.cases import (
     CaseChange,
     CaseFilters,
@@ -173,13 +176,28 @@ def case_activity(
     kind: Text = "",
     body: LongText = "",
     on: Text = "",
+    attachment: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """Add a dated line to the case's log."""
+    """Add a dated line to the case's log, with an attachment (checked by the upload safety) if one is chosen."""
     try:
-        log_activity(case_id, kind, body, on=on, actor=actor, engine=engine)
+        upload = None
+        if attachment is not None and (attachment.filename or attachment.size):
+            upload = read_upload(attachment)
+        log_activity(case_id, kind, body, on=on, attachment=upload, actor=actor, engine=engine)
     except ValidationError as exc:
         return _again(request, actor, engine, case_id, exc)
     return RedirectResponse(f"/platform/cases/{case_id}#log", status_code=303)
+
+
+@router.get("/platform/cases/{case_id}/attachments/{attachment_id}")
+def case_attachment(*, case_id: Id, attachment_id: Id, engine: EngineDep, actor: ActorDep) -> Response:
+    """Download an attachment of the case's log (as a file, never shown inline); an audit record."""
+    name, content = get_attachment(case_id, attachment_id, actor=actor, engine=engine)
+    headers = {
+        "content-disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+        "x-content-type-options": "nosniff",
+    }
+    return Response(content, media_type="application/octet-stream", headers=headers)
 
 
 @router.post("/platform/cases/{case_id}/change", response_class=HTMLResponse)

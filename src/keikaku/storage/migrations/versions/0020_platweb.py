@@ -4,7 +4,8 @@ access count; measures of 利用満足度 and of the accesses
 ``platform_cases`` gains ``contact_email`` (where the satisfaction survey is mailed) and ``survey_id`` (the
 survey sent when the case was closed).  ``lab_accesses`` holds one row per counted page view (day, page,
 the visitor's daily-salted hash; no IP address), ``lab_access_salts`` the salt of the day.  ``kpi_measures``
-gains the kinds ``platform_satisfaction`` and ``labsearch_accesses``.
+gains the kinds ``platform_satisfaction`` and ``labsearch_accesses``.  ``platform_case_attachments`` holds the
+files attached to a case's log lines.
 
 SQLite adds a column with a foreign key by plain ``ALTER TABLE … ADD COLUMN … REFERENCES`` (a rebuild of
 ``platform_cases`` would cascade to its activity log); the CHECK constraint of ``kpi_measures`` is changed
@@ -61,6 +62,25 @@ def upgrade() -> None:
         sa.Column("salt", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_lab_access_salts")),
     )
+    op.create_table(
+        "platform_case_attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("uploaded_by", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["activity_id"],
+            ["platform_case_activities.id"],
+            name=op.f("fk_platform_case_attachments_activity_id_platform_case_activities"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_platform_case_attachments")),
+    )
+    op.create_index(op.f("ix_platform_case_attachments_activity_id"), "platform_case_attachments", ["activity_id"])
     _0015._change_kinds(OLD_KINDS, NEW_KINDS)
 
 
@@ -68,6 +88,8 @@ def downgrade() -> None:
     """Drop the tables and columns; measures of the new kinds go with them."""
     op.execute("DELETE FROM kpi_measures WHERE kind IN ({})".format(", ".join(repr(k) for k in ADDED_KINDS)))
     _0015._change_kinds(NEW_KINDS, OLD_KINDS)
+    op.drop_index(op.f("ix_platform_case_attachments_activity_id"), table_name="platform_case_attachments")
+    op.drop_table("platform_case_attachments")
     op.drop_table("lab_access_salts")
     op.drop_index("ix_lab_accesses_day_page", table_name="lab_accesses")
     op.drop_table("lab_accesses")
