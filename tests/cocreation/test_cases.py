@@ -67,6 +67,7 @@ def test_a_case_from_opening_to_closing_keeps_its_history(engine: Engine, instit
         ("訪問", COORDINATOR.name),
         ("引継ぎ", COORDINATOR.name),
         ("状態変更", COORDINATOR_2.name),  # 対応中 (set by the first activity) → 完了
+        ("メモ", COORDINATOR_2.name),  # the satisfaction survey sent (tests/cocreation/test_closing.py)
     ]
     assert any(
         a.kind == "引継ぎ" and "山田コーディネーター → 佐藤コーディネーター" in a.body for a in closed.activities

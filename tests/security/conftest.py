@@ -155,6 +155,9 @@ def sample_path(route: Route, known: Ids, link_id: int, **override: str) -> str:
         "kind": "post",
         "case_id": "1",
         "survey_id": "1",
+        "interview_id": "1",
+        "attachment_id": "1",
+        "seed_id": "1",
     }
     path = route.path
     for param in route.path_params:

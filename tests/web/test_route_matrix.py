@@ -32,13 +32,17 @@ from keikaku.web.settings import WebSettings
 
 from .conftest import add_user, csrf_from, login
 
-ALL = frozenset({"public", "council", "contributor", "editor", "editor_other", "admin"})
+ALL = frozenset({"public", "council", "contributor", "editor", "editor_other", "admin", "coordinator"})
 STAFF = ALL - {"public"}
+#: Signed-in staff who may read drafts of plans (a coordinator works on cases only).
+PLAN_STAFF = STAFF - {"coordinator"}
 ADMIN = frozenset({"admin"})
 EDITORS = frozenset({"admin", "editor"})
 COOPERATORS = frozenset({"admin", "contributor"})
 COUNCIL = frozenset({"admin", "council"})
 UPLOADERS = frozenset({"admin", "editor", "editor_other"})
+#: A case's contents: coordinators, the platform's department (ものづくり支援課: "editor") and administrators.
+CASES = frozenset({"admin", "editor", "coordinator"})
 DONE = (200, 303)
 
 
@@ -70,6 +74,13 @@ POSTS_MATRIX = "日付,媒体,タイトル,URL\n2026-05-01,X,一括投稿,\n"
 PARTICIPANTS_MATRIX = "氏名,メール,所属\n行列 花子,hanako@example.jp,株式会社ケイカク\n"
 MEETINGS_MATRIX = "企業名,法人番号,相手先,日時,状態\n株式会社ケイカク,1010401011569,Acme Inc.,{event_day} 10:00,実施\n"
 JUNK_DOCUMENT = "行列試験のメモ。計画書ではありません。\n"
+MATRIX_CASE = {
+    "firm": "行列試験株式会社",
+    "corporate_number": "{corporate_number}",
+    "topic": "相談{n}",
+    "field": "材料",
+    "phase": "技術開発",
+}
 FORMS_MATRIX = "タイムスタンプ,本日の内容は役に立ちましたか\n2026/10/07 10:00:00,とても役に立った\n"
 
 
@@ -298,7 +309,42 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/labsearch"): read(query="?q=SEM"),
     ("GET", "/platform"): read(),
     ("GET", "/api/v1/platform/counts"): read(),
-    ("GET", "/api/v1/platform/cases/{case_id}"): Rule(EDITORS),
+    ("GET", "/api/v1/platform/cases/{case_id}"): Rule(CASES),
+    # The staff side: every case route is CASES'; everyone else (another department's editor, the public)
+    # sees the counts above only, and a refused attempt changes nothing.
+    ("GET", "/platform/cases"): Rule(CASES),
+    ("POST", "/platform/cases"): Rule(CASES, form=MATRIX_CASE, ok=(303,)),
+    ("GET", "/platform/cases/{case_id}"): Rule(CASES),
+    ("GET", "/platform/cases/{case_id}/attachments/{attachment_id}"): Rule(CASES),
+    ("POST", "/platform/cases/{case_id}/activities"): Rule(CASES, form={"kind": "メモ", "body": "記録{n}"}, ok=(303,)),
+    ("POST", "/platform/cases/{case_id}/change"): Rule(
+        CASES, form={"coordinator": "担当{counter}", "note": "引継ぎ"}, ok=(303,)
+    ),
+    ("POST", "/platform/cases/{case_id}/needs"): Rule(CASES, form={"title": "ニーズ{n}"}, ok=(303,)),
+    ("POST", "/platform/cases/{case_id}/decisions"): Rule(
+        CASES, form={"need_id": "{need_id}", "seed_id": "{seed_id}", "decision": "accepted"}, ok=(303,)
+    ),
+    ("POST", "/platform/cases/{case_id}/interviews"): Rule(
+        CASES, form={"need_id": "{need_id}", "seed_id": "{seed_id}", "on": "2026-06-01"}, ok=(303,)
+    ),
+    ("GET", "/platform/interviews/{interview_id}"): Rule(CASES),
+    ("POST", "/platform/interviews/{interview_id}"): Rule(CASES, form={"status": "実施"}, ok=(303,)),
+    ("GET", "/platform/seeds/{seed_id}"): Rule(CASES),
+    ("POST", "/api/v1/platform/cases"): Rule(CASES, json=MATRIX_CASE, ok=(201,)),
+    ("POST", "/api/v1/platform/cases/{case_id}/activities"): Rule(
+        CASES, json={"kind": "メモ", "body": "記録{n}"}, ok=(201,)
+    ),
+    ("POST", "/api/v1/platform/interviews"): Rule(
+        CASES, json={"need_id": "{need_id}", "seed_id": "{seed_id}", "on": "2026-06-01"}, ok=(201,)
+    ),
+    ("POST", "/api/v1/platform/interviews/{interview_id}/status"): Rule(CASES, json={"status": "実施"}),
+    ("POST", "/api/v1/platform/decisions"): Rule(
+        CASES, json={"need_id": "{need_id}", "seed_id": "{seed_id}", "decision": "rejected"}, ok=(201,)
+    ),
+    # Binding a platform measure to a KPI and computing it: those who record the KPI's actuals.
+    ("POST", "/platform/measures"): Rule(
+        EDITORS, form={"kpi_id": "{platform_kpi_id}", "kind": "platform_interviews_held"}, ok=(303,)
+    ),
     # Communications: counts, registries, issues and directories are public; the owning department's
     # editors and administrators import and enter; the export with who entered what is staff's.
     ("GET", "/communications"): read(),
@@ -357,7 +403,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     # 「今すぐ督促を送る」: what the scheduled job does, run by an administrator (the board comes back).
     ("POST", "/admin/cycle/{fiscal_year}/remind"): Rule(ADMIN, override={"fiscal_year": "2026"}),
-    ("GET", "/cycle"): Rule(STAFF, ok=(303,)),
+    ("GET", "/cycle"): Rule(PLAN_STAFF, ok=(303,)),
     ("GET", "/cycle/{fiscal_year}/checklist"): Rule(
         EDITORS, query="?department={department}", override={"fiscal_year": "2026"}
     ),
@@ -367,7 +413,7 @@ RULES: dict[tuple[str, str], Rule] = {
         override={"fiscal_year": "2026"},
         ok=(303, 409),
     ),
-    ("GET", "/api/v1/cycle/calls"): Rule(STAFF),
+    ("GET", "/api/v1/cycle/calls"): Rule(PLAN_STAFF),
     ("POST", "/api/v1/cycle/calls"): Rule(ADMIN, json={"fiscal_year": 2023, "due_date": "2024-05-31"}, ok=(201, 409)),
     ("GET", "/api/v1/cycle/{fiscal_year}/board"): Rule(ADMIN, override={"fiscal_year": "2026"}),
     ("GET", "/api/v1/cycle/{fiscal_year}/checklist"): Rule(
@@ -396,8 +442,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/account/tokens"): Rule(STAFF, form={"scope": "read", "name": "行列試験"}, ok=(201,)),
     ("POST", "/account/tokens/{token_id}/revoke"): Rule(STAFF, ok=(404,)),
     # A plan's revisions list drafts: staff only; publishing a revision is the administrators'.
-    ("GET", "/plans/{plan_id}/revisions"): Rule(STAFF),
-    ("GET", "/api/v1/plans/{plan_id}/revisions"): Rule(STAFF),
+    ("GET", "/plans/{plan_id}/revisions"): Rule(PLAN_STAFF),
+    ("GET", "/api/v1/plans/{plan_id}/revisions"): Rule(PLAN_STAFF),
     ("POST", "/plans/{plan_id}/revisions/publish"): Rule(ADMIN, form={"reason": "行列試験"}, ok=(303,)),
 }
 
@@ -476,9 +522,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     add_user(engine, "editor", Role.DEPARTMENT_EDITOR, departments=(department,))
     add_user(engine, "editor_other", Role.DEPARTMENT_EDITOR, departments=("国際交流課",))
     add_user(engine, "target", Role.COUNCIL_MEMBER)
+    add_user(engine, "coordinator", Role.COORDINATOR)
     clients = {role: _client(app, engine, None if role == "public" else role) for role in ALL}
     events = _events(engine, platform["id"], department, project["kpis"][0]["id"])
-    events["case_id"] = str(_case(engine))
+    events.update(_case(engine))
+    events["platform_kpi_id"] = project["kpis"][1]["id"]
     comms = _communications(engine, department)
     _cycle(engine)
     upload_id = _discarded_upload(engine)
@@ -563,16 +611,34 @@ def _original(engine: Engine, key: str) -> None:
         )
 
 
-def _case(engine: Engine) -> int:
-    """A consultation of the platform (its contents are confidential)."""
+def _case(engine: Engine) -> dict[str, str]:
+    """A consultation of the platform (its contents are confidential) with a need, an institution's seed and
+    an interview between them."""
     from stdnum.jp import cn
 
     from keikaku.services.core.actors import SYSTEM
-    from keikaku.services.platform.cases import CaseForm, open_case
+    from keikaku.services.platform.cases import CaseForm, InstitutionForm, add_institution, log_activity, open_case
+    from keikaku.services.platform.matching import SeedForm, add_seed, schedule_interview
 
     number = cn.calc_check_digit("120001077701") + "120001077701"
-    form = CaseForm("行列試験株式会社", number, "試験の相談", "材料", "技術開発")
-    return open_case(form, actor=SYSTEM, engine=engine).id
+    form = CaseForm("行列試験株式会社", number, "試験の相談", "材料", "技術開発", need="破断面を観察したい")
+    case = open_case(form, actor=SYSTEM, engine=engine)
+    institution = add_institution(InstitutionForm("行列試験研究所", "大阪府", "公設試"), actor=SYSTEM, engine=engine)
+    seed = add_seed(
+        SeedForm(institution, "設備", "走査電子顕微鏡", "破断面を観察する", "材料"), actor=SYSTEM, engine=engine
+    )
+    interview = schedule_interview(case.need_ids[0], seed, "2026-06-01", actor=SYSTEM, engine=engine)
+    logged = log_activity(
+        case.id, "訪問", "訪問の記録", attachment=("memo.txt", "行列試験のメモ".encode()), actor=SYSTEM, engine=engine
+    )
+    return {
+        "case_id": str(case.id),
+        "need_id": str(case.need_ids[0]),
+        "seed_id": str(seed),
+        "interview_id": str(interview),
+        "attachment_id": str(logged.activities[-1].attachments[0].id),
+        "corporate_number": number,
+    }
 
 
 def _communications(engine: Engine, department: str) -> dict[str, str]:
@@ -698,7 +764,7 @@ def test_route_for_role(world: World, method: str, path: str, role: str) -> None
     rule = RULES[(method, path)]
     world.counter[0] += 1
     n = world.counter[0]
-    values = {**world.params, "n": str(n % 90 + 1), "link_action": "confirm" if n % 2 else "restore"}
+    values = {**world.params, "n": str(n % 90 + 1), "counter": str(n), "link_action": "confirm" if n % 2 else "restore"}
     values.update(_fresh_values(world))
     values.update({k: _fill(v, values) for k, v in rule.override.items()})
     url = _fill(path, values) + _fill(rule.query, values)

@@ -23,7 +23,14 @@ EVENT_KINDS = (
     "meeting_firms",
 )
 #: The kinds counted over the co-creation platform's records (issue 13), for the KPI's fiscal year; no events.
-PLATFORM_KINDS = ("platform_cases", "platform_firms", "platform_matchings", "platform_interviews_held")
+PLATFORM_KINDS = (
+    "platform_cases",
+    "platform_firms",
+    "platform_matchings",
+    "platform_interviews_held",
+    "platform_satisfaction",
+    "labsearch_accesses",
+)
 #: Kinds over the communications records (issue 14); their options are in ``params``.
 COMMUNICATION_KINDS = (
     "web_views",

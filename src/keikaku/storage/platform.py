@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -89,6 +90,10 @@ class Consultation(Base):
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Where the satisfaction survey is mailed when the case is closed (the firm's contact; personal data).
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    #: The satisfaction survey sent when the case was closed (a survey of the surveys package).
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id", ondelete="SET NULL"))
 
 
 class CaseActivity(Base):
@@ -103,6 +108,21 @@ class CaseActivity(Base):
     on: Mapped[dt.date] = mapped_column(Date)
     body: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CaseAttachment(Base):
+    """A file attached to a line of a case's log, checked by the upload safety before it is stored."""
+
+    __tablename__ = "platform_case_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("platform_case_activities.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -221,3 +241,28 @@ class EquipmentGram(Base):
 
     gram: Mapped[str] = mapped_column(String(4), primary_key=True)
     equipment_id: Mapped[int] = mapped_column(ForeignKey("lab_equipment.id", ondelete="CASCADE"), primary_key=True)
+
+
+class LabAccess(Base):
+    """One page view of かんさいラボサーチ by a visitor who is neither a known bot nor signed-in staff.
+
+    ``visitor`` is a hash of the address and browser with the day's salt (:class:`LabAccessSalt`): visitors
+    of one day can be counted, no IP address is stored, and once the salt is gone the hash leads nowhere.
+    """
+
+    __tablename__ = "lab_accesses"
+    __table_args__ = (Index("ix_lab_accesses_day_page", "day", "page"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    page: Mapped[str] = mapped_column(String(100))
+    visitor: Mapped[str] = mapped_column(String(64))
+
+
+class LabAccessSalt(Base):
+    """The salt of one day's visitor hashes; earlier days' salts are deleted when a new day begins."""
+
+    __tablename__ = "lab_access_salts"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    salt: Mapped[str] = mapped_column(String(64))

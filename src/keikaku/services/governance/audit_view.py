@@ -109,6 +109,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "platform.match.decide": ("マッチングの判断", "Match decided"),
     "platform.interview.schedule": ("面談の予定", "Interview scheduled"),
     "platform.interview.status": ("面談の状況の変更", "Interview status changed"),
+    "platform.interview.view": ("面談記録の閲覧", "Interview viewed"),
+    "platform.attachment.view": ("相談の添付ファイルの閲覧", "Consultation attachment downloaded"),
 }
 
 #: Object type → (Japanese, English).

@@ -74,9 +74,18 @@ def evaluate(session: Session, measure: store.KpiMeasure) -> Figure:
         return Figure(found.value, found.records, found.numerator, found.denominator, found.blanks, note=found.note)
     ids = [int(e) for e in measure.event_ids or []]
     if measure.kind in store.PLATFORM_KINDS:
-        value, records = platform_counts.figure(
-            session, measure.kind, int(kpi_ref(session, measure.kpi_id).fiscal_year or 0)
-        )
+        year = int(kpi_ref(session, measure.kpi_id).fiscal_year or 0)
+        if measure.kind == platform_counts.SATISFACTION_KIND:
+            satisfied = platform_counts.satisfaction(session, year)
+            return Figure(
+                satisfied.value,
+                satisfied.responses,
+                float(satisfied.satisfied),
+                float(satisfied.answered),
+                satisfied.responses - satisfied.answered,
+                satisfied.response_rate,
+            )
+        value, records = platform_counts.figure(session, measure.kind, year)
         return Figure(value, records)
     if measure.kind in meetings.KINDS:
         value, records = meetings.figure(session, measure.kind, ids)

@@ -5,7 +5,8 @@ Kinds: ``attended_people`` (distinct people checked in at events E, counted role
 欠席, counted roles), ``answer_share`` (share of the non-blank answers to question Q in the surveys of
 events E that fall in codes C), ``meetings_held`` and ``meeting_firms`` (held meetings of the events'
 meeting lists, and their distinct firms by 法人番号: :mod:`keikaku.services.events.meetings`), and the co-creation platform's kinds (``platform_cases``, ``platform_firms``,
-``platform_matchings``, ``platform_interviews_held``: records of the KPI's fiscal year, no events; see
+``platform_matchings``, ``platform_interviews_held``, ``platform_satisfaction``, ``labsearch_accesses``:
+records of the KPI's fiscal year, no events; see
 :mod:`keikaku.services.platform.counts`).  A change of a measure adds a version; the previous one stays readable.
 """
 
@@ -29,6 +30,9 @@ from keikaku.storage import models as m
 from keikaku.storage import surveys as survey_store
 from keikaku.storage.uow import read_session, unit_of_work
 
+#: The kinds over the co-creation platform's records (what its page offers to bind).
+PLATFORM_KINDS = store.PLATFORM_KINDS
+
 KIND_LABELS = {
     "attended_people": "参加者数（実人数）",
     "attended_person_days": "参加者数（延べ人日）",
@@ -40,6 +44,8 @@ KIND_LABELS = {
     "platform_firms": "相談企業数（実数）",
     "platform_matchings": "マッチング件数（採用されたシーズ・ニーズ）",
     "platform_interviews_held": "面談数（実施済み）",
+    "platform_satisfaction": "利用満足度（相談完了時のアンケートで満足・やや満足の割合）",
+    "labsearch_accesses": "かんさいラボサーチのアクセス件数（ボット・職員を除く閲覧数）",
     **COMMUNICATION_LABELS,
     "hand_entered": "手入力（記録は keikaku の外）",
 }

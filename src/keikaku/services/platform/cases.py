@@ -24,9 +24,13 @@ from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
 from keikaku.services.governance import audit
-from keikaku.services.platform.common import choice, fiscal_year_bounds, parse_day, require_cases
+from keikaku.services.governance.accounts import clean_email
+from keikaku.services.platform.attachments import AttachmentRef, add_attachment, attachments_of, check_attachment
+from keikaku.services.platform.closing import send_survey, survey_link
+from keikaku.services.platform.common import CHOICES, choice, fiscal_year_bounds, parse_day, require_cases
 from keikaku.storage import events as event_store
 from keikaku.storage import platform as store
+from keikaku.storage import surveys as survey_store
 from keikaku.storage.uow import read_session, unit_of_work
 
 
@@ -83,6 +87,7 @@ class CaseForm:
     institution_id: int | None = None
     opened_on: str = ""
     need: str = ""
+    contact_email: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class ActivityPublic:
     on: dt.date
     body: str
     author: str
+    attachments: tuple[AttachmentRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,11 @@ class CasePublic:
     activities: tuple[ActivityPublic, ...]
     need_ids: tuple[int, ...]
     warnings: tuple[str, ...] = ()
+    contact_email: str | None = None
+    #: The public link of the satisfaction survey sent when the case was closed.
+    survey_link: str | None = None
+    survey_responses: int = 0
+    institution_id: int | None = None
 
 
 def _case(session: Session, row: store.Consultation, warnings: tuple[str, ...] = ()) -> CasePublic:
@@ -126,6 +137,18 @@ def _case(session: Session, row: store.Consultation, warnings: tuple[str, ...] =
         .order_by(store.CaseActivity.on, store.CaseActivity.id)
     ).all()
     needs = session.scalars(select(store.Need.id).where(store.Need.case_id == row.id).order_by(store.Need.id)).all()
+    files = attachments_of(session, (a.id for a in logs))
+    survey = session.get(survey_store.Survey, row.survey_id) if row.survey_id else None
+    answered = 0
+    if survey is not None:
+        answered = int(
+            session.scalar(
+                select(func.count())
+                .select_from(survey_store.SurveyResponse)
+                .where(survey_store.SurveyResponse.survey_id == survey.id)
+            )
+            or 0
+        )
     return CasePublic(
         row.id,
         firm.name if firm else "",
@@ -140,14 +163,21 @@ def _case(session: Session, row: store.Consultation, warnings: tuple[str, ...] =
         row.opened_on,
         row.closed_on,
         institution.name if institution else None,
-        tuple(ActivityPublic(a.kind, a.on, a.body or "", a.author) for a in logs),
+        tuple(ActivityPublic(a.kind, a.on, a.body or "", a.author, files.get(a.id, ())) for a in logs),
         tuple(needs),
         warnings,
+        row.contact_email,
+        survey_link(survey.public_token) if survey else None,
+        answered,
+        row.institution_id,
     )
 
 
-def _log(session: Session, case_id: int, kind: str, on: dt.date, body: str | None, author: str) -> None:  # noqa: PLR0917
-    session.add(store.CaseActivity(case_id=case_id, kind=kind, on=on, body=body, author=author[:200]))
+def _log(session: Session, case_id: int, kind: str, on: dt.date, body: str | None, author: str) -> int:  # noqa: PLR0917
+    row = store.CaseActivity(case_id=case_id, kind=kind, on=on, body=body, author=author[:200])
+    session.add(row)
+    session.flush()
+    return row.id
 
 
 def open_case(form: CaseForm, *, actor: Actor, engine: Engine | None = None) -> CasePublic:
@@ -163,6 +193,12 @@ def open_case(form: CaseForm, *, actor: Actor, engine: Engine | None = None) -> 
     phase = choice(form.phase, store.PHASES, "フェーズ", "phase")
     opened = parse_day(form.opened_on, "受付日", "opened_on")
     coordinator = clean_text(form.coordinator, "担当コーディネーター", limit=200) or actor.name
+    try:
+        email = clean_email(form.contact_email)
+    except ValidationError as exc:
+        raise ValidationError(
+            f"連絡先メールアドレス: {exc.message}", details={"fields": {"contact_email": "連絡先メールアドレス"}}
+        ) from None
     with unit_of_work(ensure_schema(engine)) as session:
         if form.institution_id is not None and session.get(store.Institution, form.institution_id) is None:
             raise ValidationError("選ばれた機関は登録されていません", details={"fields": {"institution_id": "機関"}})
@@ -178,6 +214,7 @@ def open_case(form: CaseForm, *, actor: Actor, engine: Engine | None = None) -> 
             status="受付",
             opened_on=opened,
             created_by=actor.name[:200],
+            contact_email=email,
         )
         session.add(row)
         session.flush()
@@ -232,18 +269,47 @@ class CaseLine:
     opened_on: dt.date
 
 
+@dataclass(frozen=True)
+class CaseFilters:
+    """Filters of the case list; empty: any."""
+
+    status_group: str = ""
+    phase: str = ""
+    field: str = ""
+    institution_id: int | None = None
+    fiscal_year: int | None = None
+    coordinator: str = ""
+
+
 def list_cases(
-    *, actor: Actor, status_group: str = "", page: int = 1, per_page: int = 50, engine: Engine | None = None
+    *,
+    actor: Actor,
+    status_group: str = "",
+    filters: CaseFilters | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    engine: Engine | None = None,
 ) -> tuple[list[CaseLine], int]:
-    """Cases, newest first (``status_group``: 対応中 / 完了 / all); the total count."""
+    """Cases, newest first, filtered (``status_group``: 対応中 / 完了 / all; phase, field, institution, the fiscal
+    year opened, coordinator); the total count."""
     require_cases(actor)
-    query = select(store.Consultation, event_store.Organisation.name).join(
-        event_store.Organisation, event_store.Organisation.id == store.Consultation.organisation_id
+    f = filters or CaseFilters(status_group=status_group)
+    c = store.Consultation
+    query = select(c, event_store.Organisation.name).join(
+        event_store.Organisation, event_store.Organisation.id == c.organisation_id
     )
-    if status_group == "完了":
-        query = query.where(store.Consultation.status.in_(store.CLOSED_STATUSES))
-    elif status_group == "対応中":
-        query = query.where(store.Consultation.status.in_(store.OPEN_STATUSES))
+    if f.status_group == "完了":
+        query = query.where(c.status.in_(store.CLOSED_STATUSES))
+    elif f.status_group == "対応中":
+        query = query.where(c.status.in_(store.OPEN_STATUSES))
+    for column, value in ((c.phase, f.phase), (c.field, f.field), (c.coordinator, f.coordinator)):
+        if value:
+            query = query.where(column == value)
+    if f.institution_id is not None:
+        query = query.where(c.institution_id == f.institution_id)
+    if f.fiscal_year is not None:
+        start, end = fiscal_year_bounds(f.fiscal_year)
+        query = query.where(c.opened_on >= start, c.opened_on <= end)
     with read_session(ensure_schema(engine)) as session:
         total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
         rows = session.execute(
@@ -256,26 +322,37 @@ def list_cases(
 
 
 def log_activity(
-    case_id: int, kind: str, body: str, *, on: str = "", actor: Actor, engine: Engine | None = None
+    case_id: int,
+    kind: str,
+    body: str,
+    *,
+    on: str = "",
+    attachment: tuple[str, bytes] | None = None,
+    actor: Actor,
+    engine: Engine | None = None,
 ) -> CasePublic:
-    """Add a dated line to a case's log, written by ``actor``."""
+    """Add a dated line to a case's log, written by ``actor``, with an attachment (``(file name, content)``,
+    checked by the upload safety) if given."""
     require_cases(actor, manage=True)
-    chosen = choice(
-        kind, tuple(k for k in store.ACTIVITY_KINDS if k not in ("引継ぎ", "状態変更")), "記録の種類", "kind"
-    )
+    chosen = choice(kind, CHOICES["activity_kinds"], "記録の種類", "kind")
     text = clean_text(body, "記録の内容", limit=4000, field="body")
     if not text:
         raise ValidationError("記録の内容を入力してください", details={"fields": {"body": "必須"}})
     day = parse_day(on, "日付", "on")
+    name = check_attachment(*attachment) if attachment else None
     with unit_of_work(ensure_schema(engine)) as session:
         row = session.get(store.Consultation, case_id)
         if row is None:
             raise NotFoundError(f"相談案件 {case_id} はありません", code="case_not_found")
-        _log(session, case_id, chosen, day, text, actor.name)
+        activity_id = _log(session, case_id, chosen, day, text, actor.name)
+        if attachment and name:
+            add_attachment(session, activity_id, name, attachment[1], actor)
         if row.status == "受付":
             row.status = "対応中"
         session.flush()
-        audit.record(session, actor, "platform.case.activity", "platform_case", case_id, None, {"kind": chosen})
+        audit.record(
+            session, actor, "platform.case.activity", "platform_case", case_id, None, {"kind": chosen, "file": name}
+        )
         return _case(session, row)
 
 
@@ -330,6 +407,8 @@ def change_case(case_id: int, change: CaseChange, *, actor: Actor, engine: Engin
                 _log(session, case_id, "状態変更", day, f"状態: {row.status} → {status}", actor.name)
             row.status = status
             row.closed_on = day if status in store.CLOSED_STATUSES else None
+            if status in store.CLOSED_STATUSES and send_survey(session, row, actor):
+                _log(session, case_id, "メモ", day, "満足度アンケートを送付", actor.name)
         after = {"status": row.status, "phase": row.phase, "outcome": row.outcome, "coordinator": row.coordinator}
         if after == before:
             raise ValidationError("変更する項目を選んでください")

@@ -6,6 +6,17 @@ import datetime as dt
 
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.errors import ValidationError
+from keikaku.storage import platform as store
+
+#: The choices the forms offer, as the services accept them.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "phases": store.PHASES,
+    "statuses": store.STATUSES,
+    "status_groups": ("対応中", "完了"),
+    "outcomes": store.OUTCOMES,
+    "activity_kinds": tuple(k for k in store.ACTIVITY_KINDS if k not in ("引継ぎ", "状態変更")),
+    "interview_statuses": store.INTERVIEW_STATUSES,
+}
 
 #: The department that administers the platform; its editors see and manage cases as coordinators do.
 PLATFORM_DEPARTMENT = "ものづくり支援課"

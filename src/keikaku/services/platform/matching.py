@@ -90,6 +90,34 @@ def _phase_near(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and abs(store.PHASES.index(a) - store.PHASES.index(b)) <= 1
 
 
+def _scored(
+    query: str,
+    field: str | None,
+    phase: str | None,
+    candidates: Sequence[tuple[int, str, str, str | None, str | None]],
+    limit: int,
+) -> list[Suggestion]:
+    """``candidates`` ((id, title, text, field, phase)) ranked for a query of ``field`` and ``phase``: BM25 plus
+    the field and phase bonuses; only those sharing a term, best first."""
+    by_id = {c[0]: c for c in candidates}
+    found = []
+    for item_id, score, shared in rank(query, [(c[0], c[2]) for c in candidates]):
+        _i, title, _text, item_field, item_phase = by_id[item_id]
+        same_field = bool(field and item_field and field == item_field)
+        bonus = (FIELD_BONUS if same_field else 0.0) + (PHASE_BONUS if _phase_near(phase, item_phase) else 0.0)
+        if score > 0:
+            found.append(Suggestion(item_id, title, round(score + bonus, 3), shared, same_field))
+    found.sort(key=lambda s: (-s.score, s.id))
+    return found[:limit]
+
+
+def _rejected(session: Session, *, need_id: int | None = None, seed_id: int | None = None) -> set[int]:
+    d = store.MatchDecision
+    if need_id is not None:
+        return set(session.scalars(select(d.seed_id).where(d.need_id == need_id, d.decision == "rejected")))
+    return set(session.scalars(select(d.need_id).where(d.seed_id == seed_id, d.decision == "rejected")))
+
+
 def suggest_seeds(need_id: int, *, actor: Actor, limit: int = 5, engine: Engine | None = None) -> list[Suggestion]:
     """Seeds ranked for a need (rejected pairs left out); only those who see cases may ask."""
     require_cases(actor)
@@ -97,29 +125,29 @@ def suggest_seeds(need_id: int, *, actor: Actor, limit: int = 5, engine: Engine 
         need = session.get(store.Need, need_id)
         if need is None:
             raise NotFoundError(f"ニーズ {need_id} はありません", code="need_not_found")
-        rejected = set(
-            session.scalars(
-                select(store.MatchDecision.seed_id).where(
-                    store.MatchDecision.need_id == need_id, store.MatchDecision.decision == "rejected"
-                )
-            )
-        )
-        seeds = [s for s in session.scalars(select(store.Seed).order_by(store.Seed.id)) if s.id not in rejected]
-        by_id = {s.id: s for s in seeds}
-        ranked = rank(f"{need.title} {need.description}", [(s.id, f"{s.title} {s.description}") for s in seeds])
-        found = []
-        for seed_id, score, shared in ranked:
-            seed = by_id[seed_id]
-            same_field = bool(need.field and seed.field and need.field == seed.field)
-            total = (
-                score
-                + (FIELD_BONUS if same_field else 0.0)
-                + (PHASE_BONUS if _phase_near(need.phase, seed.phase) else 0.0)
-            )
-            if score > 0:
-                found.append(Suggestion(seed_id, seed.title, round(total, 3), shared, same_field))
-        found.sort(key=lambda s: (-s.score, s.id))
-        return found[:limit]
+        rejected = _rejected(session, need_id=need_id)
+        seeds = [
+            (s.id, s.title, f"{s.title} {s.description}", s.field, s.phase)
+            for s in session.scalars(select(store.Seed).order_by(store.Seed.id))
+            if s.id not in rejected
+        ]
+        return _scored(f"{need.title} {need.description}", need.field, need.phase, seeds, limit)
+
+
+def suggest_needs(seed_id: int, *, actor: Actor, limit: int = 5, engine: Engine | None = None) -> list[Suggestion]:
+    """Needs ranked for a seed (the reverse of :func:`suggest_seeds`; rejected pairs left out)."""
+    require_cases(actor)
+    with read_session(ensure_schema(engine)) as session:
+        seed = session.get(store.Seed, seed_id)
+        if seed is None:
+            raise NotFoundError(f"シーズ {seed_id} はありません", code="seed_not_found")
+        rejected = _rejected(session, seed_id=seed_id)
+        needs = [
+            (n.id, n.title, f"{n.title} {n.description}", n.field, n.phase)
+            for n in session.scalars(select(store.Need).order_by(store.Need.id))
+            if n.id not in rejected
+        ]
+        return _scored(f"{seed.title} {seed.description}", seed.field, seed.phase, needs, limit)
 
 
 @dataclass(frozen=True)

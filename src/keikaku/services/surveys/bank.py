@@ -52,6 +52,7 @@ STANDARD: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = (
         (("firm", "企業"), ("public", "行政・公的機関"), ("academia", "大学・研究機関"), ("other", "その他")),
     ),
     ("reader5", "本号の内容に満足しましたか", "scale5", SATISFACTION),
+    ("platform5", "関西広域産業共創プラットフォームのご利用に満足しましたか", "scale5", SATISFACTION),
     ("meetings", "商談・面談の件数", "number", ()),
     ("comment", "ご意見・ご感想（自由記述）", "text", ()),
 )
