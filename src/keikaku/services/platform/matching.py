@@ -2,9 +2,11 @@
 
 Suggestions rank the seeds for a need by BM25 over terms of the folded text, plus a bonus for the same
 technical field and the same or next phase; each suggestion lists the shared terms that explain it.
-Terms are the ASCII words (model numbers, abbreviations such as SEM) and the character bigrams of the
-Japanese runs: no morphological analyser (Sudachi, fugashi) is installed in this environment, and bigrams
-need no dictionary.  A rejected pair is kept and never suggested again.
+Terms are the ASCII words (model numbers, abbreviations such as SEM) and the content words of the Japanese
+text as Sudachi cuts them (nouns, verbs and adjectives in their normalised form, so 割れた and 割れる meet;
+particles and auxiliaries say nothing of a technology and are left out).  Each text's term counts are
+kept per process and redone only when the text changes, so a need is scored against thousands of seeds
+without cutting them again.  A rejected pair is kept and never suggested again.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from keikaku.normalize.text import normalize_text
 from keikaku.services.core.actors import Actor
-from keikaku.services.core.db import ensure_schema
+from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
@@ -30,24 +34,46 @@ from keikaku.storage import platform as store
 from keikaku.storage.uow import read_session, unit_of_work
 
 _ASCII = re.compile(r"[A-Z0-9]+")
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff々ー]+")
-#: Bigrams of particles and very common kana that say nothing of a technology.
-_STOP = frozenset(
-    {"ので", "こと", "ため", "する", "した", "して", "たい", "ます", "です", "ない", "いる", "ある", "れる"}
-)
+_HAS_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff々]")
+#: Parts of speech whose words are terms (Sudachi's first level); 非自立可能 verbs (する, なる) are not.
+_CONTENT = frozenset({"名詞", "動詞", "形容詞", "形状詞"})
 K1, B = 1.2, 0.75
 FIELD_BONUS, PHASE_BONUS = 1.5, 0.5
 
 
+@lru_cache(maxsize=1)
+def _tokenizer() -> Any:
+    from sudachipy import Dictionary, SplitMode
+
+    return Dictionary(dict="core").tokenizer(mode=SplitMode.C)
+
+
 def terms(text: str) -> list[str]:
-    """The terms of a text: folded ASCII words and the bigrams of its Japanese runs (a lone kanji stays)."""
+    """The terms of a text: folded ASCII words, and the content words of its Japanese (normalised form)."""
     folded = normalize_text(text or "").upper()
     found = [w for w in _ASCII.findall(folded) if len(w) >= 2]
-    for run in _JAPANESE.findall(folded):
-        if len(run) == 1:
-            found.append(run)
-        found.extend(g for g in (run[i : i + 2] for i in range(len(run) - 1)) if g not in _STOP)
+    for morpheme in _tokenizer().tokenize(folded):
+        pos = morpheme.part_of_speech()
+        if pos[0] not in _CONTENT or pos[1] in ("非自立可能", "数詞"):
+            continue
+        word = morpheme.normalized_form()
+        if _HAS_JAPANESE.search(word):
+            found.append(word)
     return found
+
+
+#: Per process: a text's term counts, by the text (most recent first out when full).
+_COUNTS: dict[str, Counter[str]] = {}
+_COUNTS_LIMIT = 50_000
+
+
+def _counts(text: str) -> Counter[str]:
+    counts = _COUNTS.get(text)
+    if counts is None:
+        if len(_COUNTS) >= _COUNTS_LIMIT:
+            _COUNTS.clear()
+        counts = _COUNTS[text] = Counter(terms(text))
+    return counts
 
 
 @dataclass(frozen=True)
@@ -63,7 +89,7 @@ class Suggestion:
 
 def rank(query: str, documents: Sequence[tuple[int, str]]) -> list[tuple[int, float, tuple[str, ...]]]:
     """BM25 scores of ``documents`` ((id, text)) for ``query``: (id, score, shared terms), best first."""
-    docs = [(i, Counter(terms(t))) for i, t in documents]
+    docs = [(i, _counts(t)) for i, t in documents]
     if not docs:
         return []
     avg = sum(sum(c.values()) for _i, c in docs) / len(docs) or 1.0
@@ -121,7 +147,7 @@ def _rejected(session: Session, *, need_id: int | None = None, seed_id: int | No
 def suggest_seeds(need_id: int, *, actor: Actor, limit: int = 5, engine: Engine | None = None) -> list[Suggestion]:
     """Seeds ranked for a need (rejected pairs left out); only those who see cases may ask."""
     require_cases(actor)
-    with read_session(ensure_schema(engine)) as session:
+    with read_session(checked_engine(engine)) as session:
         need = session.get(store.Need, need_id)
         if need is None:
             raise NotFoundError(f"ニーズ {need_id} はありません", code="need_not_found")
@@ -137,7 +163,7 @@ def suggest_seeds(need_id: int, *, actor: Actor, limit: int = 5, engine: Engine 
 def suggest_needs(seed_id: int, *, actor: Actor, limit: int = 5, engine: Engine | None = None) -> list[Suggestion]:
     """Needs ranked for a seed (the reverse of :func:`suggest_seeds`; rejected pairs left out)."""
     require_cases(actor)
-    with read_session(ensure_schema(engine)) as session:
+    with read_session(checked_engine(engine)) as session:
         seed = session.get(store.Seed, seed_id)
         if seed is None:
             raise NotFoundError(f"シーズ {seed_id} はありません", code="seed_not_found")
@@ -170,7 +196,7 @@ def add_seed(form: SeedForm, *, actor: Actor, engine: Engine | None = None) -> i
     if not title:
         raise ValidationError("シーズ名を入力してください", details={"fields": {"title": "必須"}})
     phase = choice(form.phase, store.PHASES, "フェーズ", "phase") if form.phase else None
-    with unit_of_work(ensure_schema(engine)) as session:
+    with unit_of_work(checked_engine(engine)) as session:
         if session.get(store.Institution, form.institution_id) is None:
             raise ValidationError("機関が登録されていません", details={"fields": {"institution_id": "機関"}})
         row = store.Seed(
@@ -202,7 +228,7 @@ def add_need(
     clean = clean_text(title, "ニーズ", limit=400, field="title")
     if not clean:
         raise ValidationError("ニーズを入力してください", details={"fields": {"title": "必須"}})
-    with unit_of_work(ensure_schema(engine)) as session:
+    with unit_of_work(checked_engine(engine)) as session:
         case = session.get(store.Consultation, case_id) if case_id is not None else None
         if case_id is not None and case is None:
             raise NotFoundError(f"相談案件 {case_id} はありません", code="case_not_found")
@@ -225,7 +251,7 @@ def decide(need_id: int, seed_id: int, decision: str, *, actor: Actor, engine: E
     """Accept or reject a suggested pair (a later decision replaces an earlier one, audited)."""
     require_cases(actor, manage=True)
     chosen = choice(decision, store.DECISIONS, "判断", "decision")
-    with unit_of_work(ensure_schema(engine)) as session:
+    with unit_of_work(checked_engine(engine)) as session:
         _pair(session, need_id, seed_id)
         row = session.scalar(
             select(store.MatchDecision).where(
@@ -265,7 +291,7 @@ def schedule_interview(
     """Schedule a 面談 linking a need and a seed (both required); returns its id."""
     require_cases(actor, manage=True)
     day = parse_day(on, "面談日", "on")
-    with unit_of_work(ensure_schema(engine)) as session:
+    with unit_of_work(checked_engine(engine)) as session:
         _pair(session, need_id, seed_id)
         row = store.Interview(
             need_id=need_id,
@@ -290,7 +316,7 @@ def set_interview_status(
     """Mark an interview held, cancelled or no-show (with its outcome)."""
     require_cases(actor, manage=True)
     chosen = choice(status, store.INTERVIEW_STATUSES, "面談の状態", "status")
-    with unit_of_work(ensure_schema(engine)) as session:
+    with unit_of_work(checked_engine(engine)) as session:
         row = session.get(store.Interview, interview_id)
         if row is None:
             raise NotFoundError(f"面談 {interview_id} はありません", code="interview_not_found")
