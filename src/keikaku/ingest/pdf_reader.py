@@ -1,4 +1,5 @@
-"""The PDF reader: the text layer of every page, through pypdfium2 (PDFium).  Nothing is rendered or OCR'd."""
+"""The PDF reader: the text layer of every page, through pypdfium2 (PDFium), its lines rebuilt from where the
+characters are (:mod:`keikaku.ingest.pdf_layout`), so tables keep their rows and two-column pages their columns."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import warnings
 from pathlib import Path
 
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.source import LINE_BREAK, SourceLine, SourcePage
+from keikaku.ingest.pdf_layout import layout_lines
+from keikaku.ingest.source import SourceLine, SourcePage
 
 
 def read_pdf(path: Path, data: bytes) -> tuple[list[SourcePage], list[int]]:
@@ -43,11 +45,10 @@ def read_pdf(path: Path, data: bytes) -> tuple[list[SourcePage], list[int]]:
                 warnings.simplefilter("ignore")
                 page = document[index]
                 textpage = page.get_textpage()
-                text = textpage.get_text_range()
+                lines = [line.text for line in layout_lines(page, textpage)]
                 textpage.close()
                 page.close()
-            lines = LINE_BREAK.split(text.replace("\x00", "").replace("\ufffe", ""))
-            if not text.strip():
+            if not lines:
                 empty.append(number)
             pages.append(SourcePage(number, tuple(SourceLine(number, i, line) for i, line in enumerate(lines, 1))))
     except pdfium.PdfiumError:
