@@ -86,3 +86,17 @@ def scanned_pdf(pdf: bytes, pages: list[int] | None = None, *, dpi: int = 200) -
     out = io.BytesIO()
     images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=dpi)
     return out.getvalue()
+
+
+def with_scanned_pages(pdf: bytes, pages: list[int], *, dpi: int = 200) -> bytes:
+    """``pdf`` with the given pages (1-based) replaced by their scans (:func:`scanned_pdf`)."""
+    import pypdfium2 as pdfium
+
+    scans = pdfium.PdfDocument(scanned_pdf(pdf, pages, dpi=dpi))
+    document = pdfium.PdfDocument(pdf)
+    for k, number in enumerate(pages):
+        document.del_page(number - 1)
+        document.import_pages(scans, [k], index=number - 1)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

@@ -166,27 +166,30 @@ def _group_lines(glyphs: list[Glyph]) -> list[_Line]:
     return lines
 
 
-def _segments(line: _Line) -> list[_Line]:
+def _segments(line: _Line, space: float) -> list[_Line]:
     """A visual line cut at gaps wider than two character heights; each part's text has its spaces."""
     parts: list[_Line] = []
     current: list[Glyph] = []
     for glyph in line.glyphs:
         if current and glyph.left - current[-1].right > 2.0 * max(glyph.height, current[-1].height):
-            parts.append(_part(current))
+            parts.append(_part(current, space))
             current = []
         current.append(glyph)
     if current:
-        parts.append(_part(current))
+        parts.append(_part(current, space))
     return parts
 
 
-def _part(glyphs: list[Glyph]) -> _Line:
+def _part(glyphs: list[Glyph], space: float = 0.12) -> _Line:
+    """Glyphs of one segment as a line; a gap wider than ``space`` heights (at most 0.15 between Latin
+    letters or digits) is a space."""
     chars: list[str] = []
     previous: Glyph | None = None
     for glyph in glyphs:
         if previous is not None:
             gap = glyph.left - previous.right
-            if gap > 0.12 * max(glyph.height, previous.height):
+            latin = previous.char[-1:].isascii() and glyph.char[:1].isascii()
+            if gap > (min(space, 0.15) if latin else space) * max(glyph.height, previous.height):
                 chars.append(" ")
             elif gap < -0.5 * glyph.height and glyph.char == previous.char:
                 continue  # a character drawn twice (fake bold)
@@ -260,6 +263,7 @@ def _table_rows(
     cells: dict[tuple[float, float, float, float], list[Glyph]],
     horizontal: list[tuple[float, float, float]],
     vertical: list[tuple[float, float, float]],
+    space: float,
 ) -> list[tuple[float, LayoutLine]]:
     """Ruled cells as rows: one line per row top, cells left to right joined by tabs (empty ones kept)."""
     rows: dict[float, list[_Cell]] = {}
@@ -284,7 +288,7 @@ def _table_rows(
             if cell is None:
                 texts.append("")
                 continue
-            lines = [_part(line.glyphs) for line in _group_lines(cell.glyphs)]
+            lines = [_part(line.glyphs, space) for line in _group_lines(cell.glyphs)]
             texts.append(_join(lines, max(line.right for line in lines)))
             indices.extend(g.index for line in lines for g in line.glyphs)
         while texts and not texts[-1]:
@@ -329,8 +333,9 @@ def _flow(lines: list[_Line]) -> list[tuple[float, LayoutLine]]:
     if not lines:
         return out
     right_edge = max(line.right for line in lines)
-    if sum(1 for line in lines if line.right >= right_edge - 1.5 * line.height) < 2:
-        right_edge = float("inf")  # no line but the longest reaches the edge: no margin to wrap at
+    at_edge = sum(1 for line in lines if line.right >= right_edge - 1.0 * line.height)
+    if at_edge < 3 or at_edge * 10 < len(lines):
+        right_edge = float("inf")  # too few lines reach the longest one's end for it to be a margin
     k = 0
     while k < len(lines):
         block = [lines[k]]
@@ -340,7 +345,7 @@ def _flow(lines: list[_Line]) -> list[tuple[float, LayoutLine]]:
                 _ITEM_START.match(following.text)
                 or "\t" in last.text
                 or "\t" in following.text
-                or last.right < right_edge - 1.5 * last.height
+                or last.right + _first_word(following) < right_edge - 1.0 * last.height
                 or following.top - last.bottom > 0.6 * last.height
                 or abs(following.height - last.height) > 0.2 * last.height
                 or following.left > block[0].left + 2.5 * last.height
@@ -353,6 +358,20 @@ def _flow(lines: list[_Line]) -> list[tuple[float, LayoutLine]]:
         )
         k += 1
     return out
+
+
+def _first_word(line: _Line) -> float:
+    """The width of a line's first word (a run of Latin letters and digits, else its first character): a
+    line above it that stops short of the margin by more than this did not wrap."""
+    glyphs = line.glyphs
+    end = 0
+    while end + 1 < len(glyphs) and glyphs[end].char.isascii() and glyphs[end].char.isalnum():
+        if not (glyphs[end + 1].char.isascii() and glyphs[end + 1].char.isalnum()):
+            break
+        if glyphs[end + 1].left - glyphs[end].right > 0.12 * glyphs[end].height:
+            break
+        end += 1
+    return glyphs[end].right - glyphs[0].left
 
 
 def _merged_line(parts: list[_Line]) -> _Line:
@@ -373,6 +392,19 @@ def layout_lines(page: object, textpage: object) -> list[LayoutLine]:
     if not glyphs:
         return []
     horizontal, vertical = page_rules(page, height)
+    return lines_from_glyphs(glyphs, horizontal, vertical)
+
+
+def lines_from_glyphs(
+    glyphs: list[Glyph],
+    horizontal: list[tuple[float, float, float]] | None = None,
+    vertical: list[tuple[float, float, float]] | None = None,
+    *,
+    space: float = 0.12,
+) -> list[LayoutLine]:
+    """Positioned glyphs (characters, or OCR'd words) as lines in reading order; ``space`` is the gap, in
+    glyph heights, that reads as a space (between Latin letters or digits, at most 0.15)."""
+    horizontal, vertical = horizontal or [], vertical or []
     items: list[tuple[float, LayoutLine]] = []
     free = glyphs
     if len(horizontal) >= 2 and len(vertical) >= 2:
@@ -384,8 +416,8 @@ def layout_lines(page: object, textpage: object) -> list[LayoutLine]:
                 free.append(glyph)
             else:
                 cells.setdefault(tuple(round(v, 1) for v in cell), []).append(glyph)  # type: ignore[arg-type]
-        items.extend(_table_rows(cells, horizontal, vertical))
-    visual = [_segments(line) for line in _group_lines(free)]
+        items.extend(_table_rows(cells, horizontal, vertical, space))
+    visual = [_segments(line, space) for line in _group_lines(free)]
     if visual:
         left = min(p.left for line in visual for p in line)
         right = max(p.right for line in visual for p in line)
@@ -429,4 +461,4 @@ def _two_columns(visual: list[list[_Line]], gutter: float) -> list[tuple[float, 
     return out
 
 
-__all__ = ["Glyph", "LayoutLine", "layout_lines", "page_glyphs", "page_rules"]
+__all__ = ["Glyph", "LayoutLine", "layout_lines", "lines_from_glyphs", "page_glyphs", "page_rules"]
