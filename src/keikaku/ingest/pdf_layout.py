@@ -211,7 +211,7 @@ def _join(lines: list[_Line], right_edge: float) -> str:
     for k, line in enumerate(lines):
         if k:
             previous = lines[k - 1]
-            full = previous.right >= right_edge - 1.5 * previous.height
+            full = previous.right + _first_word(line) >= right_edge - 1.0 * previous.height
             latin = text[-1:].isascii() and text[-1:].isalnum() and line.text[:1].isascii() and line.text[:1].isalnum()
             text += "" if full and not latin else " "
         text += line.text
@@ -309,9 +309,10 @@ def _gutter(parts: list[list[_Line]], left: float, right: float) -> float | None
             for k in range(max(0, int((part.left - left) // 2)), min(steps, int((part.right - left) // 2) + 1)):
                 cover[k] += 1
     low, high = int(steps * 0.3), int(steps * 0.7)
-    empty = [k for k in range(low, high) if cover[k] == 0]
-    if not empty:
+    least = min(cover[low:high])
+    if least > max(1, len(parts) // 10):  # a few lines (titles, a table) may span both columns
         return None
+    empty = [k for k in range(low, high) if cover[k] == least]
     gutter = left + 2 * empty[len(empty) // 2]
     sides = [
         {"L" if part.right <= gutter else "R" for part in line}
@@ -324,7 +325,7 @@ def _gutter(parts: list[list[_Line]], left: float, right: float) -> float | None
         return None
     column_edge = max(p.right for line in lefts for p in line if p.right <= gutter)
     full = sum(1 for line in lefts if line[0].right >= column_edge - 2 * line[0].height)
-    return gutter if full * 2 >= len(lefts) else None
+    return gutter if full >= 3 and full * 4 >= len(lefts) else None  # column text runs up to the gutter
 
 
 def _flow(lines: list[_Line]) -> list[tuple[float, LayoutLine]]:
