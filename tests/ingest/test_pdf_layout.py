@@ -96,3 +96,16 @@ def test_two_column_page_is_read_column_by_column(tmp_path: Path) -> None:
     starts = [line.split("：")[0] for line in lines]
     assert starts == ["二段組の頁", *(f"左の段落{n}" for n in range(1, 7)), *(f"右の段落{n}" for n in range(1, 7))]
     assert all(line.endswith("設ける。") or line.endswith("発信する。") for line in lines[1:])
+
+
+def test_a_cited_table_row_is_marked_in_every_cell_and_wrapped_line(seed_pdf: Path) -> None:
+    from keikaku.ingest.pdf_render import render_page
+
+    document = read_document(seed_pdf)
+    row = next(line for line in document.iter_lines() if line.text.startswith("関西") and "①" in line.text)
+    assert row.page is not None
+    marked = render_page(seed_pdf.read_bytes(), row.page, line=row.line, expected=row.text)
+    # the challenge cell, the two project cells, each wrapped over several lines
+    assert marked.highlights >= 3 * 2
+    moved = render_page(seed_pdf.read_bytes(), row.page, line=row.line + 1, expected=row.text)
+    assert moved.highlights == marked.highlights  # a stale line number: found by its text
