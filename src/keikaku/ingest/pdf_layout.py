@@ -325,7 +325,11 @@ def _gutter(parts: list[list[_Line]], left: float, right: float) -> float | None
         return None
     column_edge = max(p.right for line in lefts for p in line if p.right <= gutter)
     full = sum(1 for line in lefts if line[0].right >= column_edge - 2 * line[0].height)
-    return gutter if full >= 3 and full * 4 >= len(lefts) else None  # column text runs up to the gutter
+    if full >= 3 and full * 4 >= len(lefts):
+        return gutter  # column text runs up to the gutter
+    # short lines on both sides, down the whole page: columns of cells or lists (a borderless two-column
+    # table filling a page reads column by column too: the cost of this rule)
+    return gutter if len(lefts) >= 8 and rights >= 8 and len(sides) * 10 >= len(parts) * 9 else None
 
 
 def _flow(lines: list[_Line]) -> list[tuple[float, LayoutLine]]:

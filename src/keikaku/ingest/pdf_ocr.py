@@ -77,7 +77,14 @@ def ocr_pages(path: Path | str, data: bytes, numbers: list[int]) -> dict[int, li
             f"PDF にテキスト層がありません（スキャン画像のページは OCR で読みます）。{problem}。{INSTALL_HINT}",
             code="ocr_unavailable",
         )
-    from ocrmypdf.api import _pdf_to_hocr
+    try:
+        from ocrmypdf.api import _pdf_to_hocr
+    except ImportError:
+        raise IngestError(
+            path,
+            "PDF にテキスト層がありません。OCR に必要な ocrmypdf がインストールされていません（pip install ocrmypdf）",
+            code="ocr_unavailable",
+        ) from None
 
     logger = logging.getLogger("ocrmypdf")
     level = logger.level
