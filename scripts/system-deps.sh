@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: Japanese fonts for PDF reports, poppler for reading PDFs back,
-# Chromium for the browser tests (driven by Playwright; never a downloaded browser).
+# Chromium for the browser tests (driven by Playwright; never a downloaded browser), and Tesseract with its
+# Japanese data for reading scanned PDFs (ocrmypdf, a Python dependency, drives it).
 # Installs only what is missing; needs root (as on the project's machines) or prints what to install.
 set -euo pipefail
-PACKAGES=(fonts-noto-cjk poppler-utils chromium)
+PACKAGES=(fonts-noto-cjk poppler-utils chromium tesseract-ocr tesseract-ocr-jpn)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -67,7 +67,7 @@ GRID_PLANS: dict[str, tuple[int, int, list[Row]]] = {
     ),
 }
 
-FACT_TYPES = ("budget", "department", "challenge", "start_year", "kpi_target")
+FACT_TYPES = ("budget", "department", "challenge", "start_year", "kpi_target", "event_date")
 
 
 @dataclass
@@ -83,6 +83,17 @@ class Tally:
     def recall(self, kind: str) -> float:
         """Share of expected facts read exactly."""
         return self.right[kind] / self.expected[kind] if self.expected[kind] else 1.0
+
+    def count(self, kind: str, values: list[object], wanted: list[object], label: str) -> None:
+        """Count the values found for one fact type against the wanted ones (each wanted value once)."""
+        self.found[kind] += len(values)
+        pool = list(wanted)
+        for value in values:
+            if value in pool:
+                pool.remove(value)
+                self.right[kind] += 1
+            else:
+                self.misses.append(f"{label} {kind}: {value!r} not in {wanted!r}")
 
     def precision(self, kind: str) -> float:
         """Share of facts read that are right."""
@@ -116,13 +127,6 @@ def score_grid(plan: Plan, rows: list[Row], tally: Tally | None = None) -> Tally
             "kpi_target": [(k.target, k.unit) for k in got.kpis],
         }
         for kind, values in found.items():
-            tally.found[kind] += len(values)
-            pool = list(facts[kind])
-            for value in values:
-                if value in pool:
-                    pool.remove(value)
-                    tally.right[kind] += 1
-                else:
-                    tally.misses.append(f"{name} {kind}: {value!r} not in {facts[kind]!r}")
+            tally.count(kind, values, facts[kind], name)
     tally.invented.extend(p.name for p in remaining)
     return tally

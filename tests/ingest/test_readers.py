@@ -158,7 +158,9 @@ def with_stored_value(xlsx: bytes, formula: str, value: str) -> bytes:
             data = source.read(info.filename)
             if info.filename.startswith("xl/worksheets/"):
                 data = re.sub(
-                    rb"<f>" + re.escape(formula.encode()) + rb"</f><v\s*/>",
+                    rb"<f>"
+                    + re.escape(formula.encode())
+                    + rb"</f>(?:<v\s*/>|<v></v>)",  # openpyxl with or without lxml
                     b"<f>" + formula.encode() + b"</f><v>" + value.encode() + b"</v>",
                     data,
                 )

@@ -1,4 +1,5 @@
-"""The PDF reader: the text layer of every page, through pypdfium2 (PDFium).  Nothing is rendered or OCR'd."""
+"""The PDF reader: the text layer of every page, through pypdfium2 (PDFium), its lines rebuilt from where the
+characters are (:mod:`keikaku.ingest.pdf_layout`), so tables keep their rows and two-column pages their columns."""
 
 from __future__ import annotations
 
@@ -6,15 +7,41 @@ import warnings
 from pathlib import Path
 
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.source import LINE_BREAK, SourceLine, SourcePage
+from keikaku.ingest.pdf_layout import layout_lines
+from keikaku.ingest.pdf_ocr import ocr_pages, tesseract_problem
+from keikaku.ingest.source import SourceLine, SourcePage
 
 
-def read_pdf(path: Path, data: bytes) -> tuple[list[SourcePage], list[int]]:
-    """Pages of lines from a PDF's text layer, and the numbers of pages that had no text.
+def read_pdf(path: Path, data: bytes) -> tuple[list[SourcePage], list[int], list[int]]:
+    """Pages of lines from a PDF, the numbers of pages that had no text, and of those read by OCR.
 
-    Raises :class:`IngestError` for a truncated, damaged or password-protected PDF, and for a PDF without
-    any text layer (a scan).
+    Pages without a text layer (scans) are read by OCR (:mod:`keikaku.ingest.pdf_ocr`) when Tesseract is
+    installed.  Raises :class:`IngestError` for a truncated, damaged or password-protected PDF, and for a
+    PDF without any text layer when OCR is not installed or reads nothing.
     """
+    pages = _text_pages(path, data)
+    empty = [page.number for page in pages if page.number is not None and not page.lines]
+    if not empty:
+        return pages, [], []
+    if len(empty) < len(pages) and tesseract_problem() is not None:
+        return pages, empty, []  # the rest is read; the scanned pages are reported as not read
+    read = ocr_pages(path, data, empty)
+    for number, lines in read.items():
+        pages[number - 1] = SourcePage(
+            number, tuple(SourceLine(number, i, line.text, line.confidence) for i, line in enumerate(lines, 1))
+        )
+    ocr = [number for number, lines in read.items() if lines]
+    still_empty = [number for number in empty if not read.get(number)]
+    if len(still_empty) == len(pages):
+        raise IngestError(
+            path,
+            "PDF にテキスト層がありません（OCR でも文字を読み取れませんでした。白紙か画像だけの PDF です）",
+            code="no_text_layer",
+        )
+    return pages, still_empty, ocr
+
+
+def _text_pages(path: Path, data: bytes) -> list[SourcePage]:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
@@ -32,7 +59,6 @@ def read_pdf(path: Path, data: bytes) -> tuple[list[SourcePage], list[int]]:
             raise IngestError(path, "PDF のセキュリティ方式に対応していません", code="encrypted_pdf") from None
         raise IngestError(path, "PDF として読めません（壊れているか途中で切れています）", code="corrupt_pdf") from None
     pages: list[SourcePage] = []
-    empty: list[int] = []
     try:
         count = len(document)
         if count == 0:
@@ -43,19 +69,12 @@ def read_pdf(path: Path, data: bytes) -> tuple[list[SourcePage], list[int]]:
                 warnings.simplefilter("ignore")
                 page = document[index]
                 textpage = page.get_textpage()
-                text = textpage.get_text_range()
+                lines = [line.text for line in layout_lines(page, textpage)]
                 textpage.close()
                 page.close()
-            lines = LINE_BREAK.split(text.replace("\x00", "").replace("\ufffe", ""))
-            if not text.strip():
-                empty.append(number)
             pages.append(SourcePage(number, tuple(SourceLine(number, i, line) for i, line in enumerate(lines, 1))))
     except pdfium.PdfiumError:
         raise IngestError(path, "PDF のページを読めません（壊れています）", code="corrupt_pdf") from None
     finally:
         document.close()
-    if len(empty) == len(pages):
-        raise IngestError(
-            path, "PDF にテキスト層がありません（スキャン画像の PDF は読み取れません）", code="no_text_layer"
-        )
-    return pages, empty
+    return pages

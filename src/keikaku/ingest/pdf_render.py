@@ -1,8 +1,9 @@
 """A PDF page as a PNG, with the characters of one cited line highlighted (pypdfium2, no other renderer).
 
-The line is found the way :mod:`keikaku.ingest.pdf_reader` numbered it: the page's text layer split at line
-breaks, so line *n* of a citation is the same characters here.  When the stored text of the line is not
-where the number says (a document re-read by a newer PDFium), the line's text is searched for on the page.
+The line is found the way :mod:`keikaku.ingest.pdf_reader` numbered it: the page's lines rebuilt by the
+layout-aware reader (:mod:`keikaku.ingest.pdf_layout`), so line *n* of a citation is the same characters
+here, a table row or a joined paragraph included.  When the stored text of the line is not where the number
+says (a document read by an older reader), the line with that text, or the text searched for, is marked.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from keikaku.ingest.source import LINE_BREAK
+from keikaku.ingest.pdf_layout import layout_lines
 
 #: The width of the rendered page in pixels (A4 at about 144 dpi), and the most pixels on either side.
 TARGET_WIDTH = 1200
@@ -40,40 +41,51 @@ class RenderedPage:
     highlights: int
 
 
-def _line_span(text: str, line: int) -> tuple[int, int] | None:
-    """The character range [start, end) of the 1-based ``line`` in a page's text, or None past its end."""
-    start = 0
-    number = 1
-    for match in LINE_BREAK.finditer(text):
-        if number == line:
-            return start, match.start()
-        start = match.end()
-        number += 1
-    return (start, len(text)) if number == line else None
-
-
 def _clean(text: str) -> str:
-    return text.replace("\x00", "").replace("\ufffe", "").strip()
+    return "".join(text.replace("\x00", "").replace("\ufffe", "").split())
 
 
-def _cited_span(textpage: object, text: str, line: int | None, expected: str | None) -> tuple[int, int] | None:
-    """The characters to mark: the numbered line when its text is the expected one, else the expected text
-    searched for (the occurrence nearest the numbered line)."""
-    span = _line_span(text, line) if line else None
-    if span is not None and (not expected or _clean(text[span[0] : span[1]]) == _clean(expected)):
-        return span if span[1] > span[0] else None
-    needle = _clean(expected or "")
+def _searched(textpage: object, expected: str | None) -> list[int]:
+    """The character indices of the expected text searched for on the page (its first occurrence)."""
+    needle = (expected or "").replace("\x00", "").strip()
     if not needle:
-        return None
+        return []
     searcher = textpage.search(needle, match_case=True)  # type: ignore[attr-defined]
-    found: list[tuple[int, int]] = []
-    while (hit := searcher.get_next()) is not None and len(found) < 50:
-        found.append((hit[0], hit[0] + hit[1]))
+    hit = searcher.get_next()
     searcher.close()
-    if not found:
-        return None
-    anchor = span[0] if span is not None else 0
-    return min(found, key=lambda s: abs(s[0] - anchor))
+    return list(range(hit[0], hit[0] + hit[1])) if hit is not None else []
+
+
+def _cited_indices(page: object, textpage: object, line: int | None, expected: str | None) -> list[int]:
+    """The characters to mark: those of line ``line`` as the layout-aware reader numbers it, when its text is
+    the expected one; else the line whose text is the expected one nearest it; else the text searched for."""
+    lines = layout_lines(page, textpage)
+    want = _clean(expected or "")
+    if line and 1 <= line <= len(lines) and (not want or _clean(lines[line - 1].text) == want):
+        return list(lines[line - 1].indices)
+    if want:
+        matching = [k for k, candidate in enumerate(lines, 1) if _clean(candidate.text) == want]
+        if matching:
+            return list(lines[min(matching, key=lambda k: abs(k - (line or 0))) - 1].indices)
+    return _searched(textpage, expected)
+
+
+def _boxes(textpage: object, indices: list[int]) -> list[tuple[float, float, float, float]]:
+    """The characters' boxes merged into one rectangle per run on one visual line (left, bottom, right, top)."""
+    rects: list[list[float]] = []
+    for index in sorted(indices):
+        left, bottom, right, top = textpage.get_charbox(index, loose=True)  # type: ignore[attr-defined]
+        if right <= left:
+            continue
+        if (
+            rects
+            and abs(rects[-1][1] - bottom) < 0.5 * (top - bottom)
+            and -2 <= left - rects[-1][2] < 3 * (top - bottom)
+        ):
+            rects[-1][2], rects[-1][3] = max(rects[-1][2], right), max(rects[-1][3], top)
+            continue
+        rects.append([left, bottom, right, top])
+    return [(r[0], r[1], r[2], r[3]) for r in rects]
 
 
 def render_page(data: bytes, page: int, *, line: int | None = None, expected: str | None = None) -> RenderedPage:
@@ -99,10 +111,7 @@ def render_page(data: bytes, page: int, *, line: int | None = None, expected: st
         rects: list[tuple[float, float, float, float]] = []
         if (line or expected) and pdf_page.get_rotation() == 0:
             textpage = pdf_page.get_textpage()
-            span = _cited_span(textpage, textpage.get_text_range(), line, expected)
-            if span is not None:
-                n = textpage.count_rects(span[0], span[1] - span[0])
-                rects = [textpage.get_rect(i) for i in range(n)]
+            rects = _boxes(textpage, _cited_indices(pdf_page, textpage, line, expected))
             textpage.close()
         left, _bottom, _right, top = pdf_page.get_cropbox()
         pdf_page.close()

@@ -16,6 +16,8 @@ from keikaku.domain import DocumentKind, DocumentRef, PlanData, Warning, Warning
 from keikaku.ingest.context import ParseContext
 from keikaku.ingest.detect import detect_kind
 from keikaku.ingest.errors import IngestError
+from keikaku.ingest.ocr_marks import check_marked, mark_ocr_facts
+from keikaku.ingest.pdf_ocr import INSTALL_HINT, tesseract_problem
 from keikaku.ingest.plan_limits import OUT_OF_RANGE
 from keikaku.ingest.readers import SourceDocument, read_document
 from keikaku.normalize import oversized_amounts
@@ -81,11 +83,13 @@ def parse_source(source: SourceDocument) -> IngestResult:
         kind = detection.kind
         data = _parse_kind(ctx, kind)
         data.warnings.extend(_oversized_amount_warnings(ctx))
+    mark_ocr_facts(data, source)
+    hint = f"。{tesseract_problem()}。{INSTALL_HINT}" if source.empty_pages and tesseract_problem() else ""
     for page in source.empty_pages:
         data.warnings.append(
             Warning(
                 code=WarningCode.UNREAD_SECTION.value,
-                message=f"{page}ページにテキスト層がないため読み取れません（画像のみのページ）",
+                message=f"{page}ページにテキスト層がないため読み取れません（画像のみのページ）{hint}",
                 provenance=ctx.prov(None).model_copy(update={"page": page}),
             )
         )
@@ -96,6 +100,7 @@ def parse_source(source: SourceDocument) -> IngestResult:
         raise IngestError(
             source.path, f"読み取り結果が検証を通りません（{exc.error_count()}件）", code="invalid_result"
         ) from None
+    check_marked(data, source)
     return IngestResult(source, kind, data, found=summarize(data))
 
 

@@ -65,8 +65,8 @@ def read_document(path: Path | str, *, max_bytes: int | None = None) -> SourceDo
         raise IngestError(path, "ファイルが空です", code="empty_file")
     digest = hashlib.sha256(data).hexdigest()
     if data.startswith(b"%PDF-") or data[:1024].lstrip().startswith(b"%PDF-"):
-        pages, empty = read_pdf(path, data)
-        return SourceDocument(path, digest, len(data), "pdf", pages, has_pages=True, empty_pages=empty)
+        pages, empty, ocr = read_pdf(path, data)
+        return SourceDocument(path, digest, len(data), "pdf", pages, has_pages=True, empty_pages=empty, ocr_pages=ocr)
     if data.startswith(b"PK\x03\x04"):
         return _read_zip(path, data, digest)
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):

@@ -13,11 +13,12 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 @dataclass(frozen=True)
 class SourceLine:
-    """One line of a document as read, with where it is."""
+    """One line of a document as read, with where it is (and, when OCR read it, its confidence 0–1)."""
 
     page: int | None
     line: int
     text: str
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class SourceDocument:
     has_pages: bool = False
     sheets: list[Sheet] = field(default_factory=list)
     empty_pages: list[int] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)
 
     def iter_lines(self) -> Iterator[SourceLine]:
         """Every line of every page, in order."""
