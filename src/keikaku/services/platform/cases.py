@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, distinct, func, select
+from sqlalchemy import ColumnElement, Engine, distinct, func, select
 from sqlalchemy.orm import Session
 
 from keikaku.services.core.actors import Actor
-from keikaku.services.core.db import ensure_schema
+from keikaku.services.core.db import checked_engine, ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
@@ -295,28 +295,41 @@ def list_cases(
     require_cases(actor)
     f = filters or CaseFilters(status_group=status_group)
     c = store.Consultation
-    query = select(c, event_store.Organisation.name).join(
-        event_store.Organisation, event_store.Organisation.id == c.organisation_id
-    )
+    conditions: list[ColumnElement[bool]] = []
     if f.status_group == "完了":
-        query = query.where(c.status.in_(store.CLOSED_STATUSES))
+        conditions.append(c.status.in_(store.CLOSED_STATUSES))
     elif f.status_group == "対応中":
-        query = query.where(c.status.in_(store.OPEN_STATUSES))
+        conditions.append(c.status.in_(store.OPEN_STATUSES))
     for column, value in ((c.phase, f.phase), (c.field, f.field), (c.coordinator, f.coordinator)):
         if value:
-            query = query.where(column == value)
+            conditions.append(column == value)
     if f.institution_id is not None:
-        query = query.where(c.institution_id == f.institution_id)
+        conditions.append(c.institution_id == f.institution_id)
     if f.fiscal_year is not None:
         start, end = fiscal_year_bounds(f.fiscal_year)
-        query = query.where(c.opened_on >= start, c.opened_on <= end)
-    with read_session(ensure_schema(engine)) as session:
-        total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-        rows = session.execute(
-            query.order_by(store.Consultation.opened_on.desc(), store.Consultation.id.desc())
-            .limit(per_page)
-            .offset((max(page, 1) - 1) * per_page)
-        ).all()
+        conditions.extend((c.opened_on >= start, c.opened_on <= end))
+    with read_session(checked_engine(engine)) as session:
+        # The count and the page read the cases alone (every case has its firm); the firms' names are read
+        # for the page's cases only.
+        total = int(session.scalar(select(func.count(c.id)).where(*conditions)) or 0)
+        ids = list(
+            session.scalars(
+                select(c.id)
+                .where(*conditions)
+                .order_by(c.opened_on.desc(), c.id.desc())
+                .limit(per_page)
+                .offset((max(page, 1) - 1) * per_page)
+            )
+        )
+        found = {
+            case.id: (case, name)
+            for case, name in session.execute(
+                select(c, event_store.Organisation.name)
+                .join(event_store.Organisation, event_store.Organisation.id == c.organisation_id)
+                .where(c.id.in_(ids))
+            )
+        }
+        rows = [found[i] for i in ids if i in found]
         lines = [CaseLine(c.id, name, c.topic, c.phase, c.status, c.coordinator, c.opened_on) for c, name in rows]
         return lines, total
 
