@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from keikaku.api.deps import ActorDep, EngineDep, FiscalYearQuery, IssuerQuery
-from keikaku.api.schemas.more import DownloadPublic, DownloadsPublic, ReportPublic
+from keikaku.api.schemas.downloads import DownloadPublic, DownloadsPublic, ReportPublic
 from keikaku.services.core.home_issuer import get_home_issuer
 from keikaku.services.evaluations.reports import list_reports, render_report
 from keikaku.services.exchange.export import ExportFormat, export_data

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from keikaku.api.deps import ActorDep, EngineDep, FiscalYearQuery, IssuerQuery
-from keikaku.api.schemas.more import ComparisonPublic
+from keikaku.api.schemas.comparison import ComparisonPublic
 from keikaku.api.schemas.overview import ActionPlanPublic, DashboardPublic, PolicyTreePublic
 from keikaku.services.context.documents import get_action_plan
 from keikaku.services.core.errors import NotFoundError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from keikaku.api.deps import ActorDep, EngineDep, Id
-from keikaku.api.schemas.more import (
+from keikaku.api.schemas.partners import (
     InitiativePagePublic,
     LinkDecisionCreate,
     LinkDecisionPublic,

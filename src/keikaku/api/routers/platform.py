@@ -11,7 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 
 from keikaku.api.deps import ActorDep, EngineDep, Id, PageQuery
-from keikaku.api.schemas.platform import ActivityCreate, CaseCreate, DecisionCreate, InterviewCreate, InterviewStatus
+from keikaku.api.schemas.platform import (
+    ActivityCreate,
+    CaseCreate,
+    DecisionCreate,
+    InterviewCreate,
+    InterviewStatusUpdate,
+)
 from keikaku.services.platform.cases import CaseForm, case_counts, get_case, log_activity, open_case
 from keikaku.services.platform.interviews import get_interview
 from keikaku.services.platform.labsearch import Filters, search
@@ -94,7 +100,9 @@ def create_interview(*, body: InterviewCreate, engine: EngineDep, actor: ActorDe
 
 
 @router.post("/platform/interviews/{interview_id}/status", summary="面談の状態を記録する")
-def interview_status(*, interview_id: Id, body: InterviewStatus, engine: EngineDep, actor: ActorDep) -> dict[str, Any]:
+def interview_status(
+    *, interview_id: Id, body: InterviewStatusUpdate, engine: EngineDep, actor: ActorDep
+) -> dict[str, Any]:
     """Mark an interview held (a line of its case's log), cancelled or no-show."""
     set_interview_status(interview_id, body.status, outcome=body.outcome, actor=actor, engine=engine)
     return dataclasses.asdict(get_interview(interview_id, actor=actor, engine=engine))

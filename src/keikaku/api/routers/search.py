@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from keikaku.api.deps import ActorDep, ChallengeQuery, EngineDep, FiscalYearQuery, PageQuery, PerPageQuery
-from keikaku.api.schemas.more import DocumentPublic, SearchResultsPublic
+from keikaku.api.schemas.search import DocumentPublic, SearchResultsPublic
 from keikaku.services.context.documents import get_document_context
 from keikaku.services.search.query import search
 

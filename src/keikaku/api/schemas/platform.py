@@ -40,7 +40,7 @@ class InterviewCreate(BaseModel):
     institution_participants: str = Field("", max_length=400, description="機関側の参加者")
 
 
-class InterviewStatus(BaseModel):
+class InterviewStatusUpdate(BaseModel):
     """An interview held, cancelled or no-show."""
 
     status: str = Field(max_length=10, description="面談の状態（予定・実施・中止・不参加）")
