@@ -54,6 +54,9 @@ class KpiSource:
     indicator: str
     source: str
     label: str | None
+    #: The measure's definition in words (computed only), and its version.
+    definition: str | None = None
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,57 @@ def kpi_coverage(fiscal_year: int | None = None, *, viewer: Actor, engine: Engin
             elif measure.kind == store.HAND_ENTERED:
                 found.append(KpiSource(kpi_id, indicator, "hand_entered", str((measure.params or {}).get("reason"))))
             else:
-                found.append(KpiSource(kpi_id, indicator, "computed", KIND_LABELS[measure.kind]))
+                found.append(_computed(kpi_id, indicator, measure))
         count = lambda source: sum(1 for k in found if k.source == source)  # noqa: E731
         return Coverage(fiscal_year, tuple(found), count("computed"), count("hand_entered"), count("unbound"))
+
+
+#: How a measure's parameters read (the parameter's name in Japanese, and how a list is joined).
+_PARAMS = {
+    "property": "サイト",
+    "pages": "ページ（先頭一致）",
+    "media": "媒体",
+    "audience": "対象",
+    "directory": "名簿",
+    "ranking": "ランキング",
+    "event_kind": "イベントの種別",
+}
+_AUDIENCES = {"overseas": "海外", "domestic": "国内"}
+
+
+def definition_text(measure: store.KpiMeasure) -> str:
+    """A measure's definition in words: its kind, what it reads, over which fiscal year."""
+    params = dict(measure.params or {})
+    parts = [KIND_LABELS[measure.kind]]
+    for key, label in _PARAMS.items():
+        value = params.get(key)
+        if isinstance(value, list):
+            value = "、".join(str(v) for v in value)
+        if value:
+            parts.append(f"{label}: {_AUDIENCES.get(str(value), value)}")
+    if measure.event_ids:
+        parts.append(f"イベント {len(measure.event_ids)} 件")
+    if measure.codes:
+        parts.append("数える回答: " + "、".join(str(c) for c in measure.codes))
+    if params.get("fiscal_year"):
+        parts.append(f"{params['fiscal_year']}年度（4月〜翌3月）")
+    return " · ".join(parts)
+
+
+def _computed(kpi_id: int, indicator: str, measure: store.KpiMeasure) -> KpiSource:
+    return KpiSource(
+        kpi_id, indicator, "computed", KIND_LABELS[measure.kind], definition_text(measure), measure.version
+    )
+
+
+def kpi_source(kpi_id: int, *, engine: Engine | None = None) -> KpiSource:
+    """Where one KPI's number comes from (its page says it; the KPI's visibility is its page's to check)."""
+    with read_session(ensure_schema(engine)) as session:
+        indicator = session.scalar(select(m.Kpi.indicator).where(m.Kpi.id == kpi_id)) or ""
+        measure = current_measure_row(session, kpi_id)
+        if measure is None:
+            return KpiSource(kpi_id, indicator, "unbound", None)
+        if measure.kind == store.HAND_ENTERED:
+            reason = str((measure.params or {}).get("reason") or "")
+            return KpiSource(kpi_id, indicator, "hand_entered", reason, version=measure.version)
+        return _computed(kpi_id, indicator, measure)
