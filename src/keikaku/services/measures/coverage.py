@@ -14,6 +14,7 @@ from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
 from keikaku.services.measures.definitions import KIND_LABELS, current_measure_row, kpi_ref
 from keikaku.services.publication.visibility import visibility_for
+from keikaku.storage import communications as comms_store
 from keikaku.storage import measures as store
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session, unit_of_work
@@ -125,16 +126,20 @@ _PARAMS = {
 _AUDIENCES = {"overseas": "海外", "domestic": "国内"}
 
 
-def definition_text(measure: store.KpiMeasure) -> str:
-    """A measure's definition in words: its kind, what it reads, over which fiscal year."""
+def definition_text(measure: store.KpiMeasure, *, names: dict[str, str] | None = None) -> str:
+    """A measure's definition in words: its kind, what it reads (``names``: a site's name for its code),
+    over which fiscal year."""
     params = dict(measure.params or {})
+    shown = {**params, "audience": _AUDIENCES.get(str(params.get("audience")), params.get("audience"))}
+    if params.get("property"):
+        shown["property"] = (names or {}).get(str(params["property"]), params["property"])
     parts = [KIND_LABELS[measure.kind]]
     for key, label in _PARAMS.items():
-        value = params.get(key)
+        value = shown.get(key)
         if isinstance(value, list):
             value = "、".join(str(v) for v in value)
         if value:
-            parts.append(f"{label}: {_AUDIENCES.get(str(value), value)}")
+            parts.append(f"{label}: {value}")
     if measure.event_ids:
         parts.append(f"イベント {len(measure.event_ids)} 件")
     if measure.codes:
@@ -144,10 +149,9 @@ def definition_text(measure: store.KpiMeasure) -> str:
     return " · ".join(parts)
 
 
-def _computed(kpi_id: int, indicator: str, measure: store.KpiMeasure) -> KpiSource:
-    return KpiSource(
-        kpi_id, indicator, "computed", KIND_LABELS[measure.kind], definition_text(measure), measure.version
-    )
+def _computed(kpi_id: int, indicator: str, measure: store.KpiMeasure, names: dict[str, str] | None = None) -> KpiSource:
+    text = definition_text(measure, names=names)
+    return KpiSource(kpi_id, indicator, "computed", KIND_LABELS[measure.kind], text, measure.version)
 
 
 def kpi_source(kpi_id: int, *, engine: Engine | None = None) -> KpiSource:
@@ -160,4 +164,6 @@ def kpi_source(kpi_id: int, *, engine: Engine | None = None) -> KpiSource:
         if measure.kind == store.HAND_ENTERED:
             reason = str((measure.params or {}).get("reason") or "")
             return KpiSource(kpi_id, indicator, "hand_entered", reason, version=measure.version)
-        return _computed(kpi_id, indicator, measure)
+        code = str((measure.params or {}).get("property") or "")
+        name = session.scalar(select(comms_store.WebProperty.name).where(comms_store.WebProperty.code == code))
+        return _computed(kpi_id, indicator, measure, {code: name} if name else None)
