@@ -192,16 +192,24 @@ def search_directory(
     _directory(directory)
     with read_session(ensure_schema(engine)) as session:
         words = [w for w in (fold_for_search(w) for w in q.split()) if w]
-        rows = session.execute(
-            select(store.DirectoryEntry, event_store.Organisation)
-            .join(event_store.Organisation, event_store.Organisation.id == store.DirectoryEntry.organisation_id)
-            .where(
-                store.DirectoryEntry.directory == directory,
-                *(store.DirectoryEntry.search_text.contains(w, autoescape=True) for w in words),
+        entry, org = store.DirectoryEntry, event_store.Organisation
+        rows = session.execute(  # columns, not entities: a search may return every firm of the directory
+            select(
+                entry.id,
+                entry.directory,
+                org.name,
+                org.corporate_number,
+                entry.prefecture,
+                entry.industry,
+                entry.products,
+                entry.award,
+                entry.year_listed,
             )
-            .order_by(event_store.Organisation.folded_name)
+            .join(org, org.id == entry.organisation_id)
+            .where(entry.directory == directory, *(entry.search_text.contains(w, autoescape=True) for w in words))
+            .order_by(org.folded_name)
         ).all()
-        found = [listed_firm(entry, org) for entry, org in rows]
+        found = [ListedFirm(*row) for row in rows]
     filters = {"prefecture": prefecture, "industry": industry, "award": award}
     return chosen(found, FIRM_FACETS, filters), facet_counts(found, FIRM_FACETS)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
@@ -87,6 +86,8 @@ _WORD_SEPARATORS = re.compile(r"[、,，/／;；・\s]+")
 def split_values(cell: str | None, *, words: bool = False) -> list[str]:
     """The values of a many-valued cell, in order, without repeats; ``words``: the values are single words
     (a 「・」 or a space separates them too, as it cannot inside an award's name)."""
+    if not cell:
+        return []
     pattern = _WORD_SEPARATORS if words else _SEPARATORS
     return list(dict.fromkeys(v.strip() for v in pattern.split(cell or "") if v.strip()))
 
@@ -95,9 +96,10 @@ def facet_counts(items: Sequence[T], facets: Mapping[str, Callable[[T], Iterable
     """Per facet, how many items carry each value (a value-less item counts under 「—」), values sorted."""
     counted: dict[str, dict[str, int]] = {}
     for name, values in facets.items():
-        acc: Counter[str] = Counter()
+        acc: dict[str, int] = {}
         for item in items:
-            acc.update(list(values(item)) or ["—"])
+            for value in values(item) or ("—",):
+                acc[value] = acc.get(value, 0) + 1
         counted[name] = dict(sorted(acc.items()))
     return counted
 

@@ -156,12 +156,13 @@ def search_visits(
     staff = viewer.can_anywhere(Permission.MANAGE_COMMUNICATIONS)
     with read_session(ensure_schema(engine)) as session:
         words = [w for w in (fold_for_search(w) for w in q.split()) if w]
-        rows = session.scalars(
-            select(store.VisitDestination)
-            .where(*(store.VisitDestination.search_text.contains(w, autoescape=True) for w in words))
-            .order_by(store.VisitDestination.folded)
+        v = store.VisitDestination
+        rows = session.execute(
+            select(v.id, v.name, v.prefecture, v.theme, v.languages, v.contact)
+            .where(*(v.search_text.contains(w, autoescape=True) for w in words))
+            .order_by(v.folded)
         ).all()
-        found = [Visit(r.id, r.name, r.prefecture, r.theme, r.languages, r.contact if staff else None) for r in rows]
+        found = [Visit(*row[:5], row[5] if staff else None) for row in rows]
     filters = {"prefecture": prefecture, "languages": language}
     return chosen(found, VISIT_FACETS, filters), facet_counts(found, VISIT_FACETS)
 
