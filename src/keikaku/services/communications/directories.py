@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, or_, select
 
 from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.normalize.text import fold_for_search
@@ -23,7 +23,6 @@ from keikaku.services.communications.tables import (
     chosen,
     column,
     export_table,
-    facet_counts,
     read_table,
     refuse_rows,
     split_values,
@@ -190,9 +189,32 @@ def search_directory(
     """Firms of a directory matching ``q`` (name, products, industry, award; folded as the site's search)
     and the chosen facet values, with the counts per facet value over the matches of ``q``."""
     _directory(directory)
+    entry, org = store.DirectoryEntry, event_store.Organisation
+    filters = {"prefecture": prefecture, "industry": industry, "award": award}
+    columns = {"prefecture": entry.prefecture, "industry": entry.industry, "award": entry.award}
     with read_session(ensure_schema(engine)) as session:
         words = [w for w in (fold_for_search(w) for w in q.split()) if w]
-        entry, org = store.DirectoryEntry, event_store.Organisation
+        matching = [entry.directory == directory, *(entry.search_text.contains(w, autoescape=True) for w in words)]
+        # The counts per value come from the database (a search may match every firm of the directory);
+        # an award cell may name several awards, so its values are split here.
+        facets: dict[str, dict[str, int]] = {}
+        for name, col in columns.items():
+            acc: dict[str, int] = {}
+            for value, n in session.execute(select(col, func.count()).where(*matching).group_by(col)).all():
+                for one in split_values(value) if name == "award" else [value] if value else []:
+                    acc[one] = acc.get(one, 0) + int(n)
+                if not (split_values(value) if name == "award" else value):
+                    acc["—"] = acc.get("—", 0) + int(n)
+            facets[name] = dict(sorted(acc.items()))
+        narrowed = list(matching)
+        for name, value in filters.items():
+            if not value:
+                continue
+            col = columns[name]
+            if value == "—":
+                narrowed.append(or_(col.is_(None), col == ""))
+            else:
+                narrowed.append(col.contains(value, autoescape=True) if name == "award" else col == value)
         rows = session.execute(  # columns, not entities: a search may return every firm of the directory
             select(
                 entry.id,
@@ -206,12 +228,11 @@ def search_directory(
                 entry.year_listed,
             )
             .join(org, org.id == entry.organisation_id)
-            .where(entry.directory == directory, *(entry.search_text.contains(w, autoescape=True) for w in words))
+            .where(*narrowed)
             .order_by(org.folded_name)
         ).all()
         found = [ListedFirm(*row) for row in rows]
-    filters = {"prefecture": prefecture, "industry": industry, "award": award}
-    return chosen(found, FIRM_FACETS, filters), facet_counts(found, FIRM_FACETS)
+    return chosen(found, FIRM_FACETS, filters), facets  # chosen: an award named exactly, not within another
 
 
 def listed_firm(entry: store.DirectoryEntry, org: event_store.Organisation) -> ListedFirm:
