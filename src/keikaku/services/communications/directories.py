@@ -197,14 +197,16 @@ def search_directory(
         matching = [entry.directory == directory, *(entry.search_text.contains(w, autoescape=True) for w in words)]
         # The counts per value come from the database (a search may match every firm of the directory);
         # an award cell may name several awards, so its values are split here.
+        combos = session.execute(
+            select(*columns.values(), func.count()).where(*matching).group_by(*columns.values())
+        ).all()
         facets: dict[str, dict[str, int]] = {}
-        for name, col in columns.items():
+        for i, name in enumerate(columns):
             acc: dict[str, int] = {}
-            for value, n in session.execute(select(col, func.count()).where(*matching).group_by(col)).all():
-                for one in split_values(value) if name == "award" else [value] if value else []:
-                    acc[one] = acc.get(one, 0) + int(n)
-                if not (split_values(value) if name == "award" else value):
-                    acc["—"] = acc.get("—", 0) + int(n)
+            for combo in combos:
+                value, n = combo[i], int(combo[-1] or 0)
+                for one in (split_values(value) if name == "award" else [value] if value else []) or ["—"]:
+                    acc[one] = acc.get(one, 0) + n
             facets[name] = dict(sorted(acc.items()))
         narrowed = list(matching)
         for name, value in filters.items():
