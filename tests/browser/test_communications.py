@@ -113,6 +113,7 @@ def test_communications_from_files_to_kpis(server: str, browser_page: Page) -> N
     search.locator("button[type=submit]").click()
     page.get_by_role("link", name="株式会社ケイカク").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("株式会社ケイカク")
-    expect(page.locator("dl")).to_contain_text("1010401011569")
+    expect(page.locator("dl").first).to_contain_text("1010401011569")
+    expect(page.get_by_test_id("consultations")).to_have_text("0")  # a count, never a consultation
     assert re.search(r"/firms/\d+$", page.url)
     _shot(page, "comms-06-firm")

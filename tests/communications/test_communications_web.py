@@ -69,7 +69,9 @@ def test_upload_chart_registry_and_directory(sqlite_loaded_engine: Engine) -> No
         found = public.get("/directories/kansai_companies?q=水素")
         assert found.status_code == 200 and "株式会社ケイカク" in found.text
         twin = public.get("/api/v1/directories/kansai_companies?q=水素").json()
-        assert [f["name"] for f in twin["firms"]] == ["株式会社ケイカク"] and twin["facets"] == {"大阪府": 1}
+        assert [f["name"] for f in twin["firms"]] == ["株式会社ケイカク"] and twin["facets"]["prefecture"] == {
+            "大阪府": 1
+        }
         exported = public.get("/directories/kansai_companies/export?format=csv&q=水素")
         assert exported.content.startswith("\ufeff企業名".encode()) and "株式会社ケイカク" in exported.text
         xlsx = public.get("/directories/kansai_companies/export?format=xlsx")

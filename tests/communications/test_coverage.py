@@ -134,3 +134,43 @@ def test_the_public_coverage_never_shows_a_draft_plans_kpis(loaded_engine: Engin
     with pytest.raises(NotFoundError):
         drill_down(draft.kpi, viewer=PUBLIC, engine=loaded_engine)
     assert drill_down(draft.kpi, viewer=SYSTEM, engine=loaded_engine).figure.value == 0
+
+
+def test_each_kpi_page_says_where_its_number_comes_from(sqlite_loaded_engine: Engine) -> None:
+    from tests.web.conftest import make_client
+
+    from keikaku.services.core.actors import PUBLIC
+    from keikaku.services.measures.coverage import kpi_source
+
+    e = sqlite_loaded_engine
+    views = fy2026_kpi(e, "海外向けWEBサイト閲覧数")
+    pr = fy2026_kpi(e, "PR回数")
+    leaflets = fy2026_kpi(e, "パンフレット手交部数")
+    assert kpi_source(views.kpi_id, engine=e).source == "unbound"
+    add_property("overseas", "Your Gateway to Kansai Business", views.department, actor=SYSTEM, engine=e)
+    bind_communication_measure(
+        views.kpi_id, "web_views", property_code="overseas", pages=["/ja/"], actor=SYSTEM, engine=e
+    )
+    bind_communication_measure(pr.kpi_id, "pr_items", audience="overseas", actor=SYSTEM, engine=e)
+    mark_hand_entered(leaflets.kpi_id, HAND_ENTERED["パンフレット手交部数"], actor=SYSTEM, engine=e)
+
+    bound = kpi_source(views.kpi_id, engine=e)
+    assert (bound.source, bound.version) == ("computed", 1)
+    site = "サイト: Your Gateway to Kansai Business"
+    assert bound.definition == f"閲覧数（ページビュー） · {site} · ページ（先頭一致）: /ja/ · 2026年度（4月〜翌3月）"
+    assert "対象: 海外" in (kpi_source(pr.kpi_id, engine=e).definition or "")
+    hand = kpi_source(leaflets.kpi_id, engine=e)
+    assert (hand.source, hand.label) == ("hand_entered", HAND_ENTERED["パンフレット手交部数"])
+
+    with make_client(e, PUBLIC) as public:
+        page = public.get(f"/kpis/{views.kpi_id}").text
+        assert 'data-source="computed"' in page and bound.definition in page
+        assert f'href="/kpis/{views.kpi_id}/measure"' in page
+        assert 'data-source="hand_entered"' in public.get(f"/kpis/{leaflets.kpi_id}").text
+        unbound = fy2026_kpi(e, "マッチング件数")
+        assert 'data-source="unbound"' in public.get(f"/kpis/{unbound.kpi_id}").text
+        board = public.get("/?fiscal_year=2026").text
+        tile = board.split('data-testid="kpi-sources"')[1].split("</ul>")[0]
+        total = len(kpi_coverage(2026, viewer=PUBLIC, engine=e).kpis)
+        counts = [int(n) for n in tile.split("<strong>")[1:] for n in [n.split("</strong>")[0]]]
+        assert counts == [2, 1, total - 3]

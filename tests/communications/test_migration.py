@@ -2,7 +2,7 @@
 the table, which would cascade to computed_actuals), and downgrades back."""
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from keikaku.storage.migrate import _config, upgrade
@@ -77,5 +77,36 @@ def test_down_and_up_keep_event_surveys_with_their_responses(loaded_engine: Engi
                 text(
                     "INSERT INTO surveys (title, public_token, is_open, created_by, created_at)"
                     " VALUES ('x', 'tok2', true, 't', CURRENT_TIMESTAMP)"
+                )
+            )
+
+
+def test_0020_down_and_up_keep_registry_entries(loaded_engine: Engine) -> None:
+    from keikaku.services.communications.registries import EntryForm, add_entry, list_entries
+    from keikaku.services.core.actors import SYSTEM
+
+    e = loaded_engine
+    form = EntryForm("listing", "2026-06-01", "Crunchbase", "移行試験株式会社", "https://example.com/x")
+    add_entry(form, "広報課", evidence=("shot.png", b"\x89PNG x"), actor=SYSTEM, engine=e)
+    _migrate(e, "0019_cycle_indexes", down=True)
+    with e.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM activity_entries")).scalar() == 1
+        columns = {c["name"] for c in inspect(conn).get_columns("activity_entries")}
+        assert "evidence_id" not in columns and not inspect(conn).has_table("visit_destinations")
+    upgrade(e)
+    (entry,) = list_entries("listing", viewer=SYSTEM, engine=e)
+    assert entry.title == "移行試験株式会社" and not entry.has_evidence  # the link went with the column
+    with e.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO visit_destinations (name, folded, search_text, department, entered_by, entered_at)"
+                " VALUES ('x', 'x', 'x', '広報課', 't', CURRENT_TIMESTAMP)"
+            )
+        )
+        with pytest.raises(IntegrityError), conn.begin_nested():  # one destination per folded name
+            conn.execute(
+                text(
+                    "INSERT INTO visit_destinations (name, folded, search_text, department, entered_by, entered_at)"
+                    " VALUES ('X', 'x', 'x', '広報課', 't', CURRENT_TIMESTAMP)"
                 )
             )

@@ -6,7 +6,8 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine, func, select
 
-from keikaku.services.communications.directories import firm_page, import_directory, search_directory
+from keikaku.services.communications.directories import import_directory, search_directory
+from keikaku.services.communications.firms import firm_page
 from keikaku.services.communications.measures import bind_communication_measure
 from keikaku.services.communications.newsletter import add_issue, list_issues
 from keikaku.services.communications.registries import (
@@ -123,9 +124,10 @@ def test_directory_import_checks_corporate_numbers_and_duplicates(loaded_engine:
     )
     assert (again.added, again.already_listed) == (0, 2)
     found, facets = search_directory("kansai_companies", "ロボット", engine=e)
-    assert [f.name for f in found] == ["関西ロボ工業"] and facets == {"兵庫県": 1}
+    assert [f.name for f in found] == ["関西ロボ工業"]
+    assert facets == {"prefecture": {"兵庫県": 1}, "industry": {"ロボット": 1}, "award": {"地域未来牽引企業": 1}}
     page = firm_page(found[0].id, engine=e)
-    assert page.firm.prefecture == "兵庫県" and page.listings == ("The Kansai Companies Profile",)
+    assert page.firm.prefecture == "兵庫県" and page.directories == ("The Kansai Companies Profile",)
     kpi = fy2026_kpi(e, "PR回数").kpi_id
     bind_communication_measure(kpi, "directory_entries", directory="kansai_companies", actor=owner.editor, engine=e)
     assert compute_kpi(kpi, actor=owner.editor, engine=e).value == 2

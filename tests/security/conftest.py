@@ -149,6 +149,7 @@ def sample_path(route: Route, known: Ids, link_id: int, **override: str) -> str:
         "issue_id": "1",
         "directory": "kansai_companies",
         "entry_id": "1",
+        "record_id": "1",
         "upload_id": "0" * 32,
         "token_id": "1",
         "property_code": "site",

@@ -375,6 +375,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/communications/directories/import"): Rule(
         EDITORS, form={"directory": "kansai_companies", "department": "{department}"}, file_text=FIRMS_MATRIX, ok=(303,)
     ),
+    # A registry entry's evidence file: the owning department's staff attach and download it.
+    ("POST", "/communications/entries/{record_id}/evidence"): Rule(EDITORS, file_text=POSTS_MATRIX, ok=(303,)),
+    ("GET", "/communications/entries/{record_id}/evidence"): Rule(EDITORS),
     ("GET", "/communications/entries/{kind}.csv"): Rule(
         frozenset({"admin", "editor", "editor_other"}), override={"kind": "post"}
     ),
@@ -389,6 +392,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/firms/{entry_id}"): read(),
     ("GET", "/api/v1/directories/{directory}"): read(query="?q=ケイカク"),
     ("GET", "/api/v1/communications/properties/{property_code}/months"): read(),
+    ("GET", "/api/v1/visit-destinations"): read(query="?q=工場"),
     # The yearly cycle: administrators open calls, see the board and send the reminders due; a department's
     # editors (and administrators) see its checklist and submit it; the calls' list is for staff.  The FY2026
     # call is open.
@@ -654,7 +658,12 @@ def _communications(engine: Engine, department: str) -> dict[str, str]:
     from keikaku.services.communications.newsletter import add_issue
 
     issue = add_issue("900", "2026-07-01", "行列試験号", department, published=True, actor=SYSTEM, engine=engine)
+    from keikaku.services.communications.registries import EntryForm, add_entry
+
+    listing = EntryForm("listing", "2026-06-01", "Crunchbase", "株式会社ケイカク")
+    record = add_entry(listing, department, evidence=("listing.png", b"\x89PNG matrix"), actor=SYSTEM, engine=engine)
     return {
+        "record_id": str(record.id),
         "issue_id": str(issue.id),
         "department": department,
         "property_code": "matrix",

@@ -122,6 +122,10 @@ class ActivityEntry(Base):
     department: Mapped[str] = mapped_column(String(200), index=True)
     entered_by: Mapped[str] = mapped_column(String(200))
     entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: A listing's startup as an organisation of the events issue (the same firm wherever it appears).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
+    #: A file given as evidence (a screenshot of the listing, the press release), staff's to download.
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("actual_attachments.id", ondelete="SET NULL"))
 
 
 class NewsletterIssue(Base):
@@ -162,6 +166,27 @@ class DirectoryEntry(Base):
     award: Mapped[str | None] = mapped_column(String(200))
     year_listed: Mapped[int] = mapped_column(Integer)
     #: Name, products, industry and award folded as the site's search folds a query (LIKE over it).
+    search_text: Mapped[str] = mapped_column(String(2000), default="")
+    department: Mapped[str] = mapped_column(String(200))
+    entered_by: Mapped[str] = mapped_column(String(200))
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class VisitDestination(Base):
+    """A 産業視察先 of the overseas site: a factory, lab or facility that receives delegations, with its theme,
+    the languages it receives visitors in and its contact (shown to staff only)."""
+
+    __tablename__ = "visit_destinations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(400))
+    #: The name folded (法人格, widths, spaces), one destination however it is typed.
+    folded: Mapped[str] = mapped_column(String(400), unique=True)
+    prefecture: Mapped[str | None] = mapped_column(String(20))
+    theme: Mapped[str | None] = mapped_column(String(400))
+    languages: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(400))
+    #: Name, theme and languages folded as the site's search folds a query (LIKE over it).
     search_text: Mapped[str] = mapped_column(String(2000), default="")
     department: Mapped[str] = mapped_column(String(200))
     entered_by: Mapped[str] = mapped_column(String(200))

@@ -56,9 +56,23 @@ HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 _ETAG_TYPES = (b"application/json", b"text/html")
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
 #: The routes that take an uploaded file (exact paths, POST only): the only ones with the upload limit.
-UPLOAD_PATHS = frozenset({"/actuals/import", "/api/v1/actuals/import", "/admin/ingest", "/api/v1/ingest"})
-#: Upload routes with an id in their path (the imports of events and surveys): matched whole.
-UPLOAD_PATTERN = re.compile(r"^/(events/\d+/imports/(participants|meetings)|surveys/\d+/import)$")
+UPLOAD_PATHS = frozenset(
+    {
+        "/actuals/import",
+        "/api/v1/actuals/import",
+        "/admin/ingest",
+        "/api/v1/ingest",
+        "/communications/analytics",
+        "/communications/entries",
+        "/communications/entries/import",
+        "/communications/directories/import",
+    }
+)
+#: Upload routes with an id in their path (the imports of events and surveys, a registry entry's evidence):
+#: matched whole.
+UPLOAD_PATTERN = re.compile(
+    r"^/(events/\d+/imports/(participants|meetings)|surveys/\d+/import|communications/entries/\d+/evidence)$"
+)
 #: Room for the multipart envelope around an upload: boundaries, part headers, the CSRF and reason fields.
 MULTIPART_OVERHEAD = 64 * 1024
 

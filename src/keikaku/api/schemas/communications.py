@@ -1,4 +1,5 @@
-"""Schemas of ``/api/v1`` communications resources: a property's months, a directory's firms."""
+"""Schemas of ``/api/v1`` communications resources: a property's months, a directory's firms, the visit
+destinations."""
 
 from __future__ import annotations
 
@@ -38,9 +39,27 @@ class ListedFirmPublic(PublicModel):
 
 
 class DirectoryPublic(PublicModel):
-    """A directory's firms matching the search, with the prefecture facet."""
+    """A directory's firms matching the search, with the counts per facet (prefecture, industry, award)."""
 
     code: str
     name: str
     firms: list[ListedFirmPublic]
-    facets: dict[str, int]
+    facets: dict[str, dict[str, int]]
+
+
+class VisitPublic(PublicModel):
+    """A visit destination (産業視察先); the contact is the staff's and is not here."""
+
+    id: int
+    name: str
+    prefecture: str | None
+    theme: str | None
+    languages: str | None
+
+
+class VisitsPublic(PublicModel):
+    """The visit destinations matching the search, with the counts per facet (prefecture, languages)."""
+
+    name: str
+    visits: list[VisitPublic]
+    facets: dict[str, dict[str, int]]

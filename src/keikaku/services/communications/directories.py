@@ -1,5 +1,5 @@
-"""Directories of firms (The Kansai Companies Profile, hydrogen and fuel-cell firms): import, search, and
-the firm's page.
+"""Directories of firms (The Kansai Companies Profile, hydrogen and fuel-cell firms): import, search with
+facets (prefecture, industry, award), export.
 
 A listed firm is an organisation of the events issue (found by its 法人番号, else by its folded name), so
 the same firm is one row wherever it appears.  An import is all or nothing: every row's errors are listed
@@ -9,19 +9,24 @@ in the directory is left as it is, so importing a file again adds nothing.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, or_, select
 
 from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.normalize.text import fold_for_search
-from keikaku.reports.safe_cells import neutralise_cell
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.communications.figures import DIRECTORIES
-from keikaku.services.communications.tables import column, read_table
+from keikaku.services.communications.tables import (
+    chosen,
+    column,
+    export_table,
+    read_table,
+    refuse_rows,
+    split_values,
+)
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
@@ -124,12 +129,7 @@ def import_directory(
             errors.append(f"{where}: {exc.message}")
             values = {}
         checked.append({"firm": firm, "number": number, "year": year, **values})
-    if errors:
-        raise ValidationError(
-            f"{name}: {len(errors)} 件の誤りがあるため、何も取り込みませんでした。\n" + "\n".join(errors[:50]),
-            code="invalid_rows",
-            details={"errors": errors[:50]},
-        )
+    refuse_rows(name, errors)
     with unit_of_work(ensure_schema(engine)) as session:
         added = 0
         for row in checked:
@@ -169,33 +169,75 @@ def import_directory(
         return DirectoryImport(added, len(checked) - added)
 
 
+#: The facets of a directory of firms: prefecture, industry, award.
+FIRM_FACETS: dict[str, Callable[[ListedFirm], list[str]]] = {
+    "prefecture": lambda f: [f.prefecture] if f.prefecture else [],
+    "industry": lambda f: [f.industry] if f.industry else [],
+    "award": lambda f: split_values(f.award),
+}
+
+
 def search_directory(
-    directory: str, q: str = "", *, prefecture: str | None = None, engine: Engine | None = None
-) -> tuple[list[ListedFirm], dict[str, int]]:
-    """Firms of a directory matching ``q`` (name, products, industry, award; folded as the site's search),
-    with facet counts per prefecture over the matches."""
+    directory: str,
+    q: str = "",
+    *,
+    prefecture: str | None = None,
+    industry: str | None = None,
+    award: str | None = None,
+    engine: Engine | None = None,
+) -> tuple[list[ListedFirm], dict[str, dict[str, int]]]:
+    """Firms of a directory matching ``q`` (name, products, industry, award; folded as the site's search)
+    and the chosen facet values, with the counts per facet value over the matches of ``q``."""
     _directory(directory)
+    entry, org = store.DirectoryEntry, event_store.Organisation
+    filters = {"prefecture": prefecture, "industry": industry, "award": award}
+    columns = {"prefecture": entry.prefecture, "industry": entry.industry, "award": entry.award}
     with read_session(ensure_schema(engine)) as session:
         words = [w for w in (fold_for_search(w) for w in q.split()) if w]
-        rows = session.execute(
-            select(store.DirectoryEntry, event_store.Organisation)
-            .join(event_store.Organisation, event_store.Organisation.id == store.DirectoryEntry.organisation_id)
-            .where(
-                store.DirectoryEntry.directory == directory,
-                *(store.DirectoryEntry.search_text.contains(w, autoescape=True) for w in words),
-            )
-            .order_by(event_store.Organisation.folded_name)
+        matching = [entry.directory == directory, *(entry.search_text.contains(w, autoescape=True) for w in words)]
+        # The counts per value come from the database (a search may match every firm of the directory);
+        # an award cell may name several awards, so its values are split here.
+        combos = session.execute(
+            select(*columns.values(), func.count()).where(*matching).group_by(*columns.values())
         ).all()
-        found = [_firm(entry, org) for entry, org in rows]
-        facets: dict[str, int] = {}
-        for firm in found:
-            facets[firm.prefecture or "—"] = facets.get(firm.prefecture or "—", 0) + 1
-        if prefecture:
-            found = [f for f in found if f.prefecture == prefecture]
-        return found, dict(sorted(facets.items()))
+        facets: dict[str, dict[str, int]] = {}
+        for i, name in enumerate(columns):
+            acc: dict[str, int] = {}
+            for combo in combos:
+                value, n = combo[i], int(combo[-1] or 0)
+                for one in (split_values(value) if name == "award" else [value] if value else []) or ["—"]:
+                    acc[one] = acc.get(one, 0) + n
+            facets[name] = dict(sorted(acc.items()))
+        narrowed = list(matching)
+        for name, value in filters.items():
+            if not value:
+                continue
+            col = columns[name]
+            if value == "—":
+                narrowed.append(or_(col.is_(None), col == ""))
+            else:
+                narrowed.append(col.contains(value, autoescape=True) if name == "award" else col == value)
+        rows = session.execute(  # columns, not entities: a search may return every firm of the directory
+            select(
+                entry.id,
+                entry.directory,
+                org.name,
+                org.corporate_number,
+                entry.prefecture,
+                entry.industry,
+                entry.products,
+                entry.award,
+                entry.year_listed,
+            )
+            .join(org, org.id == entry.organisation_id)
+            .where(*narrowed)
+            .order_by(org.folded_name)
+        ).all()
+        found = [ListedFirm(*row) for row in rows]
+    return chosen(found, FIRM_FACETS, filters), facets  # chosen: an award named exactly, not within another
 
 
-def _firm(entry: store.DirectoryEntry, org: event_store.Organisation) -> ListedFirm:
+def listed_firm(entry: store.DirectoryEntry, org: event_store.Organisation) -> ListedFirm:
     return ListedFirm(
         entry.id,
         entry.directory,
@@ -209,49 +251,15 @@ def _firm(entry: store.DirectoryEntry, org: event_store.Organisation) -> ListedF
     )
 
 
-@dataclass(frozen=True)
-class FirmPage:
-    """A listed firm, and counts of what it took part in (registrations at published events only)."""
-
-    firm: ListedFirm
-    listings: tuple[str, ...]
-    event_registrations: int
-
-
-def firm_page(entry_id: int, *, engine: Engine | None = None) -> FirmPage:
-    """A directory firm's page: its facts, the directories listing it, its registrations at events (a count)."""
-    with read_session(ensure_schema(engine)) as session:
-        entry = session.get(store.DirectoryEntry, entry_id)
-        org = session.get(event_store.Organisation, entry.organisation_id) if entry else None
-        if entry is None or org is None:
-            raise NotFoundError(f"掲載企業 {entry_id} は見つかりません", code="firm_not_found")
-        dirs = session.scalars(
-            select(store.DirectoryEntry.directory).where(store.DirectoryEntry.organisation_id == org.id)
-        ).all()
-        registrations = session.scalar(
-            select(func.count())
-            .select_from(event_store.Registration)
-            .join(event_store.Person, event_store.Person.id == event_store.Registration.person_id)
-            .join(event_store.ManagedEvent, event_store.ManagedEvent.id == event_store.Registration.event_id)
-            .where(
-                event_store.Person.organisation_id == org.id,
-                event_store.ManagedEvent.published.is_(True),
-                or_(
-                    event_store.Registration.status == event_store.REGISTERED,
-                    event_store.Registration.status == event_store.NO_SHOW,
-                ),
-            )
-        )
-        return FirmPage(_firm(entry, org), tuple(DIRECTORIES[d] for d in dirs), int(registrations or 0))
-
-
 EXPORT_HEADER = ("企業名", "法人番号", "府県", "業種", "主な製品", "受賞・選定", "掲載年度")
 
 
-def export_directory(directory: str, fmt: str, q: str = "", *, engine: Engine | None = None) -> tuple[bytes, str]:
-    """A directory's firms matching ``q`` as CSV (UTF-8 with BOM, for Excel) or XLSX; (bytes, media type).
-    Public facts only; every text cell neutralised against formula injection."""
-    firms, _facets = search_directory(directory, q, engine=engine)
+def export_directory(
+    directory: str, fmt: str, q: str = "", *, engine: Engine | None = None, **filters: str | None
+) -> tuple[bytes, str]:
+    """A directory's firms matching ``q`` and the facet ``filters`` as CSV (UTF-8 with BOM, for Excel) or
+    XLSX; (bytes, media type).  Public facts only."""
+    firms, _facets = search_directory(directory, q, engine=engine, **filters)
     rows = [
         [
             f.name,
@@ -264,24 +272,4 @@ def export_directory(directory: str, fmt: str, q: str = "", *, engine: Engine | 
         ]
         for f in firms
     ]
-    safe = [[neutralise_cell(v) for v in row] for row in rows]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(EXPORT_HEADER)
-        writer.writerows(safe)
-        return ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
-    if fmt != "xlsx":
-        raise ValidationError("形式は csv か xlsx です", code="bad_format")
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "掲載企業"
-    sheet.append(list(EXPORT_HEADER))
-    for row in safe:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return export_table(EXPORT_HEADER, rows, fmt, "掲載企業")

@@ -109,6 +109,8 @@ def _entries(session: Session, kind: str, params: dict[str, Any], start: dt.date
         where.append(entry.medium.in_(media))
     if kind == "pr_items" and params.get("audience"):
         where.append(entry.audience == params["audience"])
+    # Columns, not entities: a national year has tens of thousands of entries.
+    columns = (entry.title, entry.medium, entry.entry_date, entry.department)
     if kind == "listings":
         # A pair counts in the year it was first confirmed: a pair confirmed again later is not new.
         first = (
@@ -117,32 +119,29 @@ def _entries(session: Session, kind: str, params: dict[str, Any], start: dt.date
             .group_by(entry.medium, entry.folded)
             .subquery()
         )
-        found = (
-            session.execute(
-                select(entry)
-                .join(first, (first.c.medium == entry.medium) & (first.c.folded == entry.folded))
-                .where(*where, entry.entry_date == first.c.first, first.c.first >= start, first.c.first <= end)
-                .order_by(entry.entry_date, entry.id)
-            )
-            .scalars()
-            .all()
-        )
+        found = session.execute(
+            select(*columns, entry.folded)
+            .join(first, (first.c.medium == entry.medium) & (first.c.folded == entry.folded))
+            .where(*where, entry.entry_date == first.c.first, first.c.first >= start, first.c.first <= end)
+            .order_by(entry.entry_date, entry.id)
+        ).all()
         unique = {(r.medium, r.folded): r for r in found}
-        chosen = list(unique.values())
+        rows = list(unique.values())
     else:
-        chosen = list(
-            session.scalars(
-                select(entry)
+        rows = list(
+            session.execute(
+                select(*columns)
                 .where(*where, entry.entry_date >= start, entry.entry_date <= end)
                 .order_by(entry.entry_date, entry.id)
             )
         )
+    chosen = [(str(r.title), str(r.medium), r.entry_date, str(r.department)) for r in rows]
     return CommsFigure(
         float(len(chosen)),
         len(chosen),
-        _months([(r.entry_date, 1) for r in chosen]),
-        tuple((r.title, r.medium, r.entry_date.isoformat()) for r in chosen),
-        tuple(sorted({r.department for r in chosen})),
+        _months([(day, 1) for _t, _m, day, _d in chosen]),
+        tuple((title, medium, day.isoformat()) for title, medium, day, _d in chosen),
+        tuple(sorted({d for _t, _m, _day, d in chosen})),
     )
 
 

@@ -17,16 +17,20 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select, tuple_
 from sqlalchemy.orm import Session
 
+from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.normalize.text import fold_for_search
 from keikaku.reports.safe_cells import neutralise_cell
 from keikaku.services.actuals.upload_safety import check_upload
-from keikaku.services.communications.tables import column, read_table
+from keikaku.services.communications.evidence import checked_evidence, store_evidence
+from keikaku.services.communications.tables import column, read_table, refuse_rows
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, PermissionDeniedError, ValidationError
 from keikaku.services.core.free_text import clean_name, clean_text
+from keikaku.services.events.organisations import find_or_add_organisation
 from keikaku.services.governance import audit
 from keikaku.storage import communications as store
+from keikaku.storage import events as event_store
 from keikaku.storage.uow import read_session, unit_of_work
 
 KIND_LABELS = {"listing": "データベース掲載", "post": "発信（HP・SNS）", "pr": "PR（展示会・プレスリリース）"}
@@ -57,9 +61,11 @@ class EntryPublic:
     audience: str | None
     department: str
     entered_by: str | None
+    #: Whether a file is kept as evidence (its owning department's staff download it).
+    has_evidence: bool = False
 
 
-def _check(form: EntryForm, where: str = "") -> tuple[dict[str, object], list[str]]:
+def _check(form: EntryForm, where: str = "", *, has_file: bool = False) -> tuple[dict[str, object], list[str]]:
     errors: list[str] = []
     values: dict[str, object] = {}
     if form.kind not in store.ENTRY_KINDS:
@@ -84,8 +90,8 @@ def _check(form: EntryForm, where: str = "") -> tuple[dict[str, object], list[st
         errors.append(f"{where}「タイトル」: 入力してください")
     if url and not url.startswith(("https://", "http://")):
         errors.append(f"{where}「URL」: https:// で始まる URL を入力してください")
-    if form.kind == "listing" and not url:
-        errors.append(f"{where}「URL」: 掲載ページの URL（根拠）を入力してください")
+    if form.kind == "listing" and not url and not has_file:
+        errors.append(f"{where}「URL」: 掲載ページの URL か根拠のファイルを添えてください")
     audience = form.audience.strip() or None
     if audience not in (None, *store.AUDIENCES):
         errors.append(f"{where}「対象」: overseas（海外）か domestic（国内）です")
@@ -108,20 +114,46 @@ def _exists(session: Session, values: dict[str, object]) -> bool:
     return session.scalar(select(store.ActivityEntry.id).where(cols == key)) is not None
 
 
-def add_entry(form: EntryForm, department: str, *, actor: Actor, engine: Engine | None = None) -> EntryPublic:
-    """Add one entry for a department; ConflictError when the same entry is already there."""
+def add_entry(
+    form: EntryForm,
+    department: str,
+    *,
+    evidence: tuple[str, bytes] | None = None,
+    actor: Actor,
+    engine: Engine | None = None,
+) -> EntryPublic:
+    """Add one entry for a department, with its evidence (the URL, or a file ``(name, bytes)``, or both);
+    ConflictError when the same entry is already there."""
     require(actor, Permission.MANAGE_COMMUNICATIONS, departments=[department])
-    values, errors = _check(form)
+    checked = checked_evidence(*evidence) if evidence else None
+    values, errors = _check(form, has_file=checked is not None)
     if errors:
         raise ValidationError(errors[0], details={"errors": errors})
     with unit_of_work(ensure_schema(engine)) as session:
         if _exists(session, values):
             raise ConflictError("同じ日付・媒体・タイトルの記録が既にあります", code="entry_exists")
-        row = store.ActivityEntry(**values, department=department, entered_by=actor.name[:200])
+        row = store.ActivityEntry(**_with_firm(session, values), department=department, entered_by=actor.name[:200])
+        if checked and evidence:
+            row.evidence_id = store_evidence(session, *checked, evidence[1], actor.name)
         session.add(row)
         session.flush()
         audit.record(session, actor, "registry.add", "activity_entry", row.id, None, _snapshot(row))
         return _public(row, staff=True)
+
+
+def _with_firm(session: Session, values: dict[str, object]) -> dict[str, object]:
+    """A listing's values with its startup as an organisation: the one organisation of that folded name
+    (whatever its 法人番号), a new one when there is none, none when several share the name (no guess)."""
+    if values.get("kind") != "listing":
+        return values
+    folded = fold_organisation_name(str(values["title"]))
+    same = session.scalars(
+        select(event_store.Organisation.id).where(event_store.Organisation.folded_name == folded).limit(2)
+    ).all()
+    if not same:
+        org = find_or_add_organisation(session, str(values["title"]), None)
+        same = [org.id] if org else []
+    return {**values, "organisation_id": same[0] if len(same) == 1 else None}
 
 
 def _snapshot(row: store.ActivityEntry) -> dict[str, object]:
@@ -139,6 +171,7 @@ def _public(row: store.ActivityEntry, *, staff: bool) -> EntryPublic:
         row.audience,
         row.department,
         row.entered_by if staff else None,
+        row.evidence_id is not None,
     )
 
 
@@ -171,12 +204,7 @@ def import_entries(
         values, problems = _check(EntryForm(kind, date, medium, title, url, audience), f"{name} {line}行目")
         errors += problems
         checked.append(values)
-    if errors:
-        raise ValidationError(
-            f"{name}: {len(errors)} 件の誤りがあるため、何も取り込みませんでした。\n" + "\n".join(errors[:50]),
-            code="invalid_rows",
-            details={"errors": errors[:50]},
-        )
+    refuse_rows(name, errors)
     with unit_of_work(ensure_schema(engine)) as session:
         seen: set[tuple[object, ...]] = set()
         added = 0
@@ -185,7 +213,9 @@ def import_entries(
             if key in seen or _exists(session, values):
                 continue
             seen.add(key)
-            session.add(store.ActivityEntry(**values, department=department, entered_by=actor.name[:200]))
+            session.add(
+                store.ActivityEntry(**_with_firm(session, values), department=department, entered_by=actor.name[:200])
+            )
             added += 1
         session.flush()
         if added:

@@ -1,12 +1,19 @@
-"""Reading a staff spreadsheet (CSV in any Japanese encoding, or XLSX) as a header and numbered rows."""
+"""Reading a staff spreadsheet (CSV in any Japanese encoding, or XLSX) as a header and numbered rows;
+writing a directory as CSV/XLSX; counting and choosing a directory's facets."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
+from keikaku.reports.safe_cells import neutralise_cell
 from keikaku.services.communications.analytics_files import decode
 from keikaku.services.core.errors import ValidationError
+
+T = TypeVar("T")
 
 
 def read_table(content: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -42,3 +49,74 @@ def column(header: list[str], filename: str, *names: str, required: bool = True)
     if required:
         raise ValidationError(f"{filename} 1行目: 列「{names[0]}」がありません", code="missing_column")
     return None
+
+
+def export_table(header: Sequence[str], rows: Iterable[Sequence[object]], fmt: str, sheet: str) -> tuple[bytes, str]:
+    """Rows as CSV (UTF-8 with BOM, for Excel) or XLSX, every text cell neutralised against formula
+    injection; (bytes, media type)."""
+    safe = [[neutralise_cell(v) for v in row] for row in rows]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(safe)
+        return ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
+    if fmt != "xlsx":
+        raise ValidationError("形式は csv か xlsx です", code="bad_format")
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = sheet
+    ws.append(list(header))
+    for row in safe:
+        ws.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+#: Separators between the values of a many-valued cell (awards: 「地域未来牽引企業、はばたく…300社」).
+_SEPARATORS = re.compile(r"\s*[、,，/／;；\n]\s*")
+#: … and for short words, where 「・」 and spaces separate too (languages: 「日本語・英語」, "Japanese English").
+_WORD_SEPARATORS = re.compile(r"[、,，/／;；・\s]+")
+
+
+def split_values(cell: str | None, *, words: bool = False) -> list[str]:
+    """The values of a many-valued cell, in order, without repeats; ``words``: the values are single words
+    (a 「・」 or a space separates them too, as it cannot inside an award's name)."""
+    if not cell:
+        return []
+    pattern = _WORD_SEPARATORS if words else _SEPARATORS
+    return list(dict.fromkeys(v.strip() for v in pattern.split(cell or "") if v.strip()))
+
+
+def facet_counts(items: Sequence[T], facets: Mapping[str, Callable[[T], Iterable[str]]]) -> dict[str, dict[str, int]]:
+    """Per facet, how many items carry each value (a value-less item counts under 「—」), values sorted."""
+    counted: dict[str, dict[str, int]] = {}
+    for name, values in facets.items():
+        acc: dict[str, int] = {}
+        for item in items:
+            for value in values(item) or ("—",):
+                acc[value] = acc.get(value, 0) + 1
+        counted[name] = dict(sorted(acc.items()))
+    return counted
+
+
+def chosen(
+    items: Sequence[T], facets: Mapping[str, Callable[[T], Iterable[str]]], filters: Mapping[str, str | None]
+) -> list[T]:
+    """The items carrying every chosen facet value (``filters``: facet → value, empty for any)."""
+    wanted = {name: value for name, value in filters.items() if value and name in facets}
+    return [i for i in items if all(value in (list(facets[name](i)) or ["—"]) for name, value in wanted.items())]
+
+
+def refuse_rows(filename: str, errors: list[str]) -> None:
+    """Refuse an import with every row's error (the first 50 listed), when there is any: nothing is stored."""
+    if errors:
+        raise ValidationError(
+            f"{filename}: {len(errors)} 件の誤りがあるため、何も取り込みませんでした。\n" + "\n".join(errors[:50]),
+            code="invalid_rows",
+            details={"errors": errors[:50]},
+        )

@@ -14,6 +14,7 @@ from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
 from keikaku.services.measures.definitions import KIND_LABELS, current_measure_row, kpi_ref
 from keikaku.services.publication.visibility import visibility_for
+from keikaku.storage import communications as comms_store
 from keikaku.storage import measures as store
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session, unit_of_work
@@ -54,6 +55,9 @@ class KpiSource:
     indicator: str
     source: str
     label: str | None
+    #: The measure's definition in words (computed only), and its version.
+    definition: str | None = None
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,62 @@ def kpi_coverage(fiscal_year: int | None = None, *, viewer: Actor, engine: Engin
             elif measure.kind == store.HAND_ENTERED:
                 found.append(KpiSource(kpi_id, indicator, "hand_entered", str((measure.params or {}).get("reason"))))
             else:
-                found.append(KpiSource(kpi_id, indicator, "computed", KIND_LABELS[measure.kind]))
+                found.append(_computed(kpi_id, indicator, measure))
         count = lambda source: sum(1 for k in found if k.source == source)  # noqa: E731
         return Coverage(fiscal_year, tuple(found), count("computed"), count("hand_entered"), count("unbound"))
+
+
+#: How a measure's parameters read (the parameter's name in Japanese, and how a list is joined).
+_PARAMS = {
+    "property": "サイト",
+    "pages": "ページ（先頭一致）",
+    "media": "媒体",
+    "audience": "対象",
+    "directory": "名簿",
+    "ranking": "ランキング",
+    "event_kind": "イベントの種別",
+}
+_AUDIENCES = {"overseas": "海外", "domestic": "国内"}
+
+
+def definition_text(measure: store.KpiMeasure, *, names: dict[str, str] | None = None) -> str:
+    """A measure's definition in words: its kind, what it reads (``names``: a site's name for its code),
+    over which fiscal year."""
+    params = dict(measure.params or {})
+    shown = {**params, "audience": _AUDIENCES.get(str(params.get("audience")), params.get("audience"))}
+    if params.get("property"):
+        shown["property"] = (names or {}).get(str(params["property"]), params["property"])
+    parts = [KIND_LABELS[measure.kind]]
+    for key, label in _PARAMS.items():
+        value = shown.get(key)
+        if isinstance(value, list):
+            value = "、".join(str(v) for v in value)
+        if value:
+            parts.append(f"{label}: {value}")
+    if measure.event_ids:
+        parts.append(f"イベント {len(measure.event_ids)} 件")
+    if measure.codes:
+        parts.append("数える回答: " + "、".join(str(c) for c in measure.codes))
+    if params.get("fiscal_year"):
+        parts.append(f"{params['fiscal_year']}年度（4月〜翌3月）")
+    return " · ".join(parts)
+
+
+def _computed(kpi_id: int, indicator: str, measure: store.KpiMeasure, names: dict[str, str] | None = None) -> KpiSource:
+    text = definition_text(measure, names=names)
+    return KpiSource(kpi_id, indicator, "computed", KIND_LABELS[measure.kind], text, measure.version)
+
+
+def kpi_source(kpi_id: int, *, engine: Engine | None = None) -> KpiSource:
+    """Where one KPI's number comes from (its page says it; the KPI's visibility is its page's to check)."""
+    with read_session(ensure_schema(engine)) as session:
+        indicator = session.scalar(select(m.Kpi.indicator).where(m.Kpi.id == kpi_id)) or ""
+        measure = current_measure_row(session, kpi_id)
+        if measure is None:
+            return KpiSource(kpi_id, indicator, "unbound", None)
+        if measure.kind == store.HAND_ENTERED:
+            reason = str((measure.params or {}).get("reason") or "")
+            return KpiSource(kpi_id, indicator, "hand_entered", reason, version=measure.version)
+        code = str((measure.params or {}).get("property") or "")
+        name = session.scalar(select(comms_store.WebProperty.name).where(comms_store.WebProperty.code == code))
+        return _computed(kpi_id, indicator, measure, {code: name} if name else None)

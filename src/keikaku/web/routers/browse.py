@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from keikaku.api.deps import ActorDep, EngineDep, FiscalYearQuery
 from keikaku.services.context.documents import get_action_plan, get_document_context
+from keikaku.services.measures.coverage import kpi_coverage
 from keikaku.services.plans.overview import get_comparison, get_dashboard, get_policy_tree
 from keikaku.web import chart_views
 from keikaku.web.render import query_string, render, translator
@@ -24,11 +25,12 @@ def dashboard(
     """The dashboard."""
     board = get_dashboard(fiscal_year, viewer=actor, engine=engine)
     charts = chart_views.dashboard(board, translator(request))
+    coverage = kpi_coverage(board.fiscal_year, viewer=actor, engine=engine) if board.fiscal_year else None
     return render(
         request,
         actor,
         "dashboard.html",
-        {"board": board, "charts": charts},
+        {"board": board, "charts": charts, "coverage": coverage},
         json_url="/api/v1/dashboard" + query_string(request),
     )
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keikaku.api.deps import ActorDep, EngineDep, Id
+from keikaku.api.routers.downloads import attachment
 from keikaku.api.routers.imports import read_upload
 from keikaku.services.communications.analytics import (
     add_property,
@@ -19,13 +20,10 @@ from keikaku.services.communications.analytics import (
     list_properties,
     monthly_figures,
 )
-from keikaku.services.communications.directories import (
-    export_directory,
-    firm_page,
-    import_directory,
-    search_directory,
-)
+from keikaku.services.communications.directories import export_directory, import_directory, search_directory
+from keikaku.services.communications.evidence import attach_evidence, entry_evidence
 from keikaku.services.communications.figures import DIRECTORIES, KINDS
+from keikaku.services.communications.firms import firm_page
 from keikaku.services.communications.measures import bind_communication_measure
 from keikaku.services.communications.newsletter import add_issue, add_reader_survey, issue_page, list_issues
 from keikaku.services.communications.registries import (
@@ -36,12 +34,13 @@ from keikaku.services.communications.registries import (
     import_entries,
     list_entries,
 )
+from keikaku.services.communications.visits import VISITS, VISITS_NAME, export_visits, import_visits, search_visits
 from keikaku.services.core.actors import Permission
 from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ServiceError
 from keikaku.services.measures.compute import compute_kpi
 from keikaku.services.measures.coverage import kpi_coverage
 from keikaku.web.charts import Bar, column_chart
-from keikaku.web.render import render
+from keikaku.web.render import query_string, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,7 +73,7 @@ def _page(
         "entries": {kind: list_entries(kind, viewer=actor, engine=engine) for kind in KIND_LABELS},
         "kind_labels": KIND_LABELS,
         "issues": [issue_page(i.id, viewer=actor, engine=engine) for i in list_issues(viewer=actor, engine=engine)],
-        "directories": DIRECTORIES,
+        "directories": {**DIRECTORIES, VISITS: VISITS_NAME},
         "staff": actor.can_anywhere(Permission.MANAGE_COMMUNICATIONS),
         "departments": departments_for(actor, engine=engine),
         "coverage": kpi_coverage(viewer=actor, engine=engine),
@@ -192,11 +191,14 @@ def entry_add(
     url: Text = "",
     audience: Text = "",
     department: Text = "",
+    evidence: Upload = None,
 ) -> Response:
-    """Add a listing, a post or a PR occurrence."""
+    """Add a listing, a post or a PR occurrence, with its evidence (a URL, a file, or both)."""
     _staff(actor)
     try:
-        add_entry(EntryForm(kind, entry_date, medium, title, url, audience), department, actor=actor, engine=engine)
+        given = read_upload(evidence) if evidence is not None and evidence.filename else None
+        form = EntryForm(kind, entry_date, medium, title, url, audience)
+        add_entry(form, department, evidence=given, actor=actor, engine=engine)
     except PermissionDeniedError:
         raise
     except ServiceError as exc:
@@ -234,12 +236,39 @@ def directory_import(
     _staff(actor)
     try:
         name, content = read_upload(file)
-        import_directory(directory, name, content, department, actor=actor, engine=engine)
+        if directory == VISITS:
+            import_visits(name, content, department, actor=actor, engine=engine)
+        else:
+            import_directory(directory, name, content, department, actor=actor, engine=engine)
     except PermissionDeniedError:
         raise
     except ServiceError as exc:
         return _page(request, actor, engine, message=exc.message, status=exc.http_status)
     return RedirectResponse("/communications?done=directory.imported", status_code=303)
+
+
+@router.post("/communications/entries/{record_id}/evidence", response_class=HTMLResponse)
+def evidence_attach(
+    *, request: Request, record_id: Id, engine: EngineDep, actor: ActorDep, file: Upload = None
+) -> Response:
+    """Give an entry its evidence file (one imported from a spreadsheet, say); a later file replaces it."""
+    _staff(actor)
+    try:
+        name, content = read_upload(file)
+        attach_evidence(record_id, name, content, actor=actor, engine=engine)
+    except (PermissionDeniedError, NotFoundError):
+        raise
+    except ServiceError as exc:
+        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
+    return RedirectResponse("/communications?done=entry.evidence", status_code=303)
+
+
+@router.get("/communications/entries/{record_id}/evidence")
+def evidence_download(record_id: Id, engine: EngineDep, actor: ActorDep) -> Response:
+    """A registry entry's evidence file, for the owning department's staff."""
+    file = entry_evidence(record_id, actor=actor, engine=engine)
+    headers = {"Content-Disposition": attachment(file.filename), "Cache-Control": "private, no-store"}
+    return Response(file.content, media_type=file.media_type, headers=headers)
 
 
 @router.get("/communications/entries/{kind}.csv")
@@ -294,26 +323,57 @@ def newsletter_survey(issue_id: Id, engine: EngineDep, actor: ActorDep) -> Respo
     return RedirectResponse("/communications?done=newsletter.survey", status_code=303)
 
 
+def _facets(request: Request, *names: str) -> dict[str, str | None]:
+    return {name: request.query_params.get(name, "")[:200] or None for name in names}
+
+
 @router.get("/directories/{directory}/export")
-def directory_export(request: Request, directory: str, engine: EngineDep) -> Response:
-    """A directory's firms (matching ``q``) as CSV with BOM (``?format=csv``) or XLSX (``?format=xlsx``)."""
+def directory_export(request: Request, directory: str, engine: EngineDep, actor: ActorDep) -> Response:
+    """A directory (matching ``q`` and the facets) as CSV with BOM (``?format=csv``) or XLSX
+    (``?format=xlsx``); the visit destinations' contacts with ``?contact=1`` for staff (an audit record)."""
     fmt = request.query_params.get("format", "csv")[:8]
-    content, media = export_directory(directory[:40], fmt, request.query_params.get("q", "")[:200], engine=engine)
+    q = request.query_params.get("q", "")[:200]
+    if directory == VISITS:
+        staff_copy = request.query_params.get("contact") == "1"
+        content, media = export_visits(fmt, q, with_contact=staff_copy, viewer=actor, engine=engine)
+    else:
+        filters = _facets(request, "prefecture", "industry", "award")
+        content, media = export_directory(directory[:40], fmt, q, engine=engine, **filters)
     headers = {"content-disposition": f'attachment; filename="{directory[:40]}.{fmt}"'}
     return Response(content, media_type=media, headers=headers)
 
 
 @router.get("/directories/{directory}", response_class=HTMLResponse)
 def directory(request: Request, directory: str, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
-    """A directory of firms with Japanese search and a prefecture facet."""
+    """A directory with Japanese search and facets (firms: prefecture, industry, award; visit destinations:
+    prefecture, language)."""
     q = request.query_params.get("q", "")[:200]
-    prefecture = request.query_params.get("prefecture", "")[:20] or None
-    firms, facets = search_directory(directory[:40], q, prefecture=prefecture, engine=engine)
+    if directory == VISITS:
+        chosen = _facets(request, "prefecture", "languages")
+        visits, facets = search_visits(
+            q, prefecture=chosen["prefecture"], language=chosen["languages"], viewer=actor, engine=engine
+        )
+        staff = actor.can_anywhere(Permission.MANAGE_COMMUNICATIONS)
+        context: dict[str, object] = {"code": VISITS, "name": VISITS_NAME, "visits": visits, "facets": facets}
+        context |= {"q": q, "chosen": chosen, "staff": staff}
+        return render(
+            request, actor, "visits.html", context, json_url="/api/v1/visit-destinations" + query_string(request)
+        )
+    chosen = _facets(request, "prefecture", "industry", "award")
+    firms, facets = search_directory(directory[:40], q, engine=engine, **chosen)
     context = {"code": directory, "name": DIRECTORIES[directory], "firms": firms, "facets": facets, "q": q}
-    return render(request, actor, "directory.html", context)
+    context |= {"chosen": chosen}
+    return render(
+        request,
+        actor,
+        "directory.html",
+        context,
+        json_url=f"/api/v1/directories/{directory[:40]}" + query_string(request),
+    )
 
 
 @router.get("/firms/{entry_id}", response_class=HTMLResponse)
 def firm(request: Request, entry_id: Id, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
-    """A listed firm: its facts, the directories listing it, and a count of its event registrations."""
+    """A listed firm: its facts, its directories, counts of its consultations, events and meetings, and its
+    database listings."""
     return render(request, actor, "firm.html", {"page": firm_page(entry_id, engine=engine)})

@@ -18,6 +18,7 @@ from keikaku.services.actuals.form import ActualForm, measured_on_example, submi
 from keikaku.services.actuals.periods import lock_in_force, lock_notice
 from keikaku.services.actuals.record import current_version
 from keikaku.services.core.errors import ConflictError, ValidationError
+from keikaku.services.measures.coverage import kpi_source
 from keikaku.services.plans.kpi_page import get_kpi_entry_page
 from keikaku.web import chart_views
 from keikaku.web.render import render, translator
@@ -42,6 +43,7 @@ def _page(
         "lock_notice": lock_notice(lock) if lock else None,
         "measured_example": {"era": era_date(example), "iso": example.isoformat()},
         "chart": chart_views.kpi(entry.kpi, translator(request)),
+        "source": kpi_source(kpi_id, engine=engine),
     }
     status = int(str(extra.get("status", 200)))
     return render(request, actor, "kpi.html", context, status=status, json_url=f"/api/v1/kpis/{kpi_id}")
