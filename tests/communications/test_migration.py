@@ -81,14 +81,14 @@ def test_down_and_up_keep_event_surveys_with_their_responses(loaded_engine: Engi
             )
 
 
-def test_0020_down_and_up_keep_registry_entries(loaded_engine: Engine) -> None:
+def test_0023_down_and_up_keep_registry_entries(loaded_engine: Engine) -> None:
     from keikaku.services.communications.registries import EntryForm, add_entry, list_entries
     from keikaku.services.core.actors import SYSTEM
 
     e = loaded_engine
     form = EntryForm("listing", "2026-06-01", "Crunchbase", "移行試験株式会社", "https://example.com/x")
     add_entry(form, "広報課", evidence=("shot.png", b"\x89PNG x"), actor=SYSTEM, engine=e)
-    _migrate(e, "0019_cycle_indexes", down=True)
+    _migrate(e, "0022_platweb", down=True)
     with e.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM activity_entries")).scalar() == 1
         columns = {c["name"] for c in inspect(conn).get_columns("activity_entries")}

@@ -4,8 +4,8 @@ A listing's startup becomes an organisation (so a firm's page counts its listing
 may keep a file as evidence (stored as the actuals' attachments are).  The visit destinations of the
 overseas site get their own table: they are places with a theme and languages, not listed firms.
 
-Revision ID: 0020_comms
-Revises: 0019_cycle_indexes
+Revision ID: 0023_comms
+Revises: 0022_platweb
 """
 
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020_comms"
-down_revision: str | Sequence[str] | None = "0019_cycle_indexes"
+revision: str = "0023_comms"
+down_revision: str | Sequence[str] | None = "0022_platweb"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
