@@ -289,6 +289,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/events/{event_id}/imports/meetings"): Rule(EDITORS, file_text=MEETINGS_MATRIX),
     ("GET", "/surveys/{survey_id}/import"): Rule(EDITORS),
     ("POST", "/surveys/{survey_id}/import"): Rule(EDITORS, file_text=FORMS_MATRIX),
+    ("POST", "/api/v1/events/{event_id}/imports/participants"): Rule(EDITORS, file_text=PARTICIPANTS_MATRIX),
+    ("POST", "/api/v1/events/{event_id}/imports/meetings"): Rule(EDITORS, file_text=MEETINGS_MATRIX),
+    ("POST", "/api/v1/surveys/{survey_id}/imports"): Rule(EDITORS, file_text=FORMS_MATRIX),
     ("POST", "/surveys/{survey_id}/import/mapping"): Rule(
         EDITORS, form={"source": "google_forms", "column": "所属", "question": ""}, ok=(303,)
     ),

@@ -9,6 +9,7 @@ from keikaku.api.routers import (
     cycle,
     downloads,
     edits,
+    events,
     imports,
     ingest,
     kpis,
@@ -41,6 +42,7 @@ def api_router() -> APIRouter:
         communications,
         cycle,
         ingest,
+        events,
     ):
         router.include_router(module.router)
     return router
