@@ -377,6 +377,14 @@ class CellProblem(Exception):
     """A cell that cannot be read; the message is the reason, in Japanese."""
 
 
+@functools.lru_cache(maxsize=8192)
+def _cell_text(text: str) -> str:
+    """A cell's text normalised and stripped (the firms, days and marks of a list repeat: read once each)."""
+    if has_control_characters(text):
+        raise CellProblem("使用できない制御文字が含まれています")
+    return normalize_text(text).strip()
+
+
 def text_of(value: object, *, limit: int = 400) -> str:
     """A cell as text: normalised and stripped; '' when blank.  Numbers lose a spurious ``.0``
     (a 法人番号 Excel took for a number); control characters and overlong text are refused."""
@@ -388,10 +396,7 @@ def text_of(value: object, *, limit: int = 400) -> str:
         value = int(value)
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ", timespec="minutes") if value.time() != dt.time() else value.date().isoformat()
-    text = str(value)
-    if has_control_characters(text):
-        raise CellProblem("使用できない制御文字が含まれています")
-    text = normalize_text(text).strip()
+    text = _cell_text(str(value))
     if len(text) > limit:
         raise CellProblem(f"{limit} 文字以内にしてください（{len(text)} 文字）")
     return text

@@ -206,8 +206,8 @@ def _store(
         return
     who = actor.name[:200]
     if checkins:
-        session.execute(
-            insert(store.CheckIn),
+        session.connection().execute(
+            insert(store.CheckIn.__table__),
             [
                 {
                     "registration_id": r,
@@ -225,9 +225,9 @@ def _store(
 def _insert(
     session: Session, table: type[store.Person] | type[store.Registration], rows: list[dict[str, object]]
 ) -> list[int]:
-    """Insert rows in bulk and return their ids in the rows' order."""
+    """Insert rows in bulk (Core, many rows a statement) and return their ids in the rows' order."""
     if not rows:
         return []
     session.flush()
-    result = session.scalars(insert(table).returning(table.id, sort_by_parameter_order=True), rows)
-    return list(result)
+    statement = insert(table.__table__).returning(table.__table__.c.id, sort_by_parameter_order=True)
+    return list(session.connection().scalars(statement, rows))
