@@ -18,7 +18,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, Table, insert, update
 from sqlalchemy.orm import Session
 
 from keikaku.ingest.source import Sheet
@@ -30,6 +30,7 @@ from keikaku.services.events.participant_list import CheckedList, ListedPerson, 
 from keikaku.services.events.participants import registrations_with_people
 from keikaku.services.events.registrations import take_seats
 from keikaku.storage import events as store
+from keikaku.storage.base import Base
 
 KIND = "participants"
 
@@ -207,7 +208,7 @@ def _store(
     who = actor.name[:200]
     if checkins:
         session.connection().execute(
-            insert(store.CheckIn.__table__),
+            insert(sa_table(store.CheckIn)),
             [
                 {
                     "registration_id": r,
@@ -222,6 +223,13 @@ def _store(
         )
 
 
+def sa_table(model: type[Base]) -> Table:
+    """The Core table of a mapped class (for inserts without the ORM's per-row work)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 def _insert(
     session: Session, table: type[store.Person] | type[store.Registration], rows: list[dict[str, object]]
 ) -> list[int]:
@@ -229,5 +237,6 @@ def _insert(
     if not rows:
         return []
     session.flush()
-    statement = insert(table.__table__).returning(table.__table__.c.id, sort_by_parameter_order=True)
+    target = sa_table(table)
+    statement = insert(target).returning(target.c.id, sort_by_parameter_order=True)
     return list(session.connection().scalars(statement, rows))
