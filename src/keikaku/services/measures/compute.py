@@ -145,7 +145,7 @@ class ComputedPublic:
     entered_value: float | None
 
 
-def _evidence(measure: store.KpiMeasure, figure: Figure, at: dt.datetime) -> str:
+def evidence(measure: store.KpiMeasure, figure: Figure, at: dt.datetime) -> str:
     text = f"計算値（{KIND_LABELS[measure.kind]}、集計方法 版{measure.version}）: 記録 {figure.records} 件"
     if figure.denominator is not None:
         text += f"、n={int(figure.denominator)}、無回答 {figure.blanks}"
@@ -206,7 +206,7 @@ def compute_kpi(kpi_id: int, *, actor: Actor, engine: Engine | None = None) -> C
                 year,
                 (current.version + 1) if current else 1,
                 figure,
-                _evidence(measure, figure, now),
+                evidence(measure, figure, now),
                 actor.name[:200],
                 reason,
             )
@@ -286,7 +286,7 @@ def adopt_computed(kpi_id: int, *, actor: Actor, reason: str, engine: Engine | N
             year,
             (current.version + 1) if current else 1,
             figure,
-            _evidence(measure, figure, now),
+            evidence(measure, figure, now),
             actor.name[:200],
             reason.strip(),
         )
