@@ -24,7 +24,7 @@ from .conftest import ADMIN, BEFORE, Forum, add_event
 
 
 def _token(engine: Engine, event_id: int, email: str) -> str:
-    form = RegistrationForm(PersonForm(email.split("@")[0], "", email))
+    form = RegistrationForm(PersonForm(email.split("@", maxsplit=1)[0], "", email))
     return register(event_id, form, actor=PUBLIC, now=BEFORE, engine=engine).token
 
 
