@@ -334,7 +334,7 @@ def generate_operations(
         events_of: dict[int, list[int]] = {}
         for n, project_id in enumerate(owner):
             events_of.setdefault(project_id, []).append(ids["managed_events"] + n)
-        measure_rows = []
+        measure_rows: list[tuple[Any, ...]] = []
         for project_id, kpi_ids in projects:
             for kpi_id, (_name, _unit, kind) in zip(kpi_ids, KPIS, strict=True):
                 share = kind == "answer_share"

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, cast, func, insert, select
+from sqlalchemy import Column, Connection, Engine, Integer, MetaData, Select, String, Table, cast, func, insert, select
 from sqlalchemy.orm import Session
 
 from keikaku.services.actuals import periods
@@ -31,8 +32,20 @@ from keikaku.storage.uow import unit_of_work
 SET_BASED = ("attended_people", "attended_person_days", "registrations", "answer_share")
 
 _scratch = MetaData()
-_EVENTS = Table(
-    "tmp_measure_events",
+#: The distinct event sets of the measures (KPIs bound to the same events share one), with what each needs.
+_SETS = Table(
+    "tmp_measure_event_sets",
+    _scratch,
+    Column("set_id", Integer, nullable=False),
+    Column("event_id", Integer, nullable=False),
+    Column("people", Integer, nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("registrations", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+#: The events of each share measure (its question is the measure's), and the codes it counts.
+_SHARES = Table(
+    "tmp_share_measure_events",
     _scratch,
     Column("measure_id", Integer, nullable=False),
     Column("event_id", Integer, nullable=False),
@@ -45,6 +58,7 @@ _CODES = Table(
     Column("code", String(60), nullable=False),
     prefixes=["TEMPORARY"],
 )
+_TABLES = (_SETS, _SHARES, _CODES)
 
 
 @dataclass(frozen=True)
@@ -80,42 +94,73 @@ def _current_measures(session: Session, fiscal_year: int) -> list[store.KpiMeasu
     )
 
 
-def _scratch_tables(conn: Connection, measures: list[store.KpiMeasure]) -> None:
-    for table in (_EVENTS, _CODES):
+def _scratch_tables(conn: Connection, measures: list[store.KpiMeasure]) -> dict[int, int]:
+    """Fill the scratch tables; the event set of each measure."""
+    for table in _TABLES:
         table.drop(conn, checkfirst=True)
         table.create(conn)
-    pairs = sorted({(r.id, int(e)) for r in measures for e in r.event_ids or []})
-    if pairs:
-        conn.execute(insert(_EVENTS), [{"measure_id": a, "event_id": b} for a, b in pairs])
-    codes = [{"measure_id": r.id, "code": str(c)} for r in measures if r.kind == "answer_share" for c in r.codes or []]
-    if codes:
-        conn.execute(insert(_CODES), codes)
+    sets: dict[tuple[int, ...], int] = {}
+    needs: dict[int, set[str]] = {}
+    set_of: dict[int, int] = {}
+    for r in measures:
+        key = tuple(sorted({int(e) for e in r.event_ids or []}))
+        set_of[r.id] = sets.setdefault(key, len(sets) + 1)
+        need = {"attended_person_days": "days", "registrations": "registrations"}.get(r.kind, "people")
+        needs.setdefault(set_of[r.id], set()).add(need)
+    rows = [
+        {
+            "set_id": set_id,
+            "event_id": e,
+            **{flag: int(flag in needs[set_id]) for flag in ("people", "days", "registrations")},
+        }
+        for key, set_id in sets.items()
+        for e in key
+    ]
+    if rows:
+        conn.execute(insert(_SETS), rows)
+    shares = [r for r in measures if r.kind == "answer_share" and r.question_id is not None]
+    if shares:
+        conn.execute(
+            insert(_SHARES),
+            [{"measure_id": r.id, "event_id": e} for r in shares for e in sorted({int(x) for x in r.event_ids or []})],
+        )
+        codes = [{"measure_id": r.id, "code": str(c)} for r in shares for c in r.codes or []]
+        if codes:
+            conn.execute(insert(_CODES), codes)
+    return set_of
+
+
+def _marks(flag: Column[int]) -> Select[Any]:
+    return (
+        select(_SETS.c.set_id)
+        .join(ev.CheckIn, ev.CheckIn.event_id == _SETS.c.event_id)
+        .join(ev.Registration, ev.Registration.id == ev.CheckIn.registration_id)
+        .where(COUNTED, flag == 1)
+        .group_by(_SETS.c.set_id)
+    )
 
 
 def _attendance(conn: Connection) -> dict[int, tuple[int, int, int]]:
-    """(distinct people, distinct person-days, marks) of counted roles, per measure: one pass."""
+    """(distinct people, distinct person-days, marks) of counted roles, per event set (person-days only for
+    the sets that need them)."""
+    people = _marks(_SETS.c.people).add_columns(func.count(func.distinct(ev.Registration.person_id)), func.count())
     person_day = cast(ev.Registration.person_id, String) + "|" + cast(ev.CheckIn.day, String)
-    query = (
-        select(
-            _EVENTS.c.measure_id,
-            func.count(func.distinct(ev.Registration.person_id)),
-            func.count(func.distinct(person_day)),
-            func.count(),
-        )
-        .join(ev.CheckIn, ev.CheckIn.event_id == _EVENTS.c.event_id)
-        .join(ev.Registration, ev.Registration.id == ev.CheckIn.registration_id)
-        .where(COUNTED)
-        .group_by(_EVENTS.c.measure_id)
-    )
-    return {int(a): (int(p), int(d), int(n)) for a, p, d, n in conn.execute(query)}
+    days = _marks(_SETS.c.days).add_columns(func.count(func.distinct(person_day)), func.count())
+    found: dict[int, list[int]] = {}
+    for set_id, n, marks in conn.execute(people):
+        found.setdefault(int(set_id), [0, 0, 0])[0::2] = [int(n), int(marks)]
+    for set_id, n, marks in conn.execute(days):
+        found.setdefault(int(set_id), [0, 0, 0])[1:] = [int(n), int(marks)]
+    return {k: (v[0], v[1], v[2]) for k, v in found.items()}
 
 
 def _registrations(conn: Connection) -> dict[int, int]:
+    """Confirmed registrations (受付済 and 欠席) of counted roles, per event set that needs them."""
     query = (
-        select(_EVENTS.c.measure_id, func.count())
-        .join(ev.Registration, ev.Registration.event_id == _EVENTS.c.event_id)
-        .where(COUNTED, ev.Registration.status.in_((ev.REGISTERED, ev.NO_SHOW)))
-        .group_by(_EVENTS.c.measure_id)
+        select(_SETS.c.set_id, func.count())
+        .join(ev.Registration, ev.Registration.event_id == _SETS.c.event_id)
+        .where(COUNTED, ev.Registration.status.in_((ev.REGISTERED, ev.NO_SHOW)), _SETS.c.registrations == 1)
+        .group_by(_SETS.c.set_id)
     )
     return {int(a): int(n) for a, n in conn.execute(query)}
 
@@ -124,22 +169,18 @@ def _shares(conn: Connection) -> tuple[dict[int, int], dict[int, int], dict[int,
     """Per share measure: responses to its events' surveys, responses answering its question, and those
     answering it with one of its codes."""
     responses = (
-        select(_EVENTS.c.measure_id, func.count())
-        .join(sv.Survey, sv.Survey.event_id == _EVENTS.c.event_id)
+        select(_SHARES.c.measure_id, func.count())
+        .join(sv.Survey, sv.Survey.event_id == _SHARES.c.event_id)
         .join(sv.SurveyResponse, sv.SurveyResponse.survey_id == sv.Survey.id)
-        .group_by(_EVENTS.c.measure_id)
+        .group_by(_SHARES.c.measure_id)
     )
-    answers = (
-        select(_EVENTS.c.measure_id, sv.SurveyAnswer.response_id, sv.SurveyAnswer.option_code)
-        .join(store.KpiMeasure, store.KpiMeasure.id == _EVENTS.c.measure_id)
-        .join(sv.Survey, sv.Survey.event_id == _EVENTS.c.event_id)
+    answers = (  # driven by the measures' events (the question is the measure's, found by its id)
+        select(_SHARES.c.measure_id, sv.SurveyAnswer.response_id, sv.SurveyAnswer.option_code)
+        .join(store.KpiMeasure, store.KpiMeasure.id == _SHARES.c.measure_id)
+        .join(sv.Survey, sv.Survey.event_id == _SHARES.c.event_id)
         .join(sv.SurveyResponse, sv.SurveyResponse.survey_id == sv.Survey.id)
         .join(sv.SurveyAnswer, sv.SurveyAnswer.response_id == sv.SurveyResponse.id)
-        .where(
-            store.KpiMeasure.kind == "answer_share",
-            sv.SurveyAnswer.question_id == store.KpiMeasure.question_id,
-            sv.SurveyAnswer.option_code.is_not(None),
-        )
+        .where(sv.SurveyAnswer.question_id == store.KpiMeasure.question_id, sv.SurveyAnswer.option_code.is_not(None))
         .subquery()
     )
     answered = select(answers.c.measure_id, func.count(func.distinct(answers.c.response_id))).group_by(
@@ -162,18 +203,19 @@ def _figures(session: Session, measures: list[store.KpiMeasure]) -> dict[int, Fi
     if not mine:
         return figures
     conn = session.connection()
-    _scratch_tables(conn, mine)
+    set_of = _scratch_tables(conn, mine)
     attended = _attendance(conn)
-    registered = _registrations(conn) if any(r.kind == "registrations" for r in mine) else {}
-    responses, answered, hits = _shares(conn) if any(r.kind == "answer_share" for r in mine) else ({}, {}, {})
+    registered = _registrations(conn)
+    responses, answered, hits = _shares(conn)
     for r in mine:
-        people, person_days, marks = attended.get(r.id, (0, 0, 0))
+        people, person_days, marks = attended.get(set_of[r.id], (0, 0, 0))
         if r.kind == "attended_people":
             figures[r.id] = Figure(float(people), marks)
         elif r.kind == "attended_person_days":
             figures[r.id] = Figure(float(person_days), marks)
         elif r.kind == "registrations":
-            figures[r.id] = Figure(float(registered.get(r.id, 0)), registered.get(r.id, 0))
+            count = registered.get(set_of[r.id], 0)
+            figures[r.id] = Figure(float(count), count)
         else:
             n, hit, total = answered.get(r.id, 0), hits.get(r.id, 0), responses.get(r.id, 0)
             figures[r.id] = Figure(
@@ -184,7 +226,7 @@ def _figures(session: Session, measures: list[store.KpiMeasure]) -> dict[int, Fi
                 blanks=total - n,
                 response_rate=round(total / people, 3) if people else None,
             )
-    for table in (_EVENTS, _CODES):
+    for table in _TABLES:
         table.drop(conn)
     return figures
 
