@@ -55,6 +55,7 @@ async def _load(
     app: list[float] = []
     errors = 0
     left = requests
+    seen: list[str] = []
 
     async def client(seed: int) -> None:
         nonlocal left, errors
@@ -68,14 +69,19 @@ async def _load(
                     response = await http.get(f"/events/{rng.choice(event_ids)}/register")
                     ok = response.status_code == 200 and 'data-testid="privacy"' in response.text
                     app.append(_app_ms(response))
-                except httpx.HTTPError:
+                    if not ok:
+                        seen.append(f"HTTP {response.status_code} {response.url.path}")
+                except httpx.HTTPError as exc:
                     ok = False
+                    seen.append(f"{type(exc).__name__} {exc}"[:200])
                 timings.append((time.perf_counter() - start) * 1000)
                 errors += not ok
                 if think:
                     await asyncio.sleep(rng.expovariate(1 / think))
 
     await asyncio.gather(*(client(i) for i in range(clients)))
+    for line in seen[:5]:
+        print(f"  error: {line}")
     return timings, app, errors
 
 

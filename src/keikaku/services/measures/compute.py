@@ -178,6 +178,19 @@ def _append(  # noqa: PLR0917 - private; one actual version's fields
     return row
 
 
+def outcome_of(*, locked: bool, current: tuple[float | None, str] | None, value: float) -> str:
+    """What a computed value does to a KPI's actual (the module's rule): ``locked`` (the year is locked),
+    ``unchanged``, ``kept_entered`` (a differing hand-entered actual stays) or ``recorded`` (a new version);
+    ``current`` is the actual's (value, channel), None when there is none."""
+    if locked:
+        return "locked"
+    if current is not None and current[0] == value:
+        return "unchanged"
+    if current is not None and current[1] != "computed":
+        return "kept_entered"
+    return "recorded"
+
+
 def compute_kpi(kpi_id: int, *, actor: Actor, engine: Engine | None = None) -> ComputedPublic:
     """Compute a KPI's actual for its fiscal year from its measure (see the module for what is stored)."""
     with unit_of_work(ensure_schema(engine)) as session:
@@ -192,13 +205,9 @@ def compute_kpi(kpi_id: int, *, actor: Actor, engine: Engine | None = None) -> C
         versions = [v for v in actual_store.value_versions(session, kpi_id, year) if v.month == 0]
         current = versions[-1] if versions else None
         actual_row = None
-        if periods.is_locked(session, year):
-            outcome = "locked"
-        elif current is not None and current.value == figure.value:
-            outcome = "unchanged"
-        elif current is not None and current.channel != "computed":
-            outcome = "kept_entered"
-        else:
+        seen = None if current is None else (current.value, current.channel)
+        outcome = outcome_of(locked=periods.is_locked(session, year), current=seen, value=figure.value)
+        if outcome == "recorded":
             reason = None if current is None else "記録の変更による再計算"
             actual_row = _append(
                 session,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from keikaku.services.actuals import periods
 from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.governance import audit
-from keikaku.services.measures.compute import COUNTED, Figure, evaluate, evidence
+from keikaku.services.measures.compute import COUNTED, Figure, evaluate, evidence, outcome_of
 from keikaku.storage import actuals as actual_store
 from keikaku.storage import derived
 from keikaku.storage import events as ev
@@ -94,6 +95,16 @@ def _current_measures(session: Session, fiscal_year: int) -> list[store.KpiMeasu
     )
 
 
+def _fill(conn: Connection, table: Table, rows: Sequence[Mapping[str, object]]) -> None:
+    """Insert rows through the driver's executemany (no per-row work of SQLAlchemy's: the rows are ints)."""
+    if not rows:
+        return
+    names = list(rows[0])
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
+    conn.exec_driver_sql(sql, [tuple(row[n] for n in names) for row in rows])
+
+
 def _scratch_tables(conn: Connection, measures: list[store.KpiMeasure]) -> dict[int, int]:
     """Fill the scratch tables; the event set of each measure."""
     for table in _TABLES:
@@ -116,17 +127,14 @@ def _scratch_tables(conn: Connection, measures: list[store.KpiMeasure]) -> dict[
         for key, set_id in sets.items()
         for e in key
     ]
-    if rows:
-        conn.execute(insert(_SETS), rows)
+    _fill(conn, _SETS, rows)
     shares = [r for r in measures if r.kind == "answer_share" and r.question_id is not None]
     if shares:
-        conn.execute(
-            insert(_SHARES),
-            [{"measure_id": r.id, "event_id": e} for r in shares for e in sorted({int(x) for x in r.event_ids or []})],
-        )
-        codes = [{"measure_id": r.id, "code": str(c)} for r in shares for c in r.codes or []]
-        if codes:
-            conn.execute(insert(_CODES), codes)
+        events = [
+            {"measure_id": r.id, "event_id": e} for r in shares for e in sorted({int(x) for x in r.event_ids or []})
+        ]
+        _fill(conn, _SHARES, events)
+        _fill(conn, _CODES, [{"measure_id": r.id, "code": str(c)} for r in shares for c in r.codes or []])
     return set_of
 
 
@@ -264,14 +272,8 @@ def compute_year(fiscal_year: int, *, actor: Actor, engine: Engine | None = None
         computed_rows: list[dict[str, object]] = []
         for r in measures:
             figure, seen = figures[r.id], current.get(r.kpi_id)
-            if locked:
-                outcome = "locked"
-            elif seen is not None and seen[1] == figure.value:
-                outcome = "unchanged"
-            elif seen is not None and seen[2] != "computed":
-                outcome = "kept_entered"
-            else:
-                outcome = "recorded"
+            outcome = outcome_of(locked=locked, current=None if seen is None else seen[1:], value=figure.value)
+            if outcome == "recorded":
                 actual_rows.append(
                     {
                         "kpi_id": r.kpi_id,
