@@ -286,6 +286,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/r/{token}"): read(),
     ("POST", "/r/{token}/cancel"): Rule(ALL, ok=(303,)),
+    # Accepting an offered seat: the ticket's holder (the shared ticket has no offer: refused as a conflict).
+    ("POST", "/r/{token}/accept"): Rule(ALL, ok=(409,)),
     ("GET", "/events/{event_id}/participants"): Rule(EDITORS),
     ("POST", "/events/{event_id}/checkins"): Rule(
         EDITORS, form={"token": "{checkin_token}", "day": "{event_day}"}, ok=(303,)
@@ -298,11 +300,26 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/events/{event_id}/imports/meetings"): Rule(EDITORS, file_text=MEETINGS_MATRIX),
     ("GET", "/surveys/{survey_id}/import"): Rule(EDITORS),
     ("POST", "/surveys/{survey_id}/import"): Rule(EDITORS, file_text=FORMS_MATRIX),
+    ("POST", "/api/v1/events/{event_id}/imports/participants"): Rule(EDITORS, file_text=PARTICIPANTS_MATRIX),
+    ("POST", "/api/v1/events/{event_id}/imports/meetings"): Rule(EDITORS, file_text=MEETINGS_MATRIX),
+    ("POST", "/api/v1/surveys/{survey_id}/imports"): Rule(EDITORS, file_text=FORMS_MATRIX),
     ("POST", "/surveys/{survey_id}/import/mapping"): Rule(
         EDITORS, form={"source": "google_forms", "column": "所属", "question": ""}, ok=(303,)
     ),
     # A KPI's computed actual: counts for everyone (names only for staff, tested in tests/events).
     ("GET", "/kpis/{kpi_id}/measure"): read(),
+    # The staff pages of events: the list and creation (any department's event managers; creating one for
+    # another department's project is refused), a questionnaire of the event, binding and computing a measure.
+    ("GET", "/events"): Rule(UPLOADERS),
+    ("POST", "/events"): Rule(
+        EDITORS, form={"project_id": "{project_id}", "name": "行列試験{n}", "start_date": "{event_day}"}, ok=(303,)
+    ),
+    ("POST", "/events/{event_id}/surveys"): Rule(EDITORS, form={"question": "useful5"}, ok=(303,)),
+    ("GET", "/kpis/{kpi_id}/measure/edit"): Rule(EDITORS),
+    ("POST", "/kpis/{kpi_id}/measure/edit"): Rule(
+        EDITORS, form={"kind": "attended_people", "event": "{event_id}"}, ok=(303,)
+    ),
+    ("POST", "/kpis/{kpi_id}/measure/compute"): Rule(EDITORS, ok=(303,)),
     # The co-creation platform: かんさいラボサーチ and the consultation counts are public; a case's contents
     # are coordinators', ものづくり支援課's (the platform project's department: "editor") and administrators'.
     ("GET", "/labsearch"): read(query="?q=SEM"),

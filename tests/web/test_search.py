@@ -10,7 +10,8 @@ from keikaku import domain as d
 from keikaku.services.core.actors import SYSTEM
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.exchange.bundle import import_plan_data
-from keikaku.services.search.index import forget_checks, terms_of
+from keikaku.services.search.entries import terms_of
+from keikaku.services.search.index import forget_checks
 from keikaku.services.search.query import mark, query_words, search
 from keikaku.storage.uow import unit_of_work
 

@@ -8,6 +8,7 @@ from keikaku.api.routers import (
     communications,
     cycle,
     downloads,
+    events,
     governance,
     imports,
     ingest,
@@ -43,6 +44,7 @@ def api_router() -> APIRouter:
         communications,
         cycle,
         ingest,
+        events,
     ):
         router.include_router(module.router)
     return router

@@ -6,7 +6,7 @@ refuses is not accepted by another (ingest warns naming the line and field; ``--
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 from keikaku.domain.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
 
@@ -17,9 +17,13 @@ MAX_NAME = 400
 MAX_BUDGET_THOUSAND_YEN = 10**12
 
 
+#: The control characters (Unicode category Cc: U+0000–U+001F and U+007F–U+009F) but tab and line breaks.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def has_control_characters(text: str) -> bool:
     """Whether text holds control characters other than tab and line breaks."""
-    return any(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in text)
+    return _CONTROL.search(text) is not None
 
 
 def fiscal_year_allowed(fiscal_year: int) -> bool:

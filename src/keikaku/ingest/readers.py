@@ -149,24 +149,16 @@ def decode_text(path: Path | str, data: bytes) -> tuple[str, str]:
     return _checked(path, decoded, "shift_jis" if encoding == "cp932" else encoding)
 
 
+#: Characters ordinary in Japanese documents: ASCII, tab and breaks, CJK punctuation and kana, common
+#: kanji, full-width forms (not half-width katakana: what EUC-JP bytes look like when read as Shift_JIS).
+_ORDINARY = re.compile("[\x20-\x7e\t\n\r\f\u3000-\u30ff\u4e00-\u9fff\uff01-\uff5e]+")
+
+
 def _japanese_score(text: str) -> float:
     """Share of characters that are ordinary in Japanese documents (ASCII, kana, common kanji, punctuation)."""
     if not text:
         return 0.0
-    good = 0
-    for ch in text:
-        code = ord(ch)
-        if (
-            0x20 <= code < 0x7F
-            or ch in "\t\n\r\f"
-            or 0x3000 <= code <= 0x30FF
-            or 0x4E00 <= code <= 0x9FFF
-            or 0xFF01 <= code <= 0xFF5E
-        ):
-            good += 1
-        elif 0xFF61 <= code <= 0xFF9F:
-            good += 0  # half-width katakana: what EUC-JP bytes look like when read as Shift_JIS
-    return good / len(text)
+    return sum(map(len, _ORDINARY.findall(text))) / len(text)
 
 
 def _checked(path: Path | str, text: str, encoding: str) -> tuple[str, str]:

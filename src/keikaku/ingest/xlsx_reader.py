@@ -7,8 +7,11 @@ and the file is refused with the cells named.
 
 from __future__ import annotations
 
+import re
 import warnings
+import zipfile
 from io import BytesIO
+from itertools import repeat
 from pathlib import Path
 
 from keikaku.ingest.archive import xlsx_archive_problem
@@ -16,6 +19,22 @@ from keikaku.ingest.errors import IngestError
 from keikaku.ingest.source import Sheet, SheetRow
 
 MAX_REPORTED_CELLS = 5
+#: A formula element of a worksheet's XML (``<f>``, ``<f t="shared" …/>``, or with a namespace prefix).
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of the workbook holds a formula (only then is it read a second time, for them)."""
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                with archive.open(info) as member:
+                    tail = b""
+                    while chunk := member.read(1 << 20):
+                        if _FORMULA.search(tail + chunk):
+                            return True
+                        tail = chunk[-64:]
+    return False
 
 
 def read_workbook(path: Path, data: bytes) -> list[Sheet]:
@@ -29,7 +48,11 @@ def read_workbook(path: Path, data: bytes) -> list[Sheet]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             values = load_workbook(BytesIO(data), read_only=True, data_only=True, keep_links=False)
-            formulas = load_workbook(BytesIO(data), read_only=True, data_only=False, keep_links=False)
+            formulas = (
+                load_workbook(BytesIO(data), read_only=True, data_only=False, keep_links=False)
+                if _has_formulas(data)
+                else None
+            )
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise IngestError(path, f"Excel ブックとして読めません（{type(exc).__name__}）", code="corrupt_xlsx") from None
     sheets: list[Sheet] = []
@@ -37,11 +60,11 @@ def read_workbook(path: Path, data: bytes) -> list[Sheet]:
     try:
         for index, name in enumerate(values.sheetnames, start=1):
             ws_values = values[name]
-            ws_formulas = formulas[name]
             if getattr(ws_values, "sheet_state", "visible") != "visible":
                 continue
+            formula_rows = formulas[name].iter_rows() if formulas is not None else repeat(repeat(None))
             rows: list[SheetRow] = []
-            for row_values, row_formulas in zip(ws_values.iter_rows(), ws_formulas.iter_rows(), strict=False):
+            for row_values, row_formulas in zip(ws_values.iter_rows(), formula_rows, strict=False):
                 cells: list[object] = []
                 number = 0
                 for cell_value, cell_formula in zip(row_values, row_formulas, strict=False):
@@ -58,7 +81,8 @@ def read_workbook(path: Path, data: bytes) -> list[Sheet]:
             sheets.append(Sheet(name, index, tuple(rows)))
     finally:
         values.close()
-        formulas.close()
+        if formulas is not None:
+            formulas.close()
     if missing:
         shown = "、".join(missing[:MAX_REPORTED_CELLS]) + (" ほか" if len(missing) > MAX_REPORTED_CELLS else "")
         raise IngestError(

@@ -124,6 +124,7 @@ class Registration(Base):
         CheckConstraint(_in("status", STATUSES), name="status"),
         CheckConstraint(_in("role", ROLES), name="role"),
         Index("ix_event_registrations_event_status", "event_id", "status"),
+        Index("ix_event_registrations_event_status_role", "event_id", "status", "role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,6 +149,7 @@ class CheckIn(Base):
     __table_args__ = (
         UniqueConstraint("registration_id", "day", name="uq_event_checkins_registration_day"),
         CheckConstraint("method IN ('list', 'scan', 'import')", name="method"),
+        Index("ix_event_checkins_event_registration_day", "event_id", "registration_id", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

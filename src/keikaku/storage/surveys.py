@@ -7,7 +7,7 @@ multiple-choice answer is one row per chosen code.
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keikaku.storage.base import Base, utcnow
@@ -79,6 +79,7 @@ class SurveyAnswer(Base):
     """An answer to one question: an option code, a number or a text (free text is shown to staff only)."""
 
     __tablename__ = "survey_answers"
+    __table_args__ = (Index("ix_survey_answers_response_question_option", "response_id", "question_id", "option_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True)

@@ -141,6 +141,8 @@ def staff_nav(actor: Actor) -> list[tuple[str, str]]:
     links: list[tuple[str, str]] = []
     if actor.can_anywhere(Permission.RECORD_ACTUAL):
         links.append(("/actuals/import", "nav.import"))
+    if actor.can_anywhere(Permission.MANAGE_EVENTS):
+        links.append(("/events", "nav.events"))
         if actor.departments:
             links.append(("/cycle", "nav.checklist"))
     if is_admin(actor):

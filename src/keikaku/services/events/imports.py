@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
 from keikaku.ingest.errors import IngestError
@@ -34,7 +34,6 @@ from keikaku.ingest.source import Sheet, SheetRow
 from keikaku.ingest.xlsx_reader import read_workbook
 from keikaku.normalize.dates import parse_date
 from keikaku.normalize.errors import NormalizeError
-from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.normalize.text import normalize_text
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.core.actors import Actor, Permission, require
@@ -43,8 +42,9 @@ from keikaku.services.core.errors import ValidationError
 from keikaku.services.core.free_text import has_control_characters
 from keikaku.services.events.manage import load_event
 from keikaku.services.events.organisations import check_corporate_number
-from keikaku.storage.events import Organisation
-from keikaku.storage.uow import read_session
+from keikaku.services.governance import audit
+from keikaku.storage import events as event_store
+from keikaku.storage.uow import read_session, unit_of_work
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
 #: How many rows from the top of a sheet may come before the header (a title, the date, a blank line).
@@ -58,7 +58,6 @@ _BRACKETS = re.compile(r"[()\[\]<>{}【】〔〕《》「」『』]")
 _SPACES = re.compile(r"[\s\u3000]+")
 _EDGE_MARKS = "*※:：・.。、,-_#"
 #: Values in one ``IN (…)`` (well within SQLite's and PostgreSQL's limits on bound parameters).
-_CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -118,6 +117,56 @@ def check_may_import(event_id: int, *, actor: Actor, engine: Engine | None = Non
     with read_session(ensure_schema(engine)) as session:
         event, _year = load_event(session, event_id)
         require(actor, Permission.MANAGE_EVENTS, departments=[event.department])
+
+
+class _Abort(Exception):
+    """Rolls back an import found wrong."""
+
+
+#: What an import does in its transaction: check the sheets and store them, adding errors to the report.
+Apply = Callable[[Session, event_store.ManagedEvent, list[Sheet], ImportReport], None]
+
+
+def run_event_import(
+    event_id: int, filename: str, content: bytes, kind: str, apply: Apply, *, actor: Actor, engine: Engine | None
+) -> ImportReport:
+    """An import of a file into an event, all or nothing: the actor is checked before the file is read, the
+    file read, then in one transaction (holding the event's row lock, so that two imports of the same
+    list cannot both add it) ``apply`` checks and stores; with any error in the report everything is
+    rolled back, else one audit record ``event.import_<kind>`` names the file, its SHA-256 and the counts
+    (no personal data: council members read the audit trail)."""
+    eng = ensure_schema(engine)
+    check_may_import(event_id, actor=actor, engine=eng)
+    name, sheets = read_sheets(filename, content)
+    report = ImportReport(name, kind, sha256=digest(content))
+    try:
+        with unit_of_work(eng) as session:
+            event, _year = load_event(session, event_id)
+            require(actor, Permission.MANAGE_EVENTS, departments=[event.department])
+            session.execute(  # the row lock (PostgreSQL) or the write lock (SQLite) before anything is read
+                update(event_store.ManagedEvent)
+                .where(event_store.ManagedEvent.id == event_id)
+                .values(seats_taken=event_store.ManagedEvent.seats_taken)
+                .execution_options(synchronize_session=False)
+            )
+            apply(session, event, sheets, report)
+            if report.failed:
+                raise _Abort
+            counts = {"rows": report.rows, "added": report.added, "updated": report.updated}
+            counts |= {"unchanged": report.unchanged, "checkins": report.checkins}
+            audit.record(
+                session,
+                actor,
+                f"event.import_{kind}",
+                "event",
+                event_id,
+                None,
+                {"file": name, "sha256": report.sha256, **counts},
+            )
+            report.applied = True
+    except _Abort:
+        report.applied = False
+    return report
 
 
 def digest(content: bytes) -> str:
@@ -328,6 +377,14 @@ class CellProblem(Exception):
     """A cell that cannot be read; the message is the reason, in Japanese."""
 
 
+@functools.lru_cache(maxsize=8192)
+def _cell_text(text: str) -> str:
+    """A cell's text normalised and stripped (the firms, days and marks of a list repeat: read once each)."""
+    if has_control_characters(text):
+        raise CellProblem("使用できない制御文字が含まれています")
+    return normalize_text(text).strip()
+
+
 def text_of(value: object, *, limit: int = 400) -> str:
     """A cell as text: normalised and stripped; '' when blank.  Numbers lose a spurious ``.0``
     (a 法人番号 Excel took for a number); control characters and overlong text are refused."""
@@ -339,10 +396,7 @@ def text_of(value: object, *, limit: int = 400) -> str:
         value = int(value)
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ", timespec="minutes") if value.time() != dt.time() else value.date().isoformat()
-    text = str(value)
-    if has_control_characters(text):
-        raise CellProblem("使用できない制御文字が含まれています")
-    text = normalize_text(text).strip()
+    text = _cell_text(str(value))
     if len(text) > limit:
         raise CellProblem(f"{limit} 文字以内にしてください（{len(text)} 文字）")
     return text
@@ -424,58 +478,3 @@ def sheet_day(sheet: Sheet, first: dt.date, last: dt.date) -> dt.date | None:
 def fold_key(text: str) -> str:
     """A name folded for matching rows: normalised, lower case, without any space."""
     return _SPACES.sub("", normalize_text(text).lower())
-
-
-def resolve_organisations(
-    session: Session, firms: Iterable[tuple[str | None, str | None]]
-) -> dict[tuple[str | None, str | None], int]:
-    """The organisation id of each (name, checked 法人番号) pair, found or added by the rule of
-    :func:`keikaku.services.events.organisations.find_or_add_organisation` — by 法人番号, else by folded
-    name (taking on the number when it had none), else new — for a whole file at once: two queries and
-    one insert, instead of two queries and a flush per firm.  A name given without a number also finds
-    the firm of that name that has one (a list names a firm alike in every row, but gives its 法人番号 in
-    some only), where the one-by-one rule would add a second firm."""
-    pairs = [p for p in dict.fromkeys(firms) if p[0] or p[1]]
-    numbers = sorted({n for _name, n in pairs if n})
-    folded = sorted({fold_organisation_name(name) for name, _n in pairs if name})
-    by_number: dict[str, Organisation] = {}
-    by_folded: dict[str, list[Organisation]] = {}
-    for start in range(0, max(len(numbers), len(folded)), _CHUNK):
-        for row in session.scalars(
-            select(Organisation).where(
-                or_(
-                    Organisation.corporate_number.in_(numbers[start : start + _CHUNK]),
-                    Organisation.folded_name.in_(folded[start : start + _CHUNK]),
-                )
-            )
-        ):
-            if row.corporate_number:
-                by_number[row.corporate_number] = row
-            by_folded.setdefault(row.folded_name, []).append(row)
-    chosen: dict[tuple[str | None, str | None], Organisation] = {}
-    added: list[Organisation] = []
-    for name, number in pairs:
-        found = by_number.get(number) if number else None
-        if found is None and name:
-            key = fold_organisation_name(name)
-            same = by_folded.get(key, [])
-            found = next((r for r in same if r.corporate_number in (None, number)), None)
-            if found is None and number is None and same:
-                found = same[0]  # a row without the number names the firm known by its name and number
-            if found is not None and number and found.corporate_number is None:
-                found.corporate_number = number
-                by_number[number] = found
-        if found is None:
-            found = Organisation(
-                name=name or number or "",
-                folded_name=fold_organisation_name(name or number or ""),
-                corporate_number=number,
-            )
-            added.append(found)
-            if number:
-                by_number[number] = found
-            by_folded.setdefault(found.folded_name, []).append(found)
-        chosen[(name, number)] = found
-    session.add_all(added)
-    session.flush()
-    return {pair: row.id for pair, row in chosen.items()}

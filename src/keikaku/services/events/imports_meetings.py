@@ -12,77 +12,32 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from keikaku.ingest.source import Sheet
 from keikaku.normalize.organisations import fold_organisation_name
-from keikaku.services.core.actors import Actor, Permission, require
-from keikaku.services.core.db import ensure_schema
-from keikaku.services.events.imports import (
-    ImportReport,
-    check_may_import,
-    digest,
-    read_sheets,
-    resolve_organisations,
-)
-from keikaku.services.events.manage import load_event
+from keikaku.services.core.actors import Actor
+from keikaku.services.events.imports import ImportReport, run_event_import
 from keikaku.services.events.meeting_list import ListedMeeting, check_meeting_list, naive_utc
-from keikaku.services.governance import audit
+from keikaku.services.events.organisations import resolve_organisations
 from keikaku.storage import event_imports as store
 from keikaku.storage import events as event_store
-from keikaku.storage.uow import unit_of_work
 
 KIND = "meetings"
-
-
-class _Abort(Exception):
-    """Rolls back an import found wrong while storing."""
 
 
 def import_meetings(
     event_id: int, filename: str, content: bytes, *, actor: Actor, engine: Engine | None = None
 ) -> ImportReport:
     """Check every row of a meeting list and import it in one transaction (nothing when any row is wrong)."""
-    eng = ensure_schema(engine)
-    check_may_import(event_id, actor=actor, engine=eng)  # before the file is read
-    name, sheets = read_sheets(filename, content)
-    report = ImportReport(name, KIND, sha256=digest(content))
-    try:
-        with unit_of_work(eng) as session:
-            event, _year = load_event(session, event_id)
-            require(actor, Permission.MANAGE_EVENTS, departments=[event.department])
-            session.execute(  # one import of the event at a time (see imports_participants)
-                update(event_store.ManagedEvent)
-                .where(event_store.ManagedEvent.id == event_id)
-                .values(seats_taken=event_store.ManagedEvent.seats_taken)
-                .execution_options(synchronize_session=False)
-            )
-            meetings = check_meeting_list(sheets, event, report)
-            if report.failed:
-                return report
+
+    def apply(session: Session, event: event_store.ManagedEvent, sheets: list[Sheet], report: ImportReport) -> None:
+        meetings = check_meeting_list(sheets, event, report)
+        if not report.failed:
             _store(session, event, meetings, actor, report)
-            if report.failed:
-                raise _Abort
-            audit.record(
-                session,
-                actor,
-                "event.import_meetings",
-                "event",
-                event_id,
-                None,
-                {
-                    "file": name,
-                    "sha256": report.sha256,
-                    "rows": report.rows,
-                    "added": report.added,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                },
-            )
-            report.applied = True
-    except _Abort:
-        report.applied = False
-    return report
+
+    return run_event_import(event_id, filename, content, KIND, apply, actor=actor, engine=engine)
 
 
 def _store(

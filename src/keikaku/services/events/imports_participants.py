@@ -18,27 +18,19 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Table, insert, update
 from sqlalchemy.orm import Session
 
-from keikaku.services.core.actors import Actor, Permission, require
-from keikaku.services.core.db import ensure_schema
+from keikaku.ingest.source import Sheet
+from keikaku.services.core.actors import Actor
 from keikaku.services.core.errors import ConflictError
-from keikaku.services.events.imports import (
-    CellError,
-    ImportReport,
-    check_may_import,
-    digest,
-    fold_key,
-    read_sheets,
-    resolve_organisations,
-)
-from keikaku.services.events.manage import load_event
+from keikaku.services.events.imports import CellError, ImportReport, fold_key, run_event_import
+from keikaku.services.events.organisations import resolve_organisations
 from keikaku.services.events.participant_list import CheckedList, ListedPerson, check_participant_list
+from keikaku.services.events.participants import registrations_with_people
 from keikaku.services.events.registrations import take_seats
-from keikaku.services.governance import audit
 from keikaku.storage import events as store
-from keikaku.storage.uow import unit_of_work
+from keikaku.storage.base import Base
 
 KIND = "participants"
 
@@ -52,23 +44,11 @@ class _Existing:
 
 
 def _existing(session: Session, event_id: int) -> tuple[dict[str, _Existing], dict[tuple[str, str], _Existing]]:
-    rows = session.execute(
-        select(store.Registration, store.Person, store.Organisation)
-        .join(store.Person, store.Person.id == store.Registration.person_id)
-        .outerjoin(store.Organisation, store.Organisation.id == store.Person.organisation_id)
-        .where(store.Registration.event_id == event_id)
-        .order_by(store.Registration.id)
-    ).all()
-    days: dict[int, set[dt.date]] = {}
-    for reg_id, day in session.execute(
-        select(store.CheckIn.registration_id, store.CheckIn.day).where(store.CheckIn.event_id == event_id)
-    ).all():
-        days.setdefault(reg_id, set()).add(day)
     by_email: dict[str, _Existing] = {}
     by_name: dict[tuple[str, str], _Existing] = {}
-    for reg, person, org in rows:
+    for reg, person, org, days in registrations_with_people(session, event_id):
         org_key = (org.corporate_number or org.folded_name) if org else ""
-        found = _Existing(reg, person, org_key, days.get(reg.id, set()))
+        found = _Existing(reg, person, org_key, set(days))
         if person.email:
             by_email.setdefault(person.email, found)
         if person.name:
@@ -90,10 +70,6 @@ def _match(
     return None
 
 
-class _Abort(Exception):
-    """Rolls back an import found wrong while storing (capacity)."""
-
-
 def import_participants(
     event_id: int,
     filename: str,
@@ -108,54 +84,18 @@ def import_participants(
     ``all_attended``: the list is of people who came (an organiser's list of attendees without an 出欠
     column), so every 受付済 row without a mark is a check-in.
     """
-    eng = ensure_schema(engine)
-    check_may_import(event_id, actor=actor, engine=eng)  # before the file is read
-    name, sheets = read_sheets(filename, content)
-    report = ImportReport(name, KIND, sha256=digest(content))
-    try:
-        with unit_of_work(eng) as session:
-            event, _year = load_event(session, event_id)
-            require(actor, Permission.MANAGE_EVENTS, departments=[event.department])
-            if event.personal_data_erased_at is not None:
-                raise ConflictError(
-                    "このイベントの個人情報は消去済みです。参加者名簿は取り込めません（取り込むと人数が変わります）",
-                    code="personal_data_erased",
-                )
-            # One import of an event at a time: this takes the event's row lock (PostgreSQL) or the write
-            # lock (SQLite) before anything is read, so two imports of the same list cannot both add it.
-            session.execute(
-                update(store.ManagedEvent)
-                .where(store.ManagedEvent.id == event_id)
-                .values(seats_taken=store.ManagedEvent.seats_taken)
-                .execution_options(synchronize_session=False)
+
+    def apply(session: Session, event: store.ManagedEvent, sheets: list[Sheet], report: ImportReport) -> None:
+        if event.personal_data_erased_at is not None:
+            raise ConflictError(
+                "このイベントの個人情報は消去済みです。参加者名簿は取り込めません（取り込むと人数が変わります）",
+                code="personal_data_erased",
             )
-            checked = check_participant_list(sheets, event, all_attended, report)
-            if report.failed:
-                return report
+        checked = check_participant_list(sheets, event, all_attended, report)
+        if not report.failed:
             _store(session, event, checked, actor, report)
-            if report.failed:
-                raise _Abort
-            audit.record(
-                session,
-                actor,
-                "event.import_participants",
-                "event",
-                event_id,
-                None,
-                {
-                    "file": name,
-                    "sha256": report.sha256,
-                    "rows": report.rows,
-                    "added": report.added,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                    "checkins": report.checkins,
-                },
-            )
-            report.applied = True
-    except _Abort:
-        report.applied = False
-    return report
+
+    return run_event_import(event_id, filename, content, KIND, apply, actor=actor, engine=engine)
 
 
 def _store(
@@ -267,8 +207,8 @@ def _store(
         return
     who = actor.name[:200]
     if checkins:
-        session.execute(
-            insert(store.CheckIn),
+        session.connection().execute(
+            insert(sa_table(store.CheckIn)),
             [
                 {
                     "registration_id": r,
@@ -283,12 +223,20 @@ def _store(
         )
 
 
+def sa_table(model: type[Base]) -> Table:
+    """The Core table of a mapped class (for inserts without the ORM's per-row work)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 def _insert(
     session: Session, table: type[store.Person] | type[store.Registration], rows: list[dict[str, object]]
 ) -> list[int]:
-    """Insert rows in bulk and return their ids in the rows' order."""
+    """Insert rows in bulk (Core, many rows a statement) and return their ids in the rows' order."""
     if not rows:
         return []
     session.flush()
-    result = session.scalars(insert(table).returning(table.id, sort_by_parameter_order=True), rows)
-    return list(result)
+    target = sa_table(table)
+    statement = insert(target).returning(target.c.id, sort_by_parameter_order=True)
+    return list(session.connection().scalars(statement, rows))

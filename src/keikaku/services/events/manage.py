@@ -24,6 +24,8 @@ from keikaku.storage import models as m
 from keikaku.storage.uow import read_session, unit_of_work
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
+#: The kinds and formats an event may have (the form's choices).
+KINDS, FORMATS = store.EVENT_KINDS, store.EVENT_FORMATS
 MAX_DAYS = 31
 
 
@@ -312,3 +314,34 @@ def list_events(*, viewer: Actor, engine: Engine | None = None) -> list[EventPub
             for row, year in rows
             if row.published or viewer.can(Permission.MANAGE_EVENTS, departments=[row.department])
         ]
+
+
+@dataclass(frozen=True)
+class ProjectChoice:
+    """A project of a current plan that the actor may add events to, with its departments."""
+
+    id: int
+    name: str
+    fiscal_year: int
+    departments: tuple[str, ...]
+
+
+def event_projects(*, viewer: Actor, engine: Engine | None = None) -> list[ProjectChoice]:
+    """The projects of the current plans whose departments' events the viewer manages (newest year first)."""
+    with read_session(ensure_schema(engine)) as session:
+        rows = session.execute(
+            select(m.Project.id, m.Project.name, m.Plan.fiscal_year, m.Department.name)
+            .join(m.Plan, m.Plan.id == m.Project.plan_id)
+            .join(m.ProjectDepartment, m.ProjectDepartment.project_id == m.Project.id)
+            .join(m.Department, m.Department.id == m.ProjectDepartment.department_id)
+            .where(m.Plan.is_current.is_(True))
+            .order_by(m.Plan.fiscal_year.desc(), m.Project.id)
+        ).all()
+    found: dict[int, tuple[str, int, list[str]]] = {}
+    for project_id, name, year, department in rows:
+        found.setdefault(project_id, (name, int(year or 0), []))[2].append(department)
+    return [
+        ProjectChoice(pid, name, year, tuple(departments))
+        for pid, (name, year, departments) in found.items()
+        if viewer.can(Permission.MANAGE_EVENTS, departments=departments)
+    ]

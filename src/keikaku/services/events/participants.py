@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
 
 from keikaku.reports.safe_cells import neutralise_cell
 from keikaku.services.core.actors import Actor, Permission, require
@@ -53,23 +54,30 @@ class ParticipantRow:
         return self.status == store.REGISTERED
 
 
+def registrations_with_people(
+    session: Session, event_id: int
+) -> list[tuple[store.Registration, store.Person, store.Organisation | None, tuple[dt.date, ...]]]:
+    """Every registration of an event in order, with its person, organisation and check-in days (sorted)."""
+    rows = session.execute(
+        select(store.Registration, store.Person, store.Organisation)
+        .join(store.Person, store.Person.id == store.Registration.person_id)
+        .outerjoin(store.Organisation, store.Organisation.id == store.Person.organisation_id)
+        .where(store.Registration.event_id == event_id)
+        .order_by(store.Registration.id)
+    ).all()
+    days: dict[int, set[dt.date]] = {}
+    for reg_id, day in session.execute(
+        select(store.CheckIn.registration_id, store.CheckIn.day).where(store.CheckIn.event_id == event_id)
+    ).all():
+        days.setdefault(reg_id, set()).add(day)
+    return [(reg, person, org, tuple(sorted(days.get(reg.id, ())))) for reg, person, org in rows]
+
+
 def list_participants(event_id: int, *, actor: Actor, engine: Engine | None = None) -> list[ParticipantRow]:
     """Every registration of an event with names (the owning department's staff and administrators)."""
     with read_session(ensure_schema(engine)) as session:
         event, _year = load_event(session, event_id)
         require(actor, Permission.VIEW_PERSONAL_DATA, departments=[event.department])
-        rows = session.execute(
-            select(store.Registration, store.Person, store.Organisation)
-            .join(store.Person, store.Person.id == store.Registration.person_id)
-            .outerjoin(store.Organisation, store.Organisation.id == store.Person.organisation_id)
-            .where(store.Registration.event_id == event_id)
-            .order_by(store.Registration.id)
-        ).all()
-        days: dict[int, list[dt.date]] = {}
-        for reg_id, day in session.execute(
-            select(store.CheckIn.registration_id, store.CheckIn.day).where(store.CheckIn.event_id == event_id)
-        ).all():
-            days.setdefault(reg_id, []).append(day)
         return [
             ParticipantRow(
                 reg.id,
@@ -83,9 +91,9 @@ def list_participants(event_id: int, *, actor: Actor, engine: Engine | None = No
                 reg.role,
                 reg.registered_by_id,
                 reg.offer_expires_at,
-                tuple(sorted(days.get(reg.id, []))),
+                days,
             )
-            for reg, person, org in rows
+            for reg, person, org, days in registrations_with_people(session, event_id)
         ]
 
 

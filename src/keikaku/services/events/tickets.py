@@ -30,6 +30,11 @@ class Ticket:
         return self.status == store.REGISTERED
 
     @property
+    def offered(self) -> bool:
+        """Whether a seat freed by a cancellation awaits the holder's acceptance."""
+        return self.status == store.OFFERED
+
+    @property
     def cancellable(self) -> bool:
         """Whether the holder may still cancel."""
         return self.status in (store.REGISTERED, store.WAITLISTED, store.OFFERED)

@@ -154,7 +154,7 @@ class ComputedPublic:
     entered_value: float | None
 
 
-def _evidence(measure: store.KpiMeasure, figure: Figure, at: dt.datetime) -> str:
+def evidence(measure: store.KpiMeasure, figure: Figure, at: dt.datetime) -> str:
     text = f"計算値（{KIND_LABELS[measure.kind]}、集計方法 版{measure.version}）: 記録 {figure.records} 件"
     if figure.denominator is not None:
         text += f"、n={int(figure.denominator)}、無回答 {figure.blanks}"
@@ -187,6 +187,19 @@ def _append(  # noqa: PLR0917 - private; one actual version's fields
     return row
 
 
+def outcome_of(*, locked: bool, current: tuple[float | None, str] | None, value: float) -> str:
+    """What a computed value does to a KPI's actual (the module's rule): ``locked`` (the year is locked),
+    ``unchanged``, ``kept_entered`` (a differing hand-entered actual stays) or ``recorded`` (a new version);
+    ``current`` is the actual's (value, channel), None when there is none."""
+    if locked:
+        return "locked"
+    if current is not None and current[0] == value:
+        return "unchanged"
+    if current is not None and current[1] != "computed":
+        return "kept_entered"
+    return "recorded"
+
+
 def compute_kpi(kpi_id: int, *, actor: Actor, engine: Engine | None = None) -> ComputedPublic:
     """Compute a KPI's actual for its fiscal year from its measure (see the module for what is stored)."""
     with unit_of_work(ensure_schema(engine)) as session:
@@ -201,13 +214,9 @@ def compute_kpi(kpi_id: int, *, actor: Actor, engine: Engine | None = None) -> C
         versions = [v for v in actual_store.value_versions(session, kpi_id, year) if v.month == 0]
         current = versions[-1] if versions else None
         actual_row = None
-        if periods.is_locked(session, year):
-            outcome = "locked"
-        elif current is not None and current.value == figure.value:
-            outcome = "unchanged"
-        elif current is not None and current.channel != "computed":
-            outcome = "kept_entered"
-        else:
+        seen = None if current is None else (current.value, current.channel)
+        outcome = outcome_of(locked=periods.is_locked(session, year), current=seen, value=figure.value)
+        if outcome == "recorded":
             reason = None if current is None else "記録の変更による再計算"
             actual_row = _append(
                 session,
@@ -215,7 +224,7 @@ def compute_kpi(kpi_id: int, *, actor: Actor, engine: Engine | None = None) -> C
                 year,
                 (current.version + 1) if current else 1,
                 figure,
-                _evidence(measure, figure, now),
+                evidence(measure, figure, now),
                 actor.name[:200],
                 reason,
             )
@@ -295,7 +304,7 @@ def adopt_computed(kpi_id: int, *, actor: Actor, reason: str, engine: Engine | N
             year,
             (current.version + 1) if current else 1,
             figure,
-            _evidence(measure, figure, now),
+            evidence(measure, figure, now),
             actor.name[:200],
             reason.strip(),
         )

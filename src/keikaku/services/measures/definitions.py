@@ -32,6 +32,8 @@ from keikaku.storage.uow import read_session, unit_of_work
 
 #: The kinds over the co-creation platform's records (what its page offers to bind).
 PLATFORM_KINDS = store.PLATFORM_KINDS
+#: The kinds that count event and survey records (the staff form's choices).
+EVENT_MEASURE_KINDS = store.EVENT_KINDS
 
 KIND_LABELS = {
     "attended_people": "参加者数（実人数）",
@@ -176,3 +178,11 @@ def bind_measure(
             {"kind": kind, "events": ids, "question": question_id, "codes": row.codes, "version": row.version},
         )
         return _public(row)
+
+
+def measure_kpi(kpi_id: int, *, actor: Actor, engine: Engine | None = None) -> KpiRef:
+    """The KPI whose measure the actor may set (who records its actuals), or :class:`PermissionDeniedError`."""
+    with read_session(ensure_schema(engine)) as session:
+        ref = kpi_ref(session, kpi_id)
+        require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
+        return ref

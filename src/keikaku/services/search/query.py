@@ -26,7 +26,8 @@ from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.publication.visibility import Visibility, newest_published_revision, visibility_for
-from keikaku.services.search.index import INLINE_PLANS, pairs, sync_search_index, word_runs
+from keikaku.services.search.entries import pairs, word_runs
+from keikaku.services.search.index import INLINE_PLANS, sync_search_index
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session
 

@@ -23,9 +23,17 @@ from keikaku.services.events.imports_participants import import_participants
 from keikaku.services.events.manage import get_event
 from keikaku.services.events.meetings import list_meetings, meeting_counts
 from keikaku.services.events.participants import list_participants
-from keikaku.services.events.registrations import PersonForm, RegistrationForm, cancel_registration, register
+from keikaku.services.events.registrations import (
+    PersonForm,
+    RegistrationForm,
+    accept_offer,
+    cancel_registration,
+    register,
+)
 from keikaku.services.events.tickets import ticket
 from keikaku.services.measures.compute import drill_down
+from keikaku.services.measures.definitions import measure_kpi
+from keikaku.services.surveys.bank import STANDARD
 from keikaku.services.surveys.forms_import import SurveyImportReport, import_form_responses
 from keikaku.services.surveys.forms_mapping import SOURCE_LABELS, save_import_mapping, saved_mappings
 from keikaku.services.surveys.responses import get_survey, submit_public_response, survey_by_token, surveys_of_event
@@ -112,13 +120,27 @@ def cancel(request: Request, token: str, engine: EngineDep) -> Response:
     return RedirectResponse(f"/r/{token[:64]}", status_code=303)
 
 
+@router.post("/r/{token}/accept")
+def accept(request: Request, token: str, engine: EngineDep) -> Response:
+    """Accept the seat offered from the waitlist (before its reply deadline)."""
+    accept_offer(token[:64], actor=PUBLIC, link_base=_base(request), engine=engine)
+    return RedirectResponse(f"/r/{token[:64]}", status_code=303)
+
+
 @router.get("/events/{event_id}/participants", response_class=HTMLResponse)
 def participants(request: Request, event_id: Id, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
     """The participant list with names and check-in marks (the owning department and administrators)."""
     rows = list_participants(event_id, actor=actor, engine=engine)
     event = get_event(event_id, viewer=actor, engine=engine)
     counts = attendance(event_id, engine=engine)
-    context = {"event": event, "rows": rows, "counts": counts, "error_message": request.query_params.get("error")}
+    context = {
+        "event": event,
+        "rows": rows,
+        "counts": counts,
+        "surveys": surveys_of_event(event_id, engine=engine),
+        "bank": [(code, text) for code, text, _kind, _options in STANDARD],
+        "error_message": request.query_params.get("error"),
+    }
     return render(request, actor, "event_participants.html", context)
 
 
@@ -186,7 +208,12 @@ def measure(request: Request, kpi_id: Id, engine: EngineDep, actor: ActorDep) ->
     chart = column_chart(
         bars, title=d.indicator, desc="、".join(f"{b.label}: {b.text}" for b in bars), axis=lambda v: f"{v:,.0f}"
     )
-    return render(request, actor, "kpi_measure.html", {"d": d, "chart": chart if bars else None})
+    try:
+        measure_kpi(kpi_id, actor=actor, engine=engine)
+        can_bind = True
+    except PermissionDeniedError:
+        can_bind = False
+    return render(request, actor, "kpi_measure.html", {"d": d, "chart": chart if bars else None, "can_bind": can_bind})
 
 
 # --- imports for events run elsewhere: participant lists, meeting lists, form exports ---------------------
