@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -146,34 +146,43 @@ def _rejected(session: Session, *, need_id: int | None = None, seed_id: int | No
 
 def suggest_seeds(need_id: int, *, actor: Actor, limit: int = 5, engine: Engine | None = None) -> list[Suggestion]:
     """Seeds ranked for a need (rejected pairs left out); only those who see cases may ask."""
-    require_cases(actor)
-    with read_session(checked_engine(engine)) as session:
-        need = session.get(store.Need, need_id)
-        if need is None:
-            raise NotFoundError(f"ニーズ {need_id} はありません", code="need_not_found")
-        rejected = _rejected(session, need_id=need_id)
-        seeds = [
-            (s.id, s.title, f"{s.title} {s.description}", s.field, s.phase)
-            for s in session.scalars(select(store.Seed).order_by(store.Seed.id))
-            if s.id not in rejected
-        ]
-        return _scored(f"{need.title} {need.description}", need.field, need.phase, seeds, limit)
+    return _suggest(store.Need, need_id, store.Seed, actor=actor, limit=limit, engine=engine)
 
 
 def suggest_needs(seed_id: int, *, actor: Actor, limit: int = 5, engine: Engine | None = None) -> list[Suggestion]:
     """Needs ranked for a seed (the reverse of :func:`suggest_seeds`; rejected pairs left out)."""
+    return _suggest(store.Seed, seed_id, store.Need, actor=actor, limit=limit, engine=engine)
+
+
+_Asking = TypeVar("_Asking", store.Need, store.Seed)
+_Offered = TypeVar("_Offered", store.Need, store.Seed)
+
+
+def _suggest(
+    asking: type[_Asking],
+    asking_id: int,
+    offered: type[_Offered],
+    *,
+    actor: Actor,
+    limit: int,
+    engine: Engine | None,
+) -> list[Suggestion]:
+    """The ``offered`` items (seeds or needs) ranked for one ``asking`` item, its rejected pairs left out."""
     require_cases(actor)
     with read_session(checked_engine(engine)) as session:
-        seed = session.get(store.Seed, seed_id)
-        if seed is None:
-            raise NotFoundError(f"シーズ {seed_id} はありません", code="seed_not_found")
-        rejected = _rejected(session, seed_id=seed_id)
-        needs = [
-            (n.id, n.title, f"{n.title} {n.description}", n.field, n.phase)
-            for n in session.scalars(select(store.Need).order_by(store.Need.id))
-            if n.id not in rejected
+        item = session.get(asking, asking_id)
+        if item is None:
+            label, code = ("ニーズ", "need_not_found") if asking is store.Need else ("シーズ", "seed_not_found")
+            raise NotFoundError(f"{label} {asking_id} はありません", code=code)
+        if asking is store.Need:
+            rejected = _rejected(session, need_id=asking_id)
+        else:
+            rejected = _rejected(session, seed_id=asking_id)
+        others = session.scalars(select(offered).order_by(offered.id)).all()
+        candidates = [
+            (o.id, o.title, f"{o.title} {o.description}", o.field, o.phase) for o in others if o.id not in rejected
         ]
-        return _scored(f"{seed.title} {seed.description}", seed.field, seed.phase, needs, limit)
+        return _scored(f"{item.title} {item.description}", item.field, item.phase, candidates, limit)
 
 
 @dataclass(frozen=True)
