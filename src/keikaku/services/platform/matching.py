@@ -178,9 +178,11 @@ def _suggest(
             rejected = _rejected(session, need_id=asking_id)
         else:
             rejected = _rejected(session, seed_id=asking_id)
-        others = session.scalars(select(offered).order_by(offered.id)).all()
-        candidates = [
-            (o.id, o.title, f"{o.title} {o.description}", o.field, o.phase) for o in others if o.id not in rejected
+        columns = (offered.id, offered.title, offered.description, offered.field, offered.phase)
+        candidates = [  # columns, not objects: thousands of seeds are read for every need
+            (i, title, f"{title} {description}", field, phase)
+            for i, title, description, field, phase in session.execute(select(*columns).order_by(offered.id))
+            if i not in rejected
         ]
         return _scored(f"{item.title} {item.description}", item.field, item.phase, candidates, limit)
 
