@@ -97,6 +97,8 @@ def test_a_coordinators_case_through_the_pages(engine: Engine, institutes: dict[
         assert question, survey.text[:2000]
         answered = firm.post(f"/s/{link.group(1)}", data={f"q{question.group(1)}": "satisfied", "invitation": ""})
         assert answered.status_code == 200
+        again = firm.post(f"/s/{link.group(1)}", data={f"q{question.group(1)}": "dissatisfied", "invitation": ""})
+        assert "既に回答いただいています" in again.text  # a case's survey takes one answer: its firm's
     with read_session(engine) as s:
         found = satisfaction(s, 2026)
     assert (found.value, found.satisfied, found.answered, found.sent) == (100.0, 1, 1, 1)

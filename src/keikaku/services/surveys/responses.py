@@ -19,8 +19,9 @@ from keikaku.services.events.manage import load_event
 from keikaku.services.governance import audit
 from keikaku.services.surveys.bank import QuestionPublic, check_answer, ensure_standard_questions, public
 from keikaku.storage import events as event_store
+from keikaku.storage import platform as platform_store
 from keikaku.storage import surveys as store
-from keikaku.storage.uow import read_session, unit_of_work
+from keikaku.storage.uow import hold_write_lock, read_session, unit_of_work
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,18 @@ def _store_response(
     return response
 
 
+def _answered_case_survey(session: Session, survey_id: int) -> bool:
+    """Whether the survey is a closed case's (its link goes to that one firm) and has been answered: such a
+    survey takes one answer, so that the link passed on cannot weigh 利用満足度."""
+    case = select(platform_store.Consultation.id).where(platform_store.Consultation.survey_id == survey_id)
+    if session.scalar(case.with_for_update()) is None:  # PostgreSQL: answers to one case's survey queue here
+        return False
+    answered = session.scalar(
+        select(func.count()).select_from(store.SurveyResponse).where(store.SurveyResponse.survey_id == survey_id)
+    )
+    return bool(answered)
+
+
 def submit_public_response(
     token: str, answers: Mapping[int, list[str]], *, invitation: str | None = None, engine: Engine | None = None
 ) -> int:
@@ -184,6 +197,7 @@ def submit_public_response(
     if not survey.is_open:
         raise ConflictError("このアンケートは締め切りました", code="survey_closed")
     with unit_of_work(ensure_schema(engine)) as session:
+        hold_write_lock(session)  # SQLite: a second answer waits for the first and then sees it
         registration_id = None
         if invitation:
             reg = session.scalar(select(event_store.Registration).where(event_store.Registration.token == invitation))
@@ -197,6 +211,8 @@ def submit_public_response(
             if taken:
                 raise ConflictError("このご招待では既に回答いただいています", code="already_answered")
             registration_id = reg.id
+        elif _answered_case_survey(session, survey.id):
+            raise ConflictError("このアンケートには既に回答いただいています", code="already_answered")
         response = _store_response(
             session, survey, answers, channel="public", registration_id=registration_id, entered_by=None
         )
