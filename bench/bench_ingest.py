@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "src"))
 def throughput(paths: list[Path], seconds: float = 3.0) -> tuple[float, int]:
     """KB of text parsed per CPU second, and how many documents were parsed."""
     from keikaku.ingest.pipeline import parse_source
-    from keikaku.ingest.readers import read_document
+    from keikaku.ingest.read.readers import read_document
 
     sources = [read_document(p) for p in paths]
     size_kb = sum(len(s.text.encode("utf-8")) for s in sources) / 1024
@@ -124,7 +124,7 @@ def pdf_reading(folder: Path) -> None:
     from tests.ingest.pdf_layouts import html_pdf, plan_html
 
     from keikaku.ingest.pipeline import ingest_file
-    from keikaku.ingest.readers import read_document
+    from keikaku.ingest.read.readers import read_document
 
     text = (SEEDS / "001_0dab7330ada36a72.txt").read_text(encoding="utf-8")
     path = folder / "plan-x3.pdf"
@@ -147,8 +147,8 @@ def ocr_speed(folder: Path) -> None:
     """Seconds per page of OCR on two scanned pages of the FY2026 plan."""
     from tests.ingest.pdf_layouts import html_pdf, plan_html, scanned_pdf
 
-    from keikaku.ingest.pdf_ocr import tesseract_problem
-    from keikaku.ingest.readers import read_document
+    from keikaku.ingest.read.pdf_ocr import tesseract_problem
+    from keikaku.ingest.read.readers import read_document
 
     if tesseract_problem() is not None:
         print(f"OCR: not measured ({tesseract_problem()})")

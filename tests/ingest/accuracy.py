@@ -25,7 +25,7 @@ from tests.ingest.facts import SEED_001
 from tests.ingest.grid_facts import FIXTURES, GRID_PLANS, Tally
 
 from keikaku.domain import Plan
-from keikaku.ingest.readers import read_document
+from keikaku.ingest.read.readers import read_document
 from keikaku.normalize import fold_radicals
 from keikaku.normalize.radicals import RADICAL_TABLE
 

@@ -11,7 +11,7 @@ from keikaku.ingest.context import ParseContext
 from keikaku.ingest.detect import detect_kind
 from keikaku.ingest.errors import IngestError
 from keikaku.ingest.pipeline import ingest_file
-from keikaku.ingest.readers import read_document
+from keikaku.ingest.read.readers import read_document
 
 SEEDS = {
     "001_0dab7330ada36a72.txt": DocumentKind.BUSINESS_PLAN,

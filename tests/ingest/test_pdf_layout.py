@@ -12,7 +12,7 @@ from tests.ingest.pdf_layouts import html_pdf, plan_html
 
 from keikaku.domain import Plan
 from keikaku.ingest.pipeline import ingest_file
-from keikaku.ingest.readers import read_document
+from keikaku.ingest.read.readers import read_document
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "001_0dab7330ada36a72.txt"
 if not SEED.exists():
@@ -99,7 +99,7 @@ def test_two_column_page_is_read_column_by_column(tmp_path: Path) -> None:
 
 
 def test_a_cited_table_row_is_marked_in_every_cell_and_wrapped_line(seed_pdf: Path) -> None:
-    from keikaku.ingest.pdf_render import render_page
+    from keikaku.ingest.read.pdf_render import render_page
 
     document = read_document(seed_pdf)
     row = next(line for line in document.iter_lines() if line.text.startswith("関西") and "①" in line.text)

@@ -15,9 +15,9 @@ from tests.ingest.test_pdf_layout import SEED
 
 from keikaku.ingest.errors import IngestError
 from keikaku.ingest.ocr_marks import OCR, _objects
-from keikaku.ingest.pdf_ocr import tesseract_problem
 from keikaku.ingest.pipeline import ingest_file
-from keikaku.ingest.readers import read_document
+from keikaku.ingest.read.pdf_ocr import tesseract_problem
+from keikaku.ingest.read.readers import read_document
 
 
 @pytest.fixture

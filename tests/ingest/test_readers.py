@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from tests.ingest.pdfmaker import make_pdf, truncated
 
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.readers import read_document
+from keikaku.ingest.read.readers import read_document
 
 TEXT = "令和９年度　広域産業振興局事業計画\n関⻄広域連合　広域産業振興局\n予算額：１０，０００千円\n"
 

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 from keikaku import domain as d
 from keikaku.domain.budget import Tally, components_verdict, plan_verdict
 from keikaku.domain.plan import Component
+from keikaku.ingest.business_plan.checks import check_plan
 from keikaku.ingest.context import ParseContext
-from keikaku.ingest.plan_checks import check_plan
-from keikaku.ingest.source import SourceDocument
+from keikaku.ingest.read.source import SourceDocument
 from keikaku.services.core.actors import SYSTEM
 from keikaku.services.exchange.bundle import import_plan_data
 from keikaku.services.plans.overview import get_dashboard

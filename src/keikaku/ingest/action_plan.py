@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 
 from keikaku.domain import ActionPlan, Actor, Theme, ThemeEntry, WarningCode
+from keikaku.ingest.business_plan.build import similar
+from keikaku.ingest.business_plan.header import contents_lines
 from keikaku.ingest.common import find_issuer, find_published, title_area
 from keikaku.ingest.context import Line, ParseContext, clean
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.plan_build import similar
-from keikaku.ingest.plan_header import contents_lines
 from keikaku.normalize import normalize_text
 
 _PERIOD = re.compile(r"((?:19|20)\d{2})\s*(~|～|〜|以降)?")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from keikaku.domain import Provenance, Warning, WarningCode
-from keikaku.ingest.readers import SourceDocument
+from keikaku.ingest.read.readers import SourceDocument
 from keikaku.normalize import normalize_text, strip_markup
 
 EXCERPT_CHARS = 160

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from keikaku.domain import PlanData, Provenance, Warning
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.source import SourceDocument
+from keikaku.ingest.read.source import SourceDocument
 
 OCR = "ocr"
 

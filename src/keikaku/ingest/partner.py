@@ -15,11 +15,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from keikaku.domain import Initiative, Kpi, PartnerPriorities, WarningCode
+from keikaku.ingest.business_plan.build import similar
+from keikaku.ingest.business_plan.header import fiscal_year_in
 from keikaku.ingest.common import title_area
 from keikaku.ingest.context import Line, ParseContext
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.plan_build import similar
-from keikaku.ingest.plan_header import fiscal_year_in
 from keikaku.normalize import parse_kpi
 
 _ISSUER = re.compile(r"^[^\s、。:()]{2,20}(?:局|省|庁|機構|連合|県|府|市)$")

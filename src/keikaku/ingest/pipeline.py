@@ -13,13 +13,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from keikaku.domain import DocumentKind, DocumentRef, PlanData, Warning, WarningCode
+from keikaku.ingest.business_plan.limits import OUT_OF_RANGE
 from keikaku.ingest.context import ParseContext
 from keikaku.ingest.detect import detect_kind
 from keikaku.ingest.errors import IngestError
 from keikaku.ingest.ocr_marks import check_marked, mark_ocr_facts
-from keikaku.ingest.pdf_ocr import INSTALL_HINT, tesseract_problem
-from keikaku.ingest.plan_limits import OUT_OF_RANGE
-from keikaku.ingest.readers import SourceDocument, read_document
+from keikaku.ingest.read.pdf_ocr import INSTALL_HINT, tesseract_problem
+from keikaku.ingest.read.readers import SourceDocument, read_document
 from keikaku.normalize import oversized_amounts
 
 #: Warning codes that mean part of the document was not read; ``--strict`` refuses a document with any.
@@ -66,7 +66,7 @@ def ingest_file(path: Path | str, *, max_bytes: int | None = None) -> IngestResu
 def parse_source(source: SourceDocument) -> IngestResult:
     """Recognise and parse a document already read."""
     if source.format == "xlsx":
-        from keikaku.ingest.xlsx_plan import parse_workbook
+        from keikaku.ingest.business_plan.xlsx import parse_workbook
 
         ctx = ParseContext(source, [])
         kind = DocumentKind.BUSINESS_PLAN
@@ -123,7 +123,7 @@ def _oversized_amount_warnings(ctx: ParseContext) -> list[Warning]:
 
 def _parse_kind(ctx: ParseContext, kind: DocumentKind) -> PlanData:
     if kind is DocumentKind.BUSINESS_PLAN:
-        from keikaku.ingest.business_plan import parse_business_plan
+        from keikaku.ingest.business_plan.parse import parse_business_plan
 
         return PlanData(plans=[parse_business_plan(ctx)])
     if kind is DocumentKind.VISION:

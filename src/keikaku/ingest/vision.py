@@ -9,14 +9,14 @@ from collections import Counter
 
 from keikaku.domain import Aim, Challenge, Kpi, Plan, PlanData, Vision, WarningCode
 from keikaku.domain.kpi import KpiDerivation
+from keikaku.ingest.business_plan.build import build_plan
+from keikaku.ingest.business_plan.drafts import PlanHeader
+from keikaku.ingest.business_plan.header import contents_lines, fiscal_year_in
+from keikaku.ingest.business_plan.lines import CIRCLED, amounts
+from keikaku.ingest.business_plan.overview import bulleted_budget_list
 from keikaku.ingest.common import find_issuer, join_japanese, title_area
 from keikaku.ingest.context import Line, ParseContext
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.plan_build import build_plan
-from keikaku.ingest.plan_drafts import PlanHeader
-from keikaku.ingest.plan_header import contents_lines, fiscal_year_in
-from keikaku.ingest.plan_lines import CIRCLED, amounts
-from keikaku.ingest.plan_overview import bulleted_budget_list
 from keikaku.normalize import parse_kpi
 
 _TITLE = re.compile(r"^(?P<title>.*ビジョン)\s*(?:\((?P<rev>[^)]*(?:改訂|版|策定)[^)]*)\))?")

@@ -27,7 +27,7 @@ import os
 import unicodedata
 from pathlib import PurePosixPath
 
-from keikaku.ingest.archive import (
+from keikaku.ingest.read.archive import (
     MAX_ENTRIES,
     MAX_RATIO,
     MAX_TOTAL_UNCOMPRESSED,

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, Engine, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
-from keikaku.ingest.source import LINE_BREAK
+from keikaku.ingest.read.source import LINE_BREAK
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import NotFoundError, ValidationError

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from keikaku.ingest.pdf_render import PageRenderError, render_page
-from keikaku.ingest.source import LINE_BREAK
+from keikaku.ingest.read.pdf_render import PageRenderError, render_page
+from keikaku.ingest.read.source import LINE_BREAK
 from keikaku.services.context.documents import PDF
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine

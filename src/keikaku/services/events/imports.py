@@ -3,8 +3,8 @@
 What every import of events and surveys shares:
 
 * the upload checks of :mod:`keikaku.services.actuals.upload_safety` first (size, file name, zip bomb);
-* an XLSX is read through :func:`keikaku.ingest.xlsx_reader.read_workbook` (stored values of every visible
-  sheet, formulas never evaluated); a CSV is decoded by :func:`keikaku.ingest.readers.decode_text` (UTF-8
+* an XLSX is read through :func:`keikaku.ingest.read.xlsx.read_workbook` (stored values of every visible
+  sheet, formulas never evaluated); a CSV is decoded by :func:`keikaku.ingest.read.readers.decode_text` (UTF-8
   with or without BOM, UTF-16 with BOM, CP932 / Shift_JIS, EUC-JP, ISO-2022-JP; binary junk refused);
 * the header row is found among the first rows of a sheet (a paper 受付名簿 has a title above it), and its
   columns are recognised tolerantly (``メールアドレス（必須）`` is the e-mail, ``氏名（フリガナ）`` the kana);
@@ -29,9 +29,9 @@ from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.readers import decode_text
-from keikaku.ingest.source import Sheet, SheetRow
-from keikaku.ingest.xlsx_reader import read_workbook
+from keikaku.ingest.read.readers import decode_text
+from keikaku.ingest.read.source import Sheet, SheetRow
+from keikaku.ingest.read.xlsx import read_workbook
 from keikaku.normalize.dates import parse_date
 from keikaku.normalize.errors import NormalizeError
 from keikaku.normalize.text import normalize_text

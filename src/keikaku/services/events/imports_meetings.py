@@ -15,7 +15,7 @@ import datetime as dt
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from keikaku.ingest.source import Sheet
+from keikaku.ingest.read.source import Sheet
 from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.services.core.actors import Actor
 from keikaku.services.events.imports import ImportReport, run_event_import

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, Table, insert, update
 from sqlalchemy.orm import Session
 
-from keikaku.ingest.source import Sheet
+from keikaku.ingest.read.source import Sheet
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.errors import ConflictError
 from keikaku.services.events.imports import CellError, ImportReport, fold_key, run_event_import

@@ -18,7 +18,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from keikaku.ingest.source import Sheet, SheetRow
+from keikaku.ingest.read.source import Sheet, SheetRow
 from keikaku.normalize.dates import parse_date
 from keikaku.normalize.errors import NormalizeError
 from keikaku.normalize.organisations import fold_organisation_name

@@ -17,7 +17,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from keikaku.ingest.source import Sheet, SheetRow
+from keikaku.ingest.read.source import Sheet, SheetRow
 from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.events.imports import (

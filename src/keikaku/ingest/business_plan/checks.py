@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from keikaku.domain import Plan, Provenance, Warning, WarningCode
 from keikaku.domain.budget import Tally, budget_lines, components_verdict, plan_verdict
+from keikaku.ingest.business_plan.drafts import ProjectDraft
 from keikaku.ingest.context import ParseContext
-from keikaku.ingest.plan_drafts import ProjectDraft
 from keikaku.normalize import fold_for_search
 
 BUDGET_MISMATCH = "budget_mismatch"

@@ -12,11 +12,10 @@ import re
 from dataclasses import dataclass
 
 from keikaku.domain import Event, WarningCode
-from keikaku.ingest.context import Line, ParseContext
-from keikaku.ingest.kpi_block import had_bullet, is_complete, kpis_from_lines, looks_like_target
-from keikaku.ingest.plan_drafts import ComponentDraft, ProjectDraft
-from keikaku.ingest.plan_limits import checked_year, out_of_range
-from keikaku.ingest.plan_lines import (
+from keikaku.ingest.business_plan.drafts import ComponentDraft, ProjectDraft
+from keikaku.ingest.business_plan.kpi_block import had_bullet, is_complete, kpis_from_lines, looks_like_target
+from keikaku.ingest.business_plan.limits import checked_year, out_of_range
+from keikaku.ingest.business_plan.lines import (
     BRACKET_LABEL,
     COMPONENT_HEADER,
     EVENT_DATE,
@@ -38,6 +37,7 @@ from keikaku.ingest.plan_lines import (
     new_mark,
     strip_marks,
 )
+from keikaku.ingest.context import Line, ParseContext
 from keikaku.normalize import NormalizeError, parse_date_range, parse_start_year
 
 SUMMARY_CHARS = 400

@@ -1,8 +1,8 @@
 """Drafts of projects as a parser collects them, and the header of a plan.
 
 A draft gathers what the document says about one project wherever it says it: the overview table, the
-detail pages, a KPI page, a department list.  :func:`keikaku.ingest.plan_build.build_plan` turns the
-drafts into domain objects and runs the consistency checks (:mod:`keikaku.ingest.plan_checks`).
+detail pages, a KPI page, a department list.  :func:`keikaku.ingest.business_plan.build.build_plan` turns the
+drafts into domain objects and runs the consistency checks (:mod:`keikaku.ingest.business_plan.checks`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""The assembly of project drafts (:mod:`keikaku.ingest.plan_drafts`) into a checked :class:`~keikaku.domain.Plan`.
+"""The assembly of project drafts (:mod:`keikaku.ingest.business_plan.drafts`) into a checked :class:`~keikaku.domain.Plan`.
 
 A draft gathers what the document says about one project wherever it says it: the overview table, the
 detail pages, a KPI page, a department list.  :func:`build_plan` turns the drafts into domain objects
-and runs the consistency checks (see :mod:`keikaku.ingest.plan_checks`).
+and runs the consistency checks (see :mod:`keikaku.ingest.business_plan.checks`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from functools import lru_cache
 
 from keikaku.domain import Component, Plan, Project
 from keikaku.domain.plan import ProjectKind
+from keikaku.ingest.business_plan.checks import check_plan
+from keikaku.ingest.business_plan.drafts import ComponentDraft, PlanHeader, ProjectDraft
+from keikaku.ingest.business_plan.lines import is_admin_cost
 from keikaku.ingest.context import ParseContext
-from keikaku.ingest.plan_checks import check_plan
-from keikaku.ingest.plan_drafts import ComponentDraft, PlanHeader, ProjectDraft
-from keikaku.ingest.plan_lines import is_admin_cost
 from keikaku.normalize import fold_for_search
 
 

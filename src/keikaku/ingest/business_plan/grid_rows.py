@@ -11,7 +11,7 @@ In this kind of plan:
 
 Rows and detail pages are fused by budget first and by the name's meaning second, so neither the
 overview's wording nor the detail page's is needed alone.  Values are read through :mod:`keikaku.normalize`
-and checked by :mod:`keikaku.ingest.plan_limits` like every other channel.
+and checked by :mod:`keikaku.ingest.business_plan.limits` like every other channel.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 
 from keikaku.domain import CooperativeProject, WarningCode
 from keikaku.domain.plan import ProjectKind
+from keikaku.ingest.business_plan.build import similar
+from keikaku.ingest.business_plan.drafts import ProjectDraft
+from keikaku.ingest.business_plan.limits import checked_amount
+from keikaku.ingest.business_plan.lines import CIRCLED, is_admin_cost, is_department_line, strip_marks
 from keikaku.ingest.context import Line, ParseContext
-from keikaku.ingest.plan_build import similar
-from keikaku.ingest.plan_drafts import ProjectDraft
-from keikaku.ingest.plan_limits import checked_amount
-from keikaku.ingest.plan_lines import CIRCLED, is_admin_cost, is_department_line, strip_marks
 from keikaku.normalize import fold_for_search
 
 GRID_COLUMNS = ("分野", "事業名", "事業概要", "予算額", "頁")

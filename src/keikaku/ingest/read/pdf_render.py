@@ -1,7 +1,7 @@
 """A PDF page as a PNG, with the characters of one cited line highlighted (pypdfium2, no other renderer).
 
-The line is found the way :mod:`keikaku.ingest.pdf_reader` numbered it: the page's lines rebuilt by the
-layout-aware reader (:mod:`keikaku.ingest.pdf_layout`), so line *n* of a citation is the same characters
+The line is found the way :mod:`keikaku.ingest.read.pdf` numbered it: the page's lines rebuilt by the
+layout-aware reader (:mod:`keikaku.ingest.read.pdf_layout`), so line *n* of a citation is the same characters
 here, a table row or a joined paragraph included.  When the stored text of the line is not where the number
 says (a document read by an older reader), the line with that text, or the text searched for, is marked.
 """
@@ -12,7 +12,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from keikaku.ingest.pdf_layout import layout_lines
+from keikaku.ingest.read.pdf_layout import layout_lines
 
 #: The width of the rendered page in pixels (A4 at about 144 dpi), and the most pixels on either side.
 TARGET_WIDTH = 1200

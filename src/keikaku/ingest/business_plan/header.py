@@ -7,11 +7,11 @@ from collections import Counter
 
 from keikaku.domain.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
 from keikaku.domain.limits import fiscal_year_allowed
+from keikaku.ingest.business_plan.drafts import PlanHeader
+from keikaku.ingest.business_plan.lines import amounts, is_page_number
 from keikaku.ingest.common import find_issuer
 from keikaku.ingest.context import Line, ParseContext
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.plan_drafts import PlanHeader
-from keikaku.ingest.plan_lines import amounts, is_page_number
 from keikaku.normalize import NormalizeError, parse_fiscal_year
 
 TITLE_AREA = 12

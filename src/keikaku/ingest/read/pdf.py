@@ -1,5 +1,5 @@
 """The PDF reader: the text layer of every page, through pypdfium2 (PDFium), its lines rebuilt from where the
-characters are (:mod:`keikaku.ingest.pdf_layout`), so tables keep their rows and two-column pages their columns."""
+characters are (:mod:`keikaku.ingest.read.pdf_layout`), so tables keep their rows and two-column pages their columns."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import warnings
 from pathlib import Path
 
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.pdf_layout import layout_lines
-from keikaku.ingest.pdf_ocr import ocr_pages, tesseract_problem
-from keikaku.ingest.source import SourceLine, SourcePage
+from keikaku.ingest.read.pdf_layout import layout_lines
+from keikaku.ingest.read.pdf_ocr import ocr_pages, tesseract_problem
+from keikaku.ingest.read.source import SourceLine, SourcePage
 
 
 def read_pdf(path: Path, data: bytes) -> tuple[list[SourcePage], list[int], list[int]]:
     """Pages of lines from a PDF, the numbers of pages that had no text, and of those read by OCR.
 
-    Pages without a text layer (scans) are read by OCR (:mod:`keikaku.ingest.pdf_ocr`) when Tesseract is
+    Pages without a text layer (scans) are read by OCR (:mod:`keikaku.ingest.read.pdf_ocr`) when Tesseract is
     installed.  Raises :class:`IngestError` for a truncated, damaged or password-protected PDF, and for a
     PDF without any text layer when OCR is not installed or reads nothing.
     """

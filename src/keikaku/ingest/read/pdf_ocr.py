@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.pdf_layout import Glyph, lines_from_glyphs
+from keikaku.ingest.read.pdf_layout import Glyph, lines_from_glyphs
 
 LANGUAGE = "jpn"
 INSTALL_HINT = (

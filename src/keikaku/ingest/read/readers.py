@@ -19,9 +19,9 @@ from io import BytesIO
 from pathlib import Path
 
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.pdf_reader import read_pdf
-from keikaku.ingest.source import LINE_BREAK, Sheet, SheetRow, SourceDocument, SourceLine, SourcePage
-from keikaku.ingest.xlsx_reader import read_workbook
+from keikaku.ingest.read.pdf import read_pdf
+from keikaku.ingest.read.source import LINE_BREAK, Sheet, SheetRow, SourceDocument, SourceLine, SourcePage
+from keikaku.ingest.read.xlsx import read_workbook
 
 __all__ = ["Sheet", "SheetRow", "SourceDocument", "SourceLine", "SourcePage", "read_document"]
 

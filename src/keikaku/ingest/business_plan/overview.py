@@ -8,10 +8,9 @@ import re
 from dataclasses import dataclass, field
 
 from keikaku.domain.plan import ProjectKind
-from keikaku.ingest.context import Line, ParseContext
-from keikaku.ingest.kpi_block import kpis_from_lines, looks_like_target
-from keikaku.ingest.plan_drafts import ProjectDraft
-from keikaku.ingest.plan_lines import (
+from keikaku.ingest.business_plan.drafts import ProjectDraft
+from keikaku.ingest.business_plan.kpi_block import kpis_from_lines, looks_like_target
+from keikaku.ingest.business_plan.lines import (
     amounts,
     challenge_in,
     departments_in,
@@ -20,6 +19,7 @@ from keikaku.ingest.plan_lines import (
     new_mark,
     strip_marks,
 )
+from keikaku.ingest.context import Line, ParseContext
 from keikaku.normalize import AmountMatch, NormalizeError, normalize_text, parse_amount
 
 _RELISTED = re.compile(r"[(（【\[]?\s*(?:[\u2460-\u2473]\s*)?再掲\s*[)）】\]]?")
@@ -271,6 +271,6 @@ def read_name_keyed_pages(ctx: ParseContext, drafts: list[ProjectDraft], taken: 
 
 
 def _name_score(draft: ProjectDraft, text: str) -> float:
-    from keikaku.ingest.plan_build import similar
+    from keikaku.ingest.business_plan.build import similar
 
     return max(similar(draft.list_name, text), similar(draft.detail_name, text))

@@ -1,4 +1,4 @@
-"""Business plans whose overview is a cell-fragment grid (see :mod:`keikaku.ingest.plan_grid`).
+"""Business plans whose overview is a cell-fragment grid (see :mod:`keikaku.ingest.business_plan.grid_rows`).
 
 Each overview row is fused with the detail page (``事業名：`` form line) of the same budget, or of the
 most alike name; the detail page gives the department, the start year, the KPIs and the events.  A
@@ -8,11 +8,10 @@ detail page no row claims is a project of its own (it has its budget), never dro
 from __future__ import annotations
 
 from keikaku.domain import Plan, WarningCode
-from keikaku.ingest.context import Line, ParseContext
-from keikaku.ingest.plan_build import build_plan
-from keikaku.ingest.plan_detail import DetailBlock, DetailWalker
-from keikaku.ingest.plan_drafts import PlanHeader, ProjectDraft
-from keikaku.ingest.plan_grid import (
+from keikaku.ingest.business_plan.build import build_plan
+from keikaku.ingest.business_plan.detail import DetailBlock, DetailWalker
+from keikaku.ingest.business_plan.drafts import PlanHeader, ProjectDraft
+from keikaku.ingest.business_plan.grid_rows import (
     FormPage,
     admin_of,
     draft_of_row,
@@ -22,7 +21,8 @@ from keikaku.ingest.plan_grid import (
     read_grid,
     row_name,
 )
-from keikaku.ingest.plan_limits import checked_name
+from keikaku.ingest.business_plan.limits import checked_name
+from keikaku.ingest.context import Line, ParseContext
 
 
 def parse_grid_plan(ctx: ParseContext, header: PlanHeader, grid: Line, issuer_parts: set[str]) -> Plan:

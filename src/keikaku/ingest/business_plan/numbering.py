@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from keikaku.ingest.context import Line, ParseContext
-from keikaku.ingest.kpi_block import looks_like_target
-from keikaku.ingest.plan_lines import (
+from keikaku.ingest.business_plan.kpi_block import looks_like_target
+from keikaku.ingest.business_plan.lines import (
     CIRCLED_RE,
     DETAIL_KEYWORDS,
     KPI_HEADING,
@@ -21,6 +20,7 @@ from keikaku.ingest.plan_lines import (
     departments_in,
     marker_of,
 )
+from keikaku.ingest.context import Line, ParseContext
 
 TOTAL_LINE = re.compile(r"予算総額|予算額\s*:?\s*$|総額|合計|総計|(?:令和|平成)\s*\d+\s*年度予算")
 FIGURE_CELL = re.compile(r"^\(?\s*\d{1,3}(?:,\d{3})+\s*\)?$|^\(?\s*\d{1,6}\s*\)?$")

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from keikaku.domain import Kpi, WarningCode
+from keikaku.ingest.business_plan.lines import REFERENCE_LABEL
 from keikaku.ingest.context import Line, ParseContext
-from keikaku.ingest.plan_lines import REFERENCE_LABEL
 from keikaku.normalize import parse_kpi, parse_kpi_reference, parse_kpis
 
 _BULLET_START = re.compile(r"^\s*(?:[-+*]\s+|[・•●◇◆□■▪▶►➢⚫○◯◦※]|\(\d{1,2}\)|[\u2460-\u2473])")

@@ -14,9 +14,9 @@ from io import BytesIO
 from itertools import repeat
 from pathlib import Path
 
-from keikaku.ingest.archive import xlsx_archive_problem
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.source import Sheet, SheetRow
+from keikaku.ingest.read.archive import xlsx_archive_problem
+from keikaku.ingest.read.source import Sheet, SheetRow
 
 MAX_REPORTED_CELLS = 5
 #: A formula element of a worksheet's XML (``<f>``, ``<f t="shared" …/>``, or with a namespace prefix).

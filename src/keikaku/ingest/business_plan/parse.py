@@ -13,7 +13,7 @@ How it reads a plan, in order:
 5. Without numbered projects, ``事業名：…`` forms and then bulleted ``名称 (N千円)`` lists are read.
 
 Nothing becomes a project without a name and evidence (a budget, a department, a KPI).  The checks in
-:mod:`keikaku.ingest.plan_checks` compare overview and detail, components and project, projects and total.
+:mod:`keikaku.ingest.business_plan.checks` compare overview and detail, components and project, projects and total.
 """
 
 from __future__ import annotations
@@ -22,15 +22,13 @@ import re
 from dataclasses import dataclass, field
 
 from keikaku.domain import Plan, WarningCode
-from keikaku.ingest.context import Line, ParseContext
-from keikaku.ingest.errors import IngestError
-from keikaku.ingest.grid_plan import parse_grid_plan
-from keikaku.ingest.plan_build import build_plan, similar
-from keikaku.ingest.plan_detail import DetailBlock, DetailWalker
-from keikaku.ingest.plan_drafts import ProjectDraft
-from keikaku.ingest.plan_grid import grid_header
-from keikaku.ingest.plan_header import contents_lines, issuer_parts, read_header
-from keikaku.ingest.plan_lines import (
+from keikaku.ingest.business_plan.build import build_plan, similar
+from keikaku.ingest.business_plan.detail import DetailBlock, DetailWalker
+from keikaku.ingest.business_plan.drafts import ProjectDraft
+from keikaku.ingest.business_plan.grid import parse_grid_plan
+from keikaku.ingest.business_plan.grid_rows import grid_header
+from keikaku.ingest.business_plan.header import contents_lines, issuer_parts, read_header
+from keikaku.ingest.business_plan.lines import (
     DETAIL_KEYWORDS,
     KPI_HEADING,
     amounts,
@@ -39,14 +37,14 @@ from keikaku.ingest.plan_lines import (
     is_admin_cost,
     is_prose,
 )
-from keikaku.ingest.plan_numbering import (
+from keikaku.ingest.business_plan.numbering import (
     UNIT_HEADER,
     Occurrence,
     choose_scheme,
     find_occurrences,
     project_runs,
 )
-from keikaku.ingest.plan_overview import (
+from keikaku.ingest.business_plan.overview import (
     LIST_PAGE,
     ListContext,
     admin_draft,
@@ -56,6 +54,8 @@ from keikaku.ingest.plan_overview import (
     read_name_keyed_pages,
     read_segment,
 )
+from keikaku.ingest.context import Line, ParseContext
+from keikaku.ingest.errors import IngestError
 
 _OVERVIEW = re.compile(r"全体像|事業一覧|事業体系|予算(?:事業)?一覧|予算の概要|予算額一覧|主要事業一覧|事業の概要一覧")
 _KPI_PAGE = re.compile(r"^(?:成果目標|成果指標|KPI|数値目標)(?:\s*\(?KPI\)?)?\s*(?:一覧|の一覧|について)?$")
@@ -316,7 +316,7 @@ def _table_context(line: Line, table: ListContext) -> None:
 
 def _detail_heading(ctx: ParseContext, draft: ProjectDraft, blocks: list[DetailBlock]) -> None:
     """The project's name and heading budget from its detail heading(s)."""
-    from keikaku.ingest.plan_lines import budget_line, strip_marks
+    from keikaku.ingest.business_plan.lines import budget_line, strip_marks
 
     for block in blocks:
         rest = block.rest

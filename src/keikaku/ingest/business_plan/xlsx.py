@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 from keikaku.domain import Plan, WarningCode
 from keikaku.domain.plan import ProjectKind
+from keikaku.ingest.business_plan.build import build_plan
+from keikaku.ingest.business_plan.drafts import PlanHeader, ProjectDraft
+from keikaku.ingest.business_plan.header import fiscal_year_in
+from keikaku.ingest.business_plan.kpi_block import kpis_from_lines
+from keikaku.ingest.business_plan.lines import CIRCLED, challenge_in, departments_in, is_admin_cost, new_mark
 from keikaku.ingest.common import ORG_AND_UNIT
 from keikaku.ingest.context import Line, ParseContext, clean
 from keikaku.ingest.errors import IngestError
-from keikaku.ingest.kpi_block import kpis_from_lines
-from keikaku.ingest.plan_build import build_plan
-from keikaku.ingest.plan_drafts import PlanHeader, ProjectDraft
-from keikaku.ingest.plan_header import fiscal_year_in
-from keikaku.ingest.plan_lines import CIRCLED, challenge_in, departments_in, is_admin_cost, new_mark
-from keikaku.ingest.readers import Sheet, SheetRow
+from keikaku.ingest.read.readers import Sheet, SheetRow
 from keikaku.normalize import NormalizeError, parse_amount, parse_start_year
 
 HEADER_ROWS = 25
