@@ -74,7 +74,7 @@ class Consultation(Base):
         CheckConstraint(_in("phase", PHASES), name="phase"),
         CheckConstraint(_in("status", STATUSES), name="status"),
         CheckConstraint("outcome IS NULL OR " + _in("outcome", OUTCOMES), name="outcome"),
-        Index("ix_platform_cases_opened_on", "opened_on"),
+        Index("ix_platform_cases_opened_on_status", "opened_on", "status"),  # the case list (migration 0025)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
