@@ -4,7 +4,7 @@ is the list of which is which (and fails when a KPI is added to the plan without
 import pytest
 from sqlalchemy import Engine
 
-from keikaku.services.communications.analytics import add_property
+from keikaku.services.communications.analytics import add_property, import_analytics
 from keikaku.services.communications.measures import bind_communication_measure
 from keikaku.services.communications.registries import add_ranking
 from keikaku.services.core.actors import SYSTEM
@@ -16,6 +16,7 @@ from keikaku.services.surveys.bank import TOP2
 from keikaku.services.surveys.responses import create_survey
 
 from .conftest import fy2026_kpi
+from .files import GA4_EN_MAY
 
 #: FY2026 KPI (indicator) → how its number is found.
 COMPUTED = {
@@ -174,3 +175,35 @@ def test_each_kpi_page_says_where_its_number_comes_from(sqlite_loaded_engine: En
         total = len(kpi_coverage(2026, viewer=PUBLIC, engine=e).kpis)
         counts = [int(n) for n in tile.split("<strong>")[1:] for n in [n.split("</strong>")[0]]]
         assert counts == [2, 1, total - 3]
+
+
+def test_labsearch_accesses_show_the_other_count_beside_them(sqlite_loaded_engine: Engine) -> None:
+    """かんさいラボサーチ's accesses are counted by keikaku and by web analytics: where both have records, the
+    KPI page shows the other figure beside the bound one, whichever of the two the KPI is bound to."""
+    import datetime as dt
+
+    from tests.web.conftest import make_client
+
+    from keikaku.services.core.actors import PUBLIC
+    from keikaku.services.measures.coverage import kpi_source
+    from keikaku.services.platform.accesses import record_view
+
+    e = sqlite_loaded_engine
+    accesses = fy2026_kpi(e, "ラボサーチ」アクセス件数")
+    bind_measure(accesses.kpi_id, "labsearch_accesses", [], actor=SYSTEM, engine=e)
+    assert kpi_source(accesses.kpi_id, engine=e).beside == ()  # no analytics imported yet
+    browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126 Safari/537.36"
+    for n in range(3):
+        record_view(
+            "/labsearch", actor=PUBLIC, address=f"192.0.2.{n}", user_agent=browser, day=dt.date(2026, 5, 2), engine=e
+        )
+    add_property("labsearch", "かんさいラボサーチ", accesses.department, actor=SYSTEM, engine=e)
+    import_analytics("labsearch", "may.csv", GA4_EN_MAY.encode(), actor=SYSTEM, engine=e)
+    assert kpi_source(accesses.kpi_id, engine=e).beside == (("閲覧数（ページビュー）", 1530.0),)
+    with make_client(e, PUBLIC) as public:
+        page = public.get(f"/kpis/{accesses.kpi_id}").text
+    assert 'data-testid="kpi-source-beside"' in page and "1,530" in page
+
+    bind_communication_measure(accesses.kpi_id, "web_views", property_code="labsearch", actor=SYSTEM, engine=e)
+    ((label, value),) = kpi_source(accesses.kpi_id, engine=e).beside
+    assert label.startswith("かんさいラボサーチのアクセス件数") and value == 3.0

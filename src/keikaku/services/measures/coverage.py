@@ -3,16 +3,20 @@ hand (its records are outside keikaku), or not yet bound; and the fiscal year's 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
+from keikaku.services.communications.figures import evaluate_communications
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
 from keikaku.services.measures.definitions import KIND_LABELS, current_measure_row, kpi_ref
+from keikaku.services.platform import counts as platform_counts
 from keikaku.services.publication.visibility import visibility_for
 from keikaku.storage import communications as comms_store
 from keikaku.storage import measures as store
@@ -58,6 +62,27 @@ class KpiSource:
     #: The measure's definition in words (computed only), and its version.
     definition: str | None = None
     version: int | None = None
+    #: The same thing counted another way, shown beside it ((label, value) pairs): かんさいラボサーチ's own count
+    #: of its accesses beside the web analytics' page views of the site, and the other way round.
+    beside: tuple[tuple[str, float], ...] = ()
+
+
+#: かんさいラボサーチ's code among the web properties (:data:`~keikaku.services.communications.analytics.KNOWN_PROPERTIES`).
+LABSEARCH_PROPERTY = "labsearch"
+
+
+def _beside(session: Session, measure: store.KpiMeasure) -> tuple[tuple[str, float], ...]:
+    """Where a site's accesses are counted both by keikaku and by web analytics, the other figure of the year
+    (none when the other side has no records)."""
+    params = dict(measure.params or {})
+    year = int(params.get("fiscal_year") or kpi_ref(session, measure.kpi_id).fiscal_year or 0)
+    if measure.kind == platform_counts.ACCESS_KIND:
+        found = evaluate_communications(session, "web_views", {"property": LABSEARCH_PROPERTY, "fiscal_year": year})
+        return ((KIND_LABELS["web_views"], found.value),) if found.records else ()
+    if measure.kind == "web_views" and params.get("property") == LABSEARCH_PROPERTY:
+        value, records = platform_counts.figure(session, platform_counts.ACCESS_KIND, year)
+        return ((KIND_LABELS[platform_counts.ACCESS_KIND], value),) if records else ()
+    return ()
 
 
 @dataclass(frozen=True)
@@ -166,4 +191,5 @@ def kpi_source(kpi_id: int, *, engine: Engine | None = None) -> KpiSource:
             return KpiSource(kpi_id, indicator, "hand_entered", reason, version=measure.version)
         code = str((measure.params or {}).get("property") or "")
         name = session.scalar(select(comms_store.WebProperty.name).where(comms_store.WebProperty.code == code))
-        return _computed(kpi_id, indicator, measure, {code: name} if name else None)
+        found = _computed(kpi_id, indicator, measure, {code: name} if name else None)
+        return dataclasses.replace(found, beside=_beside(session, measure))

@@ -24,6 +24,8 @@ from keikaku.storage import platform as store
 from keikaku.storage import surveys as survey_store
 
 SATISFACTION_KIND = "platform_satisfaction"
+#: かんさいラボサーチ's own count of its accesses.
+ACCESS_KIND = "labsearch_accesses"
 #: The satisfaction question of the bank the case surveys ask.
 SATISFACTION_QUESTION = "platform5"
 
@@ -36,7 +38,7 @@ def _dated(kind: str) -> tuple[Any, list[Any]]:
         return store.Consultation.closed_on, [store.Consultation.survey_id.is_not(None)]
     if kind == "platform_matchings":
         return store.MatchDecision.decided_on, [store.MatchDecision.decision == "accepted"]
-    if kind == "labsearch_accesses":
+    if kind == ACCESS_KIND:
         return store.LabAccess.day, []
     return store.Interview.on, [store.Interview.status == store.HELD]
 
@@ -125,7 +127,7 @@ def names(session: Session, kind: str, fiscal_year: int) -> list[tuple[str, str,
     """(firm, what, date) of each record, for staff who see cases (accesses have no names: per day and page)."""
     start, end = fiscal_year_bounds(fiscal_year)
     org = event_store.Organisation
-    if kind == "labsearch_accesses":
+    if kind == ACCESS_KIND:
         a = store.LabAccess
         pages = session.execute(
             select(a.page, a.day, func.count())
