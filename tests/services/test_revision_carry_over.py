@@ -181,3 +181,39 @@ def test_the_command_line_publishes_a_revision_with_the_years_values(
     done = run_cli("publish", "plan", str(second), "--reason", "第2版を公開", env_url=url, home=tmp_path)
     assert done.returncode == 0, done.stderr
     assert _carried(eng, second) == {"利用満足度": 85, "参加者数": 230}
+
+
+def test_the_revisions_page_offers_the_new_revisions_kpis_to_attach_an_unmatched_value(
+    measured: tuple[Engine, int, int],
+) -> None:
+    """An unmatched actual value is attached by choosing one of the new revision's KPIs by name, not by
+    typing an id; the choice is published and stays chosen when the form comes back."""
+    import re
+
+    from tests.web.conftest import make_client
+
+    eng, first, second = measured
+    renamed = _kpis(eng, second)["利用満足度"]
+    with unit_of_work(eng) as session:
+        kpi = session.get(m.Kpi, renamed)
+        assert kpi is not None
+        kpi.indicator = "プラットフォーム利用者の満足度"
+    old = revision_carry_over(second, actor=ADMIN, engine=eng).unmatched[0].old_id
+    with make_client(eng, ADMIN) as admin:
+        page = admin.get(f"/plans/{first}/revisions").text
+        select_html = re.search(rf'<select id="attach-{old}".*?</select>', page, flags=re.S)
+        assert select_html, page[:3000]
+        assert f'<option value="{renamed}" lang="ja">' in select_html.group(0)
+        assert "プラットフォーム利用者の満足度" in select_html.group(0)
+        assert f'action="/plans/{second}/revisions/publish"' in page
+        again = admin.post(f"/plans/{second}/revisions/publish", data={f"attach-{old}": str(renamed), "reason": ""})
+        assert again.status_code == 422
+        assert re.search(rf'<option value="{renamed}" lang="ja" selected>', again.text)  # the choice stays
+        done = admin.post(
+            f"/plans/{second}/revisions/publish",
+            data={f"attach-{old}": str(renamed), "reason": "第2版を公開"},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text
+    with read_session(eng) as session:
+        assert [v.value for v in store.current_values(session, [renamed], [2026])] == [85]

@@ -52,6 +52,8 @@ class CarryOver:
     kpis: dict[int, int] = field(default_factory=dict)
     projects: dict[int, int] = field(default_factory=dict)
     unmatched: list[UnmatchedItem] = field(default_factory=list)
+    #: The new revision's KPIs an unmatched actual may be attached to: (id, 「project：indicator」), in order.
+    targets: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _project_key(row: m.Project) -> tuple[str, str]:
@@ -117,6 +119,13 @@ def carry_over_in(session: Session, plan: m.Plan) -> CarryOver:
             result.unmatched.append(
                 UnmatchedItem("project", project.id, names[project.id], entered["project", project.id])
             )
+    if any(u.kind == "kpi" for u in result.unmatched):
+        new_names = {p.id: f"{p.code or ''} {p.name}".strip() for p in new_projects}
+        order = {p.id: (p.position, p.id) for p in new_projects}
+        kpis = sorted(
+            (k for ks in kpis_of.values() for k in ks), key=lambda k: (order.get(k.project_id or 0, (0, 0)), k.position)
+        )
+        result.targets = [(k.id, f"{new_names.get(k.project_id or 0, '')}：{k.indicator}") for k in kpis]
     return result
 
 
