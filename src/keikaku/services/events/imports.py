@@ -127,6 +127,10 @@ class _Abort(Exception):
 Apply = Callable[[Session, event_store.ManagedEvent, list[Sheet], ImportReport], None]
 
 
+#: The audit action of each kind of event import (written out, so that the audit trail's words cover them).
+IMPORT_ACTIONS = {"participants": "event.import_participants", "meetings": "event.import_meetings"}
+
+
 def run_event_import(
     event_id: int, filename: str, content: bytes, kind: str, apply: Apply, *, actor: Actor, engine: Engine | None
 ) -> ImportReport:
@@ -157,7 +161,7 @@ def run_event_import(
             audit.record(
                 session,
                 actor,
-                f"event.import_{kind}",
+                IMPORT_ACTIONS[kind],
                 "event",
                 event_id,
                 None,
