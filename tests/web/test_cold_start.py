@@ -24,11 +24,11 @@ def test_a_cold_start_builds_the_index_behind_the_server(
     release, building = threading.Event(), threading.Event()
     real_sync = index._sync
 
-    def slow_sync(engine: Engine, limit: int | None) -> index.IndexStatus:
+    def slow_sync(engine: Engine, limit: int | None, progress: index.Progress | None = None) -> index.IndexStatus:
         if limit is None:  # the background build: held until the test has searched
             building.set()
             release.wait(30)
-        return real_sync(engine, limit)
+        return real_sync(engine, limit, progress)
 
     monkeypatch.setattr(index, "_sync", slow_sync)
     index.forget_checks()
