@@ -96,3 +96,27 @@ def test_a_plan_lock_covers_that_plan_only(engine: Engine, admin: Actor) -> None
         lock_period(admin, 2026, plan_id=99999, engine=engine)
     with pytest.raises(ValidationError):
         lock_period(admin, 1900, engine=engine)
+
+
+def test_locked_plans_agrees_with_is_locked_for_each_plan(engine: Engine, admin: Actor) -> None:
+    """The evaluation asks for a year's locks once (``locked_plans``); its answer is ``is_locked``'s for every
+    plan: a plan's own lock, a reopened one, the whole year's."""
+    from keikaku.services.actuals.periods import locked_plans
+
+    first, second, third = (_plan(engine, f"試験団体{n}") for n in range(3))
+    plans = [first, second, third]
+
+    def both() -> tuple[set[int], set[int]]:
+        with read_session(engine) as session:
+            one_by_one = {p for p in plans if is_locked(session, 2026, p)}
+            return locked_plans(session, 2026, plans), one_by_one
+
+    assert both() == (set(), set())
+    lock_period(admin, 2026, plan_id=first, engine=engine)
+    lock_period(admin, 2026, plan_id=second, engine=engine)
+    reopen_period(admin, 2026, "訂正のため再開", plan_id=second, engine=engine)
+    assert both() == ({first}, {first})
+    lock_period(admin, 2026, engine=engine)
+    assert both() == (set(plans), set(plans))
+    reopen_period(admin, 2026, "年度全体を再開", engine=engine)
+    assert both() == ({first}, {first})
