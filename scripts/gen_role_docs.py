@@ -16,7 +16,7 @@ NAMES = {
     Role.DEPARTMENT_EDITOR: "department editor (`department_editor`)",
     Role.MEMBER_CONTRIBUTOR: "member-government contributor (`member_contributor`)",
     Role.COUNCIL_MEMBER: "council member (`council_member`)",
-    Role.COORDINATOR: "coordinator (`coordinator`, the co-creation platform's)",
+    Role.COORDINATOR: "coordinator (`coordinator`, the co-creation platform's; belongs to a member institution)",
     Role.PUBLIC: "public visitor (not signed in)",
 }
 

@@ -66,6 +66,8 @@ def _setup(database: Path, env: dict[str, str]) -> None:
             *(sys.executable, "-m", "keikaku.cli.app", "user", "add", COORDINATOR),
             "--role",
             "coordinator",
+            "--institution",
+            "大阪産業技術研究所",
             "--password-stdin",
         ],
         env=env,
@@ -120,6 +122,9 @@ def _coordinators_day(page: Page, base: str) -> str:
     form.get_by_label("法人番号").fill(FIRM_NUMBER)
     form.get_by_role("button", name="受け付ける").click()
     expect(page.get_by_test_id("firm")).to_contain_text(f"株式会社ケイカク精工 ({FIRM_NUMBER})")
+    # The coordinator in charge is the account that opened it, with its institution (the case's too).
+    expect(page.get_by_test_id("coordinator")).to_contain_text("大阪産業技術研究所")
+    expect(page.get_by_test_id("institution")).to_have_text("大阪産業技術研究所")
 
     for kind, body in (("訪問", "工場を訪問し、破断品を受け取った"), ("公設試紹介", "大阪産業技術研究所を紹介した")):
         activity = page.locator("form[action$='/activities']")

@@ -1,16 +1,19 @@
-"""Fixtures of the platform tests: actors of each role, a valid 法人番号, two institutions."""
+"""Fixtures of the platform tests: actors of each role, a valid 法人番号, two institutions with a coordinator's
+account each."""
 
 import pytest
 from sqlalchemy import Engine
 from stdnum.jp import cn
 
 from keikaku.services.core.actors import Actor, Role
+from keikaku.services.governance.accounts import UserCreate, create_user
 from keikaku.services.platform.cases import InstitutionForm, add_institution
 from keikaku.services.platform.common import PLATFORM_DEPARTMENT
 
 ADMIN = Actor("管理者", frozenset({Role.BUREAU_ADMIN}))
-COORDINATOR = Actor("山田コーディネーター", frozenset({Role.COORDINATOR}))
-COORDINATOR_2 = Actor("佐藤コーディネーター", frozenset({Role.COORDINATOR}))
+#: Coordinators with accounts (made by :func:`institutes`): 山田 of the Osaka institute, 佐藤 of Hyogo's.
+COORDINATOR = Actor("yamada", frozenset({Role.COORDINATOR}))
+COORDINATOR_2 = Actor("sato", frozenset({Role.COORDINATOR}))
 OWNER = Actor("ものづくり担当", frozenset({Role.DEPARTMENT_EDITOR}), frozenset({PLATFORM_DEPARTMENT}))
 OTHER_EDITOR = Actor("他課", frozenset({Role.DEPARTMENT_EDITOR}), frozenset({"国際交流課"}))
 COUNCIL = Actor("委員", frozenset({Role.COUNCIL_MEMBER}))
@@ -22,6 +25,7 @@ def corporate_number(body: str) -> str:
 
 
 FIRM = corporate_number("120001077701")
+PASSWORD = "共創の合言葉-2026-coordinator"
 
 
 @pytest.fixture
@@ -34,6 +38,12 @@ def institutes(engine: Engine) -> dict[str, int]:
         engine=engine,
     )
     hyogo = add_institution(InstitutionForm("兵庫県立工業技術センター", "兵庫県", "公設試"), actor=ADMIN, engine=engine)
+    for actor, name, institution in (
+        (COORDINATOR, "山田コーディネーター", "大阪産業技術研究所"),
+        (COORDINATOR_2, "佐藤コーディネーター", "兵庫県立工業技術センター"),
+    ):
+        data = UserCreate(actor.name, [Role.COORDINATOR], display_name=name, institution=institution, password=PASSWORD)
+        create_user(data, actor=ADMIN, engine=engine)
     return {"osaka": osaka, "hyogo": hyogo}
 
 

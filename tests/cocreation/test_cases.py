@@ -70,7 +70,9 @@ def test_a_case_from_opening_to_closing_keeps_its_history(engine: Engine, instit
         ("メモ", COORDINATOR_2.name),  # the satisfaction survey sent (tests/cocreation/test_closing.py)
     ]
     assert any(
-        a.kind == "引継ぎ" and "山田コーディネーター → 佐藤コーディネーター" in a.body for a in closed.activities
+        a.kind == "引継ぎ"
+        and "山田コーディネーター（大阪産業技術研究所） → 佐藤コーディネーター（兵庫県立工業技術センター）" in a.body
+        for a in closed.activities
     )
 
 

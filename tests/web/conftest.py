@@ -123,12 +123,18 @@ def add_user(
     *roles: Role,
     departments: tuple[str, ...] = (),
     member_government: str | None = None,
+    institution: str | None = None,
 ) -> None:
     """Create an account with :data:`PASSWORD`, as the command line's administrator would."""
     from keikaku.services.governance.accounts import UserCreate, create_user, local_admin
 
     data = UserCreate(
-        username, list(roles), departments=departments, member_government=member_government, password=PASSWORD
+        username,
+        list(roles),
+        departments=departments,
+        member_government=member_government,
+        password=PASSWORD,
+        institution=institution,
     )
     create_user(data, actor=local_admin({"USER": "test"}), engine=engine)
 

@@ -335,7 +335,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/platform/cases/{case_id}/attachments/{attachment_id}"): Rule(CASES),
     ("POST", "/platform/cases/{case_id}/activities"): Rule(CASES, form={"kind": "メモ", "body": "記録{n}"}, ok=(303,)),
     ("POST", "/platform/cases/{case_id}/change"): Rule(
-        CASES, form={"coordinator": "担当{counter}", "note": "引継ぎ"}, ok=(303,)
+        CASES, form={"coordinator": "{handover_to}", "note": "引継ぎ"}, ok=(303,)
     ),
     ("POST", "/platform/cases/{case_id}/needs"): Rule(CASES, form={"title": "ニーズ{n}"}, ok=(303,)),
     ("POST", "/platform/cases/{case_id}/decisions"): Rule(
@@ -543,10 +543,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     add_user(engine, "editor", Role.DEPARTMENT_EDITOR, departments=(department,))
     add_user(engine, "editor_other", Role.DEPARTMENT_EDITOR, departments=("国際交流課",))
     add_user(engine, "target", Role.COUNCIL_MEMBER)
-    add_user(engine, "coordinator", Role.COORDINATOR)
-    clients = {role: _client(app, engine, None if role == "public" else role) for role in ALL}
     events = _events(engine, platform["id"], department, project["kpis"][0]["id"])
     events.update(_case(engine))
+    add_user(engine, "coordinator", Role.COORDINATOR, institution="行列試験研究所")
+    clients = {role: _client(app, engine, None if role == "public" else role) for role in ALL}
     events["platform_kpi_id"] = project["kpis"][1]["id"]
     comms = _communications(engine, department)
     _cycle(engine)
@@ -738,6 +738,7 @@ def _fresh_values(world: World) -> dict[str, Any]:
     from keikaku.services.core.actors import SYSTEM
     from keikaku.services.plans.cooperative import CooperativeInput, add_cooperative_project
     from keikaku.services.plans.edit import kpi_state, project_state
+    from keikaku.storage import platform as platform_store
 
     plan_id, project_id, kpi_id = world.params["plan_id"], world.params["project_id"], world.params["kpi_id"]
     coop = add_cooperative_project(
@@ -745,7 +746,14 @@ def _fresh_values(world: World) -> dict[str, Any]:
     )
     with read_session(world.engine) as s:
         name = s.scalar(select(m.Project.name).where(m.Project.id == project_id))
+        in_charge = s.scalar(
+            select(platform_store.Consultation.coordinator).where(
+                platform_store.Consultation.id == int(world.params["case_id"])
+            )
+        )
     return {
+        # A handover goes to an account that may hold cases, other than the one in charge now.
+        "handover_to": "admin" if in_charge == "coordinator" else "coordinator",
         "project_state": project_state(project_id, engine=world.engine),
         "kpi_state": kpi_state(kpi_id, engine=world.engine),
         "project_name": name,

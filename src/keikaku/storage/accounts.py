@@ -57,6 +57,8 @@ class User(Base):
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     departments: Mapped[list[str]] = mapped_column(JSON, default=list)
     member_government: Mapped[str | None] = mapped_column(String(100))
+    #: The platform institution a coordinator belongs to (a 公設試, a partner agency, a university).
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("platform_institutions.id", ondelete="RESTRICT"))
     #: Where keikaku's mail to the account goes (the call for actuals' reminders); none: no mail.
     email: Mapped[str | None] = mapped_column(String(320))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -83,7 +83,10 @@ class Consultation(Base):
     topic: Mapped[str] = mapped_column(String(400))
     field: Mapped[str] = mapped_column(String(100))
     phase: Mapped[str] = mapped_column(String(20))
+    #: The coordinator in charge as recorded (the account's username; older cases may hold a name).
     coordinator: Mapped[str] = mapped_column(String(200), index=True)
+    #: The account of the coordinator in charge (migration 0026); None for a name without an account.
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), default="受付")
     outcome: Mapped[str | None] = mapped_column(String(20))
     opened_on: Mapped[dt.date] = mapped_column(Date)

@@ -26,6 +26,8 @@ def _public(user: accounts.AccountPublic) -> UserPublic:
         roles=[r.value for r in user.roles],
         departments=list(user.departments),
         member_government=user.member_government,
+        institution_id=user.institution_id,
+        institution=user.institution,
         email=user.email,
         disabled=user.disabled,
         must_change_password=user.must_change_password,

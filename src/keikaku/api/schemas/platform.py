@@ -15,7 +15,11 @@ class CaseCreate(BaseModel):
     topic: str = Field(max_length=400, description="相談内容")
     field: str = Field(max_length=100, description="技術分野")
     phase: str = Field(max_length=20, description="フェーズ（基礎研究・技術開発・実証・事業化）")
-    coordinator: str = Field("", max_length=200, description="担当コーディネーター（既定: 受け付けた人）")
+    coordinator: str = Field(
+        "",
+        max_length=200,
+        description="担当者のユーザー名（コーディネーター、ものづくり支援課の編集者または管理者。既定: 受け付けた人）",
+    )
     institution_id: int | None = Field(None, ge=1, le=2**31 - 1, description="機関")
     opened_on: str = Field("", max_length=10, description="受付日（YYYY-MM-DD、既定: 今日）")
     contact_email: str = Field("", max_length=320, description="連絡先メールアドレス（満足度アンケートの送付先）")

@@ -37,6 +37,7 @@ def register(app: typer.Typer) -> None:
         role: list[str] = typer.Option(..., "--role", "-r", help=ROLE_HELP),
         department: list[str] | None = typer.Option(None, "--department", "-d", help="担当課（複数指定できる）"),
         member_government: str | None = typer.Option(None, "--member-government", help="構成府県市（入力者）"),
+        institution: str | None = typer.Option(None, "--institution", help="所属機関（コーディネーター）"),
         display_name: str | None = typer.Option(None, "--display-name", help="表示名（例：田中 太郎）"),
         email: str | None = typer.Option(None, "--email", help="メールアドレス（実績照会の督促の宛先）"),
         password_stdin: bool = typer.Option(False, "--password-stdin", help="パスワードを標準入力の 1 行から読む"),
@@ -53,6 +54,7 @@ def register(app: typer.Typer) -> None:
             display_name=display_name,
             password=password,
             email=email,
+            institution=institution,
         )
         result = create_user(data, actor=admin())
         user = result.user
@@ -79,6 +81,9 @@ def register(app: typer.Typer) -> None:
         role: list[str] | None = typer.Option(None, "--role", "-r", help=ROLE_HELP + "（指定すると置き換える）"),
         department: list[str] | None = typer.Option(None, "--department", "-d", help="担当課（置き換える）"),
         member_government: str | None = typer.Option(None, "--member-government", help="構成府県市（空文字で解除）"),
+        institution: str | None = typer.Option(
+            None, "--institution", help="所属機関（コーディネーター。空文字で解除）"
+        ),
         display_name: str | None = typer.Option(None, "--display-name", help="表示名"),
         email: str | None = typer.Option(None, "--email", help="メールアドレス（空文字で解除）"),
         reason: str | None = typer.Option(None, "--reason", help="変更理由（監査記録に残る）"),
@@ -94,6 +99,7 @@ def register(app: typer.Typer) -> None:
             departments=department or None,
             member_government=member_government,
             email=email,
+            institution=institution,
             reason=reason,
         )
         user = result.user
@@ -151,9 +157,9 @@ def register(app: typer.Typer) -> None:
 
         from keikaku.services.governance.accounts import list_users
 
-        table = Table("ユーザー名", "表示名", "役割", "担当課・構成団体", "状態", "作成", "パスワード変更")
+        table = Table("ユーザー名", "表示名", "役割", "担当課・構成団体・所属機関", "状態", "作成", "パスワード変更")
         for user in list_users(actor=admin()):
-            owners = [*user.departments, *([user.member_government] if user.member_government else [])]
+            owners = [*user.departments, *(x for x in (user.member_government, user.institution) if x)]
             state = "無効" if user.disabled else ("要パスワード変更" if user.must_change_password else "有効")
             table.add_row(
                 user.username,

@@ -135,6 +135,8 @@ class Actor:
     roles: frozenset[Role] = field(default_factory=lambda: frozenset({Role.PUBLIC}))
     departments: frozenset[str] = field(default_factory=frozenset)
     system: bool = False
+    #: The platform institution a coordinator belongs to (None for everyone else).
+    institution_id: int | None = None
 
     @property
     def is_public(self) -> bool:

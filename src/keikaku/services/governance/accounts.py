@@ -36,6 +36,7 @@ from keikaku.services.governance import audit
 from keikaku.services.governance.passwords import generate_password, hash_password
 from keikaku.storage import models as m
 from keikaku.storage.accounts import LoginSession, User
+from keikaku.storage.platform import Institution
 from keikaku.storage.uow import read_session, unit_of_work
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
@@ -59,6 +60,9 @@ class AccountPublic:
     must_change_password: bool
     created_at: dt.datetime
     password_changed_at: dt.datetime
+    #: A coordinator's platform institution: its id and name.
+    institution_id: int | None = None
+    institution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class UserCreate:
     display_name: str | None = None
     password: str | None = field(default=None, repr=False)
     email: str | None = None
+    #: A coordinator's platform institution, by name.
+    institution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,11 +151,36 @@ def clean_email(value: str | None) -> str | None:
     return text
 
 
-def _check_assignment(roles: Sequence[Role], departments: Sequence[str], member_government: str | None) -> None:
+def _check_assignment(
+    roles: Sequence[Role], departments: Sequence[str], member_government: str | None, institution_id: int | None
+) -> None:
     if Role.DEPARTMENT_EDITOR in roles and not departments:
         raise ValidationError("担当課の編集者には担当課（--department）を 1 つ以上指定してください")
     if Role.MEMBER_CONTRIBUTOR in roles and not member_government:
         raise ValidationError("構成団体の入力者には構成府県市（--member-government）を指定してください")
+    if Role.COORDINATOR in roles and institution_id is None:
+        raise ValidationError(
+            "コーディネーターには所属機関（--institution）を指定してください",
+            details={"fields": {"institution": "必須"}},
+        )
+    if Role.COORDINATOR not in roles and institution_id is not None:
+        raise ValidationError(
+            "所属機関はコーディネーターにだけ指定できます", details={"fields": {"institution": "コーディネーターのみ"}}
+        )
+
+
+def _institution_id(session: Session, name: str | None) -> int | None:
+    """The id of the platform institution named ``name`` (None when empty), or a ValidationError."""
+    wanted = normalize_text(name or "").strip()
+    if not wanted:
+        return None
+    found = session.scalar(select(Institution.id).where(Institution.name == wanted))
+    if found is None:
+        raise ValidationError(
+            f"機関「{wanted[:80]}」は共創プラットフォームに登録されていません",
+            details={"fields": {"institution": "登録されていない機関"}},
+        )
+    return int(found)
 
 
 def _department_warnings(session: Session, departments: Sequence[str]) -> tuple[str, ...]:
@@ -172,9 +203,12 @@ def get_user_row(session: Session, username: str) -> User:
     return user
 
 
-def public_user(user: User) -> AccountPublic:
-    """The public view of an account row."""
+def public_user(user: User, session: Session | None = None) -> AccountPublic:
+    """The public view of an account row (with ``session``, its institution's name too)."""
     roles = tuple(Role(r) for r in user.roles if r in _ROLE_VALUES)  # a role of a newer keikaku is ignored
+    institution = None
+    if session is not None and user.institution_id is not None:
+        institution = session.scalar(select(Institution.name).where(Institution.id == user.institution_id))
     return AccountPublic(
         id=user.id,
         username=user.username,
@@ -187,6 +221,8 @@ def public_user(user: User) -> AccountPublic:
         must_change_password=bool(user.must_change_password),
         created_at=_utc(user.created_at),
         password_changed_at=_utc(user.password_changed_at),
+        institution_id=user.institution_id,
+        institution=institution,
     )
 
 
@@ -198,6 +234,7 @@ def user_state(user: User) -> dict[str, Any]:
         "roles": list(user.roles or ()),
         "departments": list(user.departments or ()),
         "member_government": user.member_government,
+        "institution_id": user.institution_id,
         "email": user.email,
         "disabled": bool(user.disabled),
         "must_change_password": bool(user.must_change_password),
@@ -212,7 +249,12 @@ def actor_for_user(user: User | AccountPublic) -> Actor:
     departments = set(user.departments or ())
     if Role.MEMBER_CONTRIBUTOR in roles and user.member_government:
         departments.add(user.member_government)
-    return Actor(name=user.username, roles=roles or frozenset({Role.PUBLIC}), departments=frozenset(departments))
+    return Actor(
+        name=user.username,
+        roles=roles or frozenset({Role.PUBLIC}),
+        departments=frozenset(departments),
+        institution_id=user.institution_id if Role.COORDINATOR in roles else None,
+    )
 
 
 def local_admin(environ: dict[str, str] | None = None) -> Actor:
@@ -247,12 +289,13 @@ def create_user(data: UserCreate, *, actor: Actor, engine: Engine | None = None)
     roles = parse_roles(data.roles)
     departments = _clean_names(data.departments)
     member_government = _clean_name(data.member_government)
-    _check_assignment(roles, departments, member_government)
     display_name = (normalize_text(data.display_name or "").strip() or username)[:200]
     email = clean_email(data.email)
     generated = generate_password() if data.password is None else None
     password_hash = hash_password(data.password if data.password is not None else str(generated))
     with unit_of_work(ensure_schema(engine)) as session:
+        institution_id = _institution_id(session, data.institution)
+        _check_assignment(roles, departments, member_government, institution_id)
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             raise ConflictError(f"ユーザー {username!r} は既に登録されています")
         now = dt.datetime.now(dt.UTC)
@@ -263,6 +306,7 @@ def create_user(data: UserCreate, *, actor: Actor, engine: Engine | None = None)
             roles=[r.value for r in roles],
             departments=departments,
             member_government=member_government,
+            institution_id=institution_id,
             email=email,
             disabled=False,
             must_change_password=generated is not None,
@@ -273,7 +317,7 @@ def create_user(data: UserCreate, *, actor: Actor, engine: Engine | None = None)
         session.flush()
         audit.record(session, actor, "user.create", "user", username, None, user_state(user))
         warnings = _department_warnings(session, departments)
-        return AccountResult(user=public_user(user), password=generated, warnings=warnings)
+        return AccountResult(user=public_user(user, session), password=generated, warnings=warnings)
 
 
 def update_user(
@@ -285,12 +329,14 @@ def update_user(
     departments: Sequence[str] | None = None,
     member_government: str | None = None,
     email: str | None = None,
+    institution: str | None = None,
     reason: str | None = None,
     engine: Engine | None = None,
 ) -> AccountResult:
-    """Change an account's name, roles, departments, member government or e-mail (administrators only).
+    """Change an account's name, roles, departments, member government, institution or e-mail (administrators
+    only).
 
-    None leaves a field as it is; ``member_government=""`` and ``email=""`` clear it.  Sessions stay valid: permissions
+    None leaves a field as it is; ``member_government=""``, ``institution=""`` and ``email=""`` clear it.  Sessions stay valid: permissions
     are read from the account on every request.
     """
     require_admin(actor, "アカウントの変更")
@@ -307,11 +353,15 @@ def update_user(
             user.member_government = _clean_name(member_government)
         if email is not None:
             user.email = clean_email(email)
-        _check_assignment([Role(r) for r in user.roles], user.departments, user.member_government)
+        if institution is not None:
+            user.institution_id = _institution_id(session, institution)
+        roles_now = [Role(r) for r in user.roles]
+        _check_assignment(roles_now, user.departments, user.member_government, user.institution_id)
         old, new = audit.changed(before, user_state(user))
         if new:
             audit.record(session, actor, "user.update", "user", user.username, old, new, reason)
-        return AccountResult(user=public_user(user), warnings=_department_warnings(session, user.departments))
+        warnings = _department_warnings(session, user.departments)
+        return AccountResult(user=public_user(user, session), warnings=warnings)
 
 
 def _set_disabled(
@@ -322,7 +372,7 @@ def _set_disabled(
         if disabled and user.username == actor.name:
             raise ConflictError("自分自身のアカウントは無効にできません")
         if bool(user.disabled) == disabled:
-            return public_user(user)
+            return public_user(user, session)
         before = user_state(user)
         user.disabled = disabled
         after: dict[str, Any] = user_state(user)
@@ -330,7 +380,7 @@ def _set_disabled(
             after["sessions_revoked"] = revoke_sessions(session, user)
         action = "user.disable" if disabled else "user.enable"
         audit.record(session, actor, action, "user", user.username, before, after, reason)
-        return public_user(user)
+        return public_user(user, session)
 
 
 def disable_user(
@@ -373,7 +423,7 @@ def reset_password(
         user.must_change_password = generated is not None
         after = {**user_state(user), "password": "reset", "sessions_revoked": revoke_sessions(session, user)}
         audit.record(session, actor, "user.reset_password", "user", user.username, before, after, reason)
-        return AccountResult(user=public_user(user), password=generated)
+        return AccountResult(user=public_user(user, session), password=generated)
 
 
 def ensure_admin(username: str = "admin", *, actor: Actor, engine: Engine | None = None) -> AccountResult | None:
@@ -394,7 +444,7 @@ def list_users(*, actor: Actor, engine: Engine | None = None) -> list[AccountPub
     """Every account, by username (administrators only)."""
     require_admin(actor, "アカウントの一覧")
     with read_session(ensure_schema(engine)) as session:
-        return [public_user(u) for u in session.scalars(select(User).order_by(User.username))]
+        return [public_user(u, session) for u in session.scalars(select(User).order_by(User.username))]
 
 
 def get_user(username: str, *, actor: Actor, engine: Engine | None = None) -> AccountPublic:
@@ -403,4 +453,4 @@ def get_user(username: str, *, actor: Actor, engine: Engine | None = None) -> Ac
         user = get_user_row(session, username)
         if not is_admin(actor) and actor.name != user.username:
             raise PermissionDeniedError("他のユーザーの情報は見られません")
-        return public_user(user)
+        return public_user(user, session)

@@ -28,6 +28,7 @@ from keikaku.services.governance.accounts import clean_email
 from keikaku.services.platform.attachments import AttachmentRef, add_attachment, attachments_of, check_attachment
 from keikaku.services.platform.closing import send_survey, survey_link
 from keikaku.services.platform.common import CHOICES, choice, fiscal_year_bounds, parse_day, require_cases
+from keikaku.services.platform.coordinators import chosen_handler, handler_label, in_charge
 from keikaku.storage import events as event_store
 from keikaku.storage import platform as store
 from keikaku.storage import surveys as survey_store
@@ -111,6 +112,7 @@ class CasePublic:
     topic: str
     field: str
     phase: str
+    #: The coordinator in charge as recorded (an account's username).
     coordinator: str
     status: str
     closed: bool
@@ -126,6 +128,9 @@ class CasePublic:
     survey_link: str | None = None
     survey_responses: int = 0
     institution_id: int | None = None
+    #: The coordinator in charge as shown: the account's display name and its institution.
+    coordinator_name: str = ""
+    coordinator_institution: str | None = None
 
 
 def _case(session: Session, row: store.Consultation, warnings: tuple[str, ...] = ()) -> CasePublic:
@@ -170,6 +175,7 @@ def _case(session: Session, row: store.Consultation, warnings: tuple[str, ...] =
         survey_link(survey.public_token) if survey else None,
         answered,
         row.institution_id,
+        *handler_label(session, row),
     )
 
 
@@ -192,7 +198,6 @@ def open_case(form: CaseForm, *, actor: Actor, engine: Engine | None = None) -> 
         raise ValidationError("相談内容と技術分野を入力してください", details={"fields": {"topic": "必須"}})
     phase = choice(form.phase, store.PHASES, "フェーズ", "phase")
     opened = parse_day(form.opened_on, "受付日", "opened_on")
-    coordinator = clean_text(form.coordinator, "担当コーディネーター", limit=200) or actor.name
     try:
         email = clean_email(form.contact_email)
     except ValidationError as exc:
@@ -202,15 +207,18 @@ def open_case(form: CaseForm, *, actor: Actor, engine: Engine | None = None) -> 
     with unit_of_work(ensure_schema(engine)) as session:
         if form.institution_id is not None and session.get(store.Institution, form.institution_id) is None:
             raise ValidationError("選ばれた機関は登録されていません", details={"fields": {"institution_id": "機関"}})
+        handler = in_charge(session, form.coordinator, actor)
         firm = find_or_add_organisation(session, form.firm or None, number)
         assert firm is not None  # a 法人番号 was given
         row = store.Consultation(
             organisation_id=firm.id,
-            institution_id=form.institution_id,
+            # A coordinator's case belongs to the coordinator's institution unless another is chosen.
+            institution_id=form.institution_id if form.institution_id is not None else handler.institution_id,
             topic=topic,
             field=tech,
             phase=phase,
-            coordinator=coordinator,
+            coordinator=handler.username,
+            coordinator_id=handler.user_id,
             status="受付",
             opened_on=opened,
             created_by=actor.name[:200],
@@ -240,7 +248,7 @@ def open_case(form: CaseForm, *, actor: Actor, engine: Engine | None = None) -> 
             "platform_case",
             row.id,
             None,
-            {"firm": firm.id, "phase": phase, "field": tech, "coordinator": coordinator},
+            {"firm": firm.id, "phase": phase, "field": tech, "coordinator": handler.username},
         )
         return _case(session, row)
 
@@ -407,11 +415,13 @@ def change_case(case_id: int, change: CaseChange, *, actor: Actor, engine: Engin
             if phase != row.phase:
                 _log(session, case_id, "状態変更", day, f"フェーズ: {row.phase} → {phase}", actor.name)
             row.phase = phase
-        if change.coordinator:
-            new = clean_text(change.coordinator, "担当コーディネーター", limit=200) or ""
-            if new and new != row.coordinator:
-                _log(session, case_id, "引継ぎ", day, f"{row.coordinator} → {new}。{note}".rstrip("。"), actor.name)
-                row.coordinator = new
+        if change.coordinator.strip():
+            new = chosen_handler(session, change.coordinator)
+            if new.username != row.coordinator:
+                old = handler_label(session, row)
+                was = f"{old[0]}（{old[1]}）" if old[1] else old[0]
+                _log(session, case_id, "引継ぎ", day, f"{was} → {new.label}。{note}".rstrip("。"), actor.name)
+                row.coordinator, row.coordinator_id = new.username, new.user_id
         if change.status:
             status = choice(change.status, store.STATUSES, "状態", "status")
             if status in store.CLOSED_STATUSES and not row.outcome:

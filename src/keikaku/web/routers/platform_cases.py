@@ -32,6 +32,7 @@ from keikaku.services.platform.cases import (
     open_case,
 )
 from keikaku.services.platform.common import CHOICES
+from keikaku.services.platform.coordinators import case_handlers
 from keikaku.services.platform.interviews import (
     get_interview,
     get_seed,
@@ -79,6 +80,7 @@ def _list_page(
         "paged": paged,
         "filters": filters,
         "institutions": institutions(engine=engine),
+        "handlers": case_handlers(actor=actor, engine=engine),
         "form": form or {},
         "error_message": error.message if error else None,
         "error_fields": (error.details.get("fields") or {}) if error else {},
@@ -150,6 +152,7 @@ def _case_page(
         "needs": [(n, suggest_seeds(n.id, actor=actor, engine=engine)) for n in needs],
         "interviews": interviews_of_case(case.id, actor=actor, engine=engine),
         "institutions": institutions(engine=engine),
+        "handlers": case_handlers(actor=actor, engine=engine),
         "error_message": error.message if error else None,
         **CHOICES,
     }

@@ -19,6 +19,7 @@ from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.errors import ConflictError, ValidationError
 from keikaku.services.core.free_text import has_control_characters
 from keikaku.services.governance import accounts
+from keikaku.services.platform.interviews import institutions
 from keikaku.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -46,7 +47,13 @@ def _page(
     json_url: str | None = None,
 ) -> HTMLResponse:
     require_admin(actor, "アカウントの管理画面")
-    values = {"roles": accounts.ACCOUNT_ROLES, "errors": {}, "error_message": message, **context}
+    values = {
+        "roles": accounts.ACCOUNT_ROLES,
+        "institutions": institutions(engine=engine),
+        "errors": {},
+        "error_message": message,
+        **context,
+    }
     return render(request, actor, template, values, status=status, json_url=json_url)
 
 
@@ -74,6 +81,7 @@ def create(
     roles: Roles = [],  # noqa: B006 - FastAPI copies form defaults
     departments: Field_ = "",
     member_government: Field_ = "",
+    institution: Field_ = "",
     email: Field_ = "",
 ) -> Response:
     """Create an account with a one-time password, shown once on the answer."""
@@ -83,9 +91,10 @@ def create(
         "roles": roles,
         "departments": departments,
         "member_government": member_government,
+        "institution": institution,
         "email": email,
     }
-    if any(has_control_characters(v) for v in (username, display_name, departments, member_government, email)):
+    if any(has_control_characters(v) for v in typed.values() if isinstance(v, str)):
         return _list_page(request, actor, engine, typed=typed, message="制御文字は入力できません", status=422)
     data = accounts.UserCreate(
         username,
@@ -94,6 +103,7 @@ def create(
         member_government=member_government or None,
         display_name=display_name or None,
         email=email or None,
+        institution=institution or None,
     )
     try:
         result = accounts.create_user(data, actor=actor, engine=engine)
@@ -128,11 +138,14 @@ def update(
     roles: Roles = [],  # noqa: B006 - FastAPI copies form defaults
     departments: Field_ = "",
     member_government: Field_ = "",
+    institution: Field_ = "",
     email: Field_ = "",
     reason: Field_ = "",
 ) -> Response:
-    """Change the account's name, roles, departments, member government and e-mail (audited with the reason)."""
-    if any(has_control_characters(v) for v in (display_name, departments, member_government, email, reason)):
+    """Change the account's name, roles, departments, member government, institution and e-mail (audited with
+    the reason)."""
+    texts = (display_name, departments, member_government, institution, email, reason)
+    if any(has_control_characters(v) for v in texts):
         return _user_page(request, actor, engine, username, message="制御文字は入力できません", status=422)
     try:
         result = accounts.update_user(
@@ -143,6 +156,7 @@ def update(
             departments=split_names(departments),
             member_government=member_government,
             email=email,
+            institution=institution,
             reason=reason or None,
             engine=engine,
         )
