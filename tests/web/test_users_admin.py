@@ -112,3 +112,30 @@ def test_the_pages_are_for_administrators_only(sqlite_loaded_engine: Engine) -> 
         assert refused.status_code == 403
     with pytest.raises(Exception, match="登録されていません"):
         get_user("x1", actor=LOCAL, engine=sqlite_loaded_engine)
+
+
+def test_a_coordinator_is_created_with_the_institution_chosen_on_the_form(
+    admin: TestClient, sqlite_loaded_engine: Engine
+) -> None:
+    from keikaku.services.platform.cases import InstitutionForm, add_institution
+
+    add_institution(
+        InstitutionForm("和歌山県工業技術センター", "和歌山県", "公設試"), actor=LOCAL, engine=sqlite_loaded_engine
+    )
+    form = admin.get("/admin/users").text
+    assert '<option lang="ja">和歌山県工業技術センター</option>' in form  # the institutions are offered
+    refused = admin.post("/admin/users", data={"username": "yamada", "roles": ["coordinator"]})
+    assert refused.status_code == 422
+    assert "所属機関" in refused.text
+    with pytest.raises(Exception, match="登録されていません"):
+        get_user("yamada", actor=LOCAL, engine=sqlite_loaded_engine)
+    created = admin.post(
+        "/admin/users",
+        data={"username": "yamada", "roles": ["coordinator"], "institution": "和歌山県工業技術センター"},
+    )
+    assert created.status_code == 201, created.text
+    account = get_user("yamada", actor=LOCAL, engine=sqlite_loaded_engine)
+    assert (account.roles, account.institution) == ((Role.COORDINATOR,), "和歌山県工業技術センター")
+    page = admin.get("/admin/users/yamada").text
+    assert '<option selected lang="ja">和歌山県工業技術センター</option>' in page
+    assert admin.get("/api/v1/users/yamada").json()["institution"] == "和歌山県工業技術センター"
