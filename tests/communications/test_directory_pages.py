@@ -165,3 +165,26 @@ def test_a_firms_json_twin_has_the_pages_counts_and_never_a_case(sqlite_loaded_e
 def _missing(client: TestClient) -> int:
     with client:
         return client.get("/api/v1/firms/999999").status_code
+
+
+def test_a_prefectures_page_is_two_queries_through_the_facets_index(sqlite_loaded_engine: Engine) -> None:
+    """The search's two statements (the grouped counts, the page) and SQLite's plans for them: the counts
+    come from the facets index in its order (no temporary B-tree to group), the page finds the prefecture's
+    firms through it (migration 0026_comms14)."""
+    from tests.sql_capture import recording
+
+    e = sqlite_loaded_engine
+    _load(e)
+    search_directory("kansai_companies", engine=e)  # the schema check is cached: not among the statements
+    with recording(e) as recorder:
+        found, _facets = search_directory("kansai_companies", prefecture="大阪府", per_page=2, page=2, engine=e)
+    assert found.total == 4 and len(found.items) == 2
+    counts, page = recorder.selects()
+    assert len(recorder.statements) == 2 and "GROUP BY" in counts.sql and "LIMIT" in page.sql
+    with e.connect() as conn:
+        plans = [
+            " | ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + st.sql, st.parameters))
+            for st in (counts, page)
+        ]
+    assert "COVERING INDEX ix_directory_entries_facets" in plans[0] and "GROUP BY" not in plans[0], plans[0]
+    assert "ix_directory_entries_facets (directory=? AND prefecture=?)" in plans[1], plans[1]
