@@ -11,7 +11,7 @@ listed firms, 20,000 events and a ranking; then one FY2026 KPI of the bundled pl
 communications kind and every one of them is recomputed.  ``--scale N`` divides the national counts.
 Prints figures.
 
-    PYTHONPATH=src python bench/bench_communications.py [--scale 1] [--url postgresql+psycopg://…]
+    PYTHONPATH=src python bench/bench_communications.py [--scale 1] [--url postgresql+psycopg://…] [--directory-only]
 """
 
 from __future__ import annotations
@@ -295,7 +295,7 @@ def _p95(engine: Engine, queries: list[dict[str, Any]]) -> tuple[float, float]:
     return statistics.quantiles(times, n=20)[-1], statistics.quantiles(cpus, n=20)[-1]
 
 
-def measure(engine: Engine, scale: int) -> None:
+def measure(engine: Engine, scale: int, *, directory_only: bool = False) -> None:
     """Run the measurements on an initialised database and print them."""
     add_property("bench", "ベンチサイト", "広報課", actor=SYSTEM, engine=engine)
     content = _ga4(ROWS)
@@ -310,13 +310,16 @@ def measure(engine: Engine, scale: int) -> None:
         figure = evaluate_communications(session, "web_views", {"fiscal_year": 2026, "property": "bench"})
     print(f"fiscal year page views: {figure.value:,.0f} in {time.perf_counter() - start:.3f} s")
     import_directory("kansai_companies", "firms.csv", _firms(2000), "広報課", actor=SYSTEM, engine=engine)
+    prefectures = ("大阪府", "京都府")
     for what, queries in (
         ("a word matching ~20", [{"q": f"バルブ{i % 97}"} for i in range(200)]),
-        ("no word, a prefecture chosen", [{"prefecture": ("大阪府", "京都府")[i % 2]} for i in range(100)]),
+        ("no word, a prefecture chosen", [{"prefecture": prefectures[i % 2]} for i in range(200)]),
+        ("a prefecture chosen, pages 1-7", [{"prefecture": prefectures[i % 2], "page": i % 7 + 1} for i in range(200)]),
     ):
         wall, cpu = _p95(engine, queries)
-        print(f"directory search p95 ms: {wall:.1f} (CPU {cpu:.1f}; target <= 20; 2,000 firms, {what})")
-    run(engine, scale)
+        print(f"directory search p95 ms: {wall:.1f} (CPU {cpu:.1f}; target <= 20; 2,000 firms, {what}, 50 a page)")
+    if not directory_only:
+        run(engine, scale)
 
 
 def main() -> None:
@@ -324,12 +327,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--scale", type=int, default=1, help="divide the national counts by this")
     parser.add_argument("--url", default="", help="an empty database to use instead of a fresh SQLite file")
+    parser.add_argument(
+        "--directory-only", action="store_true", help="stop after the GA4 import and the directory search"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(args.url or f"sqlite:///{Path(tmp) / 'comms.sqlite3'}")
         initialize_database(engine=engine)
         print(f"backend: {engine.dialect.name}")
-        measure(engine, max(1, args.scale))
+        measure(engine, max(1, args.scale), directory_only=args.directory_only)
         engine.dispose()
 
 

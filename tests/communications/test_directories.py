@@ -59,16 +59,16 @@ def test_visits_search_facets_and_the_contact_is_the_staffs(loaded_engine: Engin
     import_visits("visits.csv", VISITS.encode(), owner.department, actor=owner.editor, engine=e)
 
     found, _ = search_visits("ﾊﾟﾅｿﾆｯｸ", viewer=PUBLIC, engine=e)  # half-width kana folds as the site's search
-    assert [v.name for v in found] == ["パナソニック 水素工場"]
+    assert [v.name for v in found.items] == ["パナソニック 水素工場"]
     found, _ = search_visits("水素", viewer=PUBLIC, engine=e)
-    assert [v.name for v in found] == ["パナソニック 水素工場"] and found[0].contact is None
+    assert [v.name for v in found.items] == ["パナソニック 水素工場"] and found.items[0].contact is None
     _all, facets = search_visits(viewer=PUBLIC, engine=e)
     assert facets["languages"] == {"中国語": 1, "日本語": 2, "英語": 3}
     assert facets["prefecture"] == {"京都府": 1, "兵庫県": 1, "大阪府": 1}
     chinese, _ = search_visits(language="中国語", viewer=PUBLIC, engine=e)
-    assert [v.name for v in chinese] == ["神戸医療産業都市"]
+    assert [v.name for v in chinese.items] == ["神戸医療産業都市"]
     staff, _ = search_visits("水素", viewer=owner.editor, engine=e)
-    assert staff[0].contact == "広報部 山田 06-0000-0000"
+    assert staff.items[0].contact == "広報部 山田 06-0000-0000"
 
     public_csv, media = export_visits("csv", viewer=PUBLIC, engine=e)
     text = public_csv.decode("utf-8-sig")
@@ -97,16 +97,16 @@ def test_firm_facets_choose_and_export_what_is_chosen(loaded_engine: Engine) -> 
     owner = fy2026_kpi(e, "PR回数")
     import_directory("kansai_companies", "firms.csv", FIRMS.encode(), owner.department, actor=owner.editor, engine=e)
     everyone, facets = search_directory("kansai_companies", engine=e)
-    assert len(everyone) == 3
+    assert everyone.total == 3 and len(everyone.items) == 3
     assert facets["industry"] == {"ロボット": 1, "機械": 2}
     assert facets["award"] == {"はばたく中小企業・小規模事業者300社": 2, "地域未来牽引企業": 1, "—": 1}
     machines, counts = search_directory("kansai_companies", industry="機械", prefecture="大阪府", engine=e)
-    assert sorted(f.name for f in machines) == ["株式会社ケイカク", "近畿精機"]
+    assert sorted(f.name for f in machines.items) == ["株式会社ケイカク", "近畿精機"] and machines.total == 2
     assert counts == facets  # the counts are over the search's matches, not over the chosen values
     awarded, _ = search_directory("kansai_companies", award="はばたく中小企業・小規模事業者300社", engine=e)
-    assert sorted(f.name for f in awarded) == ["株式会社ケイカク", "関西ロボ工業"]
+    assert sorted(f.name for f in awarded.items) == ["株式会社ケイカク", "関西ロボ工業"]
     unawarded, _ = search_directory("kansai_companies", award="—", engine=e)
-    assert [f.name for f in unawarded] == ["近畿精機"]
+    assert [f.name for f in unawarded.items] == ["近畿精機"]
     content, _media = export_directory("kansai_companies", "csv", engine=e, industry="ロボット")
     lines = content.decode("utf-8-sig").splitlines()
     assert len(lines) == 2 and lines[1].startswith("関西ロボ工業")
@@ -126,7 +126,7 @@ def test_a_firms_page_counts_what_it_took_part_in_and_never_shows_a_case(loaded_
     owner = fy2026_kpi(e, "PR回数")
     number = "1010401011569"
     import_directory("kansai_companies", "firms.csv", FIRMS.encode(), owner.department, actor=owner.editor, engine=e)
-    (firm,), _ = search_directory("kansai_companies", "ケイカク", engine=e)
+    (firm,) = search_directory("kansai_companies", "ケイカク", engine=e)[0].items
     empty = firm_page(firm.id, engine=e)
     assert (empty.consultations, empty.events, empty.meetings, empty.interviews, empty.listings) == (0, 0, 0, 0, ())
 
@@ -175,7 +175,7 @@ def test_the_firm_page_on_the_web_shows_counts_only(sqlite_loaded_engine: Engine
     with make_client(e, PUBLIC) as public:
         page = public.get("/directories/kansai_companies?industry=機械")
         assert page.status_code == 200 and "近畿精機" in page.text and "関西ロボ工業" not in page.text
-        (firm,), _ = search_directory("kansai_companies", "近畿精機", engine=e)
+        (firm,) = search_directory("kansai_companies", "近畿精機", engine=e)[0].items
         shown = public.get(f"/firms/{firm.id}")
         assert shown.status_code == 200 and 'data-testid="consultations">0<' in shown.text
         visits = public.get("/directories/visits?q=ライフサイエンス")

@@ -110,3 +110,24 @@ def test_0023_down_and_up_keep_registry_entries(loaded_engine: Engine) -> None:
                     " VALUES ('X', 'x', 'x', '広報課', 't', CURRENT_TIMESTAMP)"
                 )
             )
+
+
+def test_0026_down_and_up_swap_the_directory_index_and_keep_the_firms(loaded_engine: Engine) -> None:
+    from keikaku.services.communications.directories import import_directory, search_directory
+    from keikaku.services.core.actors import SYSTEM
+
+    e = loaded_engine
+    firms = "企業名,府県,掲載年度\n移行精工,大阪府,2026\n移行化学,京都府,2026\n"
+    import_directory("kansai_companies", "f.csv", firms.encode(), "広報課", actor=SYSTEM, engine=e)
+
+    def indexes() -> set[str]:
+        with e.connect() as conn:
+            return {str(i["name"]) for i in inspect(conn).get_indexes("directory_entries")}
+
+    assert "ix_directory_entries_facets" in indexes() and "ix_directory_entries_directory" not in indexes()
+    _migrate(e, "0025_case_list_index", down=True)
+    assert "ix_directory_entries_directory" in indexes() and "ix_directory_entries_facets" not in indexes()
+    upgrade(e)
+    assert "ix_directory_entries_facets" in indexes()
+    found, _facets = search_directory("kansai_companies", prefecture="大阪府", engine=e)
+    assert [f.name for f in found.items] == ["移行精工"]

@@ -124,9 +124,9 @@ def test_directory_import_checks_corporate_numbers_and_duplicates(loaded_engine:
     )
     assert (again.added, again.already_listed) == (0, 2)
     found, facets = search_directory("kansai_companies", "ロボット", engine=e)
-    assert [f.name for f in found] == ["関西ロボ工業"]
+    assert [f.name for f in found.items] == ["関西ロボ工業"] and found.total == 1
     assert facets == {"prefecture": {"兵庫県": 1}, "industry": {"ロボット": 1}, "award": {"地域未来牽引企業": 1}}
-    page = firm_page(found[0].id, engine=e)
+    page = firm_page(found.items[0].id, engine=e)
     assert page.firm.prefecture == "兵庫県" and page.directories == ("The Kansai Companies Profile",)
     kpi = fy2026_kpi(e, "PR回数").kpi_id
     bind_communication_measure(kpi, "directory_entries", directory="kansai_companies", actor=owner.editor, engine=e)

@@ -247,3 +247,36 @@ def test_the_markup_check_sees_every_payload_unescaped() -> None:
         text = searched(payload)  # the full-width one is markup only once normalised, as the search echoes it
         assert active_markup(f"<p>{text}</p>") or active_markup(f'<a href="{text}">x</a>'), payload
     assert active_markup(f"<p>{escape(stored(PAYLOADS[1]))}</p>") == []
+
+
+def test_a_directorys_imported_text_is_escaped_on_its_pages_and_verbatim_in_its_twins(
+    sqlite_loaded_engine: Engine,
+) -> None:
+    """Firms' products and awards come from a spreadsheet: the directory page, its page links, the firm's
+    page show them inert; the JSON twins hand them back as typed."""
+    import csv as csv_module
+
+    from keikaku.services.communications.directories import import_directory, search_directory
+    from keikaku.services.core.actors import PUBLIC, SYSTEM
+
+    engine = sqlite_loaded_engine
+    out = io.StringIO()
+    writer = csv_module.writer(out)
+    writer.writerow(["企業名", "府県", "製品", "受賞", "掲載年度"])
+    for n, payload in enumerate(PAYLOADS):
+        writer.writerow([f"試験工業{n}", "大阪府", payload, payload, 2026])
+    import_directory("kansai_companies", "x.csv", out.getvalue().encode(), "広報課", actor=SYSTEM, engine=engine)
+    firms, _facets = search_directory("kansai_companies", engine=engine, per_page=100)
+    with make_client(engine, PUBLIC) as client:
+        for n, payload in enumerate(PAYLOADS):  # a page of one firm, with its page links and facets
+            listing = client.get("/directories/kansai_companies", params={"per_page": 1, "page": n + 1})
+            assert listing.status_code == 200
+            assert_inert(listing, f"directory {payload}")
+            assert_shown_escaped(listing.text, payload, "directory award")
+        for firm in firms.items:
+            page = client.get(f"/firms/{firm.id}")
+            assert_inert(page, f"firm {firm.id}")
+            assert_shown_escaped(page.text, firm.products or "", "firm products")
+            assert client.get(f"/api/v1/firms/{firm.id}").json()["firm"]["products"] == firm.products
+        twin = client.get("/api/v1/directories/kansai_companies", params={"per_page": 100}).json()
+        assert {f["products"] for f in twin["firms"]} == {stored(p) for p in PAYLOADS}

@@ -408,6 +408,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/directories/{directory}/export"): read(query="?format=xlsx"),
     ("GET", "/firms/{entry_id}"): read(),
     ("GET", "/api/v1/directories/{directory}"): read(query="?q=ケイカク"),
+    ("GET", "/api/v1/firms/{entry_id}"): read(),
     ("GET", "/api/v1/communications/properties/{property_code}/months"): read(),
     ("GET", "/api/v1/visit-destinations"): read(query="?q=工場"),
     # The yearly cycle: administrators open calls, see the board and send the reminders due; a department's
@@ -671,7 +672,7 @@ def _communications(engine: Engine, department: str) -> dict[str, str]:
     add_property("matrix", "行列試験サイト", department, actor=SYSTEM, engine=engine)
     firms = "企業名,法人番号,府県,掲載年度\n株式会社ケイカク,1010401011569,大阪府,2026\n"
     import_directory("kansai_companies", "f.csv", firms.encode(), department, actor=SYSTEM, engine=engine)
-    (firm,), _facets = search_directory("kansai_companies", engine=engine)
+    (firm,) = search_directory("kansai_companies", engine=engine)[0].items
     from keikaku.services.communications.newsletter import add_issue
 
     issue = add_issue("900", "2026-07-01", "行列試験号", department, published=True, actor=SYSTEM, engine=engine)

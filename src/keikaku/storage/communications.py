@@ -155,10 +155,14 @@ class DirectoryEntry(Base):
     """A firm listed in a directory (the Kansai Companies Profile, hydrogen firms…), as an organisation."""
 
     __tablename__ = "directory_entries"
-    __table_args__ = (UniqueConstraint("directory", "organisation_id", name="uq_directory_entries_firm"),)
+    __table_args__ = (
+        UniqueConstraint("directory", "organisation_id", name="uq_directory_entries_firm"),
+        # A directory's facet counts and a chosen prefecture's firms (migration 0026_comms14).
+        Index("ix_directory_entries_facets", "directory", "prefecture", "industry", "award"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    directory: Mapped[str] = mapped_column(String(40), index=True)
+    directory: Mapped[str] = mapped_column(String(40))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     prefecture: Mapped[str | None] = mapped_column(String(20))
     industry: Mapped[str | None] = mapped_column(String(200))

@@ -1,11 +1,19 @@
-"""Schemas of ``/api/v1`` communications resources: a property's months, a directory's firms, the visit
-destinations."""
+"""Schemas of ``/api/v1`` communications resources: a property's months, a page of a directory's firms,
+a firm's counts, the visit destinations."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from keikaku.api.schemas.common import PublicModel
+from pydantic import Field
+
+from keikaku.api.schemas.common import PageMetaPublic, PublicModel
+
+#: The counts per facet value, one object per facet; every facet is there, its values sorted.
+FACETS_SHAPE = (
+    "絞り込みごとの件数。絞り込みの名前 → {値: 件数}（値は文字順、値のないものは「—」）。"
+    "ページ分けの前、検索語に一致するすべての件の数で、選んだ絞り込みには左右されない"
+)
 
 
 class MonthFigurePublic(PublicModel):
@@ -38,13 +46,39 @@ class ListedFirmPublic(PublicModel):
     year_listed: int
 
 
-class DirectoryPublic(PublicModel):
-    """A directory's firms matching the search, with the counts per facet (prefecture, industry, award)."""
+class DirectoryPublic(PageMetaPublic):
+    """A page of a directory's firms matching the search (``total``: all the matches), with the counts per
+    facet (prefecture, industry, award) over every match."""
 
     code: str
     name: str
     firms: list[ListedFirmPublic]
-    facets: dict[str, dict[str, int]]
+    facets: dict[str, dict[str, int]] = Field(
+        description=FACETS_SHAPE + "。名前は prefecture, industry, award",
+        examples=[{"prefecture": {"大阪府": 2, "兵庫県": 1}, "industry": {"機械": 3}, "award": {"—": 1}}],
+    )
+
+
+class ListingPublic(PublicModel):
+    """A database listing of a firm (public, as the registry shows it)."""
+
+    database: str
+    confirmed_on: dt.date
+    url: str | None
+
+
+class FirmPagePublic(PublicModel):
+    """A listed firm, the directories listing it and the counts of what it took part in (never a
+    consultation's contents)."""
+
+    firm: ListedFirmPublic
+    directories: list[str] = Field(description="掲載されている名簿の名前")
+    consultations: int = Field(description="相談の件数（内容は出さない）")
+    events: int = Field(description="参加登録のある公開イベントの数")
+    event_registrations: int = Field(description="公開イベントへの参加登録の数")
+    meetings: int = Field(description="公開イベントで実施された商談の数")
+    interviews: int = Field(description="実施された面談の数")
+    listings: list[ListingPublic]
 
 
 class VisitPublic(PublicModel):
@@ -57,9 +91,13 @@ class VisitPublic(PublicModel):
     languages: str | None
 
 
-class VisitsPublic(PublicModel):
-    """The visit destinations matching the search, with the counts per facet (prefecture, languages)."""
+class VisitsPublic(PageMetaPublic):
+    """A page of the visit destinations matching the search (``total``: all the matches), with the counts
+    per facet (prefecture, languages) over every match."""
 
     name: str
     visits: list[VisitPublic]
-    facets: dict[str, dict[str, int]]
+    facets: dict[str, dict[str, int]] = Field(
+        description=FACETS_SHAPE + "。名前は prefecture, languages",
+        examples=[{"prefecture": {"大阪府": 1}, "languages": {"日本語": 1, "英語": 1}}],
+    )

@@ -10,17 +10,17 @@ in the directory is left as it is, so importing a file again adds nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import ColumnElement, Engine, false, func, or_, select
+from sqlalchemy.orm import Session
 
 from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.normalize.text import fold_for_search
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.communications.figures import DIRECTORIES
 from keikaku.services.communications.tables import (
-    chosen,
     column,
     export_table,
     read_table,
@@ -28,9 +28,10 @@ from keikaku.services.communications.tables import (
     split_values,
 )
 from keikaku.services.core.actors import Actor, Permission, require
-from keikaku.services.core.db import ensure_schema
+from keikaku.services.core.db import checked_engine, ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_name, clean_text
+from keikaku.services.core.paging import Paged, check_paging
 from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
 from keikaku.services.governance import audit
 from keikaku.storage import communications as store
@@ -169,12 +170,86 @@ def import_directory(
         return DirectoryImport(added, len(checked) - added)
 
 
-#: The facets of a directory of firms: prefecture, industry, award.
-FIRM_FACETS: dict[str, Callable[[ListedFirm], list[str]]] = {
-    "prefecture": lambda f: [f.prefecture] if f.prefecture else [],
-    "industry": lambda f: [f.industry] if f.industry else [],
-    "award": lambda f: split_values(f.award),
+#: The facets of a directory of firms: prefecture, industry, award (an award cell may name several awards).
+FIRM_FACETS: dict[str, Callable[[str | None], list[str]]] = {
+    "prefecture": lambda cell: [cell] if cell else [],
+    "industry": lambda cell: [cell] if cell else [],
+    "award": split_values,
 }
+
+#: Firms on a directory page when the request does not say.
+PER_PAGE = 50
+
+
+def _carries(facet: str, cell: str | None, value: str) -> bool:
+    """Whether a firm whose ``facet`` cell is ``cell`` carries the chosen ``value`` (「—」: no value)."""
+    return value in (FIRM_FACETS[facet](cell) or ["—"])
+
+
+def _matching(
+    session: Session, directory: str, q: str, filters: Mapping[str, str | None]
+) -> tuple[list[ColumnElement[bool]], dict[str, dict[str, int]], int]:
+    """The conditions selecting the directory's firms that match ``q`` and the chosen facet values, the
+    counts per facet value over the matches of ``q``, and how many firms the conditions select.
+
+    One grouped query: the matches of ``q`` counted by (prefecture, industry, award).  The facets, the total
+    and the cells carrying each chosen value come from its rows, so a chosen award is matched exactly (a
+    cell naming it among others) and the firms are then read by those cells."""
+    entry = store.DirectoryEntry
+    columns = {"prefecture": entry.prefecture, "industry": entry.industry, "award": entry.award}
+    names = list(columns)
+    words = [w for w in (fold_for_search(w) for w in q.split()) if w]
+    where: list[ColumnElement[bool]] = [
+        entry.directory == directory,
+        *(entry.search_text.contains(w, autoescape=True) for w in words),
+    ]
+    grouped = select(entry.prefecture, entry.industry, entry.award, func.count()).where(*where)
+    grouped = grouped.group_by(*columns.values())
+    combos = [((p, i, a), int(n)) for p, i, a, n in session.execute(grouped).all()]
+    counted: dict[str, dict[str, int]] = {name: {} for name in names}
+    for cells, n in combos:
+        for name, cell in zip(names, cells, strict=True):
+            for one in FIRM_FACETS[name](cell) or ["—"]:
+                counted[name][one] = counted[name].get(one, 0) + n
+    facets = {name: dict(sorted(acc.items())) for name, acc in counted.items()}
+    wanted = {i: value for i, name in enumerate(names) if (value := filters.get(name))}
+    total = sum(n for cells, n in combos if all(_carries(names[i], cells[i], v) for i, v in wanted.items()))
+    for i, value in wanted.items():
+        carrying = {cells[i] for cells, _n in combos if _carries(names[i], cells[i], value)}
+        col = columns[names[i]]
+        named = sorted(c for c in carrying if c)
+        allowed: list[ColumnElement[bool]] = [col.in_(named)] if named else []
+        if len(named) < len(carrying):  # 「—」: no value (NULL or empty)
+            allowed.append(or_(col.is_(None), col == ""))
+        where.append(or_(*allowed) if allowed else false())
+    return where, facets, total
+
+
+def listed_firms(
+    session: Session, where: list[ColumnElement[bool]], *, limit: int | None = None, offset: int = 0
+) -> list[ListedFirm]:
+    """The listed firms the conditions select, by folded name (columns, not entities): a directory's
+    page, its export, a firm's page."""
+    entry, org = store.DirectoryEntry, event_store.Organisation
+    query = (
+        select(
+            entry.id,
+            entry.directory,
+            org.name,
+            org.corporate_number,
+            entry.prefecture,
+            entry.industry,
+            entry.products,
+            entry.award,
+            entry.year_listed,
+        )
+        .join(org, org.id == entry.organisation_id)
+        .where(*where)
+        .order_by(org.folded_name, entry.id)
+    )
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return [ListedFirm(*row) for row in session.execute(query)]
 
 
 def search_directory(
@@ -184,71 +259,33 @@ def search_directory(
     prefecture: str | None = None,
     industry: str | None = None,
     award: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
     engine: Engine | None = None,
-) -> tuple[list[ListedFirm], dict[str, dict[str, int]]]:
-    """Firms of a directory matching ``q`` (name, products, industry, award; folded as the site's search)
-    and the chosen facet values, with the counts per facet value over the matches of ``q``."""
+) -> tuple[Paged[ListedFirm], dict[str, dict[str, int]]]:
+    """A page of the directory's firms matching ``q`` (name, products, industry, award; folded as the
+    site's search) and the chosen facet values, by name, with the total; and the counts per facet value
+    over every match of ``q`` (not only the page's, and whatever values are chosen).
+
+    Two queries: the grouped counts (see :func:`_matching`) and the page's firms."""
     _directory(directory)
-    entry, org = store.DirectoryEntry, event_store.Organisation
+    page, per_page = check_paging(page, per_page)
     filters = {"prefecture": prefecture, "industry": industry, "award": award}
-    columns = {"prefecture": entry.prefecture, "industry": entry.industry, "award": entry.award}
-    with read_session(ensure_schema(engine)) as session:
-        words = [w for w in (fold_for_search(w) for w in q.split()) if w]
-        matching = [entry.directory == directory, *(entry.search_text.contains(w, autoescape=True) for w in words)]
-        # The counts per value come from the database (a search may match every firm of the directory);
-        # an award cell may name several awards, so its values are split here.
-        combos = session.execute(
-            select(*columns.values(), func.count()).where(*matching).group_by(*columns.values())
-        ).all()
-        facets: dict[str, dict[str, int]] = {}
-        for i, name in enumerate(columns):
-            acc: dict[str, int] = {}
-            for combo in combos:
-                value, n = combo[i], int(combo[-1] or 0)
-                for one in (split_values(value) if name == "award" else [value] if value else []) or ["—"]:
-                    acc[one] = acc.get(one, 0) + n
-            facets[name] = dict(sorted(acc.items()))
-        narrowed = list(matching)
-        for name, value in filters.items():
-            if not value:
-                continue
-            col = columns[name]
-            if value == "—":
-                narrowed.append(or_(col.is_(None), col == ""))
-            else:
-                narrowed.append(col.contains(value, autoescape=True) if name == "award" else col == value)
-        rows = session.execute(  # columns, not entities: a search may return every firm of the directory
-            select(
-                entry.id,
-                entry.directory,
-                org.name,
-                org.corporate_number,
-                entry.prefecture,
-                entry.industry,
-                entry.products,
-                entry.award,
-                entry.year_listed,
-            )
-            .join(org, org.id == entry.organisation_id)
-            .where(*narrowed)
-            .order_by(org.folded_name)
-        ).all()
-        found = [ListedFirm(*row) for row in rows]
-    return chosen(found, FIRM_FACETS, filters), facets  # chosen: an award named exactly, not within another
+    with read_session(checked_engine(engine)) as session:
+        where, facets, total = _matching(session, directory, q, filters)
+        offset = (page - 1) * per_page
+        firms = listed_firms(session, where, limit=per_page, offset=offset) if offset < total else []
+    return Paged(firms, total, page, per_page), facets
 
 
-def listed_firm(entry: store.DirectoryEntry, org: event_store.Organisation) -> ListedFirm:
-    return ListedFirm(
-        entry.id,
-        entry.directory,
-        org.name,
-        org.corporate_number,
-        entry.prefecture,
-        entry.industry,
-        entry.products,
-        entry.award,
-        entry.year_listed,
-    )
+def directory_firms(
+    directory: str, q: str = "", *, engine: Engine | None = None, **filters: str | None
+) -> list[ListedFirm]:
+    """Every firm of the directory matching ``q`` and the facet ``filters`` (for the exports: not paged)."""
+    _directory(directory)
+    with read_session(checked_engine(engine)) as session:
+        where, _facets, _total = _matching(session, directory, q, filters)
+        return listed_firms(session, where)
 
 
 EXPORT_HEADER = ("企業名", "法人番号", "府県", "業種", "主な製品", "受賞・選定", "掲載年度")
@@ -259,7 +296,7 @@ def export_directory(
 ) -> tuple[bytes, str]:
     """A directory's firms matching ``q`` and the facet ``filters`` as CSV (UTF-8 with BOM, for Excel) or
     XLSX; (bytes, media type).  Public facts only."""
-    firms, _facets = search_directory(directory, q, engine=engine, **filters)
+    firms = directory_firms(directory, q, engine=engine, **filters)
     rows = [
         [
             f.name,

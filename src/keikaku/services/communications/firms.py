@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, distinct, func, or_, select
 
-from keikaku.services.communications.directories import ListedFirm, listed_firm
+from keikaku.services.communications.directories import ListedFirm, listed_firms
 from keikaku.services.communications.figures import DIRECTORIES
-from keikaku.services.core.db import ensure_schema
+from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import NotFoundError
 from keikaku.storage import communications as store
 from keikaku.storage import event_imports as meeting_store
@@ -52,18 +52,19 @@ class FirmPage:
 
 def firm_page(entry_id: int, *, engine: Engine | None = None) -> FirmPage:
     """A directory firm's page (the same for every viewer: counts, never a consultation's contents)."""
-    with read_session(ensure_schema(engine)) as session:
-        entry = session.get(store.DirectoryEntry, entry_id)
-        org = session.get(event_store.Organisation, entry.organisation_id) if entry else None
-        if entry is None or org is None:
+    with read_session(checked_engine(engine)) as session:
+        entry = store.DirectoryEntry
+        org = session.scalar(select(entry.organisation_id).where(entry.id == entry_id))
+        firm = listed_firms(session, [entry.id == entry_id]) if org is not None else []
+        if org is None or not firm:
             raise NotFoundError(f"掲載企業 {entry_id} は見つかりません", code="firm_not_found")
         dirs = session.scalars(
             select(store.DirectoryEntry.directory)
-            .where(store.DirectoryEntry.organisation_id == org.id)
+            .where(store.DirectoryEntry.organisation_id == org)
             .order_by(store.DirectoryEntry.directory)
         ).all()
         case = platform_store.Consultation
-        consultations = session.scalar(select(func.count()).select_from(case).where(case.organisation_id == org.id))
+        consultations = session.scalar(select(func.count()).select_from(case).where(case.organisation_id == org))
         registration, event = event_store.Registration, event_store.ManagedEvent
         events, registrations = session.execute(
             select(func.count(distinct(registration.event_id)), func.count())
@@ -71,7 +72,7 @@ def firm_page(entry_id: int, *, engine: Engine | None = None) -> FirmPage:
             .join(event_store.Person, event_store.Person.id == registration.person_id)
             .join(event, event.id == registration.event_id)
             .where(
-                event_store.Person.organisation_id == org.id,
+                event_store.Person.organisation_id == org,
                 event.published.is_(True),
                 registration.status.in_((event_store.REGISTERED, event_store.NO_SHOW)),
             )
@@ -81,27 +82,27 @@ def firm_page(entry_id: int, *, engine: Engine | None = None) -> FirmPage:
             select(func.count())
             .select_from(meeting)
             .join(event, event.id == meeting.event_id)
-            .where(meeting.organisation_id == org.id, meeting.status == meeting_store.HELD, event.published.is_(True))
+            .where(meeting.organisation_id == org, meeting.status == meeting_store.HELD, event.published.is_(True))
         )
         need = platform_store.Need
         interview = platform_store.Interview
-        firm_cases = select(case.id).where(case.organisation_id == org.id)
+        firm_cases = select(case.id).where(case.organisation_id == org)
         interviews = session.scalar(
             select(func.count())
             .select_from(interview)
             .join(need, need.id == interview.need_id)
             .where(
                 interview.status == platform_store.HELD,
-                or_(need.organisation_id == org.id, need.case_id.in_(firm_cases)),
+                or_(need.organisation_id == org, need.case_id.in_(firm_cases)),
             )
         )
         listed = session.execute(
             select(store.ActivityEntry.medium, store.ActivityEntry.entry_date, store.ActivityEntry.url)
-            .where(store.ActivityEntry.kind == "listing", store.ActivityEntry.organisation_id == org.id)
+            .where(store.ActivityEntry.kind == "listing", store.ActivityEntry.organisation_id == org)
             .order_by(store.ActivityEntry.entry_date, store.ActivityEntry.medium)
         ).all()
         return FirmPage(
-            listed_firm(entry, org),
+            firm[0],
             tuple(DIRECTORIES[d] for d in dirs if d in DIRECTORIES),
             int(consultations or 0),
             int(events or 0),

@@ -26,9 +26,10 @@ from keikaku.services.communications.tables import (
     split_values,
 )
 from keikaku.services.core.actors import Actor, Permission, require
-from keikaku.services.core.db import ensure_schema
+from keikaku.services.core.db import checked_engine, ensure_schema
 from keikaku.services.core.errors import PermissionDeniedError, ValidationError
 from keikaku.services.core.free_text import clean_name, clean_text
+from keikaku.services.core.paging import Paged, paginate
 from keikaku.services.governance import audit
 from keikaku.storage import communications as store
 from keikaku.storage.uow import read_session, unit_of_work
@@ -143,28 +144,41 @@ VISIT_FACETS = {
 }
 
 
-def search_visits(
-    q: str = "",
-    *,
-    prefecture: str | None = None,
-    language: str | None = None,
-    viewer: Actor,
-    engine: Engine | None = None,
-) -> tuple[list[Visit], dict[str, dict[str, int]]]:
-    """Destinations matching ``q`` (name, theme, languages, prefecture; folded as the site's search) and
-    the chosen prefecture and language, with the facet counts over the matches of ``q``."""
+#: Destinations on a page when the request does not say.
+PER_PAGE = 50
+
+
+def _visits(q: str, viewer: Actor, engine: Engine | None) -> list[Visit]:
+    """Every destination matching ``q``, by folded name (the contact for staff only)."""
     staff = viewer.can_anywhere(Permission.MANAGE_COMMUNICATIONS)
-    with read_session(ensure_schema(engine)) as session:
+    with read_session(checked_engine(engine)) as session:
         words = [w for w in (fold_for_search(w) for w in q.split()) if w]
         v = store.VisitDestination
         rows = session.execute(
             select(v.id, v.name, v.prefecture, v.theme, v.languages, v.contact)
             .where(*(v.search_text.contains(w, autoescape=True) for w in words))
-            .order_by(v.folded)
+            .order_by(v.folded, v.id)
         ).all()
-        found = [Visit(*row[:5], row[5] if staff else None) for row in rows]
+    return [Visit(*row[:5], row[5] if staff else None) for row in rows]
+
+
+def search_visits(
+    q: str = "",
+    *,
+    prefecture: str | None = None,
+    language: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    viewer: Actor,
+    engine: Engine | None = None,
+) -> tuple[Paged[Visit], dict[str, dict[str, int]]]:
+    """A page of the destinations matching ``q`` (name, theme, languages, prefecture; folded as the site's
+    search) and the chosen prefecture and language, with the total; and the facet counts over every match
+    of ``q``.  The destinations are a short list (a language cell names several), so they are chosen and
+    counted here."""
+    found = _visits(q, viewer, engine)
     filters = {"prefecture": prefecture, "languages": language}
-    return chosen(found, VISIT_FACETS, filters), facet_counts(found, VISIT_FACETS)
+    return paginate(chosen(found, VISIT_FACETS, filters), page, per_page), facet_counts(found, VISIT_FACETS)
 
 
 EXPORT_HEADER = ("視察先", "府県", "テーマ", "対応言語")
@@ -177,7 +191,7 @@ def export_visits(
     column too, and the export is an audit record."""
     if with_contact and not viewer.can_anywhere(Permission.MANAGE_COMMUNICATIONS):
         raise PermissionDeniedError("連絡先付きの出力は広報の担当者だけが行えます", code="forbidden")
-    visits, _facets = search_visits(q, viewer=viewer, engine=engine)
+    visits = _visits(q, viewer, engine)
     if not with_contact:
         visits = [replace(v, contact=None) for v in visits]
     header = (*EXPORT_HEADER, "連絡先") if with_contact else EXPORT_HEADER

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from keikaku.api.deps import ActorDep, EngineDep, Id
+from keikaku.api.deps import ActorDep, EngineDep, Id, PageQuery, PerPageQuery
 from keikaku.api.routers.downloads import attachment
 from keikaku.api.routers.imports import read_upload
 from keikaku.services.communications.analytics import (
@@ -20,6 +20,7 @@ from keikaku.services.communications.analytics import (
     list_properties,
     monthly_figures,
 )
+from keikaku.services.communications.directories import PER_PAGE as FIRMS_PER_PAGE
 from keikaku.services.communications.directories import export_directory, import_directory, search_directory
 from keikaku.services.communications.evidence import attach_evidence, entry_evidence
 from keikaku.services.communications.figures import DIRECTORIES, KINDS
@@ -344,14 +345,28 @@ def directory_export(request: Request, directory: str, engine: EngineDep, actor:
 
 
 @router.get("/directories/{directory}", response_class=HTMLResponse)
-def directory(request: Request, directory: str, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
-    """A directory with Japanese search and facets (firms: prefecture, industry, award; visit destinations:
-    prefecture, language)."""
+def directory(
+    *,
+    request: Request,
+    directory: str,
+    engine: EngineDep,
+    actor: ActorDep,
+    page: PageQuery = 1,
+    per_page: PerPageQuery = FIRMS_PER_PAGE,
+) -> HTMLResponse:
+    """A page of a directory with Japanese search and facets (firms: prefecture, industry, award; visit
+    destinations: prefecture, language); the page links keep the search and the chosen values."""
     q = request.query_params.get("q", "")[:200]
     if directory == VISITS:
         chosen = _facets(request, "prefecture", "languages")
         visits, facets = search_visits(
-            q, prefecture=chosen["prefecture"], language=chosen["languages"], viewer=actor, engine=engine
+            q,
+            prefecture=chosen["prefecture"],
+            language=chosen["languages"],
+            page=page,
+            per_page=per_page,
+            viewer=actor,
+            engine=engine,
         )
         staff = actor.can_anywhere(Permission.MANAGE_COMMUNICATIONS)
         context: dict[str, object] = {"code": VISITS, "name": VISITS_NAME, "visits": visits, "facets": facets}
@@ -360,7 +375,7 @@ def directory(request: Request, directory: str, engine: EngineDep, actor: ActorD
             request, actor, "visits.html", context, json_url="/api/v1/visit-destinations" + query_string(request)
         )
     chosen = _facets(request, "prefecture", "industry", "award")
-    firms, facets = search_directory(directory[:40], q, engine=engine, **chosen)
+    firms, facets = search_directory(directory[:40], q, page=page, per_page=per_page, engine=engine, **chosen)
     context = {"code": directory, "name": DIRECTORIES[directory], "firms": firms, "facets": facets, "q": q}
     context |= {"chosen": chosen}
     return render(
@@ -375,5 +390,6 @@ def directory(request: Request, directory: str, engine: EngineDep, actor: ActorD
 @router.get("/firms/{entry_id}", response_class=HTMLResponse)
 def firm(request: Request, entry_id: Id, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
     """A listed firm: its facts, its directories, counts of its consultations, events and meetings, and its
-    database listings."""
-    return render(request, actor, "firm.html", {"page": firm_page(entry_id, engine=engine)})
+    database listings (the same counts as its JSON twin, from the same service)."""
+    page = firm_page(entry_id, engine=engine)
+    return render(request, actor, "firm.html", {"page": page}, json_url=f"/api/v1/firms/{entry_id}")
