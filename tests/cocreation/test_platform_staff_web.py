@@ -184,3 +184,19 @@ def test_an_attachment_passes_the_upload_safety_and_is_the_staffs_only(
         assert s.scalars(select(AuditEntry.action).where(AuditEntry.action == "platform.attachment.view")).all() == [
             "platform.attachment.view"
         ]
+
+
+def test_the_case_list_pages_and_keeps_its_filters(engine: Engine, institutes: dict[str, int]) -> None:
+    from keikaku.services.platform.cases import CaseForm, open_case
+    from keikaku.web.routers.platform_cases import PER_PAGE
+
+    for i in range(PER_PAGE + 1):
+        form = CaseForm(f"株式会社ページ{i}", FIRM, f"相談{i}", "材料", "技術開発", opened_on="2026-05-12")
+        open_case(form, actor=COORDINATOR, engine=engine)
+    with make_client(engine, COORDINATOR) as client:
+        first = client.get("/platform/cases?phase=技術開発")
+        assert first.status_code == 200, first.text[:300]
+        assert first.text.count('href="/platform/cases/') == PER_PAGE
+        assert "page=2" in first.text and "phase=" in first.text.split("page=2")[0].rsplit("href=", 1)[-1]
+        second = client.get("/platform/cases?phase=技術開発&page=2")
+        assert second.status_code == 200 and second.text.count('href="/platform/cases/') == 1

@@ -170,7 +170,7 @@ def _missing(client: TestClient) -> int:
 def test_a_prefectures_page_is_two_queries_through_the_facets_index(sqlite_loaded_engine: Engine) -> None:
     """The search's two statements (the grouped counts, the page) and SQLite's plans for them: the counts
     come from the facets index in its order (no temporary B-tree to group), the page finds the prefecture's
-    firms through it (migration 0026_comms14)."""
+    firms through it (migration 0027_comms14)."""
     from tests.sql_capture import recording
 
     e = sqlite_loaded_engine

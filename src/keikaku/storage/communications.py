@@ -157,7 +157,7 @@ class DirectoryEntry(Base):
     __tablename__ = "directory_entries"
     __table_args__ = (
         UniqueConstraint("directory", "organisation_id", name="uq_directory_entries_firm"),
-        # A directory's facet counts and a chosen prefecture's firms (migration 0026_comms14).
+        # A directory's facet counts and a chosen prefecture's firms (migration 0027_comms14).
         Index("ix_directory_entries_facets", "directory", "prefecture", "industry", "award"),
     )
 

@@ -6,16 +6,16 @@ directory from the table and sort them; with ``(directory, prefecture, industry,
 read from the index in its order and a chosen prefecture's firms are found through it.  It replaces the
 index on ``directory``, which it serves as well.
 
-Revision ID: 0026_comms14
-Revises: 0025_case_list_index
+Revision ID: 0027_comms14
+Revises: 0026_coordinators
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0026_comms14"
-down_revision: str | Sequence[str] | None = "0025_case_list_index"
+revision: str = "0027_comms14"
+down_revision: str | Sequence[str] | None = "0026_coordinators"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
