@@ -123,6 +123,7 @@ def test_migration_0026_down_and_up_links_recorded_usernames_to_their_accounts(
 
     form = CaseForm("株式会社ケイカク精工", FIRM, "相談", "材料", "基礎研究")
     case = open_case(form, actor=COORDINATOR, engine=engine)
+    before = _counts(engine)
     _migrate(engine, "0025_case_list_index", down=True)
     with engine.connect() as conn:
         assert "coordinator_id" not in {c["name"] for c in inspect(conn).get_columns("platform_cases")}
@@ -132,3 +133,4 @@ def test_migration_0026_down_and_up_links_recorded_usernames_to_their_accounts(
     with read_session(engine) as s:
         linked = s.scalar(select(store.Consultation.coordinator_id).where(store.Consultation.id == case.id))
         assert linked == s.scalar(select(User.id).where(User.username == "yamada"))
+    assert _counts(engine) == before  # accounts, case logs and the audit trail untouched by the way down

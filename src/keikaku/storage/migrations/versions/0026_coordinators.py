@@ -50,12 +50,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the two links (the recorded coordinator names stay)."""
+    """Drop the two links (the recorded coordinator names stay).
+
+    On SQLite the columns are dropped in place, not by rebuilding the tables: a rebuild of ``users`` or
+    ``platform_cases`` would cascade to their sessions and logs.  SQLite allows it because ``upgrade`` added
+    each foreign key with its column.
+    """
     sqlite = op.get_bind().dialect.name == "sqlite"
     for table, column, referred, _on_delete in reversed(_LINKS):
-        if sqlite:
-            with op.batch_alter_table(table) as batch:
-                batch.drop_column(column)
-        else:
+        if not sqlite:
             op.drop_constraint(op.f(_name(table, column, referred)), table, type_="foreignkey")
-            op.drop_column(table, column)
+        op.drop_column(table, column)
