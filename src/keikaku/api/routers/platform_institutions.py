@@ -42,7 +42,7 @@ def institutions(*, engine: EngineDep, actor: ActorDep) -> dict[str, Any]:
 
 
 @router.post("/platform/institutions", status_code=status.HTTP_201_CREATED, summary="会員機関を登録する")
-def create(*, body: InstitutionCreate, engine: EngineDep, actor: ActorDep) -> dict[str, Any]:
+def institution_create(*, body: InstitutionCreate, engine: EngineDep, actor: ActorDep) -> dict[str, Any]:
     """Add a member institution with its fee rule (422 for a multiplier outside 0–10 or a name in use)."""
     factors: dict[str, str | float | None] = {"own": body.fee_own, "union": body.fee_union, "other": body.fee_other}
     new_id = create_institution(
@@ -84,7 +84,9 @@ def equipment_upload(
 
 
 @router.post("/platform/institutions/{institution_id}/imports/{upload_id}/commit", summary="機器一覧を取り込む")
-def commit(*, institution_id: Id, upload_id: UploadPath, engine: EngineDep, actor: ActorDep) -> dict[str, Any]:
+def equipment_commit(
+    *, institution_id: Id, upload_id: UploadPath, engine: EngineDep, actor: ActorDep
+) -> dict[str, Any]:
     """Step 2: import the uploaded bytes in one transaction (422 with every error for a file with errors)."""
     return _upload(commit_equipment(institution_id, upload_id, actor=actor, engine=engine))
 
