@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keikaku.api.deps import ActorDep, EngineDep, Id, PageQuery
@@ -34,13 +34,11 @@ from keikaku.services.platform.institutions import (
     list_institutions,
 )
 from keikaku.services.platform.matching import SeedForm, add_seed
-from keikaku.storage.platform import INSTITUTION_KINDS, SEED_KINDS
 from keikaku.web.render import render
+from keikaku.web.routers.platform_cases import LongText, Text
 
 router = APIRouter(include_in_schema=False)
 
-Text = Annotated[str, Form(max_length=400)]
-LongText = Annotated[str, Form(max_length=4000)]
 PER_PAGE = 50
 FACTORS = ("own", "union", "other")
 
@@ -64,7 +62,7 @@ def _list_page(
     context = {
         "institutions": list_institutions(actor=actor, engine=engine),
         "can_add": can_manage_labsearch(actor),
-        "kinds": INSTITUTION_KINDS,
+        "kinds": CHOICES["institution_kinds"],
         "factors": FACTORS,
         "form": form or {},
         **_errors(error),
@@ -121,7 +119,7 @@ def _institution_page(
         "institution": found.institution,
         "paged": {"page": found.page, "pages": found.pages, "total": total},
         "can_import": can_manage_labsearch(actor),
-        "seed_kinds": SEED_KINDS,
+        "seed_kinds": CHOICES["seed_kinds"],
         "phases": CHOICES["phases"],
         "max_mb": max_upload_bytes() // (1024 * 1024),
         "form": form or {},
