@@ -301,3 +301,21 @@ def test_others_are_refused_and_nothing_changes(engine: Engine, institutes: dict
         assert other.get("/api/v1/platform/institutions").status_code in (401, 403)
     assert not changed_tables(before, fingerprint(engine))
     assert _equipment(engine, osaka) == {}
+
+
+def test_a_preview_that_no_longer_holds_is_not_imported(engine: Engine, institutes: dict[str, int]) -> None:
+    """Two lists previewed for one institution; once one is imported, the other's preview (three entries to
+    add) is out of date: its commit is refused with 409 and nothing changes."""
+    osaka = institutes["osaka"]
+    with make_client(engine, OWNER) as client:
+        first = _upload(client, osaka, "a.csv", OSAKA_CSV.encode("cp932"), CSV)
+        second = _upload(client, osaka, "b.csv", OSAKA_CSV.encode("utf-8"), CSV)
+        assert client.post(first + "/commit", follow_redirects=False).status_code == 303
+        before = fingerprint(engine)
+        stale = client.post(second + "/commit")
+        assert stale.status_code == 409 and "もう一度アップロードして確認してください" in stale.text
+        assert 'data-testid="commit"' not in stale.text and "もう一度アップロードしてください" in stale.text
+        assert not changed_tables(before, fingerprint(engine))
+        again = _upload(client, osaka, "b.csv", OSAKA_CSV.encode("utf-8"), CSV)
+        page = client.get(again).text
+        assert (_count(page, "added"), _count(page, "updated")) == (0, 3)

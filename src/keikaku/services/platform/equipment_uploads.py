@@ -7,7 +7,9 @@
    ``lab_equipment_uploads``.  Nothing of the equipment is stored.
 2. :func:`commit_equipment` imports those same bytes — never a copy the client sends again — in one
    transaction with the upload marked committed and the import's audit record.  A file with errors cannot be
-   committed: the answer lists every error and nothing is stored.
+   committed: the answer lists every error and nothing is stored.  If the institution's entries changed
+   since the preview (another import), so that the commit would not do what the preview showed, it is
+   refused (409) and nothing is stored.
 
 Who may: those who manage かんさいラボサーチ (``MANAGE_LABSEARCH``: ものづくり支援課's editors, administrators).
 An upload is seen by whoever uploaded it and by administrators.  Staged uploads older than
@@ -19,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +43,8 @@ from keikaku.storage.uow import read_session, unit_of_work
 KEEP_STAGED = dt.timedelta(days=7)
 #: The kinds of file an equipment list comes in.
 EXTENSIONS = (".xlsx", ".csv")
+#: What a commit must do as its preview said, else it is refused (the institution's entries changed meanwhile).
+CHANGES = ("added_names", "updated_names", "withdrawn_names")
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,9 @@ def _view(row: store.EquipmentUpload) -> EquipmentUpload:
     )
 
 
-def _report(report: ImportReport) -> dict[str, Any]:
-    return dataclasses.asdict(report)
+def report_dict(report: ImportReport) -> dict[str, Any]:
+    """An import report as the upload keeps it (JSON: lists for tuples)."""
+    return json.loads(json.dumps(dataclasses.asdict(report), default=str))
 
 
 def require_labsearch(actor: Actor) -> None:
@@ -104,7 +110,7 @@ def stage_equipment(
             size=len(content),
             sha256=hashlib.sha256(content).hexdigest(),
             content=content,
-            report=_report(preview),
+            report=report_dict(preview),
             status="staged",
             uploaded_by=actor.name[:200],
         )
@@ -150,6 +156,11 @@ def commit_equipment(
                 details={"errors": errors},
             )
         report = import_equipment_in(session, institution_id, row.filename, row.content, commit=True, actor=actor)
-        row.status, row.report, row.closed_at = "committed", _report(report), utcnow()
+        if any(report_dict(report)[k] != row.report.get(k) for k in CHANGES):
+            raise ConflictError(  # the transaction is rolled back: nothing imported
+                "確認のあとで機関の機器が変わりました（別の取り込みなど）。もう一度アップロードして確認してください",
+                code="preview_outdated",
+            )
+        row.status, row.report, row.closed_at = "committed", report_dict(report), utcnow()
         session.flush()
         return _view(row)

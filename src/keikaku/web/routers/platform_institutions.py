@@ -19,7 +19,7 @@ from keikaku.api.deps import ActorDep, EngineDep, Id, PageQuery
 from keikaku.api.routers.imports import read_upload
 from keikaku.services.actuals.upload_safety import max_upload_bytes
 from keikaku.services.core.actors import Actor
-from keikaku.services.core.errors import ValidationError
+from keikaku.services.core.errors import ConflictError, ServiceError, ValidationError
 from keikaku.services.platform.common import CHOICES
 from keikaku.services.platform.equipment_uploads import (
     commit_equipment,
@@ -43,7 +43,7 @@ PER_PAGE = 50
 FACTORS = ("own", "union", "other")
 
 
-def _errors(error: ValidationError | None) -> dict[str, Any]:
+def _errors(error: ServiceError | None) -> dict[str, Any]:
     return {
         "error_message": error.message if error else None,
         "error_fields": (error.details.get("fields") or {}) if error else {},
@@ -162,14 +162,14 @@ def _upload_page(
     institution_id: int,
     upload_id: str,
     *,
-    error: ValidationError | None = None,
+    error: ServiceError | None = None,
 ) -> HTMLResponse:
     context = {
         "upload": get_equipment_upload(institution_id, upload_id, actor=actor, engine=engine),
         "institution": get_institution(institution_id, actor=actor, per_page=1, engine=engine).institution,
         **_errors(error),
     }
-    return render(request, actor, "platform_equipment_upload.html", context, status=422 if error else 200)
+    return render(request, actor, "platform_equipment_upload.html", context, status=error.http_status if error else 200)
 
 
 @router.get("/platform/institutions/{institution_id}/imports/{upload_id}", response_class=HTMLResponse)
@@ -185,10 +185,11 @@ def equipment_preview(
 def equipment_commit(
     *, institution_id: Id, upload_id: str, request: Request, engine: EngineDep, actor: ActorDep
 ) -> Response:
-    """Import the uploaded list kept on the server (one transaction, audited); a list with errors is refused."""
+    """Import the uploaded list kept on the server (one transaction, audited); a list with errors, one already
+    imported, or one whose preview no longer holds is refused on the preview page."""
     try:
         commit_equipment(institution_id, upload_id, actor=actor, engine=engine)
-    except ValidationError as exc:
+    except (ValidationError, ConflictError) as exc:  # shown on the preview, with its status (422, 409)
         return _upload_page(request, actor, engine, institution_id, upload_id, error=exc)
     return RedirectResponse(f"/platform/institutions/{institution_id}/imports/{upload_id}", status_code=303)
 
