@@ -5,8 +5,8 @@ satisfaction survey from its link; an administrator binds 面談数 and 利用�
 them computed on the KPI pages (n shown); finally the public searches かんさいラボサーチ for ``SEM`` and ``ＪＳＭ``,
 sees the fee for its category, and the access count rises.
 
-The institutions, their equipment list and seeds are set up through the services (their import pages are
-another part of the issue); everything else is done in the browser.  The public and the firm browse with an
+The institutions, their equipment list and seeds are set up through the services (their pages are walked
+in test_institutions_in_browser.py); everything else is done in the browser.  The public and the firm browse with an
 ordinary browser's User-Agent: Chromium's headless one counts as a bot and is not counted.  Screenshots are
 kept in test-artifacts/browser/."""
 

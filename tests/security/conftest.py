@@ -159,6 +159,7 @@ def sample_path(route: Route, known: Ids, link_id: int, **override: str) -> str:
         "interview_id": "1",
         "attachment_id": "1",
         "seed_id": "1",
+        "institution_id": "1",
     }
     path = route.path
     for param in route.path_params:

@@ -133,6 +133,47 @@ def test_a_zip_bomb_uploaded_on_the_web_and_the_api_is_refused_quickly(
         assert_intact(sqlite_loaded_engine, before, "zip bomb upload")
 
 
+def _institution_imports(engine: Engine) -> tuple[str, str]:
+    """The page's and the API's upload routes of a new institution's equipment list."""
+    from keikaku.services.platform.cases import InstitutionForm, add_institution
+
+    institution = add_institution(InstitutionForm("安全確認研究所", "大阪府", "公設試"), actor=ADMIN, engine=engine)
+    return f"/platform/institutions/{institution}/imports", f"/api/v1/platform/institutions/{institution}/imports"
+
+
+def test_an_institutions_equipment_list_goes_through_the_upload_safety(
+    sqlite_loaded_engine: Engine, zip_bomb: bytes
+) -> None:
+    """The staff page and the API of an equipment list import: a zip bomb and a file that is neither XLSX nor
+    CSV are refused before anything is read or kept; a hostile name is kept as data only."""
+    web, api = _institution_imports(sqlite_loaded_engine)
+    with make_client(sqlite_loaded_engine) as client:
+        before = fingerprint(sqlite_loaded_engine)
+        page = client.post(web, files={"file": ("機器.xlsx", zip_bomb, XLSX)})
+        assert page.status_code == 422 and "zip 爆弾の疑いがあるため読み込みません" in page.text
+        assert client.post(api, files={"file": ("機器.xlsx", zip_bomb, XLSX)}).json()["error"]["code"] == "zip_bomb"
+        script = client.post(api, files={"file": ("機器.html", b"<script>", "text/html")})
+        assert script.status_code == 422 and script.json()["error"]["code"] == "file_type"
+        assert_intact(sqlite_loaded_engine, before, "equipment list uploads")
+        listing = "機器名,分類,利用形態\nSEM,顕微鏡,機器使用\n".encode()
+        named = client.post(api, files={"file": ("../../etc/機器.csv", listing, "text/csv")})
+        assert named.status_code == 201 and named.json()["filename"] == "機器.csv"
+
+
+def test_an_oversized_equipment_list_is_refused_with_its_size(sqlite_loaded_engine: Engine, small_uploads: int) -> None:
+    web, api = _institution_imports(sqlite_loaded_engine)
+    padded = "機器名,分類,利用形態\n".encode() + b"#" * (small_uploads + 1000)
+    with make_client(sqlite_loaded_engine) as client:
+        before = fingerprint(sqlite_loaded_engine)
+        over = client.post(web, files={"file": ("機器.csv", padded, "text/csv")})
+        assert over.status_code == 422 and f"上限 {small_uploads:,} バイト" in over.text
+        assert (
+            client.post(api, files={"file": ("機器.csv", padded, "text/csv")}).json()["error"]["code"]
+            == "file_too_large"
+        )
+        assert_intact(sqlite_loaded_engine, before, "oversized equipment lists")
+
+
 @pytest.mark.parametrize(
     ("entries", "message"),
     [

@@ -47,7 +47,9 @@ UNRELATED = {
     "attachment_id": "a file of a consultation's log: not a plan's; staff only (the route matrix)",
     "seed_id": "an institution's seed of the co-creation platform: not a plan's; staff only (the route matrix)",
     "identifier": "a report type: filled with evaluation/comparison (checked below)",
-    "upload_id": "a document uploaded for review: its uploader's and the administrators' only (the route matrix)",
+    "upload_id": "a document (or an institution's equipment list) uploaded for review: its uploader's and the "
+    "administrators' only (the route matrix)",
+    "institution_id": "a member institution of the co-creation platform: not a plan's; staff only (the route matrix)",
     "page": "a page of the document named by key, which is filled with the draft's (tests/web/test_sources.py)",
 }
 FILL = {
@@ -101,7 +103,7 @@ def test_no_route_shows_the_public_a_draft(public: tuple[TestClient, Draft]) -> 
     leaks = []
     for path in _gets():
         names = set(re.findall(r"{(\w+)}", path))
-        staff_only = {"case_id", "survey_id", "interview_id", "seed_id", "attachment_id"}
+        staff_only = {"case_id", "survey_id", "interview_id", "seed_id", "attachment_id", "institution_id"}
         if names & {"initiative_id", "event_id", "token", "username", *staff_only}:
             continue  # not a plan's (see UNRELATED)
         url = path.format(**{**FILL, **values}) + "?" + QUERY

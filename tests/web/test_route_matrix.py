@@ -81,6 +81,9 @@ MATRIX_CASE = {
     "field": "材料",
     "phase": "技術開発",
 }
+MATRIX_INSTITUTION = {"name": "行列機関{counter}", "prefecture": "大阪府", "kind": "公設試", "fee_own": "0.8"}
+EQUIPMENT_MATRIX = "機器名,分類,利用形態,料金\n行列試験機,材料試験,機器使用,1000\n"
+EQUIPMENT_UPLOAD = {"upload_id": "{equipment_upload_id}"}
 FORMS_MATRIX = "タイムスタンプ,本日の内容は役に立ちましたか\n2026/10/07 10:00:00,とても役に立った\n"
 
 
@@ -347,6 +350,37 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/platform/interviews/{interview_id}"): Rule(CASES),
     ("POST", "/platform/interviews/{interview_id}"): Rule(CASES, form={"status": "実施"}, ok=(303,)),
     ("GET", "/platform/seeds/{seed_id}"): Rule(CASES),
+    # The member institutions: those who see cases read them and add seeds; those who manage かんさいラボサーチ
+    # (ものづくり支援課, administrators: EDITORS) add institutions and import equipment lists, in two steps.
+    # The shared upload is the editor's and already imported: the commit answers 409.
+    ("GET", "/platform/institutions"): Rule(CASES),
+    ("POST", "/platform/institutions"): Rule(EDITORS, form=MATRIX_INSTITUTION, ok=(303,)),
+    ("GET", "/platform/institutions/{institution_id}"): Rule(CASES),
+    ("POST", "/platform/institutions/{institution_id}/imports"): Rule(EDITORS, file_text=EQUIPMENT_MATRIX, ok=(303,)),
+    ("GET", "/platform/institutions/{institution_id}/imports/{upload_id}"): Rule(EDITORS, override=EQUIPMENT_UPLOAD),
+    ("POST", "/platform/institutions/{institution_id}/imports/{upload_id}/commit"): Rule(
+        EDITORS, ok=(409,), override=EQUIPMENT_UPLOAD
+    ),
+    ("POST", "/platform/institutions/{institution_id}/seeds"): Rule(
+        CASES, form={"kind": "技術", "title": "シーズ{n}"}, ok=(303,)
+    ),
+    ("GET", "/api/v1/platform/institutions"): Rule(CASES),
+    ("POST", "/api/v1/platform/institutions"): Rule(
+        EDITORS, json={**MATRIX_INSTITUTION, "name": "行列API機関{counter}", "fee_own": 0.8}, ok=(201,)
+    ),
+    ("GET", "/api/v1/platform/institutions/{institution_id}"): Rule(CASES),
+    ("POST", "/api/v1/platform/institutions/{institution_id}/imports"): Rule(
+        EDITORS, file_text=EQUIPMENT_MATRIX, ok=(201,)
+    ),
+    ("GET", "/api/v1/platform/institutions/{institution_id}/imports/{upload_id}"): Rule(
+        EDITORS, override=EQUIPMENT_UPLOAD
+    ),
+    ("POST", "/api/v1/platform/institutions/{institution_id}/imports/{upload_id}/commit"): Rule(
+        EDITORS, ok=(409,), override=EQUIPMENT_UPLOAD
+    ),
+    ("POST", "/api/v1/platform/institutions/{institution_id}/seeds"): Rule(
+        CASES, json={"kind": "技術", "title": "シーズ{n}"}, ok=(201,)
+    ),
     ("POST", "/api/v1/platform/cases"): Rule(CASES, json=MATRIX_CASE, ok=(201,)),
     ("POST", "/api/v1/platform/cases/{case_id}/activities"): Rule(
         CASES, json={"kind": "メモ", "body": "記録{n}"}, ok=(201,)
@@ -654,6 +688,8 @@ def _case(engine: Engine) -> dict[str, str]:
         case.id, "訪問", "訪問の記録", attachment=("memo.txt", "行列試験のメモ".encode()), actor=SYSTEM, engine=engine
     )
     return {
+        "institution_id": str(institution),
+        "equipment_upload_id": _equipment_upload(engine, institution),
         "case_id": str(case.id),
         "need_id": str(case.need_ids[0]),
         "seed_id": str(seed),
@@ -661,6 +697,37 @@ def _case(engine: Engine) -> dict[str, str]:
         "attachment_id": str(logged.activities[-1].attachments[0].id),
         "corporate_number": number,
     }
+
+
+def _equipment_upload(engine: Engine, institution_id: int) -> str:
+    """An equipment list of the institution, uploaded by the editor and already imported."""
+    from keikaku.storage.platform import EquipmentUpload
+    from keikaku.storage.uow import unit_of_work
+
+    with unit_of_work(engine) as session:
+        row = EquipmentUpload(
+            id="e" * 32,
+            institution_id=institution_id,
+            filename="matrix.csv",
+            size=0,
+            sha256="0" * 64,
+            content=b"",
+            report={
+                "committed": True,
+                "added": 1,
+                "updated": 0,
+                "withdrawn": 0,
+                "rows": 1,
+                "errors": [],
+                "added_names": ["行列試験機"],
+                "updated_names": [],
+                "withdrawn_names": [],
+            },
+            status="committed",
+            uploaded_by="editor",
+        )
+        session.add(row)
+    return row.id
 
 
 def _communications(engine: Engine, department: str) -> dict[str, str]:

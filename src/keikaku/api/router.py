@@ -18,6 +18,7 @@ from keikaku.api.routers import (
     plan_edits,
     plans,
     platform,
+    platform_institutions,
     search,
     users,
 )
@@ -41,6 +42,7 @@ def api_router() -> APIRouter:
         governance,
         users,
         platform,
+        platform_institutions,
         communications,
         cycle,
         ingest,

@@ -269,3 +269,24 @@ class LabAccessSalt(Base):
 
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     salt: Mapped[str] = mapped_column(String(64))
+
+
+class EquipmentUpload(Base):
+    """An institution's equipment list uploaded for a preview and kept until it is committed (imported) or
+    discarded: the commit reads these bytes, never a copy the client sends again."""
+
+    __tablename__ = "lab_equipment_uploads"
+    __table_args__ = (CheckConstraint("status IN ('staged', 'committed', 'discarded')", name="status"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("platform_institutions.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The preview: the counts and every error, as :class:`~keikaku.services.platform.equipment_import.ImportReport`.
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="staged")
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

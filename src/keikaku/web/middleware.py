@@ -68,10 +68,12 @@ UPLOAD_PATHS = frozenset(
         "/communications/directories/import",
     }
 )
-#: Upload routes with an id in their path (the imports of events and surveys, a registry entry's evidence):
+#: Upload routes with an id in their path (the imports of events and surveys, a registry entry's evidence, an
+#: institution's equipment list):
 #: matched whole.
 UPLOAD_PATTERN = re.compile(
-    r"^/(events/\d+/imports/(participants|meetings)|surveys/\d+/import|communications/entries/\d+/evidence)$"
+    r"^/(events/\d+/imports/(participants|meetings)|surveys/\d+/import|communications/entries/\d+/evidence"
+    r"|(api/v1/)?platform/institutions/\d+/imports)$"
 )
 #: Room for the multipart envelope around an upload: boundaries, part headers, the CSRF and reason fields.
 MULTIPART_OVERHEAD = 64 * 1024

@@ -4,6 +4,7 @@ services check the values and answer 422 with the Japanese message naming the fi
 
 from __future__ import annotations
 
+from fastapi import UploadFile
 from pydantic import BaseModel, Field
 
 
@@ -57,3 +58,31 @@ class DecisionCreate(BaseModel):
     need_id: int = Field(ge=1, le=2**31 - 1, description="ニーズ")
     seed_id: int = Field(ge=1, le=2**31 - 1, description="シーズ")
     decision: str = Field(max_length=10, description="accepted（採用）または rejected（不採用）")
+
+
+class InstitutionCreate(BaseModel):
+    """A member institution with its fee rule: the multiplier of the base fee for each user category."""
+
+    name: str = Field(max_length=400, description="機関名")
+    prefecture: str = Field(max_length=20, description="府県")
+    kind: str = Field(max_length=20, description="種別（公設試・支援機関・大学）")
+    contact: str = Field("", max_length=400, description="連絡先")
+    fee_own: float | None = Field(None, description="府県内の企業の料金倍率（既定: 1 = 基本料金）")
+    fee_union: float | None = Field(None, description="関西広域連合の区域の企業の料金倍率（既定: 1）")
+    fee_other: float | None = Field(None, description="その他の企業の料金倍率（既定: 1）")
+
+
+class SeedCreate(BaseModel):
+    """An institution's seed: a technology, research theme, equipment or service."""
+
+    kind: str = Field(max_length=20, description="種類（技術・研究テーマ・設備・サービス）")
+    title: str = Field(max_length=400, description="シーズ名")
+    description: str = Field("", max_length=4000, description="説明")
+    field: str = Field("", max_length=100, description="技術分野")
+    phase: str = Field("", max_length=20, description="フェーズ（基礎研究・技術開発・実証・事業化）")
+
+
+class EquipmentFileCreate(BaseModel):
+    """The upload (``multipart/form-data``): an institution's equipment list (XLSX or CSV)."""
+
+    file: UploadFile | None = Field(None, description="機器一覧（XLSX・CSV）")

@@ -103,6 +103,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "checkin.add": ("来場の受付", "Check-in"),
     "platform.institution.add": ("会員機関の登録", "Member institution added"),
     "labsearch.import": ("研究機器の一覧の取り込み", "Equipment list imported"),
+    "labsearch.upload": ("研究機器の一覧のアップロード（取り込み前の確認）", "Equipment list uploaded for preview"),
     "platform.case.open": ("相談の受付", "Consultation opened"),
     "platform.case.view": ("相談内容の閲覧", "Consultation viewed"),
     "platform.case.activity": ("相談の対応記録", "Consultation activity recorded"),
@@ -149,6 +150,7 @@ OBJECTS: dict[str, tuple[str, str]] = {
     "platform_need": ("ニーズ", "Need"),
     "platform_match": ("マッチング", "Match"),
     "platform_interview": ("面談", "Interview"),
+    "lab_equipment_upload": ("取り込み前の機器一覧", "Uploaded equipment list"),
 }
 
 #: Field name → (Japanese, English); a field not listed is shown by its name.
@@ -191,6 +193,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "added": ("追加した件数", "Added"),
     "rows": ("行数", "Rows"),
     "kind": ("種類", "Kind"),
+    "institution_id": ("会員機関", "Member institution"),
+    "errors": ("誤りの件数", "Errors"),
 }
 
 ROLES: dict[str, tuple[str, str]] = {

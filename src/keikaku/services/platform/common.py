@@ -16,6 +16,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "outcomes": store.OUTCOMES,
     "activity_kinds": tuple(k for k in store.ACTIVITY_KINDS if k not in ("引継ぎ", "状態変更")),
     "interview_statuses": store.INTERVIEW_STATUSES,
+    "institution_kinds": store.INSTITUTION_KINDS,
+    "seed_kinds": store.SEED_KINDS,
 }
 
 #: The department that administers the platform; its editors see and manage cases as coordinators do.

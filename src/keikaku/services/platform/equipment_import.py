@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from keikaku.normalize.text import normalize_text
 from keikaku.services.core.actors import Actor, Permission, require
@@ -84,6 +85,10 @@ class ImportReport:
     withdrawn: int
     rows: int
     errors: tuple[ImportError_, ...]
+    #: What is (or would be) added, updated and withdrawn: each entry's name and model.
+    added_names: tuple[str, ...] = ()
+    updated_names: tuple[str, ...] = ()
+    withdrawn_names: tuple[str, ...] = ()
 
 
 def _rows_of_csv(content: bytes) -> list[tuple[str, list[list[str]]]]:
@@ -196,10 +201,22 @@ def _parse(sheet: str, rows: list[list[str]], errors: list[ImportError_]) -> lis
     return entries
 
 
+def _label(name: str, model: str | None) -> str:
+    return f"{name}（{model}）" if model else name
+
+
 def import_equipment(
     institution_id: int, filename: str, content: bytes, *, commit: bool, actor: Actor, engine: Engine | None = None
 ) -> ImportReport:
-    """Check (and with ``commit``, apply) an institution's equipment list; see the module."""
+    """Check (and with ``commit``, apply) an institution's equipment list in one transaction; see the module."""
+    with unit_of_work(ensure_schema(engine)) as session:
+        return import_equipment_in(session, institution_id, filename, content, commit=commit, actor=actor)
+
+
+def import_equipment_in(
+    session: Session, institution_id: int, filename: str, content: bytes, *, commit: bool, actor: Actor
+) -> ImportReport:
+    """:func:`import_equipment` in the caller's transaction (the staged upload is marked in the same one)."""
     require(actor, Permission.MANAGE_LABSEARCH, departments=OWNERS)
     sheets = _rows_of_xlsx(content) if filename.lower().endswith(".xlsx") else _rows_of_csv(content)
     errors: list[ImportError_] = []
@@ -214,55 +231,67 @@ def import_equipment(
         seen.setdefault(entry["key"], entry["_where"])
     if not entries and not errors:
         errors.append(ImportError_(sheets[0][0] if sheets else "", 1, "—", "機器の行がありません"))
-    with unit_of_work(ensure_schema(engine)) as session:
-        institution = session.get(store.Institution, institution_id)
-        if institution is None:
-            raise NotFoundError(f"機関 {institution_id} はありません", code="institution_not_found")
-        existing = {
-            row.key: row
-            for row in session.scalars(select(store.Equipment).where(store.Equipment.institution_id == institution_id))
-        }
-        added = sum(1 for e in entries if e["key"] not in existing)
-        updated = len(entries) - added
-        withdrawn = sum(1 for k, row in existing.items() if k not in seen and not row.withdrawn)
-        report = ImportReport(commit and not errors, added, updated, withdrawn, len(entries), tuple(errors))
-        if errors and commit:
-            raise ValidationError(
-                f"{len(errors)} 件の誤りがあるため取り込みませんでした", details={"errors": [str(x) for x in errors]}
-            )
-        if not commit:
-            return report
-        for entry in entries:
-            row = existing.get(entry["key"])
-            if row is None:
-                row = store.Equipment(institution_id=institution_id, key=entry["key"])
-                session.add(row)
-            else:
-                row.row_version = (row.row_version or 1) + 1
-            for f in ("name", "category", "mode", "fee", "updated_on"):
-                setattr(row, f, entry[f])
-            for f in ("maker", "model", "specification", "fee_unit", "requirements"):
-                setattr(row, f, entry.get(f) or None)
-            row.withdrawn = False
-            row.search_text = search_text(
-                entry["name"],
-                entry["category"],
-                entry.get("maker"),
-                entry.get("model"),
-                entry.get("specification"),
-                institution.name,
-            )
-        for key, row in existing.items():
-            if key not in seen:
-                row.withdrawn = True
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "labsearch.import",
-            "platform_institution",
-            institution_id,
-            None,
-            {"file": filename[:200], "added": added, "updated": updated, "withdrawn": withdrawn},
+    institution = session.get(store.Institution, institution_id)
+    if institution is None:
+        raise NotFoundError(f"機関 {institution_id} はありません", code="institution_not_found")
+    existing = {
+        row.key: row
+        for row in session.scalars(select(store.Equipment).where(store.Equipment.institution_id == institution_id))
+    }
+    added_names = tuple(_label(e["name"], e.get("model")) for e in entries if e["key"] not in existing)
+    updated_names = tuple(_label(e["name"], e.get("model")) for e in entries if e["key"] in existing)
+    withdrawn_names = tuple(
+        _label(row.name, row.model) for k, row in existing.items() if k not in seen and not row.withdrawn
+    )
+    added, updated, withdrawn = len(added_names), len(updated_names), len(withdrawn_names)
+    report = ImportReport(
+        commit and not errors,
+        added,
+        updated,
+        withdrawn,
+        len(entries),
+        tuple(errors),
+        added_names,
+        updated_names,
+        withdrawn_names,
+    )
+    if errors and commit:
+        raise ValidationError(
+            f"{len(errors)} 件の誤りがあるため取り込みませんでした", details={"errors": [str(x) for x in errors]}
         )
+    if not commit:
         return report
+    for entry in entries:
+        row = existing.get(entry["key"])
+        if row is None:
+            row = store.Equipment(institution_id=institution_id, key=entry["key"])
+            session.add(row)
+        else:
+            row.row_version = (row.row_version or 1) + 1
+        for f in ("name", "category", "mode", "fee", "updated_on"):
+            setattr(row, f, entry[f])
+        for f in ("maker", "model", "specification", "fee_unit", "requirements"):
+            setattr(row, f, entry.get(f) or None)
+        row.withdrawn = False
+        row.search_text = search_text(
+            entry["name"],
+            entry["category"],
+            entry.get("maker"),
+            entry.get("model"),
+            entry.get("specification"),
+            institution.name,
+        )
+    for key, row in existing.items():
+        if key not in seen:
+            row.withdrawn = True
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "labsearch.import",
+        "platform_institution",
+        institution_id,
+        None,
+        {"file": filename[:200], "added": added, "updated": updated, "withdrawn": withdrawn},
+    )
+    return report
