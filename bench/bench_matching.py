@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from keikaku.services.core.actors import Actor, Role
-from keikaku.services.platform.cases import InstitutionForm, add_institution
+from keikaku.services.platform.institutions import InstitutionForm, add_institution
 from keikaku.services.platform.matching import SeedForm, add_need, add_seed, suggest_seeds
 from keikaku.storage.engine import make_engine
 from keikaku.storage.migrate import upgrade

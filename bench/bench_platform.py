@@ -50,7 +50,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_matching import ADMIN, COORDINATOR, fresh_database, load, load_pairs, percentile
 
 from keikaku.normalize.organisations import fold_organisation_name
-from keikaku.services.platform.cases import InstitutionForm, add_institution, list_cases
+from keikaku.services.platform.cases import list_cases
+from keikaku.services.platform.institutions import InstitutionForm, add_institution
 from keikaku.services.platform.labsearch import Filters, fold, reindex, search, search_text
 from keikaku.services.platform.matching import suggest_seeds
 from keikaku.storage import events as event_store

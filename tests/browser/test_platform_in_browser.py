@@ -24,8 +24,8 @@ from stdnum.jp import cn
 from tests.cocreation.test_labsearch import OSAKA_CSV
 
 from keikaku.services.core.actors import SYSTEM
-from keikaku.services.platform.cases import InstitutionForm, add_institution
 from keikaku.services.platform.equipment_import import import_equipment
+from keikaku.services.platform.institutions import InstitutionForm, add_institution
 from keikaku.services.platform.matching import SeedForm, add_seed
 from keikaku.storage.engine import make_engine
 

@@ -7,8 +7,8 @@ from stdnum.jp import cn
 
 from keikaku.services.core.actors import Actor, Role
 from keikaku.services.governance.accounts import UserCreate, create_user
-from keikaku.services.platform.cases import InstitutionForm, add_institution
 from keikaku.services.platform.common import PLATFORM_DEPARTMENT
+from keikaku.services.platform.institutions import InstitutionForm, add_institution
 
 ADMIN = Actor("管理者", frozenset({Role.BUREAU_ADMIN}))
 #: Coordinators with accounts (made by :func:`institutes`): 山田 of the Osaka institute, 佐藤 of Hyogo's.

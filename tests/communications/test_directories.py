@@ -160,7 +160,7 @@ def test_a_firms_page_counts_what_it_took_part_in_and_never_shows_a_case(loaded_
 def _institution(engine: Engine) -> int:
     from tests.cocreation.conftest import ADMIN
 
-    from keikaku.services.platform.cases import InstitutionForm, add_institution
+    from keikaku.services.platform.institutions import InstitutionForm, add_institution
 
     return add_institution(InstitutionForm("大阪産業技術研究所", "大阪府", "公設試"), actor=ADMIN, engine=engine)
 

@@ -135,7 +135,7 @@ def test_a_zip_bomb_uploaded_on_the_web_and_the_api_is_refused_quickly(
 
 def _institution_imports(engine: Engine) -> tuple[str, str]:
     """The page's and the API's upload routes of a new institution's equipment list."""
-    from keikaku.services.platform.cases import InstitutionForm, add_institution
+    from keikaku.services.platform.institutions import InstitutionForm, add_institution
 
     institution = add_institution(InstitutionForm("安全確認研究所", "大阪府", "公設試"), actor=ADMIN, engine=engine)
     return f"/platform/institutions/{institution}/imports", f"/api/v1/platform/institutions/{institution}/imports"

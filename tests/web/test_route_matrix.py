@@ -673,7 +673,8 @@ def _case(engine: Engine) -> dict[str, str]:
     from stdnum.jp import cn
 
     from keikaku.services.core.actors import SYSTEM
-    from keikaku.services.platform.cases import CaseForm, InstitutionForm, add_institution, log_activity, open_case
+    from keikaku.services.platform.cases import CaseForm, log_activity, open_case
+    from keikaku.services.platform.institutions import InstitutionForm, add_institution
     from keikaku.services.platform.matching import SeedForm, add_seed, schedule_interview
 
     number = cn.calc_check_digit("120001077701") + "120001077701"

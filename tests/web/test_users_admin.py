@@ -117,7 +117,7 @@ def test_the_pages_are_for_administrators_only(sqlite_loaded_engine: Engine) -> 
 def test_a_coordinator_is_created_with_the_institution_chosen_on_the_form(
     admin: TestClient, sqlite_loaded_engine: Engine
 ) -> None:
-    from keikaku.services.platform.cases import InstitutionForm, add_institution
+    from keikaku.services.platform.institutions import InstitutionForm, add_institution
 
     add_institution(
         InstitutionForm("和歌山県工業技術センター", "和歌山県", "公設試"), actor=LOCAL, engine=sqlite_loaded_engine

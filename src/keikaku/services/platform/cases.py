@@ -13,7 +13,7 @@ happened.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Engine, distinct, func, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine, ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
-from keikaku.services.core.free_text import clean_name, clean_text
+from keikaku.services.core.free_text import clean_text
 from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
 from keikaku.services.governance import audit
 from keikaku.services.governance.accounts import clean_email
@@ -33,46 +33,6 @@ from keikaku.storage import events as event_store
 from keikaku.storage import platform as store
 from keikaku.storage import surveys as survey_store
 from keikaku.storage.uow import read_session, unit_of_work
-
-
-@dataclass(frozen=True)
-class InstitutionForm:
-    """A member institution as entered."""
-
-    name: str
-    prefecture: str
-    kind: str
-    contact: str = ""
-    fee_rule: dict[str, float] = field(default_factory=dict)
-
-
-def add_institution(form: InstitutionForm, *, actor: Actor, engine: Engine | None = None) -> int:
-    """Add a member institution (platform administrators); returns its id."""
-    require_cases(actor, manage=True)
-    name = clean_name(form.name, "機関名", limit=400, field="name")
-    prefecture = clean_name(form.prefecture, "府県", limit=20, field="prefecture")
-    if not name or not prefecture:
-        raise ValidationError("機関名と府県を入力してください", details={"fields": {"name": "必須"}})
-    kind = choice(form.kind, store.INSTITUTION_KINDS, "機関の種別", "kind")
-    rule: dict[str, float] = {}
-    for category, factor in form.fee_rule.items():
-        if category not in ("own", "union", "other") or not 0 <= float(factor) <= 10:
-            raise ValidationError(f"料金の規則「{category}: {factor}」は正しくありません")
-        rule[category] = float(factor)
-    with unit_of_work(ensure_schema(engine)) as session:
-        if session.scalar(select(store.Institution.id).where(store.Institution.name == name)):
-            raise ValidationError(f"機関「{name}」は登録済みです")
-        row = store.Institution(
-            name=name,
-            prefecture=prefecture,
-            kind=kind,
-            contact=clean_text(form.contact, "連絡先", limit=400),
-            fee_rule=rule,
-        )
-        session.add(row)
-        session.flush()
-        audit.record(session, actor, "platform.institution.add", "platform_institution", row.id, None, {"name": name})
-        return row.id
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,13 @@ marked) and seeds, and the form that adds one.
 Those who see cases read (coordinators, ものづくり支援課's editors, administrators); adding an institution is
 for those who manage かんさいラボサーチ (``MANAGE_LABSEARCH``).  The fee rule is entered as three multipliers
 of the base fee (own prefecture, the union's area, others), each a number from 0 to :data:`MAX_FACTOR`;
-a blank one is the base fee.  The institution itself is stored by
-:func:`~keikaku.services.platform.cases.add_institution`.
+a blank one is the base fee.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -22,11 +21,11 @@ from keikaku.normalize.text import normalize_text
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
-from keikaku.services.core.free_text import clean_name
-from keikaku.services.platform.cases import InstitutionForm, add_institution
-from keikaku.services.platform.common import OWNERS, require_cases
+from keikaku.services.core.free_text import clean_name, clean_text
+from keikaku.services.governance import audit
+from keikaku.services.platform.common import OWNERS, choice, require_cases
 from keikaku.storage import platform as store
-from keikaku.storage.uow import read_session
+from keikaku.storage.uow import read_session, unit_of_work
 
 #: The user categories of a fee rule, with the label a form error names.
 CATEGORIES = {"own": "府県内の企業", "union": "関西広域連合の区域の企業", "other": "その他の企業"}
@@ -187,6 +186,49 @@ def parse_factor(raw: str | float | None, category: str) -> float:
     return value
 
 
+@dataclass(frozen=True)
+class InstitutionForm:
+    """A member institution as entered; ``fee_rule``: user category → multiplier of the base fee."""
+
+    name: str
+    prefecture: str
+    kind: str
+    contact: str = ""
+    fee_rule: dict[str, float] = field(default_factory=dict)
+
+
+def add_institution(form: InstitutionForm, *, actor: Actor, engine: Engine | None = None) -> int:
+    """Add a member institution (those who manage かんさいラボサーチ); returns its id."""
+    require(actor, Permission.MANAGE_LABSEARCH, departments=OWNERS)
+    name = clean_name(form.name, "機関名", limit=400, field="name")
+    if not name:
+        raise ValidationError("機関名を入力してください", details={"fields": {"name": "機関名"}})
+    prefecture = clean_name(form.prefecture, "府県", limit=20, field="prefecture")
+    if not prefecture:
+        raise ValidationError("府県を入力してください", details={"fields": {"prefecture": "府県"}})
+    kind = choice(form.kind, store.INSTITUTION_KINDS, "機関の種別", "kind")
+    unknown = sorted(set(form.fee_rule) - set(CATEGORIES))
+    if unknown:
+        raise ValidationError(f"料金の区分「{'、'.join(unknown)}」は不明です（own・union・other）")
+    rule = {category: parse_factor(factor, category) for category, factor in form.fee_rule.items()}
+    with unit_of_work(ensure_schema(engine)) as session:
+        if session.scalar(select(store.Institution.id).where(store.Institution.name == name)):
+            raise ValidationError(
+                f"機関「{name}」は登録済みです（別の名前にしてください）", details={"fields": {"name": "機関名"}}
+            )
+        row = store.Institution(
+            name=name,
+            prefecture=prefecture,
+            kind=kind,
+            contact=clean_text(form.contact, "連絡先", limit=400),
+            fee_rule=rule,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(session, actor, "platform.institution.add", "platform_institution", row.id, None, {"name": name})
+        return row.id
+
+
 def create_institution(
     name: str,
     prefecture: str,
@@ -197,19 +239,7 @@ def create_institution(
     actor: Actor,
     engine: Engine | None = None,
 ) -> int:
-    """Add a member institution from what a form or the API sent (``factors``: category → multiplier)."""
-    require(actor, Permission.MANAGE_LABSEARCH, departments=OWNERS)
+    """Add a member institution from what a form or the API sent (``factors``: category → multiplier, as typed)."""
     given = factors or {}
     rule = {c: parse_factor(given.get(c), c) for c in CATEGORIES}
-    cleaned = clean_name(name, "機関名", limit=400, field="name")
-    if not cleaned:
-        raise ValidationError("機関名を入力してください", details={"fields": {"name": "機関名"}})
-    with read_session(ensure_schema(engine)) as session:
-        if session.scalar(select(store.Institution.id).where(store.Institution.name == cleaned)):
-            raise ValidationError(
-                f"機関「{cleaned}」は登録済みです（別の名前にしてください）", details={"fields": {"name": "機関名"}}
-            )
-    if not (prefecture or "").strip():
-        raise ValidationError("府県を入力してください", details={"fields": {"prefecture": "府県"}})
-    form = InstitutionForm(cleaned, prefecture, kind, contact, rule)
-    return add_institution(form, actor=actor, engine=engine)
+    return add_institution(InstitutionForm(name, prefecture, kind, contact, rule), actor=actor, engine=engine)
