@@ -22,8 +22,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from keikaku.storage.base import Base, utcnow
 
@@ -109,7 +111,15 @@ class Person(Base):
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The first record of the same person (same e-mail, registered earlier; an ``event_people`` id), None
+    #: when this is the first; kept on erasure.  The measures count people by :func:`person_key`.
+    identity_id: Mapped[int | None] = mapped_column(Integer)
     organisation: Mapped[Organisation | None] = relationship()
+
+
+def person_key() -> ColumnElement[int]:
+    """Who a participant record is, for counting distinct people across events (its first record's id)."""
+    return func.coalesce(Person.identity_id, Person.id)
 
 
 class Registration(Base):

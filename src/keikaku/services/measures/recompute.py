@@ -143,6 +143,7 @@ def _marks(flag: Column[int]) -> Select[Any]:
         select(_SETS.c.set_id)
         .join(ev.CheckIn, ev.CheckIn.event_id == _SETS.c.event_id)
         .join(ev.Registration, ev.Registration.id == ev.CheckIn.registration_id)
+        .join(ev.Person, ev.Person.id == ev.Registration.person_id)
         .where(COUNTED, flag == 1)
         .group_by(_SETS.c.set_id)
     )
@@ -151,8 +152,8 @@ def _marks(flag: Column[int]) -> Select[Any]:
 def _attendance(conn: Connection) -> dict[int, tuple[int, int, int]]:
     """(distinct people, distinct person-days, marks) of counted roles, per event set (person-days only for
     the sets that need them)."""
-    people = _marks(_SETS.c.people).add_columns(func.count(func.distinct(ev.Registration.person_id)), func.count())
-    person_day = cast(ev.Registration.person_id, String) + "|" + cast(ev.CheckIn.day, String)
+    people = _marks(_SETS.c.people).add_columns(func.count(func.distinct(ev.person_key())), func.count())
+    person_day = cast(ev.person_key(), String) + "|" + cast(ev.CheckIn.day, String)
     days = _marks(_SETS.c.days).add_columns(func.count(func.distinct(person_day)), func.count())
     found: dict[int, list[int]] = {}
     for set_id, n, marks in conn.execute(people):

@@ -1,0 +1,31 @@
+"""a participant record names the first record of the same person
+
+``event_people.identity_id``: the first record of the same person (the same e-mail, registered earlier), so
+that a measure over several events counts a person who came to two of them once.  No foreign key (SQLite
+cannot add one without rebuilding the table and those that point at it); the records are never deleted.
+Existing records stay as they were (each its own person), as they were counted.
+
+Revision ID: 0026_ev12
+Revises: 0025_case_list_index
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0026_ev12"
+down_revision: str | Sequence[str] | None = "0025_case_list_index"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Add the column."""
+    op.add_column("event_people", sa.Column("identity_id", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    """Drop it."""
+    with op.batch_alter_table("event_people") as batch:
+        batch.drop_column("identity_id")
