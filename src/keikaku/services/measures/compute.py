@@ -226,24 +226,34 @@ def record_computation(
         actual_row = _append(
             session, measure.kpi_id, year, version, figure, evidence(measure, figure, now), who, reason
         )
-    session.add(
-        store.ComputedActual(
-            kpi_id=measure.kpi_id,
-            measure_id=measure.id,
-            fiscal_year=year,
-            value=figure.value,
-            numerator=figure.numerator,
-            denominator=figure.denominator,
-            records=figure.records,
-            blanks=figure.blanks,
-            response_rate=figure.response_rate,
-            outcome=outcome,
-            actual_value_id=actual_row.id if actual_row else None,
-            computed_by=who,
-            computed_at=now,
-        )
-    )
+    session.add(_computed(measure, year, figure, outcome, actual_row, who, now))
     return outcome, actual_row, current
+
+
+def _computed(  # noqa: PLR0917 - private; one computation's fields
+    measure: store.KpiMeasure,
+    year: int,
+    figure: Figure,
+    outcome: str,
+    actual_row: actual_store.ActualValue | None,
+    who: str,
+    now: dt.datetime,
+) -> store.ComputedActual:
+    return store.ComputedActual(
+        kpi_id=measure.kpi_id,
+        measure_id=measure.id,
+        fiscal_year=year,
+        value=figure.value,
+        numerator=figure.numerator,
+        denominator=figure.denominator,
+        records=figure.records,
+        blanks=figure.blanks,
+        response_rate=figure.response_rate,
+        outcome=outcome,
+        actual_value_id=actual_row.id if actual_row else None,
+        computed_by=who,
+        computed_at=now,
+    )
 
 
 def lock_kpis(session: Session, kpi_ids: list[int]) -> None:
@@ -308,6 +318,7 @@ def adopt_computed(kpi_id: int, *, actor: Actor, reason: str, engine: Engine | N
         require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
         year = int(ref.fiscal_year or 0)
         periods.ensure_open(session, year)
+        lock_kpis(session, [kpi_id])
         latest = session.scalar(
             select(store.ComputedActual)
             .where(store.ComputedActual.kpi_id == kpi_id)
@@ -330,23 +341,7 @@ def adopt_computed(kpi_id: int, *, actor: Actor, reason: str, engine: Engine | N
             actor.name[:200],
             reason.strip(),
         )
-        session.add(
-            store.ComputedActual(
-                kpi_id=kpi_id,
-                measure_id=measure.id,
-                fiscal_year=year,
-                value=figure.value,
-                numerator=figure.numerator,
-                denominator=figure.denominator,
-                records=figure.records,
-                blanks=figure.blanks,
-                response_rate=figure.response_rate,
-                outcome="recorded",
-                actual_value_id=row.id,
-                computed_by=actor.name[:200],
-                computed_at=now,
-            )
-        )
+        session.add(_computed(measure, year, figure, "recorded", row, actor.name[:200], now))
         audit.record(
             session,
             actor,

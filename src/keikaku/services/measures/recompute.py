@@ -20,7 +20,7 @@ from keikaku.services.actuals import periods
 from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.governance import audit
-from keikaku.services.measures.compute import COUNTED, Figure, evaluate, evidence, outcome_of
+from keikaku.services.measures.compute import COUNTED, Figure, evaluate, evidence, lock_kpis, outcome_of
 from keikaku.storage import actuals as actual_store
 from keikaku.storage import derived
 from keikaku.storage import events as ev
@@ -263,6 +263,7 @@ def compute_year(fiscal_year: int, *, actor: Actor, engine: Engine | None = None
     require_admin(actor, "年度の KPI の一括計算")
     with unit_of_work(ensure_schema(engine)) as session:
         measures = _current_measures(session, fiscal_year)
+        lock_kpis(session, [r.kpi_id for r in measures])  # a check-in's recompute waits, then follows this run
         figures = _figures(session, measures)
         locked = periods.is_locked(session, fiscal_year)
         current = _current_actuals(session, fiscal_year, [r.kpi_id for r in measures])
