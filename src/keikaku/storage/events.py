@@ -111,15 +111,7 @@ class Person(Base):
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    #: The first record of the same person (same e-mail, registered earlier; an ``event_people`` id), None
-    #: when this is the first; kept on erasure.  The measures count people by :func:`person_key`.
-    identity_id: Mapped[int | None] = mapped_column(Integer)
     organisation: Mapped[Organisation | None] = relationship()
-
-
-def person_key() -> ColumnElement[int]:
-    """Who a participant record is, for counting distinct people across events (its first record's id)."""
-    return func.coalesce(Person.identity_id, Person.id)
 
 
 class Registration(Base):
@@ -149,7 +141,17 @@ class Registration(Base):
     offer_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: The person this registration counts as when they were recognised from an earlier registration (the
+    #: same e-mail; an ``event_people`` id), None for its own person; kept on erasure.  See
+    #: :func:`person_key` and :mod:`keikaku.services.events.identities`.
+    identity_id: Mapped[int | None] = mapped_column(Integer)
     person: Mapped[Person] = relationship()
+
+
+def person_key() -> ColumnElement[int]:
+    """Who a registration's person is, for counting distinct people across events (no join: the measures
+    count a national year's check-ins with it)."""
+    return func.coalesce(Registration.identity_id, Registration.person_id)
 
 
 class CheckIn(Base):

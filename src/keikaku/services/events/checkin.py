@@ -107,7 +107,6 @@ def attendance(event_id: int, *, engine: Engine | None = None) -> Attendance:
         rows = session.execute(
             select(store.CheckIn.day, store.person_key())
             .join(store.Registration, store.Registration.id == store.CheckIn.registration_id)
-            .join(store.Person, store.Person.id == store.Registration.person_id)
             .where(store.CheckIn.event_id == event_id, store.Registration.role == store.COUNTED_ROLE)
         ).all()
     per_day: dict[dt.date, int] = {}

@@ -172,7 +172,7 @@ def run_event_import(
             link_people(  # the list's people who came to earlier events count once in measures over both
                 session,
                 session.scalars(
-                    select(event_store.Registration.person_id).where(event_store.Registration.event_id == event_id)
+                    select(event_store.Registration.id).where(event_store.Registration.event_id == event_id)
                 ),
             )
             follow_records(session, event_ids=[event_id])

@@ -315,7 +315,7 @@ def register(
                     "registered_by": reg.registered_by_id,
                 },
             )
-        link_people(session, [p.id for p in people])
+        link_people(session, [r.id for r in regs])
         session.refresh(event)
         _mail_for(session, event, regs[0], email, link_base)
         follow_records(session, event_ids=[event_id])

@@ -61,7 +61,6 @@ def _attended(session: Session, event_ids: list[int]) -> tuple[int, int, int]:
     base = (
         select(event_store.person_key(), event_store.CheckIn.day)
         .join(event_store.Registration, event_store.Registration.id == event_store.CheckIn.registration_id)
-        .join(event_store.Person, event_store.Person.id == event_store.Registration.person_id)
         .where(event_store.CheckIn.event_id.in_(event_ids), COUNTED)
     )
     rows = session.execute(base).all()
@@ -443,7 +442,6 @@ def drill_down(kpi_id: int, *, viewer: Actor, engine: Engine | None = None) -> D
             day_rows = session.execute(
                 select(event_store.CheckIn.day, func.count(distinct(event_store.person_key())))
                 .join(event_store.Registration, event_store.Registration.id == event_store.CheckIn.registration_id)
-                .join(event_store.Person, event_store.Person.id == event_store.Registration.person_id)
                 .where(event_store.CheckIn.event_id.in_(ids), COUNTED)
                 .group_by(event_store.CheckIn.day)
                 .order_by(event_store.CheckIn.day)

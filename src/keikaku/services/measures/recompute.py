@@ -143,7 +143,6 @@ def _marks(flag: Column[int]) -> Select[Any]:
         select(_SETS.c.set_id)
         .join(ev.CheckIn, ev.CheckIn.event_id == _SETS.c.event_id)
         .join(ev.Registration, ev.Registration.id == ev.CheckIn.registration_id)
-        .join(ev.Person, ev.Person.id == ev.Registration.person_id)
         .where(COUNTED, flag == 1)
         .group_by(_SETS.c.set_id)
     )

@@ -1,9 +1,9 @@
-"""a participant record names the first record of the same person
+"""a registration names the person it counts as
 
-``event_people.identity_id``: the first record of the same person (the same e-mail, registered earlier), so
-that a measure over several events counts a person who came to two of them once.  No foreign key (SQLite
-cannot add one without rebuilding the table and those that point at it); the records are never deleted.
-Existing records stay as they were (each its own person), as they were counted.
+``event_registrations.identity_id``: the person record of the same person's earlier registration (the same
+e-mail), so that a measure over several events counts a person who came to two of them once.  No foreign key
+(SQLite cannot add one without rebuilding the table and those that point at it); person records are never
+deleted.  Existing registrations stay as they were (each its own person), as they were counted.
 
 Revision ID: 0026_ev12
 Revises: 0025_case_list_index
@@ -22,10 +22,10 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Add the column."""
-    op.add_column("event_people", sa.Column("identity_id", sa.Integer(), nullable=True))
+    op.add_column("event_registrations", sa.Column("identity_id", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     """Drop it."""
-    with op.batch_alter_table("event_people") as batch:
+    with op.batch_alter_table("event_registrations") as batch:
         batch.drop_column("identity_id")
