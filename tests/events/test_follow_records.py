@@ -71,21 +71,21 @@ def test_checkins_answers_and_cancellations_recompute_the_bound_kpis(loaded_engi
         share, "answer_share", [event.id], question_code="useful5", codes=TOP2, actor=forum.editor, engine=engine
     )
     tokens = [_register(engine, event.id, f"参加者{i}", f"p{i}@example.jp") for i in range(4)]
-    assert _actual(engine, people) == 0  # registering recomputed it (no one checked in yet)
+    assert _actual(engine, people) is None  # a registration is not what this measure counts
 
     check_in(event.id, token=tokens[0], day=DAY, actor=forum.editor, engine=engine)
     assert _actual(engine, people) == 1
     check_in(event.id, token=tokens[1], day=DAY, actor=forum.editor, engine=engine)
     assert _actual(engine, people) == 2  # no button pressed
     check_in(event.id, token=tokens[1], day=DAY, actor=forum.editor, engine=engine)  # the same mark again
-    assert [v.value for v in actual_history(people, 2026, engine=engine)] == [0, 1, 2]
+    assert [v.value for v in actual_history(people, 2026, engine=engine)] == [1, 2]
     with read_session(engine) as s:
         computed = s.scalar(
             select(func.count())
             .select_from(measure_store.ComputedActual)
             .where(measure_store.ComputedActual.kpi_id == people)
         )
-    assert computed == 3  # one per change the measure sees: the first registration's 0, then each new mark
+    assert computed == 2  # one per change the measure sees: each new mark
 
     question = survey.questions[0]
     submit_public_response(survey.token, {question.id: ["very_useful"]}, engine=engine)
@@ -114,7 +114,7 @@ def test_checkins_answers_and_cancellations_recompute_the_bound_kpis(loaded_engi
     check_in(event.id, token=fourth, day=DAY, actor=forum.editor, engine=engine)
     assert attendance(event.id, engine=engine).unique_people == 4
     assert _actual(engine, people) == 3
-    assert [v.value for v in actual_history(people, 2026, engine=engine)] == [0, 1, 2, 3]
+    assert [v.value for v in actual_history(people, 2026, engine=engine)] == [1, 2, 3]
     reopen_period(ADMIN, 2026, reason="訂正のため", engine=engine)
     submit_public_response(survey.token, {question.id: ["useful"]}, engine=engine)
     assert _actual(engine, share) == round(200 / 3, 1)

@@ -44,7 +44,7 @@ from keikaku.services.events.identities import link_people
 from keikaku.services.events.manage import load_event
 from keikaku.services.events.organisations import check_corporate_number
 from keikaku.services.governance import audit
-from keikaku.services.measures.follow import follow_records
+from keikaku.services.measures.follow import ATTENDANCE, MEETINGS, REGISTRATIONS, follow_records
 from keikaku.storage import events as event_store
 from keikaku.storage.uow import read_session, unit_of_work
 
@@ -131,6 +131,8 @@ Apply = Callable[[Session, event_store.ManagedEvent, list[Sheet], ImportReport],
 
 #: The audit action of each kind of event import (written out, so that the audit trail's words cover them).
 IMPORT_ACTIONS = {"participants": "event.import_participants", "meetings": "event.import_meetings"}
+#: The measure kinds each kind of import changes (recomputed in its transaction).
+FOLLOWED = {"participants": (*REGISTRATIONS, *ATTENDANCE), "meetings": MEETINGS}
 
 
 def run_event_import(
@@ -175,7 +177,7 @@ def run_event_import(
                     select(event_store.Registration.id).where(event_store.Registration.event_id == event_id)
                 ),
             )
-            follow_records(session, event_ids=[event_id])
+            follow_records(session, FOLLOWED[kind], event_ids=[event_id])
             report.applied = True
     except _Abort:
         report.applied = False

@@ -32,7 +32,7 @@ from keikaku.services.events.identities import link_people, normalise_email
 from keikaku.services.events.manage import load_event
 from keikaku.services.events.organisations import find_or_add_organisation
 from keikaku.services.governance import audit
-from keikaku.services.measures.follow import follow_records
+from keikaku.services.measures.follow import REGISTRATIONS, follow_records
 from keikaku.storage import events as store
 from keikaku.storage.uow import unit_of_work
 
@@ -318,7 +318,7 @@ def register(
         link_people(session, [r.id for r in regs])
         session.refresh(event)
         _mail_for(session, event, regs[0], email, link_base)
-        follow_records(session, event_ids=[event_id])
+        follow_records(session, REGISTRATIONS, event_ids=[event_id])
         result = RegistrationResult(event_id, regs[0].token, status, tuple(r.status for r in regs[1:]))
     mail.deliver_pending(engine=eng)
     return result
@@ -365,7 +365,7 @@ def cancel_registration(
         if reg.takes_seat and before in store.SEATED:
             _promote_next(session, event, moment, link_base)
         _expire_offers(session, event, moment, link_base)
-        follow_records(session, event_ids=[event.id])
+        follow_records(session, REGISTRATIONS, event_ids=[event.id])
     mail.deliver_pending(engine=eng)
     return store.CANCELLED
 
@@ -402,7 +402,7 @@ def accept_offer(
             )
             session.refresh(reg)
             _mail_for(session, event, reg, reg.person.email, link_base)
-            follow_records(session, event_ids=[event.id])
+            follow_records(session, REGISTRATIONS, event_ids=[event.id])
             status = store.REGISTERED
         else:
             status = reg.status
@@ -424,7 +424,7 @@ def expire_offers(*, now: dt.datetime | None = None, engine: Engine | None = Non
             .distinct()
         ).all()
         count = sum(_expire_offers(session, event, moment, "http://localhost:8000") for event in events)
-        follow_records(session, event_ids=[e.id for e in events])
+        follow_records(session, REGISTRATIONS, event_ids=[e.id for e in events])
     mail.deliver_pending(engine=eng)
     return count
 
@@ -450,4 +450,4 @@ def mark_no_show(registration_id: int, *, actor: Actor, engine: Engine | None = 
             {"status": store.REGISTERED},
             {"status": store.NO_SHOW},
         )
-        follow_records(session, event_ids=[event.id])
+        follow_records(session, REGISTRATIONS, event_ids=[event.id])

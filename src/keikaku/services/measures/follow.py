@@ -13,9 +13,9 @@ concurrent writes recompute one after the other, each over the records the other
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from keikaku.services.actuals import periods
@@ -27,20 +27,22 @@ from keikaku.storage import measures as store
 from keikaku.storage import models as m
 from keikaku.storage import surveys as survey_store
 
+#: What each kind of write changes: the measure kinds that count those records.
+REGISTRATIONS = ("registrations",)  # a status change (受付済 and 欠席 count)
+ATTENDANCE = ("attended_people", "attended_person_days", "answer_share")  # a share's response rate is per attendee
+ANSWERS = ("answer_share",)
+MEETINGS = ("meetings_held", "meeting_firms")
 #: The measure kinds over event and survey records (the others count records without events).
 KINDS = store.EVENT_KINDS
 
 
-def bound_measures(session: Session, event_ids: set[int]) -> list[store.KpiMeasure]:
-    """The current measures (each KPI's latest version) of the event kinds that count any of the events."""
-    if not event_ids:
+def bound_measures(session: Session, event_ids: set[int], kinds: Sequence[str] = KINDS) -> list[store.KpiMeasure]:
+    """The current measures (each KPI's latest version) of these kinds that count any of the events."""
+    if not event_ids or not kinds:
         return []
-    text = cast(store.KpiMeasure.event_ids, String)
-    # A coarse filter in the database (the JSON list's text names the id), then the exact one here.
+    over = select(store.KpiMeasureEvent.measure_id).where(store.KpiMeasureEvent.event_id.in_(sorted(event_ids)))
     candidates = session.scalars(
-        select(store.KpiMeasure).where(
-            store.KpiMeasure.kind.in_(KINDS), or_(*(text.like(f"%{e}%") for e in sorted(event_ids)))
-        )
+        select(store.KpiMeasure).where(store.KpiMeasure.id.in_(over), store.KpiMeasure.kind.in_(list(kinds)))
     ).all()
     hits = [r for r in candidates if event_ids & {int(e) for e in r.event_ids or []}]
     if not hits:
@@ -80,16 +82,18 @@ def _open(session: Session, year: int, plan_id: int) -> bool:
 
 
 def follow_records(
-    session: Session, *, event_ids: Iterable[int] = (), survey_ids: Iterable[int] = ()
+    session: Session, kinds: Sequence[str], *, event_ids: Iterable[int] = (), survey_ids: Iterable[int] = ()
 ) -> dict[int, str]:
-    """Recompute the KPIs bound to these events (and to the events of these surveys) in the caller's
-    transaction, after its writes; the outcome of each KPI computed, by KPI id (locked years are skipped)."""
+    """Recompute the KPIs whose measure, of one of ``kinds`` (those the write changes: :data:`REGISTRATIONS`,
+    :data:`ATTENDANCE`, :data:`ANSWERS`, :data:`MEETINGS`), counts these events (or the events of these
+    surveys), in the caller's transaction after its writes; the outcome of each KPI computed, by KPI id
+    (locked years are skipped)."""
     events = {int(e) for e in event_ids}
     surveys = {int(s) for s in survey_ids}
     if surveys:
         found = session.scalars(select(survey_store.Survey.event_id).where(survey_store.Survey.id.in_(surveys)))
         events |= {int(e) for e in found if e is not None}
-    measures = bound_measures(session, events)
+    measures = bound_measures(session, events, kinds)
     if not measures:
         return {}
     session.flush()
