@@ -7,6 +7,7 @@ import openpyxl
 from sqlalchemy import Engine, select
 from tests.db_fingerprint import changed_tables, fingerprint
 
+from keikaku.services.actuals.record import actual_history
 from keikaku.services.events.imports_meetings import import_meetings
 from keikaku.services.events.manage import EventForm, create_event
 from keikaku.services.events.meetings import list_meetings, meeting_counts
@@ -121,3 +122,8 @@ def test_the_meeting_list_imports_once_and_feeds_the_relative_kpi(loaded_engine:
         and ("株式会社ケイカク", "Acme Biotech Inc.", "2026-10-07 10:00") in staff_view.names
     )
     assert drill_down(matchings, viewer=COUNCIL, engine=engine).names is None  # counts only
+
+    # Imported again as first sent (P-003 still planned): the bound KPIs follow without the button.
+    back = import_meetings(event_id, "partnering.xlsx", _list(ROWS), actor=staff.editor, engine=engine)
+    assert back.updated == 1
+    assert [v.value for v in actual_history(matchings, 2026, engine=engine)][-2:] == [4, 3]

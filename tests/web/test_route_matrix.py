@@ -28,6 +28,7 @@ from keikaku.storage import web_models
 from keikaku.storage.engine import make_engine
 from keikaku.storage.uow import read_session
 from keikaku.web import create_app
+from keikaku.web.rate_limit import Rate
 from keikaku.web.settings import WebSettings
 
 from .conftest import add_user, csrf_from, login
@@ -551,7 +552,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     path = Path(tmp_path_factory.mktemp("matrix")) / "keikaku.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
     initialize_database(engine=engine)
-    app = create_app(WebSettings(engine=engine, actor=PUBLIC))
+    # Every role posts to the public write pages from one address: their rate limit (tested in
+    # tests/events/test_rate_limit.py) is off here.
+    app = create_app(WebSettings(engine=engine, actor=PUBLIC, registration_rate=Rate(0, 60.0)))
     with TestClient(app) as probe:
         plans = {p["fiscal_year"]: p["id"] for p in probe.get("/api/v1/plans").json()["items"]}
         rows = probe.get(f"/api/v1/plans/{plans[2026]}").json()["rows"]["items"]

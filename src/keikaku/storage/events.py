@@ -22,8 +22,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from keikaku.storage.base import Base, utcnow
 
@@ -139,7 +141,17 @@ class Registration(Base):
     offer_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: The person this registration counts as when they were recognised from an earlier registration (the
+    #: same e-mail; an ``event_people`` id), None for its own person; kept on erasure.  See
+    #: :func:`person_key` and :mod:`keikaku.services.events.identities`.
+    identity_id: Mapped[int | None] = mapped_column(Integer)
     person: Mapped[Person] = relationship()
+
+
+def person_key() -> ColumnElement[int]:
+    """Who a registration's person is, for counting distinct people across events (no join: the measures
+    count a national year's check-ins with it)."""
+    return func.coalesce(Registration.identity_id, Registration.person_id)
 
 
 class CheckIn(Base):

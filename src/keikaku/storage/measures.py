@@ -8,8 +8,20 @@ KPI's actual, ``actual_value_id`` names the actual version it added.
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Connection,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    event,
+    insert,
+)
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from keikaku.storage.base import Base, utcnow
 
@@ -71,6 +83,25 @@ class KpiMeasure(Base):
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class KpiMeasureEvent(Base):
+    """An event a measure version counts: its ``event_ids`` as rows, written with it, so that a write of an
+    event's records finds the measures over that event by an index (:mod:`keikaku.services.measures.follow`)."""
+
+    __tablename__ = "kpi_measure_events"
+
+    measure_id: Mapped[int] = mapped_column(ForeignKey("kpi_measures.id", ondelete="CASCADE"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+@event.listens_for(KpiMeasure, "after_insert")
+def _index_events(_mapper: Mapper[KpiMeasure], connection: Connection, target: KpiMeasure) -> None:
+    """Every measure version written through the ORM gets its events' rows in the same transaction."""
+    ids = sorted({int(e) for e in target.event_ids or []})
+    if ids:
+        rows = [{"measure_id": target.id, "event_id": e} for e in ids]
+        connection.execute(insert(KpiMeasureEvent.__table__), rows)  # type: ignore[arg-type]
 
 
 class ComputedActual(Base):

@@ -368,6 +368,11 @@ def generate_operations(
             ),
             measure_rows,
         )
+        out.insert(
+            "kpi_measure_events",
+            ("measure_id", "event_id"),
+            ((row[0], e) for row in measure_rows for e in sorted(set(json.loads(row[4])))),
+        )
         result.kpi_ids = tuple(k for _p, kpis in projects for k in kpis)
         out.fix_sequences(
             (

@@ -34,17 +34,23 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def error_page(request: Request, status: int, code: str, message: str | None = None) -> Response:
-    """The error page: a heading and a message in the user's language, the service's message if any."""
+def error_page(
+    request: Request, status: int, code: str, message: str | None = None, retry_after: object = None
+) -> Response:
+    """The error page: a heading and a message in the user's language, the service's message if any; with
+    ``retry_after`` (seconds) the wait, said in the user's language and sent as ``Retry-After``."""
     auth = getattr(request.state, "auth", None)
     actor = auth.actor if isinstance(auth, RequestAuth) else request.app.state.settings.actor
-    return render(
+    response = render(
         request,
         actor,
         "error.html",
-        {"status": status, "code": code, "message": message},
+        {"status": status, "code": code, "message": message, "retry_after": retry_after},
         status=status,
     )
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def install(app: FastAPI) -> None:
@@ -55,9 +61,13 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, PasswordChangeRequiredError) and not _is_api(request):
             # The first sign-in with a one-time password: every page leads to the change form.
             return RedirectResponse("/account", status_code=303)
+        retry_after = exc.details.get("retry_after")
         if _is_api(request):
-            return service_error_response(exc)
-        return error_page(request, exc.http_status, exc.code, exc.message)
+            response = service_error_response(exc)
+            if retry_after is not None:
+                response.headers["Retry-After"] = str(retry_after)
+            return response
+        return error_page(request, exc.http_status, exc.code, exc.message, retry_after)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

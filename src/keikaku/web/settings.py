@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from keikaku.services.core.actors import PUBLIC, Actor
+from keikaku.web.rate_limit import Rate, configured_rate
 
 DEFAULT_MAX_BODY = 1024 * 1024
 #: Seconds between two runs of the reminder job of the calls for actuals (``KEIKAKU_REMINDER_INTERVAL``).
@@ -39,6 +40,8 @@ class WebSettings:
     ``sync_on_start``: bring the search index and the partner links up to date when the app starts.
     ``reminder_interval``: seconds between two runs of the job that sends the calls for actuals' reminders
     while the app runs (0: no job; ``keikaku serve`` runs it, see :func:`reminder_interval`).
+    ``registration_rate``: the public write pages' requests allowed per client address
+    (``KEIKAKU_REGISTRATION_RATE``, default 10 a minute; see :mod:`keikaku.web.rate_limit`).
     """
 
     engine: Engine | None = None
@@ -46,3 +49,4 @@ class WebSettings:
     max_body: int = field(default_factory=_max_body)
     sync_on_start: bool = False
     reminder_interval: float = 0.0
+    registration_rate: Rate = field(default_factory=configured_rate)

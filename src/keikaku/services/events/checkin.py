@@ -17,6 +17,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.events.manage import JST, load_event
 from keikaku.services.governance import audit
+from keikaku.services.measures.follow import ATTENDANCE, follow_records
 from keikaku.storage import events as store
 from keikaku.storage.uow import read_session, unit_of_work
 
@@ -79,6 +80,7 @@ def check_in(
         except IntegrityError:
             return CheckInResult(reg.id, when, False)
         audit.record(session, actor, "checkin.add", "registration", reg.id, None, {"day": when, "method": method})
+        follow_records(session, ATTENDANCE, event_ids=[event_id])
         return CheckInResult(reg.id, when, True)
 
 
@@ -103,7 +105,7 @@ def attendance(event_id: int, *, engine: Engine | None = None) -> Attendance:
             ).all()
         )
         rows = session.execute(
-            select(store.CheckIn.day, store.Registration.person_id)
+            select(store.CheckIn.day, store.person_key())
             .join(store.Registration, store.Registration.id == store.CheckIn.registration_id)
             .where(store.CheckIn.event_id == event_id, store.Registration.role == store.COUNTED_ROLE)
         ).all()

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from keikaku.ingest.errors import IngestError
@@ -40,9 +40,11 @@ from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.core.free_text import has_control_characters
+from keikaku.services.events.identities import link_people
 from keikaku.services.events.manage import load_event
 from keikaku.services.events.organisations import check_corporate_number
 from keikaku.services.governance import audit
+from keikaku.services.measures.follow import ATTENDANCE, MEETINGS, REGISTRATIONS, follow_records
 from keikaku.storage import events as event_store
 from keikaku.storage.uow import read_session, unit_of_work
 
@@ -129,6 +131,8 @@ Apply = Callable[[Session, event_store.ManagedEvent, list[Sheet], ImportReport],
 
 #: The audit action of each kind of event import (written out, so that the audit trail's words cover them).
 IMPORT_ACTIONS = {"participants": "event.import_participants", "meetings": "event.import_meetings"}
+#: The measure kinds each kind of import changes (recomputed in its transaction).
+FOLLOWED = {"participants": (*REGISTRATIONS, *ATTENDANCE), "meetings": MEETINGS}
 
 
 def run_event_import(
@@ -167,6 +171,13 @@ def run_event_import(
                 None,
                 {"file": name, "sha256": report.sha256, **counts},
             )
+            link_people(  # the list's people who came to earlier events count once in measures over both
+                session,
+                session.scalars(
+                    select(event_store.Registration.id).where(event_store.Registration.event_id == event_id)
+                ),
+            )
+            follow_records(session, FOLLOWED[kind], event_ids=[event_id])
             report.applied = True
     except _Abort:
         report.applied = False

@@ -28,9 +28,11 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.events import mail
+from keikaku.services.events.identities import link_people, normalise_email
 from keikaku.services.events.manage import load_event
 from keikaku.services.events.organisations import find_or_add_organisation
 from keikaku.services.governance import audit
+from keikaku.services.measures.follow import REGISTRATIONS, follow_records
 from keikaku.storage import events as store
 from keikaku.storage.uow import unit_of_work
 
@@ -91,7 +93,9 @@ def _person(session: Session, form: PersonForm, organisation_id: int | None, ind
         raise ValidationError(
             f"{prefix}メールアドレス「{email}」の形式が正しくありません", details={"fields": {"email": "形式"}}
         )
-    row = store.Person(name=name, kana=kana, email=email.lower() if email else None, organisation_id=organisation_id)
+    row = store.Person(
+        name=name, kana=kana, email=normalise_email(email) if email else None, organisation_id=organisation_id
+    )
     session.add(row)
     return row
 
@@ -311,8 +315,10 @@ def register(
                     "registered_by": reg.registered_by_id,
                 },
             )
+        link_people(session, [r.id for r in regs])
         session.refresh(event)
         _mail_for(session, event, regs[0], email, link_base)
+        follow_records(session, REGISTRATIONS, event_ids=[event_id])
         result = RegistrationResult(event_id, regs[0].token, status, tuple(r.status for r in regs[1:]))
     mail.deliver_pending(engine=eng)
     return result
@@ -359,6 +365,7 @@ def cancel_registration(
         if reg.takes_seat and before in store.SEATED:
             _promote_next(session, event, moment, link_base)
         _expire_offers(session, event, moment, link_base)
+        follow_records(session, REGISTRATIONS, event_ids=[event.id])
     mail.deliver_pending(engine=eng)
     return store.CANCELLED
 
@@ -395,6 +402,7 @@ def accept_offer(
             )
             session.refresh(reg)
             _mail_for(session, event, reg, reg.person.email, link_base)
+            follow_records(session, REGISTRATIONS, event_ids=[event.id])
             status = store.REGISTERED
         else:
             status = reg.status
@@ -416,6 +424,7 @@ def expire_offers(*, now: dt.datetime | None = None, engine: Engine | None = Non
             .distinct()
         ).all()
         count = sum(_expire_offers(session, event, moment, "http://localhost:8000") for event in events)
+        follow_records(session, REGISTRATIONS, event_ids=[e.id for e in events])
     mail.deliver_pending(engine=eng)
     return count
 
@@ -441,3 +450,4 @@ def mark_no_show(registration_id: int, *, actor: Actor, engine: Engine | None = 
             {"status": store.REGISTERED},
             {"status": store.NO_SHOW},
         )
+        follow_records(session, REGISTRATIONS, event_ids=[event.id])

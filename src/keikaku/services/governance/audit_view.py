@@ -26,6 +26,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "actual.correct": ("実績の訂正", "Actual value corrected"),
     "actual.conflict": ("実績の競合（保存せず）", "Actual value conflict (not saved)"),
     "actual.compute": ("実績の自動計算", "Actual value computed"),
+    "actual.recompute": ("記録の変更による実績の再計算", "Actual value recomputed after its records changed"),
     "actual.compute_year": ("年度の KPI の一括計算", "Every bound KPI of a fiscal year computed"),
     "actual.adopt_computed": ("計算した実績の採用", "Computed value adopted"),
     "judgement.set": ("定性判定の入力", "Qualitative judgement entered"),

@@ -34,6 +34,7 @@ from keikaku.services.publication.visibility import visibility_for
 from keikaku.storage import actuals as actual_store
 from keikaku.storage import events as event_store
 from keikaku.storage import measures as store
+from keikaku.storage import models as m
 from keikaku.storage import surveys as survey_store
 from keikaku.storage.uow import read_session, unit_of_work
 
@@ -55,9 +56,10 @@ class Figure:
 
 
 def _attended(session: Session, event_ids: list[int]) -> tuple[int, int, int]:
-    """(distinct people, distinct person-days, check-in marks) of counted roles at the events."""
+    """(distinct people, distinct person-days, check-in marks) of counted roles at the events (a person who
+    came to two of them once: :func:`keikaku.storage.events.person_key`)."""
     base = (
-        select(event_store.Registration.person_id, event_store.CheckIn.day)
+        select(event_store.person_key(), event_store.CheckIn.day)
         .join(event_store.Registration, event_store.Registration.id == event_store.CheckIn.registration_id)
         .where(event_store.CheckIn.event_id.in_(event_ids), COUNTED)
     )
@@ -200,51 +202,80 @@ def outcome_of(*, locked: bool, current: tuple[float | None, str] | None, value:
     return "recorded"
 
 
+def record_computation(
+    session: Session,
+    measure: store.KpiMeasure,
+    year: int,
+    figure: Figure,
+    *,
+    locked: bool,
+    who: str,
+    now: dt.datetime,
+) -> tuple[str, actual_store.ActualValue | None, actual_store.ActualValue | None]:
+    """Store a computation of a KPI's actual in the caller's transaction, as the module says: its outcome,
+    the actual version it added (if any) and the KPI's actual before it."""
+    versions = [v for v in actual_store.value_versions(session, measure.kpi_id, year) if v.month == 0]
+    current = versions[-1] if versions else None
+    seen = None if current is None else (current.value, current.channel)
+    outcome = outcome_of(locked=locked, current=seen, value=figure.value)
+    actual_row = None
+    if outcome == "recorded":
+        reason = None if current is None else "記録の変更による再計算"
+        version = (current.version + 1) if current else 1
+        actual_row = _append(
+            session, measure.kpi_id, year, version, figure, evidence(measure, figure, now), who, reason
+        )
+    session.add(_computed(measure, year, figure, outcome, actual_row, who, now))
+    return outcome, actual_row, current
+
+
+def _computed(  # noqa: PLR0917 - private; one computation's fields
+    measure: store.KpiMeasure,
+    year: int,
+    figure: Figure,
+    outcome: str,
+    actual_row: actual_store.ActualValue | None,
+    who: str,
+    now: dt.datetime,
+) -> store.ComputedActual:
+    return store.ComputedActual(
+        kpi_id=measure.kpi_id,
+        measure_id=measure.id,
+        fiscal_year=year,
+        value=figure.value,
+        numerator=figure.numerator,
+        denominator=figure.denominator,
+        records=figure.records,
+        blanks=figure.blanks,
+        response_rate=figure.response_rate,
+        outcome=outcome,
+        actual_value_id=actual_row.id if actual_row else None,
+        computed_by=who,
+        computed_at=now,
+    )
+
+
+def lock_kpis(session: Session, kpi_ids: list[int]) -> None:
+    """Hold the KPIs' rows (PostgreSQL; SQLite has one writer) so that two computations of one KPI follow
+    each other: the second sees the records the first committed, and the versions do not collide."""
+    if kpi_ids:
+        session.execute(select(m.Kpi.id).where(m.Kpi.id.in_(sorted(set(kpi_ids)))).order_by(m.Kpi.id).with_for_update())
+
+
 def compute_kpi(kpi_id: int, *, actor: Actor, engine: Engine | None = None) -> ComputedPublic:
     """Compute a KPI's actual for its fiscal year from its measure (see the module for what is stored)."""
     with unit_of_work(ensure_schema(engine)) as session:
         ref = kpi_ref(session, kpi_id)
         require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
+        lock_kpis(session, [kpi_id])
         measure = current_measure_row(session, kpi_id)
         if measure is None:
             raise NotFoundError("この KPI には集計方法が設定されていません", code="measure_not_found")
         year = int(ref.fiscal_year or 0)
         figure = evaluate(session, measure)
         now = dt.datetime.now(dt.UTC)
-        versions = [v for v in actual_store.value_versions(session, kpi_id, year) if v.month == 0]
-        current = versions[-1] if versions else None
-        actual_row = None
-        seen = None if current is None else (current.value, current.channel)
-        outcome = outcome_of(locked=periods.is_locked(session, year), current=seen, value=figure.value)
-        if outcome == "recorded":
-            reason = None if current is None else "記録の変更による再計算"
-            actual_row = _append(
-                session,
-                kpi_id,
-                year,
-                (current.version + 1) if current else 1,
-                figure,
-                evidence(measure, figure, now),
-                actor.name[:200],
-                reason,
-            )
-            outcome = "recorded"
-        session.add(
-            store.ComputedActual(
-                kpi_id=kpi_id,
-                measure_id=measure.id,
-                fiscal_year=year,
-                value=figure.value,
-                numerator=figure.numerator,
-                denominator=figure.denominator,
-                records=figure.records,
-                blanks=figure.blanks,
-                response_rate=figure.response_rate,
-                outcome=outcome,
-                actual_value_id=actual_row.id if actual_row else None,
-                computed_by=actor.name[:200],
-                computed_at=now,
-            )
+        outcome, _row, current = record_computation(
+            session, measure, year, figure, locked=periods.is_locked(session, year), who=actor.name[:200], now=now
         )
         audit.record(
             session,
@@ -286,6 +317,7 @@ def adopt_computed(kpi_id: int, *, actor: Actor, reason: str, engine: Engine | N
         require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
         year = int(ref.fiscal_year or 0)
         periods.ensure_open(session, year)
+        lock_kpis(session, [kpi_id])
         latest = session.scalar(
             select(store.ComputedActual)
             .where(store.ComputedActual.kpi_id == kpi_id)
@@ -308,23 +340,7 @@ def adopt_computed(kpi_id: int, *, actor: Actor, reason: str, engine: Engine | N
             actor.name[:200],
             reason.strip(),
         )
-        session.add(
-            store.ComputedActual(
-                kpi_id=kpi_id,
-                measure_id=measure.id,
-                fiscal_year=year,
-                value=figure.value,
-                numerator=figure.numerator,
-                denominator=figure.denominator,
-                records=figure.records,
-                blanks=figure.blanks,
-                response_rate=figure.response_rate,
-                outcome="recorded",
-                actual_value_id=row.id,
-                computed_by=actor.name[:200],
-                computed_at=now,
-            )
-        )
+        session.add(_computed(measure, year, figure, "recorded", row, actor.name[:200], now))
         audit.record(
             session,
             actor,
@@ -424,7 +440,7 @@ def drill_down(kpi_id: int, *, viewer: Actor, engine: Engine | None = None) -> D
             counts.append(("無回答", int(figure.blanks or 0)))
         else:
             day_rows = session.execute(
-                select(event_store.CheckIn.day, func.count(distinct(event_store.Registration.person_id)))
+                select(event_store.CheckIn.day, func.count(distinct(event_store.person_key())))
                 .join(event_store.Registration, event_store.Registration.id == event_store.CheckIn.registration_id)
                 .where(event_store.CheckIn.event_id.in_(ids), COUNTED)
                 .group_by(event_store.CheckIn.day)

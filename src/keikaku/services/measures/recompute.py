@@ -20,7 +20,7 @@ from keikaku.services.actuals import periods
 from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.governance import audit
-from keikaku.services.measures.compute import COUNTED, Figure, evaluate, evidence, outcome_of
+from keikaku.services.measures.compute import COUNTED, Figure, evaluate, evidence, lock_kpis, outcome_of
 from keikaku.storage import actuals as actual_store
 from keikaku.storage import derived
 from keikaku.storage import events as ev
@@ -151,8 +151,8 @@ def _marks(flag: Column[int]) -> Select[Any]:
 def _attendance(conn: Connection) -> dict[int, tuple[int, int, int]]:
     """(distinct people, distinct person-days, marks) of counted roles, per event set (person-days only for
     the sets that need them)."""
-    people = _marks(_SETS.c.people).add_columns(func.count(func.distinct(ev.Registration.person_id)), func.count())
-    person_day = cast(ev.Registration.person_id, String) + "|" + cast(ev.CheckIn.day, String)
+    people = _marks(_SETS.c.people).add_columns(func.count(func.distinct(ev.person_key())), func.count())
+    person_day = cast(ev.person_key(), String) + "|" + cast(ev.CheckIn.day, String)
     days = _marks(_SETS.c.days).add_columns(func.count(func.distinct(person_day)), func.count())
     found: dict[int, list[int]] = {}
     for set_id, n, marks in conn.execute(people):
@@ -262,6 +262,7 @@ def compute_year(fiscal_year: int, *, actor: Actor, engine: Engine | None = None
     require_admin(actor, "年度の KPI の一括計算")
     with unit_of_work(ensure_schema(engine)) as session:
         measures = _current_measures(session, fiscal_year)
+        lock_kpis(session, [r.kpi_id for r in measures])  # a check-in's recompute waits, then follows this run
         figures = _figures(session, measures)
         locked = periods.is_locked(session, fiscal_year)
         current = _current_actuals(session, fiscal_year, [r.kpi_id for r in measures])

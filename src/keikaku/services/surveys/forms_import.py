@@ -36,6 +36,7 @@ from keikaku.services.events.imports import (
     text_of,
 )
 from keikaku.services.governance import audit
+from keikaku.services.measures.follow import ANSWERS, follow_records
 from keikaku.services.surveys.bank import QuestionPublic, check_answer
 from keikaku.services.surveys.forms_mapping import (
     IGNORE,
@@ -373,5 +374,7 @@ def import_form_responses(
                 "unchanged": report.unchanged,
             },
         )
+        if rows:
+            follow_records(session, ANSWERS, survey_ids=[survey_id])
         report.applied = True
     return report

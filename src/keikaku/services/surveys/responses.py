@@ -17,6 +17,7 @@ from keikaku.services.core.errors import ConflictError, NotFoundError, Validatio
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.events.manage import load_event
 from keikaku.services.governance import audit
+from keikaku.services.measures.follow import ANSWERS, follow_records
 from keikaku.services.surveys.bank import QuestionPublic, check_answer, ensure_standard_questions, public
 from keikaku.storage import events as event_store
 from keikaku.storage import platform as platform_store
@@ -225,6 +226,7 @@ def submit_public_response(
             None,
             {"survey": survey.id, "channel": "public"},
         )
+        follow_records(session, ANSWERS, survey_ids=[survey.id])
         return response.id
 
 
@@ -246,6 +248,7 @@ def enter_paper_response(
             None,
             {"survey": survey.id, "channel": "staff"},
         )
+        follow_records(session, ANSWERS, survey_ids=[survey.id])
         return response.id
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -38,6 +38,7 @@ from keikaku.services.surveys.forms_import import SurveyImportReport, import_for
 from keikaku.services.surveys.forms_mapping import SOURCE_LABELS, save_import_mapping, saved_mappings
 from keikaku.services.surveys.responses import get_survey, submit_public_response, survey_by_token, surveys_of_event
 from keikaku.web.charts import Bar, column_chart
+from keikaku.web.rate_limit import limit
 from keikaku.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +64,7 @@ def register_page(request: Request, event_id: Id, engine: EngineDep, actor: Acto
     return _register_page(request, actor, event_id, engine)
 
 
-@router.post("/events/{event_id}/register", response_class=HTMLResponse)
+@router.post("/events/{event_id}/register", response_class=HTMLResponse, dependencies=[Depends(limit("register"))])
 def register_post(
     *,
     request: Request,
@@ -113,14 +114,14 @@ def confirmation(request: Request, token: str, engine: EngineDep, actor: ActorDe
     return render(request, actor, "event_ticket.html", {"ticket": found, "qr": qr})
 
 
-@router.post("/r/{token}/cancel")
+@router.post("/r/{token}/cancel", dependencies=[Depends(limit("ticket"))])
 def cancel(request: Request, token: str, engine: EngineDep) -> Response:
     """Cancel the registration of this ticket (the freed seat goes to the waitlist)."""
     cancel_registration(token[:64], actor=PUBLIC, link_base=_base(request), engine=engine)
     return RedirectResponse(f"/r/{token[:64]}", status_code=303)
 
 
-@router.post("/r/{token}/accept")
+@router.post("/r/{token}/accept", dependencies=[Depends(limit("ticket"))])
 def accept(request: Request, token: str, engine: EngineDep) -> Response:
     """Accept the seat offered from the waitlist (before its reply deadline)."""
     accept_offer(token[:64], actor=PUBLIC, link_base=_base(request), engine=engine)
@@ -182,7 +183,7 @@ def _answers(form: FormData) -> dict[int, list[str]]:
     return answers
 
 
-@router.post("/s/{token}", response_class=HTMLResponse)
+@router.post("/s/{token}", response_class=HTMLResponse, dependencies=[Depends(limit("survey"))])
 async def survey_post(request: Request, token: str, engine: EngineDep, actor: ActorDep) -> HTMLResponse:
     """Store a response from the public link."""
     from starlette.concurrency import run_in_threadpool
