@@ -128,3 +128,26 @@ def test_interviews_held_become_the_kpi_actual_with_a_drill_down(
         ("破断面の観察", "X線回折による結晶構造解析", "2026-07-01"),
     )
     assert [a.kind for a in get_case(case.id, actor=COORDINATOR, engine=engine).activities].count("面談") == 3
+
+
+def test_binding_and_computing_from_the_form_is_one_transaction(
+    loaded_engine: Engine, institutes_loaded: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keikaku.services.measures import compute
+    from keikaku.services.measures.compute import bind_and_compute
+    from keikaku.services.measures.definitions import current_measure
+
+    engine = loaded_engine
+    kpi = _platform_kpi(engine)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ValidationError("集計できませんでした")
+
+    monkeypatch.setattr(compute, "evaluate", broken)
+    with pytest.raises(ValidationError, match="集計できません"):
+        bind_and_compute(kpi, "platform_interviews_held", [], actor=OWNER, engine=engine)
+    assert current_measure(kpi, engine=engine) is None  # the bind went with the failed computation
+    monkeypatch.undo()
+    done = bind_and_compute(kpi, "platform_interviews_held", [], actor=OWNER, engine=engine)
+    assert (done.value, done.outcome) == (0.0, "recorded")
+    assert current_measure(kpi, engine=engine).kind == "platform_interviews_held"  # type: ignore[union-attr]

@@ -22,7 +22,7 @@ from keikaku.services.cycle.reminders import send_due_reminders
 from keikaku.services.search.index import sync_search_index
 from keikaku.web import errors
 from keikaku.web.middleware import WebMiddleware
-from keikaku.web.rate_limit import SlidingWindowLimiter
+from keikaku.web.rate_limit import PublicWriteLimiter
 from keikaku.web.routers import (
     account,
     admin,
@@ -127,7 +127,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         dependencies=[Depends(authenticate_request)],
     )
     app.state.settings = config
-    app.state.public_write_limiter = SlidingWindowLimiter(config.registration_rate)
+    app.state.public_write_limiter = PublicWriteLimiter(config.registration_rate)
     errors.install(app)
     app.include_router(api_router())
     routers = (

@@ -1,5 +1,6 @@
 """Rate limiting of the public write pages (registration, the ticket's cancel and accept, the survey link) per
-client address: a sliding window of ``N`` requests per period, in the memory of the process.
+client address: a moving window of ``N`` requests per period (the ``limits`` library's, in the memory of the
+process).
 
 ``KEIKAKU_REGISTRATION_RATE`` sets it: ``10/minute`` (the default), ``30/hour``, ``5/10s`` (per 10 seconds);
 ``off`` (or ``0``) turns it off.  Each kind of page has its own window (a registration does not use up the
@@ -21,13 +22,14 @@ import math
 import os
 import re
 import secrets
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from keikaku.services.core.errors import ServiceError
 
@@ -35,8 +37,6 @@ RATE_ENV = "KEIKAKU_REGISTRATION_RATE"
 DEFAULT_RATE = "10/minute"
 _PERIODS = {"s": 1.0, "second": 1.0, "m": 60.0, "minute": 60.0, "h": 3600.0, "hour": 3600.0}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*$")
-#: Windows kept at most; past it the stale ones are dropped, then the oldest.
-MAX_KEYS = 100_000
 
 
 class RateLimitedError(ServiceError):
@@ -75,48 +75,32 @@ def configured_rate() -> Rate:
     return parse_rate(os.environ.get(RATE_ENV, "").strip() or DEFAULT_RATE)
 
 
-class SlidingWindowLimiter:
-    """At most ``rate.limit`` hits per key in any ``rate.period`` seconds (thread-safe)."""
+class PublicWriteLimiter:
+    """At most ``rate.limit`` hits per kind of page and address in any ``rate.period`` seconds (thread-safe)."""
 
-    def __init__(self, rate: Rate, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, rate: Rate) -> None:
         self.rate = rate
-        self._clock = clock
         self._key = secrets.token_bytes(32)
-        self._hits: dict[bytes, deque[float]] = {}
-        self._lock = threading.Lock()
+        self._item = RateLimitItemPerSecond(rate.limit, max(1, round(rate.period))) if rate.enabled else None
+        self._window = MovingWindowRateLimiter(MemoryStorage())
 
-    def _digest(self, kind: str, address: str) -> bytes:
-        return hmac.new(self._key, f"{kind}\0{address}".encode(), hashlib.sha256).digest()
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, q in self._hits.items() if not q or q[-1] <= now - self.rate.period]:
-            del self._hits[key]
-        while len(self._hits) >= MAX_KEYS:
-            del self._hits[next(iter(self._hits))]
+    def _digest(self, address: str) -> str:
+        return hmac.new(self._key, address.encode(), hashlib.sha256).hexdigest()
 
     def hit(self, kind: str, address: str) -> int | None:
         """Count a request; None when it is allowed, else the whole seconds until one is."""
-        if not self.rate.enabled:
+        if self._item is None:
             return None
-        now = self._clock()
-        key = self._digest(kind, address)
-        with self._lock:
-            window = self._hits.get(key)
-            if window is None:
-                if len(self._hits) >= MAX_KEYS:
-                    self._prune(now)
-                window = self._hits[key] = deque()
-            while window and window[0] <= now - self.rate.period:
-                window.popleft()
-            if len(window) >= self.rate.limit:
-                return max(1, math.ceil(window[0] + self.rate.period - now))
-            window.append(now)
+        key = self._digest(address)
+        if self._window.hit(self._item, kind, key):
             return None
+        reset = self._window.get_window_stats(self._item, kind, key).reset_time
+        return max(1, math.ceil(reset - time.time()))
 
 
-def limiter_of(request: Request) -> SlidingWindowLimiter:
+def limiter_of(request: Request) -> PublicWriteLimiter:
     """The app's limiter (:func:`keikaku.web.app.create_app` makes it from the settings)."""
-    limiter: SlidingWindowLimiter = request.app.state.public_write_limiter
+    limiter: PublicWriteLimiter = request.app.state.public_write_limiter
     return limiter
 
 

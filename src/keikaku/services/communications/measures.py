@@ -14,6 +14,7 @@ from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.measures.compute import compute_kpi_in
 from keikaku.services.measures.definitions import MeasurePublic, current_measure_row, kpi_ref
 from keikaku.storage import communications as comms_store
 from keikaku.storage import events as event_store
@@ -32,10 +33,13 @@ def bind_communication_measure(
     directory: str | None = None,
     ranking: str | None = None,
     event_kind: str | None = None,
+    compute: bool = False,
     actor: Actor,
     engine: Engine | None = None,
 ) -> MeasurePublic:
-    """Bind a KPI to a communications measure over its plan's fiscal year (a new version if it had one)."""
+    """Bind a KPI to a communications measure over its plan's fiscal year (a new version if it had one); with
+    ``compute``, compute it too in the same transaction, so that a measure that cannot be computed is not
+    bound either."""
     if kind not in store.COMMUNICATION_KINDS:
         raise ValidationError("集計方法を選んでください", details={"fields": {"kind": "集計方法"}})
     with unit_of_work(ensure_schema(engine)) as session:
@@ -90,4 +94,6 @@ def bind_communication_measure(
             before,
             {"kind": kind, "params": params, "version": row.version},
         )
+        if compute:
+            compute_kpi_in(session, kpi_id, actor)
         return MeasurePublic(row.id, kpi_id, row.version, kind, (), None, ())

@@ -15,6 +15,7 @@ rate, the number of records and the time.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, distinct, func, select
@@ -27,7 +28,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.events import meetings
 from keikaku.services.governance import audit
-from keikaku.services.measures.definitions import KIND_LABELS, current_measure_row, kpi_ref
+from keikaku.services.measures.definitions import KIND_LABELS, bind_measure_in, current_measure_row, kpi_ref
 from keikaku.services.platform import counts as platform_counts
 from keikaku.services.platform.common import can_view_cases
 from keikaku.services.publication.visibility import visibility_for
@@ -265,47 +266,69 @@ def lock_kpis(session: Session, kpi_ids: list[int]) -> None:
 def compute_kpi(kpi_id: int, *, actor: Actor, engine: Engine | None = None) -> ComputedPublic:
     """Compute a KPI's actual for its fiscal year from its measure (see the module for what is stored)."""
     with unit_of_work(ensure_schema(engine)) as session:
-        ref = kpi_ref(session, kpi_id)
-        require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
-        lock_kpis(session, [kpi_id])
-        measure = current_measure_row(session, kpi_id)
-        if measure is None:
-            raise NotFoundError("この KPI には集計方法が設定されていません", code="measure_not_found")
-        year = int(ref.fiscal_year or 0)
-        figure = evaluate(session, measure)
-        now = dt.datetime.now(dt.UTC)
-        outcome, _row, current = record_computation(
-            session, measure, year, figure, locked=periods.is_locked(session, year), who=actor.name[:200], now=now
-        )
-        audit.record(
-            session,
-            actor,
-            "actual.compute",
-            "actual_value",
-            f"{kpi_id}:{year}:0",
-            None if current is None else {"value": current.value, "channel": current.channel},
-            {
-                "value": figure.value,
-                "outcome": outcome,
-                "records": figure.records,
-                "n": figure.denominator,
-                "blanks": figure.blanks,
-            },
-        )
-        return ComputedPublic(
-            kpi_id,
-            year,
-            KIND_LABELS[measure.kind],
-            figure.value,
-            figure.records,
-            figure.numerator,
-            figure.denominator,
-            figure.blanks,
-            figure.response_rate,
-            outcome,
-            now,
-            None if current is None or current.channel == "computed" else current.value,
-        )
+        return compute_kpi_in(session, kpi_id, actor)
+
+
+def bind_and_compute(
+    kpi_id: int,
+    kind: str,
+    event_ids: Sequence[int],
+    *,
+    question_code: str | None = None,
+    codes: Sequence[str] = (),
+    actor: Actor,
+    engine: Engine | None = None,
+) -> ComputedPublic:
+    """Bind a KPI to an event, survey or platform measure and compute it, in one transaction: a measure that
+    cannot be computed is not bound either."""
+    with unit_of_work(ensure_schema(engine)) as session:
+        bind_measure_in(session, kpi_id, kind, event_ids, question_code=question_code, codes=codes, actor=actor)
+        return compute_kpi_in(session, kpi_id, actor)
+
+
+def compute_kpi_in(session: Session, kpi_id: int, actor: Actor) -> ComputedPublic:
+    """:func:`compute_kpi` in the caller's transaction."""
+    ref = kpi_ref(session, kpi_id)
+    require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
+    lock_kpis(session, [kpi_id])
+    measure = current_measure_row(session, kpi_id)
+    if measure is None:
+        raise NotFoundError("この KPI には集計方法が設定されていません", code="measure_not_found")
+    year = int(ref.fiscal_year or 0)
+    figure = evaluate(session, measure)
+    now = dt.datetime.now(dt.UTC)
+    outcome, _row, current = record_computation(
+        session, measure, year, figure, locked=periods.is_locked(session, year), who=actor.name[:200], now=now
+    )
+    audit.record(
+        session,
+        actor,
+        "actual.compute",
+        "actual_value",
+        f"{kpi_id}:{year}:0",
+        None if current is None else {"value": current.value, "channel": current.channel},
+        {
+            "value": figure.value,
+            "outcome": outcome,
+            "records": figure.records,
+            "n": figure.denominator,
+            "blanks": figure.blanks,
+        },
+    )
+    return ComputedPublic(
+        kpi_id,
+        year,
+        KIND_LABELS[measure.kind],
+        figure.value,
+        figure.records,
+        figure.numerator,
+        figure.denominator,
+        figure.blanks,
+        figure.response_rate,
+        outcome,
+        now,
+        None if current is None or current.channel == "computed" else current.value,
+    )
 
 
 def adopt_computed(kpi_id: int, *, actor: Actor, reason: str, engine: Engine | None = None) -> ComputedPublic:

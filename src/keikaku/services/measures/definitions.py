@@ -121,63 +121,77 @@ def bind_measure(
     engine: Engine | None = None,
 ) -> MeasurePublic:
     """Bind a KPI to a measure (a new version when it had one); the actor records the KPI's actuals."""
+    with unit_of_work(ensure_schema(engine)) as session:
+        return bind_measure_in(session, kpi_id, kind, event_ids, question_code=question_code, codes=codes, actor=actor)
+
+
+def bind_measure_in(
+    session: Session,
+    kpi_id: int,
+    kind: str,
+    event_ids: Sequence[int],
+    *,
+    question_code: str | None = None,
+    codes: Sequence[str] = (),
+    actor: Actor,
+) -> MeasurePublic:
+    """:func:`bind_measure` in the caller's transaction."""
     if kind not in (*store.EVENT_KINDS, *store.PLATFORM_KINDS):  # communications bind through their own service
         raise ValidationError("集計方法を選んでください", details={"fields": {"kind": "集計方法"}})
-    with unit_of_work(ensure_schema(engine)) as session:
-        ref = kpi_ref(session, kpi_id)
-        require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
-        ids = sorted(set(event_ids))
-        found = session.scalar(
-            select(func.count()).select_from(event_store.ManagedEvent).where(event_store.ManagedEvent.id.in_(ids))
-        )
-        if kind in store.PLATFORM_KINDS:
-            if ids:
-                raise ValidationError(
-                    "共創プラットフォームの集計方法にはイベントを選びません（KPI の年度の記録を数えます）"
-                )
-        elif not ids or found != len(ids):
-            raise ValidationError("集計するイベントを選んでください（存在しないイベントが含まれています）")
-        question_id = None
-        if kind == "answer_share":
-            question = session.scalar(select(survey_store.Question).where(survey_store.Question.code == question_code))
-            if question is None:
-                raise ValidationError(f"設問「{question_code}」は設問バンクにありません")
-            known = {o["code"] for o in question.options or []}
-            if not codes or not set(codes) <= known:
-                raise ValidationError(f"数える選択肢を「{question.text}」の選択肢から選んでください")
-            question_id = question.id
-        previous = current_measure_row(session, kpi_id)
-        row = store.KpiMeasure(
-            kpi_id=kpi_id,
-            version=(previous.version + 1) if previous else 1,
-            kind=kind,
-            event_ids=ids,
-            question_id=question_id,
-            codes=sorted(set(codes)) if kind == "answer_share" else [],
-            created_by=actor.name[:200],
-        )
-        session.add(row)
-        session.flush()
-        before = (
-            None
-            if previous is None
-            else {
-                "kind": previous.kind,
-                "events": previous.event_ids,
-                "question": previous.question_id,
-                "codes": previous.codes,
-            }
-        )
-        audit.record(
-            session,
-            actor,
-            "measure.bind",
-            "kpi",
-            kpi_id,
-            before,
-            {"kind": kind, "events": ids, "question": question_id, "codes": row.codes, "version": row.version},
-        )
-        return _public(row)
+    ref = kpi_ref(session, kpi_id)
+    require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
+    ids = sorted(set(event_ids))
+    found = session.scalar(
+        select(func.count()).select_from(event_store.ManagedEvent).where(event_store.ManagedEvent.id.in_(ids))
+    )
+    if kind in store.PLATFORM_KINDS:
+        if ids:
+            raise ValidationError(
+                "共創プラットフォームの集計方法にはイベントを選びません（KPI の年度の記録を数えます）"
+            )
+    elif not ids or found != len(ids):
+        raise ValidationError("集計するイベントを選んでください（存在しないイベントが含まれています）")
+    question_id = None
+    if kind == "answer_share":
+        question = session.scalar(select(survey_store.Question).where(survey_store.Question.code == question_code))
+        if question is None:
+            raise ValidationError(f"設問「{question_code}」は設問バンクにありません")
+        known = {o["code"] for o in question.options or []}
+        if not codes or not set(codes) <= known:
+            raise ValidationError(f"数える選択肢を「{question.text}」の選択肢から選んでください")
+        question_id = question.id
+    previous = current_measure_row(session, kpi_id)
+    row = store.KpiMeasure(
+        kpi_id=kpi_id,
+        version=(previous.version + 1) if previous else 1,
+        kind=kind,
+        event_ids=ids,
+        question_id=question_id,
+        codes=sorted(set(codes)) if kind == "answer_share" else [],
+        created_by=actor.name[:200],
+    )
+    session.add(row)
+    session.flush()
+    before = (
+        None
+        if previous is None
+        else {
+            "kind": previous.kind,
+            "events": previous.event_ids,
+            "question": previous.question_id,
+            "codes": previous.codes,
+        }
+    )
+    audit.record(
+        session,
+        actor,
+        "measure.bind",
+        "kpi",
+        kpi_id,
+        before,
+        {"kind": kind, "events": ids, "question": question_id, "codes": row.codes, "version": row.version},
+    )
+    return _public(row)
 
 
 def measure_kpi(kpi_id: int, *, actor: Actor, engine: Engine | None = None) -> KpiRef:

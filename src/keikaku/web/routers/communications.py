@@ -38,7 +38,6 @@ from keikaku.services.communications.registries import (
 from keikaku.services.communications.visits import VISITS, VISITS_NAME, export_visits, import_visits, search_visits
 from keikaku.services.core.actors import Permission
 from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ServiceError
-from keikaku.services.measures.compute import compute_kpi
 from keikaku.services.measures.coverage import kpi_coverage
 from keikaku.web.charts import Bar, column_chart
 from keikaku.web.render import query_string, render
@@ -168,10 +167,10 @@ def measure_bind(
             directory=option or None,
             ranking=option or None,
             event_kind=option or None,
+            compute=True,
             actor=actor,
             engine=engine,
         )
-        compute_kpi(kpi_id, actor=actor, engine=engine)
     except PermissionDeniedError:
         raise
     except ServiceError as exc:

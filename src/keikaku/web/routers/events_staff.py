@@ -12,11 +12,10 @@ from keikaku.api.deps import ActorDep, EngineDep, Id
 from keikaku.services.core.actors import Actor, Permission
 from keikaku.services.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from keikaku.services.events.manage import FORMATS, KINDS, EventForm, create_event, event_projects, list_events
-from keikaku.services.measures.compute import compute_kpi
+from keikaku.services.measures.compute import bind_and_compute, compute_kpi
 from keikaku.services.measures.definitions import (
     EVENT_MEASURE_KINDS,
     KIND_LABELS,
-    bind_measure,
     current_measure,
     measure_kpi,
 )
@@ -154,8 +153,7 @@ def measure_bind(  # noqa: PLR0917 - one form field each
     ids = [int(e) for e in event if e.isdigit()]
     chosen = [c.partition(":")[2] for c in code if c.partition(":")[0] == question]
     try:
-        bind_measure(kpi_id, kind, ids, question_code=question or None, codes=chosen, actor=actor, engine=engine)
-        compute_kpi(kpi_id, actor=actor, engine=engine)
+        bind_and_compute(kpi_id, kind, ids, question_code=question or None, codes=chosen, actor=actor, engine=engine)
     except (ValidationError, ConflictError) as exc:
         return _measure_page(request, actor, engine, kpi_id, message=exc.message, status=exc.http_status)
     return RedirectResponse(f"/kpis/{kpi_id}/measure", status_code=303)

@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from keikaku.api.deps import ActorDep, EngineDep, PageQuery
 from keikaku.services.core.actors import Permission
-from keikaku.services.measures.compute import compute_kpi
+from keikaku.services.measures.compute import bind_and_compute, compute_kpi
 from keikaku.services.measures.coverage import kpi_coverage
-from keikaku.services.measures.definitions import KIND_LABELS, PLATFORM_KINDS, bind_measure, current_measure
+from keikaku.services.measures.definitions import KIND_LABELS, PLATFORM_KINDS, current_measure
 from keikaku.services.platform.accesses import access_counts, record_view
 from keikaku.services.platform.cases import case_counts
 from keikaku.services.platform.common import can_view_cases, fiscal_year_of
@@ -91,6 +91,7 @@ def platform_measure(
     """Bind a KPI to a platform measure (unless it is bound to it already) and compute it; then its measure page."""
     current = current_measure(kpi_id, engine=engine)
     if current is None or current.kind != kind:
-        bind_measure(kpi_id, kind, [], actor=actor, engine=engine)
-    compute_kpi(kpi_id, actor=actor, engine=engine)
+        bind_and_compute(kpi_id, kind, [], actor=actor, engine=engine)  # one transaction
+    else:
+        compute_kpi(kpi_id, actor=actor, engine=engine)
     return RedirectResponse(f"/kpis/{kpi_id}/measure", status_code=303)

@@ -8,8 +8,8 @@ deleted.  Existing registrations stay as they were (each its own person), as the
 ``kpi_measure_events``: the events of each measure version as rows (its ``event_ids``), so that a write of an
 event's records finds the KPIs bound to that event by an index; filled here from the measures there are.
 
-Revision ID: 0026_ev12
-Revises: 0025_case_list_index
+Revision ID: 0029_ev12
+Revises: 0028_inst
 """
 
 import json
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0026_ev12"
-down_revision: str | Sequence[str] | None = "0025_case_list_index"
+revision: str = "0029_ev12"
+down_revision: str | Sequence[str] | None = "0028_inst"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
