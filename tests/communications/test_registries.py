@@ -65,6 +65,7 @@ def test_listings_count_distinct_new_pairs_and_imports_change_nothing_twice(load
 
     bind_communication_measure(ranking.kpi_id, "listings", actor=editor, engine=e)
     assert compute_kpi(ranking.kpi_id, actor=editor, engine=e).value == 2  # ケイカク × Crunchbase, × Dealroom
+    _counted_as_listed(e, ranking.kpi_id)
     public = drill_down(ranking.kpi_id, viewer=PUBLIC, engine=e)
     assert public.names is None and public.counts == (("2026-05", 1), ("2026-06", 1))
     staff = drill_down(ranking.kpi_id, viewer=editor, engine=e)
@@ -96,6 +97,7 @@ def test_pr_occurrences_by_audience_from_xlsx(loaded_engine: Engine, tmp_path: o
     import_entries("pr", "pr.xlsx", buffer.getvalue(), pr.department, actor=pr.editor, engine=e)
     bind_communication_measure(pr.kpi_id, "pr_items", audience="overseas", actor=pr.editor, engine=e)
     assert compute_kpi(pr.kpi_id, actor=pr.editor, engine=e).value == 2
+    _counted_as_listed(e, pr.kpi_id)
 
 
 DIRECTORY = """企業名,法人番号,府県,業種,製品,受賞,掲載年度
@@ -194,3 +196,19 @@ def test_information_events_are_counted_from_the_events_of_that_kind(loaded_engi
         bind_communication_measure(kpi, "events_held", event_kind="party", actor=forum.editor, engine=e)
     bind_communication_measure(kpi, "events_held", event_kind="seminar", actor=forum.editor, engine=e)
     assert compute_kpi(kpi, actor=forum.editor, engine=e).value == 2
+    _counted_as_listed(e, kpi)
+
+
+def _counted_as_listed(engine: Engine, kpi_id: int) -> None:
+    """A computation counts in SQL what the drill-down lists: the same value and number of records."""
+    from keikaku.services.communications.figures import evaluate_communications
+    from keikaku.services.measures.definitions import current_measure_row
+    from keikaku.storage.uow import read_session
+
+    with read_session(engine) as session:
+        measure = current_measure_row(session, kpi_id)
+        assert measure is not None
+        params = dict(measure.params or {})
+        listed = evaluate_communications(session, measure.kind, params)
+        counted = evaluate_communications(session, measure.kind, params, detail=False)
+    assert (counted.value, counted.records) == (listed.value, listed.records) == (listed.value, len(listed.rows))

@@ -101,7 +101,9 @@ def _web(session: Session, kind: str, params: dict[str, Any], start: dt.date, en
 _ENTRY_KIND = {"listings": "listing", "posts": "post", "pr_items": "pr"}
 
 
-def _entries(session: Session, kind: str, params: dict[str, Any], start: dt.date, end: dt.date) -> CommsFigure:
+def _entries(  # noqa: PLR0917 - private; a measure's parameters and its year
+    session: Session, kind: str, params: dict[str, Any], start: dt.date, end: dt.date, detail: bool
+) -> CommsFigure:
     entry = store.ActivityEntry
     where: list[ColumnElement[bool]] = [entry.kind == _ENTRY_KIND[kind]]
     media = [str(m) for m in params.get("media") or []]
@@ -119,6 +121,14 @@ def _entries(session: Session, kind: str, params: dict[str, Any], start: dt.date
             .group_by(entry.medium, entry.folded)
             .subquery()
         )
+        if not detail:  # the number of pairs first confirmed in the year
+            n = int(
+                session.scalar(
+                    select(func.count()).select_from(first).where(first.c.first >= start, first.c.first <= end)
+                )
+                or 0
+            )
+            return CommsFigure(float(n), n, (), (), ())
         found = session.execute(
             select(*columns, entry.folded)
             .join(first, (first.c.medium == entry.medium) & (first.c.folded == entry.folded))
@@ -127,6 +137,16 @@ def _entries(session: Session, kind: str, params: dict[str, Any], start: dt.date
         ).all()
         unique = {(r.medium, r.folded): r for r in found}
         rows = list(unique.values())
+    elif not detail:
+        n = int(
+            session.scalar(
+                select(func.count())
+                .select_from(entry)
+                .where(*where, entry.entry_date >= start, entry.entry_date <= end)
+            )
+            or 0
+        )
+        return CommsFigure(float(n), n, (), (), ())
     else:
         rows = list(
             session.execute(
@@ -249,13 +269,18 @@ def _ranking(session: Session, params: dict[str, Any], year: int) -> CommsFigure
     )
 
 
-def _events_held(session: Session, params: dict[str, Any], start: dt.date, end: dt.date) -> CommsFigure:
+def _events_held(session: Session, params: dict[str, Any], start: dt.date, end: dt.date, detail: bool) -> CommsFigure:
     """Managed events of a kind (seminar, forum…) starting in the fiscal year."""
     event = event_store.ManagedEvent
-    rows = session.scalars(
-        select(event)
-        .where(event.kind == params.get("event_kind"), event.start_date >= start, event.start_date <= end)
-        .order_by(event.start_date)
+    where = (event.kind == params.get("event_kind"), event.start_date >= start, event.start_date <= end)
+    if not detail:
+        n = int(session.scalar(select(func.count()).select_from(event).where(*where)) or 0)
+        return CommsFigure(float(n), n, (), (), ())
+    # Columns, not entities: a national year has tens of thousands of events.
+    rows = session.execute(
+        select(event.name, event.venue, event.start_date, event.department)
+        .where(*where)
+        .order_by(event.start_date, event.id)
     ).all()
     return CommsFigure(
         float(len(rows)),
@@ -266,20 +291,22 @@ def _events_held(session: Session, params: dict[str, Any], start: dt.date, end: 
     )
 
 
-def evaluate_communications(session: Session, kind: str, params: dict[str, Any]) -> CommsFigure:
-    """The figure of a communications measure over its fiscal year."""
+def evaluate_communications(session: Session, kind: str, params: dict[str, Any], *, detail: bool = True) -> CommsFigure:
+    """The figure of a communications measure over its fiscal year; without ``detail`` only its value and
+    number of records (counted in SQL: what a computation stores), not the months and rows a drill-down
+    shows."""
     year = int(params.get("fiscal_year") or 0)
     start, end = fiscal_bounds(year)
     if kind in ("web_views", "web_sessions"):
         return _web(session, kind, params, start, end)
     if kind in _ENTRY_KIND:
-        return _entries(session, kind, params, start, end)
+        return _entries(session, kind, params, start, end, detail)
     if kind == "newsletter_satisfaction":
         return _satisfaction(session, start, end)
     if kind == "ranking":
         return _ranking(session, params, year)
     if kind == "events_held":
-        return _events_held(session, params, start, end)
+        return _events_held(session, params, start, end, detail)
     if kind in ("newsletter_issues", "newsletter_subscribers"):
         return _newsletter(session, kind, start, end)
     return _directory(session, params, year)

@@ -73,7 +73,7 @@ def evaluate(session: Session, measure: store.KpiMeasure) -> Figure:
     if measure.kind == store.HAND_ENTERED:
         raise ConflictError("この KPI は手入力と定められています（記録から計算しません）", code="hand_entered")
     if measure.kind in store.COMMUNICATION_KINDS:
-        found = evaluate_communications(session, measure.kind, dict(measure.params or {}))
+        found = evaluate_communications(session, measure.kind, dict(measure.params or {}), detail=False)
         return Figure(found.value, found.records, found.numerator, found.denominator, found.blanks, note=found.note)
     ids = [int(e) for e in measure.event_ids or []]
     if measure.kind in store.PLATFORM_KINDS:
