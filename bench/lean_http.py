@@ -44,8 +44,20 @@ class Connection:
             raise
 
     async def _get(self, path: str) -> Reply:
-        if self._streams is None:
-            self._streams = await asyncio.open_connection(self.host, self.port)
+        if self._streams is not None and self._streams[0].at_eof():  # the server closed it while idle (5 s)
+            await self.aclose()
+        if self._streams is not None:
+            try:
+                return await self._exchange(path)
+            except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                if isinstance(exc, asyncio.IncompleteReadError) and exc.partial:
+                    raise
+                await self.aclose()  # closed as the request went out: once more on a new one, as browsers do
+        self._streams = await asyncio.open_connection(self.host, self.port)
+        return await self._exchange(path)
+
+    async def _exchange(self, path: str) -> Reply:
+        assert self._streams is not None
         reader, writer = self._streams
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: text/html\r\n\r\n".encode())
         await writer.drain()
