@@ -91,6 +91,8 @@ async def _load(
         nonlocal left, errors
         rng = random.Random(seed)
         http = connections[seed]
+        if think:  # people arrive at random moments, not all 50 in the same millisecond at the start
+            await asyncio.sleep(rng.expovariate(1 / think))
         while left > 0:
             left -= 1
             path = f"/events/{rng.choice(event_ids)}/register"
