@@ -234,3 +234,66 @@ def test_a_zip_bomb_workbook_is_refused_before_it_is_opened(tmp_path: Path) -> N
     with pytest.raises(IngestError, match=r"「\.\.」を含む名前") as caught:
         read_document(path)
     assert caught.value.code == "unsafe_archive"
+
+
+def test_workbook_values_are_those_openpyxl_reads(tmp_path: Path) -> None:
+    """The streamed reader gives, cell by cell, what openpyxl's own reader gives: numbers, dates by their
+    style (both date systems), booleans, rich text, errors, gaps between cells and rows; hidden sheets left out."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    from keikaku.ingest.read.xlsx import read_workbook
+
+    for epoch in (None, CALENDAR_MAC_1904):
+        book = Workbook()
+        if epoch is not None:
+            book.epoch = epoch
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "名簿"
+        sheet.append(["氏名", 1, 2.5, 1e20, True, False, dt.date(2026, 10, 7), dt.datetime(2026, 10, 7, 13, 30)])
+        sheet.append([dt.time(9, 15), dt.timedelta(hours=30), "#N/A", "  ", None])
+        sheet["C5"], sheet["F5"], sheet["Z9"] = "離れたセル", -3, "遠く"
+        sheet["A6"] = CellRichText(["ab", TextBlock(InlineFont(b=True), "太字")])
+        sheet["B6"] = 46000
+        sheet["B6"].number_format = "yyyy/mm/dd"
+        hidden = book.create_sheet("隠し")
+        hidden.sheet_state = "hidden"
+        hidden["A1"] = "見えない"
+        book.create_sheet("10月8日").append(["日付", dt.date(2026, 10, 8)])
+        buffer = BytesIO()
+        book.save(buffer)
+        data = buffer.getvalue()
+        sheets = read_workbook(tmp_path / "book.xlsx", data)
+        assert [(s.name, s.index) for s in sheets] == [("名簿", 1), ("10月8日", 3)]
+        expected = load_workbook(BytesIO(data), data_only=True)
+        for read in sheets:
+            wanted = []
+            for number, values in enumerate(expected[read.name].iter_rows(values_only=True), start=1):
+                cells = list(values)
+                while cells and (cells[-1] is None or (isinstance(cells[-1], str) and not cells[-1].strip())):
+                    cells.pop()
+                if cells:
+                    wanted.append((number, tuple(cells)))
+            assert [(r.number, r.cells) for r in read.rows] == wanted
+        assert sheets[0].rows[0].cells[6] == dt.datetime(2026, 10, 7)
+
+
+def test_a_workbook_part_with_a_dtd_is_refused(tmp_path: Path) -> None:
+    xlsx = _workbook([["事業名", "予算額"], ["A", 100]])
+    buffer = BytesIO()
+    with zipfile.ZipFile(BytesIO(xlsx)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                data = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">]>' + data
+            target.writestr(info, data)
+    path = tmp_path / "dtd.xlsx"
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(IngestError, match="Excel ブックとして読めません") as caught:
+        read_document(path)
+    assert caught.value.code == "corrupt_xlsx"

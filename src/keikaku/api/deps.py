@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy import Engine
 
-from keikaku.api.auth import current_actor
+from keikaku.api.auth import request_auth_async
 from keikaku.domain.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
 from keikaku.services.core.actors import Actor
 
@@ -16,15 +16,19 @@ MAX_ID = 2**31 - 1
 MIN_YEAR, MAX_YEAR = MIN_FISCAL_YEAR, MAX_FISCAL_YEAR
 
 
-def get_engine(request: Request) -> Engine | None:
+# Both are async (they wait for nothing, or for a thread only when they must): FastAPI runs a sync
+# dependency in its thread pool, a round trip per dependency per request.
+
+
+async def get_engine(request: Request) -> Engine | None:
     """The app's engine (None: the configured database)."""
     engine: Engine | None = request.app.state.settings.engine
     return engine
 
 
-def get_actor(request: Request) -> Actor:
+async def get_actor(request: Request) -> Actor:
     """Who the request acts as: an API token's user, the logged-in user, or the public (see :mod:`.auth`)."""
-    return current_actor(request)
+    return (await request_auth_async(request)).actor
 
 
 EngineDep = Annotated[Engine | None, Depends(get_engine)]

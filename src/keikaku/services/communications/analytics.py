@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from keikaku.services.actuals.upload_safety import check_upload
@@ -27,6 +27,7 @@ from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.governance import audit
 from keikaku.storage import communications as store
 from keikaku.storage import models as m
+from keikaku.storage.bulk import insert_rows, sa_table
 from keikaku.storage.uow import read_session, unit_of_work
 
 #: The bureau's properties as the issue names them (code, name); staff add them with their department.
@@ -192,21 +193,12 @@ def import_analytics(
         for old in live:
             session.execute(delete(store.WebMetric).where(store.WebMetric.import_id == old.id))
             old.replaced_by_id = row.id
-        if parsed.rows:
-            session.execute(
-                insert(store.WebMetric),
-                [
-                    {
-                        "import_id": row.id,
-                        "property_id": prop.id,
-                        "page_path": r.page_path,
-                        "day": r.day,
-                        "views": r.views,
-                        "sessions": r.sessions,
-                        "users": r.users,
-                    }
-                    for r in parsed.rows
-                ],
+        if parsed.rows:  # COPY on PostgreSQL, one executemany elsewhere: no per-row ORM work
+            insert_rows(
+                session.connection(),
+                sa_table(store.WebMetric),
+                ("import_id", "property_id", "page_path", "day", "views", "sessions", "users"),
+                ((row.id, prop.id, r.page_path, r.day, r.views, r.sessions, r.users) for r in parsed.rows),
             )
         before = [{"import": o.id, "file": o.filename, "views": o.views, "sessions": o.sessions} for o in live]
         audit.record(

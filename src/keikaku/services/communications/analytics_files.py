@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from keikaku.normalize.text import normalize_text
 from keikaku.services.core.errors import ValidationError
@@ -52,8 +53,7 @@ TOTALS = ("total", "grandtotal", "合計", "総計", "totals")
 _META = re.compile(r"^#\s*(start date|end date|開始日|終了日)\s*[:：]\s*(\d{8})\s*$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class MetricRow:
+class MetricRow(NamedTuple):
     """One page's figures, on ``day`` (its date, or the first day of the file's period)."""
 
     page_path: str
@@ -90,11 +90,19 @@ def decode(content: bytes, filename: str) -> str:
     )
 
 
+_WHITESPACE = re.compile(r"\s+")
+_YEAR_MONTH = re.compile(r"\d{4}-\d{1,2}")
+
+
 def _key(label: str) -> str:
-    return re.sub(r"\s+", "", normalize_text(label).lower())
+    if label.isascii():  # normalize_text changes no printable ASCII (a date, a path): skipped, row after row
+        return _WHITESPACE.sub("", label.lower())
+    return _WHITESPACE.sub("", normalize_text(label).lower())
 
 
 def _number(raw: str) -> int | None:
+    if raw.isdigit() and raw.isascii():  # the common cell: plain digits, nothing to normalise
+        return int(raw)
     text = normalize_text(raw).replace(",", "").replace(" ", "").strip()
     if not text:
         return None
@@ -105,6 +113,8 @@ def _number(raw: str) -> int | None:
 
 
 def _day(raw: str) -> dt.date:
+    if len(raw) == 8 and raw.isdigit() and raw.isascii():  # GA4's 20260507
+        return dt.date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
     text = normalize_text(raw).strip().replace("/", "-")
     if re.fullmatch(r"\d{8}", text):
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -160,7 +170,7 @@ def read_analytics_file(content: bytes, filename: str, *, period: str | None = N
             code="comparison_export",
         )
     parsed = csv.reader(io.StringIO("\n".join(body)))
-    table = [(parsed.line_num, r) for r in parsed if any(c.strip() for c in r)]
+    table = [(parsed.line_num, r) for r in parsed if "".join(r).strip()]  # blank rows skipped
     if not table:
         raise ValidationError(f"{filename}: 表が見つかりません（GA4 または Matomo の CSV ですか）", code="no_table")
     (header_line, header), data = table[0], table[1:]
@@ -187,25 +197,24 @@ def read_analytics_file(content: bytes, filename: str, *, period: str | None = N
     monthly = month_col is not None and date_col is None
     rows: list[MetricRow] = []
     totals = 0
+    metrics = [(i, col) for i, col in enumerate((views_col, sessions_col, users_col)) if col is not None]
+    width = len(header)
     for number, raw_cells in data:
-        cells = raw_cells + [""] * (len(header) - len(raw_cells))
+        cells = raw_cells if len(raw_cells) >= width else raw_cells + [""] * (width - len(raw_cells))
         page = cells[page_col].strip() if page_col is not None else ""
         first = _key(cells[0]) if cells else ""
         if first in TOTALS or (page_col is not None and not page and date_col is None and month_col is None):
             totals += 1
             continue
-        values: dict[str, int | None] = {"views": None, "sessions": None, "users": None}
-        for name, col in (("views", views_col), ("sessions", sessions_col), ("users", users_col)):
-            if col is None:
-                values[name] = None
-                continue
+        values: list[int | None] = [None, None, None]  # views, sessions, users
+        for index, at in metrics:
             try:
-                values[name] = _number(cells[col])
+                values[index] = _number(cells[at])
             except ValueError:
-                errors.append(f"{filename} {number}行目「{header[col]}」: 数値ではありません（{cells[col][:40]}）")
+                errors.append(f"{filename} {number}行目「{header[at]}」: 数値ではありません（{cells[at][:40]}）")
         day: dt.date | None = None
         try:
-            if date_col is not None and re.fullmatch(r"\d{4}-\d{1,2}", cells[date_col].strip()):
+            if date_col is not None and _YEAR_MONTH.fullmatch(cells[date_col].strip()):
                 day, monthly = _month(cells[date_col]), True  # Matomo's period=month rows
             elif date_col is not None:
                 day = _day(cells[date_col])
@@ -224,11 +233,7 @@ def read_analytics_file(content: bytes, filename: str, *, period: str | None = N
             errors.append(f"{filename} {number}行目: 日付 {day.isoformat()} が期間 {start}〜{end} の外です")
         if len(page) > 1000:
             errors.append(f"{filename} {number}行目「{header[page_col or 0]}」: ページパスが長すぎます")
-        rows.append(
-            MetricRow(
-                page or "(all)", day or start or dt.date.min, values["views"] or 0, values["sessions"], values["users"]
-            )
-        )
+        rows.append(MetricRow(page or "(all)", day or start or dt.date.min, values[0] or 0, values[1], values[2]))
     dated = date_col is not None or month_col is not None
     if start is None or end is None:
         if not dated:

@@ -18,7 +18,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, Table, insert, update
+from sqlalchemy import Engine, insert, update
 from sqlalchemy.orm import Session
 
 from keikaku.ingest.read.source import Sheet
@@ -30,7 +30,7 @@ from keikaku.services.events.participant_list import CheckedList, ListedPerson, 
 from keikaku.services.events.participants import registrations_with_people
 from keikaku.services.events.registrations import take_seats
 from keikaku.storage import events as store
-from keikaku.storage.base import Base
+from keikaku.storage.bulk import sa_table
 
 KIND = "participants"
 
@@ -221,13 +221,6 @@ def _store(
                 for r, d in checkins
             ],
         )
-
-
-def sa_table(model: type[Base]) -> Table:
-    """The Core table of a mapped class (for inserts without the ORM's per-row work)."""
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
 
 
 def _insert(

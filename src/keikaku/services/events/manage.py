@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from keikaku.normalize.text import normalize_text
 from keikaku.services.core.actors import Actor, Permission, require
-from keikaku.services.core.db import ensure_schema
+from keikaku.services.core.db import checked_engine, ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.governance import audit
@@ -86,8 +87,8 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def public(row: store.ManagedEvent, fiscal_year: int) -> EventPublic:
-    """The public view of an event row."""
+def public(row: store.ManagedEvent | Row[*tuple[Any, ...]], fiscal_year: int) -> EventPublic:
+    """The public view of an event row (a mapped one, or a row of its table's columns)."""
     return EventPublic(
         id=row.id,
         project_id=row.project_id,
@@ -291,12 +292,26 @@ def update_event(event_id: int, form: EventForm, *, actor: Actor, engine: Engine
 
 
 def get_event(event_id: int, *, viewer: Actor, engine: Engine | None = None) -> EventPublic:
-    """An event: published ones for everyone, unpublished ones for those who manage it (else not found)."""
-    with read_session(ensure_schema(engine)) as session:
-        row, year = load_event(session, event_id)
-        if not row.published and not viewer.can(Permission.MANAGE_EVENTS, departments=[row.department]):
-            raise NotFoundError(f"イベント {event_id} は見つかりません", code="event_not_found")
-        return public(row, year)
+    """An event: published ones for everyone, unpublished ones for those who manage it (else not found).
+
+    The public registration page's read: the schema check trusted for a few seconds
+    (:func:`~keikaku.services.core.db.checked_engine`), then one query built once, plain columns, no ORM."""
+    with checked_engine(engine).connect() as conn:
+        row = conn.execute(_EVENT_WITH_YEAR, {"event_id": event_id}).first()
+    if row is None or (not row.published and not viewer.can(Permission.MANAGE_EVENTS, departments=[row.department])):
+        raise NotFoundError(f"イベント {event_id} は見つかりません", code="event_not_found")
+    return public(row, int(row.fiscal_year or 0))
+
+
+_EVENTS = store.ManagedEvent.__table__
+#: An event's columns and its plan's fiscal year (outer joins: an event is found even without them).
+_EVENT_WITH_YEAR = (
+    select(*_EVENTS.columns, m.Plan.fiscal_year)
+    .select_from(_EVENTS)
+    .outerjoin(m.Project, m.Project.id == _EVENTS.c.project_id)
+    .outerjoin(m.Plan, m.Plan.id == m.Project.plan_id)
+    .where(_EVENTS.c.id == bindparam("event_id"))
+)
 
 
 def list_events(*, viewer: Actor, engine: Engine | None = None) -> list[EventPublic]:
