@@ -121,11 +121,6 @@ async def request_auth_async(request: Request) -> RequestAuth:
     return await run_in_threadpool(request_auth, request)
 
 
-def current_actor(request: Request) -> Actor:
-    """Who the request acts as."""
-    return request_auth(request).actor
-
-
 async def authenticate_request(request: Request) -> AsyncIterator[None]:
     """App-wide dependency: authenticate every request (an invalid API token is 401 on any route), and refuse
     a state-changing request without a valid CSRF token (see the module).
