@@ -24,6 +24,7 @@ class WarningCode(StrEnum):
     UNPARSED_KPI = "unparsed_kpi"
     UNREAD_SECTION = "unread_section"
     MISSING_FIELD = "missing_field"
+    OCR = "ocr"  # a fact read from a page through OCR, with its line's confidence
 
 
 class Warning(DomainModel):

@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from pydantic import BaseModel
 
 from keikaku.domain import PlanData, Provenance, Warning
+from keikaku.domain.provenance import WarningCode
 from keikaku.ingest.errors import IngestError
 from keikaku.ingest.read.source import SourceDocument
 
-OCR = "ocr"
+#: The code of the warning (one of the stable codes).
+OCR = WarningCode.OCR
 
 
 def _objects(model: BaseModel) -> Iterator[BaseModel]:
