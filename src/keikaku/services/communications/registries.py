@@ -9,9 +9,7 @@ without it; the staff export is an audit record.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select, tuple_
@@ -19,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.normalize.text import fold_for_search
-from keikaku.reports.safe_cells import neutralise_cell
+from keikaku.reports.files import csv_bytes
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.communications.evidence import checked_evidence, store_evidence
 from keikaku.services.communications.tables import column, read_table, refuse_rows
@@ -247,27 +245,25 @@ def export_entries_csv(kind: str, *, actor: Actor, engine: Engine | None = None)
     if not actor.can_anywhere(Permission.VIEW_PERSONAL_DATA):
         raise PermissionDeniedError("この操作を行う権限がありません", details={"permission": "view_personal_data"})
     rows = [r for r in list_entries(kind, viewer=actor, engine=engine) if r.entered_by is not None]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["日付", "媒体", "タイトル", "URL", "対象", "担当課", "入力者"])
-    for r in rows:
-        writer.writerow(
-            [
-                neutralise_cell(v)
-                for v in (
-                    r.entry_date.isoformat(),
-                    r.medium,
-                    r.title,
-                    r.url or "",
-                    r.audience or "",
-                    r.department,
-                    r.entered_by or "",
-                )
-            ]
-        )
+    header = ["日付", "媒体", "タイトル", "URL", "対象", "担当課", "入力者"]
+    content = csv_bytes(
+        header,
+        (
+            (
+                r.entry_date.isoformat(),
+                r.medium,
+                r.title,
+                r.url or "",
+                r.audience or "",
+                r.department,
+                r.entered_by or "",
+            )
+            for r in rows
+        ),
+    )
     with unit_of_work(ensure_schema(engine)) as session:
         audit.record(session, actor, "registry.export", "activity_entry", None, None, {"kind": kind, "rows": len(rows)})
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return content
 
 
 def add_ranking(
