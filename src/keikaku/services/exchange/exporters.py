@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import Engine
 
 from keikaku.reports import Report, all_reports
-from keikaku.reports.files import FileFormat, atomic_path, media_type, text_stream
+from keikaku.reports.files import FileFormat, atomic_path, atomic_write, media_type, text_stream
 from keikaku.services.actuals.template import build_csv_template, build_template
 from keikaku.services.communications.directories import export_directory
 from keikaku.services.communications.registries import export_entries_csv
@@ -54,6 +54,10 @@ class ExportFile(Written):
     """A rendered file: :class:`Written` and the bytes."""
 
     content: bytes = b""
+
+    def save(self, path: Path) -> None:
+        """Write the file to ``path`` atomically (it appears only when complete)."""
+        atomic_write(path, self.content)
 
 
 class Exporter(ABC):

@@ -21,7 +21,7 @@ from keikaku.services.communications.analytics import (
     monthly_figures,
 )
 from keikaku.services.communications.directories import PER_PAGE as FIRMS_PER_PAGE
-from keikaku.services.communications.directories import export_directory, import_directory, search_directory
+from keikaku.services.communications.directories import import_directory, search_directory
 from keikaku.services.communications.evidence import attach_evidence, entry_evidence
 from keikaku.services.communications.figures import DIRECTORIES, KINDS
 from keikaku.services.communications.firms import firm_page
@@ -31,13 +31,13 @@ from keikaku.services.communications.registries import (
     KIND_LABELS,
     EntryForm,
     add_entry,
-    export_entries_csv,
     import_entries,
     list_entries,
 )
-from keikaku.services.communications.visits import VISITS, VISITS_NAME, export_visits, import_visits, search_visits
+from keikaku.services.communications.visits import VISITS, VISITS_NAME, import_visits, search_visits
 from keikaku.services.core.actors import Permission
 from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ServiceError
+from keikaku.services.exchange import exporters
 from keikaku.services.measures.coverage import kpi_coverage
 from keikaku.web.charts import Bar, column_chart
 from keikaku.web.render import query_string, render
@@ -276,9 +276,9 @@ def entry_export(kind: str, engine: EngineDep, actor: ActorDep) -> Response:
     """The staff's CSV of a registry with who entered each entry (an audit record)."""
     if kind not in KIND_LABELS:
         raise NotFoundError("その記録はありません")
-    content = export_entries_csv(kind, actor=actor, engine=engine)
-    headers = {"content-disposition": f'attachment; filename="{kind}.csv"'}
-    return Response(content, media_type="text/csv; charset=utf-8", headers=headers)
+    file = exporters.get("registry_entries").render("csv", {"kind": kind}, actor=actor, engine=engine)
+    headers = {"content-disposition": f'attachment; filename="{file.filename}"'}
+    return Response(file.content, media_type=file.media_type, headers=headers)
 
 
 @router.post("/communications/newsletter", response_class=HTMLResponse)
@@ -333,14 +333,12 @@ def directory_export(request: Request, directory: str, engine: EngineDep, actor:
     (``?format=xlsx``); the visit destinations' contacts with ``?contact=1`` for staff (an audit record)."""
     fmt = request.query_params.get("format", "csv")[:8]
     q = request.query_params.get("q", "")[:200]
-    if directory == VISITS:
-        staff_copy = request.query_params.get("contact") == "1"
-        content, media = export_visits(fmt, q, with_contact=staff_copy, viewer=actor, engine=engine)
-    else:
-        filters = _facets(request, "prefecture", "industry", "award")
-        content, media = export_directory(directory[:40], fmt, q, engine=engine, **filters)
-    headers = {"content-disposition": f'attachment; filename="{directory[:40]}.{fmt}"'}
-    return Response(content, media_type=media, headers=headers)
+    options = {"directory": directory[:40], "q": q, "with_contact": request.query_params.get("contact") == "1"}
+    if directory != VISITS:
+        options["filters"] = _facets(request, "prefecture", "industry", "award")
+    file = exporters.get("directory").render(fmt, options, actor=actor, engine=engine)
+    headers = {"content-disposition": f'attachment; filename="{file.filename}"'}
+    return Response(file.content, media_type=file.media_type, headers=headers)
 
 
 @router.get("/directories/{directory}", response_class=HTMLResponse)
