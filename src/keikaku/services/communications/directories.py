@@ -34,6 +34,7 @@ from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.core.paging import Paged, check_paging
 from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import communications as store
 from keikaku.storage import events as event_store
 from keikaku.storage.uow import read_session, unit_of_work
@@ -165,7 +166,13 @@ def import_directory(
         session.flush()
         if added:
             audit.record(
-                session, actor, "directory.import", "directory", directory, None, {"file": name, "added": added}
+                session,
+                actor,
+                AuditAction.DIRECTORY_IMPORT,
+                "directory",
+                directory,
+                None,
+                {"file": name, "added": added},
             )
         return DirectoryImport(added, len(checked) - added)
 

@@ -21,6 +21,7 @@ from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import actuals as actual_store
 from keikaku.storage import communications as store
 from keikaku.storage.uow import read_session, unit_of_work
@@ -93,7 +94,7 @@ def attach_evidence(
         audit.record(
             session,
             actor,
-            "registry.evidence",
+            AuditAction.REGISTRY_EVIDENCE,
             "activity_entry",
             row.id,
             {"evidence_id": before},

@@ -14,6 +14,7 @@ from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.compute import compute_kpi_in
 from keikaku.services.measures.definitions import MeasurePublic, current_measure_row, kpi_ref
 from keikaku.storage import communications as comms_store
@@ -88,7 +89,7 @@ def bind_communication_measure(
         audit.record(
             session,
             actor,
-            "measure.bind",
+            AuditAction.MEASURE_BIND,
             "kpi",
             kpi_id,
             before,

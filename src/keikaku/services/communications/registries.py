@@ -27,6 +27,7 @@ from keikaku.services.core.errors import ConflictError, PermissionDeniedError, V
 from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.events.organisations import find_or_add_organisation
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import communications as store
 from keikaku.storage import events as event_store
 from keikaku.storage.uow import read_session, unit_of_work
@@ -135,7 +136,7 @@ def add_entry(
             row.evidence_id = store_evidence(session, *checked, evidence[1], actor.name)
         session.add(row)
         session.flush()
-        audit.record(session, actor, "registry.add", "activity_entry", row.id, None, _snapshot(row))
+        audit.record(session, actor, AuditAction.REGISTRY_ADD, "activity_entry", row.id, None, _snapshot(row))
         return _public(row, staff=True)
 
 
@@ -220,7 +221,7 @@ def import_entries(
             audit.record(
                 session,
                 actor,
-                "registry.import",
+                AuditAction.REGISTRY_IMPORT,
                 "activity_entry",
                 None,
                 None,
@@ -262,7 +263,9 @@ def export_entries_csv(kind: str, *, actor: Actor, engine: Engine | None = None)
         ),
     )
     with unit_of_work(ensure_schema(engine)) as session:
-        audit.record(session, actor, "registry.export", "activity_entry", None, None, {"kind": kind, "rows": len(rows)})
+        audit.record(
+            session, actor, AuditAction.REGISTRY_EXPORT, "activity_entry", None, None, {"kind": kind, "rows": len(rows)}
+        )
     return content
 
 
@@ -289,6 +292,12 @@ def add_ranking(
         session.add(row)
         session.flush()
         audit.record(
-            session, actor, "ranking.add", "ranking_entry", row.id, None, {"ranking": name, "year": year, "rank": rank}
+            session,
+            actor,
+            AuditAction.RANKING_ADD,
+            "ranking_entry",
+            row.id,
+            None,
+            {"ranking": name, "year": year, "rank": rank},
         )
         return row.id

@@ -21,6 +21,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError
 from keikaku.services.events.manage import load_event
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import events as store
 from keikaku.storage import surveys as survey_store
 from keikaku.storage.uow import read_session, unit_of_work
@@ -119,7 +120,13 @@ def export_participants_csv(event_id: int, *, actor: Actor, engine: Engine | Non
     )
     with unit_of_work(eng) as session:
         audit.record(
-            session, actor, "event.export_personal_data", "event", event_id, None, {"rows": len(rows), "format": "csv"}
+            session,
+            actor,
+            AuditAction.EVENT_EXPORT_PERSONAL_DATA,
+            "event",
+            event_id,
+            None,
+            {"rows": len(rows), "format": "csv"},
         )
     return content
 
@@ -165,5 +172,5 @@ def erase_personal_data(
         )
         event.personal_data_erased_at = dt.datetime.now(dt.UTC)
         erased = int(getattr(result, "rowcount", 0) or 0)
-        audit.record(session, actor, "event.erase_personal_data", "event", event_id, None, {"people": erased})
+        audit.record(session, actor, AuditAction.EVENT_ERASE_PERSONAL_DATA, "event", event_id, None, {"people": erased})
         return erased

@@ -32,6 +32,7 @@ from keikaku.services.events.identities import link_people, normalise_email
 from keikaku.services.events.manage import load_event
 from keikaku.services.events.organisations import find_or_add_organisation
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.follow import REGISTRATIONS, follow_records
 from keikaku.storage import events as store
 from keikaku.storage.uow import unit_of_work
@@ -191,7 +192,7 @@ def _promote_next(session: Session, event: store.ManagedEvent, now: dt.datetime,
             audit.record(
                 session,
                 SYSTEM,
-                "registration.offer",
+                AuditAction.REGISTRATION_OFFER,
                 "registration",
                 candidate,
                 {"status": store.WAITLISTED},
@@ -216,7 +217,7 @@ def _expire_offers(session: Session, event: store.ManagedEvent, now: dt.datetime
             audit.record(
                 session,
                 SYSTEM,
-                "registration.offer_expired",
+                AuditAction.REGISTRATION_OFFER_EXPIRED,
                 "registration",
                 reg_id,
                 {"status": store.OFFERED},
@@ -303,7 +304,7 @@ def register(
             audit.record(
                 session,
                 actor,
-                "registration.create",
+                AuditAction.REGISTRATION_CREATE,
                 "registration",
                 reg.id,
                 None,
@@ -355,7 +356,7 @@ def cancel_registration(
         audit.record(
             session,
             actor,
-            "registration.cancel",
+            AuditAction.REGISTRATION_CANCEL,
             "registration",
             reg.id,
             {"status": before},
@@ -394,7 +395,7 @@ def accept_offer(
             audit.record(
                 session,
                 actor,
-                "registration.accept",
+                AuditAction.REGISTRATION_ACCEPT,
                 "registration",
                 reg.id,
                 {"status": store.OFFERED},
@@ -444,7 +445,7 @@ def mark_no_show(registration_id: int, *, actor: Actor, engine: Engine | None = 
         audit.record(
             session,
             actor,
-            "registration.no_show",
+            AuditAction.REGISTRATION_NO_SHOW,
             "registration",
             reg.id,
             {"status": store.REGISTERED},

@@ -38,6 +38,7 @@ from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.db import ensure_schema, resolve_engine
 from keikaku.services.core.errors import ServiceError, ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import migrate
 from keikaku.storage.uow import unit_of_work
 
@@ -329,7 +330,7 @@ def backup(out_path: Path, *, actor: Actor, engine: Engine | None = None) -> Bac
             revisions = _pg_backup(eng.url, partial)
     with unit_of_work(eng) as session:
         after = {"file": out.name, "sha256": _sha256(out), "size": out.stat().st_size}
-        audit.record(session, actor, "database.backup", "database", backend, None, after)
+        audit.record(session, actor, AuditAction.DATABASE_BACKUP, "database", backend, None, after)
     return BackupResult(path=out, backend=backend, size=out.stat().st_size, revisions=revisions)
 
 
@@ -355,5 +356,5 @@ def restore(in_path: Path, *, actor: Actor, engine: Engine | None = None) -> Res
         migrate.upgrade(eng)
     with unit_of_work(eng) as session:
         after = {"file": path.name, "sha256": _sha256(path), "revisions": sorted(revisions), "migrated": migrated}
-        audit.record(session, actor, "database.restore", "database", backend, None, after)
+        audit.record(session, actor, AuditAction.DATABASE_RESTORE, "database", backend, None, after)
     return RestoreResult(path=path, backend=backend, revisions=tuple(sorted(revisions)), migrated=migrated)

@@ -28,6 +28,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.events import meetings
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.definitions import KIND_LABELS, bind_measure_in, current_measure_row, kpi_ref
 from keikaku.services.platform import counts as platform_counts
 from keikaku.services.platform.common import can_view_cases
@@ -303,7 +304,7 @@ def compute_kpi_in(session: Session, kpi_id: int, actor: Actor) -> ComputedPubli
     audit.record(
         session,
         actor,
-        "actual.compute",
+        AuditAction.ACTUAL_COMPUTE,
         "actual_value",
         f"{kpi_id}:{year}:0",
         None if current is None else {"value": current.value, "channel": current.channel},
@@ -367,7 +368,7 @@ def adopt_computed(kpi_id: int, *, actor: Actor, reason: str, engine: Engine | N
         audit.record(
             session,
             actor,
-            "actual.adopt_computed",
+            AuditAction.ACTUAL_ADOPT_COMPUTED,
             "actual_value",
             f"{kpi_id}:{year}:0",
             None if current is None else {"value": current.value, "channel": current.channel},

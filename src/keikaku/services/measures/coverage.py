@@ -15,6 +15,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.definitions import KIND_LABELS, current_measure_row, kpi_ref
 from keikaku.services.platform import counts as platform_counts
 from keikaku.services.publication.visibility import visibility_for
@@ -46,7 +47,14 @@ def mark_hand_entered(kpi_id: int, reason: str, *, actor: Actor, engine: Engine 
         session.flush()
         before = None if previous is None else {"kind": previous.kind}
         audit.record(
-            session, actor, "measure.bind", "kpi", kpi_id, before, {"kind": row.kind, "version": row.version}, why
+            session,
+            actor,
+            AuditAction.MEASURE_BIND,
+            "kpi",
+            kpi_id,
+            before,
+            {"kind": row.kind, "version": row.version},
+            why,
         )
 
 

@@ -23,6 +23,7 @@ from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.plans.kpis import KpiRef, find_kpi
 from keikaku.storage import events as event_store
 from keikaku.storage import measures as store
@@ -185,7 +186,7 @@ def bind_measure_in(
     audit.record(
         session,
         actor,
-        "measure.bind",
+        AuditAction.MEASURE_BIND,
         "kpi",
         kpi_id,
         before,

@@ -25,6 +25,7 @@ from keikaku.services.core.free_text import clean_text
 from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
 from keikaku.services.governance import audit
 from keikaku.services.governance.accounts import clean_email
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.platform.attachments import AttachmentRef, add_attachment, attachments_of, check_attachment
 from keikaku.services.platform.closing import send_survey, survey_link
 from keikaku.services.platform.common import CHOICES, choice, fiscal_year_bounds, parse_day, require_cases
@@ -204,7 +205,7 @@ def open_case(form: CaseForm, *, actor: Actor, engine: Engine | None = None) -> 
         audit.record(
             session,
             actor,
-            "platform.case.open",
+            AuditAction.PLATFORM_CASE_OPEN,
             "platform_case",
             row.id,
             None,
@@ -220,7 +221,7 @@ def get_case(case_id: int, *, actor: Actor, engine: Engine | None = None) -> Cas
         row = session.get(store.Consultation, case_id)
         if row is None:
             raise NotFoundError(f"相談案件 {case_id} はありません", code="case_not_found")
-        audit.record(session, actor, "platform.case.view", "platform_case", case_id)
+        audit.record(session, actor, AuditAction.PLATFORM_CASE_VIEW, "platform_case", case_id)
         return _case(session, row)
 
 
@@ -332,7 +333,13 @@ def log_activity(
             row.status = "対応中"
         session.flush()
         audit.record(
-            session, actor, "platform.case.activity", "platform_case", case_id, None, {"kind": chosen, "file": name}
+            session,
+            actor,
+            AuditAction.PLATFORM_CASE_ACTIVITY,
+            "platform_case",
+            case_id,
+            None,
+            {"kind": chosen, "file": name},
         )
         return _case(session, row)
 
@@ -396,7 +403,9 @@ def change_case(case_id: int, change: CaseChange, *, actor: Actor, engine: Engin
         if after == before:
             raise ValidationError("変更する項目を選んでください")
         session.flush()
-        audit.record(session, actor, "platform.case.change", "platform_case", case_id, before, after, note or None)
+        audit.record(
+            session, actor, AuditAction.PLATFORM_CASE_CHANGE, "platform_case", case_id, before, after, note or None
+        )
         return _case(session, row, tuple(warnings))
 
 

@@ -14,6 +14,7 @@ from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.platform.common import require_cases
 from keikaku.storage import platform as store
 from keikaku.storage.uow import read_session, unit_of_work
@@ -134,7 +135,7 @@ def get_interview(interview_id: int, *, actor: Actor, engine: Engine | None = No
         row = session.get(store.Interview, interview_id)
         if row is None:
             raise NotFoundError(f"面談 {interview_id} はありません", code="interview_not_found")
-        audit.record(session, actor, "platform.interview.view", "platform_interview", interview_id)
+        audit.record(session, actor, AuditAction.PLATFORM_INTERVIEW_VIEW, "platform_interview", interview_id)
         return _interview(session, row)
 
 

@@ -17,6 +17,7 @@ from keikaku.services.core.errors import ConflictError, NotFoundError, Validatio
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.events.manage import load_event
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.follow import ANSWERS, follow_records
 from keikaku.services.surveys.bank import QuestionPublic, check_answer, ensure_standard_questions, public
 from keikaku.storage import events as event_store
@@ -105,7 +106,7 @@ def add_survey(
     audit.record(
         session,
         actor,
-        "survey.create",
+        AuditAction.SURVEY_CREATE,
         "survey",
         row.id,
         None,
@@ -220,7 +221,7 @@ def submit_public_response(
         audit.record(
             session,
             PUBLIC,
-            "survey.respond",
+            AuditAction.SURVEY_RESPOND,
             "survey_response",
             response.id,
             None,
@@ -242,7 +243,7 @@ def enter_paper_response(
         audit.record(
             session,
             actor,
-            "survey.respond",
+            AuditAction.SURVEY_RESPOND,
             "survey_response",
             response.id,
             None,
