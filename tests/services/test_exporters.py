@@ -60,11 +60,15 @@ def hostile(
     event = add_event(engine, forum)
     person = PersonForm("山田 花子", "", "h@example.jp")
     register(event.id, RegistrationForm(person, organisation=FORMULA), actor=PUBLIC, engine=engine, now=BEFORE)
-    add_entry(EntryForm("listing", "2026-06-01", "Crunchbase", FORMULA, "https://x.example/"), forum.department,
-              actor=evil, engine=engine)  # fmt: skip
-    firms = f'企業名,法人番号,府県,業種,製品,受賞,掲載年度\n株式会社ケイカク,,大阪府,機械,{FORMULA},,2025\n'
+    add_entry(
+        EntryForm("listing", "2026-06-01", "Crunchbase", FORMULA, "https://x.example/"),
+        forum.department,
+        actor=evil,
+        engine=engine,
+    )
+    firms = f"企業名,法人番号,府県,業種,製品,受賞,掲載年度\n株式会社ケイカク,,大阪府,機械,{FORMULA},,2025\n"
     import_directory("kansai_companies", "f.csv", firms.encode(), forum.department, actor=evil, engine=engine)
-    visits = f'視察先,府県,テーマ,対応言語,連絡先\n神戸医療産業都市,兵庫県,{FORMULA},日本語,\n'
+    visits = f"視察先,府県,テーマ,対応言語,連絡先\n神戸医療産業都市,兵庫県,{FORMULA},日本語,\n"
     import_visits("v.csv", visits.encode(), forum.department, actor=evil, engine=engine)
     options = {**OPTIONS, "participants": {"event_id": event.id}}
     yield engine, admin, options
