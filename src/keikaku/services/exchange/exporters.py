@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import io
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 
 from keikaku.reports import Report, all_reports
 from keikaku.reports.files import FileFormat, atomic_path, atomic_write, media_type, text_stream
+from keikaku.reports.registry import Registry
 from keikaku.services.actuals.template import build_csv_template, build_template
 from keikaku.services.communications.directories import export_directory
 from keikaku.services.communications.registries import export_entries_csv
@@ -91,25 +92,30 @@ class Exporter(ABC):
             return self.write(handle, fmt, options, actor=actor, engine=engine)
 
 
+Stream = Callable[[BinaryIO, str, Mapping[str, Any], Actor, "Engine | None"], dict[str, int]]
+
+
 class StreamExporter(Exporter):
-    """An exporter that streams its rows (large files): subclasses implement :meth:`stream` and :meth:`file_name`."""
+    """An exporter that streams its rows (large files): ``stream(out, fmt, options, actor, engine)`` writes
+    them and returns the counts."""
 
-    @abstractmethod
-    def file_name(self, fmt: str, options: Mapping[str, Any]) -> str:
-        """The file name suggested for a download."""
-
-    @abstractmethod
-    def stream(
-        self, out: BinaryIO, fmt: str, options: Mapping[str, Any], *, actor: Actor, engine: Engine | None
-    ) -> dict[str, int]:
-        """Write the file to ``out``; return its counts."""
+    def __init__(
+        self,
+        identifier: str,
+        name: str,
+        formats: tuple[FileFormat, ...],
+        filename: Callable[[Mapping[str, Any], str], str],
+        stream: Stream,
+    ) -> None:
+        self.identifier, self.name, self.formats = identifier, name, formats
+        self._filename, self._stream = filename, stream
 
     def write(
         self, out: BinaryIO, fmt: str, options: Mapping[str, Any], *, actor: Actor, engine: Engine | None = None
     ) -> Written:
         """Write the file to a binary stream, row by row."""
-        counts = self.stream(out, fmt, options, actor=actor, engine=engine)
-        return Written(self.file_name(fmt, options), media_type(fmt), counts)
+        counts = self._stream(out, fmt, options, actor, engine)
+        return Written(self._filename(options, fmt), media_type(fmt), counts)
 
     def render(self, fmt: str, options: Mapping[str, Any], *, actor: Actor, engine: Engine | None = None) -> ExportFile:
         """The file in memory."""
@@ -118,45 +124,35 @@ class StreamExporter(Exporter):
         return ExportFile(written.filename, written.media_type, written.counts, out.getvalue())
 
 
-class DataExporter(StreamExporter):
-    """The current data (plans with their KPIs and targets) of one fiscal year or all."""
-
-    identifier = "data"
-    name = "データ（JSON・CSV）"
-    formats = (FileFormat.JSON, FileFormat.CSV)
-
-    def file_name(self, fmt: str, options: Mapping[str, Any]) -> str:
-        """``keikaku_<year or all>.<fmt>``."""
-        return f"keikaku_{options.get('fiscal_year') or 'all'}.{fmt}"
-
-    def stream(
-        self, out: BinaryIO, fmt: str, options: Mapping[str, Any], *, actor: Actor, engine: Engine | None
-    ) -> dict[str, int]:
-        """The plans ``actor`` may see, through :func:`~keikaku.services.exchange.export.export_data`."""
-        with text_stream(out, fmt) as text:
-            result = export_data(
-                ExportFormat(fmt), text, viewer=actor, fiscal_year=options.get("fiscal_year"), engine=engine
-            )
-        return {"plans": result.plans, "rows": result.rows}
+def _stream_data(
+    out: BinaryIO, fmt: str, options: Mapping[str, Any], actor: Actor, engine: Engine | None
+) -> dict[str, int]:
+    with text_stream(out, fmt) as text:
+        result = export_data(
+            ExportFormat(fmt), text, viewer=actor, fiscal_year=options.get("fiscal_year"), engine=engine
+        )
+    return {"plans": result.plans, "rows": result.rows}
 
 
-class AuditExporter(StreamExporter):
-    """The audit trail, oldest first, optionally filtered (``object_type``, ``object_id``, ``actor``)."""
+def _stream_audit(
+    out: BinaryIO, fmt: str, options: Mapping[str, Any], actor: Actor, engine: Engine | None
+) -> dict[str, int]:
+    filters = {k: options.get(k) for k in ("object_type", "object_id", "actor", "since", "until")}
+    return {"entries": export_audit(actor, fmt, out, engine=engine, **filters)}  # type: ignore[arg-type]
 
-    identifier = "audit"
-    name = "監査記録"
-    formats = (FileFormat.CSV, FileFormat.XLSX)
 
-    def file_name(self, fmt: str, options: Mapping[str, Any]) -> str:
-        """``keikaku-audit.<fmt>``."""
-        return f"keikaku-audit.{fmt}"
-
-    def stream(
-        self, out: BinaryIO, fmt: str, options: Mapping[str, Any], *, actor: Actor, engine: Engine | None
-    ) -> dict[str, int]:
-        """Through :func:`~keikaku.services.governance.audit.export_audit` (auditors only)."""
-        filters = {k: options.get(k) for k in ("object_type", "object_id", "actor", "since", "until")}
-        return {"entries": export_audit(actor, fmt, out, engine=engine, **filters)}  # type: ignore[arg-type]
+#: The current data (plans with their KPIs and targets) of one fiscal year or all, as ``actor`` may see it.
+DATA = StreamExporter(
+    "data",
+    "データ（JSON・CSV）",
+    (FileFormat.JSON, FileFormat.CSV),
+    lambda options, fmt: f"keikaku_{options.get('fiscal_year') or 'all'}.{fmt}",
+    _stream_data,
+)
+#: The audit trail, oldest first, optionally filtered (``object_type``, ``object_id``, ``actor``); auditors only.
+AUDIT = StreamExporter(
+    "audit", "監査記録", (FileFormat.CSV, FileFormat.XLSX), lambda options, fmt: f"keikaku-audit.{fmt}", _stream_audit
+)
 
 
 class ActualsTemplateExporter(Exporter):
@@ -190,32 +186,41 @@ class ReportExporter(Exporter):
         return ExportFile(rendered.filename, rendered.media_type, {}, rendered.content)
 
 
-class ParticipantsExporter(Exporter):
-    """An event's participant list (``event_id``), personal data; the export is an audit record."""
+def file_exporter(
+    identifier: str,
+    name: str,
+    formats: tuple[FileFormat, ...],
+    filename: Callable[[Mapping[str, Any], str], str],
+    produce: Callable[[Mapping[str, Any], Actor, Engine | None], bytes],
+) -> StreamExporter:
+    """An exporter whose service gives the whole file: ``produce(options, actor, engine)`` → bytes."""
 
-    identifier = "participants"
-    name = "参加者名簿"
-    formats = (FileFormat.CSV,)
+    def stream(
+        out: BinaryIO, fmt: str, options: Mapping[str, Any], actor: Actor, engine: Engine | None
+    ) -> dict[str, int]:
+        out.write(produce(options, actor, engine))
+        return {}
 
-    def render(self, fmt: str, options: Mapping[str, Any], *, actor: Actor, engine: Engine | None = None) -> ExportFile:
-        """Through :func:`~keikaku.services.events.participants.export_participants_csv`."""
-        event_id = int(options["event_id"])
-        content = export_participants_csv(event_id, actor=actor, engine=engine)
-        return ExportFile(f"participants_{event_id}.csv", media_type(fmt), {}, content)
+    return StreamExporter(identifier, name, formats, filename, stream)
 
 
-class RegistryEntriesExporter(Exporter):
-    """A communications registry's entries (``kind``) with who entered them; an audit record."""
+def _participants(options: Mapping[str, Any], actor: Actor, engine: Engine | None) -> bytes:
+    return export_participants_csv(int(options["event_id"]), actor=actor, engine=engine)
 
-    identifier = "registry_entries"
-    name = "広報の記録"
-    formats = (FileFormat.CSV,)
 
-    def render(self, fmt: str, options: Mapping[str, Any], *, actor: Actor, engine: Engine | None = None) -> ExportFile:
-        """Through :func:`~keikaku.services.communications.registries.export_entries_csv`."""
-        kind = str(options["kind"])
-        content = export_entries_csv(kind, actor=actor, engine=engine)
-        return ExportFile(f"{kind}.csv", media_type(fmt), {}, content)
+def _registry_entries(options: Mapping[str, Any], actor: Actor, engine: Engine | None) -> bytes:
+    return export_entries_csv(str(options["kind"]), actor=actor, engine=engine)
+
+
+CSV_ONLY = (FileFormat.CSV,)
+#: An event's participant list (``event_id``), personal data; the export is an audit record.
+PARTICIPANTS = file_exporter(
+    "participants", "参加者名簿", CSV_ONLY, lambda o, fmt: f"participants_{int(o['event_id'])}.{fmt}", _participants
+)
+#: A communications registry's entries (``kind``) with who entered them; an audit record.
+REGISTRY_ENTRIES = file_exporter(
+    "registry_entries", "広報の記録", CSV_ONLY, lambda o, fmt: f"{o['kind']}.{fmt}", _registry_entries
+)
 
 
 class DirectoryExporter(Exporter):
@@ -239,34 +244,31 @@ class DirectoryExporter(Exporter):
         return ExportFile(f"{directory}.{fmt}", media, {}, content)
 
 
-_REGISTRY: dict[str, Exporter] = {}
+_REGISTRY: Registry[Exporter] = Registry("書き出しの種類")
 
 
 def register(exporter: Exporter) -> Exporter:
     """Add an exporter (an identifier registered twice is an error)."""
-    if exporter.identifier in _REGISTRY:
-        raise ValueError(f"exporter {exporter.identifier!r} is registered already")
-    _REGISTRY[exporter.identifier] = exporter
-    return exporter
+    return _REGISTRY.register(exporter)
 
 
 def get(identifier: str) -> Exporter:
     """The exporter registered under ``identifier``."""
     try:
-        return _REGISTRY[identifier]
-    except KeyError:
-        raise NotFoundError(f"書き出しの種類「{identifier}」はありません", code="exporter_not_found") from None
+        return _REGISTRY.get(identifier)
+    except KeyError as exc:
+        raise NotFoundError(str(exc.args[0]), code="exporter_not_found") from None
 
 
 def all_exporters() -> list[Exporter]:
-    """Every registered exporter, in registration order."""
-    return list(_REGISTRY.values())
+    """Every registered exporter, by identifier."""
+    return _REGISTRY.all()
 
 
 def _register_builtins() -> None:
-    builtins: list[Exporter] = [DataExporter(), AuditExporter(), ActualsTemplateExporter()]
+    builtins: list[Exporter] = [DATA, AUDIT, ActualsTemplateExporter()]
     builtins += [ReportExporter(report) for report in all_reports()]
-    builtins += [ParticipantsExporter(), RegistryEntriesExporter(), DirectoryExporter()]
+    builtins += [PARTICIPANTS, REGISTRY_ENTRIES, DirectoryExporter()]
     for exporter in builtins:
         register(exporter)
 

@@ -46,16 +46,8 @@ def mark_hand_entered(kpi_id: int, reason: str, *, actor: Actor, engine: Engine 
         session.add(row)
         session.flush()
         before = None if previous is None else {"kind": previous.kind}
-        audit.record(
-            session,
-            actor,
-            AuditAction.MEASURE_BIND,
-            "kpi",
-            kpi_id,
-            before,
-            {"kind": row.kind, "version": row.version},
-            why,
-        )
+        after = {"kind": row.kind, "version": row.version}
+        audit.record(session, actor, AuditAction.MEASURE_BIND, "kpi", kpi_id, before, after, why)
 
 
 @dataclass(frozen=True)
