@@ -20,7 +20,7 @@ from keikaku.normalize.text import fold_for_search
 from keikaku.reports.files import csv_bytes
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.communications.evidence import checked_evidence, store_evidence
-from keikaku.services.communications.tables import column, read_table, refuse_rows
+from keikaku.services.communications.tables import audit_import, column, read_table, refuse_rows
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, PermissionDeniedError, ValidationError
@@ -216,17 +216,7 @@ def import_entries(
                 store.ActivityEntry(**_with_firm(session, values), department=department, entered_by=actor.name[:200])
             )
             added += 1
-        session.flush()
-        if added:
-            audit.record(
-                session,
-                actor,
-                AuditAction.REGISTRY_IMPORT,
-                "activity_entry",
-                None,
-                None,
-                {"file": name, "kind": kind, "added": added},
-            )
+        audit_import(session, actor, AuditAction.REGISTRY_IMPORT, "activity_entry", None, name, kind=kind, added=added)
         return EntryImport(added, len(checked) - added)
 
 

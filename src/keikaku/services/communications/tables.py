@@ -9,9 +9,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
+from sqlalchemy.orm import Session
+
 from keikaku.reports.files import media_type, table_file
 from keikaku.services.communications.analytics_files import decode
+from keikaku.services.core.actors import Actor
 from keikaku.services.core.errors import ValidationError
+from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 
 T = TypeVar("T")
 
@@ -92,6 +97,23 @@ def chosen(
     """The items carrying every chosen facet value (``filters``: facet → value, empty for any)."""
     wanted = {name: value for name, value in filters.items() if value and name in facets}
     return [i for i in items if all(value in (list(facets[name](i)) or ["—"]) for name, value in wanted.items())]
+
+
+def audit_import(  # noqa: PLR0917 - who, what, on which object, from which file
+    session: Session,
+    actor: Actor,
+    action: AuditAction,
+    object_type: str,
+    object_id: object | None,
+    file: str,
+    *,
+    added: int,
+    **extra: object,
+) -> None:
+    """Flush the rows an import added and, when there are any, record the import: the file, ``extra``, the count."""
+    session.flush()
+    if added:
+        audit.record(session, actor, action, object_type, object_id, None, {"file": file, **extra, "added": added})
 
 
 def refuse_rows(filename: str, errors: list[str]) -> None:

@@ -17,6 +17,7 @@ from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.normalize.text import fold_for_search
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.communications.tables import (
+    audit_import,
     chosen,
     column,
     export_table,
@@ -130,17 +131,7 @@ def import_visits(
                     entered_by=actor.name[:200],
                 )
             )
-        session.flush()
-        if added:
-            audit.record(
-                session,
-                actor,
-                AuditAction.DIRECTORY_IMPORT,
-                "directory",
-                VISITS,
-                None,
-                {"file": name, "added": len(added)},
-            )
+        audit_import(session, actor, AuditAction.DIRECTORY_IMPORT, "directory", VISITS, name, added=len(added))
         return VisitImport(len(added), len(checked) - len(added))
 
 

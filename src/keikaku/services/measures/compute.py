@@ -158,6 +158,14 @@ class ComputedPublic:
     entered_value: float | None
 
 
+def _computed_public(  # noqa: PLR0917 - the parts of one computation
+    measure: store.KpiMeasure, year: int, figure: Figure, outcome: str, at: dt.datetime, entered: float | None
+) -> ComputedPublic:
+    f = figure
+    values = (f.value, f.records, f.numerator, f.denominator, f.blanks, f.response_rate)
+    return ComputedPublic(measure.kpi_id, year, KIND_LABELS[measure.kind], *values, outcome, at, entered)
+
+
 def evidence(measure: store.KpiMeasure, figure: Figure, at: dt.datetime) -> str:
     text = f"計算値（{KIND_LABELS[measure.kind]}、集計方法 版{measure.version}）: 記録 {figure.records} 件"
     if figure.denominator is not None:
@@ -316,20 +324,8 @@ def compute_kpi_in(session: Session, kpi_id: int, actor: Actor) -> ComputedPubli
             "blanks": figure.blanks,
         },
     )
-    return ComputedPublic(
-        kpi_id,
-        year,
-        KIND_LABELS[measure.kind],
-        figure.value,
-        figure.records,
-        figure.numerator,
-        figure.denominator,
-        figure.blanks,
-        figure.response_rate,
-        outcome,
-        now,
-        None if current is None or current.channel == "computed" else current.value,
-    )
+    entered = None if current is None or current.channel == "computed" else current.value
+    return _computed_public(measure, year, figure, outcome, now, entered)
 
 
 def adopt_computed(kpi_id: int, *, actor: Actor, reason: str, engine: Engine | None = None) -> ComputedPublic:
@@ -375,20 +371,7 @@ def adopt_computed(kpi_id: int, *, actor: Actor, reason: str, engine: Engine | N
             {"value": figure.value, "version": row.version},
             reason.strip(),
         )
-        return ComputedPublic(
-            kpi_id,
-            year,
-            KIND_LABELS[measure.kind],
-            figure.value,
-            figure.records,
-            figure.numerator,
-            figure.denominator,
-            figure.blanks,
-            figure.response_rate,
-            "recorded",
-            now,
-            None,
-        )
+        return _computed_public(measure, year, figure, "recorded", now, None)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
 from keikaku.services.governance.audit_actions import AuditAction
-from keikaku.services.platform.common import choice, parse_day, require_cases
+from keikaku.services.platform.common import choice, load, parse_day, require_cases
 from keikaku.storage import platform as store
 from keikaku.storage.uow import read_session, unit_of_work
 
@@ -337,9 +337,7 @@ def set_interview_status(
     require_cases(actor, manage=True)
     chosen = choice(status, store.INTERVIEW_STATUSES, "面談の状態", "status")
     with unit_of_work(checked_engine(engine)) as session:
-        row = session.get(store.Interview, interview_id)
-        if row is None:
-            raise NotFoundError(f"面談 {interview_id} はありません", code="interview_not_found")
+        row = load(session, store.Interview, interview_id)
         before = row.status
         row.status = chosen
         row.outcome = clean_text(outcome, "面談の結果", limit=4000) or row.outcome
