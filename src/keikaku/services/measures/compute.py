@@ -109,14 +109,7 @@ def evaluate(session: Session, measure: store.KpiMeasure) -> Figure:
         )
         return Figure(float(count or 0), int(count or 0))
     surveys = select(survey_store.Survey.id).where(survey_store.Survey.event_id.in_(ids))
-    responses = int(
-        session.scalar(
-            select(func.count())
-            .select_from(survey_store.SurveyResponse)
-            .where(survey_store.SurveyResponse.survey_id.in_(surveys))
-        )
-        or 0
-    )
+    responses = survey_store.count_responses(session, survey_store.SurveyResponse.survey_id.in_(surveys))
     answers = (
         select(survey_store.SurveyAnswer.response_id)
         .join(survey_store.SurveyResponse, survey_store.SurveyResponse.id == survey_store.SurveyAnswer.response_id)

@@ -115,14 +115,7 @@ def _case(session: Session, row: store.Consultation, warnings: tuple[str, ...] =
     survey = session.get(survey_store.Survey, row.survey_id) if row.survey_id else None
     answered = 0
     if survey is not None:
-        answered = int(
-            session.scalar(
-                select(func.count())
-                .select_from(survey_store.SurveyResponse)
-                .where(survey_store.SurveyResponse.survey_id == survey.id)
-            )
-            or 0
-        )
+        answered = survey_store.count_responses(session, survey_store.SurveyResponse.survey_id == survey.id)
     return CasePublic(
         row.id,
         firm.name if firm else "",

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from keikaku.services.core.actors import PUBLIC, Actor, Permission, require
@@ -185,9 +185,7 @@ def _answered_case_survey(session: Session, survey_id: int) -> bool:
     case = select(platform_store.Consultation.id).where(platform_store.Consultation.survey_id == survey_id)
     if session.scalar(case.with_for_update()) is None:  # PostgreSQL: answers to one case's survey queue here
         return False
-    answered = session.scalar(
-        select(func.count()).select_from(store.SurveyResponse).where(store.SurveyResponse.survey_id == survey_id)
-    )
+    answered = store.count_responses(session, store.SurveyResponse.survey_id == survey_id)
     return bool(answered)
 
 
@@ -205,11 +203,7 @@ def submit_public_response(
             reg = session.scalar(select(event_store.Registration).where(event_store.Registration.token == invitation))
             if reg is None or reg.event_id != survey.event_id:
                 raise NotFoundError("招待コードが正しくありません", code="invitation_not_found")
-            taken = session.scalar(
-                select(func.count())
-                .select_from(store.SurveyResponse)
-                .where(store.SurveyResponse.registration_id == reg.id)
-            )
+            taken = store.count_responses(session, store.SurveyResponse.registration_id == reg.id)
             if taken:
                 raise ConflictError("このご招待では既に回答いただいています", code="already_answered")
             registration_id = reg.id
@@ -284,14 +278,7 @@ def survey_results(survey_id: int, *, actor: Actor, engine: Engine | None = None
         if not published and not staff:
             raise NotFoundError(f"アンケート {survey_id} は見つかりません", code="survey_not_found")
         survey = _survey(session, row)
-        total = (
-            session.scalar(
-                select(func.count())
-                .select_from(store.SurveyResponse)
-                .where(store.SurveyResponse.survey_id == survey_id)
-            )
-            or 0
-        )
+        total = store.count_responses(session, store.SurveyResponse.survey_id == survey_id)
         answers = session.execute(
             select(
                 store.SurveyAnswer.question_id,
