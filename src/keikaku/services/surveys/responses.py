@@ -147,13 +147,15 @@ def get_survey(survey_id: int, *, actor: Actor, engine: Engine | None = None) ->
 
 def _store_response(
     session: Session,
+    actor: Actor,
     survey: SurveyPublic,
     answers: Mapping[int, list[str]],
     *,
     channel: str,
     registration_id: int | None,
     entered_by: str | None,
-) -> store.SurveyResponse:
+) -> int:
+    """Store a response (its answers checked), record it in the audit trail and recompute what counts it."""
     checked = []
     for question in survey.questions:
         codes, number, text = check_answer(question, answers.get(question.id, []))
@@ -176,7 +178,10 @@ def _store_response(
             session.add(store.SurveyAnswer(response_id=response.id, question_id=question.id, option_code=code))
         if number is not None or text:
             session.add(store.SurveyAnswer(response_id=response.id, question_id=question.id, number=number, text=text))
-    return response
+    after = {"survey": survey.id, "channel": channel}
+    audit.record(session, actor, AuditAction.SURVEY_RESPOND, "survey_response", response.id, None, after)
+    follow_records(session, ANSWERS, survey_ids=[survey.id])
+    return response.id
 
 
 def _answered_case_survey(session: Session, survey_id: int) -> bool:
@@ -209,20 +214,9 @@ def submit_public_response(
             registration_id = reg.id
         elif _answered_case_survey(session, survey.id):
             raise ConflictError("このアンケートには既に回答いただいています", code="already_answered")
-        response = _store_response(
-            session, survey, answers, channel="public", registration_id=registration_id, entered_by=None
+        return _store_response(
+            session, PUBLIC, survey, answers, channel="public", registration_id=registration_id, entered_by=None
         )
-        audit.record(
-            session,
-            PUBLIC,
-            AuditAction.SURVEY_RESPOND,
-            "survey_response",
-            response.id,
-            None,
-            {"survey": survey.id, "channel": "public"},
-        )
-        follow_records(session, ANSWERS, survey_ids=[survey.id])
-        return response.id
 
 
 def enter_paper_response(
@@ -231,20 +225,9 @@ def enter_paper_response(
     """Key in a paper questionnaire (staff who manage the event)."""
     survey = get_survey(survey_id, actor=actor, engine=engine)
     with unit_of_work(ensure_schema(engine)) as session:
-        response = _store_response(
-            session, survey, answers, channel="staff", registration_id=None, entered_by=actor.name[:200]
+        return _store_response(
+            session, actor, survey, answers, channel="staff", registration_id=None, entered_by=actor.name[:200]
         )
-        audit.record(
-            session,
-            actor,
-            AuditAction.SURVEY_RESPOND,
-            "survey_response",
-            response.id,
-            None,
-            {"survey": survey.id, "channel": "staff"},
-        )
-        follow_records(session, ANSWERS, survey_ids=[survey.id])
-        return response.id
 
 
 @dataclass(frozen=True)
