@@ -149,3 +149,18 @@ def test_no_module_outside_the_one_writer_writes_csv_or_xlsx() -> None:
         if WRITERS.search(path.read_text(encoding="utf-8"))
     }
     assert writers - NOT_YET == {"reports/files.py"}
+
+
+#: The XLSX media type spelled out; only the one writer names it.
+XLSX_LITERAL = "spreadsheetml.sheet"
+#: API routers (owned by another helper) that still spell it (for their OpenAPI responses and one download).
+NOT_YET_MEDIA = {"api/routers/downloads.py", "api/routers/imports.py"}
+
+
+def test_only_the_one_writer_spells_the_xlsx_media_type() -> None:
+    spelling = {
+        path.relative_to(SRC).as_posix()
+        for path in SRC.rglob("*.py")
+        if XLSX_LITERAL in path.read_text(encoding="utf-8")
+    }
+    assert spelling - NOT_YET_MEDIA == {"reports/files.py"}
