@@ -14,6 +14,7 @@ from keikaku.services.actuals.periods import lock_period
 from keikaku.services.core.actors import SYSTEM, Role
 from keikaku.services.governance.accounts import local_admin
 from keikaku.services.governance.audit import list_audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.governance.audit_view import ACTIONS, describe
 from keikaku.storage.accounts import PeriodLock
 from keikaku.storage.uow import read_session
@@ -38,27 +39,43 @@ BUILT = {
 }
 
 
-def _recorded_actions() -> set[str]:
-    """Every action string a service passes to ``audit.record`` (literal, or either branch of a conditional)."""
-    found: set[str] = set()
+def _recorded_actions() -> tuple[set[str], set[str]]:
+    """(every action string literal, every ``AuditAction.NAME``) a service passes to ``audit.record`` or lists
+    for ``audit.record_many`` (either branch of a conditional, or the argument of ``AuditAction(…)``)."""
+    literals: set[str] = set()
+    members: set[str] = set()
     for path in SRC.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue
-            if node.func.attr != "record" or len(node.args) < 3:
+            recorded = node.func.attr == "record" and len(node.args) >= 3
+            many = node.func.attr == "append" and node.args and isinstance(node.args[0], ast.Tuple)
+            if not (recorded or many):
                 continue
-            for part in ast.walk(node.args[2]):
-                if isinstance(part, ast.Constant) and isinstance(part.value, str) and "." in part.value.strip("."):
-                    found.add(part.value)
-    return found
+            action = node.args[2] if recorded else node.args[0].elts[0]  # type: ignore[attr-defined]
+            for part in ast.walk(action):
+                is_text = isinstance(part, ast.Constant) and isinstance(part.value, str)
+                if recorded and is_text and "." in part.value.strip("."):  # type: ignore[attr-defined]
+                    literals.add(part.value)  # type: ignore[attr-defined]
+                if (
+                    isinstance(part, ast.Attribute)
+                    and isinstance(part.value, ast.Name)
+                    and part.value.id == "AuditAction"
+                ):
+                    members.add(part.attr)
+    return literals, members
 
 
-def test_every_recorded_action_has_words_in_both_languages() -> None:
-    actions = _recorded_actions() | BUILT
-    assert len(actions) > 50  # the scan found the services' calls
-    assert actions - set(ACTIONS) == set()
-    for action, (ja, en) in ACTIONS.items():
-        assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", ja) and en.isascii() and ja != action, action
+def test_every_recorded_action_is_an_audit_action_with_words_in_both_languages() -> None:
+    literals, members = _recorded_actions()
+    assert len(members) > 50  # the scan found the services' calls
+    assert members - {a.name for a in AuditAction} == set()
+    # The services other helpers own still pass strings: each must be a member's code.
+    assert (literals | BUILT) - set(AuditAction) == set()
+    assert set(ACTIONS) == set(AuditAction)
+    for action in AuditAction:
+        assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", action.ja) and action.en.isascii(), action
+        assert ACTIONS[action] == (action.ja, action.en) and action.ja != action.value
 
 
 def test_the_trail_shows_words_japan_time_and_only_what_changed(sqlite_loaded_engine: Engine) -> None:

@@ -16,6 +16,7 @@ from typing import ClassVar, Protocol
 
 from keikaku.evaluation.views import PlanEvaluation
 from keikaku.evaluation.yoy import Comparison
+from keikaku.reports.files import media_type
 
 
 class ReportFormat(StrEnum):
@@ -26,11 +27,7 @@ class ReportFormat(StrEnum):
     XLSX = "xlsx"
 
 
-MEDIA_TYPES = {
-    ReportFormat.HTML: "text/html; charset=utf-8",
-    ReportFormat.PDF: "application/pdf",
-    ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+MEDIA_TYPES = {f: media_type(f.value) for f in ReportFormat}
 
 
 class ReportOptionError(ValueError):

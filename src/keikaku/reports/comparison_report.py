@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from openpyxl import Workbook
-
 from keikaku.evaluation.achievement import format_value
 from keikaku.evaluation.yoy import Comparison, KpiTarget
 from keikaku.normalize.date_style import era_fiscal_year, house_date, house_fiscal_year
@@ -22,8 +20,9 @@ from keikaku.reports.base import (
     ReportSource,
 )
 from keikaku.reports.evaluation_report import css
+from keikaku.reports.files import new_workbook, workbook_bytes
 from keikaku.reports.html import html_to_pdf, render_html
-from keikaku.reports.xlsx import SIGNED_THOUSAND_YEN, THOUSAND_YEN, Column, workbook_bytes, write_table, write_title
+from keikaku.reports.xlsx import SIGNED_THOUSAND_YEN, THOUSAND_YEN, Column, write_table, write_title
 
 
 def _title(c: Comparison) -> str:
@@ -68,7 +67,7 @@ def comparison_html(comparison: Comparison, *, printable: bool = False) -> str:
 def comparison_xlsx(comparison: Comparison) -> bytes:
     """The comparison as a workbook: continued, added/dropped, and KPI target revisions."""
     b, a = comparison.before_year, comparison.after_year
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = "継続"
     total = f"予算総額 {format_value(comparison.before_total, '千円')} → {format_value(comparison.after_total, '千円')}"

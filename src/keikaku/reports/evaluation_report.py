@@ -29,13 +29,13 @@ from keikaku.reports.base import (
     ReportOption,
     ReportSource,
 )
+from keikaku.reports.files import new_workbook, workbook_bytes
 from keikaku.reports.html import html_to_pdf, render_html
 from keikaku.reports.xlsx import (
     RATIO,
     SIGNED_THOUSAND_YEN,
     THOUSAND_YEN,
     Column,
-    workbook_bytes,
     write_table,
     write_title,
 )
@@ -245,7 +245,7 @@ def _kpi_rows(evaluation: PlanEvaluation, project: ProjectLine) -> list[list[obj
 def evaluation_xlsx(evaluation: PlanEvaluation, *, draft: bool = False) -> bytes:
     """The report as a workbook (values, not formulas): 総括 by challenge, 事業 with one row per project and
     管理費 (its budget column sums to the plan's total), and KPI with one row per KPI and no budget."""
-    wb = Workbook()
+    wb = new_workbook()
     summary = wb.active
     summary.title = "総括"
     write_title(summary, _title(evaluation), f"{evaluation.issuer or ''}　{evaluation.plan.reason}")

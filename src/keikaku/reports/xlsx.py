@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from keikaku.reports.files import HEADER_FILL as _HEADER_FILL
+from keikaku.reports.files import HEADER_FONT as _HEADER_FONT
 from keikaku.reports.safe_cells import neutralise_cell
 
 THOUSAND_YEN = "#,##0"
 SIGNED_THOUSAND_YEN = "+#,##0;-#,##0;0"
 RATIO = "0.0%"
 NUMBER = "#,##0.##"
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _TITLE_FONT = Font(bold=True, size=14)
 #: Characters a sheet title may not contain.
 _BAD_TITLE = str.maketrans({c: "・" for c in "[]:*?/\\"})
@@ -69,10 +67,3 @@ def write_table(
     if freeze:
         ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
     return start_row + len(rows) + 2
-
-
-def workbook_bytes(wb: Workbook) -> bytes:
-    """The workbook as .xlsx bytes."""
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()

@@ -7,8 +7,9 @@ multiple-choice answer is one row per chosen code.
 import datetime as dt
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from keikaku.storage.base import Base, utcnow
 
@@ -73,6 +74,11 @@ class SurveyResponse(Base):
     channel: Mapped[str] = mapped_column(String(10))
     entered_by: Mapped[str | None] = mapped_column(String(200))
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+def count_responses(session: Session, *where: sa.ColumnElement[bool]) -> int:
+    """How many responses match ``where`` (``SurveyResponse.survey_id == 3``, ``….survey_id.in_(subquery)``)."""
+    return int(session.scalar(sa.select(sa.func.count()).select_from(SurveyResponse).where(*where)) or 0)
 
 
 class SurveyAnswer(Base):

@@ -20,9 +20,9 @@ from keikaku.services.actuals.record import (
     list_actuals,
     set_actual,
 )
-from keikaku.services.actuals.template import build_csv_template, build_template
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.errors import ValidationError
+from keikaku.services.exchange import exporters
 
 USER_HELP = "入力者として記録する名前（省略時は cli:ログイン名）"
 
@@ -46,17 +46,6 @@ def _date(text: str | None, fiscal_year: int) -> dt.date | None:
         raise ValidationError(
             f"測定日を日付として解釈できません（{text}）。2026-10-07 や 令和8年10月7日 の形で指定してください"
         ) from None
-
-
-def _write(path: Path, content: bytes) -> None:
-    if path.is_dir():
-        raise ValidationError(f"出力先がフォルダです: {path}")
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        tmp.write_bytes(content)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -174,12 +163,14 @@ def register(app: typer.Typer) -> None:
         output: Path = typer.Option(..., "-o", "--output", help="出力先（.xlsx または .csv）"),
     ) -> None:
         """実績入力用の Excel ブック（説明シート・入力規則付き）または CSV を書き出す。"""
-        builder = build_csv_template if output.suffix.lower() == ".csv" else build_template
-        if output.suffix.lower() not in {".csv", ".xlsx"}:
+        fmt = output.suffix.lower().lstrip(".")
+        if fmt not in {"csv", "xlsx"}:
             raise ValidationError("出力先は .xlsx か .csv にしてください")
-        result = builder(fiscal_year, viewer=None, department=department)  # the local administrator sees all
-        _write(output, result.content)
-        err.print(f"{output} に {result.kpis} 件の KPI（うち月次 {result.monthly_kpis} 件）を書き出しました")
+        # The local administrator sees every KPI (viewer None).
+        options = {"fiscal_year": fiscal_year, "department": department, "viewer": None}
+        written = exporters.get("actuals_template").save(output, fmt, options, actor=cli_actor(None))
+        counts = written.counts
+        err.print(f"{output} に {counts['kpis']} 件の KPI（うち月次 {counts['monthly_kpis']} 件）を書き出しました")
 
     @many.command("import")
     def import_command(

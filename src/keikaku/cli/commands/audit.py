@@ -80,7 +80,8 @@ def register(app: typer.Typer) -> None:
         object_id: str | None = typer.Option(None, "--object-id", "-i", help="対象の ID で絞る"),
     ) -> None:
         """監査記録を CSV（UTF-8 BOM 付き）または XLSX に書き出す（古い順、数式は無害化）。"""
-        from keikaku.services.governance.audit import export_audit
+        from keikaku.services.exchange import exporters
 
-        count = export_audit(admin(), fmt.value, output, object_type=object_type, object_id=object_id)
-        out().print(f"{output} に監査記録 {count} 件を書き出しました", markup=False)
+        options = {"object_type": object_type, "object_id": object_id}
+        written = exporters.get("audit").save(output, fmt.value, options, actor=admin())
+        out().print(f"{output} に監査記録 {written.counts['entries']} 件を書き出しました", markup=False)

@@ -26,24 +26,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """データを JSON（共通形式）または CSV（UTF-8 BOM 付き）で書き出す（未公開の計画も含む）。"""
         from keikaku.services.core.actors import SYSTEM
-        from keikaku.services.core.errors import ValidationError
-        from keikaku.services.exchange.export import ExportFormat, export_data
+        from keikaku.services.exchange import exporters
 
-        chosen = ExportFormat(fmt.value)
-        encoding = "utf-8-sig" if chosen is ExportFormat.CSV else "utf-8"
+        exporter, options = exporters.get("data"), {"fiscal_year": fiscal_year}
         if output is None:
-            if chosen is ExportFormat.CSV:
-                sys.stdout.buffer.write("\ufeff".encode())
-            sys.stdout.reconfigure(encoding="utf-8", newline="")  # type: ignore[union-attr]
-            export_data(chosen, sys.stdout, viewer=SYSTEM, fiscal_year=fiscal_year)
+            sys.stdout.flush()
+            exporter.write(sys.stdout.buffer, fmt.value, options, actor=SYSTEM)
+            sys.stdout.buffer.flush()
             return
-        if output.is_dir():
-            raise ValidationError(f"出力先がフォルダです: {output}")
-        tmp = output.with_name(f".{output.name}.partial")
-        try:
-            with tmp.open("w", encoding=encoding, newline="") as fh:
-                result = export_data(chosen, fh, viewer=SYSTEM, fiscal_year=fiscal_year)
-            tmp.replace(output)
-        finally:
-            tmp.unlink(missing_ok=True)
-        Console(stderr=True, highlight=False).print(f"{output} に {result.plans} 件の計画を書き出しました")
+        written = exporter.save(output, fmt.value, options, actor=SYSTEM)
+        Console(stderr=True, highlight=False).print(f"{output} に {written.counts['plans']} 件の計画を書き出しました")

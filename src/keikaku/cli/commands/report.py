@@ -11,24 +11,21 @@ from rich.console import Console
 from keikaku.cli.commands.actuals import USER_HELP, cli_actor
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.evaluations.presentation import ReportFormat
-from keikaku.services.evaluations.reports import list_reports, render_report
+from keikaku.services.evaluations.reports import list_reports
+from keikaku.services.exchange import exporters
+from keikaku.services.exchange.exporters import ExportFile
 
 
-def _output(content: bytes, output: Path | None, filename: str) -> None:
+def _output(file: ExportFile, output: Path | None) -> None:
     if output is None:
-        if sys.stdout.isatty() and not filename.endswith(".html"):
+        if sys.stdout.isatty() and not file.filename.endswith(".html"):
             raise ValidationError("バイナリ形式は -o で出力先を指定してください")
-        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.write(file.content)
         return
     if output.is_dir():
-        output = output / filename
-    tmp = output.with_name(f".{output.name}.partial")
-    try:
-        tmp.write_bytes(content)
-        tmp.replace(output)
-    finally:
-        tmp.unlink(missing_ok=True)
-    Console(stderr=True, highlight=False).print(f"{output} に書き出しました（{len(content):,} バイト）")
+        output = output / file.filename
+    file.save(output)
+    Console(stderr=True, highlight=False).print(f"{output} に書き出しました（{len(file.content):,} バイト）")
 
 
 def register(app: typer.Typer) -> None:
@@ -53,9 +50,8 @@ def register(app: typer.Typer) -> None:
         user: str | None = typer.Option(None, "--user", "-u", help=USER_HELP),
     ) -> None:
         """推進会議向けの事業評価報告書を作る。"""
-        options = {"fiscal_year": fiscal_year, "format": fmt.value, "issuer": issuer}
-        rendered = render_report("evaluation", options, actor=cli_actor(user))
-        _output(rendered.content, output, rendered.filename)
+        options = {"fiscal_year": fiscal_year, "issuer": issuer}
+        _output(exporters.get("evaluation").render(fmt.value, options, actor=cli_actor(user)), output)
 
     @group.command("comparison")
     def comparison(  # noqa: PLR0917 - one parameter per typer option
@@ -67,6 +63,5 @@ def register(app: typer.Typer) -> None:
         user: str | None = typer.Option(None, "--user", "-u", help=USER_HELP),
     ) -> None:
         """2 つの年度の事業計画を比べる報告書を作る。"""
-        options = {"before": before, "after": after, "format": fmt.value, "issuer": issuer}
-        rendered = render_report("comparison", options, actor=cli_actor(user))
-        _output(rendered.content, output, rendered.filename)
+        options = {"before": before, "after": after, "issuer": issuer}
+        _output(exporters.get("comparison").render(fmt.value, options, actor=cli_actor(user)), output)

@@ -16,6 +16,7 @@ from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.plans.kpis import current_plans, find_kpi
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
@@ -108,7 +109,7 @@ def set_judgement(data: JudgementInput, *, actor: Actor, engine: Engine | None =
         audit.record(
             session,
             actor,
-            "judgement.correct" if version > 1 else "judgement.set",
+            AuditAction.JUDGEMENT_CORRECT if version > 1 else AuditAction.JUDGEMENT_SET,
             "qualitative_judgement",
             f"{'kpi' if kpi_id else 'project'}:{kpi_id or project_id}:{data.fiscal_year}",
             None,

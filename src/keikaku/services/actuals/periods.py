@@ -26,6 +26,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import models as m
 from keikaku.storage.accounts import PeriodLock
 from keikaku.storage.uow import read_session, unit_of_work
@@ -199,7 +200,7 @@ def lock_period(
         audit.record(
             session,
             actor,
-            "period.lock",
+            AuditAction.PERIOD_LOCK,
             "period",
             _object_id(fiscal_year, plan_id),
             {"locked": False},
@@ -243,7 +244,7 @@ def reopen_period(
         audit.record(
             session,
             actor,
-            "period.reopen",
+            AuditAction.PERIOD_REOPEN,
             "period",
             _object_id(fiscal_year, plan_id),
             {"locked": True, "locked_by": current.locked_by, "locked_at": current.locked_at},

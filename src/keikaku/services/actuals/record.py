@@ -33,6 +33,7 @@ from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, PermissionDeniedError, ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.plans.kpis import (
     KpiRef,
     check_department,
@@ -291,7 +292,7 @@ def audit_actual(
     audit.record(
         session,
         actor,
-        "actual.correct" if row.version > 1 else "actual.set",
+        AuditAction.ACTUAL_CORRECT if row.version > 1 else AuditAction.ACTUAL_SET,
         "actual_value",
         f"{ref.id}:{row.fiscal_year}:{row.month}",
         None if previous is None else {"value": previous},
@@ -350,7 +351,7 @@ def _record_conflict(eng: Engine, actor: Actor, ref: KpiRef, data: ActualInput, 
         audit.record(
             session,
             actor,
-            "actual.conflict",
+            AuditAction.ACTUAL_CONFLICT,
             "actual_value",
             f"{ref.id}:{data.fiscal_year}:{month}",
             {k: error.details.get(k) for k in ("current_version", "current_value", "current_entered_by")},

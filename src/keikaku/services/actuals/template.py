@@ -7,19 +7,20 @@ is the one contract between the two.  Text cells are neutralised against formula
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Alignment, PatternFill, Protection
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import Engine
 
 from keikaku.evaluation.types import KpiKind
+from keikaku.reports.files import HEADER_FILL as _HEADER_FILL
+from keikaku.reports.files import HEADER_FONT as _HEADER_FONT
+from keikaku.reports.files import csv_bytes, new_workbook, workbook_bytes
 from keikaku.reports.safe_cells import neutralise_cell
 from keikaku.services.actuals.record import KpiActualsPublic, list_actuals
 from keikaku.services.core.actors import Actor
@@ -63,8 +64,6 @@ KIND_LABELS = {
     KpiKind.QUALITATIVE: "定性",
 }
 
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _INPUT_FILL = PatternFill("solid", fgColor="FFF9DB")
 _UNLOCKED = Protection(locked=False)
 
@@ -229,7 +228,7 @@ def _build_template(
     fiscal_year: int, department: str | None, viewer: Actor | None, engine: Engine | None
 ) -> TemplateResult:
     items = list_actuals(fiscal_year, department=department, viewer=viewer, engine=engine)
-    wb = Workbook(write_only=True)
+    wb = new_workbook(write_only=True)
     readme = wb.create_sheet(README_SHEET)
     readme.column_dimensions["A"].width = 18
     readme.column_dimensions["B"].width = 100
@@ -265,9 +264,7 @@ def _build_template(
         dv.sqref = f"{_letter(first)}2:{_letter(last)}{len(monthly_items) + 1}"
         monthly.data_validations.append(dv)
         _date_validation(monthly, MONTHLY_COLUMNS, len(monthly_items), fiscal_year)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return TemplateResult(buffer.getvalue(), len(items), len(monthly_items))
+    return TemplateResult(workbook_bytes(wb), len(items), len(monthly_items))
 
 
 def _date_validation(ws: WriteOnlyWorksheet, columns: Sequence[str], rows: int, fiscal_year: int) -> None:
@@ -287,16 +284,11 @@ def build_csv_template(
 ) -> TemplateResult:
     """The same as a CSV (UTF-8 with BOM): one row per KPI, plus one per month for KPIs counted monthly."""
     items = list_actuals(fiscal_year, department=department, viewer=viewer, engine=engine)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    monthly = 0
+    rows: list[list[object]] = []
+    blanks = [""] * len(INPUT_COLUMNS)
     for item in items:
         info = _info(item, fiscal_year)
-        blanks = [""] * len(INPUT_COLUMNS)
-        writer.writerow([neutralise_cell(v) for v in [info[0], info[1], "", *info[2:], *blanks]])
-        if item.kpi.spec.counted_monthly:
-            monthly += 1
-            for month in FISCAL_MONTHS:
-                writer.writerow([neutralise_cell(v) for v in [info[0], info[1], month, *info[2:], *blanks]])
-    return TemplateResult(("\ufeff" + out.getvalue()).encode("utf-8"), len(items), monthly)
+        months = FISCAL_MONTHS if item.kpi.spec.counted_monthly else ()
+        rows.extend([info[0], info[1], month, *info[2:], *blanks] for month in ("", *months))
+    monthly = sum(1 for item in items if item.kpi.spec.counted_monthly)
+    return TemplateResult(csv_bytes(CSV_COLUMNS, rows), len(items), monthly)

@@ -25,6 +25,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import communications as store
 from keikaku.storage import models as m
 from keikaku.storage.bulk import insert_rows, sa_table
@@ -96,7 +97,7 @@ def add_property(
         )
         session.add(row)
         session.flush()
-        audit.record(session, actor, "web_property.add", "web_property", row.id, None, {"code": clean_code})
+        audit.record(session, actor, AuditAction.WEB_PROPERTY_ADD, "web_property", row.id, None, {"code": clean_code})
         return _public(row)
 
 
@@ -204,7 +205,7 @@ def import_analytics(
         audit.record(
             session,
             actor,
-            "web_analytics.replace" if live else "web_analytics.import",
+            AuditAction.WEB_ANALYTICS_REPLACE if live else AuditAction.WEB_ANALYTICS_IMPORT,
             "web_property",
             prop.id,
             before or None,

@@ -21,6 +21,7 @@ from keikaku.normalize.text import fold_for_search
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.communications.figures import DIRECTORIES
 from keikaku.services.communications.tables import (
+    audit_import,
     column,
     export_table,
     read_table,
@@ -33,7 +34,7 @@ from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.core.paging import Paged, check_paging
 from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
-from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import communications as store
 from keikaku.storage import events as event_store
 from keikaku.storage.uow import read_session, unit_of_work
@@ -162,11 +163,7 @@ def import_directory(
                 )
             )
             added += 1
-        session.flush()
-        if added:
-            audit.record(
-                session, actor, "directory.import", "directory", directory, None, {"file": name, "added": added}
-            )
+        audit_import(session, actor, AuditAction.DIRECTORY_IMPORT, "directory", directory, name, added=added)
         return DirectoryImport(added, len(checked) - added)
 
 

@@ -16,25 +16,27 @@ from pathlib import PurePosixPath
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from keikaku.reports.files import media_type
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import actuals as actual_store
 from keikaku.storage import communications as store
 from keikaku.storage.uow import read_session, unit_of_work
 
 #: The kinds of file taken as evidence, by extension, with the media type they are served as.
 EVIDENCE_TYPES = {
-    ".pdf": "application/pdf",
+    ".pdf": media_type("pdf"),
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
     ".webp": "image/webp",
     ".txt": "text/plain; charset=utf-8",
-    ".csv": "text/csv; charset=utf-8",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": media_type("csv"),
+    ".xlsx": media_type("xlsx"),
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
@@ -93,7 +95,7 @@ def attach_evidence(
         audit.record(
             session,
             actor,
-            "registry.evidence",
+            AuditAction.REGISTRY_EVIDENCE,
             "activity_entry",
             row.id,
             {"evidence_id": before},

@@ -195,14 +195,7 @@ def _satisfaction(session: Session, start: dt.date, end: dt.date) -> CommsFigure
         issue.issue_date >= start, issue.issue_date <= end, issue.survey_id.is_not(None)
     )
     question = session.scalar(select(survey_store.Question.id).where(survey_store.Question.code == READER_QUESTION))
-    responses = int(
-        session.scalar(
-            select(func.count())
-            .select_from(survey_store.SurveyResponse)
-            .where(survey_store.SurveyResponse.survey_id.in_(surveys))
-        )
-        or 0
-    )
+    responses = survey_store.count_responses(session, survey_store.SurveyResponse.survey_id.in_(surveys))
     found = dict(
         session.execute(
             select(survey_store.SurveyAnswer.option_code, func.count())

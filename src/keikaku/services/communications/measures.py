@@ -13,9 +13,8 @@ from keikaku.services.communications.figures import DIRECTORIES
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ValidationError
-from keikaku.services.governance import audit
 from keikaku.services.measures.compute import compute_kpi_in
-from keikaku.services.measures.definitions import MeasurePublic, current_measure_row, kpi_ref
+from keikaku.services.measures.definitions import MeasurePublic, add_version, kpi_ref
 from keikaku.storage import communications as comms_store
 from keikaku.storage import events as event_store
 from keikaku.storage import measures as store
@@ -71,29 +70,8 @@ def bind_communication_measure(
             if event_kind not in event_store.EVENT_KINDS:
                 raise ValidationError("イベントの種別を選んでください", details={"fields": {"event_kind": "種別"}})
             params["event_kind"] = event_kind
-        previous = current_measure_row(session, kpi_id)
-        row = store.KpiMeasure(
-            kpi_id=kpi_id,
-            version=(previous.version + 1) if previous else 1,
-            kind=kind,
-            event_ids=[],
-            question_id=None,
-            codes=[],
-            params=params,
-            created_by=actor.name[:200],
-        )
-        session.add(row)
-        session.flush()
-        before = None if previous is None else {"kind": previous.kind, "params": previous.params}
-        audit.record(
-            session,
-            actor,
-            "measure.bind",
-            "kpi",
-            kpi_id,
-            before,
-            {"kind": kind, "params": params, "version": row.version},
-        )
+        columns: dict[str, Any] = {"kind": kind, "event_ids": [], "question_id": None, "codes": [], "params": params}
+        row = add_version(session, actor, kpi_id, columns, ("kind", "params"))
         if compute:
             compute_kpi_in(session, kpi_id, actor)
         return MeasurePublic(row.id, kpi_id, row.version, kind, (), None, ())

@@ -12,6 +12,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.surveys.responses import add_survey
 from keikaku.storage import communications as store
 from keikaku.storage import surveys as survey_store
@@ -79,7 +80,9 @@ def add_issue(
         )
         session.add(row)
         session.flush()
-        audit.record(session, actor, "newsletter.add_issue", "newsletter_issue", row.id, None, {"number": num})
+        audit.record(
+            session, actor, AuditAction.NEWSLETTER_ADD_ISSUE, "newsletter_issue", row.id, None, {"number": num}
+        )
         return _public(row)
 
 
@@ -120,7 +123,9 @@ def add_reader_survey(issue_id: int, *, actor: Actor, engine: Engine | None = No
             department=row.department,
         )
         row.survey_id = survey.id
-        audit.record(session, actor, "newsletter.add_survey", "newsletter_issue", row.id, None, {"survey": survey.id})
+        audit.record(
+            session, actor, AuditAction.NEWSLETTER_ADD_SURVEY, "newsletter_issue", row.id, None, {"survey": survey.id}
+        )
         return survey.public_token
 
 

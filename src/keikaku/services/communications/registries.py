@@ -9,9 +9,7 @@ without it; the staff export is an audit record.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select, tuple_
@@ -19,16 +17,17 @@ from sqlalchemy.orm import Session
 
 from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.normalize.text import fold_for_search
-from keikaku.reports.safe_cells import neutralise_cell
+from keikaku.reports.files import csv_bytes
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.communications.evidence import checked_evidence, store_evidence
-from keikaku.services.communications.tables import column, read_table, refuse_rows
+from keikaku.services.communications.tables import audit_import, column, read_table, refuse_rows
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, PermissionDeniedError, ValidationError
 from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.events.organisations import find_or_add_organisation
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import communications as store
 from keikaku.storage import events as event_store
 from keikaku.storage.uow import read_session, unit_of_work
@@ -137,7 +136,7 @@ def add_entry(
             row.evidence_id = store_evidence(session, *checked, evidence[1], actor.name)
         session.add(row)
         session.flush()
-        audit.record(session, actor, "registry.add", "activity_entry", row.id, None, _snapshot(row))
+        audit.record(session, actor, AuditAction.REGISTRY_ADD, "activity_entry", row.id, None, _snapshot(row))
         return _public(row, staff=True)
 
 
@@ -217,17 +216,7 @@ def import_entries(
                 store.ActivityEntry(**_with_firm(session, values), department=department, entered_by=actor.name[:200])
             )
             added += 1
-        session.flush()
-        if added:
-            audit.record(
-                session,
-                actor,
-                "registry.import",
-                "activity_entry",
-                None,
-                None,
-                {"file": name, "kind": kind, "added": added},
-            )
+        audit_import(session, actor, AuditAction.REGISTRY_IMPORT, "activity_entry", None, name, kind=kind, added=added)
         return EntryImport(added, len(checked) - added)
 
 
@@ -247,27 +236,27 @@ def export_entries_csv(kind: str, *, actor: Actor, engine: Engine | None = None)
     if not actor.can_anywhere(Permission.VIEW_PERSONAL_DATA):
         raise PermissionDeniedError("この操作を行う権限がありません", details={"permission": "view_personal_data"})
     rows = [r for r in list_entries(kind, viewer=actor, engine=engine) if r.entered_by is not None]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["日付", "媒体", "タイトル", "URL", "対象", "担当課", "入力者"])
-    for r in rows:
-        writer.writerow(
-            [
-                neutralise_cell(v)
-                for v in (
-                    r.entry_date.isoformat(),
-                    r.medium,
-                    r.title,
-                    r.url or "",
-                    r.audience or "",
-                    r.department,
-                    r.entered_by or "",
-                )
-            ]
-        )
+    header = ["日付", "媒体", "タイトル", "URL", "対象", "担当課", "入力者"]
+    content = csv_bytes(
+        header,
+        (
+            (
+                r.entry_date.isoformat(),
+                r.medium,
+                r.title,
+                r.url or "",
+                r.audience or "",
+                r.department,
+                r.entered_by or "",
+            )
+            for r in rows
+        ),
+    )
     with unit_of_work(ensure_schema(engine)) as session:
-        audit.record(session, actor, "registry.export", "activity_entry", None, None, {"kind": kind, "rows": len(rows)})
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        audit.record(
+            session, actor, AuditAction.REGISTRY_EXPORT, "activity_entry", None, None, {"kind": kind, "rows": len(rows)}
+        )
+    return content
 
 
 def add_ranking(
@@ -293,6 +282,12 @@ def add_ranking(
         session.add(row)
         session.flush()
         audit.record(
-            session, actor, "ranking.add", "ranking_entry", row.id, None, {"ranking": name, "year": year, "rank": rank}
+            session,
+            actor,
+            AuditAction.RANKING_ADD,
+            "ranking_entry",
+            row.id,
+            None,
+            {"ranking": name, "year": year, "rank": rank},
         )
         return row.id

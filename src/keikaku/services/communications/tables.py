@@ -9,9 +9,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from keikaku.reports.safe_cells import neutralise_cell
+from sqlalchemy.orm import Session
+
+from keikaku.reports.files import media_type, table_file
 from keikaku.services.communications.analytics_files import decode
+from keikaku.services.core.actors import Actor
 from keikaku.services.core.errors import ValidationError
+from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 
 T = TypeVar("T")
 
@@ -54,27 +59,9 @@ def column(header: list[str], filename: str, *names: str, required: bool = True)
 def export_table(header: Sequence[str], rows: Iterable[Sequence[object]], fmt: str, sheet: str) -> tuple[bytes, str]:
     """Rows as CSV (UTF-8 with BOM, for Excel) or XLSX, every text cell neutralised against formula
     injection; (bytes, media type)."""
-    safe = [[neutralise_cell(v) for v in row] for row in rows]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(safe)
-        return ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
-    if fmt != "xlsx":
+    if fmt not in {"csv", "xlsx"}:
         raise ValidationError("形式は csv か xlsx です", code="bad_format")
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    ws = book.active
-    assert ws is not None
-    ws.title = sheet
-    ws.append(list(header))
-    for row in safe:
-        ws.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return table_file(header, rows, fmt, sheet), media_type(fmt)
 
 
 #: Separators between the values of a many-valued cell (awards: 「地域未来牽引企業、はばたく…300社」).
@@ -110,6 +97,23 @@ def chosen(
     """The items carrying every chosen facet value (``filters``: facet → value, empty for any)."""
     wanted = {name: value for name, value in filters.items() if value and name in facets}
     return [i for i in items if all(value in (list(facets[name](i)) or ["—"]) for name, value in wanted.items())]
+
+
+def audit_import(  # noqa: PLR0917 - who, what, on which object, from which file
+    session: Session,
+    actor: Actor,
+    action: AuditAction,
+    object_type: str,
+    object_id: object | None,
+    file: str,
+    *,
+    added: int,
+    **extra: object,
+) -> None:
+    """Flush the rows an import added and, when there are any, record the import: the file, ``extra``, the count."""
+    session.flush()
+    if added:
+        audit.record(session, actor, action, object_type, object_id, None, {"file": file, **extra, "added": added})
 
 
 def refuse_rows(filename: str, errors: list[str]) -> None:

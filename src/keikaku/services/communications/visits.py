@@ -17,6 +17,7 @@ from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.normalize.text import fold_for_search
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.communications.tables import (
+    audit_import,
     chosen,
     column,
     export_table,
@@ -31,6 +32,7 @@ from keikaku.services.core.errors import PermissionDeniedError, ValidationError
 from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.core.paging import Paged, paginate
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import communications as store
 from keikaku.storage.uow import read_session, unit_of_work
 
@@ -129,11 +131,7 @@ def import_visits(
                     entered_by=actor.name[:200],
                 )
             )
-        session.flush()
-        if added:
-            audit.record(
-                session, actor, "directory.import", "directory", VISITS, None, {"file": name, "added": len(added)}
-            )
+        audit_import(session, actor, AuditAction.DIRECTORY_IMPORT, "directory", VISITS, name, added=len(added))
         return VisitImport(len(added), len(checked) - len(added))
 
 
@@ -201,5 +199,5 @@ def export_visits(
     ]
     if with_contact:
         with unit_of_work(ensure_schema(engine)) as session:
-            audit.record(session, viewer, "directory.export", "directory", VISITS, None, {"rows": len(rows)})
+            audit.record(session, viewer, AuditAction.DIRECTORY_EXPORT, "directory", VISITS, None, {"rows": len(rows)})
     return export_table(header, rows, fmt, VISITS_NAME)

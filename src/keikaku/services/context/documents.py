@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Engine, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from keikaku.ingest.read.source import LINE_BREAK
+from keikaku.reports.files import media_type
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import NotFoundError, ValidationError
@@ -22,8 +23,8 @@ from keikaku.storage.uow import read_session
 
 CONTEXT_LINES = 6
 ACTORS = ("union", "member_governments")
-PDF = "application/pdf"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = media_type("pdf")
+XLSX = media_type("xlsx")
 
 
 @dataclass(frozen=True)

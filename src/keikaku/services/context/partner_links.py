@@ -33,6 +33,7 @@ from keikaku.services.core.errors import ConflictError, NotFoundError, Validatio
 from keikaku.services.core.free_text import has_control_characters
 from keikaku.services.core.home_issuer import cached_home_issuer
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import models as m
 from keikaku.storage import web_models as w
 from keikaku.storage.base import utcnow
@@ -328,7 +329,7 @@ def decide_link(
             audit.record(
                 session,
                 actor,
-                f"partner_link.{action}",
+                AuditAction(f"partner_link.{action}"),
                 "partner_link",
                 link.id,
                 {"state": before},

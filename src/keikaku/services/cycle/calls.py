@@ -16,6 +16,7 @@ from keikaku.services.core.errors import ConflictError, NotFoundError, Validatio
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.cycle.progress import current_plan_ids
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import cycle as store
 from keikaku.storage.uow import read_session, unit_of_work
 
@@ -138,7 +139,7 @@ def open_call(
         )
         session.add(row)
         session.flush()
-        audit.record(session, actor, "cycle.open", "call", fiscal_year, None, _state(row))
+        audit.record(session, actor, AuditAction.CYCLE_OPEN, "call", fiscal_year, None, _state(row))
         return public_call(row)
 
 
@@ -171,7 +172,7 @@ def change_call(
         before, after = audit.changed(old, _state(row))
         if after:
             why = clean_text(reason, "理由", limit=2000, field="reason")
-            audit.record(session, actor, "cycle.change", "call", fiscal_year, before, after, why)
+            audit.record(session, actor, AuditAction.CYCLE_CHANGE, "call", fiscal_year, before, after, why)
         return public_call(row)
 
 

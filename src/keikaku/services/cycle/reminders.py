@@ -32,6 +32,7 @@ from keikaku.services.cycle.checklist import SUBMITTED, state_of, submissions, t
 from keikaku.services.cycle.progress import Progress, department_progress
 from keikaku.services.events import mail
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import cycle as store
 from keikaku.storage.accounts import User
 from keikaku.storage.uow import read_session, unit_of_work
@@ -203,7 +204,7 @@ def send_due_reminders(
                     "measured": progress.measured,
                     "total": progress.total,
                 }
-                entries.append(("cycle.remind", "call", f"{call.fiscal_year}/{department}", after))
+                entries.append((AuditAction.CYCLE_REMIND, "call", f"{call.fiscal_year}/{department}", after))
                 reminders += 1
                 messages += len(addressed)
                 unaddressed += 0 if addressed else 1

@@ -16,6 +16,7 @@ from keikaku.services.cycle.calls import call_row
 from keikaku.services.cycle.checklist import SubmissionPublic, public_submission
 from keikaku.services.cycle.progress import department_progress
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import cycle as store
 from keikaku.storage.uow import unit_of_work
 
@@ -76,7 +77,13 @@ def submit_part(
         session.flush()
         after = {"submitted": True, "measured": progress.measured, "total": progress.total}
         audit.record(
-            session, actor, "cycle.submit", "call", _object_id(fiscal_year, department), {"submitted": False}, after
+            session,
+            actor,
+            AuditAction.CYCLE_SUBMIT,
+            "call",
+            _object_id(fiscal_year, department),
+            {"submitted": False},
+            after,
         )
         return public_submission(row)
 
@@ -104,7 +111,7 @@ def withdraw_submission(
         audit.record(
             session,
             actor,
-            "cycle.withdraw",
+            AuditAction.CYCLE_WITHDRAW,
             "call",
             _object_id(fiscal_year, department),
             {"submitted": True, "submitted_by": row.submitted_by},

@@ -17,6 +17,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.events.manage import JST, load_event
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.follow import ATTENDANCE, follow_records
 from keikaku.storage import events as store
 from keikaku.storage.uow import read_session, unit_of_work
@@ -79,7 +80,9 @@ def check_in(
                 )
         except IntegrityError:
             return CheckInResult(reg.id, when, False)
-        audit.record(session, actor, "checkin.add", "registration", reg.id, None, {"day": when, "method": method})
+        audit.record(
+            session, actor, AuditAction.CHECKIN_ADD, "registration", reg.id, None, {"day": when, "method": method}
+        )
         follow_records(session, ATTENDANCE, event_ids=[event_id])
         return CheckInResult(reg.id, when, True)
 

@@ -44,6 +44,7 @@ from keikaku.services.events.identities import link_people
 from keikaku.services.events.manage import load_event
 from keikaku.services.events.organisations import check_corporate_number
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.follow import ATTENDANCE, MEETINGS, REGISTRATIONS, follow_records
 from keikaku.storage import events as event_store
 from keikaku.storage.uow import read_session, unit_of_work
@@ -130,7 +131,7 @@ Apply = Callable[[Session, event_store.ManagedEvent, list[Sheet], ImportReport],
 
 
 #: The audit action of each kind of event import (written out, so that the audit trail's words cover them).
-IMPORT_ACTIONS = {"participants": "event.import_participants", "meetings": "event.import_meetings"}
+IMPORT_ACTIONS = {"participants": AuditAction.EVENT_IMPORT_PARTICIPANTS, "meetings": AuditAction.EVENT_IMPORT_MEETINGS}
 #: The measure kinds each kind of import changes (recomputed in its transaction).
 FOLLOWED = {"participants": (*REGISTRATIONS, *ATTENDANCE), "meetings": MEETINGS}
 

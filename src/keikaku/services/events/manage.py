@@ -20,6 +20,7 @@ from keikaku.services.core.db import checked_engine, ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import events as store
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session, unit_of_work
@@ -251,7 +252,7 @@ def create_event(form: EventForm, *, actor: Actor, engine: Engine | None = None)
         )
         session.add(row)
         session.flush()
-        audit.record(session, actor, "event.create", "event", row.id, None, _snapshot(row))
+        audit.record(session, actor, AuditAction.EVENT_CREATE, "event", row.id, None, _snapshot(row))
         return public(row, fiscal_year)
 
 
@@ -287,7 +288,7 @@ def update_event(event_id: int, form: EventForm, *, actor: Actor, engine: Engine
         session.flush()
         old, new = audit.changed(before, _snapshot(row))
         if new:
-            audit.record(session, actor, "event.update", "event", row.id, old, new)
+            audit.record(session, actor, AuditAction.EVENT_UPDATE, "event", row.id, old, new)
         return public(row, fiscal_year)
 
 

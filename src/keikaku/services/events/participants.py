@@ -8,21 +8,20 @@ computed before erasure computes the same after.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from keikaku.reports.safe_cells import neutralise_cell
+from keikaku.reports.files import csv_bytes
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError
 from keikaku.services.events.manage import load_event
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import events as store
 from keikaku.storage import surveys as survey_store
 from keikaku.storage.uow import read_session, unit_of_work
@@ -101,27 +100,35 @@ def export_participants_csv(event_id: int, *, actor: Actor, engine: Engine | Non
     """The participant list as CSV (UTF-8 with BOM, formulas neutralised); the export is an audit record."""
     eng = ensure_schema(engine)
     rows = list_participants(event_id, actor=actor, engine=eng)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["申込ID", "氏名", "ふりがな", "メール", "所属", "法人番号", "状態", "区分", "受付日"])
-    for r in rows:
-        cells = [
-            r.registration_id,
-            r.name,
-            r.kana,
-            r.email,
-            r.organisation,
-            r.corporate_number,
-            r.status,
-            r.role,
-            " ".join(d.isoformat() for d in r.checked_in_days),
-        ]
-        writer.writerow([neutralise_cell(c) if isinstance(c, str) else c for c in cells])
+    header = ["申込ID", "氏名", "ふりがな", "メール", "所属", "法人番号", "状態", "区分", "受付日"]
+    content = csv_bytes(
+        header,
+        (
+            [
+                r.registration_id,
+                r.name,
+                r.kana,
+                r.email,
+                r.organisation,
+                r.corporate_number,
+                r.status,
+                r.role,
+                " ".join(d.isoformat() for d in r.checked_in_days),
+            ]
+            for r in rows
+        ),
+    )
     with unit_of_work(eng) as session:
         audit.record(
-            session, actor, "event.export_personal_data", "event", event_id, None, {"rows": len(rows), "format": "csv"}
+            session,
+            actor,
+            AuditAction.EVENT_EXPORT_PERSONAL_DATA,
+            "event",
+            event_id,
+            None,
+            {"rows": len(rows), "format": "csv"},
         )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return content
 
 
 def retention_days() -> int:
@@ -165,5 +172,5 @@ def erase_personal_data(
         )
         event.personal_data_erased_at = dt.datetime.now(dt.UTC)
         erased = int(getattr(result, "rowcount", 0) or 0)
-        audit.record(session, actor, "event.erase_personal_data", "event", event_id, None, {"people": erased})
+        audit.record(session, actor, AuditAction.EVENT_ERASE_PERSONAL_DATA, "event", event_id, None, {"people": erased})
         return erased

@@ -32,6 +32,7 @@ from keikaku.services.events.identities import link_people, normalise_email
 from keikaku.services.events.manage import load_event
 from keikaku.services.events.organisations import find_or_add_organisation
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.follow import REGISTRATIONS, follow_records
 from keikaku.storage import events as store
 from keikaku.storage.uow import unit_of_work
@@ -188,18 +189,33 @@ def _promote_next(session: Session, event: store.ManagedEvent, now: dt.datetime,
             assert reg is not None
             session.refresh(reg)
             _mail_for(session, event, reg, reg.person.email, base)
-            audit.record(
+            _audit_status(
                 session,
                 SYSTEM,
-                "registration.offer",
-                "registration",
+                AuditAction.REGISTRATION_OFFER,
                 candidate,
-                {"status": store.WAITLISTED},
-                {"status": store.OFFERED, "offer_expires_at": deadline},
+                store.WAITLISTED,
+                store.OFFERED,
+                offer_expires_at=deadline,
             )
             return candidate
     _give_back_seat(session, event.id)
     return None
+
+
+def _audit_status(  # noqa: PLR0917 - who moved which registration from what to what, and why
+    session: Session,
+    actor: Actor,
+    action: AuditAction,
+    registration_id: int,
+    before: str,
+    after: str,
+    reason: str | None = None,
+    **changed: object,
+) -> None:
+    """Record a registration's change of status in the audit trail (``changed``: what else changed with it)."""
+    old, new = {"status": before}, {"status": after, **changed}
+    audit.record(session, actor, action, "registration", registration_id, old, new, reason)
 
 
 def _expire_offers(session: Session, event: store.ManagedEvent, now: dt.datetime, base: str) -> int:
@@ -213,14 +229,13 @@ def _expire_offers(session: Session, event: store.ManagedEvent, now: dt.datetime
     count = 0
     for reg_id in expired:
         if _move(session, reg_id, (store.OFFERED,), store.CANCELLED):
-            audit.record(
+            _audit_status(
                 session,
                 SYSTEM,
-                "registration.offer_expired",
-                "registration",
+                AuditAction.REGISTRATION_OFFER_EXPIRED,
                 reg_id,
-                {"status": store.OFFERED},
-                {"status": store.CANCELLED},
+                store.OFFERED,
+                store.CANCELLED,
                 "繰上げの回答期限切れ",
             )
             _promote_next(session, event, now, base)
@@ -303,7 +318,7 @@ def register(
             audit.record(
                 session,
                 actor,
-                "registration.create",
+                AuditAction.REGISTRATION_CREATE,
                 "registration",
                 reg.id,
                 None,
@@ -352,16 +367,7 @@ def cancel_registration(
         before = reg.status
         if not _move(session, reg.id, (store.REGISTERED, store.WAITLISTED, store.OFFERED), store.CANCELLED):
             return store.CANCELLED if before == store.CANCELLED else before
-        audit.record(
-            session,
-            actor,
-            "registration.cancel",
-            "registration",
-            reg.id,
-            {"status": before},
-            {"status": store.CANCELLED},
-            reason,
-        )
+        _audit_status(session, actor, AuditAction.REGISTRATION_CANCEL, reg.id, before, store.CANCELLED, reason)
         if reg.takes_seat and before in store.SEATED:
             _promote_next(session, event, moment, link_base)
         _expire_offers(session, event, moment, link_base)
@@ -391,15 +397,7 @@ def accept_offer(
             _expire_offers(session, event, moment, link_base)
             status = store.CANCELLED
         elif _move(session, reg.id, (store.OFFERED,), store.REGISTERED, offer_expires_at=None):
-            audit.record(
-                session,
-                actor,
-                "registration.accept",
-                "registration",
-                reg.id,
-                {"status": store.OFFERED},
-                {"status": store.REGISTERED},
-            )
+            _audit_status(session, actor, AuditAction.REGISTRATION_ACCEPT, reg.id, store.OFFERED, store.REGISTERED)
             session.refresh(reg)
             _mail_for(session, event, reg, reg.person.email, link_base)
             follow_records(session, REGISTRATIONS, event_ids=[event.id])
@@ -441,13 +439,5 @@ def mark_no_show(registration_id: int, *, actor: Actor, engine: Engine | None = 
             raise ConflictError(f"「{reg.status}」の申込は欠席にできません", code="invalid_transition")
         if reg.takes_seat:
             _give_back_seat(session, event.id)
-        audit.record(
-            session,
-            actor,
-            "registration.no_show",
-            "registration",
-            reg.id,
-            {"status": store.REGISTERED},
-            {"status": store.NO_SHOW},
-        )
+        _audit_status(session, actor, AuditAction.REGISTRATION_NO_SHOW, reg.id, store.REGISTERED, store.NO_SHOW)
         follow_records(session, REGISTRATIONS, event_ids=[event.id])

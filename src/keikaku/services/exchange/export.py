@@ -6,7 +6,6 @@ project's columns (a project or component without KPIs still gets one row), and 
 spreadsheet would take for a formula is neutralised.
 """
 
-import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any, TextIO
 from sqlalchemy import Engine
 
 from keikaku.domain import DocumentRef
-from keikaku.reports.safe_cells import neutralise_row
+from keikaku.reports.files import csv_rows
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError
@@ -177,11 +176,4 @@ def _csv_rows(plan: dict[str, Any]) -> Iterator[list[object]]:
 
 
 def _write_csv(out: TextIO, plans: Iterator[dict[str, Any]]) -> int:
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    count = 0
-    for plan in plans:
-        for row in _csv_rows(plan):
-            writer.writerow(neutralise_row(row))
-            count += 1
-    return count
+    return csv_rows(out, CSV_COLUMNS, (row for plan in plans for row in _csv_rows(plan)))

@@ -22,6 +22,7 @@ from keikaku.domain import DocumentKind, PlanData, Warning
 from keikaku.ingest.errors import IngestError
 from keikaku.ingest.pipeline import IngestResult, ingest_file
 from keikaku.services.core.actors import SYSTEM, Actor
+from keikaku.services.governance.audit_actions import AuditAction
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -187,7 +188,7 @@ def store_parsed(
         "warnings": outcome.warnings,
         "original": kept,
     }
-    audit.record(session, actor, "document.ingest", "document", result.source.doc_id, None, after)
+    audit.record(session, actor, AuditAction.DOCUMENT_INGEST, "document", result.source.doc_id, None, after)
 
 
 def _keep_original(session: Session, result: IngestResult, original: bytes | None = None) -> str | None:

@@ -39,6 +39,7 @@ from keikaku.services.core.errors import ConflictError, NotFoundError, Permissio
 from keikaku.services.exchange.bundle import import_plan_data
 from keikaku.services.exchange.ingest import DocumentReport, DocumentStatus, store_parsed
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.plans.curated import keep_stored_curation
 from keikaku.services.plans.revisions import diff_json, diff_plan_rows
 from keikaku.services.publication.revisions import carry_over_in, copy_carried, published_revision_of
@@ -271,7 +272,7 @@ def stage_upload(actor: Actor, filename: object, content: bytes, *, engine: Engi
         session.add(row)
         session.flush()
         details = {"file": name, "sha256": row.sha256, "kind": review["kind"], "warnings": len(review["warnings"])}
-        audit.record(session, actor, "document.upload", "upload", row.id, None, details)
+        audit.record(session, actor, AuditAction.DOCUMENT_UPLOAD, "upload", row.id, None, details)
         return _view(row)
 
 
@@ -332,7 +333,7 @@ def store_upload(actor: Actor, upload_id: str, *, engine: Engine | None = None) 
                 )
             )
         row.status, row.plan_id, row.closed_at = "stored", plan_id, utcnow()
-        audit.record(session, actor, "document.upload_store", "upload", row.id, None, {"plan_id": plan_id})
+        audit.record(session, actor, AuditAction.DOCUMENT_UPLOAD_STORE, "upload", row.id, None, {"plan_id": plan_id})
         session.flush()
         return _view(row)
 
@@ -343,6 +344,8 @@ def discard_upload(actor: Actor, upload_id: str, *, engine: Engine | None = None
     with unit_of_work(ensure_schema(engine)) as session:
         row = _open(session, actor, upload_id)
         row.status, row.content, row.closed_at = "discarded", b"", utcnow()
-        audit.record(session, actor, "document.upload_discard", "upload", row.id, None, {"file": row.filename})
+        audit.record(
+            session, actor, AuditAction.DOCUMENT_UPLOAD_DISCARD, "upload", row.id, None, {"file": row.filename}
+        )
         session.flush()
         return _view(row)

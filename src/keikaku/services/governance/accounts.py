@@ -33,6 +33,7 @@ from keikaku.services.core.actors import Actor, Role, is_admin, require_admin
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.governance.passwords import generate_password, hash_password
 from keikaku.storage import models as m
 from keikaku.storage.accounts import LoginSession, User
@@ -315,7 +316,7 @@ def create_user(data: UserCreate, *, actor: Actor, engine: Engine | None = None)
         )
         session.add(user)
         session.flush()
-        audit.record(session, actor, "user.create", "user", username, None, user_state(user))
+        audit.record(session, actor, AuditAction.USER_CREATE, "user", username, None, user_state(user))
         warnings = _department_warnings(session, departments)
         return AccountResult(user=public_user(user, session), password=generated, warnings=warnings)
 
@@ -359,7 +360,7 @@ def update_user(
         _check_assignment(roles_now, user.departments, user.member_government, user.institution_id)
         old, new = audit.changed(before, user_state(user))
         if new:
-            audit.record(session, actor, "user.update", "user", user.username, old, new, reason)
+            audit.record(session, actor, AuditAction.USER_UPDATE, "user", user.username, old, new, reason)
         warnings = _department_warnings(session, user.departments)
         return AccountResult(user=public_user(user, session), warnings=warnings)
 
@@ -378,7 +379,7 @@ def _set_disabled(
         after: dict[str, Any] = user_state(user)
         if disabled:
             after["sessions_revoked"] = revoke_sessions(session, user)
-        action = "user.disable" if disabled else "user.enable"
+        action = AuditAction.USER_DISABLE if disabled else AuditAction.USER_ENABLE
         audit.record(session, actor, action, "user", user.username, before, after, reason)
         return public_user(user, session)
 
@@ -422,7 +423,7 @@ def reset_password(
         user.password_changed_at = dt.datetime.now(dt.UTC)
         user.must_change_password = generated is not None
         after = {**user_state(user), "password": "reset", "sessions_revoked": revoke_sessions(session, user)}
-        audit.record(session, actor, "user.reset_password", "user", user.username, before, after, reason)
+        audit.record(session, actor, AuditAction.USER_RESET_PASSWORD, "user", user.username, before, after, reason)
         return AccountResult(user=public_user(user, session), password=generated)
 
 

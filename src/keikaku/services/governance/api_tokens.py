@@ -24,6 +24,7 @@ from keikaku.services.core.db import ensure_schema, resolve_engine
 from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from keikaku.services.governance import audit
 from keikaku.services.governance.accounts import actor_for_user, get_user_row
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.governance.sessions import AuthenticationError, hash_token
 from keikaku.storage.accounts import ApiToken, User
 from keikaku.storage.uow import read_session, unit_of_work
@@ -143,7 +144,9 @@ def create_api_token(
         session.flush()
         info = _public(row, user.username)
         after = {"user": user.username, "name": row.name, "prefix": row.prefix, "scopes": checked}
-        audit.record(session, actor, "token.create", "api_token", row.id, None, {**after, "expires_at": row.expires_at})
+        audit.record(
+            session, actor, AuditAction.TOKEN_CREATE, "api_token", row.id, None, {**after, "expires_at": row.expires_at}
+        )
         return NewApiToken(token=token, info=info)
 
 
@@ -173,7 +176,7 @@ def revoke_api_token(
             audit.record(
                 session,
                 actor,
-                "token.revoke",
+                AuditAction.TOKEN_REVOKE,
                 "api_token",
                 row.id,
                 {"revoked": False},

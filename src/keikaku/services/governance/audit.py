@@ -12,11 +12,9 @@ Who may read the trail: bureau administrators and council members (who read ever
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import datetime as dt
 import enum
-import io
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -29,6 +27,7 @@ from typing import Any, BinaryIO, Literal
 from sqlalchemy import Engine, Select, func, insert, select
 from sqlalchemy.orm import Session
 
+from keikaku.reports.files import atomic_path, new_workbook, write_csv
 from keikaku.reports.safe_cells import neutralise_cell
 from keikaku.services.core.actors import Actor, Permission
 from keikaku.services.core.db import ensure_schema
@@ -289,27 +288,16 @@ def _xlsx_text(value: object) -> object:
 
 
 def _write_csv(rows: Iterator[list[object]], out: BinaryIO) -> int:
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    count = 0
-    try:
-        writer = csv.writer(text)
-        writer.writerow(EXPORT_HEADER)
-        for row in rows:
-            writer.writerow(
-                [v.isoformat(sep=" ", timespec="seconds") if isinstance(v, dt.datetime) else v for v in row]
-            )
-            count += 1
-        text.flush()
-    finally:
-        text.detach()
-    return count
+    texts = (
+        [v.isoformat(sep=" ", timespec="seconds") if isinstance(v, dt.datetime) else v for v in row] for row in rows
+    )
+    return write_csv(out, EXPORT_HEADER, texts)
 
 
 def _write_xlsx(rows: Iterator[list[object]], out: BinaryIO) -> int:
-    from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
-    wb = Workbook(write_only=True)
+    wb = new_workbook(write_only=True)
     ws = wb.create_sheet("監査記録")
     ws.freeze_panes = "A2"
     ws.append(list(EXPORT_HEADER))
@@ -359,11 +347,5 @@ def export_audit(
             raise ValidationError(f"出力先がフォルダです: {out}")
         if not out.parent.is_dir():
             raise ValidationError(f"出力先のフォルダがありません: {out.parent}")
-        partial = out.with_name(f".{out.name}.partial")
-        try:
-            with partial.open("wb") as handle:
-                count = writer(rows, handle)
-            partial.replace(out)
-        finally:
-            partial.unlink(missing_ok=True)
-        return count
+        with atomic_path(out) as partial, partial.open("wb") as handle:
+            return writer(rows, handle)

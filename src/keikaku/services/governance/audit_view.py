@@ -7,7 +7,8 @@ Japanese with its English, the object in words, the time in Japan (the house sty
 after is left out).  An import names its file first.  Values are shown in words where they are codes: roles
 (「広域産業振興局 管理者（Bureau administrator）」), channels, yes/no, and stored times in Japan time.
 
-Every action a service records has its words here; a test fails when one is missing.
+Every action a service records is an :class:`~keikaku.services.governance.audit_actions.AuditAction`, which
+carries its words; a test fails when one is not.
 """
 
 from __future__ import annotations
@@ -19,104 +20,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from keikaku.normalize.date_style import english_date, house_date, house_moment, in_japan
+from keikaku.services.governance.audit_actions import AuditAction
 
-#: Action code → (Japanese, English).
-ACTIONS: dict[str, tuple[str, str]] = {
-    "actual.set": ("実績の入力", "Actual value entered"),
-    "actual.correct": ("実績の訂正", "Actual value corrected"),
-    "actual.conflict": ("実績の競合（保存せず）", "Actual value conflict (not saved)"),
-    "actual.compute": ("実績の自動計算", "Actual value computed"),
-    "actual.recompute": ("記録の変更による実績の再計算", "Actual value recomputed after its records changed"),
-    "actual.compute_year": ("年度の KPI の一括計算", "Every bound KPI of a fiscal year computed"),
-    "actual.adopt_computed": ("計算した実績の採用", "Computed value adopted"),
-    "judgement.set": ("定性判定の入力", "Qualitative judgement entered"),
-    "judgement.correct": ("定性判定の訂正", "Qualitative judgement corrected"),
-    "period.lock": ("年度の確定", "Fiscal year locked"),
-    "period.reopen": ("確定済み年度の再開", "Fiscal year reopened"),
-    "evaluation_settings.set": ("判定基準の変更", "Evaluation thresholds changed"),
-    "plan.publish": ("計画の公開", "Plan published"),
-    "plan.unpublish": ("計画の公開取り下げ", "Plan withdrawn"),
-    "evaluation.publish": ("評価の公開", "Evaluation published"),
-    "evaluation.unpublish": ("評価の公開取り下げ", "Evaluation withdrawn"),
-    "plan.revision_carry_over": ("改訂版への実績の引き継ぎ", "Year's data carried over to a revision"),
-    "document.upload": ("文書の取り込み（確認待ち）", "Document uploaded for review"),
-    "document.upload_store": ("取り込んだ文書を下書きとして保存", "Uploaded document stored as a draft"),
-    "document.upload_discard": ("取り込んだ文書の破棄", "Uploaded document discarded"),
-    "comment.create": ("推進会議のコメント", "Council comment"),
-    "project.update": ("事業の変更", "Project changed"),
-    "project.conflict": ("事業の変更の競合（保存せず）", "Project edit conflict (not saved)"),
-    "kpi.update_target": ("KPI の目標の変更", "KPI target changed"),
-    "kpi.conflict": ("KPI の目標の変更の競合（保存せず）", "KPI target edit conflict (not saved)"),
-    "cooperative.create": ("協調事業の追加", "Cooperative project added"),
-    "cooperative.update": ("協調事業の変更", "Cooperative project changed"),
-    "cooperative.remove": ("協調事業の削除", "Cooperative project removed"),
-    "partner_link.confirm": ("連携の確認", "Partner link confirmed"),
-    "partner_link.remove": ("連携の取り消し", "Partner link removed"),
-    "partner_link.restore": ("連携を候補に戻す", "Partner link back to suggested"),
-    "document.ingest": ("文書の取り込み", "Document ingested"),
-    "measure.bind": ("KPI の測定方法の設定", "KPI measure set"),
-    "cycle.open": ("実績照会の開始", "Call for actuals opened"),
-    "cycle.change": ("実績照会の変更", "Call for actuals changed"),
-    "cycle.submit": ("実績の提出", "Actuals submitted"),
-    "cycle.withdraw": ("提出の取り消し", "Submission withdrawn"),
-    "cycle.remind": ("実績照会の督促", "Reminder sent"),
-    "user.create": ("アカウントの作成", "Account created"),
-    "user.update": ("アカウントの変更", "Account changed"),
-    "user.disable": ("アカウントの無効化", "Account disabled"),
-    "user.enable": ("アカウントの有効化", "Account enabled"),
-    "user.reset_password": ("パスワードの再設定", "Password reset"),
-    "user.change_password": ("パスワードの変更", "Password changed"),
-    "user.password_rehash": ("パスワードの保存形式の更新", "Password hash upgraded"),
-    "session.login": ("ログイン", "Signed in"),
-    "session.logout": ("ログアウト", "Signed out"),
-    "token.create": ("API トークンの発行", "API token created"),
-    "token.revoke": ("API トークンの失効", "API token revoked"),
-    "database.backup": ("バックアップ", "Backup"),
-    "database.restore": ("復元", "Restore"),
-    "web_property.add": ("ウェブサイトの登録", "Website added"),
-    "web_analytics.import": ("アクセス解析の取り込み", "Web analytics imported"),
-    "web_analytics.replace": ("アクセス解析の差し替え", "Web analytics replaced"),
-    "directory.import": ("企業名簿の取り込み", "Directory imported"),
-    "directory.export": ("名簿の連絡先付き書き出し", "Directory exported with contacts"),
-    "registry.add": ("広報実績の追加", "Communications entry added"),
-    "registry.import": ("広報実績の取り込み", "Communications entries imported"),
-    "registry.export": ("広報実績の書き出し", "Communications entries exported"),
-    "registry.evidence": ("広報実績の根拠ファイルの添付", "Evidence file attached to a communications entry"),
-    "ranking.add": ("ランキングの順位の登録", "Ranking added"),
-    "newsletter.add_issue": ("メールマガジンの号の追加", "Newsletter issue added"),
-    "newsletter.add_survey": ("メールマガジンの読者アンケートの作成", "Newsletter reader survey created"),
-    "survey.create": ("アンケートの作成", "Survey created"),
-    "survey.respond": ("アンケートへの回答", "Survey answered"),
-    "event.create": ("イベントの作成", "Event created"),
-    "event.update": ("イベントの変更", "Event changed"),
-    "event.export_personal_data": ("参加者の個人情報の書き出し", "Participants' personal data exported"),
-    "event.erase_personal_data": ("参加者の個人情報の消去", "Participants' personal data erased"),
-    "event.import_participants": ("参加者名簿の取り込み", "Participant list imported"),
-    "event.import_meetings": ("商談・面談リストの取り込み", "Meeting list imported"),
-    "survey.import_responses": ("アンケート回答の取り込み", "Survey responses imported"),
-    "survey.import_mapping": ("アンケート取り込みの対応付けの保存", "Survey import mapping saved"),
-    "registration.create": ("参加の申込", "Registration"),
-    "registration.cancel": ("申込の取り消し", "Registration cancelled"),
-    "registration.offer": ("繰上げの案内", "Waiting-list place offered"),
-    "registration.offer_expired": ("繰上げの期限切れ", "Waiting-list offer expired"),
-    "registration.accept": ("繰上げの承諾", "Waiting-list offer accepted"),
-    "registration.no_show": ("欠席の記録", "No-show recorded"),
-    "checkin.add": ("来場の受付", "Check-in"),
-    "platform.institution.add": ("会員機関の登録", "Member institution added"),
-    "labsearch.import": ("研究機器の一覧の取り込み", "Equipment list imported"),
-    "labsearch.upload": ("研究機器の一覧のアップロード（取り込み前の確認）", "Equipment list uploaded for preview"),
-    "platform.case.open": ("相談の受付", "Consultation opened"),
-    "platform.case.view": ("相談内容の閲覧", "Consultation viewed"),
-    "platform.case.activity": ("相談の対応記録", "Consultation activity recorded"),
-    "platform.case.change": ("相談の変更", "Consultation changed"),
-    "platform.seed.add": ("シーズの登録", "Seed added"),
-    "platform.need.add": ("ニーズの登録", "Need added"),
-    "platform.match.decide": ("マッチングの判断", "Match decided"),
-    "platform.interview.schedule": ("面談の予定", "Interview scheduled"),
-    "platform.interview.status": ("面談の状況の変更", "Interview status changed"),
-    "platform.interview.view": ("面談記録の閲覧", "Interview viewed"),
-    "platform.attachment.view": ("相談の添付ファイルの閲覧", "Consultation attachment downloaded"),
-}
+#: Action code → (Japanese, English), from :class:`~keikaku.services.governance.audit_actions.AuditAction`.
+ACTIONS: dict[str, tuple[str, str]] = {a.value: (a.ja, a.en) for a in AuditAction}
 
 #: Object type → (Japanese, English).
 OBJECTS: dict[str, tuple[str, str]] = {

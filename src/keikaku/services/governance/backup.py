@@ -33,10 +33,12 @@ from urllib.parse import quote
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL
 
+from keikaku.reports.files import atomic_path
 from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.db import ensure_schema, resolve_engine
 from keikaku.services.core.errors import ServiceError, ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import migrate
 from keikaku.storage.uow import unit_of_work
 
@@ -108,13 +110,13 @@ def _readable_file(path: Path) -> bytes:
         return handle.read(16)
 
 
-def _output_path(out_path: Path) -> tuple[Path, Path]:
+def _output_path(out_path: Path) -> Path:
     out = out_path.expanduser().absolute()
     if out.is_dir():
         raise ValidationError(f"出力先がフォルダです: {out}")
     if not out.parent.is_dir():
         raise ValidationError(f"出力先のフォルダがありません: {out.parent}")
-    return out, out.with_name(f".{out.name}.partial")
+    return out
 
 
 # -- SQLite ------------------------------------------------------------------------------------------
@@ -319,19 +321,16 @@ def backup(out_path: Path, *, actor: Actor, engine: Engine | None = None) -> Bac
     """
     require_admin(actor, "バックアップ")
     eng = ensure_schema(engine)
-    out, partial = _output_path(out_path)
+    out = _output_path(out_path)
     backend = eng.url.get_backend_name()
-    try:
+    with atomic_path(out) as partial:
         if backend == "sqlite":
             revisions = _sqlite_backup(_sqlite_path(eng.url), out, partial)
         else:
             revisions = _pg_backup(eng.url, partial)
-        partial.replace(out)
-    finally:
-        partial.unlink(missing_ok=True)
     with unit_of_work(eng) as session:
         after = {"file": out.name, "sha256": _sha256(out), "size": out.stat().st_size}
-        audit.record(session, actor, "database.backup", "database", backend, None, after)
+        audit.record(session, actor, AuditAction.DATABASE_BACKUP, "database", backend, None, after)
     return BackupResult(path=out, backend=backend, size=out.stat().st_size, revisions=revisions)
 
 
@@ -357,5 +356,5 @@ def restore(in_path: Path, *, actor: Actor, engine: Engine | None = None) -> Res
         migrate.upgrade(eng)
     with unit_of_work(eng) as session:
         after = {"file": path.name, "sha256": _sha256(path), "revisions": sorted(revisions), "migrated": migrated}
-        audit.record(session, actor, "database.restore", "database", backend, None, after)
+        audit.record(session, actor, AuditAction.DATABASE_RESTORE, "database", backend, None, after)
     return RestoreResult(path=path, backend=backend, revisions=tuple(sorted(revisions)), migrated=migrated)

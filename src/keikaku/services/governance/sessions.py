@@ -38,6 +38,7 @@ from keikaku.services.governance.accounts import (
     revoke_sessions,
     user_state,
 )
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage.accounts import LoginAttempt, LoginSession, User
 from keikaku.storage.uow import read_session, unit_of_work
 
@@ -229,7 +230,7 @@ def _attempt(session: Session, raw_username: str, password: str, ip: str) -> tup
         return None, AuthenticationError(BAD_CREDENTIALS)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.PASSWORD_HASHER.hash(passwords.normalise_password(password))
-        audit.record(session, actor_for_user(user), "user.password_rehash", "user", user.username)
+        audit.record(session, actor_for_user(user), AuditAction.USER_PASSWORD_REHASH, "user", user.username)
     return user, None
 
 
@@ -297,7 +298,7 @@ def login(
             audit.record(
                 session,
                 actor_for_user(user),
-                "session.login",
+                AuditAction.SESSION_LOGIN,
                 "user",
                 user.username,
                 after={"ip": ip, "expires_at": row.expires_at},
@@ -344,7 +345,7 @@ def logout(token: str | None, *, engine: Engine | None = None) -> bool:
             return False
         row, user = found
         row.revoked_at = dt.datetime.now(dt.UTC)
-        audit.record(session, actor_for_user(user), "session.logout", "user", user.username)
+        audit.record(session, actor_for_user(user), AuditAction.SESSION_LOGOUT, "user", user.username)
         return True
 
 
@@ -377,7 +378,13 @@ def change_password(
                 keep = hash_token(keep_session_token) if keep_session_token else None
                 after = {**user_state(user), "sessions_revoked": revoke_sessions(session, user, keep_session_id=keep)}
                 audit.record(
-                    session, actor_for_user(user), "user.change_password", "user", user.username, before, after
+                    session,
+                    actor_for_user(user),
+                    AuditAction.USER_CHANGE_PASSWORD,
+                    "user",
+                    user.username,
+                    before,
+                    after,
                 )
                 result = public_user(user)
     if error is not None or result is None:

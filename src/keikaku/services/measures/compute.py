@@ -28,6 +28,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.events import meetings
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.definitions import KIND_LABELS, bind_measure_in, current_measure_row, kpi_ref
 from keikaku.services.platform import counts as platform_counts
 from keikaku.services.platform.common import can_view_cases
@@ -108,14 +109,7 @@ def evaluate(session: Session, measure: store.KpiMeasure) -> Figure:
         )
         return Figure(float(count or 0), int(count or 0))
     surveys = select(survey_store.Survey.id).where(survey_store.Survey.event_id.in_(ids))
-    responses = int(
-        session.scalar(
-            select(func.count())
-            .select_from(survey_store.SurveyResponse)
-            .where(survey_store.SurveyResponse.survey_id.in_(surveys))
-        )
-        or 0
-    )
+    responses = survey_store.count_responses(session, survey_store.SurveyResponse.survey_id.in_(surveys))
     answers = (
         select(survey_store.SurveyAnswer.response_id)
         .join(survey_store.SurveyResponse, survey_store.SurveyResponse.id == survey_store.SurveyAnswer.response_id)
@@ -155,6 +149,14 @@ class ComputedPublic:
     outcome: str
     computed_at: dt.datetime
     entered_value: float | None
+
+
+def _computed_public(  # noqa: PLR0917 - the parts of one computation
+    measure: store.KpiMeasure, year: int, figure: Figure, outcome: str, at: dt.datetime, entered: float | None
+) -> ComputedPublic:
+    f = figure
+    values = (f.value, f.records, f.numerator, f.denominator, f.blanks, f.response_rate)
+    return ComputedPublic(measure.kpi_id, year, KIND_LABELS[measure.kind], *values, outcome, at, entered)
 
 
 def evidence(measure: store.KpiMeasure, figure: Figure, at: dt.datetime) -> str:
@@ -303,7 +305,7 @@ def compute_kpi_in(session: Session, kpi_id: int, actor: Actor) -> ComputedPubli
     audit.record(
         session,
         actor,
-        "actual.compute",
+        AuditAction.ACTUAL_COMPUTE,
         "actual_value",
         f"{kpi_id}:{year}:0",
         None if current is None else {"value": current.value, "channel": current.channel},
@@ -315,20 +317,8 @@ def compute_kpi_in(session: Session, kpi_id: int, actor: Actor) -> ComputedPubli
             "blanks": figure.blanks,
         },
     )
-    return ComputedPublic(
-        kpi_id,
-        year,
-        KIND_LABELS[measure.kind],
-        figure.value,
-        figure.records,
-        figure.numerator,
-        figure.denominator,
-        figure.blanks,
-        figure.response_rate,
-        outcome,
-        now,
-        None if current is None or current.channel == "computed" else current.value,
-    )
+    entered = None if current is None or current.channel == "computed" else current.value
+    return _computed_public(measure, year, figure, outcome, now, entered)
 
 
 def adopt_computed(kpi_id: int, *, actor: Actor, reason: str, engine: Engine | None = None) -> ComputedPublic:
@@ -367,27 +357,14 @@ def adopt_computed(kpi_id: int, *, actor: Actor, reason: str, engine: Engine | N
         audit.record(
             session,
             actor,
-            "actual.adopt_computed",
+            AuditAction.ACTUAL_ADOPT_COMPUTED,
             "actual_value",
             f"{kpi_id}:{year}:0",
             None if current is None else {"value": current.value, "channel": current.channel},
             {"value": figure.value, "version": row.version},
             reason.strip(),
         )
-        return ComputedPublic(
-            kpi_id,
-            year,
-            KIND_LABELS[measure.kind],
-            figure.value,
-            figure.records,
-            figure.numerator,
-            figure.denominator,
-            figure.blanks,
-            figure.response_rate,
-            "recorded",
-            now,
-            None,
-        )
+        return _computed_public(measure, year, figure, "recorded", now, None)
 
 
 @dataclass(frozen=True)

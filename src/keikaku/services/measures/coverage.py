@@ -14,8 +14,7 @@ from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.core.free_text import clean_text
-from keikaku.services.governance import audit
-from keikaku.services.measures.definitions import KIND_LABELS, current_measure_row, kpi_ref
+from keikaku.services.measures.definitions import KIND_LABELS, add_version, current_measure_row, kpi_ref
 from keikaku.services.platform import counts as platform_counts
 from keikaku.services.publication.visibility import visibility_for
 from keikaku.storage import communications as comms_store
@@ -32,22 +31,8 @@ def mark_hand_entered(kpi_id: int, reason: str, *, actor: Actor, engine: Engine 
     with unit_of_work(ensure_schema(engine)) as session:
         ref = kpi_ref(session, kpi_id)
         require(actor, Permission.RECORD_ACTUAL, departments=ref.departments)
-        previous = current_measure_row(session, kpi_id)
-        row = store.KpiMeasure(
-            kpi_id=kpi_id,
-            version=(previous.version + 1) if previous else 1,
-            kind=store.HAND_ENTERED,
-            event_ids=[],
-            codes=[],
-            params={"reason": why},
-            created_by=actor.name[:200],
-        )
-        session.add(row)
-        session.flush()
-        before = None if previous is None else {"kind": previous.kind}
-        audit.record(
-            session, actor, "measure.bind", "kpi", kpi_id, before, {"kind": row.kind, "version": row.version}, why
-        )
+        columns = {"kind": store.HAND_ENTERED, "event_ids": [], "codes": [], "params": {"reason": why}}
+        add_version(session, actor, kpi_id, columns, ("kind",), why)
 
 
 @dataclass(frozen=True)

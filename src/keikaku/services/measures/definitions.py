@@ -12,8 +12,9 @@ records of the KPI's fiscal year, no events; see
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.plans.kpis import KpiRef, find_kpi
 from keikaku.storage import events as event_store
 from keikaku.storage import measures as store
@@ -160,38 +162,38 @@ def bind_measure_in(
         if not codes or not set(codes) <= known:
             raise ValidationError(f"数える選択肢を「{question.text}」の選択肢から選んでください")
         question_id = question.id
+    codes = sorted(set(codes)) if kind == "answer_share" else []
+    columns = {"kind": kind, "event_ids": ids, "question_id": question_id, "codes": codes}
+    return _public(add_version(session, actor, kpi_id, columns, ("kind", "events", "question", "codes")))
+
+
+#: The audit trail's name for each column of a measure.
+_AUDITED = {"kind": "kind", "events": "event_ids", "question": "question_id", "codes": "codes", "params": "params"}
+
+
+def add_version(  # noqa: PLR0917 - who binds which KPI to what, and which parts the trail shows
+    session: Session,
+    actor: Actor,
+    kpi_id: int,
+    columns: Mapping[str, Any],
+    audited: Sequence[str],
+    reason: str | None = None,
+) -> store.KpiMeasure:
+    """Add the KPI's next measure version with ``columns`` and record the binding in the audit trail: the
+    ``audited`` parts (``kind``, ``events``, ``question``, ``codes``, ``params``) before and after."""
     previous = current_measure_row(session, kpi_id)
-    row = store.KpiMeasure(
-        kpi_id=kpi_id,
-        version=(previous.version + 1) if previous else 1,
-        kind=kind,
-        event_ids=ids,
-        question_id=question_id,
-        codes=sorted(set(codes)) if kind == "answer_share" else [],
-        created_by=actor.name[:200],
-    )
+    version = (previous.version + 1) if previous else 1
+    row = store.KpiMeasure(kpi_id=kpi_id, version=version, created_by=actor.name[:200], **columns)
     session.add(row)
     session.flush()
-    before = (
-        None
-        if previous is None
-        else {
-            "kind": previous.kind,
-            "events": previous.event_ids,
-            "question": previous.question_id,
-            "codes": previous.codes,
-        }
-    )
-    audit.record(
-        session,
-        actor,
-        "measure.bind",
-        "kpi",
-        kpi_id,
-        before,
-        {"kind": kind, "events": ids, "question": question_id, "codes": row.codes, "version": row.version},
-    )
-    return _public(row)
+
+    def parts(measure: store.KpiMeasure) -> dict[str, object]:
+        return {name: getattr(measure, _AUDITED[name]) for name in audited}
+
+    before = None if previous is None else parts(previous)
+    after = {**parts(row), "version": row.version}
+    audit.record(session, actor, AuditAction.MEASURE_BIND, "kpi", kpi_id, before, after, reason)
+    return row
 
 
 def measure_kpi(kpi_id: int, *, actor: Actor, engine: Engine | None = None) -> KpiRef:

@@ -22,6 +22,7 @@ from keikaku.services.actuals import periods
 from keikaku.services.core.actors import SYSTEM
 from keikaku.services.core.errors import ConflictError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.compute import Figure, evaluate, lock_kpis, record_computation
 from keikaku.storage import measures as store
 from keikaku.storage import models as m
@@ -122,7 +123,7 @@ def follow_records(
             audit.record(
                 session,
                 SYSTEM,
-                "actual.recompute",
+                AuditAction.ACTUAL_RECOMPUTE,
                 "actual_value",
                 f"{measure.kpi_id}:{year}:0",
                 None if current is None else {"value": current.value, "channel": current.channel},

@@ -20,6 +20,7 @@ from keikaku.services.actuals import periods
 from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.compute import COUNTED, Figure, evaluate, evidence, lock_kpis, outcome_of
 from keikaku.storage import actuals as actual_store
 from keikaku.storage import derived
@@ -321,6 +322,12 @@ def compute_year(fiscal_year: int, *, actor: Actor, engine: Engine | None = None
         if computed_rows:
             conn.execute(insert(store.ComputedActual.__table__), computed_rows)  # type: ignore[arg-type]
         audit.record(
-            session, actor, "actual.compute_year", "period", fiscal_year, None, {"kpis": len(measures), **outcomes}
+            session,
+            actor,
+            AuditAction.ACTUAL_COMPUTE_YEAR,
+            "period",
+            fiscal_year,
+            None,
+            {"kpis": len(measures), **outcomes},
         )
         return YearComputation(fiscal_year, len(measures), dict(outcomes))

@@ -17,6 +17,7 @@ from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.platform.common import require_cases
 from keikaku.storage import platform as store
 from keikaku.storage.uow import unit_of_work
@@ -86,5 +87,7 @@ def get_attachment(
         )
         if row is None:
             raise NotFoundError(f"添付ファイル {attachment_id} はありません", code="attachment_not_found")
-        audit.record(session, actor, "platform.attachment.view", "platform_case", case_id, None, {"file": row.filename})
+        audit.record(
+            session, actor, AuditAction.PLATFORM_ATTACHMENT_VIEW, "platform_case", case_id, None, {"file": row.filename}
+        )
         return row.filename, row.content

@@ -20,14 +20,23 @@ from sqlalchemy.orm import Session
 
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine, ensure_schema
-from keikaku.services.core.errors import NotFoundError, ValidationError
+from keikaku.services.core.errors import ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
 from keikaku.services.governance import audit
 from keikaku.services.governance.accounts import clean_email
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.platform.attachments import AttachmentRef, add_attachment, attachments_of, check_attachment
 from keikaku.services.platform.closing import send_survey, survey_link
-from keikaku.services.platform.common import CHOICES, choice, fiscal_year_bounds, parse_day, require_cases
+from keikaku.services.platform.common import (
+    CHOICES,
+    choice,
+    fiscal_year_bounds,
+    load,
+    load_viewed,
+    parse_day,
+    require_cases,
+)
 from keikaku.services.platform.coordinators import chosen_handler, handler_label, in_charge
 from keikaku.storage import events as event_store
 from keikaku.storage import platform as store
@@ -106,14 +115,7 @@ def _case(session: Session, row: store.Consultation, warnings: tuple[str, ...] =
     survey = session.get(survey_store.Survey, row.survey_id) if row.survey_id else None
     answered = 0
     if survey is not None:
-        answered = int(
-            session.scalar(
-                select(func.count())
-                .select_from(survey_store.SurveyResponse)
-                .where(survey_store.SurveyResponse.survey_id == survey.id)
-            )
-            or 0
-        )
+        answered = survey_store.count_responses(session, survey_store.SurveyResponse.survey_id == survey.id)
     return CasePublic(
         row.id,
         firm.name if firm else "",
@@ -204,7 +206,7 @@ def open_case(form: CaseForm, *, actor: Actor, engine: Engine | None = None) -> 
         audit.record(
             session,
             actor,
-            "platform.case.open",
+            AuditAction.PLATFORM_CASE_OPEN,
             "platform_case",
             row.id,
             None,
@@ -217,10 +219,14 @@ def get_case(case_id: int, *, actor: Actor, engine: Engine | None = None) -> Cas
     """A case's contents, for those who may see them; the view is an audit record."""
     require_cases(actor)
     with unit_of_work(ensure_schema(engine)) as session:
-        row = session.get(store.Consultation, case_id)
-        if row is None:
-            raise NotFoundError(f"相談案件 {case_id} はありません", code="case_not_found")
-        audit.record(session, actor, "platform.case.view", "platform_case", case_id)
+        row = load_viewed(
+            session,
+            actor,
+            store.Consultation,
+            case_id,
+            action=AuditAction.PLATFORM_CASE_VIEW,
+            object_type="platform_case",
+        )
         return _case(session, row)
 
 
@@ -322,9 +328,7 @@ def log_activity(
     day = parse_day(on, "日付", "on")
     name = check_attachment(*attachment) if attachment else None
     with unit_of_work(ensure_schema(engine)) as session:
-        row = session.get(store.Consultation, case_id)
-        if row is None:
-            raise NotFoundError(f"相談案件 {case_id} はありません", code="case_not_found")
+        row = load(session, store.Consultation, case_id)
         activity_id = _log(session, case_id, chosen, day, text, actor.name)
         if attachment and name:
             add_attachment(session, activity_id, name, attachment[1], actor)
@@ -332,7 +336,13 @@ def log_activity(
             row.status = "対応中"
         session.flush()
         audit.record(
-            session, actor, "platform.case.activity", "platform_case", case_id, None, {"kind": chosen, "file": name}
+            session,
+            actor,
+            AuditAction.PLATFORM_CASE_ACTIVITY,
+            "platform_case",
+            case_id,
+            None,
+            {"kind": chosen, "file": name},
         )
         return _case(session, row)
 
@@ -358,9 +368,7 @@ def change_case(case_id: int, change: CaseChange, *, actor: Actor, engine: Engin
     day = parse_day(change.on, "日付", "on")
     note = clean_text(change.note, "メモ", limit=2000) or ""
     with unit_of_work(ensure_schema(engine)) as session:
-        row = session.get(store.Consultation, case_id)
-        if row is None:
-            raise NotFoundError(f"相談案件 {case_id} はありません", code="case_not_found")
+        row = load(session, store.Consultation, case_id)
         before = {"status": row.status, "phase": row.phase, "outcome": row.outcome, "coordinator": row.coordinator}
         warnings: list[str] = []
         if change.outcome:
@@ -396,7 +404,9 @@ def change_case(case_id: int, change: CaseChange, *, actor: Actor, engine: Engin
         if after == before:
             raise ValidationError("変更する項目を選んでください")
         session.flush()
-        audit.record(session, actor, "platform.case.change", "platform_case", case_id, before, after, note or None)
+        audit.record(
+            session, actor, AuditAction.PLATFORM_CASE_CHANGE, "platform_case", case_id, before, after, note or None
+        )
         return _case(session, row, tuple(warnings))
 
 

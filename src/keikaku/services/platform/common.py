@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
 
 from keikaku.services.core.actors import Actor, Permission, require
-from keikaku.services.core.errors import ValidationError
+from keikaku.services.core.errors import NotFoundError, ValidationError
+from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import platform as store
+
+Record = TypeVar("Record", store.Consultation, store.Interview, store.Seed)
 
 #: The choices the forms offer, as the services accept them.
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -33,6 +40,32 @@ def can_view_cases(actor: Actor) -> bool:
 def require_cases(actor: Actor, *, manage: bool = False) -> None:
     """Raise :class:`PermissionDeniedError` unless ``actor`` may see (or, with ``manage``, change) cases."""
     require(actor, Permission.MANAGE_CASES if manage else Permission.VIEW_CASES, departments=OWNERS)
+
+
+#: What a record is called when it is missing, and the error's code.
+_MISSING: dict[type, tuple[str, str]] = {
+    store.Consultation: ("相談案件", "case_not_found"),
+    store.Interview: ("面談", "interview_not_found"),
+    store.Seed: ("シーズ", "seed_not_found"),
+}
+
+
+def load(session: Session, model: type[Record], record_id: int) -> Record:
+    """The case, interview or seed with this id, or :class:`NotFoundError` (「相談案件 3 はありません」)."""
+    row = session.get(model, record_id)
+    if row is None:
+        name, code = _MISSING[model]
+        raise NotFoundError(f"{name} {record_id} はありません", code=code)
+    return row
+
+
+def load_viewed(
+    session: Session, actor: Actor, model: type[Record], record_id: int, *, action: AuditAction, object_type: str
+) -> Record:
+    """:func:`load`, the view being an audit record (a case's or an interview's contents are personal)."""
+    row = load(session, model, record_id)
+    audit.record(session, actor, action, object_type, record_id)
+    return row
 
 
 def fiscal_year_bounds(year: int) -> tuple[dt.date, dt.date]:

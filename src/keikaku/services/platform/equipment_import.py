@@ -27,6 +27,7 @@ from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.platform.common import OWNERS
 from keikaku.services.platform.labsearch import fold, search_text
 from keikaku.storage import platform as store
@@ -288,7 +289,7 @@ def import_equipment_in(
     audit.record(
         session,
         actor,
-        "labsearch.import",
+        AuditAction.LABSEARCH_IMPORT,
         "platform_institution",
         institution_id,
         None,

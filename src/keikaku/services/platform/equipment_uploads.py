@@ -34,6 +34,7 @@ from keikaku.services.core.actors import Actor, Permission, is_admin, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.platform.common import OWNERS
 from keikaku.services.platform.equipment_import import ImportReport, import_equipment_in
 from keikaku.storage import platform as store
@@ -117,7 +118,7 @@ def stage_equipment(
         session.add(row)
         session.flush()
         details = {"file": name, "institution_id": institution_id, "errors": len(preview.errors)}
-        audit.record(session, actor, "labsearch.upload", "lab_equipment_upload", row.id, None, details)
+        audit.record(session, actor, AuditAction.LABSEARCH_UPLOAD, "lab_equipment_upload", row.id, None, details)
         return _view(row)
 
 

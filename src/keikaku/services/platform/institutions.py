@@ -23,6 +23,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_name, clean_text
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.platform.common import OWNERS, choice, require_cases
 from keikaku.storage import platform as store
 from keikaku.storage.uow import read_session, unit_of_work
@@ -225,7 +226,9 @@ def add_institution(form: InstitutionForm, *, actor: Actor, engine: Engine | Non
         )
         session.add(row)
         session.flush()
-        audit.record(session, actor, "platform.institution.add", "platform_institution", row.id, None, {"name": name})
+        audit.record(
+            session, actor, AuditAction.PLATFORM_INSTITUTION_ADD, "platform_institution", row.id, None, {"name": name}
+        )
         return row.id
 
 

@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import ensure_schema
-from keikaku.services.core.errors import NotFoundError
-from keikaku.services.governance import audit
-from keikaku.services.platform.common import require_cases
+from keikaku.services.governance.audit_actions import AuditAction
+from keikaku.services.platform.common import load, load_viewed, require_cases
 from keikaku.storage import platform as store
 from keikaku.storage.uow import read_session, unit_of_work
 
@@ -131,10 +130,8 @@ def get_interview(interview_id: int, *, actor: Actor, engine: Engine | None = No
     """An interview; the view is an audit record."""
     require_cases(actor)
     with unit_of_work(ensure_schema(engine)) as session:
-        row = session.get(store.Interview, interview_id)
-        if row is None:
-            raise NotFoundError(f"面談 {interview_id} はありません", code="interview_not_found")
-        audit.record(session, actor, "platform.interview.view", "platform_interview", interview_id)
+        view = AuditAction.PLATFORM_INTERVIEW_VIEW
+        row = load_viewed(session, actor, store.Interview, interview_id, action=view, object_type="platform_interview")
         return _interview(session, row)
 
 
@@ -142,10 +139,7 @@ def get_seed(seed_id: int, *, actor: Actor, engine: Engine | None = None) -> See
     """A seed (those who see cases: the needs ranked for it name firms' requirements)."""
     require_cases(actor)
     with read_session(ensure_schema(engine)) as session:
-        row = session.get(store.Seed, seed_id)
-        if row is None:
-            raise NotFoundError(f"シーズ {seed_id} はありません", code="seed_not_found")
-        return _seed(session, row)
+        return _seed(session, load(session, store.Seed, seed_id))
 
 
 def institutions(*, engine: Engine | None = None) -> list[tuple[int, str]]:

@@ -29,7 +29,8 @@ from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
-from keikaku.services.platform.common import choice, parse_day, require_cases
+from keikaku.services.governance.audit_actions import AuditAction
+from keikaku.services.platform.common import choice, load, parse_day, require_cases
 from keikaku.storage import platform as store
 from keikaku.storage.uow import read_session, unit_of_work
 
@@ -220,7 +221,7 @@ def add_seed(form: SeedForm, *, actor: Actor, engine: Engine | None = None) -> i
         )
         session.add(row)
         session.flush()
-        audit.record(session, actor, "platform.seed.add", "platform_seed", row.id, None, {"title": title})
+        audit.record(session, actor, AuditAction.PLATFORM_SEED_ADD, "platform_seed", row.id, None, {"title": title})
         return row.id
 
 
@@ -254,7 +255,7 @@ def add_need(
         )
         session.add(row)
         session.flush()
-        audit.record(session, actor, "platform.need.add", "platform_need", row.id, None, {"case": case_id})
+        audit.record(session, actor, AuditAction.PLATFORM_NEED_ADD, "platform_need", row.id, None, {"case": case_id})
         return row.id
 
 
@@ -275,7 +276,9 @@ def decide(need_id: int, seed_id: int, decision: str, *, actor: Actor, engine: E
             session.add(row)
         row.decision, row.decided_by, row.decided_on = chosen, actor.name[:200], dt.date.today()
         session.flush()
-        audit.record(session, actor, "platform.match.decide", "platform_match", f"{need_id}:{seed_id}", before, chosen)
+        audit.record(
+            session, actor, AuditAction.PLATFORM_MATCH_DECIDE, "platform_match", f"{need_id}:{seed_id}", before, chosen
+        )
 
 
 def _pair(session: Session, need_id: int | None, seed_id: int | None) -> None:
@@ -316,7 +319,13 @@ def schedule_interview(
         session.add(row)
         session.flush()
         audit.record(
-            session, actor, "platform.interview.schedule", "platform_interview", row.id, None, {"on": day.isoformat()}
+            session,
+            actor,
+            AuditAction.PLATFORM_INTERVIEW_SCHEDULE,
+            "platform_interview",
+            row.id,
+            None,
+            {"on": day.isoformat()},
         )
         return row.id
 
@@ -328,9 +337,7 @@ def set_interview_status(
     require_cases(actor, manage=True)
     chosen = choice(status, store.INTERVIEW_STATUSES, "面談の状態", "status")
     with unit_of_work(checked_engine(engine)) as session:
-        row = session.get(store.Interview, interview_id)
-        if row is None:
-            raise NotFoundError(f"面談 {interview_id} はありません", code="interview_not_found")
+        row = load(session, store.Interview, interview_id)
         before = row.status
         row.status = chosen
         row.outcome = clean_text(outcome, "面談の結果", limit=4000) or row.outcome
@@ -346,4 +353,6 @@ def set_interview_status(
                 )
             )
         session.flush()
-        audit.record(session, actor, "platform.interview.status", "platform_interview", interview_id, before, chosen)
+        audit.record(
+            session, actor, AuditAction.PLATFORM_INTERVIEW_STATUS, "platform_interview", interview_id, before, chosen
+        )

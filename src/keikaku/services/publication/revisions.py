@@ -23,6 +23,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.publication.state import PublicationPublic, _append, _latest, _public_state, publish_plan_state
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
@@ -288,7 +289,15 @@ def publish_revision(
         row = current
         if before != PublicationState.PUBLISHED:
             row = _append(
-                session, actor, PublishedObject.PLAN, plan.id, plan.fiscal_year, "published", cleaned, before, details
+                session,
+                actor,
+                PublishedObject.PLAN,
+                plan.id,
+                plan.fiscal_year,
+                PublicationState.PUBLISHED,
+                cleaned,
+                before,
+                details,
             )
         if carry.published_plan_id is not None:
             old_eval = _latest(session, PublishedObject.EVALUATION, carry.published_plan_id, plan.fiscal_year)
@@ -299,12 +308,12 @@ def publish_revision(
                     PublishedObject.EVALUATION,
                     plan.id,
                     plan.fiscal_year,
-                    "published",
+                    PublicationState.PUBLISHED,
                     cleaned,
                     PublicationState.DRAFT,
                     {"carried_from_plan_id": carry.published_plan_id},
                 )
-        audit.record(session, actor, "plan.revision_carry_over", "plan", plan.id, None, details, cleaned)
+        audit.record(session, actor, AuditAction.PLAN_REVISION_CARRY_OVER, "plan", plan.id, None, details, cleaned)
         return _public_state(row, PublishedObject.PLAN, plan.id, plan.fiscal_year)
 
 

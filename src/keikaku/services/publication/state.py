@@ -24,6 +24,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import models as m
 from keikaku.storage.accounts import (
     Comment,
@@ -98,17 +99,23 @@ def is_published(session: Session, object_type: ObjectType, object_id: int, fisc
     """Whether a plan (``fiscal_year`` defaults to the plan's) or an evaluation is published."""
     year = fiscal_year if fiscal_year is not None else _plan_year(session, object_id)
     row = _latest(session, object_type, object_id, year)
-    return row is not None and row.state == "published"
+    return row is not None and row.state == PublicationState.PUBLISHED
 
 
 def published_plan_ids(session: Session) -> set[int]:
     """The ids of every published plan."""
-    return {row.object_id for row in _latest_rows(session, "plan") if row.state == "published"}
+    return {
+        row.object_id for row in _latest_rows(session, PublishedObject.PLAN) if row.state == PublicationState.PUBLISHED
+    }
 
 
 def published_evaluations(session: Session) -> set[tuple[int, int]]:
     """(plan id, fiscal year) of every published evaluation."""
-    return {(row.object_id, row.fiscal_year) for row in _latest_rows(session, "evaluation") if row.state == "published"}
+    return {
+        (row.object_id, row.fiscal_year)
+        for row in _latest_rows(session, PublishedObject.EVALUATION)
+        if row.state == PublicationState.PUBLISHED
+    }
 
 
 def visible_plan_ids(session: Session, actor: Actor) -> set[int] | None:
@@ -117,12 +124,14 @@ def visible_plan_ids(session: Session, actor: Actor) -> set[int] | None:
     Services listing plans filter with it: ``ids = visible_plan_ids(s, actor); if ids is not None: stmt =
     stmt.where(Plan.id.in_(ids))``.
     """
-    return None if can_see_drafts(actor, "plan") else published_plan_ids(session)
+    return None if can_see_drafts(actor, PublishedObject.PLAN) else published_plan_ids(session)
 
 
 def can_see_evaluation(session: Session, actor: Actor, plan_id: int, fiscal_year: int) -> bool:
     """Whether ``actor`` may see the evaluation of ``plan_id`` for ``fiscal_year``."""
-    return can_see_drafts(actor, "evaluation") or is_published(session, "evaluation", plan_id, fiscal_year)
+    return can_see_drafts(actor, PublishedObject.EVALUATION) or is_published(
+        session, PublishedObject.EVALUATION, plan_id, fiscal_year
+    )
 
 
 def _append(  # noqa: PLR0917 - every column of the row, named at both call sites
@@ -148,7 +157,7 @@ def _append(  # noqa: PLR0917 - every column of the row, named at both call site
     )
     session.add(row)
     session.flush()
-    action = f"{object_type}.{'publish' if state == PublicationState.PUBLISHED else 'unpublish'}"
+    action = AuditAction(f"{object_type}.{'publish' if state == PublicationState.PUBLISHED else 'unpublish'}")
     after = {"state": state, **(details or {})}
     audit.record(session, actor, action, object_type, f"{plan_id}/{year}", {"state": before}, after, reason)
     return row
@@ -195,7 +204,7 @@ def publish_loaded_plans(session: Session, actor: Actor, plans: Iterable[tuple[i
 
 def _public_state(row: Publication | None, object_type: str, object_id: int, year: int) -> PublicationPublic:
     if row is None:
-        return PublicationPublic(object_type, object_id, year, "draft", None, None, None)
+        return PublicationPublic(object_type, object_id, year, PublicationState.DRAFT, None, None, None)
     return PublicationPublic(
         row.object_type, row.object_id, row.fiscal_year, row.state, row.changed_by, _utc(row.changed_at), row.reason
     )
@@ -210,13 +219,13 @@ def publish_plan_state(
     every entry point publishes through :func:`keikaku.services.publication.revisions.publish_plan`.
     """
     require_admin(actor, "計画の公開")
-    return _set_state(actor, "plan", plan_id, None, "published", reason, engine)
+    return _set_state(actor, PublishedObject.PLAN, plan_id, None, PublicationState.PUBLISHED, reason, engine)
 
 
 def unpublish_plan(actor: Actor, plan_id: int, *, reason: str, engine: Engine | None = None) -> PublicationPublic:
     """Withdraw a plan to draft (administrators only, with a reason)."""
     require_admin(actor, "計画の公開取り下げ")
-    return _set_state(actor, "plan", plan_id, None, "draft", reason, engine)
+    return _set_state(actor, PublishedObject.PLAN, plan_id, None, PublicationState.DRAFT, reason, engine)
 
 
 def publish_evaluation(
@@ -235,7 +244,9 @@ def publish_evaluation(
     ``details`` (the coverage) is kept in the audit record.
     """
     require_admin(actor, "評価の公開")
-    return _set_state(actor, "evaluation", plan_id, fiscal_year, "published", reason, engine, details)
+    return _set_state(
+        actor, PublishedObject.EVALUATION, plan_id, fiscal_year, PublicationState.PUBLISHED, reason, engine, details
+    )
 
 
 def unpublish_evaluation(
@@ -243,12 +254,12 @@ def unpublish_evaluation(
 ) -> PublicationPublic:
     """Withdraw an evaluation to draft (administrators only, with a reason)."""
     require_admin(actor, "評価の公開取り下げ")
-    return _set_state(actor, "evaluation", plan_id, fiscal_year, "draft", reason, engine)
+    return _set_state(actor, PublishedObject.EVALUATION, plan_id, fiscal_year, PublicationState.DRAFT, reason, engine)
 
 
 def publication_states(*, actor: Actor, engine: Engine | None = None) -> list[PublicationPublic]:
     """The current state of everything ever published or withdrawn (not shown to the public)."""
-    if not can_see_drafts(actor, "evaluation"):
+    if not can_see_drafts(actor, PublishedObject.EVALUATION):
         raise PermissionDeniedError("公開状況の一覧は管理者と推進会議の委員だけが見られます")
     with read_session(ensure_schema(engine)) as session:
         return [_public_state(row, row.object_type, row.object_id, row.fiscal_year) for row in _latest_rows(session)]
@@ -298,7 +309,7 @@ def add_comment(
         session.add(row)
         session.flush()
         after = {"plan_id": plan_id, "fiscal_year": fiscal_year, "project_id": project_id, "body": text}
-        audit.record(session, actor, "comment.create", "comment", row.id, None, after)
+        audit.record(session, actor, AuditAction.COMMENT_CREATE, "comment", row.id, None, after)
         return _public_comment(row)
 
 

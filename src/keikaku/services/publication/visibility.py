@@ -203,7 +203,8 @@ class Visibility:
         for start in range(0, len(plan_ids), 500):
             rows = session.execute(
                 select(Publication.object_id, Publication.fiscal_year, Publication.id, Publication.state).where(
-                    Publication.object_type == "evaluation", Publication.object_id.in_(plan_ids[start : start + 500])
+                    Publication.object_type == PublishedObject.EVALUATION,
+                    Publication.object_id.in_(plan_ids[start : start + 500]),
                 )
             )
             for plan_id, year, row_id, state in rows:
@@ -211,7 +212,7 @@ class Visibility:
                 if key in wanted and (key not in newest or newest[key][0] < row_id):
                     newest[key] = (row_id, state)
         for key in wanted:
-            self._evaluations[key] = key in newest and newest[key][1] == "published"
+            self._evaluations[key] = key in newest and newest[key][1] == PublicationState.PUBLISHED
 
     # -- documents ----------------------------------------------------------------------------------------
 
@@ -244,4 +245,6 @@ class Visibility:
 
 def visibility_for(viewer: Actor) -> Visibility:
     """What ``viewer`` may see: built once per service call."""
-    return Visibility(viewer, can_see_drafts(viewer, "plan"), can_see_drafts(viewer, "evaluation"))
+    return Visibility(
+        viewer, can_see_drafts(viewer, PublishedObject.PLAN), can_see_drafts(viewer, PublishedObject.EVALUATION)
+    )

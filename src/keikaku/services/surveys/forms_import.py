@@ -36,6 +36,7 @@ from keikaku.services.events.imports import (
     text_of,
 )
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.follow import ANSWERS, follow_records
 from keikaku.services.surveys.bank import QuestionPublic, check_answer
 from keikaku.services.surveys.forms_mapping import (
@@ -361,7 +362,7 @@ def import_form_responses(
         audit.record(
             session,
             actor,
-            "survey.import_responses",
+            AuditAction.SURVEY_IMPORT_RESPONSES,
             "survey",
             survey_id,
             None,

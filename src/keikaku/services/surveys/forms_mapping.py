@@ -32,6 +32,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.events.imports import fold_key, header_keys, text_of
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.surveys.bank import QuestionPublic
 from keikaku.services.surveys.responses import SurveyPublic, get_survey
 from keikaku.storage import event_imports as store
@@ -257,7 +258,7 @@ def save_import_mapping(
         audit.record(
             session,
             actor,
-            "survey.import_mapping",
+            AuditAction.SURVEY_IMPORT_MAPPING,
             "survey",
             survey_id,
             None,

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from keikaku.services.core.actors import PUBLIC, Actor, Permission, require
@@ -17,6 +17,7 @@ from keikaku.services.core.errors import ConflictError, NotFoundError, Validatio
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.events.manage import load_event
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.follow import ANSWERS, follow_records
 from keikaku.services.surveys.bank import QuestionPublic, check_answer, ensure_standard_questions, public
 from keikaku.storage import events as event_store
@@ -105,7 +106,7 @@ def add_survey(
     audit.record(
         session,
         actor,
-        "survey.create",
+        AuditAction.SURVEY_CREATE,
         "survey",
         row.id,
         None,
@@ -146,13 +147,15 @@ def get_survey(survey_id: int, *, actor: Actor, engine: Engine | None = None) ->
 
 def _store_response(
     session: Session,
+    actor: Actor,
     survey: SurveyPublic,
     answers: Mapping[int, list[str]],
     *,
     channel: str,
     registration_id: int | None,
     entered_by: str | None,
-) -> store.SurveyResponse:
+) -> int:
+    """Store a response (its answers checked), record it in the audit trail and recompute what counts it."""
     checked = []
     for question in survey.questions:
         codes, number, text = check_answer(question, answers.get(question.id, []))
@@ -175,7 +178,10 @@ def _store_response(
             session.add(store.SurveyAnswer(response_id=response.id, question_id=question.id, option_code=code))
         if number is not None or text:
             session.add(store.SurveyAnswer(response_id=response.id, question_id=question.id, number=number, text=text))
-    return response
+    after = {"survey": survey.id, "channel": channel}
+    audit.record(session, actor, AuditAction.SURVEY_RESPOND, "survey_response", response.id, None, after)
+    follow_records(session, ANSWERS, survey_ids=[survey.id])
+    return response.id
 
 
 def _answered_case_survey(session: Session, survey_id: int) -> bool:
@@ -184,9 +190,7 @@ def _answered_case_survey(session: Session, survey_id: int) -> bool:
     case = select(platform_store.Consultation.id).where(platform_store.Consultation.survey_id == survey_id)
     if session.scalar(case.with_for_update()) is None:  # PostgreSQL: answers to one case's survey queue here
         return False
-    answered = session.scalar(
-        select(func.count()).select_from(store.SurveyResponse).where(store.SurveyResponse.survey_id == survey_id)
-    )
+    answered = store.count_responses(session, store.SurveyResponse.survey_id == survey_id)
     return bool(answered)
 
 
@@ -204,30 +208,15 @@ def submit_public_response(
             reg = session.scalar(select(event_store.Registration).where(event_store.Registration.token == invitation))
             if reg is None or reg.event_id != survey.event_id:
                 raise NotFoundError("招待コードが正しくありません", code="invitation_not_found")
-            taken = session.scalar(
-                select(func.count())
-                .select_from(store.SurveyResponse)
-                .where(store.SurveyResponse.registration_id == reg.id)
-            )
+            taken = store.count_responses(session, store.SurveyResponse.registration_id == reg.id)
             if taken:
                 raise ConflictError("このご招待では既に回答いただいています", code="already_answered")
             registration_id = reg.id
         elif _answered_case_survey(session, survey.id):
             raise ConflictError("このアンケートには既に回答いただいています", code="already_answered")
-        response = _store_response(
-            session, survey, answers, channel="public", registration_id=registration_id, entered_by=None
+        return _store_response(
+            session, PUBLIC, survey, answers, channel="public", registration_id=registration_id, entered_by=None
         )
-        audit.record(
-            session,
-            PUBLIC,
-            "survey.respond",
-            "survey_response",
-            response.id,
-            None,
-            {"survey": survey.id, "channel": "public"},
-        )
-        follow_records(session, ANSWERS, survey_ids=[survey.id])
-        return response.id
 
 
 def enter_paper_response(
@@ -236,20 +225,9 @@ def enter_paper_response(
     """Key in a paper questionnaire (staff who manage the event)."""
     survey = get_survey(survey_id, actor=actor, engine=engine)
     with unit_of_work(ensure_schema(engine)) as session:
-        response = _store_response(
-            session, survey, answers, channel="staff", registration_id=None, entered_by=actor.name[:200]
+        return _store_response(
+            session, actor, survey, answers, channel="staff", registration_id=None, entered_by=actor.name[:200]
         )
-        audit.record(
-            session,
-            actor,
-            "survey.respond",
-            "survey_response",
-            response.id,
-            None,
-            {"survey": survey.id, "channel": "staff"},
-        )
-        follow_records(session, ANSWERS, survey_ids=[survey.id])
-        return response.id
 
 
 @dataclass(frozen=True)
@@ -283,14 +261,7 @@ def survey_results(survey_id: int, *, actor: Actor, engine: Engine | None = None
         if not published and not staff:
             raise NotFoundError(f"アンケート {survey_id} は見つかりません", code="survey_not_found")
         survey = _survey(session, row)
-        total = (
-            session.scalar(
-                select(func.count())
-                .select_from(store.SurveyResponse)
-                .where(store.SurveyResponse.survey_id == survey_id)
-            )
-            or 0
-        )
+        total = store.count_responses(session, store.SurveyResponse.survey_id == survey_id)
         answers = session.execute(
             select(
                 store.SurveyAnswer.question_id,

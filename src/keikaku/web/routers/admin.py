@@ -32,7 +32,8 @@ from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.errors import ConflictError, ValidationError
 from keikaku.services.core.paging import Paged
 from keikaku.services.evaluations.publishing import evaluation_coverage, set_publication
-from keikaku.services.governance.audit import export_audit, list_audit
+from keikaku.services.exchange import exporters
+from keikaku.services.governance.audit import list_audit
 from keikaku.services.governance.audit_view import describe
 from keikaku.services.plans.read import list_plans
 from keikaku.services.publication import state as publication
@@ -49,8 +50,6 @@ from keikaku.web.render import render, translator
 
 router = APIRouter(include_in_schema=False)
 
-AUDIT_FILES = {"csv": ("keikaku-audit.csv", "text/csv; charset=utf-8"), "xlsx": ("keikaku-audit.xlsx", None)}
-XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SPOOL = 8 * 1024 * 1024
 _CHUNK = 64 * 1024
 
@@ -125,27 +124,19 @@ def _chunks(handle: BinaryIO) -> Iterator[bytes]:
 def _audit_download(
     fmt: Literal["csv", "xlsx"], actor: Actor, engine: Engine | None, filters: AuditFilters
 ) -> StreamingResponse:
-    filename, media = AUDIT_FILES[fmt]
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115 - closed by the response's iterator
+    options = {"object_type": filters.object_type, "object_id": filters.object_id, "actor": filters.actor}
     try:
-        export_audit(
-            actor,
-            fmt,
-            spool,  # type: ignore[arg-type]  # a binary file object
-            object_type=filters.object_type,
-            object_id=filters.object_id,
-            actor=filters.actor,
-            engine=engine,
-        )
+        written = exporters.get("audit").write(spool, fmt, options, actor=actor, engine=engine)  # type: ignore[arg-type]
         spool.seek(0)
     except BaseException:
         spool.close()
         raise
     headers = {
-        "content-disposition": f'attachment; filename="{filename}"',
+        "content-disposition": f'attachment; filename="{written.filename}"',
         "cache-control": "private, no-store",
     }
-    return StreamingResponse(_chunks(spool), media_type=media or XLSX_MEDIA, headers=headers)  # type: ignore[arg-type]
+    return StreamingResponse(_chunks(spool), media_type=written.media_type, headers=headers)  # type: ignore[arg-type]
 
 
 @router.get("/admin/audit.csv")

@@ -4,10 +4,12 @@ imported what is shown to the owning department's staff only; the forms are staf
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Engine
 
 from keikaku.api.deps import ActorDep, EngineDep, Id, PageQuery, PerPageQuery
 from keikaku.api.routers.downloads import attachment
@@ -21,7 +23,7 @@ from keikaku.services.communications.analytics import (
     monthly_figures,
 )
 from keikaku.services.communications.directories import PER_PAGE as FIRMS_PER_PAGE
-from keikaku.services.communications.directories import export_directory, import_directory, search_directory
+from keikaku.services.communications.directories import import_directory, search_directory
 from keikaku.services.communications.evidence import attach_evidence, entry_evidence
 from keikaku.services.communications.figures import DIRECTORIES, KINDS
 from keikaku.services.communications.firms import firm_page
@@ -31,13 +33,13 @@ from keikaku.services.communications.registries import (
     KIND_LABELS,
     EntryForm,
     add_entry,
-    export_entries_csv,
     import_entries,
     list_entries,
 )
-from keikaku.services.communications.visits import VISITS, VISITS_NAME, export_visits, import_visits, search_visits
-from keikaku.services.core.actors import Permission
+from keikaku.services.communications.visits import VISITS, VISITS_NAME, import_visits, search_visits
+from keikaku.services.core.actors import Actor, Permission
 from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ServiceError
+from keikaku.services.exchange import exporters
 from keikaku.services.measures.coverage import kpi_coverage
 from keikaku.web.charts import Bar, column_chart
 from keikaku.web.render import query_string, render
@@ -91,6 +93,26 @@ def overview(request: Request, engine: EngineDep, actor: ActorDep) -> HTMLRespon
     return _page(request, actor, engine, notice=request.query_params.get("done", "")[:200] or None)
 
 
+def _submit(
+    request: Request,
+    actor: Actor,
+    engine: Engine | None,
+    work: Callable[[], object],
+    to: str | Callable[[Any], str],
+    *,
+    passes: tuple[type[ServiceError], ...] = (PermissionDeniedError,),
+) -> Response:
+    """Run a staff form's service call: a refusal in ``passes`` propagates (403, 404), any other service error
+    shows the page again with its message, and success redirects to ``to`` (or to ``to(result)``)."""
+    try:
+        result = work()
+    except passes:
+        raise
+    except ServiceError as exc:
+        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
+    return RedirectResponse(to if isinstance(to, str) else to(result), status_code=303)
+
+
 def _staff(actor: ActorDep) -> None:
     if not actor.can_anywhere(Permission.MANAGE_COMMUNICATIONS):
         raise PermissionDeniedError("この操作を行う権限がありません", details={"permission": "manage_communications"})
@@ -108,14 +130,12 @@ def analytics_upload(
 ) -> Response:
     """Import a GA4 / Matomo export for a property (the page again with every error when nothing was stored)."""
     _staff(actor)
-    try:
+
+    def work() -> object:
         name, content = read_upload(file)
-        result = import_analytics(property_code, name, content, period=period or None, actor=actor, engine=engine)
-    except PermissionDeniedError:
-        raise
-    except ServiceError as exc:
-        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
-    return RedirectResponse(f"/communications?done=analytics.{result.outcome}", status_code=303)
+        return import_analytics(property_code, name, content, period=period or None, actor=actor, engine=engine)
+
+    return _submit(request, actor, engine, work, lambda result: f"/communications?done=analytics.{result.outcome}")
 
 
 @router.post("/communications/properties", response_class=HTMLResponse)
@@ -131,13 +151,12 @@ def property_add(
 ) -> Response:
     """Register a web property of a department."""
     _staff(actor)
-    try:
+
+    def work() -> object:
         add_property(code, name, department, url=url or None, actor=actor, engine=engine)
-    except PermissionDeniedError:
-        raise
-    except ServiceError as exc:
-        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
-    return RedirectResponse("/communications?done=property.added", status_code=303)
+        return None
+
+    return _submit(request, actor, engine, work, "/communications?done=property.added")
 
 
 @router.post("/communications/measures", response_class=HTMLResponse)
@@ -156,7 +175,8 @@ def measure_bind(
 ) -> Response:
     """Bind a KPI to a communications measure and compute it (``option``: the directory, ranking or event
     kind the measure names); then the KPI's measure page."""
-    try:
+
+    def work() -> object:
         bind_communication_measure(
             kpi_id,
             kind,
@@ -171,11 +191,9 @@ def measure_bind(
             actor=actor,
             engine=engine,
         )
-    except PermissionDeniedError:
-        raise
-    except ServiceError as exc:
-        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
-    return RedirectResponse(f"/kpis/{kpi_id}/measure", status_code=303)
+        return None
+
+    return _submit(request, actor, engine, work, f"/kpis/{kpi_id}/measure")
 
 
 @router.post("/communications/entries", response_class=HTMLResponse)
@@ -195,15 +213,14 @@ def entry_add(
 ) -> Response:
     """Add a listing, a post or a PR occurrence, with its evidence (a URL, a file, or both)."""
     _staff(actor)
-    try:
+
+    def work() -> object:
         given = read_upload(evidence) if evidence is not None and evidence.filename else None
         form = EntryForm(kind, entry_date, medium, title, url, audience)
         add_entry(form, department, evidence=given, actor=actor, engine=engine)
-    except PermissionDeniedError:
-        raise
-    except ServiceError as exc:
-        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
-    return RedirectResponse("/communications?done=entry.added", status_code=303)
+        return None
+
+    return _submit(request, actor, engine, work, "/communications?done=entry.added")
 
 
 @router.post("/communications/entries/import", response_class=HTMLResponse)
@@ -212,14 +229,13 @@ def entry_import(
 ) -> Response:
     """Import entries of one kind from CSV/XLSX (all or nothing)."""
     _staff(actor)
-    try:
+
+    def work() -> object:
         name, content = read_upload(file)
         import_entries(kind, name, content, department, actor=actor, engine=engine)
-    except PermissionDeniedError:
-        raise
-    except ServiceError as exc:
-        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
-    return RedirectResponse("/communications?done=entry.imported", status_code=303)
+        return None
+
+    return _submit(request, actor, engine, work, "/communications?done=entry.imported")
 
 
 @router.post("/communications/directories/import", response_class=HTMLResponse)
@@ -234,17 +250,16 @@ def directory_import(
 ) -> Response:
     """Import firms into a directory from CSV/XLSX (all or nothing, every error listed)."""
     _staff(actor)
-    try:
+
+    def work() -> object:
         name, content = read_upload(file)
         if directory == VISITS:
             import_visits(name, content, department, actor=actor, engine=engine)
         else:
             import_directory(directory, name, content, department, actor=actor, engine=engine)
-    except PermissionDeniedError:
-        raise
-    except ServiceError as exc:
-        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
-    return RedirectResponse("/communications?done=directory.imported", status_code=303)
+        return None
+
+    return _submit(request, actor, engine, work, "/communications?done=directory.imported")
 
 
 @router.post("/communications/entries/{record_id}/evidence", response_class=HTMLResponse)
@@ -253,14 +268,20 @@ def evidence_attach(
 ) -> Response:
     """Give an entry its evidence file (one imported from a spreadsheet, say); a later file replaces it."""
     _staff(actor)
-    try:
+
+    def work() -> object:
         name, content = read_upload(file)
         attach_evidence(record_id, name, content, actor=actor, engine=engine)
-    except (PermissionDeniedError, NotFoundError):
-        raise
-    except ServiceError as exc:
-        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
-    return RedirectResponse("/communications?done=entry.evidence", status_code=303)
+        return None
+
+    return _submit(
+        request,
+        actor,
+        engine,
+        work,
+        "/communications?done=entry.evidence",
+        passes=(PermissionDeniedError, NotFoundError),
+    )
 
 
 @router.get("/communications/entries/{record_id}/evidence")
@@ -276,9 +297,9 @@ def entry_export(kind: str, engine: EngineDep, actor: ActorDep) -> Response:
     """The staff's CSV of a registry with who entered each entry (an audit record)."""
     if kind not in KIND_LABELS:
         raise NotFoundError("その記録はありません")
-    content = export_entries_csv(kind, actor=actor, engine=engine)
-    headers = {"content-disposition": f'attachment; filename="{kind}.csv"'}
-    return Response(content, media_type="text/csv; charset=utf-8", headers=headers)
+    file = exporters.get("registry_entries").render("csv", {"kind": kind}, actor=actor, engine=engine)
+    headers = {"content-disposition": f'attachment; filename="{file.filename}"'}
+    return Response(file.content, media_type=file.media_type, headers=headers)
 
 
 @router.post("/communications/newsletter", response_class=HTMLResponse)
@@ -297,7 +318,8 @@ def newsletter_add(
 ) -> Response:
     """Record a newsletter issue."""
     _staff(actor)
-    try:
+
+    def work() -> object:
         add_issue(
             number,
             issue_date,
@@ -309,11 +331,9 @@ def newsletter_add(
             actor=actor,
             engine=engine,
         )
-    except PermissionDeniedError:
-        raise
-    except ServiceError as exc:
-        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
-    return RedirectResponse("/communications?done=newsletter.added", status_code=303)
+        return None
+
+    return _submit(request, actor, engine, work, "/communications?done=newsletter.added")
 
 
 @router.post("/communications/newsletter/{issue_id}/survey")
@@ -333,14 +353,12 @@ def directory_export(request: Request, directory: str, engine: EngineDep, actor:
     (``?format=xlsx``); the visit destinations' contacts with ``?contact=1`` for staff (an audit record)."""
     fmt = request.query_params.get("format", "csv")[:8]
     q = request.query_params.get("q", "")[:200]
-    if directory == VISITS:
-        staff_copy = request.query_params.get("contact") == "1"
-        content, media = export_visits(fmt, q, with_contact=staff_copy, viewer=actor, engine=engine)
-    else:
-        filters = _facets(request, "prefecture", "industry", "award")
-        content, media = export_directory(directory[:40], fmt, q, engine=engine, **filters)
-    headers = {"content-disposition": f'attachment; filename="{directory[:40]}.{fmt}"'}
-    return Response(content, media_type=media, headers=headers)
+    options = {"directory": directory[:40], "q": q, "with_contact": request.query_params.get("contact") == "1"}
+    if directory != VISITS:
+        options["filters"] = _facets(request, "prefecture", "industry", "award")
+    file = exporters.get("directory").render(fmt, options, actor=actor, engine=engine)
+    headers = {"content-disposition": f'attachment; filename="{file.filename}"'}
+    return Response(file.content, media_type=file.media_type, headers=headers)
 
 
 @router.get("/directories/{directory}", response_class=HTMLResponse)
