@@ -138,8 +138,6 @@ def test_a_saved_file_appears_whole_and_matches_the_download(
 
 #: How a module would write a spreadsheet file itself: a CSV writer, a workbook, a BOM, a partial file.
 WRITERS = re.compile(r"csv\.writer\(|\bWorkbook\(|[\"']\\ufeff[\"']\s*[+)]|\.partial[\"']|encoding=\"utf-8-sig\"")
-#: Modules other helpers own that still write a file themselves (to move onto the registry; see the report).
-NOT_YET = {"api/routers/downloads.py"}
 
 
 def test_no_module_outside_the_one_writer_writes_csv_or_xlsx() -> None:
@@ -148,13 +146,11 @@ def test_no_module_outside_the_one_writer_writes_csv_or_xlsx() -> None:
         for path in SRC.rglob("*.py")
         if WRITERS.search(path.read_text(encoding="utf-8"))
     }
-    assert writers - NOT_YET == {"reports/files.py"}
+    assert writers == {"reports/files.py"}
 
 
 #: The XLSX media type spelled out; only the one writer names it.
 XLSX_LITERAL = "spreadsheetml.sheet"
-#: API routers (owned by another helper) that still spell it (for their OpenAPI responses and one download).
-NOT_YET_MEDIA = {"api/routers/downloads.py", "api/routers/imports.py"}
 
 
 def test_only_the_one_writer_spells_the_xlsx_media_type() -> None:
@@ -163,4 +159,4 @@ def test_only_the_one_writer_spells_the_xlsx_media_type() -> None:
         for path in SRC.rglob("*.py")
         if XLSX_LITERAL in path.read_text(encoding="utf-8")
     }
-    assert spelling - NOT_YET_MEDIA == {"reports/files.py"}
+    assert spelling == {"reports/files.py"}

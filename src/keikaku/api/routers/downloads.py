@@ -12,7 +12,6 @@ import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
@@ -21,14 +20,14 @@ from starlette.background import BackgroundTask
 
 from keikaku.api.deps import ActorDep, EngineDep, FiscalYearQuery, IssuerQuery
 from keikaku.api.schemas.downloads import DownloadPublic, DownloadsPublic, ReportPublic
+from keikaku.reports.files import XLSX_MEDIA, attachment
 from keikaku.services.core.home_issuer import get_home_issuer
 from keikaku.services.evaluations.reports import list_reports, render_report
-from keikaku.services.exchange.export import ExportFormat, export_data
+from keikaku.services.exchange import exporters
+from keikaku.services.exchange.export import ExportFormat
 from keikaku.services.plans.overview import get_dashboard
 
 router = APIRouter(tags=["ダウンロード"])
-
-MEDIA = {ExportFormat.JSON: "application/json", ExportFormat.CSV: "text/csv; charset=utf-8"}
 
 
 class ReportFileFormat(StrEnum):
@@ -37,12 +36,6 @@ class ReportFileFormat(StrEnum):
     PDF = "pdf"
     XLSX = "xlsx"
     HTML = "html"
-
-
-def attachment(filename: str) -> str:
-    """A Content-Disposition value that names the file in any language (RFC 6266 / 5987)."""
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @router.get("/downloads", response_model=DownloadsPublic, summary="ダウンロードの一覧")
@@ -79,16 +72,17 @@ def export(
     """The current data of one fiscal year or all, as JSON (interchange format) or CSV (UTF-8 with BOM)."""
     handle, path = tempfile.mkstemp(prefix="keikaku-export-", suffix=f".{fmt.value}")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8-sig" if fmt is ExportFormat.CSV else "utf-8", newline="") as out:
-            export_data(fmt, out, viewer=actor, fiscal_year=fiscal_year, engine=engine)
+        with os.fdopen(handle, "wb") as out:
+            written = exporters.get("data").write(
+                out, fmt.value, {"fiscal_year": fiscal_year}, actor=actor, engine=engine
+            )
     except BaseException:
         Path(path).unlink(missing_ok=True)
         raise
-    name = f"keikaku_{fiscal_year or 'all'}.{fmt.value}"
     return FileResponse(
         path,
-        media_type=MEDIA[fmt],
-        headers={"content-disposition": attachment(name)},
+        media_type=written.media_type,
+        headers={"content-disposition": attachment(written.filename)},
         background=BackgroundTask(Path(path).unlink, missing_ok=True),
     )
 
@@ -101,7 +95,7 @@ def export(
         200: {
             "content": {
                 "application/pdf": {},
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                XLSX_MEDIA: {},
                 "text/html": {},
             },
             "description": "報告書のファイル",

@@ -15,17 +15,16 @@ from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import Response
 
 from keikaku.api.deps import MAX_YEAR, MIN_YEAR, ActorDep, DepartmentQuery, EngineDep
-from keikaku.api.routers.downloads import attachment
 from keikaku.api.schemas.imports import ImportCellErrorPublic, ImportCreate, ImportReportPublic
+from keikaku.reports.files import XLSX_MEDIA, attachment
 from keikaku.services.actuals.import_sheet import ImportReport, import_actuals
-from keikaku.services.actuals.template import build_csv_template, build_template
 from keikaku.services.actuals.upload_safety import max_upload_bytes, safe_filename
 from keikaku.services.core.actors import Actor, Permission
 from keikaku.services.core.errors import PermissionDeniedError, ServiceError, ValidationError
+from keikaku.services.exchange import exporters
 
 router = APIRouter(tags=["KPI・実績"])
 
-XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Read past the upload limit by at most this much (the web's body limit on upload routes is within it).
 READ_MARGIN = 1024 * 1024
 FORBIDDEN: dict[int | str, dict[str, Any]] = {403: {"description": "権限がありません"}}
@@ -134,8 +133,8 @@ def template(
     The file name is fixed (``keikaku_actuals_<year>.xlsx``); nothing the client sends ends up in it.
     """
     require_importer(actor)
-    builder = build_csv_template if format is TemplateFormat.CSV else build_template
-    result = builder(fiscal_year, viewer=actor, department=department, engine=engine)
-    media = "text/csv; charset=utf-8" if format is TemplateFormat.CSV else XLSX_MEDIA
-    name = f"keikaku_actuals_{fiscal_year}.{format.value}"
-    return Response(result.content, media_type=media, headers={"content-disposition": attachment(name)})
+    options = {"fiscal_year": fiscal_year, "department": department}
+    file = exporters.get("actuals_template").render(format.value, options, actor=actor, engine=engine)
+    return Response(
+        file.content, media_type=file.media_type, headers={"content-disposition": attachment(file.filename)}
+    )

@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
 from keikaku.api.deps import ActorDep, EngineDep, Id, PageQuery, PerPageQuery
-from keikaku.api.routers.downloads import attachment
 from keikaku.api.routers.imports import read_upload
+from keikaku.reports.files import attachment
 from keikaku.services.communications.analytics import (
     add_property,
     departments_for,

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from keikaku.api.deps import ActorDep, EngineDep
-from keikaku.api.routers.downloads import attachment
+from keikaku.reports.files import attachment
 from keikaku.services.context.sources import get_original, get_page_image
 
 router = APIRouter(include_in_schema=False)
