@@ -190,6 +190,7 @@ class Plan(ProvenanceMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("issuer", "fiscal_year", "revision", name="uq_plans_issuer_fy_revision"),
         Index("ix_plans_issuer_fiscal_year", "issuer", "fiscal_year"),
+        Index("ix_plans_fiscal_year_issuer", "fiscal_year", "issuer", "revision"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
