@@ -15,8 +15,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Engine, or_, select
+from sqlalchemy.orm import Session
 
 from keikaku.evaluation.achievement import format_value
 from keikaku.evaluation.views import KpiLine
@@ -29,7 +29,8 @@ from keikaku.services.core.home_issuer import cached_home_issuer
 from keikaku.services.core.provenance import DocumentLabel, SourceRef, document_keys, source_of
 from keikaku.services.evaluations.run import observations
 from keikaku.services.evaluations.status_cache import PlanStatuses, plan_statuses
-from keikaku.services.plans.kpis import KpiRef, display_code, plan_kpi_refs
+from keikaku.services.plans.kpis import KpiRef, display_code, refs_for_projects
+from keikaku.services.plans.rows import ProjectRow, load_family_tree
 from keikaku.services.publication.visibility import Visibility, visibility_for
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
@@ -211,23 +212,21 @@ def kpi_series(
     """
     if not refs:
         return {}
-    plans = {
-        r.id: r.fiscal_year
-        for r in session.execute(
-            select(m.Plan.id, m.Plan.fiscal_year).where(m.Plan.issuer == issuer, *vis.current_filter())
-        )
-    }
+    # One statement for the KPIs of the same names in the issuer's plans (with the plans' years), one for
+    # their values: plain rows, the highest version of each period kept here.
     rows = [
-        SeriesRow(r.id, r.indicator, r.target, r.relative_to, r.name, plans[r.plan_id], r.plan_id)
-        for r in session.execute(
+        SeriesRow(r.id, r.indicator, r.target, r.relative_to, r.name, r.fiscal_year, r.plan_id)
+        for r in session.connection().execute(
             select(m.Kpi.id, m.Kpi.indicator, m.Kpi.target, m.Kpi.relative_to, m.Project.name, m.Project.plan_id)
+            .add_columns(m.Plan.fiscal_year)
             .join(m.Project, m.Project.id == m.Kpi.project_id)
-            .where(m.Project.plan_id.in_(list(plans)), m.Project.name.in_(names), m.Kpi.role == "target")
+            .join(m.Plan, m.Plan.id == m.Project.plan_id)
+            .where(m.Plan.issuer == issuer, *vis.current_filter(), m.Project.name.in_(names), m.Kpi.role == "target")
         )
     ]
     years = {r.fiscal_year for r in rows}
     vis.load_evaluations(session, {(r.plan_id, r.fiscal_year) for r in rows})
-    values = store.current_values(session, [r.id for r in rows], years)
+    values = _current_value_rows(session, [r.id for r in rows], years)
     by_year: dict[int, dict[int, float]] = {}
     for year in years:
         by_year[year] = {kpi_id: obs.value for kpi_id, obs in observations(values, year).items()}
@@ -247,6 +246,25 @@ def kpi_series(
         ]
         out[ref.id] = sorted(points, key=lambda p: p.fiscal_year)
     return out
+
+
+def _current_value_rows(session: Session, kpi_ids: Sequence[int], years: set[int]) -> list[store.ValueRow]:
+    """The current version of each actual value (year and months) of ``kpi_ids`` in ``years``: every version
+    read as a plain row (most periods have one) and the highest kept."""
+    latest: dict[tuple[int, int, int], store.ValueRow] = {}
+    if not kpi_ids or not years:
+        return []
+    av = store.ActualValue
+    columns = (av.kpi_id, av.fiscal_year, av.month, av.version, av.value, av.measured_on)
+    for start in range(0, len(kpi_ids), 500):
+        stmt = select(*columns).where(av.kpi_id.in_(kpi_ids[start : start + 500]), av.fiscal_year.in_(sorted(years)))
+        for values in session.connection().execute(stmt).all():
+            row = store.ValueRow(*values)
+            key = (row.kpi_id, row.fiscal_year, row.month)
+            kept = latest.get(key)
+            if kept is None or row.version > kept.version:
+                latest[key] = row
+    return list(latest.values())
 
 
 def kpi_view(
@@ -306,10 +324,21 @@ def _links(session: Session, project_id: int, viewer: Actor) -> list[LinkView]:
     ]
 
 
+@dataclass
+class _Family:
+    """What a project page reads of a project and its components (or of a component), by project id: its
+    row in the plan's tree (departments, parent), its KPIs and events as ORM rows (their sources)."""
+
+    rows: dict[int, ProjectRow]
+    kpis: dict[int, list[m.Kpi]]
+    events: dict[int, list[m.Event]]
+    refs: dict[int, list[KpiRef]] = field(default_factory=lambda: defaultdict(list))
+
+
 def _page(
     project: m.Project,
     plan: m.Plan,
-    refs: dict[int, list[KpiRef]],
+    family: _Family,
     statuses: PlanStatuses,
     extras: tuple[
         dict[int, list[store.ActualValue]], dict[int, list[SeriesPoint]], dict[int, DocumentLabel], dict[int, str]
@@ -320,9 +349,10 @@ def _page(
 ) -> ProjectPage:
     history, series, keys, labels = extras
     line = statuses.projects.get(project.id) if evaluation_visible else None
-    parent = project.parent
+    parent = family.rows.get(project.parent_id) if project.parent_id else None
     challenge = parent.challenge if parent else project.challenge
-    kpi_sources = {k.id: source_of(k, keys) for k in project.kpis}
+    kpi_sources = {k.id: source_of(k, keys) for k in family.kpis.get(project.id, [])}
+    own = family.rows[project.id].department_names
     page = ProjectPage(
         id=project.id,
         plan_id=plan.id,
@@ -335,7 +365,7 @@ def _page(
         title=project.title,
         budget_thousand_yen=project.budget_thousand_yen,
         national_subsidy_thousand_yen=project.national_subsidy_thousand_yen,
-        departments=project.department_names or (parent.department_names if parent else []),
+        departments=list(own or (parent.department_names if parent else ())),
         challenge=challenge,
         challenge_name=labels.get(challenge) if challenge else None,
         field=project.field,
@@ -356,7 +386,7 @@ def _page(
         parent_id=parent.id if parent else None,
         parent_name=parent.name if parent else None,
     )
-    for ref in refs.get(project.id, []):
+    for ref in family.refs.get(project.id, []):
         page.kpis.append(
             kpi_view(
                 ref,
@@ -369,7 +399,7 @@ def _page(
         )
     page.events = [
         EventView(e.name, e.start_date, e.end_date, e.venue, e.note, source_of(e, keys), e.theme)
-        for e in project.events
+        for e in family.events.get(project.id, [])
     ]
     return page
 
@@ -383,72 +413,87 @@ def get_project_page(project_id: int, *, viewer: Actor, engine: Engine | None = 
     eng = checked_engine(engine)
     vis = visibility_for(viewer)
     with read_session(eng) as session:
-        vis.ensure_project_visible(session, project_id)
-        is_home = _is_home(session, project_id)
-    if is_home:
-        refresh_suggestions(engine=eng)
+        _plan_id, issuer = _visible_project(session, vis, project_id)
+        if issuer != cached_home_issuer(session):
+            return _project_page(session, vis, viewer, project_id)
+    # The home issuer's projects show partner links, suggested from the index first if it changed.
+    refresh_suggestions(engine=eng)
     with read_session(eng) as session:
-        project = session.scalar(
+        return _project_page(session, vis, viewer, project_id)
+
+
+def _visible_project(session: Session, vis: Visibility, project_id: int) -> tuple[int, str]:
+    """The project's plan id and issuer, or the NotFoundError of a missing project when it does not exist or
+    its plan is hidden from the viewer (one statement)."""
+    row = session.execute(
+        select(m.Project.plan_id, m.Plan.issuer)
+        .join(m.Plan, m.Plan.id == m.Project.plan_id)
+        .where(m.Project.id == project_id, *vis.plan_filter())
+    ).first()
+    if row is None:
+        raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
+    return int(row.plan_id), str(row.issuer)
+
+
+def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: int) -> ProjectPage:
+    # The project and its components in one statement, then their KPIs and events in one each (no chain of
+    # relationship loads); departments and the parent come from the family's part of the plan's tree.
+    members = list(
+        session.scalars(
             select(m.Project)
-            .where(m.Project.id == project_id)
-            .options(
-                selectinload(m.Project.kpis),
-                selectinload(m.Project.events),
-                selectinload(m.Project.department_links).selectinload(m.ProjectDepartment.department),
-                selectinload(m.Project.components).selectinload(m.Project.kpis),
-                selectinload(m.Project.components).selectinload(m.Project.events),
-                selectinload(m.Project.components)
-                .selectinload(m.Project.department_links)
-                .selectinload(m.ProjectDepartment.department),
-            )
+            .where(or_(m.Project.id == project_id, m.Project.parent_id == project_id))
+            .order_by(m.Project.position, m.Project.id)
         )
-        if project is None:
-            raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
-        plan = project.plan
-        shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
-        statuses = (
-            plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
-            if shown and vis.reads_as_current(session, plan.id)
-            else PlanStatuses(None)
-        )
-        family = [project, *project.components]
-        refs: dict[int, list[KpiRef]] = defaultdict(list)
-        for ref in plan_kpi_refs(session, [plan]):
-            if ref.project_id in {p.id for p in family}:
-                refs[ref.project_id or 0].append(ref)
-        all_refs = [r for group in refs.values() for r in group]
-        versions: dict[int, list[store.ActualValue]] = defaultdict(list)
-        for row in session.scalars(
-            select(store.ActualValue)
-            .where(store.ActualValue.kpi_id.in_([r.id for r in all_refs]))
-            .order_by(
-                store.ActualValue.kpi_id,
-                store.ActualValue.fiscal_year,
-                store.ActualValue.month,
-                store.ActualValue.version,
-            )
-        ):
-            versions[row.kpi_id].append(row)
-        vis.load_evaluations(session, {(plan.id, r.fiscal_year) for rows in versions.values() for r in rows})
-        for kpi_id, rows in versions.items():
-            versions[kpi_id] = visible_history(session, vis, plan.id, rows)
-        measured = [r for r in all_refs if not r.spec.is_measure]
-        series = kpi_series(session, plan.issuer, {p.name for p in family}, measured, vis)
-        extras = (versions, series, document_keys(session), challenge_labels(session))
-        page = _page(project, plan, refs, statuses, extras, evaluation_visible=shown, viewer=viewer)
-        page.components = [
-            _page(c, plan, refs, statuses, extras, evaluation_visible=shown, viewer=viewer) for c in project.components
-        ]
-        # "Superseded" is said of what the viewer reads: the public's 第1版 is current while 第2版 is a draft.
-        current = vis.reads_as_current(session, plan.id)
-        for shown_page in (page, *page.components):
-            shown_page.plan_current = current
-        page.links = _links(session, project.id, viewer)
-        return page
-
-
-def _is_home(session: Session, project_id: int) -> bool:
-    issuer = session.scalar(
-        select(m.Plan.issuer).join(m.Project, m.Project.plan_id == m.Plan.id).where(m.Project.id == project_id)
     )
-    return issuer is not None and issuer == cached_home_issuer(session)
+    project = next((p for p in members if p.id == project_id), None)
+    if project is None:
+        raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
+    components = [p for p in members if p.id != project_id]
+    plan = session.get(m.Plan, project.plan_id)
+    assert plan is not None  # a project's plan_id is a foreign key
+    shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
+    statuses = (
+        plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
+        if shown and vis.reads_as_current(session, plan.id)
+        else PlanStatuses(None)
+    )
+    ids = [p.id for p in members]
+    tree = load_family_tree(session, plan, ids + ([project.parent_id] if project.parent_id else []))
+    family = _Family(tree.project_by_id, defaultdict(list), defaultdict(list))
+    for kpi in session.scalars(select(m.Kpi).where(m.Kpi.project_id.in_(ids)).order_by(m.Kpi.position, m.Kpi.id)):
+        family.kpis[kpi.project_id or 0].append(kpi)
+    for ev in session.scalars(
+        select(m.Event).where(m.Event.project_id.in_(ids)).order_by(m.Event.position, m.Event.id)
+    ):
+        family.events[ev.project_id].append(ev)
+    for ref in refs_for_projects(tree, [r for r in tree.projects if r.id in set(ids)]):
+        family.refs[ref.project_id or 0].append(ref)
+    all_refs = [r for group in family.refs.values() for r in group]
+    versions: dict[int, list[store.ActualValue]] = defaultdict(list)
+    for row in session.scalars(
+        select(store.ActualValue)
+        .where(store.ActualValue.kpi_id.in_([r.id for r in all_refs]))
+        .order_by(
+            store.ActualValue.kpi_id,
+            store.ActualValue.fiscal_year,
+            store.ActualValue.month,
+            store.ActualValue.version,
+        )
+    ):
+        versions[row.kpi_id].append(row)
+    vis.load_evaluations(session, {(plan.id, r.fiscal_year) for rows in versions.values() for r in rows})
+    for kpi_id, rows in versions.items():
+        versions[kpi_id] = visible_history(session, vis, plan.id, rows)
+    measured = [r for r in all_refs if not r.spec.is_measure]
+    series = kpi_series(session, plan.issuer, {p.name for p in members}, measured, vis)
+    extras = (versions, series, document_keys(session), challenge_labels(session))
+    page = _page(project, plan, family, statuses, extras, evaluation_visible=shown, viewer=viewer)
+    page.components = [
+        _page(c, plan, family, statuses, extras, evaluation_visible=shown, viewer=viewer) for c in components
+    ]
+    # "Superseded" is said of what the viewer reads: the public's 第1版 is current while 第2版 is a draft.
+    current = vis.reads_as_current(session, plan.id)
+    for shown_page in (page, *page.components):
+        shown_page.plan_current = current
+    page.links = _links(session, project.id, viewer)
+    return page

@@ -219,6 +219,43 @@ def load_plan_tree(session: Session, plans: Sequence[m.Plan | PlanRow]) -> PlanT
     return PlanTree(rows, projects, kpis)
 
 
+def load_family_tree(session: Session, plan: m.Plan | PlanRow, project_ids: Sequence[int]) -> PlanTree:
+    """The part of one plan's tree a project page needs: the projects ``project_ids`` (a project, its parent
+    and its components), their departments and KPIs, and the KPIs those measure against (a ratio's
+    denominator may be another project's).  Three queries for a few rows, not the whole plan's."""
+    row = plan if isinstance(plan, PlanRow) else plan_row(plan)
+    ids = sorted(set(project_ids))
+    connection = session.connection()
+    raw_projects = connection.execute(
+        select(*_PROJECT_COLUMNS).where(m.Project.id.in_(ids), m.Project.plan_id == row.id)
+    ).all()
+    departments: dict[int, list[str]] = defaultdict(list)
+    for project_id, name in connection.execute(
+        select(m.ProjectDepartment.project_id, m.Department.name)
+        .join(m.Department, m.Department.id == m.ProjectDepartment.department_id)
+        .where(m.ProjectDepartment.project_id.in_(ids))
+        .order_by(m.ProjectDepartment.project_id, m.ProjectDepartment.position)
+    ).all():
+        departments[project_id].append(name)
+    kpis = [_make_kpi(r) for r in connection.execute(select(*_KPI_COLUMNS).where(m.Kpi.project_id.in_(ids))).all()]
+    known = {k.id for k in kpis}
+    measures = sorted(
+        {k.relative_to_kpi_id for k in kpis if k.relative_to_kpi_id and k.relative_to_kpi_id not in known}
+    )
+    if measures:
+        same_plan = (
+            select(*_KPI_COLUMNS)
+            .join(m.Project, m.Kpi.project_id == m.Project.id)
+            .where(m.Kpi.id.in_(measures), m.Project.plan_id == row.id)
+        )
+        kpis.extend(_make_kpi(r) for r in connection.execute(same_plan).all())
+    kpis.sort(key=lambda k: (k.position, k.id))
+    projects = [_project_row(values, departments) for values in raw_projects]
+    by_id = {p.id: p for p in projects}
+    projects.sort(key=lambda p: _tree_position(p, by_id, {row.id: 0}))
+    return PlanTree([row], projects, kpis)
+
+
 _make_kpi = KpiRow._make
 
 
