@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session
 from keikaku.evaluation.achievement import format_value
 from keikaku.evaluation.views import KpiLine
 from keikaku.services.context.partner_links import refresh_suggestions
-from keikaku.services.context.vision import challenge_labels
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import NotFoundError
 from keikaku.services.core.home_issuer import cached_home_issuer
-from keikaku.services.core.provenance import DocumentLabel, SourceRef, document_keys, source_of
+from keikaku.services.core.provenance import DocumentLabel, SourceRef, source_of
 from keikaku.services.evaluations.run import observations
 from keikaku.services.evaluations.status_cache import PlanStatuses, plan_statuses
+from keikaku.services.plans.context_cache import ContextReads
 from keikaku.services.plans.kpis import KpiRef, display_code, refs_for_projects
 from keikaku.services.plans.rows import ProjectRow, load_family_tree
 from keikaku.services.publication.visibility import Visibility, visibility_for
@@ -486,7 +486,8 @@ def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: 
         versions[kpi_id] = visible_history(session, vis, plan.id, rows)
     measured = [r for r in all_refs if not r.spec.is_measure]
     series = kpi_series(session, plan.issuer, {p.name for p in members}, measured, vis)
-    extras = (versions, series, document_keys(session), challenge_labels(session))
+    context = ContextReads(session)
+    extras = (versions, series, context.document_keys(), context.challenge_labels())
     page = _page(project, plan, family, statuses, extras, evaluation_visible=shown, viewer=viewer)
     page.components = [
         _page(c, plan, family, statuses, extras, evaluation_visible=shown, viewer=viewer) for c in components

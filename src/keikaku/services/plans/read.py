@@ -311,12 +311,18 @@ def get_plan_page(
     eng = checked_engine(engine)
     vis = visibility_for(viewer)
     with read_session(eng) as session:
-        plan = vis.ensure_plan_visible(session, plan_id)
-        tree = load_plan_tree(session, [plan])
-        kpi_counts: dict[int, int] = {}
-        for kpi in tree.kpis:
-            if kpi.project_id is not None and kpi.role == "target":
-                kpi_counts[kpi.project_id] = kpi_counts.get(kpi.project_id, 0) + 1
+        plan = session.scalar(select(m.Plan).where(m.Plan.id == plan_id, *vis.plan_filter()))
+        if plan is None:  # missing, or hidden from the viewer: the same answer
+            raise NotFoundError(f"事業計画（ID {plan_id}）はありません", code="plan_not_found")
+        tree = load_plan_tree(session, [plan], kpis=False)
+        # The table shows how many targets each row has: counted in the database, not loaded.
+        counted = session.execute(
+            select(m.Kpi.project_id, func.count())
+            .join(m.Project, m.Project.id == m.Kpi.project_id)
+            .where(m.Project.plan_id == plan.id, m.Kpi.role == "target")
+            .group_by(m.Kpi.project_id)
+        )
+        kpi_counts: dict[int, int] = {int(project_id): int(n) for project_id, n in counted}
         shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
         statuses = (
             plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)

@@ -184,13 +184,14 @@ _KPI_COLUMNS = (
 )
 
 
-def load_plan_tree(session: Session, plans: Sequence[m.Plan | PlanRow]) -> PlanTree:
-    """Read the plans' projects, components, departments and KPIs in bulk (a few queries per 500 plans)."""
+def load_plan_tree(session: Session, plans: Sequence[m.Plan | PlanRow], *, kpis: bool = True) -> PlanTree:
+    """Read the plans' projects, components, departments and KPIs in bulk (a few queries per 500 plans);
+    ``kpis`` False leaves the KPIs out (a table that only counts them)."""
     rows = [p if isinstance(p, PlanRow) else plan_row(p) for p in plans]
     plan_ids = [p.id for p in rows]
     departments: dict[int, list[str]] = defaultdict(list)
     raw_projects: list[Any] = []
-    kpis: list[KpiRow] = []
+    kpi_rows: list[KpiRow] = []
     connection = session.connection()  # Core rows: no ORM bookkeeping for hundreds of thousands of tuples
     for chunk in _chunks(plan_ids):
         raw_projects.extend(connection.execute(select(*_PROJECT_COLUMNS).where(m.Project.plan_id.in_(chunk))).all())
@@ -203,20 +204,21 @@ def load_plan_tree(session: Session, plans: Sequence[m.Plan | PlanRow]) -> PlanT
         ).all()
         for project_id, name in links:
             departments[project_id].append(name)
-        kpis.extend(
-            _make_kpi(row)
-            for row in connection.execute(
-                select(*_KPI_COLUMNS)
-                .join(m.Project, m.Kpi.project_id == m.Project.id)
-                .where(m.Project.plan_id.in_(chunk))
-            ).all()
-        )
-    kpis.sort(key=lambda k: (k.position, k.id))
+        if kpis:
+            kpi_rows.extend(
+                _make_kpi(row)
+                for row in connection.execute(
+                    select(*_KPI_COLUMNS)
+                    .join(m.Project, m.Kpi.project_id == m.Project.id)
+                    .where(m.Project.plan_id.in_(chunk))
+                ).all()
+            )
+    kpi_rows.sort(key=lambda k: (k.position, k.id))
     projects = [_project_row(row, departments) for row in raw_projects]
     by_id = {p.id: p for p in projects}
     order = {p.id: i for i, p in enumerate(rows)}
     projects.sort(key=lambda p: _tree_position(p, by_id, order))
-    return PlanTree(rows, projects, kpis)
+    return PlanTree(rows, projects, kpi_rows)
 
 
 def load_family_tree(session: Session, plan: m.Plan | PlanRow, project_ids: Sequence[int]) -> PlanTree:
