@@ -322,7 +322,7 @@ def get_plan_page(
             .where(m.Project.plan_id == plan.id, m.Kpi.role == "target")
             .group_by(m.Kpi.project_id)
         )
-        kpi_counts: dict[int, int] = {int(project_id): int(n) for project_id, n in counted}
+        kpi_counts: dict[int, int] = {int(pid): int(n) for pid, n in counted if pid is not None}
         shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
         statuses = (
             plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
