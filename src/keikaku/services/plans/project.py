@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from keikaku.evaluation.achievement import format_value
@@ -248,17 +248,50 @@ def kpi_series(
     return out
 
 
+_av = store.ActualValue
+#: Statements of a project page built once (a select costs more to build than to run here).
+_VALUE_ROWS = select(_av.kpi_id, _av.fiscal_year, _av.month, _av.version, _av.value, _av.measured_on).where(
+    _av.kpi_id.in_(bindparam("ids", expanding=True)), _av.fiscal_year.in_(bindparam("years", expanding=True))
+)
+_VERSIONS = (
+    select(_av)
+    .where(_av.kpi_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_av.kpi_id, _av.fiscal_year, _av.month, _av.version)
+)
+_MEMBERS = (
+    select(m.Project)
+    .where(or_(m.Project.id == bindparam("project_id"), m.Project.parent_id == bindparam("project_id")))
+    .order_by(m.Project.position, m.Project.id)
+)
+_MEMBER_KPIS = (
+    select(m.Kpi).where(m.Kpi.project_id.in_(bindparam("ids", expanding=True))).order_by(m.Kpi.position, m.Kpi.id)
+)
+_MEMBER_EVENTS = (
+    select(m.Event)
+    .where(m.Event.project_id.in_(bindparam("ids", expanding=True)))
+    .order_by(m.Event.position, m.Event.id)
+)
+_LINKS = (
+    select(w.PartnerLink, m.Initiative.name, m.PartnerProgramme.issuer)
+    .join(m.Initiative, m.Initiative.id == w.PartnerLink.initiative_id)
+    .join(m.PartnerProgramme, m.PartnerProgramme.id == m.Initiative.programme_id)
+    .where(
+        w.PartnerLink.project_id == bindparam("project_id"),
+        w.PartnerLink.state.in_(bindparam("states", expanding=True)),
+    )
+    .order_by(w.PartnerLink.state, w.PartnerLink.score.desc())
+)
+
+
 def _current_value_rows(session: Session, kpi_ids: Sequence[int], years: set[int]) -> list[store.ValueRow]:
     """The current version of each actual value (year and months) of ``kpi_ids`` in ``years``: every version
     read as a plain row (most periods have one) and the highest kept."""
     latest: dict[tuple[int, int, int], store.ValueRow] = {}
     if not kpi_ids or not years:
         return []
-    av = store.ActualValue
-    columns = (av.kpi_id, av.fiscal_year, av.month, av.version, av.value, av.measured_on)
     for start in range(0, len(kpi_ids), 500):
-        stmt = select(*columns).where(av.kpi_id.in_(kpi_ids[start : start + 500]), av.fiscal_year.in_(sorted(years)))
-        for values in session.connection().execute(stmt).all():
+        params = {"ids": kpi_ids[start : start + 500], "years": sorted(years)}
+        for values in session.connection().execute(_VALUE_ROWS, params).all():
             row = store.ValueRow(*values)
             key = (row.kpi_id, row.fiscal_year, row.month)
             kept = latest.get(key)
@@ -311,13 +344,7 @@ def _links(session: Session, project_id: int, viewer: Actor) -> list[LinkView]:
     """The project's partner links: confirmed ones for the public; staff also see the suggestions (候補) that
     wait for a curator."""
     states = ("confirmed",) if viewer.is_public else ("confirmed", "suggested")
-    rows = session.execute(
-        select(w.PartnerLink, m.Initiative.name, m.PartnerProgramme.issuer)
-        .join(m.Initiative, m.Initiative.id == w.PartnerLink.initiative_id)
-        .join(m.PartnerProgramme, m.PartnerProgramme.id == m.Initiative.programme_id)
-        .where(w.PartnerLink.project_id == project_id, w.PartnerLink.state.in_(states))
-        .order_by(w.PartnerLink.state, w.PartnerLink.score.desc())
-    ).all()
+    rows = session.execute(_LINKS, {"project_id": project_id, "states": list(states)}).all()
     return [
         LinkView(link.id, link.initiative_id, name, issuer, link.state, link.score, list(link.shared_terms or []))
         for link, name, issuer in rows
@@ -438,13 +465,7 @@ def _visible_project(session: Session, vis: Visibility, project_id: int) -> tupl
 def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: int) -> ProjectPage:
     # The project and its components in one statement, then their KPIs and events in one each (no chain of
     # relationship loads); departments and the parent come from the family's part of the plan's tree.
-    members = list(
-        session.scalars(
-            select(m.Project)
-            .where(or_(m.Project.id == project_id, m.Project.parent_id == project_id))
-            .order_by(m.Project.position, m.Project.id)
-        )
-    )
+    members = list(session.scalars(_MEMBERS, {"project_id": project_id}))
     project = next((p for p in members if p.id == project_id), None)
     if project is None:
         raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
@@ -460,26 +481,15 @@ def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: 
     ids = [p.id for p in members]
     tree = load_family_tree(session, plan, ids + ([project.parent_id] if project.parent_id else []))
     family = _Family(tree.project_by_id, defaultdict(list), defaultdict(list))
-    for kpi in session.scalars(select(m.Kpi).where(m.Kpi.project_id.in_(ids)).order_by(m.Kpi.position, m.Kpi.id)):
+    for kpi in session.scalars(_MEMBER_KPIS, {"ids": ids}):
         family.kpis[kpi.project_id or 0].append(kpi)
-    for ev in session.scalars(
-        select(m.Event).where(m.Event.project_id.in_(ids)).order_by(m.Event.position, m.Event.id)
-    ):
+    for ev in session.scalars(_MEMBER_EVENTS, {"ids": ids}):
         family.events[ev.project_id].append(ev)
     for ref in refs_for_projects(tree, [r for r in tree.projects if r.id in set(ids)]):
         family.refs[ref.project_id or 0].append(ref)
     all_refs = [r for group in family.refs.values() for r in group]
     versions: dict[int, list[store.ActualValue]] = defaultdict(list)
-    for row in session.scalars(
-        select(store.ActualValue)
-        .where(store.ActualValue.kpi_id.in_([r.id for r in all_refs]))
-        .order_by(
-            store.ActualValue.kpi_id,
-            store.ActualValue.fiscal_year,
-            store.ActualValue.month,
-            store.ActualValue.version,
-        )
-    ):
+    for row in session.scalars(_VERSIONS, {"ids": [r.id for r in all_refs]}):
         versions[row.kpi_id].append(row)
     vis.load_evaluations(session, {(plan.id, r.fiscal_year) for rows in versions.values() for r in rows})
     for kpi_id, rows in versions.items():
