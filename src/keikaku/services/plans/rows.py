@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import Text, bindparam, select, type_coerce
+from sqlalchemy import BindParameter, Text, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from keikaku.storage import models as m
@@ -185,8 +185,8 @@ _KPI_COLUMNS = (
 
 
 # The statements are built once: building a select of fifteen columns costs more than running it on a page.
-_PLAN_IDS = bindparam("plan_ids", expanding=True)
-_IDS = bindparam("ids", expanding=True)
+_PLAN_IDS: BindParameter[list[int]] = bindparam("plan_ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
 _DEPARTMENT_NAMES = (
     select(m.ProjectDepartment.project_id, m.Department.name)
     .join(m.Department, m.Department.id == m.ProjectDepartment.department_id)
