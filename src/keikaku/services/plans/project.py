@@ -14,8 +14,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Engine, bindparam, or_, select
+from sqlalchemy import Engine, Row, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from keikaku.evaluation.achievement import format_value
@@ -160,7 +161,7 @@ class ProjectPage:
     links: list[LinkView] = dataclasses.field(default_factory=list)
 
 
-def history_of(rows: Sequence[store.ActualValue], unit: str | None, viewer: Actor) -> list[HistoryEntry]:
+def history_of(rows: Sequence[store.ActualValue | Row[Any]], unit: str | None, viewer: Actor) -> list[HistoryEntry]:
     """The versions as shown to ``viewer``: the public sees what was entered and when, not by whom."""
     names = not viewer.is_public
     return [
@@ -197,8 +198,8 @@ class SeriesRow:
 
 
 def visible_history(
-    session: Session, vis: Visibility, plan_id: int, rows: Sequence[store.ActualValue]
-) -> list[store.ActualValue]:
+    session: Session, vis: Visibility, plan_id: int, rows: Sequence[store.ActualValue | Row[Any]]
+) -> list[store.ActualValue | Row[Any]]:
     """The recorded values of the years whose evaluation of ``plan_id`` the viewer may see."""
     return [r for r in rows if vis.evaluation_visible(session, plan_id, r.fiscal_year)]
 
@@ -253,21 +254,26 @@ _av = store.ActualValue
 _VALUE_ROWS = select(_av.kpi_id, _av.fiscal_year, _av.month, _av.version, _av.value, _av.measured_on).where(
     _av.kpi_id.in_(bindparam("ids", expanding=True)), _av.fiscal_year.in_(bindparam("years", expanding=True))
 )
+# Plain rows, not ORM objects: a page reads their fields once (attribute names are the column names).
 _VERSIONS = (
-    select(_av)
+    select(*_av.__table__.c)
     .where(_av.kpi_id.in_(bindparam("ids", expanding=True)))
     .order_by(_av.kpi_id, _av.fiscal_year, _av.month, _av.version)
 )
 _MEMBERS = (
-    select(m.Project)
+    select(*m.Project.__table__.c)
     .where(or_(m.Project.id == bindparam("project_id"), m.Project.parent_id == bindparam("project_id")))
     .order_by(m.Project.position, m.Project.id)
 )
 _MEMBER_KPIS = (
-    select(m.Kpi).where(m.Kpi.project_id.in_(bindparam("ids", expanding=True))).order_by(m.Kpi.position, m.Kpi.id)
+    select(
+        m.Kpi.id, m.Kpi.project_id, m.Kpi.source_document_id, m.Kpi.source_line, m.Kpi.source_page, m.Kpi.source_excerpt
+    )
+    .where(m.Kpi.project_id.in_(bindparam("ids", expanding=True)))
+    .order_by(m.Kpi.position, m.Kpi.id)
 )
 _MEMBER_EVENTS = (
-    select(m.Event)
+    select(*m.Event.__table__.c)
     .where(m.Event.project_id.in_(bindparam("ids", expanding=True)))
     .order_by(m.Event.position, m.Event.id)
 )
@@ -357,19 +363,17 @@ class _Family:
     row in the plan's tree (departments, parent), its KPIs and events as ORM rows (their sources)."""
 
     rows: dict[int, ProjectRow]
-    kpis: dict[int, list[m.Kpi]]
-    events: dict[int, list[m.Event]]
+    kpis: dict[int, list[Any]]
+    events: dict[int, list[Row[Any]]]
     refs: dict[int, list[KpiRef]] = field(default_factory=lambda: defaultdict(list))
 
 
 def _page(
-    project: m.Project,
+    project: Row[Any],
     plan: m.Plan,
     family: _Family,
     statuses: PlanStatuses,
-    extras: tuple[
-        dict[int, list[store.ActualValue]], dict[int, list[SeriesPoint]], dict[int, DocumentLabel], dict[int, str]
-    ],
+    extras: tuple[dict[int, list[Row[Any]]], dict[int, list[SeriesPoint]], dict[int, DocumentLabel], dict[int, str]],
     *,
     evaluation_visible: bool,
     viewer: Actor,
@@ -465,7 +469,8 @@ def _visible_project(session: Session, vis: Visibility, project_id: int) -> tupl
 def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: int) -> ProjectPage:
     # The project and its components in one statement, then their KPIs and events in one each (no chain of
     # relationship loads); departments and the parent come from the family's part of the plan's tree.
-    members = list(session.scalars(_MEMBERS, {"project_id": project_id}))
+    connection = session.connection()
+    members = connection.execute(_MEMBERS, {"project_id": project_id}).all()
     project = next((p for p in members if p.id == project_id), None)
     if project is None:
         raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
@@ -481,15 +486,15 @@ def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: 
     ids = [p.id for p in members]
     tree = load_family_tree(session, plan, ids + ([project.parent_id] if project.parent_id else []))
     family = _Family(tree.project_by_id, defaultdict(list), defaultdict(list))
-    for kpi in session.scalars(_MEMBER_KPIS, {"ids": ids}):
+    for kpi in connection.execute(_MEMBER_KPIS, {"ids": ids}).all():
         family.kpis[kpi.project_id or 0].append(kpi)
-    for ev in session.scalars(_MEMBER_EVENTS, {"ids": ids}):
+    for ev in connection.execute(_MEMBER_EVENTS, {"ids": ids}).all():
         family.events[ev.project_id].append(ev)
     for ref in refs_for_projects(tree, [r for r in tree.projects if r.id in set(ids)]):
         family.refs[ref.project_id or 0].append(ref)
     all_refs = [r for group in family.refs.values() for r in group]
-    versions: dict[int, list[store.ActualValue]] = defaultdict(list)
-    for row in session.scalars(_VERSIONS, {"ids": [r.id for r in all_refs]}):
+    versions: dict[int, list[Any]] = defaultdict(list)
+    for row in connection.execute(_VERSIONS, {"ids": [r.id for r in all_refs]}).all():
         versions[row.kpi_id].append(row)
     vis.load_evaluations(session, {(plan.id, r.fiscal_year) for rows in versions.values() for r in rows})
     for kpi_id, rows in versions.items():
