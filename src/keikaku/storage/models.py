@@ -190,11 +190,12 @@ class Plan(ProvenanceMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("issuer", "fiscal_year", "revision", name="uq_plans_issuer_fy_revision"),
         Index("ix_plans_issuer_fiscal_year", "issuer", "fiscal_year"),
+        Index("ix_plans_fiscal_year_issuer", "fiscal_year", "issuer", "revision"),  # 0030_speed16
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issuer: Mapped[str] = mapped_column(String(200))
-    fiscal_year: Mapped[int] = mapped_column(Integer, index=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)  # indexed first in ix_plans_fiscal_year_issuer
     revision: Mapped[int] = mapped_column(Integer, default=1)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     title: Mapped[str | None] = mapped_column(String(400))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from keikaku.api.deps import ActorDep, EngineDep, FiscalYearQuery, IssuerQuery
 from keikaku.api.schemas.comparison import ComparisonPublic
 from keikaku.api.schemas.overview import ActionPlanPublic, DashboardPublic, PolicyTreePublic
+from keikaku.api.serialise import json_of
 from keikaku.services.context.documents import get_action_plan
 from keikaku.services.core.errors import NotFoundError
 from keikaku.services.plans.overview import get_comparison, get_dashboard, get_policy_tree
@@ -15,11 +16,13 @@ router = APIRouter(tags=["概要"])
 
 
 @router.get("/dashboard", response_model=DashboardPublic, summary="ダッシュボード")
-def dashboard(
+async def dashboard(
     engine: EngineDep, actor: ActorDep, fiscal_year: FiscalYearQuery = None, issuer: IssuerQuery = None
-) -> DashboardPublic:
+) -> Response:
     """Vision targets and progress, the year's budget by challenge, KPI statuses, budgets over the years."""
-    return DashboardPublic.model_validate(get_dashboard(fiscal_year, viewer=actor, issuer=issuer, engine=engine))
+    return await json_of(
+        DashboardPublic, lambda: get_dashboard(fiscal_year, viewer=actor, issuer=issuer, engine=engine)
+    )
 
 
 @router.get("/tree", response_model=PolicyTreePublic, summary="施策体系")

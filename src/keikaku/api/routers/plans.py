@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from keikaku.api.deps import (
     ActorDep,
@@ -17,6 +17,7 @@ from keikaku.api.deps import (
     StatusQuery,
 )
 from keikaku.api.schemas.plans import PlanListPublic, PlanPagePublic, ProjectListPublic, ProjectPagePublic
+from keikaku.api.serialise import json_of
 from keikaku.services.plans.project import get_project_page
 from keikaku.services.plans.read import get_plan_page, list_plans, list_projects
 
@@ -24,7 +25,7 @@ router = APIRouter(tags=["事業計画"])
 
 
 @router.get("/plans", response_model=PlanListPublic, summary="事業計画の一覧")
-def plans(
+async def plans(
     *,
     engine: EngineDep,
     actor: ActorDep,
@@ -32,16 +33,18 @@ def plans(
     issuer: IssuerQuery = None,
     page: PageQuery = 1,
     per_page: PerPageQuery = 20,
-) -> PlanListPublic:
+) -> Response:
     """Current plans, newest year first (``issuer`` matches part of the name)."""
-    result = list_plans(
-        viewer=actor, fiscal_year=fiscal_year, issuer=issuer, page=page, per_page=per_page, engine=engine
+    return await json_of(
+        PlanListPublic,
+        lambda: list_plans(
+            viewer=actor, fiscal_year=fiscal_year, issuer=issuer, page=page, per_page=per_page, engine=engine
+        ),
     )
-    return PlanListPublic.model_validate(result)
 
 
 @router.get("/plans/{plan_id}", response_model=PlanPagePublic, summary="事業計画")
-def plan(
+async def plan(
     *,
     plan_id: Id,
     engine: EngineDep,
@@ -51,19 +54,21 @@ def plan(
     status: StatusQuery = None,
     page: PageQuery = 1,
     per_page: PerPageQuery = 50,
-) -> PlanPagePublic:
+) -> Response:
     """A plan's project table (filtered, paginated), the sum checks over the whole plan, and its warnings."""
-    result = get_plan_page(
-        plan_id,
-        viewer=actor,
-        challenge=challenge,
-        department=department,
-        status=status,
-        page=page,
-        per_page=per_page,
-        engine=engine,
+    return await json_of(
+        PlanPagePublic,
+        lambda: get_plan_page(
+            plan_id,
+            viewer=actor,
+            challenge=challenge,
+            department=department,
+            status=status,
+            page=page,
+            per_page=per_page,
+            engine=engine,
+        ),
     )
-    return PlanPagePublic.model_validate(result)
 
 
 @router.get("/projects", response_model=ProjectListPublic, summary="事業の一覧")
@@ -95,6 +100,6 @@ def projects(
 
 
 @router.get("/projects/{project_id}", response_model=ProjectPagePublic, summary="事業")
-def project(project_id: Id, engine: EngineDep, actor: ActorDep) -> ProjectPagePublic:
+async def project(project_id: Id, engine: EngineDep, actor: ActorDep) -> Response:
     """A project or component: every field, components, events, KPIs with history and status, provenance."""
-    return ProjectPagePublic.model_validate(get_project_page(project_id, viewer=actor, engine=engine))
+    return await json_of(ProjectPagePublic, lambda: get_project_page(project_id, viewer=actor, engine=engine))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from keikaku.api.deps import ActorDep, ChallengeQuery, EngineDep, FiscalYearQuery, PageQuery, PerPageQuery
 from keikaku.api.schemas.search import DocumentPublic, SearchResultsPublic
+from keikaku.api.serialise import json_of
 from keikaku.services.context.documents import get_document_context
 from keikaku.services.search.query import search
 
@@ -23,7 +24,7 @@ Page = Annotated[int | None, Query(ge=1, le=100_000, description="ページ番�
 
 
 @router.get("/search", response_model=SearchResultsPublic, summary="検索")
-def search_all(
+async def search_all(
     *,
     engine: EngineDep,
     actor: ActorDep,
@@ -33,19 +34,21 @@ def search_all(
     challenge: ChallengeQuery = None,
     page: PageQuery = 1,
     per_page: PerPageQuery = 20,
-) -> SearchResultsPublic:
+) -> Response:
     """Ranked results: title matches first, then the vision and partners, the union's, newest first."""
-    result = search(
-        q,
-        viewer=actor,
-        kind=kind,
-        fiscal_year=fiscal_year,
-        challenge=challenge,
-        page=page,
-        per_page=per_page,
-        engine=engine,
+    return await json_of(
+        SearchResultsPublic,
+        lambda: search(
+            q,
+            viewer=actor,
+            kind=kind,
+            fiscal_year=fiscal_year,
+            challenge=challenge,
+            page=page,
+            per_page=per_page,
+            engine=engine,
+        ),
     )
-    return SearchResultsPublic.model_validate(result)
 
 
 @router.get("/documents/{key}", response_model=DocumentPublic, summary="出典文書")

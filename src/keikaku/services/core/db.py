@@ -82,4 +82,15 @@ def server_engine(url: str | None = None, *, pool_size: int = POOL_SIZE) -> Engi
         resolved = database_url(url)
     except DatabaseConfigError as exc:
         raise DatabaseError(str(exc), code="database_url_invalid") from exc
-    return make_engine(resolved, pool_size=pool_size, max_overflow=10, pool_timeout=30, pool_pre_ping=True)
+    # The most recently returned connection is handed out first (LIFO): under a light load the same few
+    # connections serve every request with their page caches warm, instead of 40 taking turns cold.  A
+    # SQLite file does not drop connections, so it is not pinged before each checkout (a statement per
+    # request); a server database is.
+    return make_engine(
+        resolved,
+        pool_size=pool_size,
+        max_overflow=10,
+        pool_timeout=30,
+        pool_use_lifo=True,
+        pool_pre_ping=resolved.get_backend_name() != "sqlite",
+    )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from keikaku.domain.budget import Tally, plan_verdict
 from keikaku.evaluation.types import KPI_STATUSES
 from keikaku.evaluation.yoy import Comparison
-from keikaku.services.context.vision import VisionSummary, challenge_labels, vision_summary
+from keikaku.services.context.vision import VisionSummary, vision_summary
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import NotFoundError, ValidationError
@@ -24,6 +24,7 @@ from keikaku.services.core.home_issuer import cached_home_issuer
 from keikaku.services.core.provenance import SourceRef, document_keys, source_of
 from keikaku.services.evaluations.status_cache import PlanStatuses, current_plan_of, plan_statuses
 from keikaku.services.plans.compare import compare_fiscal_years
+from keikaku.services.plans.context_cache import ContextReads
 from keikaku.services.plans.kpis import display_code, plan_kpi_refs
 from keikaku.services.plans.rows import load_plan_tree
 from keikaku.services.publication.visibility import Visibility, evaluation_published, visibility_for
@@ -96,50 +97,6 @@ def _issuer_years(session: Session, issuer: str | None, vis: Visibility) -> list
     return sorted(session.scalars(stmt))
 
 
-def _evaluation_years(session: Session, issuer: str, years: list[int], vis: Visibility) -> list[int]:
-    """The years (of ``years``) whose plan's evaluation the viewer may see."""
-    if vis.draft_evaluations:
-        return list(years)
-    stmt = (
-        select(m.Plan.fiscal_year)
-        .where(
-            m.Plan.issuer == issuer,
-            *vis.current_filter(),
-            evaluation_published(m.Plan.id, m.Plan.fiscal_year),
-        )
-        .distinct()
-    )
-    return sorted(session.scalars(stmt))
-
-
-def _year_budgets(session: Session, issuer: str, vis: Visibility) -> list[YearBudget]:
-    """Each year's plan total against its projects, and its projects against their components, by the rule
-    of :mod:`keikaku.domain.budget`, from the plans' stored aggregates (:mod:`keikaku.storage.aggregates`):
-    one statement over the issuer's plans, whatever their size."""
-    agg = PlanAggregate
-    rows = session.execute(
-        select(
-            m.Plan.id,
-            m.Plan.fiscal_year,
-            m.Plan.total_budget_thousand_yen,
-            agg.listed_total,
-            agg.listed_known,
-            agg.listed_counted,
-            agg.components_ok,
-        )
-        .outerjoin(agg, agg.plan_id == m.Plan.id)
-        .where(m.Plan.issuer == issuer, *vis.current_filter())
-        .order_by(m.Plan.fiscal_year, m.Plan.id)
-    ).all()
-    out = []
-    for row in rows:
-        tally = Tally(row.listed_total or 0, row.listed_known or 0, row.listed_counted or 0)
-        verdict = plan_verdict(row.total_budget_thousand_yen, tally)
-        consistent = verdict.ok and row.components_ok is not False
-        out.append(YearBudget(row.fiscal_year, row.id, verdict.stated, verdict.listed, consistent))
-    return out
-
-
 def _by_challenge(session: Session, plan: m.Plan, labels: dict[int, str]) -> list[ChallengeBudget]:
     rows = session.execute(
         select(m.Project.challenge, m.Project.kind, func.coalesce(func.sum(m.Project.budget_thousand_yen), 0))
@@ -170,6 +127,46 @@ def _status_counts(statuses: PlanStatuses) -> tuple[list[StatusCount], int]:
     return ordered, sum(counts.values())
 
 
+@dataclass(frozen=True)
+class _IssuerPlan:
+    """One of the issuer's plans the viewer reads as its year's plan, with its stored aggregates."""
+
+    id: int
+    fiscal_year: int
+    budget: YearBudget
+    evaluation_published: bool
+
+
+def _issuer_plans(session: Session, issuer: str, vis: Visibility) -> list[_IssuerPlan]:
+    """The issuer's plans the viewer reads (:meth:`Visibility.current_filter`), oldest year first, each with
+    its year's budget check from the stored aggregates and whether its evaluation is published: one
+    statement gives the dashboard its years, its evaluated years and its budgets over the years."""
+    agg = PlanAggregate
+    rows = session.execute(
+        select(
+            m.Plan.id,
+            m.Plan.fiscal_year,
+            m.Plan.total_budget_thousand_yen,
+            agg.listed_total,
+            agg.listed_known,
+            agg.listed_counted,
+            agg.components_ok,
+            evaluation_published(m.Plan.id, m.Plan.fiscal_year).label("evaluation_published"),
+        )
+        .outerjoin(agg, agg.plan_id == m.Plan.id)
+        .where(m.Plan.issuer == issuer, *vis.current_filter())
+        .order_by(m.Plan.fiscal_year, m.Plan.id)
+    ).all()
+    out = []
+    for row in rows:
+        tally = Tally(row.listed_total or 0, row.listed_known or 0, row.listed_counted or 0)
+        verdict = plan_verdict(row.total_budget_thousand_yen, tally)
+        consistent = verdict.ok and row.components_ok is not False
+        budget = YearBudget(row.fiscal_year, row.id, verdict.stated, verdict.listed, consistent)
+        out.append(_IssuerPlan(row.id, row.fiscal_year, budget, bool(row.evaluation_published)))
+    return out
+
+
 def get_dashboard(
     fiscal_year: int | None = None, *, viewer: Actor, issuer: str | None = None, engine: Engine | None = None
 ) -> Dashboard:
@@ -182,7 +179,8 @@ def get_dashboard(
     vis = visibility_for(viewer)
     with read_session(eng) as session:
         who = issuer or cached_home_issuer(session)
-        years = _issuer_years(session, who, vis)
+        plans = _issuer_plans(session, who, vis) if who is not None else []
+        years = sorted({p.fiscal_year for p in plans})
         if issuer is not None and not years:
             raise NotFoundError(f"発行者「{issuer}」の事業計画はありません", code="issuer_not_found")
         if fiscal_year is not None and fiscal_year not in years:
@@ -191,21 +189,23 @@ def get_dashboard(
                 f"{fiscal_year}年度の事業計画はありません（登録済みの年度: {listed}）", code="plan_not_found"
             )
         year = fiscal_year if fiscal_year is not None else (years[-1] if years else None)
-        keys = document_keys(session)
-        vision = vision_summary(session, keys, year or 2100)
+        context = ContextReads(session)
+        vision = context.vision_summary(year or 2100)
         board = Dashboard(who, year, years, None, None, None, None, vision)
         if who is None or year is None:
             return board
-        plan = current_plan_of(session, year, who, vis.current_filter())
-        if plan is None:  # pragma: no cover - years come from the same table
+        # The year's plan: of the revisions read (one per year), the newest id, as current_plan_of chooses.
+        chosen = max((p for p in plans if p.fiscal_year == year), key=lambda p: p.id)
+        plan = session.get(m.Plan, chosen.id)
+        if plan is None:  # pragma: no cover - the id was just read
             return board
         board.plan_id, board.plan_title = plan.id, plan.title
         board.total_budget_thousand_yen = plan.total_budget_thousand_yen
         board.national_subsidy_thousand_yen = plan.national_subsidy_thousand_yen
-        board.budget_by_challenge = _by_challenge(session, plan, challenge_labels(session))
+        board.budget_by_challenge = _by_challenge(session, plan, context.challenge_labels())
         statuses = plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
         counts, board.kpi_count = _status_counts(statuses)
-        board.evaluation_visible = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
+        board.evaluation_visible = vis.draft_evaluations or chosen.evaluation_published
         if board.evaluation_visible:
             board.kpi_statuses = counts
             if statuses.evaluation is not None:
@@ -214,8 +214,10 @@ def get_dashboard(
                 board.plan_score = statuses.evaluation.plan.unweighted
                 board.plan_measured = statuses.evaluation.plan.measured
                 board.plan_kpi_total = statuses.evaluation.plan.kpi_count
-        board.evaluation_years = _evaluation_years(session, who, years, vis)
-        board.budgets = _year_budgets(session, who, vis)
+        board.evaluation_years = sorted(
+            {p.fiscal_year for p in plans if vis.draft_evaluations or p.evaluation_published}
+        )
+        board.budgets = [p.budget for p in plans]
         board.warning_count = (
             session.scalar(select(func.count()).select_from(m.PlanWarning).where(m.PlanWarning.plan_id == plan.id)) or 0
         )

@@ -14,22 +14,24 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Engine, Row, bindparam, or_, select
+from sqlalchemy.orm import Session
 
 from keikaku.evaluation.achievement import format_value
 from keikaku.evaluation.views import KpiLine
 from keikaku.services.context.partner_links import refresh_suggestions
-from keikaku.services.context.vision import challenge_labels
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import NotFoundError
 from keikaku.services.core.home_issuer import cached_home_issuer
-from keikaku.services.core.provenance import DocumentLabel, SourceRef, document_keys, source_of
+from keikaku.services.core.provenance import DocumentLabel, SourceRef, source_of
 from keikaku.services.evaluations.run import observations
 from keikaku.services.evaluations.status_cache import PlanStatuses, plan_statuses
-from keikaku.services.plans.kpis import KpiRef, display_code, plan_kpi_refs
+from keikaku.services.plans.context_cache import ContextReads
+from keikaku.services.plans.kpis import KpiRef, display_code, refs_for_projects
+from keikaku.services.plans.rows import ProjectRow, load_family_tree
 from keikaku.services.publication.visibility import Visibility, visibility_for
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
@@ -159,7 +161,7 @@ class ProjectPage:
     links: list[LinkView] = dataclasses.field(default_factory=list)
 
 
-def history_of(rows: Sequence[store.ActualValue], unit: str | None, viewer: Actor) -> list[HistoryEntry]:
+def history_of(rows: Sequence[store.ActualValue | Row[Any]], unit: str | None, viewer: Actor) -> list[HistoryEntry]:
     """The versions as shown to ``viewer``: the public sees what was entered and when, not by whom."""
     names = not viewer.is_public
     return [
@@ -196,8 +198,8 @@ class SeriesRow:
 
 
 def visible_history(
-    session: Session, vis: Visibility, plan_id: int, rows: Sequence[store.ActualValue]
-) -> list[store.ActualValue]:
+    session: Session, vis: Visibility, plan_id: int, rows: Sequence[store.ActualValue | Row[Any]]
+) -> list[store.ActualValue | Row[Any]]:
     """The recorded values of the years whose evaluation of ``plan_id`` the viewer may see."""
     return [r for r in rows if vis.evaluation_visible(session, plan_id, r.fiscal_year)]
 
@@ -211,23 +213,21 @@ def kpi_series(
     """
     if not refs:
         return {}
-    plans = {
-        r.id: r.fiscal_year
-        for r in session.execute(
-            select(m.Plan.id, m.Plan.fiscal_year).where(m.Plan.issuer == issuer, *vis.current_filter())
-        )
-    }
+    # One statement for the KPIs of the same names in the issuer's plans (with the plans' years), one for
+    # their values: plain rows, the highest version of each period kept here.
     rows = [
-        SeriesRow(r.id, r.indicator, r.target, r.relative_to, r.name, plans[r.plan_id], r.plan_id)
-        for r in session.execute(
+        SeriesRow(r.id, r.indicator, r.target, r.relative_to, r.name, r.fiscal_year, r.plan_id)
+        for r in session.connection().execute(
             select(m.Kpi.id, m.Kpi.indicator, m.Kpi.target, m.Kpi.relative_to, m.Project.name, m.Project.plan_id)
+            .add_columns(m.Plan.fiscal_year)
             .join(m.Project, m.Project.id == m.Kpi.project_id)
-            .where(m.Project.plan_id.in_(list(plans)), m.Project.name.in_(names), m.Kpi.role == "target")
+            .join(m.Plan, m.Plan.id == m.Project.plan_id)
+            .where(m.Plan.issuer == issuer, *vis.current_filter(), m.Project.name.in_(names), m.Kpi.role == "target")
         )
     ]
     years = {r.fiscal_year for r in rows}
     vis.load_evaluations(session, {(r.plan_id, r.fiscal_year) for r in rows})
-    values = store.current_values(session, [r.id for r in rows], years)
+    values = _current_value_rows(session, [r.id for r in rows], years)
     by_year: dict[int, dict[int, float]] = {}
     for year in years:
         by_year[year] = {kpi_id: obs.value for kpi_id, obs in observations(values, year).items()}
@@ -247,6 +247,63 @@ def kpi_series(
         ]
         out[ref.id] = sorted(points, key=lambda p: p.fiscal_year)
     return out
+
+
+_av = store.ActualValue
+#: Statements of a project page built once (a select costs more to build than to run here).
+_VALUE_ROWS = select(_av.kpi_id, _av.fiscal_year, _av.month, _av.version, _av.value, _av.measured_on).where(
+    _av.kpi_id.in_(bindparam("ids", expanding=True)), _av.fiscal_year.in_(bindparam("years", expanding=True))
+)
+# Plain rows, not ORM objects: a page reads their fields once (attribute names are the column names).
+_VERSIONS = (
+    select(*_av.__table__.c)
+    .where(_av.kpi_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_av.kpi_id, _av.fiscal_year, _av.month, _av.version)
+)
+_MEMBERS = (
+    select(*m.Project.__table__.c)
+    .where(or_(m.Project.id == bindparam("project_id"), m.Project.parent_id == bindparam("project_id")))
+    .order_by(m.Project.position, m.Project.id)
+)
+_MEMBER_KPIS = (
+    select(
+        m.Kpi.id, m.Kpi.project_id, m.Kpi.source_document_id, m.Kpi.source_line, m.Kpi.source_page, m.Kpi.source_excerpt
+    )
+    .where(m.Kpi.project_id.in_(bindparam("ids", expanding=True)))
+    .order_by(m.Kpi.position, m.Kpi.id)
+)
+_MEMBER_EVENTS = (
+    select(*m.Event.__table__.c)
+    .where(m.Event.project_id.in_(bindparam("ids", expanding=True)))
+    .order_by(m.Event.position, m.Event.id)
+)
+_LINKS = (
+    select(w.PartnerLink, m.Initiative.name, m.PartnerProgramme.issuer)
+    .join(m.Initiative, m.Initiative.id == w.PartnerLink.initiative_id)
+    .join(m.PartnerProgramme, m.PartnerProgramme.id == m.Initiative.programme_id)
+    .where(
+        w.PartnerLink.project_id == bindparam("project_id"),
+        w.PartnerLink.state.in_(bindparam("states", expanding=True)),
+    )
+    .order_by(w.PartnerLink.state, w.PartnerLink.score.desc())
+)
+
+
+def _current_value_rows(session: Session, kpi_ids: Sequence[int], years: set[int]) -> list[store.ValueRow]:
+    """The current version of each actual value (year and months) of ``kpi_ids`` in ``years``: every version
+    read as a plain row (most periods have one) and the highest kept."""
+    latest: dict[tuple[int, int, int], store.ValueRow] = {}
+    if not kpi_ids or not years:
+        return []
+    for start in range(0, len(kpi_ids), 500):
+        params = {"ids": kpi_ids[start : start + 500], "years": sorted(years)}
+        for values in session.connection().execute(_VALUE_ROWS, params).all():
+            row = store.ValueRow(*values)
+            key = (row.kpi_id, row.fiscal_year, row.month)
+            kept = latest.get(key)
+            if kept is None or row.version > kept.version:
+                latest[key] = row
+    return list(latest.values())
 
 
 def kpi_view(
@@ -293,36 +350,40 @@ def _links(session: Session, project_id: int, viewer: Actor) -> list[LinkView]:
     """The project's partner links: confirmed ones for the public; staff also see the suggestions (候補) that
     wait for a curator."""
     states = ("confirmed",) if viewer.is_public else ("confirmed", "suggested")
-    rows = session.execute(
-        select(w.PartnerLink, m.Initiative.name, m.PartnerProgramme.issuer)
-        .join(m.Initiative, m.Initiative.id == w.PartnerLink.initiative_id)
-        .join(m.PartnerProgramme, m.PartnerProgramme.id == m.Initiative.programme_id)
-        .where(w.PartnerLink.project_id == project_id, w.PartnerLink.state.in_(states))
-        .order_by(w.PartnerLink.state, w.PartnerLink.score.desc())
-    ).all()
+    rows = session.execute(_LINKS, {"project_id": project_id, "states": list(states)}).all()
     return [
         LinkView(link.id, link.initiative_id, name, issuer, link.state, link.score, list(link.shared_terms or []))
         for link, name, issuer in rows
     ]
 
 
+@dataclass
+class _Family:
+    """What a project page reads of a project and its components (or of a component), by project id: its
+    row in the plan's tree (departments, parent), its KPIs and events as ORM rows (their sources)."""
+
+    rows: dict[int, ProjectRow]
+    kpis: dict[int, list[Any]]
+    events: dict[int, list[Row[Any]]]
+    refs: dict[int, list[KpiRef]] = field(default_factory=lambda: defaultdict(list))
+
+
 def _page(
-    project: m.Project,
+    project: Row[Any],
     plan: m.Plan,
-    refs: dict[int, list[KpiRef]],
+    family: _Family,
     statuses: PlanStatuses,
-    extras: tuple[
-        dict[int, list[store.ActualValue]], dict[int, list[SeriesPoint]], dict[int, DocumentLabel], dict[int, str]
-    ],
+    extras: tuple[dict[int, list[Row[Any]]], dict[int, list[SeriesPoint]], dict[int, DocumentLabel], dict[int, str]],
     *,
     evaluation_visible: bool,
     viewer: Actor,
 ) -> ProjectPage:
     history, series, keys, labels = extras
     line = statuses.projects.get(project.id) if evaluation_visible else None
-    parent = project.parent
+    parent = family.rows.get(project.parent_id) if project.parent_id else None
     challenge = parent.challenge if parent else project.challenge
-    kpi_sources = {k.id: source_of(k, keys) for k in project.kpis}
+    kpi_sources = {k.id: source_of(k, keys) for k in family.kpis.get(project.id, [])}
+    own = family.rows[project.id].department_names
     page = ProjectPage(
         id=project.id,
         plan_id=plan.id,
@@ -335,7 +396,7 @@ def _page(
         title=project.title,
         budget_thousand_yen=project.budget_thousand_yen,
         national_subsidy_thousand_yen=project.national_subsidy_thousand_yen,
-        departments=project.department_names or (parent.department_names if parent else []),
+        departments=list(own or (parent.department_names if parent else ())),
         challenge=challenge,
         challenge_name=labels.get(challenge) if challenge else None,
         field=project.field,
@@ -356,7 +417,7 @@ def _page(
         parent_id=parent.id if parent else None,
         parent_name=parent.name if parent else None,
     )
-    for ref in refs.get(project.id, []):
+    for ref in family.refs.get(project.id, []):
         page.kpis.append(
             kpi_view(
                 ref,
@@ -369,7 +430,7 @@ def _page(
         )
     page.events = [
         EventView(e.name, e.start_date, e.end_date, e.venue, e.note, source_of(e, keys), e.theme)
-        for e in project.events
+        for e in family.events.get(project.id, [])
     ]
     return page
 
@@ -383,72 +444,72 @@ def get_project_page(project_id: int, *, viewer: Actor, engine: Engine | None = 
     eng = checked_engine(engine)
     vis = visibility_for(viewer)
     with read_session(eng) as session:
-        vis.ensure_project_visible(session, project_id)
-        is_home = _is_home(session, project_id)
-    if is_home:
-        refresh_suggestions(engine=eng)
+        _plan_id, issuer = _visible_project(session, vis, project_id)
+        if issuer != cached_home_issuer(session):
+            return _project_page(session, vis, viewer, project_id)
+    # The home issuer's projects show partner links, suggested from the index first if it changed.
+    refresh_suggestions(engine=eng)
     with read_session(eng) as session:
-        project = session.scalar(
-            select(m.Project)
-            .where(m.Project.id == project_id)
-            .options(
-                selectinload(m.Project.kpis),
-                selectinload(m.Project.events),
-                selectinload(m.Project.department_links).selectinload(m.ProjectDepartment.department),
-                selectinload(m.Project.components).selectinload(m.Project.kpis),
-                selectinload(m.Project.components).selectinload(m.Project.events),
-                selectinload(m.Project.components)
-                .selectinload(m.Project.department_links)
-                .selectinload(m.ProjectDepartment.department),
-            )
-        )
-        if project is None:
-            raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
-        plan = project.plan
-        shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
-        statuses = (
-            plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
-            if shown and vis.reads_as_current(session, plan.id)
-            else PlanStatuses(None)
-        )
-        family = [project, *project.components]
-        refs: dict[int, list[KpiRef]] = defaultdict(list)
-        for ref in plan_kpi_refs(session, [plan]):
-            if ref.project_id in {p.id for p in family}:
-                refs[ref.project_id or 0].append(ref)
-        all_refs = [r for group in refs.values() for r in group]
-        versions: dict[int, list[store.ActualValue]] = defaultdict(list)
-        for row in session.scalars(
-            select(store.ActualValue)
-            .where(store.ActualValue.kpi_id.in_([r.id for r in all_refs]))
-            .order_by(
-                store.ActualValue.kpi_id,
-                store.ActualValue.fiscal_year,
-                store.ActualValue.month,
-                store.ActualValue.version,
-            )
-        ):
-            versions[row.kpi_id].append(row)
-        vis.load_evaluations(session, {(plan.id, r.fiscal_year) for rows in versions.values() for r in rows})
-        for kpi_id, rows in versions.items():
-            versions[kpi_id] = visible_history(session, vis, plan.id, rows)
-        measured = [r for r in all_refs if not r.spec.is_measure]
-        series = kpi_series(session, plan.issuer, {p.name for p in family}, measured, vis)
-        extras = (versions, series, document_keys(session), challenge_labels(session))
-        page = _page(project, plan, refs, statuses, extras, evaluation_visible=shown, viewer=viewer)
-        page.components = [
-            _page(c, plan, refs, statuses, extras, evaluation_visible=shown, viewer=viewer) for c in project.components
-        ]
-        # "Superseded" is said of what the viewer reads: the public's 第1版 is current while 第2版 is a draft.
-        current = vis.reads_as_current(session, plan.id)
-        for shown_page in (page, *page.components):
-            shown_page.plan_current = current
-        page.links = _links(session, project.id, viewer)
-        return page
+        return _project_page(session, vis, viewer, project_id)
 
 
-def _is_home(session: Session, project_id: int) -> bool:
-    issuer = session.scalar(
-        select(m.Plan.issuer).join(m.Project, m.Project.plan_id == m.Plan.id).where(m.Project.id == project_id)
+def _visible_project(session: Session, vis: Visibility, project_id: int) -> tuple[int, str]:
+    """The project's plan id and issuer, or the NotFoundError of a missing project when it does not exist or
+    its plan is hidden from the viewer (one statement)."""
+    row = session.execute(
+        select(m.Project.plan_id, m.Plan.issuer)
+        .join(m.Plan, m.Plan.id == m.Project.plan_id)
+        .where(m.Project.id == project_id, *vis.plan_filter())
+    ).first()
+    if row is None:
+        raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
+    return int(row.plan_id), str(row.issuer)
+
+
+def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: int) -> ProjectPage:
+    # The project and its components in one statement, then their KPIs and events in one each (no chain of
+    # relationship loads); departments and the parent come from the family's part of the plan's tree.
+    connection = session.connection()
+    members = connection.execute(_MEMBERS, {"project_id": project_id}).all()
+    project = next((p for p in members if p.id == project_id), None)
+    if project is None:
+        raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
+    components = [p for p in members if p.id != project_id]
+    plan = session.get(m.Plan, project.plan_id)
+    assert plan is not None  # a project's plan_id is a foreign key
+    shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
+    statuses = (
+        plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
+        if shown and vis.reads_as_current(session, plan.id)
+        else PlanStatuses(None)
     )
-    return issuer is not None and issuer == cached_home_issuer(session)
+    ids = [p.id for p in members]
+    tree = load_family_tree(session, plan, ids + ([project.parent_id] if project.parent_id else []))
+    family = _Family(tree.project_by_id, defaultdict(list), defaultdict(list))
+    for kpi in connection.execute(_MEMBER_KPIS, {"ids": ids}).all():
+        family.kpis[kpi.project_id or 0].append(kpi)
+    for ev in connection.execute(_MEMBER_EVENTS, {"ids": ids}).all():
+        family.events[ev.project_id].append(ev)
+    for ref in refs_for_projects(tree, [r for r in tree.projects if r.id in set(ids)]):
+        family.refs[ref.project_id or 0].append(ref)
+    all_refs = [r for group in family.refs.values() for r in group]
+    versions: dict[int, list[Any]] = defaultdict(list)
+    for row in connection.execute(_VERSIONS, {"ids": [r.id for r in all_refs]}).all():
+        versions[row.kpi_id].append(row)
+    vis.load_evaluations(session, {(plan.id, r.fiscal_year) for rows in versions.values() for r in rows})
+    for kpi_id, rows in versions.items():
+        versions[kpi_id] = visible_history(session, vis, plan.id, rows)
+    measured = [r for r in all_refs if not r.spec.is_measure]
+    series = kpi_series(session, plan.issuer, {p.name for p in members}, measured, vis)
+    context = ContextReads(session)
+    extras = (versions, series, context.document_keys(), context.challenge_labels())
+    page = _page(project, plan, family, statuses, extras, evaluation_visible=shown, viewer=viewer)
+    page.components = [
+        _page(c, plan, family, statuses, extras, evaluation_visible=shown, viewer=viewer) for c in components
+    ]
+    # "Superseded" is said of what the viewer reads: the public's 第1版 is current while 第2版 is a draft.
+    current = vis.reads_as_current(session, plan.id)
+    for shown_page in (page, *page.components):
+        shown_page.plan_current = current
+    page.links = _links(session, project.id, viewer)
+    return page

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.orm import Session
@@ -144,8 +145,33 @@ class PlanPage:
         return all(c.ok for c in self.checks)
 
 
+class _PlanFacts(Protocol):
+    """What a plan's summary reads: an ORM plan, or a row of :data:`_SUMMARY_COLUMNS`."""
+
+    id: int
+    fiscal_year: int
+    issuer: str
+    title: str | None
+    revision: int
+    region_code: str | None
+    total_budget_thousand_yen: int | None
+    national_subsidy_thousand_yen: int | None
+
+
+_SUMMARY_COLUMNS = (
+    m.Plan.id,
+    m.Plan.fiscal_year,
+    m.Plan.issuer,
+    m.Plan.title,
+    m.Plan.revision,
+    m.Plan.region_code,
+    m.Plan.total_budget_thousand_yen,
+    m.Plan.national_subsidy_thousand_yen,
+)
+
+
 def _revision_labels(
-    session: Session, plans: Sequence[m.Plan], vis: Visibility
+    session: Session, plans: Sequence[_PlanFacts], vis: Visibility
 ) -> dict[tuple[str, int], tuple[RevisionLabel, ...]]:
     """The revisions of the listed plans' years, for staff, where a year has more than one."""
     keys = {(p.issuer, p.fiscal_year) for p in plans}
@@ -167,7 +193,7 @@ def _revision_labels(
 
 
 def _summary(
-    plan: m.Plan, project_count: int, revisions: dict[tuple[str, int], tuple[RevisionLabel, ...]] | None = None
+    plan: _PlanFacts, project_count: int, revisions: dict[tuple[str, int], tuple[RevisionLabel, ...]] | None = None
 ) -> PlanSummary:
     return PlanSummary(
         plan.id,
@@ -203,20 +229,23 @@ def list_plans(
             where.append(m.Plan.fiscal_year == fiscal_year)
         if issuer:
             where.append(m.Plan.issuer.contains(normalize_text(issuer).strip(), autoescape=True))
-        total = session.scalar(select(func.count()).select_from(m.Plan).where(*where)) or 0
-        # The project counts are the plans' stored aggregates (keikaku.storage.aggregates), not a count of
-        # their projects per request.
+        # One statement: the page with the number of plans matched (a window over the same rows, so the
+        # filter is evaluated once), and the project counts from the plans' stored aggregates
+        # (keikaku.storage.aggregates), not a count of their projects per request.
         found = session.execute(
-            select(m.Plan, PlanAggregate.project_count)
+            select(*_SUMMARY_COLUMNS, PlanAggregate.project_count, func.count().over().label("matched"))
             .outerjoin(PlanAggregate, PlanAggregate.plan_id == m.Plan.id)
             .where(*where)
             .order_by(m.Plan.fiscal_year.desc(), (m.Plan.issuer == (home or "")).desc(), m.Plan.issuer, m.Plan.id)
             .offset((page - 1) * per_page)
             .limit(per_page)
         ).all()
-        plans = [plan for plan, _count in found]
-        labels = _revision_labels(session, plans, visibility_for(viewer))
-        return Paged([_summary(plan, count or 0, labels) for plan, count in found], total, page, per_page)
+        if found:
+            total = int(found[0].matched)
+        else:  # a page past the end: the count alone
+            total = session.scalar(select(func.count()).select_from(m.Plan).where(*where)) or 0
+        labels = _revision_labels(session, found, visibility_for(viewer))
+        return Paged([_summary(row, row.project_count or 0, labels) for row in found], total, page, per_page)
 
 
 def _checks(projects: Sequence[ProjectRow], stated: int | None) -> tuple[list[SumCheckView], int]:
@@ -311,12 +340,18 @@ def get_plan_page(
     eng = checked_engine(engine)
     vis = visibility_for(viewer)
     with read_session(eng) as session:
-        plan = vis.ensure_plan_visible(session, plan_id)
-        tree = load_plan_tree(session, [plan])
-        kpi_counts: dict[int, int] = {}
-        for kpi in tree.kpis:
-            if kpi.project_id is not None and kpi.role == "target":
-                kpi_counts[kpi.project_id] = kpi_counts.get(kpi.project_id, 0) + 1
+        plan = session.scalar(select(m.Plan).where(m.Plan.id == plan_id, *vis.plan_filter()))
+        if plan is None:  # missing, or hidden from the viewer: the same answer
+            raise NotFoundError(f"事業計画（ID {plan_id}）はありません", code="plan_not_found")
+        tree = load_plan_tree(session, [plan], kpis=False)
+        # The table shows how many targets each row has: counted in the database, not loaded.
+        counted = session.execute(
+            select(m.Kpi.project_id, func.count())
+            .join(m.Project, m.Project.id == m.Kpi.project_id)
+            .where(m.Project.plan_id == plan.id, m.Kpi.role == "target")
+            .group_by(m.Kpi.project_id)
+        )
+        kpi_counts: dict[int, int] = {int(pid): int(n) for pid, n in counted if pid is not None}
         shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
         statuses = (
             plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)

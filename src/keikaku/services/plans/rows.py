@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import BindParameter, Text, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from keikaku.storage import models as m
@@ -184,39 +184,77 @@ _KPI_COLUMNS = (
 )
 
 
-def load_plan_tree(session: Session, plans: Sequence[m.Plan | PlanRow]) -> PlanTree:
-    """Read the plans' projects, components, departments and KPIs in bulk (a few queries per 500 plans)."""
+# The statements are built once: building a select of fifteen columns costs more than running it on a page.
+_PLAN_IDS: BindParameter[list[int]] = bindparam("plan_ids", expanding=True)
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_DEPARTMENT_NAMES = (
+    select(m.ProjectDepartment.project_id, m.Department.name)
+    .join(m.Department, m.Department.id == m.ProjectDepartment.department_id)
+    .order_by(m.ProjectDepartment.project_id, m.ProjectDepartment.position)
+)
+_TREE_PROJECTS = select(*_PROJECT_COLUMNS).where(m.Project.plan_id.in_(_PLAN_IDS))
+_TREE_DEPARTMENTS = _DEPARTMENT_NAMES.join(m.Project, m.Project.id == m.ProjectDepartment.project_id).where(
+    m.Project.plan_id.in_(_PLAN_IDS)
+)
+_TREE_KPIS = (
+    select(*_KPI_COLUMNS).join(m.Project, m.Kpi.project_id == m.Project.id).where(m.Project.plan_id.in_(_PLAN_IDS))
+)
+_FAMILY_PROJECTS = select(*_PROJECT_COLUMNS).where(m.Project.id.in_(_IDS), m.Project.plan_id == bindparam("plan_id"))
+_FAMILY_DEPARTMENTS = _DEPARTMENT_NAMES.where(m.ProjectDepartment.project_id.in_(_IDS))
+_FAMILY_KPIS = select(*_KPI_COLUMNS).where(m.Kpi.project_id.in_(_IDS))
+_PLAN_MEASURES = (
+    select(*_KPI_COLUMNS)
+    .join(m.Project, m.Kpi.project_id == m.Project.id)
+    .where(m.Kpi.id.in_(_IDS), m.Project.plan_id == bindparam("plan_id"))
+)
+
+
+def load_plan_tree(session: Session, plans: Sequence[m.Plan | PlanRow], *, kpis: bool = True) -> PlanTree:
+    """Read the plans' projects, components, departments and KPIs in bulk (a few queries per 500 plans);
+    ``kpis`` False leaves the KPIs out (a table that only counts them)."""
     rows = [p if isinstance(p, PlanRow) else plan_row(p) for p in plans]
     plan_ids = [p.id for p in rows]
     departments: dict[int, list[str]] = defaultdict(list)
     raw_projects: list[Any] = []
-    kpis: list[KpiRow] = []
+    kpi_rows: list[KpiRow] = []
     connection = session.connection()  # Core rows: no ORM bookkeeping for hundreds of thousands of tuples
     for chunk in _chunks(plan_ids):
-        raw_projects.extend(connection.execute(select(*_PROJECT_COLUMNS).where(m.Project.plan_id.in_(chunk))).all())
-        links = connection.execute(
-            select(m.ProjectDepartment.project_id, m.Department.name)
-            .join(m.Department, m.Department.id == m.ProjectDepartment.department_id)
-            .join(m.Project, m.Project.id == m.ProjectDepartment.project_id)
-            .where(m.Project.plan_id.in_(chunk))
-            .order_by(m.ProjectDepartment.project_id, m.ProjectDepartment.position)
-        ).all()
-        for project_id, name in links:
+        raw_projects.extend(connection.execute(_TREE_PROJECTS, {"plan_ids": chunk}).all())
+        for project_id, name in connection.execute(_TREE_DEPARTMENTS, {"plan_ids": chunk}).all():
             departments[project_id].append(name)
-        kpis.extend(
-            _make_kpi(row)
-            for row in connection.execute(
-                select(*_KPI_COLUMNS)
-                .join(m.Project, m.Kpi.project_id == m.Project.id)
-                .where(m.Project.plan_id.in_(chunk))
-            ).all()
-        )
-    kpis.sort(key=lambda k: (k.position, k.id))
+        if kpis:
+            kpi_rows.extend(_make_kpi(row) for row in connection.execute(_TREE_KPIS, {"plan_ids": chunk}).all())
+    kpi_rows.sort(key=lambda k: (k.position, k.id))
     projects = [_project_row(row, departments) for row in raw_projects]
     by_id = {p.id: p for p in projects}
     order = {p.id: i for i, p in enumerate(rows)}
     projects.sort(key=lambda p: _tree_position(p, by_id, order))
-    return PlanTree(rows, projects, kpis)
+    return PlanTree(rows, projects, kpi_rows)
+
+
+def load_family_tree(session: Session, plan: m.Plan | PlanRow, project_ids: Sequence[int]) -> PlanTree:
+    """The part of one plan's tree a project page needs: the projects ``project_ids`` (a project, its parent
+    and its components), their departments and KPIs, and the KPIs those measure against (a ratio's
+    denominator may be another project's).  Three queries for a few rows, not the whole plan's."""
+    row = plan if isinstance(plan, PlanRow) else plan_row(plan)
+    ids = sorted(set(project_ids))
+    connection = session.connection()
+    raw_projects = connection.execute(_FAMILY_PROJECTS, {"ids": ids, "plan_id": row.id}).all()
+    departments: dict[int, list[str]] = defaultdict(list)
+    for project_id, name in connection.execute(_FAMILY_DEPARTMENTS, {"ids": ids}).all():
+        departments[project_id].append(name)
+    kpis = [_make_kpi(r) for r in connection.execute(_FAMILY_KPIS, {"ids": ids}).all()]
+    known = {k.id for k in kpis}
+    measures = sorted(
+        {k.relative_to_kpi_id for k in kpis if k.relative_to_kpi_id and k.relative_to_kpi_id not in known}
+    )
+    if measures:
+        kpis.extend(_make_kpi(r) for r in connection.execute(_PLAN_MEASURES, {"ids": measures, "plan_id": row.id}))
+    kpis.sort(key=lambda k: (k.position, k.id))
+    projects = [_project_row(values, departments) for values in raw_projects]
+    by_id = {p.id: p for p in projects}
+    projects.sort(key=lambda p: _tree_position(p, by_id, {row.id: 0}))
+    return PlanTree([row], projects, kpis)
 
 
 _make_kpi = KpiRow._make

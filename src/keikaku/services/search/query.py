@@ -18,14 +18,19 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Connection, Engine, TextClause, and_, literal_column, select, text
+from sqlalchemy import ColumnElement, Connection, Dialect, Engine, TextClause, and_, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from keikaku.normalize.text import fold_for_search, normalize_text
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import ValidationError
-from keikaku.services.publication.visibility import Visibility, newest_published_revision, visibility_for
+from keikaku.services.publication.visibility import (
+    Visibility,
+    newest_published_revision,
+    newest_revision,
+    visibility_for,
+)
 from keikaku.services.search.entries import pairs, word_runs
 from keikaku.services.search.index import INLINE_PLANS, sync_search_index
 from keikaku.storage import models as m
@@ -332,15 +337,24 @@ def _superseded_in_index() -> ColumnElement[bool]:
     return and_(m.Plan.is_current.is_(False), newest_published_revision())
 
 
+@lru_cache(maxsize=16)
+def _hidden_plan_sql(dialect: Dialect, draft_plans: bool) -> str:
+    """The condition on ``search_entries`` of the entries of plans that are not the revision the viewer reads
+    (:meth:`Visibility.current_filter`): the same for every viewer who sees drafts, and for every one who does
+    not, so it is compiled once per engine's dialect, not on every search."""
+    current = newest_revision() if draft_plans else newest_published_revision()
+    read = select(m.Plan.id).where(m.Plan.id == literal_column("search_entries.plan_id"), current)
+    compiled = read.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    return f"search_entries.plan_id IS NOT NULL AND NOT EXISTS ({compiled})"
+
+
 def _hidden_sql(session: Session, vis: Visibility) -> str | None:
     """A condition on ``search_entries`` true for entries hidden from the viewer: entries of plans that are not
     the revision the viewer reads (:meth:`Visibility.current_filter`: for the public, the newest published one),
     and source documents of unpublished plans only."""
     if not vis.restricted and session.scalar(select(m.Plan.id).where(_superseded_in_index()).limit(1)) is None:
         return None  # staff read the newest revisions, and the index holds nothing else
-    read = select(m.Plan.id).where(m.Plan.id == literal_column("search_entries.plan_id"), *vis.current_filter())
-    compiled = read.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
-    plan = f"search_entries.plan_id IS NOT NULL AND NOT EXISTS ({compiled})"
+    plan = _hidden_plan_sql(session.get_bind().dialect, vis.draft_plans)
     if not vis.restricted:
         return f"({plan})"
     documents = vis.hidden_document_ids(session)

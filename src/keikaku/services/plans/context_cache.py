@@ -1,0 +1,78 @@
+"""The published context a read page cites, kept per process until the house's invalidation rule says it changed.
+
+Every plan, project and dashboard page reads the documents' labels (its sources), the current vision's
+challenges, and the dashboard the vision with its targets' actuals: a handful of statements per request
+over tables that change a few times a year.  All of it is in the ``context`` scope of
+:mod:`keikaku.storage.derived`: a write of the vision, a challenge, a document, or an actual value of a
+vision target gives ``context`` a new token in its own transaction, and a bulk statement gives ``all`` one.
+A :class:`ContextReads` reads those two tokens once (one statement) and serves each value from the cache
+while both tokens are the ones it was computed under; a new token, from this process or any other, makes
+the next read compute it again.  A database without the tokens' table (an old schema, being migrated) is
+read every time.
+
+A :class:`ContextReads` is made per read request, after nothing in its session was written: a session that
+writes the context must not use one (its tokens were read before its own writes).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar, cast
+
+from sqlalchemy.orm import Session
+
+from keikaku.services.context.vision import VisionSummary, challenge_labels, vision_summary
+from keikaku.services.core.provenance import DocumentLabel, document_keys
+from keikaku.storage import derived
+
+T = TypeVar("T")
+#: Entries kept (per database, value and fiscal year): a few dozen in practice.
+CACHE_SIZE = 256
+
+_cache: OrderedDict[tuple[Hashable, ...], tuple[tuple[str | None, ...], Any]] = OrderedDict()
+_lock = threading.Lock()
+
+
+class ContextReads:
+    """The context's values for one read request (see the module); the values are shared: never mutate them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.tokens = derived.versions(session, [derived.CONTEXT, derived.ALL])
+        self.url = str(session.connection().engine.url)
+
+    def _get(self, key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
+        if all(token is None for token in self.tokens):
+            return build()  # no token was ever written (or no table): nothing tells when it changes
+        full = (self.url, *key)
+        with _lock:
+            hit = _cache.get(full)
+            if hit is not None and hit[0] == self.tokens:
+                _cache.move_to_end(full)
+                return cast(T, hit[1])
+        value = build()
+        with _lock:
+            _cache[full] = (self.tokens, value)
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+        return value
+
+    def document_keys(self) -> dict[int, DocumentLabel]:
+        """:func:`keikaku.services.core.provenance.document_keys`."""
+        return self._get(("documents",), lambda: document_keys(self.session))
+
+    def challenge_labels(self) -> dict[int, str]:
+        """:func:`keikaku.services.context.vision.challenge_labels`."""
+        return self._get(("challenges",), lambda: challenge_labels(self.session))
+
+    def vision_summary(self, up_to_year: int) -> VisionSummary | None:
+        """:func:`keikaku.services.context.vision.vision_summary` with the documents' labels."""
+        return self._get(("vision", up_to_year), lambda: vision_summary(self.session, self.document_keys(), up_to_year))
+
+
+def forget() -> None:
+    """Drop every cached value (tests that replace a database)."""
+    with _lock:
+        _cache.clear()
