@@ -20,11 +20,11 @@ from starlette.background import BackgroundTask
 
 from keikaku.api.deps import ActorDep, EngineDep, FiscalYearQuery, IssuerQuery
 from keikaku.api.schemas.downloads import DownloadPublic, DownloadsPublic, ReportPublic
-from keikaku.reports.files import XLSX_MEDIA, attachment
 from keikaku.services.core.home_issuer import get_home_issuer
 from keikaku.services.evaluations.reports import list_reports, render_report
 from keikaku.services.exchange import exporters
 from keikaku.services.exchange.export import ExportFormat
+from keikaku.services.exchange.exporters import XLSX_MEDIA, attachment
 from keikaku.services.plans.overview import get_dashboard
 
 router = APIRouter(tags=["ダウンロード"])

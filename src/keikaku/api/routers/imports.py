@@ -16,12 +16,12 @@ from fastapi.responses import Response
 
 from keikaku.api.deps import MAX_YEAR, MIN_YEAR, ActorDep, DepartmentQuery, EngineDep
 from keikaku.api.schemas.imports import ImportCellErrorPublic, ImportCreate, ImportReportPublic
-from keikaku.reports.files import XLSX_MEDIA, attachment
 from keikaku.services.actuals.import_sheet import ImportReport, import_actuals
 from keikaku.services.actuals.upload_safety import max_upload_bytes, safe_filename
 from keikaku.services.core.actors import Actor, Permission
 from keikaku.services.core.errors import PermissionDeniedError, ServiceError, ValidationError
 from keikaku.services.exchange import exporters
+from keikaku.services.exchange.exporters import XLSX_MEDIA, attachment
 
 router = APIRouter(tags=["KPI・実績"])
 

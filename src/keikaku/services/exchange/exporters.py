@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import Engine
 
 from keikaku.reports import Report, all_reports
-from keikaku.reports.files import FileFormat, atomic_path, atomic_write, media_type, text_stream
+from keikaku.reports.files import XLSX_MEDIA, FileFormat, atomic_path, atomic_write, attachment, media_type, text_stream
 from keikaku.reports.registry import Registry
 from keikaku.services.actuals.template import build_csv_template, build_template
 from keikaku.services.communications.directories import export_directory
@@ -39,6 +39,8 @@ from keikaku.services.evaluations.reports import render_report
 from keikaku.services.events.participants import export_participants_csv
 from keikaku.services.exchange.export import ExportFormat, export_data
 from keikaku.services.governance.audit import export_audit
+
+__all__ = ["XLSX_MEDIA", "attachment"]  # for the web and the API, which do not import the reports layer
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from sqlalchemy import Engine
 
 from keikaku.api.deps import ActorDep, EngineDep, Id, PageQuery, PerPageQuery
 from keikaku.api.routers.imports import read_upload
-from keikaku.reports.files import attachment
 from keikaku.services.communications.analytics import (
     add_property,
     departments_for,
@@ -40,6 +39,7 @@ from keikaku.services.communications.visits import VISITS, VISITS_NAME, import_v
 from keikaku.services.core.actors import Actor, Permission
 from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ServiceError
 from keikaku.services.exchange import exporters
+from keikaku.services.exchange.exporters import attachment
 from keikaku.services.measures.coverage import kpi_coverage
 from keikaku.web.charts import Bar, column_chart
 from keikaku.web.render import query_string, render

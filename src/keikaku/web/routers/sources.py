@@ -12,8 +12,8 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from keikaku.api.deps import ActorDep, EngineDep
-from keikaku.reports.files import attachment
 from keikaku.services.context.sources import get_original, get_page_image
+from keikaku.services.exchange.exporters import attachment
 
 router = APIRouter(include_in_schema=False)
 
