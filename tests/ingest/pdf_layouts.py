@@ -69,6 +69,15 @@ def html_pdf(document: str) -> bytes:
         return bytes(weasyprint.HTML(string=document).write_pdf())
 
 
+def two_column_html(before: str, columns: str, extra_css: str = "") -> str:
+    """A page of HTML: ``before`` in one column, then ``columns`` set in two (WeasyPrint balances them)."""
+    return (
+        '<html lang="ja"><head><meta charset="utf-8"><style>@page { size: A4; margin: 15mm }'
+        'body { font-family: "Noto Sans CJK JP"; font-size: 10pt } .cols { column-count: 2; column-gap: 12mm }'
+        f'{extra_css}</style></head><body>{before}<div class="cols">{columns}</div></body></html>'
+    )
+
+
 def scanned_pdf(pdf: bytes, pages: list[int] | None = None, *, dpi: int = 200) -> bytes:
     """The given pages (1-based; all by default) of ``pdf`` rasterised at ``dpi`` and put in a PDF of images
     only (no text layer), one page per image."""
