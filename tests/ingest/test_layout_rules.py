@@ -4,6 +4,7 @@ ruled table inside one column of a two-column page).  Small plans written for th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,94 @@ def test_ruled_table_inside_one_column_stays_in_its_column(tmp_path: Path) -> No
     lines = [line.text for line in read_document(path).iter_lines()]
     assert lines[:4] == ["左の見出し", "観光\t6,500\t4", "環境\t3,000\t5", "左の行1"]
     assert lines.index("左の行7") < min(k for k, line in enumerate(lines) if line.startswith("右の行"))
+
+
+# -- numbered plans -------------------------------------------------------------------------------------------
+
+_NUMBERED = """令和９年度 商工施策 事業計画
+奈良県 産業部
+
+１ 予算総括
+　　令和９年度当初予算額　　９,５００千円
+
+２ 事業一覧
+　No.　事業名　　　予算額（千円）　担当課
+　①　観光土産の開発支援　　　６,０００　　観光産業課
+　②　工場見学の受入促進　　　３,５００　　産業立地課
+
+３ 事業の内容
+
+①　観光土産の開発支援　　　６,０００千円
+　【担当】観光産業課
+　【成果指標】
+　　新商品の開発件数　　１２件以上
+
+②　工場見学の受入促進　　　３,５００千円
+　【担当】産業立地課
+　【成果指標】
+　　受入企業数　　４０社以上
+"""
+
+
+def _numbered_facts(plan: Plan) -> list[tuple[object, ...]]:
+    return [
+        (p.code, p.name, p.budget_thousand_yen, tuple(p.departments), [(k.target, k.unit) for k in p.kpis])
+        for p in plan.projects
+    ]
+
+
+def test_rows_written_right_to_left_read_as_written(tmp_path: Path) -> None:
+    """Rows whose value cells come first (``観光産業課\\t6,000\\t① 名称``, ``12件以上\\t指標``) are read in
+    reading order: the same facts as the plan as written."""
+    as_written = _numbered_facts(_plan(tmp_path, _NUMBERED))
+    assert [f[:3] for f in as_written] == [("1", "観光土産の開発支援", 6000), ("2", "工場見学の受入促進", 3500)]
+    flipped = "\n".join(
+        "\t".join(reversed([c for c in re.split(r"\u3000{2,}", line.strip("\u3000")) if c]))
+        if re.search(r"\S\u3000{2,}\S", line)
+        else line
+        for line in _NUMBERED.split("\n")
+    )
+    assert "観光産業課\t６,０００\t①　観光土産の開発支援" in flipped
+    assert _numbered_facts(_plan(tmp_path, flipped)) == as_written
+
+
+def test_numbered_heading_written_as_a_form_line(tmp_path: Path) -> None:
+    """``事業名：② 名称（3,500千円）``: the form line's label does not hide the project's number."""
+    text = _NUMBERED.replace(
+        "②　工場見学の受入促進　　　３,５００千円", "事業名：②　工場見学の受入促進（３,５００千円）"
+    )
+    assert _numbered_facts(_plan(tmp_path, text)) == _numbered_facts(_plan(tmp_path, _NUMBERED))
+
+
+_CELLS = """令和９年度 事業計画
+関西広域連合 広域産業振興局
+
+令和９年度予算額：６,０００千円
+
+事業の全体像
+関西チャレンジ1 「強みで貢献」\t① 起業家の発信 2,000千円 ・ 投資家向けの催しを開く 3頁\t② 研究成果の紹介 1,000千円 ・ 展示会に出る 4頁
+関西チャレンジ2 「強みを活用」\t③ 工芸品の販路開拓 3,000千円 ・ 販売会を開く 5頁
+
+① 起業家の発信 (2,000千円)
+スタートアップ支援課
+▶ 成果目標（KPI）
+・ 催しの参加者数：100人以上
+
+② 研究成果の紹介 (1,000千円)
+グリーン産業振興課
+▶ 成果目標（KPI）
+・ 商談件数：20件以上
+
+③ 工芸品の販路開拓 (3,000千円)
+ものづくり支援課
+▶ 成果目標（KPI）
+・ 来場者数：500人以上
+"""
+
+
+def test_challenge_label_anywhere_in_its_row(tmp_path: Path) -> None:
+    """A row's challenge label cell is the row's wherever it stands: written last, it still heads its row."""
+    as_written = [(p.code, p.challenge, p.budget_thousand_yen) for p in _plan(tmp_path, _CELLS).projects]
+    assert as_written == [("1", 1, 2000), ("2", 1, 1000), ("3", 2, 3000)]
+    flipped = "\n".join("\t".join(reversed(line.split("\t"))) for line in _CELLS.split("\n"))
+    assert [(p.code, p.challenge, p.budget_thousand_yen) for p in _plan(tmp_path, flipped).projects] == as_written

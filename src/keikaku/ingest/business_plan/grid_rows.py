@@ -38,11 +38,6 @@ _ROW_END = re.compile(
     r"^(?P<text>.*?)\s*(?P<open>\()?(?P<amount>[-+]?[\d,.]*\d(?:e[-+]?\d+)?)(?(open)\))\s+(?P<page>\d{1,3}|[-−ー‐])$",
     re.IGNORECASE,
 )
-#: A row written right to left on one line (the export wrote the right-hand cells first): page, budget, text.
-_ROW_REVERSED = re.compile(
-    r"^(?P<page>\d{1,3}|[-−ー‐])\s+(?P<open>\()?(?P<amount>[-+]?[\d,.]*\d(?:e[-+]?\d+)?)(?(open)\))\s+(?P<text>\S.*)$",
-    re.IGNORECASE,
-)
 _TOTAL_ROW = re.compile(r"^(?:合計|計|総計)?\s*(?P<amount>[\d,]+)\s+(?P<page>\d{1,3})$")
 _FIGURE_CELL = re.compile(r"^(?P<open>\()?[-+]?\d{1,3}(?:,\d{3})+(?(open)\))$|^\(?[-+]?\d+\)?$")
 _PAGE_FOOTER = re.compile(r"^[-−‐]\s*\d{1,3}\s*[-−‐]$|^\d{1,3}\s*/\s*\d{1,3}$|^(?:p\.?|P\.?)\s*\d{1,3}$")
@@ -151,13 +146,10 @@ def read_grid(ctx: ParseContext, header: Line) -> GridTable:
             cells.append(text)
             continue
         end = _ROW_END.match(text)
-        reversed_row = _ROW_REVERSED.match(text) if end is None and not cells else None
-        if reversed_row is not None:
-            end, cells = reversed_row, list(reversed(_cells(reversed_row.group("text"))))
-        elif end is None:
+        if end is None:
             cells.extend(_cells(text))
             continue
-        elif end.group("text"):
+        if end.group("text"):
             cells.extend(_cells(end.group("text")))
         cells = [c for c in cells if not _LABEL_PIECE.match(c)]
         relisted = bool(end.group("open")) or any("再掲" in c for c in cells)

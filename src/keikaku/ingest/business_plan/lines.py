@@ -67,6 +67,31 @@ NEW_FIELD = re.compile(r"^(?:区分|新規/継続|新規・継続|新/継)\s*:?\
 BRACKET_LABEL = re.compile(r"^[【\[](?P<label>[^】\]]{2,40})[】\]]$")
 
 
+_FORM_LABEL = re.compile(
+    f"^事業名(?:称)?\\s*:\\s*(?=[{_CIRCLED_CLASS}]|[(]\\d{{1,2}}[)]|【\\d{{1,2}}】|\\d{{1,2}}\\s*[.、]\\s)"
+)
+_CELL_GAP = re.compile(r"\t| {2,}")
+_VALUE_CELL = re.compile(
+    r"^[(]?[-+]?\d[\d,.]*\s*(?:千円|百万円|万円|円|%|頁|(?![年月日])[^\s\d(),.]{1,2})?\s*(?:以上|以下|未満|超)?[)]?$"
+)
+
+
+def _is_value(cell: str) -> bool:
+    return bool(_VALUE_CELL.match(cell)) or bool(departments_in(cell))
+
+
+def right_to_left(text: str) -> str | None:
+    """A table row written right to left (an export that writes the right-hand cells first), put back in
+    reading order: a row opening with a value cell (an amount, a page, a target, a department) and closing
+    with the label those values belong to (``120社\t専門家派遣企業数``, ``担当課\t8,500\t① 事業名``).
+    None for any other line."""
+    cells = [c.strip() for c in _CELL_GAP.split(text)]
+    cells = [c for c in cells if c]
+    if len(cells) < 2 or not _is_value(cells[0]) or _is_value(cells[-1]):
+        return None
+    return " ".join(reversed(cells))
+
+
 @dataclass(frozen=True)
 class Marker:
     """A numbered item at the start of a line: its scheme, number and the text after the number."""
@@ -77,7 +102,9 @@ class Marker:
 
 
 def marker_of(text: str, schemes: tuple[str, ...] = tuple(SCHEMES)) -> Marker | None:
-    """The numbering at the start of ``text`` in one of ``schemes``, if any."""
+    """The numbering at the start of ``text`` in one of ``schemes``, if any; a form line's label does not hide
+    it (``事業名：⑦ 名称（4,928千円）`` is the heading of project ⑦)."""
+    text = _FORM_LABEL.sub("", text)
     for scheme in schemes:
         match = SCHEMES[scheme].match(text)
         if match is None:

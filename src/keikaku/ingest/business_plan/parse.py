@@ -36,6 +36,7 @@ from keikaku.ingest.business_plan.lines import (
     departments_in,
     is_admin_cost,
     is_prose,
+    right_to_left,
 )
 from keikaku.ingest.business_plan.numbering import (
     UNIT_HEADER,
@@ -73,6 +74,7 @@ def parse_business_plan(ctx: ParseContext) -> Plan:
 
     Raises :class:`IngestError` when no fiscal year or no project can be read.
     """
+    _reading_order(ctx)
     skip, _entries = contents_lines(ctx)
     grid = grid_header(ctx)
     if grid is not None:
@@ -117,6 +119,14 @@ def parse_business_plan(ctx: ParseContext) -> Plan:
     plan = build_plan(ctx, header, result)
     plan.warnings = [*ctx.warnings, *plan.warnings]
     return plan
+
+
+def _reading_order(ctx: ParseContext) -> None:
+    """Table rows written right to left read in reading order (:func:`lines.right_to_left`)."""
+    for k, line in enumerate(ctx.lines):
+        fixed = right_to_left(line.text) if line.text else None
+        if fixed is not None:
+            ctx.lines[k] = Line(line.index, line.page, line.number, line.raw, fixed)
 
 
 def _position(draft: ProjectDraft) -> tuple[int, int]:
@@ -192,6 +202,7 @@ def _read_occurrences(ctx: ParseContext, occurrences: list[Occurrence], skip: se
     details: dict[str, list[DetailBlock]] = {}
     mode: str | None = None
     cursor = 0
+    row_line = -1
     for occ in occurrences:
         # Walk the lines between the previous occurrence and this one: headings, units, challenge labels.
         for line in ctx.lines[cursor : occ.line.index]:
@@ -207,6 +218,10 @@ def _read_occurrences(ctx: ParseContext, occurrences: list[Occurrence], skip: se
         cursor = max(cursor, occ.line.index + 1)
         key = str(occ.number)
         if occ.inline:
+            if occ.line.index != row_line:  # the row's first cell met: its challenge label, wherever it stands
+                row_line = occ.line.index
+                label = row_challenge(occ.line.text)
+                table.challenge = label if label is not None else table.challenge
             if occ.before and challenge_in(occ.before) is not None:
                 table.challenge = challenge_in(occ.before)
             draft = drafts.get(key, code=key)
@@ -271,6 +286,18 @@ def challenge_label(ctx: ParseContext, line: Line) -> int | None:
     if found is None or (challenge_in(text) is None and not (len(text) <= 4 or text.endswith("チャレンジ"))):
         return None
     return found
+
+
+_LABEL_CELL = re.compile(r"^(?:関西\s*)?チャレンジ\s*(?:[1-9]|[\u2460-\u2473])\s*(?:「[^」]{1,20}」)?$")
+
+
+def row_challenge(text: str) -> int | None:
+    """The challenge a table row's label cell names, the cell anywhere in the row (an export may write the
+    right-hand cells first): ``③ …\t① …\t関西 チャレンジ1 「強みで貢献」``."""
+    for cell in re.split(r"\t| {2,}", text):
+        if _LABEL_CELL.match(cell.strip()):
+            return challenge_in(cell)
+    return None
 
 
 def _list_entry_lines(ctx: ParseContext, block: list[Line]) -> list[Line]:
