@@ -198,3 +198,20 @@ def test_challenge_label_anywhere_in_its_row(tmp_path: Path) -> None:
     assert as_written == [("1", 1, 2000), ("2", 1, 1000), ("3", 2, 3000)]
     flipped = "\n".join("\t".join(reversed(line.split("\t"))) for line in _CELLS.split("\n"))
     assert [(p.code, p.challenge, p.budget_thousand_yen) for p in _plan(tmp_path, flipped).projects] == as_written
+
+
+def test_challenge_numbered_overview_rows_without_project_numbers(tmp_path: Path) -> None:
+    """①②③ in a cell after 関西チャレンジ number the challenges; the rows carry no project numbers and are
+    fused with the numbered detail pages by budget (then name), never taken for projects ① and ②."""
+    as_written = [(p.code, p.challenge, p.budget_thousand_yen, p.departments) for p in _plan(tmp_path, _CELLS).projects]
+    text = (
+        _CELLS.replace("関西チャレンジ1 ", "関西チャレンジ\t①\t")
+        .replace("関西チャレンジ2 ", "関西チャレンジ\t②\t")
+        .replace("\t① 起業家", "\t起業家")
+        .replace("\t② 研究", "\t研究")
+        .replace("\t③ 工芸", "\t工芸")
+    )
+    assert "関西チャレンジ\t①\t「強みで貢献」\t起業家の発信 2,000千円" in text
+    plan = _plan(tmp_path, text)
+    assert [(p.code, p.challenge, p.budget_thousand_yen, p.departments) for p in plan.projects] == as_written
+    assert [p.name for p in plan.projects] == ["起業家の発信", "研究成果の紹介", "工芸品の販路開拓"]

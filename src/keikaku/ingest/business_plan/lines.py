@@ -119,9 +119,15 @@ def marker_of(text: str, schemes: tuple[str, ...] = tuple(SCHEMES)) -> Marker | 
     return None
 
 
+def project_marks(text: str) -> list[re.Match[str]]:
+    """The circled numbers of a line that number projects: not those of a challenge label
+    (``関西チャレンジ ①``, ``チャレンジ\t②``: there ①②③ number the challenges)."""
+    return [m for m in CIRCLED_RE.finditer(text) if not text[: m.start()].rstrip(" \t").endswith("チャレンジ")]
+
+
 def circled_segments(text: str) -> list[tuple[str, int, str]]:
     """A table row holding several circled items: (text before the first, number, segment) per item."""
-    positions = [m.start() for m in CIRCLED_RE.finditer(text)]
+    positions = [m.start() for m in project_marks(text)]
     segments: list[tuple[str, int, str]] = []
     for index, start in enumerate(positions):
         end = positions[index + 1] if index + 1 < len(positions) else len(text)

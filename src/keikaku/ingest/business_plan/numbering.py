@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from keikaku.ingest.business_plan.kpi_block import looks_like_target
 from keikaku.ingest.business_plan.lines import (
-    CIRCLED_RE,
     DETAIL_KEYWORDS,
     KPI_HEADING,
     SCHEMES,
@@ -19,6 +18,7 @@ from keikaku.ingest.business_plan.lines import (
     circled_segments,
     departments_in,
     marker_of,
+    project_marks,
 )
 from keikaku.ingest.context import Line, ParseContext
 
@@ -81,7 +81,7 @@ def unit_declared(ctx: ParseContext) -> str | None:
 
 def _inline_markers(text: str) -> bool:
     """A table row with numbered cells: a circled number after a tab, or several of them with budgets."""
-    marks = list(CIRCLED_RE.finditer(text))
+    marks = project_marks(text)
     if not marks or "円" not in text:
         return False
     return len(marks) >= 2 or "\t" in text

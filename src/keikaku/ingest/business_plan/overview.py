@@ -38,14 +38,14 @@ class ListContext:
     admin: list[tuple[Line, int]] = field(default_factory=list)
 
 
-def _label_before(text: str, match: AmountMatch) -> str:
+def label_before(text: str, match: AmountMatch) -> str:
     """The cell text before an amount, as written (re-listing notes included, unlike ``match.label``)."""
     label = normalize_text(text)[: match.span[0]].rpartition("\t")[2].strip(" ・:-")
     label = re.sub(r"\s*[(【\[]\s*$", "", label)
     return label or match.label
 
 
-def _clean_name(text: str) -> tuple[str, bool]:
+def clean_name(text: str) -> tuple[str, bool]:
     relisted = bool(_RELISTED.search(text))
     name = _RELISTED_NOTE.sub("", text)
     name = _RELISTED.sub("", name)
@@ -59,8 +59,8 @@ def read_segment(
     """One overview cell on one line: ``① 名称 10,043千円 ・ 説明 5頁`` (a 管理費 cell may follow it)."""
     found = amounts(segment, bare_unit=table.bare_unit)
     main = next((m for m in found if not m.of_which and not is_admin_cost(m.label)), None)
-    name_text = _label_before(segment, main) if main is not None else segment
-    name, relisted = _clean_name(name_text)
+    name_text = label_before(segment, main) if main is not None else segment
+    name, relisted = clean_name(name_text)
     if main is not None:
         relisted = relisted or main.amount.relisted
     _merge_list(
@@ -93,7 +93,7 @@ def read_list_block(
         found = [m for m in amounts(rest, bare_unit=table.bare_unit) if not m.of_which]
         if found:
             budget, relisted = found[0].amount.value_thousand_yen, relisted or found[0].amount.relisted
-            name = _label_before(rest, found[0])
+            name = label_before(rest, found[0])
             after = rest[found[0].span[1] :] if found[0].span[1] <= len(rest) else ""
             for token in re.split(r"[\s\t]+", after):
                 draft.add_departments(departments_in(token))
@@ -150,7 +150,7 @@ def read_list_block(
             continue
         if "kpi" in table.columns and looks_like_target(text) and not found:
             kpi_lines.append(line)
-    clean, flagged = _clean_name(name)
+    clean, flagged = clean_name(name)
     _merge_list(draft, heading, clean, budget=budget, relisted=relisted or flagged, table=table)
     if kpi_lines:
         draft.kpis.extend(kpis_from_lines(ctx, kpi_lines, owner=draft.code or draft.name))
@@ -216,7 +216,7 @@ def bulleted_budget_list(ctx: ParseContext, lines: list[Line]) -> list[ProjectDr
         found = [m for m in amounts(match.group("rest")) if not m.of_which]
         if len(found) != 1 or not found[0].label or looks_like_target(found[0].label):
             continue
-        name, relisted = _clean_name(found[0].label.rstrip("( "))
+        name, relisted = clean_name(found[0].label.rstrip("( "))
         if not name or len(name) < 3 or re.search(r"予算|合計|総額", name):
             continue
         draft = ProjectDraft(

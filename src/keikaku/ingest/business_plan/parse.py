@@ -55,6 +55,7 @@ from keikaku.ingest.business_plan.overview import (
     read_name_keyed_pages,
     read_segment,
 )
+from keikaku.ingest.business_plan.unnumbered import fuse_rows, row_challenge, unnumbered_rows
 from keikaku.ingest.context import Line, ParseContext
 from keikaku.ingest.errors import IngestError
 
@@ -88,6 +89,9 @@ def parse_business_plan(ctx: ParseContext) -> Plan:
     drafts = _Drafts(header.fiscal_year, issuer_parts(header.issuer))
     if occurrences:
         _read_occurrences(ctx, occurrences, skip, drafts)
+        rows = unnumbered_rows(ctx, skip | {o.line.index for o in occurrences}, drafts.table)
+        for draft in fuse_rows(rows, drafts.all()):
+            drafts.add(draft)
     elif forms:
         _read_forms(ctx, forms, drafts)
     else:
@@ -286,18 +290,6 @@ def challenge_label(ctx: ParseContext, line: Line) -> int | None:
     if found is None or (challenge_in(text) is None and not (len(text) <= 4 or text.endswith("チャレンジ"))):
         return None
     return found
-
-
-_LABEL_CELL = re.compile(r"^(?:関西\s*)?チャレンジ\s*(?:[1-9]|[\u2460-\u2473])\s*(?:「[^」]{1,20}」)?$")
-
-
-def row_challenge(text: str) -> int | None:
-    """The challenge a table row's label cell names, the cell anywhere in the row (an export may write the
-    right-hand cells first): ``③ …\t① …\t関西 チャレンジ1 「強みで貢献」``."""
-    for cell in re.split(r"\t| {2,}", text):
-        if _LABEL_CELL.match(cell.strip()):
-            return challenge_in(cell)
-    return None
 
 
 def _list_entry_lines(ctx: ParseContext, block: list[Line]) -> list[Line]:
