@@ -215,3 +215,75 @@ def test_challenge_numbered_overview_rows_without_project_numbers(tmp_path: Path
     plan = _plan(tmp_path, text)
     assert [(p.code, p.challenge, p.budget_thousand_yen, p.departments) for p in plan.projects] == as_written
     assert [p.name for p in plan.projects] == ["起業家の発信", "研究成果の紹介", "工芸品の販路開拓"]
+
+
+def _one_cell_per_line(text: str) -> str:
+    return "\n".join(
+        "\n".join(c for c in re.split(r"\t| {2,}|\u3000{2,}", line) if c.strip()) for line in text.split("\n")
+    )
+
+
+_SECTIONS = """令和９年度 商工施策 事業計画書
+奈良県 産業部
+
+１．予算の概要
+　　予算総額　　　９,５００千円
+
+２．事業別の内容
+
+1. 観光土産の開発支援（6,000千円）
+　担当：観光産業課
+　(1) 試作品の開発　　４,０００千円
+　(2) 販路の開拓　　　２,０００千円
+　【成果目標】
+　　・新商品の開発件数：１２件以上
+
+2. 工場見学の受入促進（2,500千円）
+　担当：産業立地課
+　【成果目標】
+　　・受入企業数：４０社以上
+
+3. 産業観光の情報発信（1,000千円）
+　担当：観光産業課
+　【成果目標】
+　　・サイトの閲覧数：５,０００件以上
+"""
+
+
+def test_cells_one_per_line_sections_and_components(tmp_path: Path) -> None:
+    """One cell per line: ``予算総額`` / ``9,500千円`` is the total, not evidence that ``1. 予算の概要`` is a
+    project; ``(1) 試作品の開発`` / ``4,000千円`` is a component and its budget."""
+    as_written = _plan(tmp_path, _SECTIONS)
+    facts = [
+        (p.code, p.name, p.budget_thousand_yen, [(c.name, c.budget_thousand_yen) for c in p.components])
+        for p in as_written.projects
+    ]
+    assert facts[0] == ("1", "観光土産の開発支援", 6000, [("試作品の開発", 4000), ("販路の開拓", 2000)])
+    split = _plan(tmp_path, _one_cell_per_line(_SECTIONS))
+    assert "予算総額\n９,５００千円" in _one_cell_per_line(_SECTIONS)
+    assert [
+        (p.code, p.name, p.budget_thousand_yen, [(c.name, c.budget_thousand_yen) for c in p.components])
+        for p in split.projects
+    ] == facts
+    assert split.total_budget_thousand_yen == 9500
+
+
+_GLUED = (
+    "令和９年度 事業計画\n関西広域連合 広域産業振興局\n令和９年度予算額\n６,０００千円\n事業の全体像\n関西\nチャレンジ１\n"
+    "①\n起業家の発信\n２,０００千円\n・投資家向けの催しを開く\n３頁\n"
+    "②\n研究成果の紹介\n１,０００千円\n・展示会に出る\n４頁\n"
+    "③\n工芸品の販路開拓\n３,０００千円\n・販売会を開く\n５頁\n"
+    "④\n起業家の発信（再掲）\n（２,０００） ３\n\n" + _CELLS[_CELLS.index("① 起業家の発信 (2,000千円)") :]
+)
+
+
+def test_relisted_budget_and_page_glued_in_one_cell_per_line_overview(tmp_path: Path) -> None:
+    """An overview entry laid out one cell per line whose budget and page share a line (``（2,000） 3``)."""
+    plan = _plan(tmp_path, _GLUED)
+    found = [(p.code, p.name, p.budget_thousand_yen, p.relisted) for p in plan.projects]
+    assert found == [
+        ("1", "起業家の発信", 2000, False),
+        ("2", "研究成果の紹介", 1000, False),
+        ("3", "工芸品の販路開拓", 3000, False),
+        ("4", "起業家の発信", 2000, True),
+    ]

@@ -18,6 +18,7 @@ from keikaku.ingest.business_plan.limits import checked_year, out_of_range
 from keikaku.ingest.business_plan.lines import (
     BRACKET_LABEL,
     COMPONENT_HEADER,
+    DETAIL_KEYWORDS,
     EVENT_DATE,
     EVENT_PLACE,
     EVENT_THEME,
@@ -28,6 +29,7 @@ from keikaku.ingest.business_plan.lines import (
     START_YEAR,
     STOP_KPI,
     BudgetLine,
+    amounts,
     budget_line,
     challenge_in,
     departments_in,
@@ -126,6 +128,21 @@ _LABEL_ONLY = re.compile(
 )
 
 
+_LONE_AMOUNT = re.compile(r"^\(?\d{1,3}(?:,\d{3})*\s*(?:千円|百万円|万円|円)\)?$")
+
+
+def _names_a_part(text: str) -> bool:
+    """A short line that can be the name of a budget line: no amount, no label, no sentence."""
+    return (
+        len(text) <= 40
+        and not amounts(text)
+        and not text.endswith(("。", ":"))
+        and not (_LABEL_ONLY.match(text) or BRACKET_LABEL.match(text) or DETAIL_KEYWORDS.match(text))
+        and not KPI_HEADING.match(text)
+        and not departments_in(text)
+    )
+
+
 def join_labels(lines: list[Line]) -> list[Line]:
     """Forms laid out one cell per line (``予算額`` / ``12,300千円``) joined back into ``予算額:12,300千円``."""
     out: list[Line] = []
@@ -144,6 +161,12 @@ def join_labels(lines: list[Line]) -> list[Line]:
                 pending = None
                 continue
         pending = line if _LABEL_ONLY.match(line.text) else None
+        above = next((k for k in range(len(out) - 1, -1, -1) if out[k].text), None)
+        if pending is None and above is not None and _LONE_AMOUNT.match(line.text) and _names_a_part(out[above].text):
+            # a name and its amount, each a cell on a line of its own: ``(1) 設備導入補助`` / ``60,000千円``
+            prev = out[above]
+            out[above] = Line(prev.index, prev.page, prev.number, prev.raw, f"{prev.text} {line.text}")
+            continue
         if pending is None:
             out.append(line)
     if pending is not None:

@@ -73,6 +73,7 @@ _FORM_LABEL = re.compile(
 _CELL_GAP = re.compile(r"\t| {2,}")
 _VALUE_CELL = re.compile(
     r"^[(]?[-+]?\d[\d,.]*\s*(?:千円|百万円|万円|円|%|頁|(?![年月日])[^\s\d(),.]{1,2})?\s*(?:以上|以下|未満|超)?[)]?$"
+    r"|^\S{1,8}(?:以上|以下|未満)$"  # a target stated without a figure: 前年度実績以上
 )
 
 

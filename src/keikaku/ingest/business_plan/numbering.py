@@ -140,7 +140,12 @@ def _evidence(ctx: ParseContext, occ: Occurrence, starts: list[int], skip: set[i
     texts = [occ.rest] + [
         line.text for line in ctx.lines[occ.line.index + 1 : min(stop, occ.line.index + 16)] if line.index not in skip
     ]
+    label_value = False
     for text in texts:
+        if label_value and FIGURE_CELL.match(re.sub(r"\s*千円$", "", text)):
+            label_value = False
+            continue  # the value cell of a total's label on the line above (cells one per line)
+        label_value = bool(text and TOTAL_LINE.search(text) and not amounts(text))
         if not text or TOTAL_LINE.search(text) or "うち" in text:
             continue
         if amounts(text) or departments_in(text) or DETAIL_KEYWORDS.match(text) or KPI_HEADING.match(text):

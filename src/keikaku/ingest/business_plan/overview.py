@@ -25,6 +25,7 @@ from keikaku.normalize import AmountMatch, NormalizeError, normalize_text, parse
 _RELISTED = re.compile(r"[(（【\[]?\s*(?:[\u2460-\u2473]\s*)?再掲\s*[)）】\]]?")
 _RELISTED_NOTE = re.compile(r"[(（【\[][^()（）【】\[\]]*再掲[^()（）【】\[\]]*[)）】\]]")
 _BARE_FIGURE = re.compile(r"^\(?\s*[\d,]+\s*\)?$")
+_FIGURE_THEN_PAGE = re.compile(r"^(?P<figure>\(?\s*\d{1,3}(?:,\d{3})*\s*\)?)\s+(?P<page>\d{1,3})$")
 _BULLET_ITEM = re.compile(r"^(?P<bullet>[◇◆■□●○・\-]|\d{1,2}[.)]|[(]\d{1,2}[)])?\s*(?P<rest>.+)$")
 
 
@@ -120,6 +121,10 @@ def read_list_block(
             relisted = True
             continue
         found = [m for m in amounts(text, bare_unit=table.bare_unit) if not m.of_which]
+        glued = _FIGURE_THEN_PAGE.match(text) if not found and budget is None else None
+        if glued is not None:  # the budget cell and the page cell on one line: ``(5,500) 5``
+            text = glued.group("figure")
+            draft.page_ref = draft.page_ref or int(glued.group("page"))
         if not found and budget is None and _BARE_FIGURE.match(text):
             found = amounts(text, bare_unit="千円")
         if found and is_admin_cost(found[0].label):
