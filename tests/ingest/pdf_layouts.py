@@ -18,9 +18,12 @@ body { font-family: "Noto Sans CJK JP", "Noto Sans JP", sans-serif; font-size: 9
 p { margin: 0 0 3pt 0; }
 table { border-collapse: collapse; width: 100%; margin: 4pt 0; }
 tr { break-inside: avoid; }
-td { border: 0.75pt solid #333; padding: 3pt 4pt; vertical-align: top; }
+td, th { border: 0.75pt solid #333; padding: 3pt 4pt; vertical-align: top; }
 """
 _TWO_COLUMNS_CSS = ".flow { column-count: 2; column-gap: 12mm; } table { column-span: all; }"
+
+
+_HTML_TABLE = re.compile(r"^\s*</?(?:table|tr)[\s>]")
 
 
 def _inline(text: str) -> str:
@@ -50,7 +53,9 @@ def plan_html(text: str, *, two_columns: bool = False) -> str:
             rows.append(line.split("\t"))
             continue
         flush()
-        if line.strip():
+        if _HTML_TABLE.match(line):
+            parts.append(line)  # a Markdown plan's own HTML table, drawn as Markdown draws it
+        elif line.strip():
             parts.append(f"<p>{_inline(line)}</p>")
     flush()
     css = _BASE_CSS + (_TWO_COLUMNS_CSS if two_columns else "")

@@ -287,3 +287,33 @@ def test_relisted_budget_and_page_glued_in_one_cell_per_line_overview(tmp_path: 
         ("3", "工芸品の販路開拓", 3000, False),
         ("4", "起業家の発信", 2000, True),
     ]
+
+
+def test_numbered_heading_as_a_table_row_is_a_heading(tmp_path: Path) -> None:
+    """``① 名称\\t6,000千円`` (a detail heading drawn as a table row) opens the detail page: only a row with
+    several cells of budgets is an overview row of numbered cells."""
+    text = _NUMBERED.replace(
+        "①　観光土産の開発支援　　　６,０００千円", "①　観光土産の開発支援\t６,０００千円"
+    ).replace("　　新商品の開発件数　　１２件以上", "\t新商品の開発件数\t１２件以上")
+    assert _numbered_facts(_plan(tmp_path, text)) == _numbered_facts(_plan(tmp_path, _NUMBERED))
+
+
+@pytest.mark.skipif(not has_cjk_font(), reason="no Noto CJK font: install fonts-noto-cjk")
+def test_tables_side_by_side_in_two_columns_are_two_tables(tmp_path: Path) -> None:
+    """Two ruled tables whose rows stand at the same height, one per column, are not one row of both."""
+
+    def table(rows: list[tuple[str, str]]) -> str:
+        return "<table>" + "".join(f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in rows) + "</table>"
+
+    left = table([("受入企業数", "40社以上"), ("見学者数", "900人以上")]) + "".join(
+        f"<p>左の行{n}</p>" for n in range(1, 11)
+    )
+    right = table([("商談件数", "12件以上"), ("来場者数", "500人以上")]) + "".join(
+        f"<p>右の行{n}</p>" for n in range(1, 11)
+    )
+    css = "table { border-collapse: collapse } td { border: 0.75pt solid #333; padding: 2pt }"
+    path = tmp_path / "tables.pdf"
+    path.write_bytes(html_pdf(two_column_html("", left + right, css)))
+    lines = [line.text for line in read_document(path).iter_lines()]
+    assert "受入企業数\t40社以上" in lines and "商談件数\t12件以上" in lines
+    assert lines.index("見学者数\t900人以上") < lines.index("左の行10") < lines.index("商談件数\t12件以上")

@@ -84,7 +84,12 @@ def _inline_markers(text: str) -> bool:
     marks = project_marks(text)
     if not marks or "円" not in text:
         return False
-    return len(marks) >= 2 or "\t" in text
+    if len(marks) >= 2 or "\t" in text[: marks[0].start()]:
+        return True
+    # one numbered cell opening the line: a row of the overview when another cell holds a budget of its own
+    # (``⑨ 名称 250千円 …\t管理費 410千円``), a heading when its only budget is its own (``① 名称\t85,000千円``)
+    cells = text.split("\t")
+    return len(cells) > 1 and "円" in cells[0] and any("円" in cell for cell in cells[1:])
 
 
 def find_occurrences(ctx: ParseContext, scheme: str, skip: set[int]) -> list[Occurrence]:

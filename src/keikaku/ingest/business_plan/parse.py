@@ -221,11 +221,11 @@ def _read_occurrences(ctx: ParseContext, occurrences: list[Occurrence], skip: se
                 _admin_line(ctx, line, table)
         cursor = max(cursor, occ.line.index + 1)
         key = str(occ.number)
+        if occ.line.index != row_line:  # a row's first cell met: its challenge label, wherever it stands
+            row_line = occ.line.index
+            label = row_challenge(occ.line.text)
+            table.challenge = label if label is not None else table.challenge
         if occ.inline:
-            if occ.line.index != row_line:  # the row's first cell met: its challenge label, wherever it stands
-                row_line = occ.line.index
-                label = row_challenge(occ.line.text)
-                table.challenge = label if label is not None else table.challenge
             if occ.before and challenge_in(occ.before) is not None:
                 table.challenge = challenge_in(occ.before)
             draft = drafts.get(key, code=key)

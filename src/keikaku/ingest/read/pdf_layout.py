@@ -186,9 +186,20 @@ def _table_rows(
     for (left, top, right, bottom), glyphs in cells.items():
         key = next((t for t in rows if abs(t - top) < 1.5), top)
         rows.setdefault(key, []).append(_Cell(left, top, right, bottom, glyphs))
-    out: list[_Row] = []
+    runs: list[tuple[float, list[_Cell]]] = []
     for top, row in sorted(rows.items()):
         row.sort(key=lambda c: c.left)
+        above = [(x0, x1) for y, x0, x1 in horizontal if abs(y - top) < 1.5]
+        run = [row[0]]
+        for neighbour in row[1:]:
+            # two tables side by side (a two-column page) share row tops, not the rule above their rows
+            if above and not any(x0 <= run[0].left + 1.5 and x1 >= neighbour.right - 1.5 for x0, x1 in above):
+                runs.append((top, run))
+                run = []
+            run.append(neighbour)
+        runs.append((top, run))
+    out: list[_Row] = []
+    for top, row in runs:
         row_left, row_right = row[0].left, max(c.right for c in row)
         for y, x0, x1 in horizontal:  # the rule above the row spans the whole table, empty cells too
             if abs(y - top) < 1.5 and x0 <= row_left + 1.5 and x1 >= row_right - 1.5:
