@@ -317,3 +317,41 @@ def test_tables_side_by_side_in_two_columns_are_two_tables(tmp_path: Path) -> No
     lines = [line.text for line in read_document(path).iter_lines()]
     assert "受入企業数\t40社以上" in lines and "商談件数\t12件以上" in lines
     assert lines.index("見学者数\t900人以上") < lines.index("左の行10") < lines.index("商談件数\t12件以上")
+
+
+def test_department_read_onto_the_end_of_a_budget_line(tmp_path: Path) -> None:
+    """``名称（1,000千円）産業振興企画課``: a department set below a detail page's budget line, read onto its
+    end because the line filled the column, is the project's department, not part of the line."""
+    text = _CELLS.replace(
+        "② 研究成果の紹介 (1,000千円)\nグリーン産業振興課",
+        "② 研究成果の紹介\n展示会出展事業 (1,000千円)グリーン産業振興課",
+    )
+    assert "(1,000千円)グリーン産業振興課" in text
+    found = [(p.code, p.budget_thousand_yen, p.departments) for p in _plan(tmp_path, text).projects]
+    assert found == [(p.code, p.budget_thousand_yen, p.departments) for p in _plan(tmp_path, _CELLS).projects]
+
+
+def test_indicator_and_target_cells_each_on_a_line_after_a_complete_kpi(tmp_path: Path) -> None:
+    """Under a KPI heading, cells one per line: ``指標A`` / ``12件以上`` / ``指標B`` / ``40社以上`` are two KPIs
+    (the second indicator is no caption ending the section: its target cell follows)."""
+    text = _NUMBERED.replace(
+        "　　新商品の開発件数　　１２件以上", "　　新商品の開発件数\n１２件以上\n試作した事業者数\n４０社以上"
+    )
+    (first, _second) = _plan(tmp_path, text).projects
+    assert [(k.target, k.unit) for k in first.kpis] == [(12.0, "件"), (40.0, "社")]
+
+
+@pytest.mark.skipif(not has_cjk_font(), reason="no Noto CJK font: install fonts-noto-cjk")
+def test_wrapped_line_in_a_column_of_tables_is_joined(tmp_path: Path) -> None:
+    """A column whose text lines are short and whose ruled tables run to its margin: a line wrapped at that
+    margin is joined to its continuation (the margin is the tables' edge too)."""
+    cells = "<table><tr><td>区分</td><td>成果目標の内容を記した欄で、幅いっぱいに広がる表の行</td></tr></table>"
+    heading = "<p>4. 広域連携による企業支援の強化事業（40,000千円 うち国庫負担金20,000千円）</p>"
+    left = "".join(f"<p>左の行{n}</p>{cells}" for n in range(1, 6))
+    right = heading + "".join(f"<p>右の行{n}</p>{cells}" for n in range(1, 5))
+    css = "table { border-collapse: collapse; width: 100% } td { border: 0.75pt solid #333; padding: 2pt }"
+    path = tmp_path / "wrapped.pdf"
+    path.write_bytes(html_pdf(two_column_html("", left + right, css)))
+    lines = [line.text for line in read_document(path).iter_lines()]
+    (joined,) = [line for line in lines if line.startswith("4. ")]
+    assert joined.replace(" ", "") == "4.広域連携による企業支援の強化事業（40,000千円うち国庫負担金20,000千円）"

@@ -263,15 +263,23 @@ def _gutter(parts: list[list[_Line]], left: float, right: float, rows: list[_Row
     return gutter if len(lefts) >= 8 and rights >= 8 and len(sides) * 10 >= len(parts) * 9 else None
 
 
-def _flow(lines: list[_Line]) -> list[tuple[float, LayoutLine]]:
-    """Free-text lines: wrapped lines of a paragraph joined; segments of one visual line joined by tabs."""
+def _margin(items: list[_Line | _Row], height: float) -> float:
+    """The right margin of a block: the longest line's end, if enough lines (and ruled rows) reach it."""
+    right_edge = max(item.right for item in items)
+    at_edge = sum(1 for item in items if item.right >= right_edge - 1.0 * height)
+    if at_edge < 3 or at_edge * 10 < len(items):
+        return float("inf")  # too few lines reach the longest one's end for it to be a margin
+    return right_edge
+
+
+def _flow(lines: list[_Line], right_edge: float | None = None) -> list[tuple[float, LayoutLine]]:
+    """Free-text lines: wrapped lines of a paragraph joined; segments of one visual line joined by tabs.
+    ``right_edge`` is the margin of the block the lines stand in (by default found among the lines)."""
     out: list[tuple[float, LayoutLine]] = []
     if not lines:
         return out
-    right_edge = max(line.right for line in lines)
-    at_edge = sum(1 for line in lines if line.right >= right_edge - 1.0 * line.height)
-    if at_edge < 3 or at_edge * 10 < len(lines):
-        right_edge = float("inf")  # too few lines reach the longest one's end for it to be a margin
+    if right_edge is None:
+        right_edge = _margin(list(lines), min(line.height for line in lines))
     k = 0
     while k < len(lines):
         block = [lines[k]]
@@ -384,11 +392,14 @@ def _two_columns(visual: list[list[_Line]], gutter: float, rows: list[_Row]) -> 
         lines: list[LayoutLine] = []
         for column in columns:
             run: list[_Line] = []
+            heights = [item.height for item in column if isinstance(item, _Line)]
+            # a column's margin: its text lines' and its ruled tables' right edges
+            edge = _margin(column, min(heights)) if heights else None
             for item in [*column, None]:
                 if isinstance(item, _Line):
                     run.append(item)
                     continue
-                lines.extend(line for _top, line in _flow(run))
+                lines.extend(line for _top, line in _flow(run, edge))
                 run = []
                 if item is not None:
                     lines.append(item.line)
