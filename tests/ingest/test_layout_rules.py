@@ -355,3 +355,26 @@ def test_wrapped_line_in_a_column_of_tables_is_joined(tmp_path: Path) -> None:
     lines = [line.text for line in read_document(path).iter_lines()]
     (joined,) = [line for line in lines if line.startswith("4. ")]
     assert joined.replace(" ", "") == "4.広域連携による企業支援の強化事業（40,000千円うち国庫負担金20,000千円）"
+
+
+def test_grid_row_whose_components_have_a_detail_page_each(tmp_path: Path) -> None:
+    """One overview row (6,500) and two detail pages whose budgets add up to it (4,000 + 2,500): the pages are
+    the row's components, with their own departments and KPIs, never projects of their own."""
+    details = _DETAILS.replace(
+        "観光振興課\n事業名：食文化国際発信事業（6,500千円） 事業開始年度：令和６年度（６年目）\n▶ 成果目標（KPI）\n・ 商談件数：５０件以上",
+        "観光振興課\n事業名：料理展出展事業（4,000千円） 事業開始年度：令和６年度（６年目）\n▶ 成果目標（KPI）\n・ 商談件数：５０件以上\n\n"
+        "食品産業課\n事業名：食文化の動画発信（2,500千円） 事業開始年度：令和８年度（４年目）\n▶ 成果目標（KPI）\n・ 再生回数：１０,０００回以上",
+    )
+    assert "食品産業課" in details
+    plan = _plan(tmp_path, _grid(["  ".join(r) for r in _ROWS], details))
+    first = plan.projects[0]
+    assert [p.name for p in plan.projects] == ["食文化の国際発信", "水素利用の普及啓発", "管理費"]
+    assert (first.budget_thousand_yen, first.challenge, first.start_fiscal_year) == (6500, 1, 2024)
+    parts = [
+        (c.name, c.budget_thousand_yen, c.departments, [(k.target, k.unit) for k in c.kpis]) for c in first.components
+    ]
+    assert parts == [
+        ("料理展出展事業", 4000, ["観光振興課"], [(50.0, "件")]),
+        ("食文化の動画発信", 2500, ["食品産業課"], [(10000.0, "回")]),
+    ]
+    assert not [w for w in plan.warnings if w.code in ("unread_section", "budget_sum_mismatch")]

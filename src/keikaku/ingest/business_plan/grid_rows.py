@@ -300,8 +300,8 @@ def _department_above(ctx: ParseContext, line: Line, start: int) -> Line | None:
 
 def match_pages(rows: list[GridRow], pages: list[FormPage]) -> dict[int, list[FormPage]]:
     """Detail pages for each row (by index): equal budget first, then the most alike name (a bigram overlap
-    of at least 0.5).  Re-listed rows claim no page.  (A row split over several pages, its components, is
-    not matched yet: those pages become projects of their own, with a warning.)"""
+    of at least 0.5); consecutive pages whose budgets add up to the row's (the row's components, one form
+    line each) coming before the names.  Re-listed rows claim no page."""
     found: dict[int, list[FormPage]] = {}
     for position, row in enumerate(rows):
         if row.relisted or row.budget is None:
@@ -312,6 +312,14 @@ def match_pages(rows: list[GridRow], pages: list[FormPage]) -> dict[int, list[Fo
             page.used = True
             found[position] = [page]
     for position, row in enumerate(rows):
+        if position in found or row.relisted or row.budget is None:
+            continue
+        parts = _adding_up(pages, row.budget)
+        for page in parts:
+            page.used = True
+        if parts:
+            found[position] = parts
+    for position, row in enumerate(rows):
         if position in found or row.relisted:
             continue
         free = [p for p in pages if not p.used]
@@ -320,6 +328,22 @@ def match_pages(rows: list[GridRow], pages: list[FormPage]) -> dict[int, list[Fo
             best.used = True
             found[position] = [best]
     return found
+
+
+def _adding_up(pages: list[FormPage], budget: int) -> list[FormPage]:
+    """Two to four consecutive unclaimed pages whose budgets add up to ``budget`` (none if no such run)."""
+    for start in range(len(pages)):
+        total = 0
+        for end in range(start, min(start + 4, len(pages))):
+            page = pages[end]
+            if page.used or page.budget is None:
+                break
+            total += page.budget
+            if total == budget and end > start:
+                return pages[start : end + 1]
+            if total > budget:
+                break
+    return []
 
 
 def draft_of_row(row: GridRow, name: str, key: str) -> ProjectDraft:
