@@ -246,6 +246,9 @@ TEXT_LAYOUTS: dict[str, Callable[[str], str]] = {
     "full-width digits": full_width_digits,
     "ASCII digits": ascii_digits,
     "page numbers glued to budgets": page_numbers_glued,
+    "scrambled + challenge-numbered": lambda text: scrambled_cells(challenge_numbered(text)),
+    "one cell per line + challenge-numbered": lambda text: one_cell_per_line(challenge_numbered(text)),
+    "scrambled + page numbers glued": lambda text: scrambled_cells(page_numbers_glued(text)),
 }
 
 

@@ -5,6 +5,7 @@ ruled table inside one column of a two-column page).  Small plans written for th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -204,13 +205,7 @@ def test_challenge_numbered_overview_rows_without_project_numbers(tmp_path: Path
     """①②③ in a cell after 関西チャレンジ number the challenges; the rows carry no project numbers and are
     fused with the numbered detail pages by budget (then name), never taken for projects ① and ②."""
     as_written = [(p.code, p.challenge, p.budget_thousand_yen, p.departments) for p in _plan(tmp_path, _CELLS).projects]
-    text = (
-        _CELLS.replace("関西チャレンジ1 ", "関西チャレンジ\t①\t")
-        .replace("関西チャレンジ2 ", "関西チャレンジ\t②\t")
-        .replace("\t① 起業家", "\t起業家")
-        .replace("\t② 研究", "\t研究")
-        .replace("\t③ 工芸", "\t工芸")
-    )
+    text = _challenge_numbered_cells()
     assert "関西チャレンジ\t①\t「強みで貢献」\t起業家の発信 2,000千円" in text
     plan = _plan(tmp_path, text)
     assert [(p.code, p.challenge, p.budget_thousand_yen, p.departments) for p in plan.projects] == as_written
@@ -378,3 +373,32 @@ def test_grid_row_whose_components_have_a_detail_page_each(tmp_path: Path) -> No
         ("食文化の動画発信", 2500, ["食品産業課"], [(10000.0, "回")]),
     ]
     assert not [w for w in plan.warnings if w.code in ("unread_section", "budget_sum_mismatch")]
+
+
+def _challenge_numbered_cells() -> str:
+    return (
+        _CELLS.replace("関西チャレンジ1 ", "関西チャレンジ\t①\t")
+        .replace("関西チャレンジ2 ", "関西チャレンジ\t②\t")
+        .replace("\t① 起業家", "\t起業家")
+        .replace("\t② 研究", "\t研究")
+        .replace("\t③ 工芸", "\t工芸")
+    )
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        pytest.param(lambda line: "\t".join(reversed(line.split("\t"))), id="right to left"),
+        pytest.param(lambda line: "\n".join(c for c in line.split("\t") if c), id="one cell per line"),
+    ],
+)
+def test_challenge_numbered_overview_in_other_layouts(tmp_path: Path, layout: Callable[[str], str]) -> None:
+    """The challenge-numbered overview written right to left (``「強みで貢献」\\t①\\t関西チャレンジ``) or one
+    cell per line (``関西チャレンジ`` / ``①`` / ``「強みで貢献」`` / rows): ① stays the challenge's number."""
+    text = "\n".join(layout(line) for line in _challenge_numbered_cells().split("\n"))
+    found = [(p.code, p.challenge, p.budget_thousand_yen, p.name) for p in _plan(tmp_path, text).projects]
+    assert found == [
+        ("1", 1, 2000, "起業家の発信"),
+        ("2", 1, 1000, "研究成果の紹介"),
+        ("3", 2, 3000, "工芸品の販路開拓"),
+    ]

@@ -74,6 +74,7 @@ _CELL_GAP = re.compile(r"\t| {2,}")
 _VALUE_CELL = re.compile(
     r"^[(]?[-+]?\d[\d,.]*\s*(?:千円|百万円|万円|円|%|頁|(?![年月日])[^\s\d(),.]{1,2})?\s*(?:以上|以下|未満|超)?[)]?$"
     r"|^\S{1,8}(?:以上|以下|未満)$"  # a target stated without a figure: 前年度実績以上
+    r"|^\(?\d{1,3}(?:,\d{3})*\)?\s+\d{1,3}$"  # a budget and its page in one cell: 9,800 4
 )
 
 
@@ -122,8 +123,14 @@ def marker_of(text: str, schemes: tuple[str, ...] = tuple(SCHEMES)) -> Marker | 
 
 def project_marks(text: str) -> list[re.Match[str]]:
     """The circled numbers of a line that number projects: not those of a challenge label
-    (``関西チャレンジ ①``, ``チャレンジ\t②``: there ①②③ number the challenges)."""
-    return [m for m in CIRCLED_RE.finditer(text) if not text[: m.start()].rstrip(" \t").endswith("チャレンジ")]
+    (``関西チャレンジ ①``, ``チャレンジ\t②``, or written right to left ``①\t関西チャレンジ``: there ①②③
+    number the challenges)."""
+    return [
+        m
+        for m in CIRCLED_RE.finditer(text)
+        if not text[: m.start()].rstrip(" \t").endswith("チャレンジ")
+        and not re.match(r"[ \t]*(?:関西\s*)?チャレンジ\s*(?:\t|$)", text[m.end() :])
+    ]
 
 
 def circled_segments(text: str) -> list[tuple[str, int, str]]:

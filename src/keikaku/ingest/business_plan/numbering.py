@@ -47,6 +47,8 @@ def choose_scheme(ctx: ParseContext, skip: set[int]) -> str | None:
         hits: list[tuple[int, int]] = []
         for position, line in enumerate(lines):
             marker = marker_of(line.text, (scheme,))
+            if marker is not None and scheme == "circled" and challenge_number(ctx, line, marker.rest):
+                continue
             if marker is not None:
                 hits.append((position, marker.number))
             elif scheme == "circled" and _inline_markers(line.text):
@@ -103,9 +105,18 @@ def find_occurrences(ctx: ParseContext, scheme: str, skip: set[int]) -> list[Occ
                 found.append(Occurrence(line, number, segment, inline=True, before=before))
             continue
         marker = marker_of(line.text, (scheme,))
-        if marker is not None:
+        if marker is not None and not (scheme == "circled" and challenge_number(ctx, line, marker.rest)):
             found.append(Occurrence(line, marker.number, marker.rest))
     return found
+
+
+def challenge_number(ctx: ParseContext, line: Line, rest: str) -> bool:
+    """A circled number alone on its line (or before the challenge's motto) just below ``関西チャレンジ``: the
+    challenge's number, its label laid out one cell per line, not a project's."""
+    if rest and not re.fullmatch(r"「[^」]{1,20}」", rest):
+        return False
+    above = next((p.text for p in reversed(ctx.lines[max(0, line.index - 3) : line.index]) if p.text), "")
+    return above.endswith("チャレンジ") and len(above) <= 12
 
 
 def project_runs(ctx: ParseContext, occurrences: list[Occurrence], skip: set[int]) -> list[Occurrence]:

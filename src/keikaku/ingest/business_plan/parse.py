@@ -55,7 +55,7 @@ from keikaku.ingest.business_plan.overview import (
     read_name_keyed_pages,
     read_segment,
 )
-from keikaku.ingest.business_plan.unnumbered import fuse_rows, row_challenge, unnumbered_rows
+from keikaku.ingest.business_plan.unnumbered import challenge_label, fuse_rows, row_challenge, unnumbered_rows
 from keikaku.ingest.context import Line, ParseContext
 from keikaku.ingest.errors import IngestError
 
@@ -271,25 +271,6 @@ def _admin_line(ctx: ParseContext, line: Line, table: ListContext) -> None:
         nxt = next((probe for probe in ctx.lines[line.index + 1 : line.index + 3] if probe.text), None)
         found = [m for m in amounts(nxt.text, bare_unit=table.bare_unit) if not m.label] if nxt else []
     table.admin.extend((line, m.amount.value_thousand_yen) for m in found[:1])
-
-
-def challenge_label(ctx: ParseContext, line: Line) -> int | None:
-    """The challenge a label starting on this line names, its cells possibly one per line:
-    ``関西チャレンジ1``, ``関西`` / ``チャレンジ1``, ``関西チャレンジ`` / ``1``, ``関西`` / ``チャレンジ`` / ``1``."""
-    text = line.text
-    if not text or len(text) > 30:
-        return None
-    following = [probe.text for probe in ctx.lines[line.index + 1 : line.index + 6] if probe.text][:2]
-    joined = text
-    for piece in following:
-        if challenge_in(joined) is not None or len(joined) > 12:
-            break
-        if len(piece) <= 8 and ("チャレンジ" in piece or joined.endswith("チャレンジ")):
-            joined += piece
-    found = challenge_in(joined)
-    if found is None or (challenge_in(text) is None and not (len(text) <= 4 or text.endswith("チャレンジ"))):
-        return None
-    return found
 
 
 def _list_entry_lines(ctx: ParseContext, block: list[Line]) -> list[Line]:

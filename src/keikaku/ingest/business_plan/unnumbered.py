@@ -19,6 +19,8 @@ from keikaku.ingest.business_plan.overview import ListContext, clean_name, label
 from keikaku.ingest.context import Line, ParseContext
 
 _LABEL_CELL = re.compile(r"^(?:関西\s*)?チャレンジ\s*(?:[1-9]|[\u2460-\u2473])?\s*(?:「[^」]{1,20}」)?$")
+#: A row alone on its line (cells one per line): a name, its budget, what it does, its page.
+_ONE_ROW = re.compile(r"^[^\s・].{1,80}?\s*\d[\d,]*\s*千円(?:\s|$)")
 _CIRCLED_CELL = re.compile(r"^[\u2460-\u2473]$|^「[^」]{1,20}」$")
 
 
@@ -43,11 +45,32 @@ def row_challenge(text: str) -> int | None:
         if not _LABEL_CELL.match(cell):
             continue
         found = challenge_in(cell)
-        if found is None and k + 1 < len(cells):
-            found = challenge_in(cell + cells[k + 1])
+        for neighbour in (cells[k + 1 : k + 2] + cells[max(0, k - 1) : k]) if found is None else []:
+            found = challenge_in(cell + neighbour) if _CIRCLED_CELL.match(neighbour) else None
+            if found is not None:
+                break
         if found is not None:
             return found
     return None
+
+
+def challenge_label(ctx: ParseContext, line: Line) -> int | None:
+    """The challenge a label starting on this line names, its cells possibly one per line:
+    ``関西チャレンジ1``, ``関西`` / ``チャレンジ1``, ``関西チャレンジ`` / ``1``, ``関西`` / ``チャレンジ`` / ``1``."""
+    text = line.text
+    if not text or len(text) > 30:
+        return None
+    following = [probe.text for probe in ctx.lines[line.index + 1 : line.index + 6] if probe.text][:2]
+    joined = text
+    for piece in following:
+        if challenge_in(joined) is not None or len(joined) > 12:
+            break
+        if len(piece) <= 8 and ("チャレンジ" in piece or joined.endswith("チャレンジ")):
+            joined += piece
+    found = challenge_in(joined)
+    if found is None or (challenge_in(text) is None and not (len(text) <= 4 or text.endswith("チャレンジ"))):
+        return None
+    return found
 
 
 def unnumbered_rows(ctx: ParseContext, taken: set[int], table: ListContext) -> list[ListedRow]:
@@ -61,9 +84,15 @@ def unnumbered_rows(ctx: ParseContext, taken: set[int], table: ListContext) -> l
             open_table = False
             continue
         label = row_challenge(line.text)
+        if label is None and len(line.text) <= 12 and line.text.endswith("チャレンジ"):
+            label = challenge_label(ctx, line)  # the label one cell per line: 関西チャレンジ / ① / 「…」
         if label is not None:
             challenge, open_table = label, True
-        elif not open_table or "\t" not in line.raw.strip(" \u3000"):
+            if "\t" not in line.text:
+                continue  # the label alone: its rows follow
+        elif open_table and (_CIRCLED_CELL.match(line.text) or (len(line.text) <= 12 and challenge_in(line.text))):
+            continue  # the rest of a label laid out one cell per line
+        elif not open_table or ("\t" not in line.raw.strip(" \u3000") and not _ONE_ROW.match(line.text)):
             open_table = False
             continue
         cells = [c for c in line.text.split("\t") if c.strip()]
