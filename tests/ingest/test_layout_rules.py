@@ -14,6 +14,7 @@ from tests.ingest.pdf_layouts import html_pdf, two_column_html
 
 from keikaku.domain import Plan
 from keikaku.ingest.pipeline import ingest_file
+from keikaku.ingest.read.pdf_layout import Glyph, lines_from_glyphs
 from keikaku.ingest.read.readers import read_document
 
 _ROWS = [
@@ -402,3 +403,15 @@ def test_challenge_numbered_overview_in_other_layouts(tmp_path: Path, layout: Ca
         ("2", 1, 1000, "研究成果の紹介"),
         ("3", 2, 3000, "工芸品の販路開拓"),
     ]
+
+
+def test_a_line_ending_with_its_page_reference_ends_its_item() -> None:
+    """Lines of a paragraph running to the margin are joined, but a line ending with a page reference
+    (``… 8頁``, an overview entry's end) is not continued by the line below, though it is full too."""
+    rows = ["えええええええええええ", "ああああああああああ", "いいいいいいいい8頁", "うううう"]
+    glyphs = [
+        Glyph(100 * r + k, char, 10.0 * k, 12.0 * r, 10.0 * k + 10.0, 12.0 * r + 10.0)
+        for r, text in enumerate(rows)
+        for k, char in enumerate(text)
+    ]
+    assert [line.text for line in lines_from_glyphs(glyphs)] == ["".join(rows[:3]), "うううう"]

@@ -33,6 +33,10 @@ _ITEM_START = re.compile(
 )
 
 
+#: A line ending like this ends its item (an overview entry ends with its page reference, ``… 8頁``).
+_ITEM_END = re.compile(r"[0-9０-９]{1,3}\s*頁$")
+
+
 @dataclass(frozen=True)
 class LayoutLine:
     """A rebuilt line: its text and the text-page indices of its characters."""
@@ -287,6 +291,7 @@ def _flow(lines: list[_Line], right_edge: float | None = None) -> list[tuple[flo
             last, following = block[-1], lines[k + 1]
             if (
                 _ITEM_START.match(following.text)
+                or _ITEM_END.search(last.text)
                 or "\t" in last.text
                 or "\t" in following.text
                 or last.right + _first_word(following) < right_edge - 1.0 * last.height
