@@ -1,8 +1,9 @@
 """Business plans whose overview is a cell-fragment grid (see :mod:`keikaku.ingest.business_plan.grid_rows`).
 
-Each overview row is fused with the detail page (``事業名：`` form line) of the same budget, or of the
-most alike name; the detail page gives the department, the start year, the KPIs and the events.  A
-detail page no row claims is a project of its own (it has its budget), never dropped silently.
+Each overview row is fused with the detail page (``事業名：`` form line) of the same budget, with the
+consecutive pages whose budgets add up to it (its components), or with the page of the most alike name;
+the detail page gives the department, the start year, the KPIs and the events.  A detail page no row
+claims is a project of its own (it has its budget), never dropped silently.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ def parse_grid_plan(ctx: ParseContext, header: PlanHeader, grid: Line, issuer_pa
             draft.list_name = None
         if len(own) > 1:
             _read_components(ctx, draft, own, header.fiscal_year, issuer_parts)
-        for page in own[:1] if len(own) == 1 else []:
-            _read_page(ctx, draft, page, header.fiscal_year, issuer_parts)
+        elif own:
+            _read_page(ctx, draft, own[0], header.fiscal_year, issuer_parts)
         drafts.append(draft)
     for page in pages:
         if page.used:

@@ -2,6 +2,7 @@
 
 How it reads a plan, in order:
 
+0. Table rows written right to left (value cells first, their label last) are put in reading order.
 1. The table of contents is set aside (its entries are never projects).
 2. The project numbering is chosen among ①…, (1)…, 1. … and 【1】…: the scheme whose numbers come with
    budgets (千円) and restart least.  Other numberings stay ordinary text (a project's sub-items).
@@ -10,7 +11,10 @@ How it reads a plan, in order:
    成果目標, a department, events…), or an entry of a page that lists KPIs or departments by number.
 4. Occurrences of the same number are one project (repeated headings, the overview, the detail page and
    the KPI page all merge; a differently worded heading is matched by number and meaning).
-5. Without numbered projects, ``事業名：…`` forms and then bulleted ``名称 (N千円)`` lists are read.
+5. Overview rows without numbers (a challenge-numbered overview: ①②③ after 関西チャレンジ number the
+   challenges) are fused with the numbered projects by budget, then name
+   (:mod:`keikaku.ingest.business_plan.unnumbered`).
+6. Without numbered projects, ``事業名：…`` forms and then bulleted ``名称 (N千円)`` lists are read.
 
 Nothing becomes a project without a name and evidence (a budget, a department, a KPI).  The checks in
 :mod:`keikaku.ingest.business_plan.checks` compare overview and detail, components and project, projects and total.
