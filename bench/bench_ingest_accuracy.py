@@ -30,7 +30,7 @@ from keikaku.ingest.pipeline import ingest_file  # noqa: E402
 
 def _row(label: str, tally: Tally) -> str:
     cells = [f"{tally.precision(k):>6.1%} {tally.recall(k):>6.1%}" for k in FACT_TYPES]
-    return f"{label:<36} " + "  ".join(cells) + f"  {len(tally.invented):>8}"
+    return f"{label:<40} " + "  ".join(cells) + f"  {len(tally.invented):>8}"
 
 
 def _ingest(path: Path, true: object, tally: Tally, failures: list[str], label: str) -> None:
@@ -85,7 +85,7 @@ def main() -> None:
         total.misses += tally.misses
     elapsed = time.perf_counter() - started
     print(f"{renderings} renderings: {len(plans)} plans x {len(layouts)} layouts in {elapsed:.1f} s")
-    print(f"{'precision / recall':<36} " + "  ".join(f"{k[:13]:^13}" for k in FACT_TYPES) + "  invented")
+    print(f"{'precision / recall':<40} " + "  ".join(f"{k[:13]:^13}" for k in FACT_TYPES) + "  invented")
     for label, tally in layouts.items():
         print(_row(label, tally))
     print(_row("ALL", total))

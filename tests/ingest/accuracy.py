@@ -160,9 +160,16 @@ def one_cell_per_line(text: str) -> str:
     return "\n".join("\n".join(c for c in _cells(line) if c.strip()) for line in text.split("\n"))
 
 
+def _scrambled(line: str) -> str:
+    body = line.strip(" \t\u3000")
+    if not _CELL_GAP.search(body):
+        return line  # an indented line is one cell: indentation is no cell gap
+    return "\t".join(reversed(_cells(body)))
+
+
 def scrambled_cells(text: str) -> str:
     """Each table row's cells in reverse order (an export that writes the right-hand cells first)."""
-    return "\n".join("\t".join(reversed(_cells(line))) if _CELL_GAP.search(line) else line for line in text.split("\n"))
+    return "\n".join(_scrambled(line) for line in text.split("\n"))
 
 
 def radicals(text: str) -> str:
@@ -206,14 +213,27 @@ def _numbered_label(match: re.Match[str]) -> str:
 
 
 def challenge_numbered(text: str) -> str:
-    """The overview's challenges numbered ①②③ in a cell of their own, its projects without numbers."""
+    """The overview's challenges numbered ①②③ in a cell of their own, its rows without project numbers.
+
+    Only the overview table changes: its rows (lines with cells) from the first challenge label on; the
+    detail pages and a plan without challenge labels stay as written."""
     out = []
+    in_overview = False
     for raw in text.split("\n"):
         line = _CHALLENGE.sub(_numbered_label, raw)
+        in_overview = (line != raw or in_overview) and bool(_CELL_GAP.search(line))
+        if not in_overview:
+            out.append(line)
+            continue
+        cells = _cells(line)
         out.append(
-            "\t".join(re.sub(rf"^[{_CIRCLED}]\s*", "", c) for c in _cells(line)) if _CELL_GAP.search(line) else line
+            "\t".join(c if k and cells[k - 1] == "関西チャレンジ" else _unnumbered(c) for k, c in enumerate(cells))
         )
     return "\n".join(out)
+
+
+def _unnumbered(cell: str) -> str:
+    return re.sub(rf"^([\s\u3000]*)[{_CIRCLED}]\s*", r"\1", cell)
 
 
 TEXT_LAYOUTS: dict[str, Callable[[str], str]] = {
@@ -226,6 +246,9 @@ TEXT_LAYOUTS: dict[str, Callable[[str], str]] = {
     "full-width digits": full_width_digits,
     "ASCII digits": ascii_digits,
     "page numbers glued to budgets": page_numbers_glued,
+    "scrambled + challenge-numbered": lambda text: scrambled_cells(challenge_numbered(text)),
+    "one cell per line + challenge-numbered": lambda text: one_cell_per_line(challenge_numbered(text)),
+    "scrambled + page numbers glued": lambda text: scrambled_cells(page_numbers_glued(text)),
 }
 
 

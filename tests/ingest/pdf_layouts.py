@@ -18,9 +18,12 @@ body { font-family: "Noto Sans CJK JP", "Noto Sans JP", sans-serif; font-size: 9
 p { margin: 0 0 3pt 0; }
 table { border-collapse: collapse; width: 100%; margin: 4pt 0; }
 tr { break-inside: avoid; }
-td { border: 0.75pt solid #333; padding: 3pt 4pt; vertical-align: top; }
+td, th { border: 0.75pt solid #333; padding: 3pt 4pt; vertical-align: top; }
 """
 _TWO_COLUMNS_CSS = ".flow { column-count: 2; column-gap: 12mm; } table { column-span: all; }"
+
+
+_HTML_TABLE = re.compile(r"^\s*</?(?:table|tr)[\s>]")
 
 
 def _inline(text: str) -> str:
@@ -50,7 +53,9 @@ def plan_html(text: str, *, two_columns: bool = False) -> str:
             rows.append(line.split("\t"))
             continue
         flush()
-        if line.strip():
+        if _HTML_TABLE.match(line):
+            parts.append(line)  # a Markdown plan's own HTML table, drawn as Markdown draws it
+        elif line.strip():
             parts.append(f"<p>{_inline(line)}</p>")
     flush()
     css = _BASE_CSS + (_TWO_COLUMNS_CSS if two_columns else "")
@@ -67,6 +72,15 @@ def html_pdf(document: str) -> bytes:
         import weasyprint
 
         return bytes(weasyprint.HTML(string=document).write_pdf())
+
+
+def two_column_html(before: str, columns: str, extra_css: str = "") -> str:
+    """A page of HTML: ``before`` in one column, then ``columns`` set in two (WeasyPrint balances them)."""
+    return (
+        '<html lang="ja"><head><meta charset="utf-8"><style>@page { size: A4; margin: 15mm }'
+        'body { font-family: "Noto Sans CJK JP"; font-size: 10pt } .cols { column-count: 2; column-gap: 12mm }'
+        f'{extra_css}</style></head><body>{before}<div class="cols">{columns}</div></body></html>'
+    )
 
 
 def scanned_pdf(pdf: bytes, pages: list[int] | None = None, *, dpi: int = 200) -> bytes:

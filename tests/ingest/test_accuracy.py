@@ -13,7 +13,7 @@ from keikaku.ingest.pipeline import ingest_file
 SEED_PLAN = truth()[0]
 
 
-@pytest.mark.parametrize("layout", ["as written", "radicals", "full-width digits", "page numbers glued to budgets"])
+@pytest.mark.parametrize("layout", sorted(TEXT_LAYOUTS))
 def test_the_fy2026_plan_keeps_every_fact_in_these_layouts(tmp_path: Path, layout: str) -> None:
     path = tmp_path / "plan.txt"
     path.write_text(TEXT_LAYOUTS[layout](source_text(SEED_PLAN.path)), encoding="utf-8")

@@ -8,7 +8,7 @@ import pytest
 from tests.ingest.conftest import has_cjk_font
 from tests.ingest.expected import score
 from tests.ingest.facts import SEED_001
-from tests.ingest.pdf_layouts import html_pdf, plan_html
+from tests.ingest.pdf_layouts import html_pdf, plan_html, two_column_html
 
 from keikaku.domain import Plan
 from keikaku.ingest.pipeline import ingest_file
@@ -84,14 +84,8 @@ def test_wrapped_paragraph_lines_are_joined_but_items_are_not(seed_pdf: Path) ->
 def test_two_column_page_is_read_column_by_column(tmp_path: Path) -> None:
     left = "".join(f"<p>左の段落{n}：" + "関西の産業を支える取組を広く発信する。" * 3 + "</p>" for n in range(1, 7))
     right = "".join(f"<p>右の段落{n}：" + "域内企業の事業化を促進する場を設ける。" * 3 + "</p>" for n in range(1, 7))
-    document = (
-        '<html lang="ja"><head><meta charset="utf-8"><style>@page { size: A4; margin: 15mm }'
-        'body { font-family: "Noto Sans CJK JP"; font-size: 10pt } .cols { column-count: 2; column-gap: 12mm }'
-        "</style></head><body><p>二段組の頁</p>"
-        f'<div class="cols">{left}{right}</div></body></html>'
-    )
     path = tmp_path / "columns.pdf"
-    path.write_bytes(html_pdf(document))
+    path.write_bytes(html_pdf(two_column_html("<p>二段組の頁</p>", left + right)))
     lines = [line.text for line in read_document(path).iter_lines()]
     starts = [line.split("：")[0] for line in lines]
     assert starts == ["二段組の頁", *(f"左の段落{n}" for n in range(1, 7)), *(f"右の段落{n}" for n in range(1, 7))]

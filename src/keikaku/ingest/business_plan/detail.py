@@ -18,6 +18,7 @@ from keikaku.ingest.business_plan.limits import checked_year, out_of_range
 from keikaku.ingest.business_plan.lines import (
     BRACKET_LABEL,
     COMPONENT_HEADER,
+    DETAIL_KEYWORDS,
     EVENT_DATE,
     EVENT_PLACE,
     EVENT_THEME,
@@ -28,6 +29,7 @@ from keikaku.ingest.business_plan.lines import (
     START_YEAR,
     STOP_KPI,
     BudgetLine,
+    amounts,
     budget_line,
     challenge_in,
     departments_in,
@@ -126,11 +128,41 @@ _LABEL_ONLY = re.compile(
 )
 
 
+_GLUED_DEPARTMENT = re.compile(r"^(?P<head>.+\d\s*千円\s*\))\s*(?P<department>[^\s()]{3,30})$")
+_LONE_AMOUNT = re.compile(r"^\(?\d{1,3}(?:,\d{3})*\s*(?:千円|百万円|万円|円)\)?$")
+
+
+def _names_a_part(text: str) -> bool:
+    """A short line that can be the name of a budget line: no amount, no label, no sentence."""
+    return (
+        len(text) <= 40
+        and not amounts(text)
+        and not text.endswith(("。", ":"))
+        and not (_LABEL_ONLY.match(text) or BRACKET_LABEL.match(text) or DETAIL_KEYWORDS.match(text))
+        and not KPI_HEADING.match(text)
+        and not departments_in(text)
+    )
+
+
+def _unglued(lines: list[Line]) -> list[Line]:
+    """A department set below a budget line but read onto its end (a PDF line filled to the margin,
+    ``名称（250千円）産業振興企画課``) as a line of its own; both keep the line's index."""
+    out: list[Line] = []
+    for line in lines:
+        glued = _GLUED_DEPARTMENT.match(line.text) if line.text else None
+        if glued is None or not departments_in(glued.group("department")):
+            out.append(line)
+            continue
+        out.append(Line(line.index, line.page, line.number, line.raw, glued.group("head")))
+        out.append(Line(line.index, line.page, line.number, line.raw, glued.group("department")))
+    return out
+
+
 def join_labels(lines: list[Line]) -> list[Line]:
     """Forms laid out one cell per line (``予算額`` / ``12,300千円``) joined back into ``予算額:12,300千円``."""
     out: list[Line] = []
     pending: Line | None = None
-    for line in lines:
+    for line in _unglued(lines):
         if not line.text:
             out.append(line)
             continue
@@ -144,6 +176,12 @@ def join_labels(lines: list[Line]) -> list[Line]:
                 pending = None
                 continue
         pending = line if _LABEL_ONLY.match(line.text) else None
+        above = next((k for k in range(len(out) - 1, -1, -1) if out[k].text), None)
+        if pending is None and above is not None and _LONE_AMOUNT.match(line.text) and _names_a_part(out[above].text):
+            # a name and its amount, each a cell on a line of its own: ``(1) 設備導入補助`` / ``60,000千円``
+            prev = out[above]
+            out[above] = Line(prev.index, prev.page, prev.number, prev.raw, f"{prev.text} {line.text}")
+            continue
         if pending is None:
             out.append(line)
     if pending is not None:
@@ -185,7 +223,7 @@ class DetailWalker:
             block.lines = join_labels(block.lines)
         budget_lines = [bl for block in blocks for bl in block_budget_lines(block)]
         component_lines = split_budget_lines(self.draft, budget_lines)
-        by_index = {line.index: bl for line, bl in budget_lines}
+        by_index = {line.index: (line, bl) for line, bl in budget_lines}
         for block in blocks:
             self.component = None
             self.event = None
@@ -193,7 +231,9 @@ class DetailWalker:
                 self.draft.new = True
             self._walk_lines(block.lines, component_lines, by_index)
 
-    def _walk_lines(self, lines: list[Line], component_lines: set[int], by_index: dict[int, BudgetLine]) -> None:
+    def _walk_lines(
+        self, lines: list[Line], component_lines: set[int], by_index: dict[int, tuple[Line, BudgetLine]]
+    ) -> None:
         index = 0
         while index < len(lines):
             line = lines[index]
@@ -206,8 +246,9 @@ class DetailWalker:
                 self.last_was_place = False
                 continue
             self.last_was_place = bool(EVENT_PLACE.match(text))
-            if line.index in by_index:
-                self._budget(line, by_index[line.index], line.index in component_lines)
+            budget = by_index.get(line.index)
+            if budget is not None and budget[0] is line:  # (a line split in two keeps its index)
+                self._budget(line, budget[1], line.index in component_lines)
                 continue
             header = COMPONENT_HEADER.match(text)
             if header is not None:
@@ -301,7 +342,9 @@ class DetailWalker:
             last = section[-1].text if section else ""
             continuing = section and not had_bullet(line) and not is_complete(last)
             if section and not continuing and not had_bullet(line) and not looks_like_target(text):
-                break  # a caption or the next paragraph
+                following = next((p.text for p in lines[index + 1 : index + 3] if p.text), "")
+                if not (len(following) <= 16 and is_complete(following) and not looks_like_target(text)):
+                    break  # a caption or the next paragraph (not an indicator whose target cell follows)
             section.append(line)
             index += 1
         self._kpis(section)

@@ -1,8 +1,9 @@
 """Business plans whose overview is a cell-fragment grid (see :mod:`keikaku.ingest.business_plan.grid_rows`).
 
-Each overview row is fused with the detail page (``事業名：`` form line) of the same budget, or of the
-most alike name; the detail page gives the department, the start year, the KPIs and the events.  A
-detail page no row claims is a project of its own (it has its budget), never dropped silently.
+Each overview row is fused with the detail page (``事業名：`` form line) of the same budget, with the
+consecutive pages whose budgets add up to it (its components), or with the page of the most alike name;
+the detail page gives the department, the start year, the KPIs and the events.  A detail page no row
+claims is a project of its own (it has its budget), never dropped silently.
 """
 
 from __future__ import annotations
@@ -39,8 +40,10 @@ def parse_grid_plan(ctx: ParseContext, header: PlanHeader, grid: Line, issuer_pa
         draft = draft_of_row(row, name or "", key=f"row{position}")
         if not name:
             draft.list_name = None
-        for page in own:
-            _read_page(ctx, draft, page, header.fiscal_year, issuer_parts)
+        if len(own) > 1:
+            _read_components(ctx, draft, own, header.fiscal_year, issuer_parts)
+        elif own:
+            _read_page(ctx, draft, own[0], header.fiscal_year, issuer_parts)
         drafts.append(draft)
     for page in pages:
         if page.used:
@@ -73,6 +76,27 @@ def parse_grid_plan(ctx: ParseContext, header: PlanHeader, grid: Line, issuer_pa
     plan.cooperative_projects = read_cooperative(ctx, grid.index)
     plan.warnings = [*ctx.warnings, *plan.warnings]
     return plan
+
+
+def _read_components(
+    ctx: ParseContext, draft: ProjectDraft, pages: list[FormPage], fiscal_year: int, issuer: set[str]
+) -> None:
+    """A row's components, one detail page each: each page's form line is a component's budget line, the
+    page's department, KPIs and events the component's; the row's budget is what they add up to."""
+    draft.heading_budget = draft.list_budget
+    blocks = []
+    for page in pages:
+        page.used = True
+        budget_line = Line(
+            page.line.index, page.line.page, page.line.number, page.line.raw, f"{page.name} ({page.budget}千円)"
+        )
+        department = [line for line in page.lines[:1] if line.index <= page.line.index]  # the one above it
+        body = [line for line in page.lines if line not in department]
+        blocks.append(DetailBlock(page.line, page.name, [budget_line, *department, *body]))
+    walker = DetailWalker(ctx, draft, fiscal_year, issuer)
+    if pages[0].start:
+        walker.read_start_year(pages[0].line, pages[0].start)
+    walker.walk(blocks)
 
 
 def _read_page(ctx: ParseContext, draft: ProjectDraft, page: FormPage, fiscal_year: int, issuer: set[str]) -> None:

@@ -17,6 +17,8 @@ and checked by :mod:`keikaku.ingest.business_plan.limits` like every other chann
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from keikaku.domain import CooperativeProject, WarningCode
@@ -37,6 +39,9 @@ _ROW_END = re.compile(
     re.IGNORECASE,
 )
 _TOTAL_ROW = re.compile(r"^(?:合計|計|総計)?\s*(?P<amount>[\d,]+)\s+(?P<page>\d{1,3})$")
+_FIGURE_CELL = re.compile(r"^(?P<open>\()?[-+]?\d{1,3}(?:,\d{3})+(?(open)\))$|^\(?[-+]?\d+\)?$")
+_PAGE_FOOTER = re.compile(r"^[-−‐]\s*\d{1,3}\s*[-−‐]$|^\d{1,3}\s*/\s*\d{1,3}$|^(?:p\.?|P\.?)\s*\d{1,3}$")
+_PAGE_CELL = re.compile(r"^(?:\d{1,3}|[-−ー‐])$")
 _LABEL_PIECE = re.compile(r"^(?:関西|チャレンジ|関西\s*チャレンジ|「[^」]{1,12}」)$")
 _CHALLENGE_CELL = re.compile(r"^(?:関西\s*)?(?:チャレンジ\s*)?(?P<n>[①-⑳]|(?<=ジ)\s*\d)\s*(?:「[^」]{1,12}」)?$")
 _PROSE_CELL = re.compile(r"[をにで、。]|(?:する|す|る|う|く|ぶ|つ)$")
@@ -44,6 +49,7 @@ _SENTENCE_END = re.compile(r"(?:する|す|る|う|く|ぶ|つ|。)$")
 _MEMBER = re.compile(r"^(?:[^\s、。]{1,4}(?:府|県)|[^\s、。]{1,4}市|関西広域連合)$")
 _MEMBER_MARK = re.compile(r"[【\[(](?P<m>[^\s、。\])】]{1,4}(?:府|県|市))[】\])]")
 _SECTION_END = re.compile(r"^(?:事業名\s*:|▶|■)|事業一覧")
+_YEAR_THEN_TEXT = re.compile(r"^(?P<year>.*?年度\s*(?:\(\s*\d+\s*年目\s*\))?)\s*(?P<rest>\S.*)$")
 FORM_LINE = re.compile(
     r"^事業名(?:称)?\s*:\s*(?P<name>.+?)\s*(?:\(\s*(?P<amount>[-+]?[\d,.]*\d(?:e[-+]?\d+)?)\s*千円\s*\))?"
     r"\s*(?:事業開始年度\s*:\s*(?P<start>.+))?$",
@@ -109,11 +115,10 @@ def read_grid(ctx: ParseContext, header: Line) -> GridTable:
     challenge: int | None = None
     cells: list[str] = []
     after_admin = False
-    for line in ctx.lines[header.index + 1 :]:
-        text = line.text
+    for line, text in _grid_lines(ctx, header.index + 1):
         table.end = line.index + 1
-        if not text:
-            continue
+        if not text or _PAGE_FOOTER.match(unicodedata.normalize("NFKC", line.raw).strip()):
+            continue  # a page's footer where the grid runs on to the next page
         if after_admin:
             total = _TOTAL_ROW.match(text)
             if total is not None:
@@ -158,6 +163,23 @@ def read_grid(ctx: ParseContext, header: Line) -> GridTable:
         )
         cells = []
     return table
+
+
+def _grid_lines(ctx: ParseContext, start: int) -> Iterator[tuple[Line, str]]:
+    """The grid's lines from ``start``, a budget cell alone on its line fused with the page cell alone on the
+    next one (a PDF's text stream gives every cell a line of its own): ``9,800`` / ``4`` is ``9,800 4``."""
+    lines = ctx.lines
+    position = start
+    while position < len(lines):
+        line = lines[position]
+        position += 1
+        if _FIGURE_CELL.match(line.text):
+            following = next((p for p in lines[position : position + 3] if p.text), None)
+            if following is not None and _PAGE_CELL.match(following.text):
+                position = following.index + 1
+                yield following, f"{line.text} {following.text}"
+                continue
+        yield line, line.text
 
 
 def _header_words(ctx: ParseContext, header: Line) -> list[str]:
@@ -221,10 +243,16 @@ class FormPage:
 def form_pages(ctx: ParseContext, start: int) -> list[FormPage]:
     """Every ``事業名：`` page from line ``start``: the form line's name, budget and start year, and its lines."""
     heads: list[tuple[Line, re.Match[str]]] = []
+    joined: set[int] = set()
     for line in ctx.lines[start:]:
         match = FORM_LINE.match(line.text)
-        if match is not None:
-            heads.append((line, match))
+        if match is None or line.index in joined:
+            continue
+        wrapped = _wrapped_form_line(ctx, line, match)
+        if wrapped is not None:
+            match = wrapped
+            joined.add(line.index + 1)
+        heads.append((line, match))
     aboves = [_department_above(ctx, line, start) for line, _ in heads]
     pages: list[FormPage] = []
     for position, (line, match) in enumerate(heads):
@@ -234,15 +262,34 @@ def form_pages(ctx: ParseContext, start: int) -> list[FormPage]:
         else:
             stop = len(ctx.lines)
         budget = checked_amount(ctx, match.group("amount"), line, "予算額") if match.group("amount") else None
-        body = ctx.lines[line.index + 1 : stop]
+        body = [p for p in ctx.lines[line.index + 1 : stop] if p.index not in joined]
         start_text = match.group("start")
         if start_text is None:  # the start year on the next line
             probe = next((p for p in body[:3] if p.text.startswith("事業開始年度")), None)
             start_text = probe.text.split(":", 1)[-1].strip() if probe else None
         name = strip_marks(match.group("name"))
         above = aboves[position]
+        glued = _YEAR_THEN_TEXT.match(start_text or "")
+        if glued is not None and is_department_line(glued.group("rest")):
+            # a department set just after the form line, read onto its end (a PDF line filled to the margin)
+            start_text, above = glued.group("year"), Line(line.index, line.page, line.number, line.raw, glued["rest"])
         pages.append(FormPage(line, name, budget, start_text, ([above] if above else []) + body))
     return pages
+
+
+def _wrapped_form_line(ctx: ParseContext, line: Line, match: re.Match[str]) -> re.Match[str] | None:
+    """The form line and the next line read as one, when the form line wrapped inside a narrow column
+    (``事業名：…（2,100千`` / ``円） 事業開始年度：…``): only if the two together state more fields."""
+    if match.group("start") is not None or line.index + 1 >= len(ctx.lines):
+        return None
+    following = ctx.lines[line.index + 1].text
+    if not following or FORM_LINE.match(following) or is_department_line(following):
+        return None
+    fused = FORM_LINE.match(line.text + following)
+    filled = sum(1 for g in ("amount", "start") if match.group(g) is not None)
+    if fused is None or sum(1 for g in ("amount", "start") if fused.group(g) is not None) <= filled:
+        return None
+    return fused
 
 
 def _department_above(ctx: ParseContext, line: Line, start: int) -> Line | None:
@@ -253,8 +300,8 @@ def _department_above(ctx: ParseContext, line: Line, start: int) -> Line | None:
 
 def match_pages(rows: list[GridRow], pages: list[FormPage]) -> dict[int, list[FormPage]]:
     """Detail pages for each row (by index): equal budget first, then the most alike name (a bigram overlap
-    of at least 0.5).  Re-listed rows claim no page.  (A row split over several pages, its components, is
-    not matched yet: those pages become projects of their own, with a warning.)"""
+    of at least 0.5); consecutive pages whose budgets add up to the row's (the row's components, one form
+    line each) coming before the names.  Re-listed rows claim no page."""
     found: dict[int, list[FormPage]] = {}
     for position, row in enumerate(rows):
         if row.relisted or row.budget is None:
@@ -265,6 +312,14 @@ def match_pages(rows: list[GridRow], pages: list[FormPage]) -> dict[int, list[Fo
             page.used = True
             found[position] = [page]
     for position, row in enumerate(rows):
+        if position in found or row.relisted or row.budget is None:
+            continue
+        parts = _adding_up(pages, row.budget)
+        for page in parts:
+            page.used = True
+        if parts:
+            found[position] = parts
+    for position, row in enumerate(rows):
         if position in found or row.relisted:
             continue
         free = [p for p in pages if not p.used]
@@ -273,6 +328,22 @@ def match_pages(rows: list[GridRow], pages: list[FormPage]) -> dict[int, list[Fo
             best.used = True
             found[position] = [best]
     return found
+
+
+def _adding_up(pages: list[FormPage], budget: int) -> list[FormPage]:
+    """Two to four consecutive unclaimed pages whose budgets add up to ``budget`` (none if no such run)."""
+    for start in range(len(pages)):
+        total = 0
+        for end in range(start, min(start + 4, len(pages))):
+            page = pages[end]
+            if page.used or page.budget is None:
+                break
+            total += page.budget
+            if total == budget and end > start:
+                return pages[start : end + 1]
+            if total > budget:
+                break
+    return []
 
 
 def draft_of_row(row: GridRow, name: str, key: str) -> ProjectDraft:

@@ -67,6 +67,33 @@ NEW_FIELD = re.compile(r"^(?:区分|新規/継続|新規・継続|新/継)\s*:?\
 BRACKET_LABEL = re.compile(r"^[【\[](?P<label>[^】\]]{2,40})[】\]]$")
 
 
+_FORM_LABEL = re.compile(
+    f"^事業名(?:称)?\\s*:\\s*(?=[{_CIRCLED_CLASS}]|[(]\\d{{1,2}}[)]|【\\d{{1,2}}】|\\d{{1,2}}\\s*[.、]\\s)"
+)
+_CELL_GAP = re.compile(r"\t| {2,}")
+_VALUE_CELL = re.compile(
+    r"^[(]?[-+]?\d[\d,.]*\s*(?:千円|百万円|万円|円|%|頁|(?![年月日])[^\s\d(),.]{1,2})?\s*(?:以上|以下|未満|超)?[)]?$"
+    r"|^\S{1,8}(?:以上|以下|未満)$"  # a target stated without a figure: 前年度実績以上
+    r"|^\(?\d{1,3}(?:,\d{3})*\)?\s+\d{1,3}$"  # a budget and its page in one cell: 9,800 4
+)
+
+
+def _is_value(cell: str) -> bool:
+    return bool(_VALUE_CELL.match(cell)) or bool(departments_in(cell))
+
+
+def right_to_left(text: str) -> str | None:
+    """A table row written right to left (an export that writes the right-hand cells first), put back in
+    reading order: a row opening with a value cell (an amount, a page, a target, a department) and closing
+    with the label those values belong to (``120社\t専門家派遣企業数``, ``担当課\t8,500\t① 事業名``).
+    None for any other line."""
+    cells = [c.strip() for c in _CELL_GAP.split(text)]
+    cells = [c for c in cells if c]
+    if len(cells) < 2 or not _is_value(cells[0]) or _is_value(cells[-1]):
+        return None
+    return " ".join(reversed(cells))
+
+
 @dataclass(frozen=True)
 class Marker:
     """A numbered item at the start of a line: its scheme, number and the text after the number."""
@@ -77,7 +104,9 @@ class Marker:
 
 
 def marker_of(text: str, schemes: tuple[str, ...] = tuple(SCHEMES)) -> Marker | None:
-    """The numbering at the start of ``text`` in one of ``schemes``, if any."""
+    """The numbering at the start of ``text`` in one of ``schemes``, if any; a form line's label does not hide
+    it (``事業名：⑦ 名称（4,928千円）`` is the heading of project ⑦)."""
+    text = _FORM_LABEL.sub("", text)
     for scheme in schemes:
         match = SCHEMES[scheme].match(text)
         if match is None:
@@ -92,9 +121,21 @@ def marker_of(text: str, schemes: tuple[str, ...] = tuple(SCHEMES)) -> Marker | 
     return None
 
 
+def project_marks(text: str) -> list[re.Match[str]]:
+    """The circled numbers of a line that number projects: not those of a challenge label
+    (``関西チャレンジ ①``, ``チャレンジ\t②``, or written right to left ``①\t関西チャレンジ``: there ①②③
+    number the challenges)."""
+    return [
+        m
+        for m in CIRCLED_RE.finditer(text)
+        if not text[: m.start()].rstrip(" \t").endswith("チャレンジ")
+        and not re.match(r"[ \t]*(?:関西\s*)?チャレンジ\s*(?:\t|$)", text[m.end() :])
+    ]
+
+
 def circled_segments(text: str) -> list[tuple[str, int, str]]:
     """A table row holding several circled items: (text before the first, number, segment) per item."""
-    positions = [m.start() for m in CIRCLED_RE.finditer(text)]
+    positions = [m.start() for m in project_marks(text)]
     segments: list[tuple[str, int, str]] = []
     for index, start in enumerate(positions):
         end = positions[index + 1] if index + 1 < len(positions) else len(text)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from keikaku.ingest.business_plan.kpi_block import looks_like_target
 from keikaku.ingest.business_plan.lines import (
-    CIRCLED_RE,
     DETAIL_KEYWORDS,
     KPI_HEADING,
     SCHEMES,
@@ -19,6 +18,7 @@ from keikaku.ingest.business_plan.lines import (
     circled_segments,
     departments_in,
     marker_of,
+    project_marks,
 )
 from keikaku.ingest.context import Line, ParseContext
 
@@ -47,6 +47,8 @@ def choose_scheme(ctx: ParseContext, skip: set[int]) -> str | None:
         hits: list[tuple[int, int]] = []
         for position, line in enumerate(lines):
             marker = marker_of(line.text, (scheme,))
+            if marker is not None and scheme == "circled" and challenge_number(ctx, line, marker.rest):
+                continue
             if marker is not None:
                 hits.append((position, marker.number))
             elif scheme == "circled" and _inline_markers(line.text):
@@ -81,10 +83,15 @@ def unit_declared(ctx: ParseContext) -> str | None:
 
 def _inline_markers(text: str) -> bool:
     """A table row with numbered cells: a circled number after a tab, or several of them with budgets."""
-    marks = list(CIRCLED_RE.finditer(text))
+    marks = project_marks(text)
     if not marks or "円" not in text:
         return False
-    return len(marks) >= 2 or "\t" in text
+    if len(marks) >= 2 or "\t" in text[: marks[0].start()]:
+        return True
+    # one numbered cell opening the line: a row of the overview when another cell holds a budget of its own
+    # (``⑨ 名称 250千円 …\t管理費 410千円``), a heading when its only budget is its own (``① 名称\t85,000千円``)
+    cells = text.split("\t")
+    return len(cells) > 1 and "円" in cells[0] and any("円" in cell for cell in cells[1:])
 
 
 def find_occurrences(ctx: ParseContext, scheme: str, skip: set[int]) -> list[Occurrence]:
@@ -98,9 +105,18 @@ def find_occurrences(ctx: ParseContext, scheme: str, skip: set[int]) -> list[Occ
                 found.append(Occurrence(line, number, segment, inline=True, before=before))
             continue
         marker = marker_of(line.text, (scheme,))
-        if marker is not None:
+        if marker is not None and not (scheme == "circled" and challenge_number(ctx, line, marker.rest)):
             found.append(Occurrence(line, marker.number, marker.rest))
     return found
+
+
+def challenge_number(ctx: ParseContext, line: Line, rest: str) -> bool:
+    """A circled number alone on its line (or before the challenge's motto) just below ``関西チャレンジ``: the
+    challenge's number, its label laid out one cell per line, not a project's."""
+    if rest and not re.fullmatch(r"「[^」]{1,20}」", rest):
+        return False
+    above = next((p.text for p in reversed(ctx.lines[max(0, line.index - 3) : line.index]) if p.text), "")
+    return above.endswith("チャレンジ") and len(above) <= 12
 
 
 def project_runs(ctx: ParseContext, occurrences: list[Occurrence], skip: set[int]) -> list[Occurrence]:
@@ -140,7 +156,12 @@ def _evidence(ctx: ParseContext, occ: Occurrence, starts: list[int], skip: set[i
     texts = [occ.rest] + [
         line.text for line in ctx.lines[occ.line.index + 1 : min(stop, occ.line.index + 16)] if line.index not in skip
     ]
+    label_value = False
     for text in texts:
+        if label_value and FIGURE_CELL.match(re.sub(r"\s*千円$", "", text)):
+            label_value = False
+            continue  # the value cell of a total's label on the line above (cells one per line)
+        label_value = bool(text and TOTAL_LINE.search(text) and not amounts(text))
         if not text or TOTAL_LINE.search(text) or "うち" in text:
             continue
         if amounts(text) or departments_in(text) or DETAIL_KEYWORDS.match(text) or KPI_HEADING.match(text):

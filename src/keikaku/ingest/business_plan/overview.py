@@ -25,6 +25,7 @@ from keikaku.normalize import AmountMatch, NormalizeError, normalize_text, parse
 _RELISTED = re.compile(r"[(（【\[]?\s*(?:[\u2460-\u2473]\s*)?再掲\s*[)）】\]]?")
 _RELISTED_NOTE = re.compile(r"[(（【\[][^()（）【】\[\]]*再掲[^()（）【】\[\]]*[)）】\]]")
 _BARE_FIGURE = re.compile(r"^\(?\s*[\d,]+\s*\)?$")
+_FIGURE_THEN_PAGE = re.compile(r"^(?P<figure>\(?\s*\d{1,3}(?:,\d{3})*\s*\)?)\s+(?P<page>\d{1,3})$")
 _BULLET_ITEM = re.compile(r"^(?P<bullet>[◇◆■□●○・\-]|\d{1,2}[.)]|[(]\d{1,2}[)])?\s*(?P<rest>.+)$")
 
 
@@ -38,14 +39,14 @@ class ListContext:
     admin: list[tuple[Line, int]] = field(default_factory=list)
 
 
-def _label_before(text: str, match: AmountMatch) -> str:
+def label_before(text: str, match: AmountMatch) -> str:
     """The cell text before an amount, as written (re-listing notes included, unlike ``match.label``)."""
     label = normalize_text(text)[: match.span[0]].rpartition("\t")[2].strip(" ・:-")
     label = re.sub(r"\s*[(【\[]\s*$", "", label)
     return label or match.label
 
 
-def _clean_name(text: str) -> tuple[str, bool]:
+def clean_name(text: str) -> tuple[str, bool]:
     relisted = bool(_RELISTED.search(text))
     name = _RELISTED_NOTE.sub("", text)
     name = _RELISTED.sub("", name)
@@ -59,8 +60,8 @@ def read_segment(
     """One overview cell on one line: ``① 名称 10,043千円 ・ 説明 5頁`` (a 管理費 cell may follow it)."""
     found = amounts(segment, bare_unit=table.bare_unit)
     main = next((m for m in found if not m.of_which and not is_admin_cost(m.label)), None)
-    name_text = _label_before(segment, main) if main is not None else segment
-    name, relisted = _clean_name(name_text)
+    name_text = label_before(segment, main) if main is not None else segment
+    name, relisted = clean_name(name_text)
     if main is not None:
         relisted = relisted or main.amount.relisted
     _merge_list(
@@ -93,7 +94,7 @@ def read_list_block(
         found = [m for m in amounts(rest, bare_unit=table.bare_unit) if not m.of_which]
         if found:
             budget, relisted = found[0].amount.value_thousand_yen, relisted or found[0].amount.relisted
-            name = _label_before(rest, found[0])
+            name = label_before(rest, found[0])
             after = rest[found[0].span[1] :] if found[0].span[1] <= len(rest) else ""
             for token in re.split(r"[\s\t]+", after):
                 draft.add_departments(departments_in(token))
@@ -120,6 +121,10 @@ def read_list_block(
             relisted = True
             continue
         found = [m for m in amounts(text, bare_unit=table.bare_unit) if not m.of_which]
+        glued = _FIGURE_THEN_PAGE.match(text) if not found and budget is None else None
+        if glued is not None:  # the budget cell and the page cell on one line: ``(5,500) 5``
+            text = glued.group("figure")
+            draft.page_ref = draft.page_ref or int(glued.group("page"))
         if not found and budget is None and _BARE_FIGURE.match(text):
             found = amounts(text, bare_unit="千円")
         if found and is_admin_cost(found[0].label):
@@ -150,7 +155,7 @@ def read_list_block(
             continue
         if "kpi" in table.columns and looks_like_target(text) and not found:
             kpi_lines.append(line)
-    clean, flagged = _clean_name(name)
+    clean, flagged = clean_name(name)
     _merge_list(draft, heading, clean, budget=budget, relisted=relisted or flagged, table=table)
     if kpi_lines:
         draft.kpis.extend(kpis_from_lines(ctx, kpi_lines, owner=draft.code or draft.name))
@@ -216,7 +221,7 @@ def bulleted_budget_list(ctx: ParseContext, lines: list[Line]) -> list[ProjectDr
         found = [m for m in amounts(match.group("rest")) if not m.of_which]
         if len(found) != 1 or not found[0].label or looks_like_target(found[0].label):
             continue
-        name, relisted = _clean_name(found[0].label.rstrip("( "))
+        name, relisted = clean_name(found[0].label.rstrip("( "))
         if not name or len(name) < 3 or re.search(r"予算|合計|総額", name):
             continue
         draft = ProjectDraft(

@@ -2,6 +2,7 @@
 
 How it reads a plan, in order:
 
+0. Table rows written right to left (value cells first, their label last) are put in reading order.
 1. The table of contents is set aside (its entries are never projects).
 2. The project numbering is chosen among ①…, (1)…, 1. … and 【1】…: the scheme whose numbers come with
    budgets (千円) and restart least.  Other numberings stay ordinary text (a project's sub-items).
@@ -10,7 +11,10 @@ How it reads a plan, in order:
    成果目標, a department, events…), or an entry of a page that lists KPIs or departments by number.
 4. Occurrences of the same number are one project (repeated headings, the overview, the detail page and
    the KPI page all merge; a differently worded heading is matched by number and meaning).
-5. Without numbered projects, ``事業名：…`` forms and then bulleted ``名称 (N千円)`` lists are read.
+5. Overview rows without numbers (a challenge-numbered overview: ①②③ after 関西チャレンジ number the
+   challenges) are fused with the numbered projects by budget, then name
+   (:mod:`keikaku.ingest.business_plan.unnumbered`).
+6. Without numbered projects, ``事業名：…`` forms and then bulleted ``名称 (N千円)`` lists are read.
 
 Nothing becomes a project without a name and evidence (a budget, a department, a KPI).  The checks in
 :mod:`keikaku.ingest.business_plan.checks` compare overview and detail, components and project, projects and total.
@@ -36,6 +40,7 @@ from keikaku.ingest.business_plan.lines import (
     departments_in,
     is_admin_cost,
     is_prose,
+    right_to_left,
 )
 from keikaku.ingest.business_plan.numbering import (
     UNIT_HEADER,
@@ -54,6 +59,7 @@ from keikaku.ingest.business_plan.overview import (
     read_name_keyed_pages,
     read_segment,
 )
+from keikaku.ingest.business_plan.unnumbered import challenge_label, fuse_rows, row_challenge, unnumbered_rows
 from keikaku.ingest.context import Line, ParseContext
 from keikaku.ingest.errors import IngestError
 
@@ -73,6 +79,7 @@ def parse_business_plan(ctx: ParseContext) -> Plan:
 
     Raises :class:`IngestError` when no fiscal year or no project can be read.
     """
+    _reading_order(ctx)
     skip, _entries = contents_lines(ctx)
     grid = grid_header(ctx)
     if grid is not None:
@@ -86,6 +93,9 @@ def parse_business_plan(ctx: ParseContext) -> Plan:
     drafts = _Drafts(header.fiscal_year, issuer_parts(header.issuer))
     if occurrences:
         _read_occurrences(ctx, occurrences, skip, drafts)
+        rows = unnumbered_rows(ctx, skip | {o.line.index for o in occurrences}, drafts.table)
+        for draft in fuse_rows(rows, drafts.all()):
+            drafts.add(draft)
     elif forms:
         _read_forms(ctx, forms, drafts)
     else:
@@ -117,6 +127,14 @@ def parse_business_plan(ctx: ParseContext) -> Plan:
     plan = build_plan(ctx, header, result)
     plan.warnings = [*ctx.warnings, *plan.warnings]
     return plan
+
+
+def _reading_order(ctx: ParseContext) -> None:
+    """Table rows written right to left read in reading order (:func:`lines.right_to_left`)."""
+    for k, line in enumerate(ctx.lines):
+        fixed = right_to_left(line.text) if line.text else None
+        if fixed is not None:
+            ctx.lines[k] = Line(line.index, line.page, line.number, line.raw, fixed)
 
 
 def _position(draft: ProjectDraft) -> tuple[int, int]:
@@ -192,6 +210,7 @@ def _read_occurrences(ctx: ParseContext, occurrences: list[Occurrence], skip: se
     details: dict[str, list[DetailBlock]] = {}
     mode: str | None = None
     cursor = 0
+    row_line = -1
     for occ in occurrences:
         # Walk the lines between the previous occurrence and this one: headings, units, challenge labels.
         for line in ctx.lines[cursor : occ.line.index]:
@@ -206,6 +225,10 @@ def _read_occurrences(ctx: ParseContext, occurrences: list[Occurrence], skip: se
                 _admin_line(ctx, line, table)
         cursor = max(cursor, occ.line.index + 1)
         key = str(occ.number)
+        if occ.line.index != row_line:  # a row's first cell met: its challenge label, wherever it stands
+            row_line = occ.line.index
+            label = row_challenge(occ.line.text)
+            table.challenge = label if label is not None else table.challenge
         if occ.inline:
             if occ.before and challenge_in(occ.before) is not None:
                 table.challenge = challenge_in(occ.before)
@@ -252,25 +275,6 @@ def _admin_line(ctx: ParseContext, line: Line, table: ListContext) -> None:
         nxt = next((probe for probe in ctx.lines[line.index + 1 : line.index + 3] if probe.text), None)
         found = [m for m in amounts(nxt.text, bare_unit=table.bare_unit) if not m.label] if nxt else []
     table.admin.extend((line, m.amount.value_thousand_yen) for m in found[:1])
-
-
-def challenge_label(ctx: ParseContext, line: Line) -> int | None:
-    """The challenge a label starting on this line names, its cells possibly one per line:
-    ``関西チャレンジ1``, ``関西`` / ``チャレンジ1``, ``関西チャレンジ`` / ``1``, ``関西`` / ``チャレンジ`` / ``1``."""
-    text = line.text
-    if not text or len(text) > 30:
-        return None
-    following = [probe.text for probe in ctx.lines[line.index + 1 : line.index + 6] if probe.text][:2]
-    joined = text
-    for piece in following:
-        if challenge_in(joined) is not None or len(joined) > 12:
-            break
-        if len(piece) <= 8 and ("チャレンジ" in piece or joined.endswith("チャレンジ")):
-            joined += piece
-    found = challenge_in(joined)
-    if found is None or (challenge_in(text) is None and not (len(text) <= 4 or text.endswith("チャレンジ"))):
-        return None
-    return found
 
 
 def _list_entry_lines(ctx: ParseContext, block: list[Line]) -> list[Line]:

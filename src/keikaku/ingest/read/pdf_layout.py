@@ -19,14 +19,11 @@ Each line keeps the indices of its characters in PDFium's text page, so a cited 
 
 from __future__ import annotations
 
-import ctypes
 import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-#: A ruling line is at most this thick (points), and a vertical one at least this tall.
-RULE_THICKNESS = 3.0
-RULE_MIN_LENGTH = 6.0
+from keikaku.ingest.read.pdf_chars import Glyph, page_glyphs, page_rules
 
 #: A line starting like this begins an item of its own (a bullet, a numbered item, a heading mark, a
 #: labelled field), so it is never joined to the line above.
@@ -36,20 +33,8 @@ _ITEM_START = re.compile(
 )
 
 
-@dataclass(slots=True)
-class Glyph:
-    """One character with its box in top-down page coordinates and its index in the text page."""
-
-    index: int
-    char: str
-    left: float
-    top: float
-    right: float
-    bottom: float
-
-    @property
-    def height(self) -> float:
-        return self.bottom - self.top
+#: A line ending like this ends its item (an overview entry ends with its page reference, ``… 8頁``).
+_ITEM_END = re.compile(r"[0-9０-９]{1,3}\s*頁$")
 
 
 @dataclass(frozen=True)
@@ -72,81 +57,6 @@ class _Line:
     @property
     def height(self) -> float:
         return self.bottom - self.top
-
-
-def page_glyphs(textpage_raw: object, page_height: float) -> list[Glyph]:
-    """Every visible, non-blank character of a text page with its loose box (top-down coordinates)."""
-    import pypdfium2.raw as pdfium_c
-
-    count = pdfium_c.FPDFText_CountChars(textpage_raw)
-    rect = pdfium_c.FS_RECTF()
-    ref = ctypes.byref(rect)
-    get_unicode = pdfium_c.FPDFText_GetUnicode
-    get_box = pdfium_c.FPDFText_GetLooseCharBox
-    glyphs: list[Glyph] = []
-    pending_high = 0
-    for index in range(count):
-        code = get_unicode(textpage_raw, index)
-        if 0xD800 <= code < 0xDC00:
-            pending_high = code
-            continue
-        if 0xDC00 <= code < 0xE000:
-            if not pending_high:
-                continue
-            code = 0x10000 + ((pending_high - 0xD800) << 10) + (code - 0xDC00)
-            pending_high = 0
-        if code <= 0x20 or code in (0x3000, 0xA0, 0xFFFE, 0xFFFF, 0x7F) or 0x80 <= code < 0xA0:
-            continue
-        if not get_box(textpage_raw, index, ref):
-            continue
-        top, bottom = page_height - rect.top, page_height - rect.bottom
-        if rect.right <= rect.left or bottom <= top:
-            continue
-        glyphs.append(Glyph(index, chr(code), rect.left, top, rect.right, bottom))
-    return glyphs
-
-
-def page_rules(
-    page: object, page_height: float
-) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
-    """The page's ruling lines: horizontal ``(y, x0, x1)`` and vertical ``(x, y0, y1)``, top-down."""
-    import pypdfium2.raw as pdfium_c
-
-    raw = page.raw  # type: ignore[attr-defined]
-    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
-    refs = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
-    horizontal: list[tuple[float, float, float]] = []
-    vertical: list[tuple[float, float, float]] = []
-    for i in range(pdfium_c.FPDFPage_CountObjects(raw)):
-        obj = pdfium_c.FPDFPage_GetObject(raw, i)
-        if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_PATH:
-            continue
-        if not pdfium_c.FPDFPageObj_GetBounds(obj, *refs):
-            continue
-        width, height = right.value - left.value, top.value - bottom.value
-        y0, y1 = page_height - top.value, page_height - bottom.value
-        if height <= RULE_THICKNESS and width >= RULE_MIN_LENGTH:
-            horizontal.append(((y0 + y1) / 2, left.value, right.value))
-        elif width <= RULE_THICKNESS and height >= RULE_MIN_LENGTH:
-            vertical.append(((left.value + right.value) / 2, y0, y1))
-    return _merge(horizontal), _merge(vertical)
-
-
-def _merge(rules: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
-    """Rules at the same position whose extents touch, merged (cell borders drawn one cell at a time)."""
-    merged: list[tuple[float, float, float]] = []
-    for pos, start, end in sorted(rules):
-        for k in range(len(merged) - 1, -1, -1):
-            m_pos, m_start, m_end = merged[k]
-            if pos - m_pos > 1.5:
-                merged.append((pos, start, end))
-                break
-            if start <= m_end + 1.5 and end >= m_start - 1.5:
-                merged[k] = (m_pos, min(m_start, start), max(m_end, end))
-                break
-        else:
-            merged.append((pos, start, end))
-    return merged
 
 
 def _group_lines(glyphs: list[Glyph]) -> list[_Line]:
@@ -259,20 +169,41 @@ def _cell_of(
     return left, top, right, bottom
 
 
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """A ruled table row rebuilt as one line, with its horizontal extent."""
+
+    top: float
+    left: float
+    right: float
+    line: LayoutLine
+
+
 def _table_rows(
     cells: dict[tuple[float, float, float, float], list[Glyph]],
     horizontal: list[tuple[float, float, float]],
     vertical: list[tuple[float, float, float]],
     space: float,
-) -> list[tuple[float, LayoutLine]]:
+) -> list[_Row]:
     """Ruled cells as rows: one line per row top, cells left to right joined by tabs (empty ones kept)."""
     rows: dict[float, list[_Cell]] = {}
     for (left, top, right, bottom), glyphs in cells.items():
         key = next((t for t in rows if abs(t - top) < 1.5), top)
         rows.setdefault(key, []).append(_Cell(left, top, right, bottom, glyphs))
-    out: list[tuple[float, LayoutLine]] = []
+    runs: list[tuple[float, list[_Cell]]] = []
     for top, row in sorted(rows.items()):
         row.sort(key=lambda c: c.left)
+        above = [(x0, x1) for y, x0, x1 in horizontal if abs(y - top) < 1.5]
+        run = [row[0]]
+        for neighbour in row[1:]:
+            # two tables side by side (a two-column page) share row tops, not the rule above their rows
+            if above and not any(x0 <= run[0].left + 1.5 and x1 >= neighbour.right - 1.5 for x0, x1 in above):
+                runs.append((top, run))
+                run = []
+            run.append(neighbour)
+        runs.append((top, run))
+    out: list[_Row] = []
+    for top, row in runs:
         row_left, row_right = row[0].left, max(c.right for c in row)
         for y, x0, x1 in horizontal:  # the rule above the row spans the whole table, empty cells too
             if abs(y - top) < 1.5 and x0 <= row_left + 1.5 and x1 >= row_right - 1.5:
@@ -293,12 +224,13 @@ def _table_rows(
             indices.extend(g.index for line in lines for g in line.glyphs)
         while texts and not texts[-1]:
             texts.pop()
-        out.append((top, LayoutLine("\t".join(texts), tuple(indices))))
+        out.append(_Row(top, row_left, row_right, LayoutLine("\t".join(texts), tuple(indices))))
     return out
 
 
-def _gutter(parts: list[list[_Line]], left: float, right: float) -> float | None:
-    """The x of a two-column page's gutter, or None: an empty vertical strip with column text up to it."""
+def _gutter(parts: list[list[_Line]], left: float, right: float, rows: list[_Row]) -> float | None:
+    """The x of a two-column page's gutter, or None: an empty vertical strip with column text up to it (a
+    ruled table's rows cover the strip they stand on, so a table inside a column is not taken for a gutter)."""
     width = right - left
     if width < 200 or len(parts) < 8:
         return None
@@ -308,6 +240,9 @@ def _gutter(parts: list[list[_Line]], left: float, right: float) -> float | None
         for part in line:
             for k in range(max(0, int((part.left - left) // 2)), min(steps, int((part.right - left) // 2) + 1)):
                 cover[k] += 1
+    for row in rows:
+        for k in range(max(0, int((row.left - left) // 2)), min(steps, int((row.right - left) // 2) + 1)):
+            cover[k] += 1
     low, high = int(steps * 0.3), int(steps * 0.7)
     least = min(cover[low:high])
     if least > max(1, len(parts) // 10):  # a few lines (titles, a table) may span both columns
@@ -332,15 +267,23 @@ def _gutter(parts: list[list[_Line]], left: float, right: float) -> float | None
     return gutter if len(lefts) >= 8 and rights >= 8 and len(sides) * 10 >= len(parts) * 9 else None
 
 
-def _flow(lines: list[_Line]) -> list[tuple[float, LayoutLine]]:
-    """Free-text lines: wrapped lines of a paragraph joined; segments of one visual line joined by tabs."""
+def _margin(items: list[_Line | _Row], height: float) -> float:
+    """The right margin of a block: the longest line's end, if enough lines (and ruled rows) reach it."""
+    right_edge = max(item.right for item in items)
+    at_edge = sum(1 for item in items if item.right >= right_edge - 1.0 * height)
+    if at_edge < 3 or at_edge * 10 < len(items):
+        return float("inf")  # too few lines reach the longest one's end for it to be a margin
+    return right_edge
+
+
+def _flow(lines: list[_Line], right_edge: float | None = None) -> list[tuple[float, LayoutLine]]:
+    """Free-text lines: wrapped lines of a paragraph joined; segments of one visual line joined by tabs.
+    ``right_edge`` is the margin of the block the lines stand in (by default found among the lines)."""
     out: list[tuple[float, LayoutLine]] = []
     if not lines:
         return out
-    right_edge = max(line.right for line in lines)
-    at_edge = sum(1 for line in lines if line.right >= right_edge - 1.0 * line.height)
-    if at_edge < 3 or at_edge * 10 < len(lines):
-        right_edge = float("inf")  # too few lines reach the longest one's end for it to be a margin
+    if right_edge is None:
+        right_edge = _margin(list(lines), min(line.height for line in lines))
     k = 0
     while k < len(lines):
         block = [lines[k]]
@@ -348,6 +291,7 @@ def _flow(lines: list[_Line]) -> list[tuple[float, LayoutLine]]:
             last, following = block[-1], lines[k + 1]
             if (
                 _ITEM_START.match(following.text)
+                or _ITEM_END.search(last.text)
                 or "\t" in last.text
                 or "\t" in following.text
                 or last.right + _first_word(following) < right_edge - 1.0 * last.height
@@ -411,6 +355,7 @@ def lines_from_glyphs(
     glyph heights, that reads as a space (between Latin letters or digits, at most 0.15)."""
     horizontal, vertical = horizontal or [], vertical or []
     items: list[tuple[float, LayoutLine]] = []
+    rows: list[_Row] = []
     free = glyphs
     if len(horizontal) >= 2 and len(vertical) >= 2:
         cells: dict[tuple[float, float, float, float], list[Glyph]] = {}
@@ -421,48 +366,75 @@ def lines_from_glyphs(
                 free.append(glyph)
             else:
                 cells.setdefault(tuple(round(v, 1) for v in cell), []).append(glyph)  # type: ignore[arg-type]
-        items.extend(_table_rows(cells, horizontal, vertical, space))
+        rows = _table_rows(cells, horizontal, vertical, space)
     visual = [_segments(line, space) for line in _group_lines(free)]
+    gutter = None
     if visual:
         left = min(p.left for line in visual for p in line)
         right = max(p.right for line in visual for p in line)
-        gutter = _gutter(visual, left, right)
+        gutter = _gutter(visual, left, right, rows)
         if gutter is None:
             items.extend(_flow([_merged_line(parts) for parts in visual]))
         else:
-            items.extend(_two_columns(visual, gutter))
+            items.extend(_two_columns(visual, gutter, rows))
+    if gutter is None:
+        items.extend((row.top, row.line) for row in rows)
     items.sort(key=lambda item: item[0])
     return [line for _top, line in items if line.text.strip()]
 
 
-def _two_columns(visual: list[list[_Line]], gutter: float) -> list[tuple[float, LayoutLine]]:
-    """A two-column page: between lines spanning the gutter, the left column's lines, then the right's."""
+def _two_columns(visual: list[list[_Line]], gutter: float, rows: list[_Row]) -> list[tuple[float, LayoutLine]]:
+    """A two-column page: between lines spanning the gutter, the left column's lines, then the right's.
+
+    A ruled table inside one column is part of that column's flow, its rows where they stand; a table
+    spanning the gutter is read in its place, like a line spanning both columns."""
     out: list[tuple[float, LayoutLine]] = []
-    left_col: list[_Line] = []
-    right_col: list[_Line] = []
+    columns: tuple[list[_Line | _Row], list[_Line | _Row]] = ([], [])
 
-    def flush(anchor: float) -> None:
+    def flush() -> None:
         # the columns keep their place just before the spanning line below them (or at the end)
-        for k, (_top, line) in enumerate(_flow(left_col) + _flow(right_col)):
-            out.append((anchor + k * 1e-3, line))
-        left_col.clear()
-        right_col.clear()
+        anchor = min(item.top for column in columns for item in column)
+        lines: list[LayoutLine] = []
+        for column in columns:
+            run: list[_Line] = []
+            heights = [item.height for item in column if isinstance(item, _Line)]
+            # a column's margin: its text lines' and its ruled tables' right edges
+            edge = _margin(column, min(heights)) if heights else None
+            for item in [*column, None]:
+                if isinstance(item, _Line):
+                    run.append(item)
+                    continue
+                lines.extend(line for _top, line in _flow(run, edge))
+                run = []
+                if item is not None:
+                    lines.append(item.line)
+            column.clear()
+        out.extend((anchor + k * 1e-3, line) for k, line in enumerate(lines))
 
-    for parts in visual:
-        lefts = [p for p in parts if p.right <= gutter]
-        rights = [p for p in parts if p.left >= gutter]
-        if len(lefts) + len(rights) < len(parts):
-            top = min(p.top for p in parts)
-            if left_col or right_col:
-                flush(min(line.top for line in left_col + right_col))
-            out.append((top, _flow([_merged_line(parts)])[0][1]))
+    events: list[tuple[float, _Row | list[_Line]]] = [(row.top, row) for row in rows]
+    events += [(min(p.top for p in parts), parts) for parts in visual]
+    for top, item in sorted(events, key=lambda event: event[0]):
+        if isinstance(item, _Row):
+            if item.right <= gutter or item.left >= gutter:
+                columns[0 if item.right <= gutter else 1].append(item)
+                continue
+            if columns[0] or columns[1]:
+                flush()
+            out.append((top, item.line))
+            continue
+        lefts = [p for p in item if p.right <= gutter]
+        rights = [p for p in item if p.left >= gutter]
+        if len(lefts) + len(rights) < len(item):
+            if columns[0] or columns[1]:
+                flush()
+            out.append((top, _flow([_merged_line(item)])[0][1]))
             continue
         if lefts:
-            left_col.append(_merged_line(lefts))
+            columns[0].append(_merged_line(lefts))
         if rights:
-            right_col.append(_merged_line(rights))
-    if left_col or right_col:
-        flush(min(line.top for line in left_col + right_col))
+            columns[1].append(_merged_line(rights))
+    if columns[0] or columns[1]:
+        flush()
     return out
 
 
