@@ -312,7 +312,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--window", type=float, default=3.0, help="seconds per concurrent window")
     parser.add_argument("--repeats", type=int, default=3, help="repeats of the interleaved measurement")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL database holding the national data: keikaku against SQL over HTTP (bench/sql_server.py)",
+    )
     opts = parser.parse_args()
+    if opts.postgres:
+        run_postgres(opts)
+        return
     if datasette_program() is None:
         print("Datasette がありません: pip install -e '.[bench]' を実行してください（このベンチは飛ばします）")
         return
@@ -324,8 +332,47 @@ def main() -> None:
     db = prepare(opts, env)
     s = subjects(db)
     print(f"asked about: plan {s['plan_id']} ({s['issuer']} {s['year']}), project {s['project_id']}")
-    sqls, paths = sql_of(s), keikaku_paths(s)
-    servers = Servers(db, env)
+    sqls = sql_of(s)
+    compare(
+        opts,
+        Servers(db, env),
+        sqls=sqls,
+        paths=keikaku_paths(s),
+        floor_of=lambda q: sql_floor(db, sqls[q], 50),
+        partner="Datasette",
+    )
+
+
+def run_postgres(opts: argparse.Namespace) -> None:
+    """The same questions on PostgreSQL, against a Datasette-equivalent SQL server (:mod:`vs_sql_postgres`)."""
+    import vs_sql_postgres as pg
+
+    env = {k: v for k, v in os.environ.items() if k != "KEIKAKU_DATABASE_URL"}
+    env["KEIKAKU_HOME"] = opts.home or tempfile.mkdtemp(prefix="keikaku-vs-sql-")
+    print(f"PostgreSQL; cpus: {os.cpu_count()}; load average: {os.getloadavg()[0]:.2f}")
+    print(
+        f"init (migrate if needed) {_keikaku(['init', '--no-index'], {**env, 'KEIKAKU_DATABASE_URL': opts.postgres}):.1f} s"
+    )
+    s = pg.subjects(opts.postgres)
+    print(f"asked about: plan {s['plan_id']} ({s['issuer']} {s['year']}), project {s['project_id']}")
+    sqls = sql_of(s)
+    sqls[QUESTIONS[3]] = pg.search_sql("水素", COUNT_CAP)
+    servers = pg.PgServers(opts.postgres, env)
+    floor_of = lambda q: pg.sql_floor(opts.postgres, sqls[q], 50)  # noqa: E731
+    compare(opts, servers, sqls=sqls, paths=keikaku_paths(s), floor_of=floor_of, partner="SQL server")
+
+
+def compare(
+    opts: argparse.Namespace,
+    servers: Any,
+    *,
+    sqls: dict[str, tuple[str, dict[str, Any]]],
+    paths: dict[str, tuple[str, dict[str, Any]]],
+    floor_of: Callable[[str], float],
+    partner: str,
+) -> None:
+    """Check that keikaku and ``partner`` give the same answers, then time them (interleaved, then under
+    concurrent clients) and print the figures; the servers are stopped at the end."""
     try:
         listening, first, search = servers.wait()
         print(
@@ -349,7 +396,7 @@ def main() -> None:
             dr.raise_for_status()
             ka, da = keikaku_answer(q, kr.json()), datasette_answer(q, dr.json())
             same = same and ka == da
-            print(f"  {q:26s} same answer: {'yes' if ka == da else f'NO keikaku {ka!r:.80} datasette {da!r:.80}'}")
+            print(f"  {q:26s} same answer: {'yes' if ka == da else f'NO keikaku {ka!r:.80} {partner} {da!r:.80}'}")
         ratios: dict[str, list[float]] = {q: [] for q in QUESTIONS}
         for repeat in range(1, opts.repeats + 1):
             times = interleaved(opts.requests, ask_k, ask_d)
@@ -359,19 +406,19 @@ def main() -> None:
                 f" one client (load average {load:.2f})"
             )
             print(
-                f"{'question':26s} {'keikaku p50/p95 ms':>20s} {'Datasette p50/p95 ms':>22s} {'ratio p50':>9s}"
+                f"{'question':26s} {'keikaku p50/p95 ms':>20s} {partner + ' p50/p95 ms':>22s} {'ratio p50':>9s}"
                 f" {'keikaku server p50/p95':>23s} {'SQL floor ms':>12s}"
             )
             for q in QUESTIONS:
                 kt, dt_, ks = times[(q, "k")], times[(q, "d")], times[(q, "ks")]
-                floor = sql_floor(db, sqls[q], 50)
+                floor = floor_of(q)
                 ratios[q].append(pct(kt, 50) / pct(dt_, 50))
                 print(
                     f"{q:26s} {pct(kt, 50):9.1f} /{pct(kt, 95):8.1f} {pct(dt_, 50):11.1f} /{pct(dt_, 95):8.1f}"
                     f" {ratios[q][-1]:8.2f}× {pct(ks, 50):14.1f} /{pct(ks, 95):6.1f} {floor:12.2f}"
                 )
         if opts.repeats > 1:
-            print(f"\nkeikaku/Datasette p50 over {opts.repeats} repeats: min / median / max")
+            print(f"\nkeikaku/{partner} p50 over {opts.repeats} repeats: min / median / max")
             for q in QUESTIONS:
                 r = ratios[q]
                 print(f"  {q:26s} {min(r):5.2f} / {statistics.median(r):5.2f} / {max(r):5.2f}")
@@ -386,7 +433,7 @@ def main() -> None:
                 rates["k"].append(asyncio.run(throughput(k_url, kp[1], opts.clients, opts.window)))
                 rates["d"].append(asyncio.run(throughput(d_url, d_params, opts.clients, opts.window)))
             kr_, dr_ = statistics.mean(rates["k"]), statistics.mean(rates["d"])
-            print(f"  {q:26s} keikaku {kr_:7.1f}   Datasette {dr_:7.1f}   keikaku/Datasette {kr_ / dr_:5.2f}")
+            print(f"  {q:26s} keikaku {kr_:7.1f}   {partner} {dr_:7.1f}   keikaku/{partner} {kr_ / dr_:5.2f}")
         print(
             f"\nanswers identical on all five questions: {'yes' if same else 'NO'}; load average {os.getloadavg()[0]:.2f}"
         )

@@ -7,6 +7,7 @@ from keikaku.services.actuals.record import ActualInput, set_actual
 from keikaku.services.core.actors import PUBLIC, SYSTEM
 from keikaku.services.evaluations.status_cache import plan_statuses
 from keikaku.services.plans.edit import ProjectChanges, update_kpi_target, update_project
+from keikaku.services.publication.state import publish_plan_state, unpublish_plan
 from keikaku.services.search.query import SearchKind, search
 from keikaku.storage import derived
 from keikaku.storage import models as m
@@ -90,3 +91,23 @@ def test_tokens_never_repeat_after_the_data_goes_back(loaded_engine: Engine) -> 
             (token,) = derived.versions(s, [derived.plan_scope(plan_id)])
         assert token not in seen
         seen.add(token)
+
+
+def test_withdrawing_a_plan_hides_it_from_a_search_at_once(loaded_engine: Engine) -> None:
+    """The plans a search hides are kept per process under the ``visibility`` token: a withdrawal (and a
+    publication again) must be seen by the very next search, with the kept list warm before it."""
+    _, project_id, plan_id, _, _ = _count_kpi(loaded_engine)
+    update_project(
+        project_id, ProjectChanges(name="燕尾服協働プログラム"), actor=SYSTEM, reason="名称", engine=loaded_engine
+    )
+
+    def found() -> list[int]:
+        hits = search("燕尾服協働プログラム", viewer=PUBLIC, kind=SearchKind.PROJECT, engine=loaded_engine).hits
+        return [hit.ref_id for hit in hits]
+
+    assert found() == [project_id]
+    assert found() == [project_id]  # the second search reads the kept list
+    unpublish_plan(SYSTEM, plan_id, reason="取り下げ", engine=loaded_engine)
+    assert found() == []
+    publish_plan_state(SYSTEM, plan_id, reason="再公開", engine=loaded_engine)
+    assert found() == [project_id]

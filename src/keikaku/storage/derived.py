@@ -12,6 +12,8 @@ Now a session hook looks at what each flush writes and bumps the scopes it touch
   and its publication rows;
 * ``lock:<fiscal year>``: a period lock of that year, set or reopened;
 * ``context``: the vision, action plan, partner programmes and documents;
+* ``visibility``: any plan row or publication row written, or plans loaded in bulk: which revision of a plan
+  each viewer reads (its newest, or its newest published) may have changed;
 * ``all``: an ORM bulk UPDATE or DELETE on one of the watched tables, whose rows the hook cannot see.
 
 A token is random, never a counter: after a restore the database holds the tokens of the data it holds, so
@@ -41,6 +43,7 @@ from keikaku.storage.base import Base, utcnow
 
 ALL = "all"
 CONTEXT = "context"
+VISIBILITY = "visibility"
 
 #: Tables whose rows are plan content; a bulk statement on one of them bumps :data:`ALL`.
 _PLAN_TABLES = (
@@ -139,6 +142,18 @@ def token(conn: Connection, scope: str) -> str | None:
     return conn.scalar(select(DerivedVersion.token).where(DerivedVersion.scope == scope))
 
 
+def new_tokens(conn: Connection, scopes: Iterable[str]) -> None:
+    """Give ``scopes`` new tokens in ``conn``'s transaction (a bulk load that writes through a connection
+    calls this itself; see :func:`bump` for a session)."""
+    names = sorted(set(scopes))
+    if names and _tracked(conn):
+        conn.execute(delete(DerivedVersion).where(DerivedVersion.scope.in_(names)))
+        now = utcnow()
+        conn.execute(
+            insert(DerivedVersion), [{"scope": s, "token": uuid.uuid4().hex, "changed_at": now} for s in names]
+        )
+
+
 def bump(session: Session, scopes: Iterable[str], *, plan_ids: Iterable[int] = ()) -> None:
     """Give ``scopes`` new tokens and drop ``plan_ids`` from the search index, in the session's transaction.
 
@@ -149,12 +164,7 @@ def bump(session: Session, scopes: Iterable[str], *, plan_ids: Iterable[int] = (
         return
     session.info["derived_bumped"] = True
     names = sorted(set(scopes))
-    if names:
-        conn.execute(delete(DerivedVersion).where(DerivedVersion.scope.in_(names)))
-        now = utcnow()
-        conn.execute(
-            insert(DerivedVersion), [{"scope": s, "token": uuid.uuid4().hex, "changed_at": now} for s in names]
-        )
+    new_tokens(conn, names)
     ids = sorted(set(plan_ids))
     if ids or CONTEXT in names or ALL in names:
         # The search index is current again only after a sync has looked at it.
@@ -175,6 +185,7 @@ class _Touched:
         self.kpis: set[int] = set()
         self.locks: set[int] = set()
         self.context = False
+        self.visibility = False
         self.totals: set[int] = set()
         self.total_projects: set[int] = set()
 
@@ -183,6 +194,7 @@ class _Touched:
             self.context = True
         elif isinstance(obj, m.Plan):
             self.plans.add(obj.id)
+            self.visibility = True
             self.totals.add(obj.id)  # a new plan gets its (empty) row
         elif isinstance(obj, m.Project):
             moved = {p for p in _before(obj, "plan_id") if p is not None}
@@ -210,6 +222,7 @@ class _Touched:
                 self.projects.add(obj.project_id)
         elif isinstance(obj, acc.Publication):
             self.plans.add(obj.object_id)  # a plan's, or the evaluation of that plan
+            self.visibility = True
         elif isinstance(obj, acc.PeriodLock):
             self.locks.add(obj.fiscal_year)
 
@@ -233,6 +246,8 @@ class _Touched:
         out = {plan_scope(p) for p in self.plans} | {lock_scope(y) for y in self.locks}
         if self.context:
             out.add(CONTEXT)
+        if self.visibility:
+            out.add(VISIBILITY)
         return out
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, text
 
 import keikaku.storage.all_tables  # noqa: F401  (registers actual_values)
-from keikaku.storage import aggregates
+from keikaku.storage import aggregates, derived
 from keikaku.storage import models as m
 from keikaku.storage.base import utcnow
 
@@ -278,6 +278,7 @@ class BulkWriter:
             batch = _Batch(conn, next_ids, sqlite=conn.dialect.name == "sqlite")
             yield batch
             batch.flush()
+            derived.new_tokens(conn, [derived.VISIBILITY])  # new plans, published: what each viewer reads changed
             if conn.dialect.name == "postgresql":
                 for name in self.TABLES:
                     conn.execute(

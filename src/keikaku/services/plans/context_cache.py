@@ -16,23 +16,17 @@ writes the context must not use one (its tokens were read before its own writes)
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar, cast
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from keikaku.services.context.vision import VisionSummary, challenge_labels, vision_summary
+from keikaku.services.core import token_cache
 from keikaku.services.core.provenance import DocumentLabel, document_keys
 from keikaku.storage import derived
 
 T = TypeVar("T")
-#: Entries kept (per database, value and fiscal year): a few dozen in practice.
-CACHE_SIZE = 256
-
-_cache: OrderedDict[tuple[Hashable, ...], tuple[tuple[str | None, ...], Any]] = OrderedDict()
-_lock = threading.Lock()
 
 
 class ContextReads:
@@ -44,20 +38,7 @@ class ContextReads:
         self.url = str(session.connection().engine.url)
 
     def _get(self, key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
-        if all(token is None for token in self.tokens):
-            return build()  # no token was ever written (or no table): nothing tells when it changes
-        full = (self.url, *key)
-        with _lock:
-            hit = _cache.get(full)
-            if hit is not None and hit[0] == self.tokens:
-                _cache.move_to_end(full)
-                return cast(T, hit[1])
-        value = build()
-        with _lock:
-            _cache[full] = (self.tokens, value)
-            while len(_cache) > CACHE_SIZE:
-                _cache.popitem(last=False)
-        return value
+        return token_cache.cached((self.url, "context", *key), self.tokens, build)
 
     def document_keys(self) -> dict[int, DocumentLabel]:
         """:func:`keikaku.services.core.provenance.document_keys`."""
@@ -74,5 +55,4 @@ class ContextReads:
 
 def forget() -> None:
     """Drop every cached value (tests that replace a database)."""
-    with _lock:
-        _cache.clear()
+    token_cache.forget()
