@@ -35,6 +35,7 @@ from keikaku.ingest.read.xlsx import read_workbook
 from keikaku.normalize.dates import parse_date
 from keikaku.normalize.errors import NormalizeError
 from keikaku.normalize.text import normalize_text
+from keikaku.services.actuals.cell_errors import SheetCellError
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
@@ -64,13 +65,9 @@ _EDGE_MARKS = "*※:：・.。、,-_#"
 
 
 @dataclass(frozen=True)
-class CellError:
-    """One wrong cell (or row, or file): where it is and why it is wrong, in Japanese."""
+class CellError(SheetCellError):
+    """One wrong cell (or row, or file) of an event's or a survey's sheet, with its column letter."""
 
-    sheet: str
-    row: int
-    column: str
-    reason: str
     letter: str = ""
 
     def __str__(self) -> str:

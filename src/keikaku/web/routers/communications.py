@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine
 
 from keikaku.api.deps import ActorDep, EngineDep, Id, PageQuery, PerPageQuery
@@ -43,6 +43,7 @@ from keikaku.services.exchange import exporters
 from keikaku.services.measures.coverage import kpi_coverage
 from keikaku.web.charts import Bar, column_chart
 from keikaku.web.render import query_string, render
+from keikaku.web.routers.form_posts import see_other, submit
 
 router = APIRouter(include_in_schema=False)
 
@@ -102,15 +103,15 @@ def _submit(
     *,
     passes: tuple[type[ServiceError], ...] = (PermissionDeniedError,),
 ) -> Response:
-    """Run a staff form's service call: a refusal in ``passes`` propagates (403, 404), any other service error
-    shows the page again with its message, and success redirects to ``to`` (or to ``to(result)``)."""
-    try:
-        result = work()
-    except passes:
-        raise
-    except ServiceError as exc:
-        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
-    return RedirectResponse(to if isinstance(to, str) else to(result), status_code=303)
+    """Run a staff form's service call (:func:`~keikaku.web.routers.form_posts.submit`): a refusal in ``passes``
+    propagates (403, 404), any other service error shows the page again with its message, and success
+    redirects to ``to`` (or to ``to(result)``)."""
+    return submit(
+        work,
+        lambda result: see_other(to if isinstance(to, str) else to(result)),
+        lambda exc: _page(request, actor, engine, message=exc.message, status=exc.http_status),
+        passes=passes,
+    )
 
 
 def _staff(actor: ActorDep) -> None:
@@ -340,7 +341,7 @@ def newsletter_add(
 def newsletter_survey(issue_id: Id, engine: EngineDep, actor: ActorDep) -> Response:
     """Give an issue its reader survey (the public link appears once the issue is published)."""
     add_reader_survey(issue_id, actor=actor, engine=engine)
-    return RedirectResponse("/communications?done=newsletter.survey", status_code=303)
+    return see_other("/communications?done=newsletter.survey")
 
 
 def _facets(request: Request, *names: str) -> dict[str, str | None]:
