@@ -50,7 +50,6 @@ from keikaku.services.measures.follow import ATTENDANCE, MEETINGS, REGISTRATIONS
 from keikaku.storage import events as event_store
 from keikaku.storage.uow import read_session, unit_of_work
 
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
 #: How many rows from the top of a sheet may come before the header (a title, the date, a blank line).
 HEADER_SEARCH_ROWS = 15
 #: The most errors kept in a report (the count says how many there were).
