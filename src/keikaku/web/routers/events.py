@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -39,13 +39,12 @@ from keikaku.services.surveys.forms_import import SurveyImportReport, import_for
 from keikaku.services.surveys.forms_mapping import SOURCE_LABELS, save_import_mapping, saved_mappings
 from keikaku.services.surveys.responses import get_survey, submit_public_response, survey_by_token, surveys_of_event
 from keikaku.web.charts import Bar, column_chart
+from keikaku.web.forms import Field_
 from keikaku.web.rate_limit import limit
 from keikaku.web.render import render
 from keikaku.web.routers.form_posts import submit
 
 router = APIRouter(include_in_schema=False)
-
-Field_ = Annotated[str, Form()]
 
 
 def _base(request: Request) -> str:

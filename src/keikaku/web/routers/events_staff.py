@@ -27,12 +27,12 @@ from keikaku.services.measures.definitions import (
 )
 from keikaku.services.surveys.bank import STANDARD
 from keikaku.services.surveys.responses import create_survey
+from keikaku.web.forms import Field_
 from keikaku.web.render import render
 from keikaku.web.routers.form_posts import see_other, submit
 
 router = APIRouter(include_in_schema=False)
 
-Field_ = Annotated[str, Form()]
 Many = Annotated[list[str], Form()]
 
 #: The bank's questions whose answers are option codes (what a share can count).
