@@ -9,7 +9,7 @@ same registry (:mod:`keikaku.reports.registry`).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar, Protocol
@@ -17,6 +17,7 @@ from typing import ClassVar, Protocol
 from keikaku.evaluation.views import PlanEvaluation
 from keikaku.evaluation.yoy import Comparison
 from keikaku.reports.files import media_type
+from keikaku.reports.html import html_to_pdf
 
 
 class ReportFormat(StrEnum):
@@ -113,3 +114,26 @@ class Report(ABC):
     @abstractmethod
     def render(self, source: ReportSource, options: Mapping[str, object]) -> RenderedReport:
         """Render the report with parsed options (see :meth:`parse_options`)."""
+
+
+def chosen_format(options: Mapping[str, object]) -> ReportFormat:
+    """The format the parsed options ask for (HTML when none)."""
+    return ReportFormat(str(options.get("format") or "html"))
+
+
+def chosen_issuer(options: Mapping[str, object]) -> str | None:
+    """The issuer the parsed options name (None: the database's only or default issuer)."""
+    issuer = options.get("issuer")
+    return str(issuer) if issuer else None
+
+
+def in_format(fmt: ReportFormat, stem: str, html: Callable[[bool], str], xlsx: Callable[[], bytes]) -> RenderedReport:
+    """A report as the file ``<stem>.<format>``: the workbook ``xlsx()``, or ``html(printable)`` as a PDF (printable)
+    or as the page itself."""
+    if fmt is ReportFormat.XLSX:
+        content = xlsx()
+    elif fmt is ReportFormat.PDF:
+        content = html_to_pdf(html(True))
+    else:
+        content = html(False).encode("utf-8")
+    return RenderedReport(f"{stem}.{fmt.value}", MEDIA_TYPES[fmt], content)

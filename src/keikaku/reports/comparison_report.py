@@ -12,16 +12,17 @@ from keikaku.reports import charts
 from keikaku.reports.base import (
     FORMAT_OPTION,
     ISSUER_OPTION,
-    MEDIA_TYPES,
     RenderedReport,
     Report,
-    ReportFormat,
     ReportOption,
     ReportSource,
+    chosen_format,
+    chosen_issuer,
+    in_format,
 )
 from keikaku.reports.evaluation_report import css
 from keikaku.reports.files import new_workbook, workbook_bytes
-from keikaku.reports.html import html_to_pdf, render_html
+from keikaku.reports.html import render_html
 from keikaku.reports.xlsx import SIGNED_THOUSAND_YEN, THOUSAND_YEN, Column, write_table, write_title
 
 
@@ -140,14 +141,10 @@ class ComparisonReport(Report):
     def render(self, source: ReportSource, options: Mapping[str, object]) -> RenderedReport:
         """Render the comparison of ``before`` and ``after`` as HTML, PDF or XLSX."""
         before, after = int(str(options["before"])), int(str(options["after"]))
-        fmt = ReportFormat(str(options.get("format") or "html"))
-        issuer = options.get("issuer")
-        comparison = source.comparison(before, after, str(issuer) if issuer else None)
-        filename = f"comparison_{comparison.before_year}_{comparison.after_year}.{fmt.value}"
-        if fmt is ReportFormat.XLSX:
-            content = comparison_xlsx(comparison)
-        elif fmt is ReportFormat.PDF:
-            content = html_to_pdf(comparison_html(comparison, printable=True))
-        else:
-            content = comparison_html(comparison).encode("utf-8")
-        return RenderedReport(filename, MEDIA_TYPES[fmt], content)
+        comparison = source.comparison(before, after, chosen_issuer(options))
+        return in_format(
+            chosen_format(options),
+            f"comparison_{comparison.before_year}_{comparison.after_year}",
+            lambda printable: comparison_html(comparison, printable=printable),
+            lambda: comparison_xlsx(comparison),
+        )

@@ -22,15 +22,16 @@ from keikaku.reports import charts
 from keikaku.reports.base import (
     FORMAT_OPTION,
     ISSUER_OPTION,
-    MEDIA_TYPES,
     RenderedReport,
     Report,
-    ReportFormat,
     ReportOption,
     ReportSource,
+    chosen_format,
+    chosen_issuer,
+    in_format,
 )
 from keikaku.reports.files import new_workbook, workbook_bytes
-from keikaku.reports.html import html_to_pdf, render_html
+from keikaku.reports.html import render_html
 from keikaku.reports.xlsx import (
     RATIO,
     SIGNED_THOUSAND_YEN,
@@ -344,15 +345,11 @@ class EvaluationReport(Report):
     def render(self, source: ReportSource, options: Mapping[str, object]) -> RenderedReport:
         """Render the evaluation of ``fiscal_year`` as HTML, PDF or XLSX."""
         fiscal_year = int(str(options["fiscal_year"]))
-        fmt = ReportFormat(str(options.get("format") or "html"))
-        issuer = options.get("issuer")
-        evaluation = source.evaluation(fiscal_year, str(issuer) if issuer else None)
+        evaluation = source.evaluation(fiscal_year, chosen_issuer(options))
         draft = source.is_draft(evaluation.plan_id, fiscal_year)
-        filename = f"evaluation_{fiscal_year}.{fmt.value}"
-        if fmt is ReportFormat.XLSX:
-            content = evaluation_xlsx(evaluation, draft=draft)
-        elif fmt is ReportFormat.PDF:
-            content = html_to_pdf(evaluation_html(evaluation, printable=True, draft=draft))
-        else:
-            content = evaluation_html(evaluation, draft=draft).encode("utf-8")
-        return RenderedReport(filename, MEDIA_TYPES[fmt], content)
+        return in_format(
+            chosen_format(options),
+            f"evaluation_{fiscal_year}",
+            lambda printable: evaluation_html(evaluation, printable=printable, draft=draft),
+            lambda: evaluation_xlsx(evaluation, draft=draft),
+        )

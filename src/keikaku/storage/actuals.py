@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
-from keikaku.storage.base import Base, utcnow
+from keikaku.storage.base import Base, EnteredMixin, utcnow
 
 #: ``ActualValue.month`` for a value of the whole fiscal year.
 WHOLE_YEAR = 0
@@ -51,7 +51,7 @@ class ActualAttachment(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class ActualValue(Base):
+class ActualValue(EnteredMixin, Base):
     """One version of the actual value of a KPI for a fiscal year, or for one month of it.
 
     ``month`` is 0 for the whole year, else the calendar month (4 = April of the fiscal year, 1 = January
@@ -82,12 +82,10 @@ class ActualValue(Base):
     note: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(20), default="cli")
-    entered_by: Mapped[str] = mapped_column(String(200))
-    entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     attachment: Mapped[ActualAttachment | None] = relationship()
 
 
-class QualitativeJudgement(Base):
+class QualitativeJudgement(EnteredMixin, Base):
     """One version of a qualitative judgement (達成/概ね達成/未達 with a rationale) of a KPI or a project.
 
     It decides where nothing can be computed: a KPI with no numeric target, or a project with no KPI.
@@ -112,11 +110,9 @@ class QualitativeJudgement(Base):
     status: Mapped[str] = mapped_column(String(20))
     rationale: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
-    entered_by: Mapped[str] = mapped_column(String(200))
-    entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class EvaluationSettings(Base):
+class EvaluationSettings(EnteredMixin, Base):
     """One version of a plan's evaluation thresholds (see ``keikaku.evaluation.types.Thresholds``).
 
     ``ratings`` is a list of ``[label, minimum score]`` pairs, highest first.  No row: the defaults apply.
@@ -136,8 +132,6 @@ class EvaluationSettings(Base):
     score_cap: Mapped[float] = mapped_column(Float, default=1.0)
     missing_as_zero: Mapped[bool] = mapped_column(Boolean, default=True)
     reason: Mapped[str | None] = mapped_column(Text)
-    entered_by: Mapped[str] = mapped_column(String(200))
-    entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class EvaluationRun(Base):

@@ -1,7 +1,7 @@
 """Declarative base, naming conventions and the provenance columns every fact carries."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
@@ -26,10 +26,38 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@overload
+def as_utc(value: dt.datetime) -> dt.datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
+@overload
+def as_utc(value: dt.datetime | None) -> dt.datetime | None: ...
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored timestamp as an aware UTC one: they are stored in UTC, and SQLite hands them back naive."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 class TimestampMixin:
     """When a row was created."""
 
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+
+
+class EnteredMixin:
+    """Who entered a row (a username) and when: the last columns of a table (a mixin's columns follow the table's
+    own, so the columns keep the order of the migrations)."""
+
+    entered_by: Mapped[str] = mapped_column(String(200))
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CreatedByMixin:
+    """Who created a row (a username) and when: the last columns of a table, as :class:`EnteredMixin`'s."""
+
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ProvenanceMixin:

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from keikaku.storage.base import Base, utcnow
+from keikaku.storage.base import Base, CreatedByMixin, EnteredMixin, utcnow
 
 #: Where an analytics file comes from.
 ANALYTICS_SOURCES = ("ga4", "matomo")
@@ -128,7 +128,7 @@ class ActivityEntry(Base):
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("actual_attachments.id", ondelete="SET NULL"))
 
 
-class NewsletterIssue(Base):
+class NewsletterIssue(CreatedByMixin, Base):
     """An issue of the newsletter: number, date, theme, print run, subscribers at sending, publication."""
 
     __tablename__ = "newsletter_issues"
@@ -147,11 +147,9 @@ class NewsletterIssue(Base):
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     #: The issue's reader survey (a survey of the surveys package without an event).
     survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id", ondelete="SET NULL"), unique=True)
-    created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class DirectoryEntry(Base):
+class DirectoryEntry(EnteredMixin, Base):
     """A firm listed in a directory (the Kansai Companies Profile, hydrogen firms…), as an organisation."""
 
     __tablename__ = "directory_entries"
@@ -172,11 +170,9 @@ class DirectoryEntry(Base):
     #: Name, products, industry and award folded as the site's search folds a query (LIKE over it).
     search_text: Mapped[str] = mapped_column(String(2000), default="")
     department: Mapped[str] = mapped_column(String(200))
-    entered_by: Mapped[str] = mapped_column(String(200))
-    entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class VisitDestination(Base):
+class VisitDestination(EnteredMixin, Base):
     """A 産業視察先 of the overseas site: a factory, lab or facility that receives delegations, with its theme,
     the languages it receives visitors in and its contact (shown to staff only)."""
 
@@ -193,11 +189,9 @@ class VisitDestination(Base):
     #: Name, theme and languages folded as the site's search folds a query (LIKE over it).
     search_text: Mapped[str] = mapped_column(String(2000), default="")
     department: Mapped[str] = mapped_column(String(200))
-    entered_by: Mapped[str] = mapped_column(String(200))
-    entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class RankingEntry(Base):
+class RankingEntry(EnteredMixin, Base):
     """A ranking's published rank for a year (lower is better), with its source."""
 
     __tablename__ = "ranking_entries"
@@ -212,5 +206,3 @@ class RankingEntry(Base):
     rank: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(1000))
     department: Mapped[str] = mapped_column(String(200))
-    entered_by: Mapped[str] = mapped_column(String(200))
-    entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

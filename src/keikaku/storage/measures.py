@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
-from keikaku.storage.base import Base, utcnow
+from keikaku.storage.base import Base, CreatedByMixin, utcnow
 
 EVENT_KINDS = (
     "attended_people",
@@ -63,7 +63,7 @@ MEASURE_KINDS = (*EVENT_KINDS, *PLATFORM_KINDS, *COMMUNICATION_KINDS, HAND_ENTER
 KIND_CHECK = "kind IN ({})".format(", ".join(repr(k) for k in MEASURE_KINDS))
 
 
-class KpiMeasure(Base):
+class KpiMeasure(CreatedByMixin, Base):
     """One version of a KPI's measure: its kind, the events, and for a share the survey question and codes."""
 
     __tablename__ = "kpi_measures"
@@ -81,8 +81,6 @@ class KpiMeasure(Base):
     codes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     #: Options of a communications kind: the property and page prefixes, the medium, the directory…
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
-    created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class KpiMeasureEvent(Base):

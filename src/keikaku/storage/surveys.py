@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from keikaku.storage.base import Base, utcnow
+from keikaku.storage.base import Base, CreatedByMixin, utcnow
 
 QUESTION_KINDS = ("scale5", "single", "multiple", "number", "text")
 
@@ -30,7 +30,7 @@ class Question(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Survey(Base):
+class Survey(CreatedByMixin, Base):
     """A questionnaire of an event, or of no event (a newsletter issue's reader survey) owned by ``department``;
     ``public_token`` is the secret part of its public link."""
 
@@ -44,8 +44,6 @@ class Survey(Base):
     title: Mapped[str] = mapped_column(String(400))
     public_token: Mapped[str] = mapped_column(String(64), unique=True)
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class SurveyItem(Base):

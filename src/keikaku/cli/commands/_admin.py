@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from keikaku.normalize.date_style import JST
+
 if TYPE_CHECKING:
     from keikaku.services.core.actors import Actor
 
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
 ADMIN_NOTE = "コマンドラインはローカル管理者（cli:$USER、管理者権限）として動きます。"
 
 

@@ -5,9 +5,19 @@ The command line acts as the local administrator (``cli:$USER``); see ``_admin``
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from keikaku.cli.commands._admin import ADMIN_NOTE, admin, fiscal_year, out, when
+
+if TYPE_CHECKING:
+    from keikaku.services.actuals.periods import PeriodLockPublic
+
+
+def _scope(state: PeriodLockPublic) -> str:
+    """What a lock covers, as the messages name it: 2026年度, or 2026年度（計画 3）."""
+    return f"{state.fiscal_year}年度" + (f"（計画 {state.plan_id}）" if state.plan_id else "")
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +35,7 @@ def register(app: typer.Typer) -> None:
         from keikaku.services.actuals.periods import lock_period
 
         state = lock_period(admin(), fiscal_year(year), plan_id=plan, reason=reason)
-        target = f"{state.fiscal_year}年度" + (f"（計画 {state.plan_id}）" if state.plan_id else "")
+        target = _scope(state)
         out().print(f"{target}を確定しました", markup=False)
 
     @group.command("reopen")
@@ -38,7 +48,7 @@ def register(app: typer.Typer) -> None:
         from keikaku.services.actuals.periods import reopen_period
 
         state = reopen_period(admin(), fiscal_year(year), reason, plan_id=plan)
-        target = f"{state.fiscal_year}年度" + (f"（計画 {state.plan_id}）" if state.plan_id else "")
+        target = _scope(state)
         out().print(f"{target}の確定を解除しました（理由: {state.reopen_reason}）", markup=False)
 
     @group.command("status")

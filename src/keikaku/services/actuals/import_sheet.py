@@ -25,6 +25,7 @@ from keikaku.normalize.dates import parse_date
 from keikaku.normalize.errors import NormalizeError
 from keikaku.normalize.text import normalize_text
 from keikaku.services.actuals import periods
+from keikaku.services.actuals.cell_errors import SheetCellError
 from keikaku.services.actuals.parse import (
     ActualValueError,
     ParsedValue,
@@ -66,13 +67,9 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class CellError:
-    """One wrong cell: where it is and why it is wrong (Japanese)."""
+class CellError(SheetCellError):
+    """One wrong cell of the actuals workbook, with the KPI of its row."""
 
-    sheet: str
-    row: int
-    column: str
-    reason: str
     kpi: str | None = None
     #: The user may not record this KPI's values (the import is then refused as forbidden, 403).
     forbidden: bool = False

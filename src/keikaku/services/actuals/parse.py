@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from keikaku.domain.fiscal import fiscal_year_bounds
+from keikaku.domain.fiscal import MAX_FISCAL_YEAR, fiscal_year_bounds
 from keikaku.evaluation.achievement import EvaluationInputError, check_value, share_from_parts
 from keikaku.evaluation.types import KpiKind
 from keikaku.normalize.date_style import house_date, house_fiscal_year
@@ -120,7 +120,7 @@ def check_month(ref: KpiRef, month: int | None) -> int:
 def check_fiscal_year(ref: KpiRef, fiscal_year: int) -> None:
     """A plan KPI takes values for its plan's year only; a vision target for any year up to its horizon."""
     if ref.vision:
-        horizon = ref.spec.target_fiscal_year or 2100
+        horizon = ref.spec.target_fiscal_year or MAX_FISCAL_YEAR
         if not 1990 <= fiscal_year <= horizon:
             raise ActualValueError(
                 f"{house_fiscal_year(fiscal_year)}の実績は入力できません（{house_fiscal_year(1990)}〜{house_fiscal_year(horizon)}）"

@@ -24,11 +24,11 @@ from keikaku.normalize.date_style import era_fiscal_year, house_fiscal_year, mon
 from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
-from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
 from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import models as m
 from keikaku.storage.accounts import PeriodLock
+from keikaku.storage.base import as_utc
 from keikaku.storage.uow import read_session, unit_of_work
 
 MIN_YEAR, MAX_YEAR = MIN_FISCAL_YEAR, MAX_FISCAL_YEAR
@@ -52,22 +52,16 @@ class PeriodLockPublic:
     reopen_reason: str | None
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def _public(row: PeriodLock) -> PeriodLockPublic:
     return PeriodLockPublic(
         id=row.id,
         fiscal_year=row.fiscal_year,
         plan_id=row.plan_id,
         locked=row.reopened_at is None,
-        locked_at=_utc(row.locked_at) or dt.datetime.now(dt.UTC),
+        locked_at=as_utc(row.locked_at) or dt.datetime.now(dt.UTC),
         locked_by=row.locked_by,
         lock_reason=row.lock_reason,
-        reopened_at=_utc(row.reopened_at),
+        reopened_at=as_utc(row.reopened_at),
         reopened_by=row.reopened_by,
         reopen_reason=row.reopen_reason,
     )
@@ -166,10 +160,6 @@ def ensure_open(session: Session, fiscal_year: int, plan_id: int | None = None) 
         )
 
 
-def _clean_reason(reason: str | None) -> str | None:
-    return clean_text(reason, "理由", limit=2000, field="reason")
-
-
 def lock_period(
     actor: Actor,
     fiscal_year: int,
@@ -193,7 +183,7 @@ def lock_period(
             plan_id=plan_id,
             locked_at=dt.datetime.now(dt.UTC),
             locked_by=actor.name[:200],
-            lock_reason=_clean_reason(reason),
+            lock_reason=audit.change_reason(reason),
         )
         session.add(row)
         session.flush()
@@ -221,7 +211,7 @@ def reopen_period(
     """Reopen a locked fiscal year (or plan's year): administrators only, with a reason; both are recorded."""
     require_admin(actor, "確定済み年度の再開")
     _check_year(fiscal_year)
-    cleaned = _clean_reason(reason)
+    cleaned = audit.change_reason(reason)
     if cleaned is None:
         raise ValidationError("確定済み年度を再開する理由を入力してください")
     with unit_of_work(ensure_schema(engine)) as session:

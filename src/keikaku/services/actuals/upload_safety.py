@@ -51,6 +51,11 @@ def max_upload_bytes() -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_UPLOAD_BYTES
 
 
+def max_upload_mb_text() -> str:
+    """The largest upload as the upload forms state it, in MiB (``10``, ``0.5``)."""
+    return f"{max_upload_bytes() / (1024 * 1024):g}"
+
+
 #: Browsers percent-encode these in the file name of a multipart upload (HTML form submission): decoded back.
 _MULTIPART_ESCAPES = (("%22", '"'), ("%0D", "\r"), ("%0A", "\n"))
 

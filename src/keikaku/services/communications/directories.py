@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Engine, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from keikaku.domain.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
 from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.normalize.text import fold_for_search
 from keikaku.services.actuals.upload_safety import check_upload
@@ -110,7 +111,7 @@ def import_directory(
         seen.setdefault(key, line)
         try:
             year = int(cell("year"))
-            if not 1989 <= year <= 2100:
+            if not MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR:
                 raise ValueError(year)
         except ValueError:
             errors.append(f"{where}「掲載年度」: 年度を西暦で入力してください（{cell('year')[:10]}）")

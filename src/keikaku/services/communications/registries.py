@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select, tuple_
 from sqlalchemy.orm import Session
 
+from keikaku.domain.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
 from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.normalize.text import fold_for_search
 from keikaku.reports.files import csv_bytes
@@ -268,7 +269,7 @@ def add_ranking(
     src = clean_text(source, "出典", limit=1000, field="source")
     if not name or not src:
         raise ValidationError("ランキング名と出典（URL など）を入力してください")
-    if rank < 1 or not 1989 <= year <= 2100:
+    if rank < 1 or not MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR:
         raise ValidationError("順位は1以上、年は西暦で入力してください")
     with unit_of_work(ensure_schema(engine)) as session:
         taken = session.scalar(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from keikaku.domain.fiscal import MAX_FISCAL_YEAR
 from keikaku.evaluation.vision import vision_progress
 from keikaku.services.core.provenance import DocumentLabel, SourceRef, source_of
 from keikaku.services.plans.kpis import vision_kpi_refs
@@ -46,7 +47,9 @@ class VisionSummary:
     source: SourceRef | None = None
 
 
-def vision_summary(session: Session, keys: dict[int, DocumentLabel], up_to_year: int = 2100) -> VisionSummary | None:
+def vision_summary(
+    session: Session, keys: dict[int, DocumentLabel], up_to_year: int = MAX_FISCAL_YEAR
+) -> VisionSummary | None:
     """The current vision with each numeric target's latest actual and progress."""
     vision = session.scalar(select(m.Vision).where(m.Vision.is_current.is_(True)).order_by(m.Vision.id.desc()))
     if vision is None:

@@ -18,6 +18,7 @@ from keikaku.services.cycle.progress import current_plan_ids
 from keikaku.services.governance import audit
 from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import cycle as store
+from keikaku.storage.base import as_utc
 from keikaku.storage.uow import read_session, unit_of_work
 
 #: Reminder days allowed (before the due date: 0 is the due date itself; after it: 1 is the day after).
@@ -54,10 +55,6 @@ class CallPublic:
         return today > self.due_date
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def public_call(row: store.ActualsCall) -> CallPublic:
     """The read model of a call row."""
     return CallPublic(
@@ -68,7 +65,7 @@ def public_call(row: store.ActualsCall) -> CallPublic:
         remind_after_days=row.remind_after_days,
         note=row.note,
         opened_by=row.opened_by,
-        opened_at=_utc(row.opened_at),
+        opened_at=as_utc(row.opened_at),
     )
 
 
@@ -171,7 +168,7 @@ def change_call(
             row.note = clean_text(note, "連絡事項", limit=2000, field="note")
         before, after = audit.changed(old, _state(row))
         if after:
-            why = clean_text(reason, "理由", limit=2000, field="reason")
+            why = audit.change_reason(reason)
             audit.record(session, actor, AuditAction.CYCLE_CHANGE, "call", fiscal_year, before, after, why)
         return public_call(row)
 

@@ -24,6 +24,7 @@ from keikaku.services.cycle.progress import (
 from keikaku.storage import actuals as act
 from keikaku.storage import cycle as store
 from keikaku.storage import models as m
+from keikaku.storage.base import as_utc
 from keikaku.storage.uow import read_session
 
 #: A department's state on the board and its checklist.
@@ -78,22 +79,16 @@ class Checklist:
     only_unmeasured: bool
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def public_submission(row: store.CallSubmission) -> SubmissionPublic:
     """The read model of a submission row."""
     return SubmissionPublic(
         department=row.department,
         submitted_by=row.submitted_by,
-        submitted_at=_utc(row.submitted_at) or dt.datetime.now(dt.UTC),
+        submitted_at=as_utc(row.submitted_at) or dt.datetime.now(dt.UTC),
         measured=row.measured,
         total=row.total,
         withdrawn_by=row.withdrawn_by,
-        withdrawn_at=_utc(row.withdrawn_at),
+        withdrawn_at=as_utc(row.withdrawn_at),
         withdraw_reason=row.withdraw_reason,
     )
 

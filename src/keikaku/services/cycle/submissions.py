@@ -11,7 +11,6 @@ from keikaku.services.actuals.periods import ensure_open
 from keikaku.services.core.actors import Actor, Permission, require, require_admin
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
-from keikaku.services.core.free_text import clean_text
 from keikaku.services.cycle.calls import call_row
 from keikaku.services.cycle.checklist import SubmissionPublic, public_submission
 from keikaku.services.cycle.progress import department_progress
@@ -94,7 +93,7 @@ def withdraw_submission(
     """Withdraw a department's submission, so that it can fill and submit again (administrators, with a
     reason, which is kept as typed)."""
     require_admin(actor, "提出の取り消し")
-    why = clean_text(reason, "理由", limit=2000, field="reason")
+    why = audit.change_reason(reason)
     if why is None:
         raise ValidationError("提出を取り消す理由を入力してください", details={"fields": {"reason": "必須"}})
     with unit_of_work(ensure_schema(engine)) as session:

@@ -35,6 +35,7 @@ from keikaku.ingest.read.xlsx import read_workbook
 from keikaku.normalize.dates import parse_date
 from keikaku.normalize.errors import NormalizeError
 from keikaku.normalize.text import normalize_text
+from keikaku.services.actuals.cell_errors import SheetCellError
 from keikaku.services.actuals.upload_safety import check_upload
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
@@ -49,7 +50,6 @@ from keikaku.services.measures.follow import ATTENDANCE, MEETINGS, REGISTRATIONS
 from keikaku.storage import events as event_store
 from keikaku.storage.uow import read_session, unit_of_work
 
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
 #: How many rows from the top of a sheet may come before the header (a title, the date, a blank line).
 HEADER_SEARCH_ROWS = 15
 #: The most errors kept in a report (the count says how many there were).
@@ -64,13 +64,9 @@ _EDGE_MARKS = "*※:：・.。、,-_#"
 
 
 @dataclass(frozen=True)
-class CellError:
-    """One wrong cell (or row, or file): where it is and why it is wrong, in Japanese."""
+class CellError(SheetCellError):
+    """One wrong cell (or row, or file) of an event's or a survey's sheet, with its column letter."""
 
-    sheet: str
-    row: int
-    column: str
-    reason: str
     letter: str = ""
 
     def __str__(self) -> str:

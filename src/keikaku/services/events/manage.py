@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from keikaku.normalize.date_style import JST
 from keikaku.normalize.text import normalize_text
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import checked_engine, ensure_schema
@@ -23,9 +24,9 @@ from keikaku.services.governance import audit
 from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import events as store
 from keikaku.storage import models as m
+from keikaku.storage.base import as_utc
 from keikaku.storage.uow import read_session, unit_of_work
 
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
 #: The kinds and formats an event may have (the form's choices).
 KINDS, FORMATS = store.EVENT_KINDS, store.EVENT_FORMATS
 MAX_DAYS = 31
@@ -82,12 +83,6 @@ class EventPublic:
         return None if self.capacity is None else self.capacity - self.seats_taken
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def public(row: store.ManagedEvent | Row[*tuple[Any, ...]], fiscal_year: int) -> EventPublic:
     """The public view of an event row (a mapped one, or a row of its table's columns)."""
     return EventPublic(
@@ -102,8 +97,8 @@ def public(row: store.ManagedEvent | Row[*tuple[Any, ...]], fiscal_year: int) ->
         format=row.format,
         capacity=row.capacity,
         seats_taken=row.seats_taken,
-        registration_opens_at=_utc(row.registration_opens_at),
-        registration_closes_at=_utc(row.registration_closes_at),
+        registration_opens_at=as_utc(row.registration_opens_at),
+        registration_closes_at=as_utc(row.registration_closes_at),
         department=row.department,
         published=row.published,
         personal_data_erased=row.personal_data_erased_at is not None,
@@ -221,8 +216,8 @@ def _snapshot(row: store.ManagedEvent) -> dict[str, object]:
         "venue": row.venue,
         "format": row.format,
         "capacity": row.capacity,
-        "registration_opens_at": _utc(row.registration_opens_at),
-        "registration_closes_at": _utc(row.registration_closes_at),
+        "registration_opens_at": as_utc(row.registration_opens_at),
+        "registration_closes_at": as_utc(row.registration_closes_at),
         "department": row.department,
         "published": row.published,
     }

@@ -19,12 +19,12 @@ import re
 from dataclasses import dataclass
 
 from keikaku.ingest.read.source import Sheet, SheetRow
+from keikaku.normalize.date_style import JST
 from keikaku.normalize.dates import parse_date
 from keikaku.normalize.errors import NormalizeError
 from keikaku.normalize.organisations import fold_organisation_name
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.events.imports import (
-    JST,
     CellError,
     CellProblem,
     Column,

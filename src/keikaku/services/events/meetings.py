@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, distinct, func, select
 from sqlalchemy.orm import Session
 
+from keikaku.normalize.date_style import in_japan
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.events.manage import load_event
@@ -22,7 +23,6 @@ from keikaku.storage import event_imports as store
 from keikaku.storage import events as event_store
 from keikaku.storage.uow import read_session
 
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
 KINDS = ("meetings_held", "meeting_firms")
 
 
@@ -39,11 +39,6 @@ def figure(session: Session, kind: str, event_ids: list[int]) -> tuple[float, in
     return float(firms or 0), records
 
 
-def _local(moment: dt.datetime) -> dt.datetime:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(JST)
-
-
 def by_day(session: Session, kind: str, event_ids: list[int]) -> list[tuple[str, int]]:
     """Held meetings per day (Japan time), or the firms' meetings per status."""
     m = store.Meeting
@@ -57,7 +52,7 @@ def by_day(session: Session, kind: str, event_ids: list[int]) -> list[tuple[str,
         return [(f"{status}の商談がある企業", int(found.get(status, 0))) for status in store.MEETING_STATUSES]
     slots = session.scalars(select(m.slot_start).where(m.event_id.in_(event_ids), m.status == store.HELD)).all()
     days: dict[str, int] = {}
-    for slot in sorted(_local(s) for s in slots):
+    for slot in sorted(in_japan(s) for s in slots):
         days[slot.date().isoformat()] = days.get(slot.date().isoformat(), 0) + 1
     return list(days.items())
 
@@ -77,7 +72,7 @@ def names(session: Session, kind: str, event_ids: list[int]) -> list[tuple[str, 
         (
             firm,
             counterpart if kind == "meetings_held" else f"{counterpart}（{status}）",
-            f"{_local(slot):%Y-%m-%d %H:%M}",
+            f"{in_japan(slot):%Y-%m-%d %H:%M}",
         )
         for firm, counterpart, slot, status in session.execute(stmt).all()
     ]
@@ -147,8 +142,8 @@ def list_meetings(event_id: int, *, actor: Actor, engine: Engine | None = None) 
                 firm,
                 number,
                 r.counterpart,
-                _local(r.slot_start),
-                _local(r.slot_end) if r.slot_end else None,
+                in_japan(r.slot_start),
+                in_japan(r.slot_end) if r.slot_end else None,
                 r.status,
             )
             for r, firm, number in rows

@@ -35,6 +35,7 @@ from keikaku.services.governance import audit
 from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.follow import REGISTRATIONS, follow_records
 from keikaku.storage import events as store
+from keikaku.storage.base import as_utc
 from keikaku.storage.uow import unit_of_work
 
 MAX_COMPANIONS = 9
@@ -73,12 +74,6 @@ class RegistrationResult:
 
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now or dt.datetime.now(dt.UTC)
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _person(session: Session, form: PersonForm, organisation_id: int | None, index: int) -> store.Person:
@@ -155,7 +150,7 @@ def _mail_for(
         subject = f"【キャンセル待ち】{event.name}"
         text = f"{event.name}（{when}）は満席のため、キャンセル待ちとして受け付けました。席が空きしだいご連絡します。"
     else:
-        deadline = _utc(reg.offer_expires_at)
+        deadline = as_utc(reg.offer_expires_at)
         due = deadline.astimezone(dt.timezone(dt.timedelta(hours=9))).strftime("%Y-%m-%d %H:%M") if deadline else ""
         subject = f"【繰上げのご案内】{event.name}"
         text = (
@@ -167,7 +162,7 @@ def _mail_for(
 
 
 def _check_window(event: store.ManagedEvent, now: dt.datetime) -> None:
-    opens, closes = _utc(event.registration_opens_at), _utc(event.registration_closes_at)
+    opens, closes = as_utc(event.registration_opens_at), as_utc(event.registration_closes_at)
     if opens and now < opens:
         raise ValidationError("このイベントの申込受付はまだ始まっていません", code="registration_not_open")
     if (closes and now > closes) or now.date() > event.end_date:
@@ -392,7 +387,7 @@ def accept_offer(
         event, _year = load_event(session, reg.event_id)
         if reg.status != store.OFFERED:
             raise ConflictError(f"この申込は「{reg.status}」のため、参加を確定できません", code="not_offered")
-        deadline = _utc(reg.offer_expires_at)
+        deadline = as_utc(reg.offer_expires_at)
         if deadline is not None and moment > deadline:
             _expire_offers(session, event, moment, link_base)
             status = store.CANCELLED

@@ -37,6 +37,7 @@ from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.governance.passwords import generate_password, hash_password
 from keikaku.storage import models as m
 from keikaku.storage.accounts import LoginSession, User
+from keikaku.storage.base import as_utc
 from keikaku.storage.platform import Institution
 from keikaku.storage.uow import read_session, unit_of_work
 
@@ -88,10 +89,6 @@ class AccountResult:
     user: AccountPublic
     password: str | None = field(default=None, repr=False)
     warnings: tuple[str, ...] = ()
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def normalise_username(raw: str) -> str:
@@ -220,8 +217,8 @@ def public_user(user: User, session: Session | None = None) -> AccountPublic:
         email=user.email,
         disabled=bool(user.disabled),
         must_change_password=bool(user.must_change_password),
-        created_at=_utc(user.created_at),
-        password_changed_at=_utc(user.password_changed_at),
+        created_at=as_utc(user.created_at),
+        password_changed_at=as_utc(user.password_changed_at),
         institution_id=user.institution_id,
         institution=institution,
     )

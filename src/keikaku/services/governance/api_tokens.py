@@ -27,6 +27,7 @@ from keikaku.services.governance.accounts import actor_for_user, get_user_row
 from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.governance.sessions import AuthenticationError, hash_token
 from keikaku.storage.accounts import ApiToken, User
+from keikaku.storage.base import as_utc
 from keikaku.storage.uow import read_session, unit_of_work
 
 TOKEN_PREFIX = "kk_"
@@ -65,12 +66,6 @@ class NewApiToken:
     info: ApiTokenPublic
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def _public(row: ApiToken, username: str) -> ApiTokenPublic:
     return ApiTokenPublic(
         id=row.id,
@@ -78,11 +73,11 @@ def _public(row: ApiToken, username: str) -> ApiTokenPublic:
         name=row.name,
         prefix=row.prefix,
         scopes=tuple(row.scopes or ()),
-        created_at=_utc(row.created_at) or dt.datetime.now(dt.UTC),
+        created_at=as_utc(row.created_at) or dt.datetime.now(dt.UTC),
         created_by=row.created_by,
-        expires_at=_utc(row.expires_at),
-        revoked_at=_utc(row.revoked_at),
-        last_used_at=_utc(row.last_used_at),
+        expires_at=as_utc(row.expires_at),
+        revoked_at=as_utc(row.revoked_at),
+        last_used_at=as_utc(row.last_used_at),
     )
 
 
@@ -216,10 +211,10 @@ def verify_api_token(token: str | None, *, engine: Engine | None = None) -> Scop
         if found is None:
             raise AuthenticationError(INVALID_TOKEN)
         row, user = found
-        expires_at = _utc(row.expires_at)
+        expires_at = as_utc(row.expires_at)
         if row.revoked_at is not None or user.disabled or (expires_at is not None and expires_at <= now):
             raise AuthenticationError(INVALID_TOKEN)
-        last_used = _utc(row.last_used_at)
+        last_used = as_utc(row.last_used_at)
         if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
             row.last_used_at = now
         base = actor_for_user(user)

@@ -27,19 +27,21 @@ from typing import Any, BinaryIO, Literal
 from sqlalchemy import Engine, Select, func, insert, select
 from sqlalchemy.orm import Session
 
+from keikaku.normalize.date_style import JST
 from keikaku.reports.files import atomic_path, new_workbook, write_csv
 from keikaku.reports.safe_cells import neutralise_cell
 from keikaku.services.core.actors import Actor, Permission
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import PermissionDeniedError, ValidationError
+from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance.audit_view import action_words
 from keikaku.storage.accounts import AuditEntry
+from keikaku.storage.base import as_utc
 from keikaku.storage.uow import read_session
 
 #: The id of the web or API request being served; the web middleware sets it, :func:`record` stores it.
 request_id_var: ContextVar[str | None] = ContextVar("keikaku_request_id", default=None)
 
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
 MAX_LIMIT = 1000
 EXPORT_HEADER = (
     "ID",
@@ -148,6 +150,15 @@ def record_many(session: Session, actor: Actor, entries: list[tuple[str, str, ob
     session.execute(insert(AuditEntry), rows)
 
 
+#: The longest reason the trail keeps for an administrator's change (a publication, a lock, a withdrawal…).
+MAX_CHANGE_REASON = 2000
+
+
+def change_reason(reason: str | None) -> str | None:
+    """The reason given for an audited change, kept as typed (control characters refused), None when empty."""
+    return clean_text(reason, "理由", limit=MAX_CHANGE_REASON, field="reason")
+
+
 def record(  # noqa: PLR0917 - the audit call's shape is fixed: who, what, which, before, after, why
     session: Session,
     actor: Actor,
@@ -184,11 +195,6 @@ def _require_auditor(viewer: Actor) -> None:
         raise PermissionDeniedError("監査記録を閲覧する権限がありません", details={"permission": "read_audit"})
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    """Stored timestamps are UTC; SQLite hands them back naive."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 @dataclass(frozen=True)
 class _Filter:
     object_type: str | None = None
@@ -209,16 +215,16 @@ class _Filter:
             stmt = stmt.where(AuditEntry.action == self.action)
         # Timestamps are stored in UTC (SQLite keeps the UTC wall time without an offset): compare in UTC.
         if self.since is not None:
-            stmt = stmt.where(AuditEntry.at >= _utc(self.since))
+            stmt = stmt.where(AuditEntry.at >= as_utc(self.since))
         if self.until is not None:
-            stmt = stmt.where(AuditEntry.at < _utc(self.until))
+            stmt = stmt.where(AuditEntry.at < as_utc(self.until))
         return stmt
 
 
 def _to_record(row: AuditEntry) -> AuditRecord:
     return AuditRecord(
         id=row.id,
-        at=_utc(row.at),
+        at=as_utc(row.at),
         actor=row.actor,
         action=row.action,
         object_type=row.object_type,

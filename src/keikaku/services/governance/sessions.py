@@ -40,6 +40,7 @@ from keikaku.services.governance.accounts import (
 )
 from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage.accounts import LoginAttempt, LoginSession, User
+from keikaku.storage.base import as_utc
 from keikaku.storage.uow import read_session, unit_of_work
 
 SESSION_LIFETIME = dt.timedelta(hours=12)
@@ -135,10 +136,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def _failures_since(
     session: Session, since: dt.datetime, *, username: str | None = None, ip: str | None = None, exclude: int
 ) -> list[dt.datetime]:
@@ -149,7 +146,7 @@ def _failures_since(
         stmt = stmt.where(LoginAttempt.username == username)
     if ip is not None:
         stmt = stmt.where(LoginAttempt.ip == ip)
-    return [_utc(at) for at in session.scalars(stmt.order_by(LoginAttempt.at))]
+    return [as_utc(at) for at in session.scalars(stmt.order_by(LoginAttempt.at))]
 
 
 def _throttled(
@@ -161,7 +158,7 @@ def _throttled(
     )
     # A successful login clears the username's count (not the address's: one good account must not
     # reset an attacker's count for every other name).
-    since = max(window_start, _utc(last_ok)) if last_ok else window_start
+    since = max(window_start, as_utc(last_ok)) if last_ok else window_start
     by_name = _failures_since(session, since, username=username, exclude=own.id)
     by_ip = _failures_since(session, window_start, ip=ip, exclude=own.id)
     for failures, limit, message in (
@@ -262,8 +259,8 @@ def _session_info(row: LoginSession, user: User) -> SessionInfo:
         id=row.id,
         user=public_user(user),
         actor=actor_for_user(user),
-        created_at=_utc(row.created_at),
-        expires_at=_utc(row.expires_at),
+        created_at=as_utc(row.created_at),
+        expires_at=as_utc(row.expires_at),
         csrf_secret=row.csrf_secret,
     )
 
@@ -326,7 +323,7 @@ def get_session(token: str | None, *, engine: Engine | None = None) -> SessionIn
         if found is None:
             return None
         row, user = found
-        if row.revoked_at is not None or _utc(row.expires_at) <= now or user.disabled:
+        if row.revoked_at is not None or as_utc(row.expires_at) <= now or user.disabled:
             return None
         return _session_info(row, user)
 

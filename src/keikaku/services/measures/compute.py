@@ -30,6 +30,7 @@ from keikaku.services.events import meetings
 from keikaku.services.governance import audit
 from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.measures.definitions import KIND_LABELS, bind_measure_in, current_measure_row, kpi_ref
+from keikaku.services.measures.figures import Figure, attendance_figure, share_figure
 from keikaku.services.platform import counts as platform_counts
 from keikaku.services.platform.common import can_view_cases
 from keikaku.services.publication.visibility import visibility_for
@@ -41,20 +42,6 @@ from keikaku.storage import surveys as survey_store
 from keikaku.storage.uow import read_session, unit_of_work
 
 COUNTED = event_store.Registration.role == event_store.COUNTED_ROLE
-
-
-@dataclass(frozen=True)
-class Figure:
-    """What a measure finds: the value, and for a share its numerator, n (non-blank), blanks, response rate."""
-
-    value: float
-    records: int
-    numerator: float | None = None
-    denominator: float | None = None
-    blanks: int | None = None
-    response_rate: float | None = None
-    #: What the number means beyond itself (a rank's direction).
-    note: str | None = None
 
 
 def _attended(session: Session, event_ids: list[int]) -> tuple[int, int, int]:
@@ -95,8 +82,7 @@ def evaluate(session: Session, measure: store.KpiMeasure) -> Figure:
         value, records = meetings.figure(session, measure.kind, ids)
         return Figure(value, records)
     if measure.kind in ("attended_people", "attended_person_days"):
-        people, person_days, marks = _attended(session, ids)
-        return Figure(float(people if measure.kind == "attended_people" else person_days), marks)
+        return attendance_figure(measure.kind, *_attended(session, ids))
     if measure.kind == "registrations":
         count = session.scalar(
             select(func.count())
@@ -123,14 +109,7 @@ def evaluate(session: Session, measure: store.KpiMeasure) -> Figure:
     chosen = answers.where(survey_store.SurveyAnswer.option_code.in_(list(measure.codes or [])))
     hits = int(session.scalar(select(func.count(distinct(chosen.subquery().c.response_id)))) or 0)
     people, _days, _marks = _attended(session, ids)
-    return Figure(
-        value=round(100.0 * hits / answered, 1) if answered else 0.0,
-        records=responses,
-        numerator=float(hits),
-        denominator=float(answered),
-        blanks=responses - answered,
-        response_rate=round(responses / people, 3) if people else None,
-    )
+    return share_figure(hits, answered, responses, people)
 
 
 @dataclass(frozen=True)

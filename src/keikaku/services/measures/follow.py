@@ -23,7 +23,8 @@ from keikaku.services.core.actors import SYSTEM
 from keikaku.services.core.errors import ConflictError
 from keikaku.services.governance import audit
 from keikaku.services.governance.audit_actions import AuditAction
-from keikaku.services.measures.compute import Figure, evaluate, lock_kpis, record_computation
+from keikaku.services.measures.compute import evaluate, lock_kpis, record_computation
+from keikaku.services.measures.figures import Figure
 from keikaku.storage import measures as store
 from keikaku.storage import models as m
 from keikaku.storage import surveys as survey_store

@@ -21,7 +21,8 @@ from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.governance import audit
 from keikaku.services.governance.audit_actions import AuditAction
-from keikaku.services.measures.compute import COUNTED, Figure, evaluate, evidence, lock_kpis, outcome_of
+from keikaku.services.measures.compute import COUNTED, evaluate, evidence, lock_kpis, outcome_of
+from keikaku.services.measures.figures import Figure, attendance_figure, share_figure
 from keikaku.storage import actuals as actual_store
 from keikaku.storage import derived
 from keikaku.storage import events as ev
@@ -218,23 +219,13 @@ def _figures(session: Session, measures: list[store.KpiMeasure]) -> dict[int, Fi
     responses, answered, hits = _shares(conn)
     for r in mine:
         people, person_days, marks = attended.get(set_of[r.id], (0, 0, 0))
-        if r.kind == "attended_people":
-            figures[r.id] = Figure(float(people), marks)
-        elif r.kind == "attended_person_days":
-            figures[r.id] = Figure(float(person_days), marks)
+        if r.kind in ("attended_people", "attended_person_days"):
+            figures[r.id] = attendance_figure(r.kind, people, person_days, marks)
         elif r.kind == "registrations":
             count = registered.get(set_of[r.id], 0)
             figures[r.id] = Figure(float(count), count)
         else:
-            n, hit, total = answered.get(r.id, 0), hits.get(r.id, 0), responses.get(r.id, 0)
-            figures[r.id] = Figure(
-                value=round(100.0 * hit / n, 1) if n else 0.0,
-                records=total,
-                numerator=float(hit),
-                denominator=float(n),
-                blanks=total - n,
-                response_rate=round(total / people, 3) if people else None,
-            )
+            figures[r.id] = share_figure(hits.get(r.id, 0), answered.get(r.id, 0), responses.get(r.id, 0), people)
     for table in _TABLES:
         table.drop(conn)
     return figures

@@ -21,7 +21,6 @@ from keikaku.normalize.text import fold_for_search
 from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
-from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
 from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.publication.state import PublicationPublic, _append, _latest, _public_state, publish_plan_state
@@ -253,7 +252,7 @@ def publish_revision(
     :class:`~keikaku.services.core.errors.ValidationError` lists it.
     """
     require_admin(actor, "改訂版の公開")
-    cleaned = clean_text(reason, "理由", limit=2000, field="reason")
+    cleaned = audit.change_reason(reason)
     if cleaned is None:
         raise ValidationError("改訂版を公開する理由を入力してください", code="reason_required")
     with unit_of_work(ensure_schema(engine)) as session:

@@ -34,6 +34,7 @@ from keikaku.storage.accounts import (
     newest_publication,
     newest_publication_ids,
 )
+from keikaku.storage.base import as_utc
 from keikaku.storage.uow import read_session, unit_of_work
 
 ObjectType = Literal["plan", "evaluation"] | PublishedObject
@@ -65,10 +66,6 @@ class CommentPublic:
     project_id: int | None
     body: str
     created_at: dt.datetime
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def can_see_drafts(actor: Actor, object_type: ObjectType) -> bool:
@@ -173,7 +170,7 @@ def _set_state(  # noqa: PLR0917 - private, called with every argument named by 
     engine: Engine | None,
     details: dict[str, object] | None = None,
 ) -> PublicationPublic:
-    cleaned = clean_text(reason, "理由", limit=2000, field="reason")
+    cleaned = audit.change_reason(reason)
     if state == PublicationState.DRAFT and cleaned is None:
         raise ValidationError("公開を取り下げる理由を入力してください")
     with unit_of_work(ensure_schema(engine)) as session:
@@ -206,7 +203,7 @@ def _public_state(row: Publication | None, object_type: str, object_id: int, yea
     if row is None:
         return PublicationPublic(object_type, object_id, year, PublicationState.DRAFT, None, None, None)
     return PublicationPublic(
-        row.object_type, row.object_id, row.fiscal_year, row.state, row.changed_by, _utc(row.changed_at), row.reason
+        row.object_type, row.object_id, row.fiscal_year, row.state, row.changed_by, as_utc(row.changed_at), row.reason
     )
 
 
@@ -270,7 +267,7 @@ def publication_states(*, actor: Actor, engine: Engine | None = None) -> list[Pu
 
 def _public_comment(row: Comment) -> CommentPublic:
     return CommentPublic(
-        row.id, row.author, row.fiscal_year, row.plan_id, row.project_id, row.body, _utc(row.created_at)
+        row.id, row.author, row.fiscal_year, row.plan_id, row.project_id, row.body, as_utc(row.created_at)
     )
 
 

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
 
+from keikaku.normalize.date_style import JST
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.events.imports import (
-    JST,
     CellError,
     CellProblem,
     ImportReport,

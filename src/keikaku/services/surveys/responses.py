@@ -124,6 +124,19 @@ def _owner(session: Session, row: store.Survey) -> tuple[str, bool]:
     return event.department, event.published
 
 
+def _not_found(survey_id: int) -> NotFoundError:
+    return NotFoundError(f"アンケート {survey_id} は見つかりません", code="survey_not_found")
+
+
+def _owned_survey(session: Session, survey_id: int) -> tuple[store.Survey, str, bool]:
+    """A survey by its id, with its owning department and whether the public may see it (:func:`_owner`)."""
+    row = session.get(store.Survey, survey_id)
+    if row is None:
+        raise _not_found(survey_id)
+    department, public = _owner(session, row)
+    return row, department, public
+
+
 def survey_by_token(token: str, *, engine: Engine | None = None) -> SurveyPublic:
     """The questionnaire of a public link (its event must be published)."""
     with read_session(ensure_schema(engine)) as session:
@@ -136,10 +149,7 @@ def survey_by_token(token: str, *, engine: Engine | None = None) -> SurveyPublic
 def get_survey(survey_id: int, *, actor: Actor, engine: Engine | None = None) -> SurveyPublic:
     """A questionnaire, for those who manage its event."""
     with read_session(ensure_schema(engine)) as session:
-        row = session.get(store.Survey, survey_id)
-        if row is None:
-            raise NotFoundError(f"アンケート {survey_id} は見つかりません", code="survey_not_found")
-        department, _public = _owner(session, row)
+        row, department, _public = _owned_survey(session, survey_id)
         permission = Permission.MANAGE_EVENTS if row.event_id is not None else Permission.MANAGE_COMMUNICATIONS
         require(actor, permission, departments=[department])
         return _survey(session, row)
@@ -253,13 +263,10 @@ class SurveyResults:
 def survey_results(survey_id: int, *, actor: Actor, engine: Engine | None = None) -> SurveyResults:
     """Counts per question (everyone who may see the event); free text only for its staff."""
     with read_session(ensure_schema(engine)) as session:
-        row = session.get(store.Survey, survey_id)
-        if row is None:
-            raise NotFoundError(f"アンケート {survey_id} は見つかりません", code="survey_not_found")
-        department, published = _owner(session, row)
+        row, department, published = _owned_survey(session, survey_id)
         staff = actor.can(Permission.VIEW_PERSONAL_DATA, departments=[department])
         if not published and not staff:
-            raise NotFoundError(f"アンケート {survey_id} は見つかりません", code="survey_not_found")
+            raise _not_found(survey_id)
         survey = _survey(session, row)
         total = store.count_responses(session, store.SurveyResponse.survey_id == survey_id)
         answers = session.execute(

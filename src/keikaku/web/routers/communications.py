@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine
 
 from keikaku.api.deps import ActorDep, EngineDep, Id, PageQuery, PerPageQuery
@@ -43,6 +43,7 @@ from keikaku.services.exchange.exporters import attachment
 from keikaku.services.measures.coverage import kpi_coverage
 from keikaku.web.charts import Bar, column_chart
 from keikaku.web.render import query_string, render
+from keikaku.web.routers.form_posts import see_other, submit
 
 router = APIRouter(include_in_schema=False)
 
@@ -101,16 +102,19 @@ def _submit(
     to: str | Callable[[Any], str],
     *,
     passes: tuple[type[ServiceError], ...] = (PermissionDeniedError,),
+    staff_only: bool = True,
 ) -> Response:
-    """Run a staff form's service call: a refusal in ``passes`` propagates (403, 404), any other service error
+    """Run a form's service call (:func:`~keikaku.web.routers.form_posts.submit`), the communications staff's
+    only unless ``staff_only`` is false: a refusal in ``passes`` propagates (403, 404), any other service error
     shows the page again with its message, and success redirects to ``to`` (or to ``to(result)``)."""
-    try:
-        result = work()
-    except passes:
-        raise
-    except ServiceError as exc:
-        return _page(request, actor, engine, message=exc.message, status=exc.http_status)
-    return RedirectResponse(to if isinstance(to, str) else to(result), status_code=303)
+    if staff_only:
+        _staff(actor)
+    return submit(
+        work,
+        lambda result: see_other(to if isinstance(to, str) else to(result)),
+        lambda exc: _page(request, actor, engine, message=exc.message, status=exc.http_status),
+        passes=passes,
+    )
 
 
 def _staff(actor: ActorDep) -> None:
@@ -129,7 +133,6 @@ def analytics_upload(
     period: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Import a GA4 / Matomo export for a property (the page again with every error when nothing was stored)."""
-    _staff(actor)
 
     def work() -> object:
         name, content = read_upload(file)
@@ -150,11 +153,9 @@ def property_add(
     department: Text = "",
 ) -> Response:
     """Register a web property of a department."""
-    _staff(actor)
 
-    def work() -> object:
+    def work() -> None:
         add_property(code, name, department, url=url or None, actor=actor, engine=engine)
-        return None
 
     return _submit(request, actor, engine, work, "/communications?done=property.added")
 
@@ -176,7 +177,7 @@ def measure_bind(
     """Bind a KPI to a communications measure and compute it (``option``: the directory, ranking or event
     kind the measure names); then the KPI's measure page."""
 
-    def work() -> object:
+    def work() -> None:
         bind_communication_measure(
             kpi_id,
             kind,
@@ -191,9 +192,8 @@ def measure_bind(
             actor=actor,
             engine=engine,
         )
-        return None
 
-    return _submit(request, actor, engine, work, f"/kpis/{kpi_id}/measure")
+    return _submit(request, actor, engine, work, f"/kpis/{kpi_id}/measure", staff_only=False)
 
 
 @router.post("/communications/entries", response_class=HTMLResponse)
@@ -212,13 +212,11 @@ def entry_add(
     evidence: Upload = None,
 ) -> Response:
     """Add a listing, a post or a PR occurrence, with its evidence (a URL, a file, or both)."""
-    _staff(actor)
 
-    def work() -> object:
+    def work() -> None:
         given = read_upload(evidence) if evidence is not None and evidence.filename else None
         form = EntryForm(kind, entry_date, medium, title, url, audience)
         add_entry(form, department, evidence=given, actor=actor, engine=engine)
-        return None
 
     return _submit(request, actor, engine, work, "/communications?done=entry.added")
 
@@ -228,12 +226,10 @@ def entry_import(
     *, request: Request, engine: EngineDep, actor: ActorDep, file: Upload = None, kind: Text = "", department: Text = ""
 ) -> Response:
     """Import entries of one kind from CSV/XLSX (all or nothing)."""
-    _staff(actor)
 
-    def work() -> object:
+    def work() -> None:
         name, content = read_upload(file)
         import_entries(kind, name, content, department, actor=actor, engine=engine)
-        return None
 
     return _submit(request, actor, engine, work, "/communications?done=entry.imported")
 
@@ -249,15 +245,13 @@ def directory_import(
     department: Text = "",
 ) -> Response:
     """Import firms into a directory from CSV/XLSX (all or nothing, every error listed)."""
-    _staff(actor)
 
-    def work() -> object:
+    def work() -> None:
         name, content = read_upload(file)
         if directory == VISITS:
             import_visits(name, content, department, actor=actor, engine=engine)
         else:
             import_directory(directory, name, content, department, actor=actor, engine=engine)
-        return None
 
     return _submit(request, actor, engine, work, "/communications?done=directory.imported")
 
@@ -267,12 +261,10 @@ def evidence_attach(
     *, request: Request, record_id: Id, engine: EngineDep, actor: ActorDep, file: Upload = None
 ) -> Response:
     """Give an entry its evidence file (one imported from a spreadsheet, say); a later file replaces it."""
-    _staff(actor)
 
-    def work() -> object:
+    def work() -> None:
         name, content = read_upload(file)
         attach_evidence(record_id, name, content, actor=actor, engine=engine)
-        return None
 
     return _submit(
         request,
@@ -317,9 +309,8 @@ def newsletter_add(
     published: Text = "",
 ) -> Response:
     """Record a newsletter issue."""
-    _staff(actor)
 
-    def work() -> object:
+    def work() -> None:
         add_issue(
             number,
             issue_date,
@@ -331,7 +322,6 @@ def newsletter_add(
             actor=actor,
             engine=engine,
         )
-        return None
 
     return _submit(request, actor, engine, work, "/communications?done=newsletter.added")
 
@@ -340,7 +330,7 @@ def newsletter_add(
 def newsletter_survey(issue_id: Id, engine: EngineDep, actor: ActorDep) -> Response:
     """Give an issue its reader survey (the public link appears once the issue is published)."""
     add_reader_survey(issue_id, actor=actor, engine=engine)
-    return RedirectResponse("/communications?done=newsletter.survey", status_code=303)
+    return see_other("/communications?done=newsletter.survey")
 
 
 def _facets(request: Request, *names: str) -> dict[str, str | None]:

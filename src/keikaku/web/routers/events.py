@@ -4,18 +4,19 @@ events run elsewhere (participant lists, meeting lists, Google Forms / Microsoft
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from keikaku.api.deps import ActorDep, EngineDep, Id
 from keikaku.api.routers.imports import read_upload
-from keikaku.services.actuals.upload_safety import max_upload_bytes
+from keikaku.services.actuals.upload_safety import max_upload_mb_text
 from keikaku.services.core.actors import PUBLIC
-from keikaku.services.core.errors import ConflictError, PermissionDeniedError, ServiceError, ValidationError
+from keikaku.services.core.errors import ConflictError, PermissionDeniedError, ValidationError
 from keikaku.services.events.checkin import attendance, check_in
 from keikaku.services.events.imports import ImportReport, check_may_import
 from keikaku.services.events.imports_meetings import import_meetings
@@ -38,12 +39,12 @@ from keikaku.services.surveys.forms_import import SurveyImportReport, import_for
 from keikaku.services.surveys.forms_mapping import SOURCE_LABELS, save_import_mapping, saved_mappings
 from keikaku.services.surveys.responses import get_survey, submit_public_response, survey_by_token, surveys_of_event
 from keikaku.web.charts import Bar, column_chart
+from keikaku.web.forms import Field_
 from keikaku.web.rate_limit import limit
 from keikaku.web.render import render
+from keikaku.web.routers.form_posts import submit
 
 router = APIRouter(include_in_schema=False)
-
-Field_ = Annotated[str, Form()]
 
 
 def _base(request: Request) -> str:
@@ -239,13 +240,31 @@ def _import_page(
         "surveys": surveys_of_event(event_id, engine=engine),
         "report": report,
         "message": message,
-        "max_mb": f"{max_upload_bytes() / (1024 * 1024):g}",
+        "max_mb": max_upload_mb_text(),
     }
     return render(request, actor, "event_import.html", context, status=status)
 
 
 def _report_status(report: ImportReport) -> int:
     return 200 if report.applied else 422
+
+
+def _import_event_sheet(  # noqa: PLR0917 - the page's request, viewer and engine, the event, its file, the import
+    request: Request,
+    actor: ActorDep,
+    engine: EngineDep,
+    event_id: int,
+    file: UploadFile | None,
+    run: Callable[[str, bytes], ImportReport],
+) -> HTMLResponse:
+    """Import one of an event's sheets with ``run(name, content)`` (the event's staff only): the import page
+    with the report, or with the reason the file itself was refused."""
+    check_may_import(event_id, actor=actor, engine=engine)
+    return submit(
+        lambda: run(*read_upload(file)),
+        lambda report: _import_page(request, actor, engine, event_id, report=report, status=_report_status(report)),
+        lambda exc: _import_page(request, actor, engine, event_id, message=exc.message, status=exc.http_status),
+    )
 
 
 @router.get("/events/{event_id}/imports", response_class=HTMLResponse)
@@ -265,17 +284,13 @@ def import_participants_post(
     all_attended: Field_ = "",
 ) -> HTMLResponse:
     """Import a participant list or a paper 受付名簿 (every error at once; 422 and nothing stored if any)."""
-    check_may_import(event_id, actor=actor, engine=engine)
-    try:
-        name, content = read_upload(file)
-        report = import_participants(
+
+    def run(name: str, content: bytes) -> ImportReport:
+        return import_participants(
             event_id, name, content, actor=actor, all_attended=all_attended == "yes", engine=engine
         )
-    except PermissionDeniedError:
-        raise
-    except ServiceError as exc:
-        return _import_page(request, actor, engine, event_id, message=exc.message, status=exc.http_status)
-    return _import_page(request, actor, engine, event_id, report=report, status=_report_status(report))
+
+    return _import_event_sheet(request, actor, engine, event_id, file, run)
 
 
 @router.post("/events/{event_id}/imports/meetings", response_class=HTMLResponse)
@@ -287,15 +302,11 @@ def import_meetings_post(
     file: Annotated[UploadFile | None, File()] = None,
 ) -> HTMLResponse:
     """Import the organiser's meeting list (every error at once; 422 and nothing stored if any)."""
-    check_may_import(event_id, actor=actor, engine=engine)
-    try:
-        name, content = read_upload(file)
-        report = import_meetings(event_id, name, content, actor=actor, engine=engine)
-    except PermissionDeniedError:
-        raise
-    except ServiceError as exc:
-        return _import_page(request, actor, engine, event_id, message=exc.message, status=exc.http_status)
-    return _import_page(request, actor, engine, event_id, report=report, status=_report_status(report))
+
+    def run(name: str, content: bytes) -> ImportReport:
+        return import_meetings(event_id, name, content, actor=actor, engine=engine)
+
+    return _import_event_sheet(request, actor, engine, event_id, file, run)
 
 
 def _survey_import_page(
@@ -316,7 +327,7 @@ def _survey_import_page(
         "report": report,
         "message": message,
         "saved": request.query_params.get("saved") == "1",
-        "max_mb": f"{max_upload_bytes() / (1024 * 1024):g}",
+        "max_mb": max_upload_mb_text(),
     }
     return render(request, actor, "event_import_survey.html", context, status=status)
 
@@ -337,14 +348,18 @@ def survey_import_post(
 ) -> HTMLResponse:
     """Import the responses of a form export (every error at once, with the columns and labels left to map)."""
     get_survey(survey_id, actor=actor, engine=engine)  # refuse before the file is read
-    try:
+
+    def work() -> SurveyImportReport:
         name, content = read_upload(file)
-        report = import_form_responses(survey_id, name, content, actor=actor, engine=engine)
-    except PermissionDeniedError:
-        raise
-    except ServiceError as exc:
-        return _survey_import_page(request, actor, engine, survey_id, message=exc.message, status=exc.http_status)
-    return _survey_import_page(request, actor, engine, survey_id, report=report, status=_report_status(report))
+        return import_form_responses(survey_id, name, content, actor=actor, engine=engine)
+
+    return submit(
+        work,
+        lambda report: _survey_import_page(
+            request, actor, engine, survey_id, report=report, status=_report_status(report)
+        ),
+        lambda exc: _survey_import_page(request, actor, engine, survey_id, message=exc.message, status=exc.http_status),
+    )
 
 
 @router.post("/surveys/{survey_id}/import/mapping")

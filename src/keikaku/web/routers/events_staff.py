@@ -6,11 +6,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from keikaku.api.deps import ActorDep, EngineDep, Id
 from keikaku.services.core.actors import Actor, Permission
-from keikaku.services.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from keikaku.services.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ServiceError,
+    ValidationError,
+)
 from keikaku.services.events.manage import FORMATS, KINDS, EventForm, create_event, event_projects, list_events
 from keikaku.services.measures.compute import bind_and_compute, compute_kpi
 from keikaku.services.measures.definitions import (
@@ -21,11 +27,12 @@ from keikaku.services.measures.definitions import (
 )
 from keikaku.services.surveys.bank import STANDARD
 from keikaku.services.surveys.responses import create_survey
+from keikaku.web.forms import Field_
 from keikaku.web.render import render
+from keikaku.web.routers.form_posts import see_other, submit
 
 router = APIRouter(include_in_schema=False)
 
-Field_ = Annotated[str, Form()]
 Many = Annotated[list[str], Form()]
 
 #: The bank's questions whose answers are option codes (what a share can count).
@@ -95,14 +102,19 @@ def create_event_post(  # noqa: PLR0917 - one form field each
         department=department,
         published=published == "yes",
     )
-    try:
-        event = create_event(form, actor=actor, engine=engine)
-    except (ValidationError, NotFoundError) as exc:
+
+    def again(exc: ServiceError) -> HTMLResponse:
         fields = exc.details.get("fields", {}) if isinstance(exc.details, dict) else {}
         return _events_page(
             request, actor, engine, values=form, message=exc.message, errors=fields, status=exc.http_status
         )
-    return RedirectResponse(f"/events/{event.id}/participants?created=1", status_code=303)
+
+    return submit(
+        lambda: create_event(form, actor=actor, engine=engine),
+        lambda event: see_other(f"/events/{event.id}/participants?created=1"),
+        again,
+        shown=(ValidationError, NotFoundError),
+    )
 
 
 @router.post("/events/{event_id}/surveys")
@@ -115,7 +127,7 @@ def create_survey_post(
 ) -> Response:
     """Build the event's questionnaire from questions of the bank (then the event's staff page)."""
     create_survey(event_id, title, question, actor=actor, engine=engine)
-    return RedirectResponse(f"/events/{event_id}/participants?survey=1", status_code=303)
+    return see_other(f"/events/{event_id}/participants?survey=1")
 
 
 def _measure_page(request: Request, actor: ActorDep, engine: EngineDep, kpi_id: int, **extra: object) -> HTMLResponse:
@@ -152,15 +164,18 @@ def measure_bind(  # noqa: PLR0917 - one form field each
     """Bind the measure and compute the actual (then the drill-down), or the form again with the reason."""
     ids = [int(e) for e in event if e.isdigit()]
     chosen = [c.partition(":")[2] for c in code if c.partition(":")[0] == question]
-    try:
-        bind_and_compute(kpi_id, kind, ids, question_code=question or None, codes=chosen, actor=actor, engine=engine)
-    except (ValidationError, ConflictError) as exc:
-        return _measure_page(request, actor, engine, kpi_id, message=exc.message, status=exc.http_status)
-    return RedirectResponse(f"/kpis/{kpi_id}/measure", status_code=303)
+    return submit(
+        lambda: bind_and_compute(
+            kpi_id, kind, ids, question_code=question or None, codes=chosen, actor=actor, engine=engine
+        ),
+        lambda _computed: see_other(f"/kpis/{kpi_id}/measure"),
+        lambda exc: _measure_page(request, actor, engine, kpi_id, message=exc.message, status=exc.http_status),
+        shown=(ValidationError, ConflictError),
+    )
 
 
 @router.post("/kpis/{kpi_id}/measure/compute")
 def measure_compute(kpi_id: Id, engine: EngineDep, actor: ActorDep) -> Response:
     """Compute the KPI's actual again from the current records."""
     compute_kpi(kpi_id, actor=actor, engine=engine)
-    return RedirectResponse(f"/kpis/{kpi_id}/measure?computed=1", status_code=303)
+    return see_other(f"/kpis/{kpi_id}/measure?computed=1")

@@ -16,12 +16,12 @@ from fastapi.responses import HTMLResponse
 from keikaku.api.deps import ActorDep, EngineDep
 from keikaku.api.routers.imports import read_upload, report_public, require_importer
 from keikaku.api.schemas.imports import MAX_REASON, ImportReportPublic
-from keikaku.services.actuals.import_sheet import import_actuals
-from keikaku.services.actuals.upload_safety import max_upload_bytes
+from keikaku.services.actuals.import_sheet import ImportReport, import_actuals
+from keikaku.services.actuals.upload_safety import max_upload_mb_text
 from keikaku.services.core.actors import Permission
-from keikaku.services.core.errors import PermissionDeniedError, ServiceError
 from keikaku.services.plans.overview import get_dashboard
 from keikaku.web.render import render
+from keikaku.web.routers.form_posts import submit
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,7 +43,7 @@ def _page(
         "message": message,
         "reason": reason,
         "allowed": actor.can_anywhere(Permission.RECORD_ACTUAL),
-        "max_mb": f"{max_upload_bytes() / (1024 * 1024):g}",
+        "max_mb": max_upload_mb_text(),
     }
     return render(request, actor, "import.html", context, status=status)
 
@@ -64,13 +64,19 @@ def import_upload(
 ) -> HTMLResponse:
     """Import the uploaded file and show the report (422 with every wrong cell when nothing was recorded)."""
     require_importer(actor)
-    try:
+
+    def work() -> tuple[str, ImportReport]:
         name, content = read_upload(file)
-        report = import_actuals(name, content, actor=actor, reason=reason or None, engine=engine)
-    except PermissionDeniedError:
-        raise
-    except ServiceError as exc:
-        return _page(request, actor, engine, message=exc.message, reason=reason, status=exc.http_status)
-    result = report_public(name, report)
-    status = 200 if result.applied else 403 if any(e.forbidden for e in report.errors) else 422
-    return _page(request, actor, engine, result=result, reason=reason, status=status)
+        return name, import_actuals(name, content, actor=actor, reason=reason or None, engine=engine)
+
+    def done(imported: tuple[str, ImportReport]) -> HTMLResponse:
+        name, report = imported
+        result = report_public(name, report)
+        status = 200 if result.applied else 403 if any(e.forbidden for e in report.errors) else 422
+        return _page(request, actor, engine, result=result, reason=reason, status=status)
+
+    return submit(
+        work,
+        done,
+        lambda exc: _page(request, actor, engine, message=exc.message, reason=reason, status=exc.http_status),
+    )

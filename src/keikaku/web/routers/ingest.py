@@ -16,14 +16,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keikaku.api.deps import MAX_ID, ActorDep, EngineDep
 from keikaku.api.routers.imports import read_upload
-from keikaku.services.actuals.upload_safety import max_upload_bytes
+from keikaku.services.actuals.upload_safety import max_upload_mb_text
 from keikaku.services.core.actors import Permission, is_admin, require
-from keikaku.services.core.errors import ConflictError, PermissionDeniedError, ServiceError, ValidationError
+from keikaku.services.core.errors import ConflictError, PermissionDeniedError, ValidationError
 from keikaku.services.exchange import uploads
 from keikaku.services.plans.revisions import plan_revisions
 from keikaku.services.publication.revisions import publish_plan, revision_carry_over
 from keikaku.web.forms import Field_
 from keikaku.web.render import render
+from keikaku.web.routers.form_posts import see_other, submit
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,7 +41,7 @@ def _form(
     context = {
         "uploads": uploads.list_uploads(actor, engine=engine),
         "message": message,
-        "max_mb": f"{max_upload_bytes() / (1024 * 1024):g}",
+        "max_mb": max_upload_mb_text(),
     }
     return render(request, actor, "ingest_upload.html", context, status=status)
 
@@ -57,14 +58,16 @@ def ingest_upload(
 ) -> Response:
     """Parse the uploaded document and open its review (nothing is stored); a file that cannot be read
     comes back with the same one-line reason as the command line."""
-    try:
+
+    def work() -> uploads.Upload:
         name, content = read_upload(file)
-        upload = uploads.stage_upload(actor, name, content, engine=engine)
-    except PermissionDeniedError:
-        raise
-    except ServiceError as exc:
-        return _form(request, actor, engine, message=exc.message, status=exc.http_status)
-    return RedirectResponse(f"/admin/ingest/{upload.id}", status_code=303)
+        return uploads.stage_upload(actor, name, content, engine=engine)
+
+    return submit(
+        work,
+        lambda upload: see_other(f"/admin/ingest/{upload.id}"),
+        lambda exc: _form(request, actor, engine, message=exc.message, status=exc.http_status),
+    )
 
 
 def _review(

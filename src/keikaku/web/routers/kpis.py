@@ -7,9 +7,8 @@ a value sent anyway (a page opened before the lock) is refused under that headin
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keikaku.api.deps import ActorDep, EngineDep, Id
@@ -21,11 +20,10 @@ from keikaku.services.core.errors import ConflictError, ValidationError
 from keikaku.services.measures.coverage import kpi_source
 from keikaku.services.plans.kpi_page import get_kpi_entry_page
 from keikaku.web import chart_views
+from keikaku.web.forms import Field_
 from keikaku.web.render import render, translator
 
 router = APIRouter(include_in_schema=False)
-
-Field_ = Annotated[str, Form()]
 
 
 def _page(

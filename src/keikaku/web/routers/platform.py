@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from keikaku.api.deps import ActorDep, EngineDep, PageQuery
+from keikaku.domain.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
 from keikaku.services.core.actors import Permission
 from keikaku.services.measures.compute import bind_and_compute, compute_kpi
 from keikaku.services.measures.coverage import kpi_coverage
@@ -26,7 +27,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(platform_cases.router)
 
 Text = Annotated[str, Query(max_length=200)]
-Year = Annotated[int, Query(ge=1989, le=2100)]
+Year = Annotated[int, Query(ge=MIN_FISCAL_YEAR, le=MAX_FISCAL_YEAR)]
 
 
 @router.get("/labsearch", response_class=HTMLResponse)

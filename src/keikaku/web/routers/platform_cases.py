@@ -9,16 +9,17 @@ refuses is its 403 page.  A rejected form comes back with the service's Japanese
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from keikaku.api.deps import ActorDep, EngineDep, Id, PageQuery
 from keikaku.api.routers.imports import read_upload
 from keikaku.services.core.actors import Actor
-from keikaku.services.core.errors import ValidationError
+from keikaku.services.core.errors import ServiceError, ValidationError
 from keikaku.services.platform.attachments import get_attachment
 from keikaku.services.platform.cases import (
     CaseChange,
@@ -49,6 +50,7 @@ from keikaku.services.platform.matching import (
     suggest_seeds,
 )
 from keikaku.web.render import render
+from keikaku.web.routers.form_posts import form_page, see_other, submit
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,6 +58,7 @@ Text = Annotated[str, Form(max_length=400)]
 LongText = Annotated[str, Form(max_length=4000)]
 Q = Annotated[str, Query(max_length=200)]
 PER_PAGE = 50
+T = TypeVar("T")
 
 
 def _id(raw: str) -> int | None:
@@ -71,7 +74,7 @@ def _list_page(
     page: int,
     *,
     form: dict[str, str] | None = None,
-    error: ValidationError | None = None,
+    error: ServiceError | None = None,
 ) -> HTMLResponse:
     lines, total = list_cases(actor=actor, filters=filters, page=page, per_page=PER_PAGE, engine=engine)
     paged = {"page": page, "pages": max(1, -(-total // PER_PAGE)), "total": total}
@@ -82,11 +85,9 @@ def _list_page(
         "institutions": institutions(engine=engine),
         "handlers": case_handlers(actor=actor, engine=engine),
         "form": form or {},
-        "error_message": error.message if error else None,
-        "error_fields": (error.details.get("fields") or {}) if error else {},
         **CHOICES,
     }
-    return render(request, actor, "platform_cases.html", context, status=422 if error else 200)
+    return form_page(request, actor, "platform_cases.html", context, error)
 
 
 @router.get("/platform/cases", response_class=HTMLResponse)
@@ -130,12 +131,13 @@ def case_open(
     form = CaseForm(
         firm, corporate_number, topic, field, phase, coordinator, _id(institution_id), opened_on, need, contact_email
     )
-    try:
-        case = open_case(form, actor=actor, engine=engine)
-    except ValidationError as exc:
-        values = {k: v for k, v in vars(form).items() if isinstance(v, str)}
-        return _list_page(request, actor, engine, CaseFilters(), 1, form=values, error=exc)
-    return RedirectResponse(f"/platform/cases/{case.id}", status_code=303)
+    typed = {k: v for k, v in vars(form).items() if isinstance(v, str)}
+    return submit(
+        lambda: open_case(form, actor=actor, engine=engine),
+        lambda case: see_other(f"/platform/cases/{case.id}"),
+        lambda exc: _list_page(request, actor, engine, CaseFilters(), 1, form=typed, error=exc),
+        shown=(ValidationError,),
+    )
 
 
 def _case_page(
@@ -144,7 +146,7 @@ def _case_page(
     engine: Any,
     case: CasePublic,
     *,
-    error: ValidationError | None = None,
+    error: ServiceError | None = None,
 ) -> HTMLResponse:
     needs = needs_of_case(case.id, actor=actor, engine=engine)
     context = {
@@ -153,14 +155,22 @@ def _case_page(
         "interviews": interviews_of_case(case.id, actor=actor, engine=engine),
         "institutions": institutions(engine=engine),
         "handlers": case_handlers(actor=actor, engine=engine),
-        "error_message": error.message if error else None,
         **CHOICES,
     }
-    return render(request, actor, "platform_case.html", context, status=422 if error else 200)
+    return form_page(request, actor, "platform_case.html", context, error)
 
 
-def _again(request: Request, actor: Actor, engine: Any, case_id: int, exc: ValidationError) -> HTMLResponse:
-    return _case_page(request, actor, engine, get_case(case_id, actor=actor, engine=engine), error=exc)
+def _case_form(  # noqa: PLR0917 - the page's request, viewer and engine, the case, the change and its answer
+    request: Request, actor: Actor, engine: Any, case_id: int, work: Callable[[], T], done: Callable[[T], Response]
+) -> Response:
+    """A form of the case page: ``done(work())``; a rejected form shows the case page again with the reason
+    (422)."""
+    return submit(
+        work,
+        done,
+        lambda exc: _case_page(request, actor, engine, get_case(case_id, actor=actor, engine=engine), error=exc),
+        shown=(ValidationError,),
+    )
 
 
 @router.get("/platform/cases/{case_id}", response_class=HTMLResponse)
@@ -182,14 +192,14 @@ def case_activity(
     attachment: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Add a dated line to the case's log, with an attachment (checked by the upload safety) if one is chosen."""
-    try:
+
+    def work() -> object:
         upload = None
         if attachment is not None and (attachment.filename or attachment.size):
             upload = read_upload(attachment)
-        log_activity(case_id, kind, body, on=on, attachment=upload, actor=actor, engine=engine)
-    except ValidationError as exc:
-        return _again(request, actor, engine, case_id, exc)
-    return RedirectResponse(f"/platform/cases/{case_id}#log", status_code=303)
+        return log_activity(case_id, kind, body, on=on, attachment=upload, actor=actor, engine=engine)
+
+    return _case_form(request, actor, engine, case_id, work, lambda _done: see_other(f"/platform/cases/{case_id}#log"))
 
 
 @router.get("/platform/cases/{case_id}/attachments/{attachment_id}")
@@ -218,15 +228,16 @@ def case_change(
     on: Text = "",
 ) -> Response:
     """Change phase, status or outcome, or hand over; a phase out of order is kept and shown with a warning."""
-    try:
-        case = change_case(
-            case_id, CaseChange(status, outcome, phase, coordinator, note, on), actor=actor, engine=engine
-        )
-    except ValidationError as exc:
-        return _again(request, actor, engine, case_id, exc)
-    if case.warnings:
-        return _case_page(request, actor, engine, case)  # the change's own view of the case, with its warning
-    return RedirectResponse(f"/platform/cases/{case_id}", status_code=303)
+
+    def done(case: CasePublic) -> Response:
+        if case.warnings:
+            return _case_page(request, actor, engine, case)  # the change's own view of the case, with its warning
+        return see_other(f"/platform/cases/{case_id}")
+
+    change = CaseChange(status, outcome, phase, coordinator, note, on)
+    return _case_form(
+        request, actor, engine, case_id, lambda: change_case(case_id, change, actor=actor, engine=engine), done
+    )
 
 
 @router.post("/platform/cases/{case_id}/needs", response_class=HTMLResponse)
@@ -242,11 +253,14 @@ def case_need(
     phase: Text = "",
 ) -> Response:
     """Write a need in the case (its suggestions follow on the case page)."""
-    try:
-        add_need(title, description, field=field, phase=phase, case_id=case_id, actor=actor, engine=engine)
-    except ValidationError as exc:
-        return _again(request, actor, engine, case_id, exc)
-    return RedirectResponse(f"/platform/cases/{case_id}#needs", status_code=303)
+    return _case_form(
+        request,
+        actor,
+        engine,
+        case_id,
+        lambda: add_need(title, description, field=field, phase=phase, case_id=case_id, actor=actor, engine=engine),
+        lambda _need: see_other(f"/platform/cases/{case_id}#needs"),
+    )
 
 
 @router.post("/platform/cases/{case_id}/decisions", response_class=HTMLResponse)
@@ -261,12 +275,14 @@ def case_decision(
     decision: Text = "",
 ) -> Response:
     """Accept or reject a suggested seed for one of the case's needs (a rejected one is not suggested again)."""
-    try:
+
+    def work() -> None:
         need, seed = _pair_ids(need_id, seed_id)
         decide(need, seed, decision, actor=actor, engine=engine)
-    except ValidationError as exc:
-        return _again(request, actor, engine, case_id, exc)
-    return RedirectResponse(f"/platform/cases/{case_id}#needs", status_code=303)
+
+    return _case_form(
+        request, actor, engine, case_id, work, lambda _done: see_other(f"/platform/cases/{case_id}#needs")
+    )
 
 
 def _pair_ids(need_id: str, seed_id: str) -> tuple[int, int]:
@@ -292,8 +308,9 @@ def case_interview(
     institution_participants: Text = "",
 ) -> Response:
     """Schedule an interview linking a need of the case and a seed (both required); then its page."""
-    try:
-        interview = schedule_interview(
+
+    def work() -> int:
+        return schedule_interview(
             _id(need_id),
             _id(seed_id),
             on,
@@ -302,20 +319,17 @@ def case_interview(
             actor=actor,
             engine=engine,
         )
-    except ValidationError as exc:
-        return _again(request, actor, engine, case_id, exc)
-    return RedirectResponse(f"/platform/interviews/{interview}", status_code=303)
+
+    return _case_form(
+        request, actor, engine, case_id, work, lambda interview: see_other(f"/platform/interviews/{interview}")
+    )
 
 
 def _interview_page(
-    request: Request, actor: Actor, engine: Any, interview_id: int, error: ValidationError | None = None
+    request: Request, actor: Actor, engine: Any, interview_id: int, error: ServiceError | None = None
 ) -> HTMLResponse:
-    context = {
-        "interview": get_interview(interview_id, actor=actor, engine=engine),
-        "error_message": error.message if error else None,
-        **CHOICES,
-    }
-    return render(request, actor, "platform_interview.html", context, status=422 if error else 200)
+    context = {"interview": get_interview(interview_id, actor=actor, engine=engine), **CHOICES}
+    return form_page(request, actor, "platform_interview.html", context, error)
 
 
 @router.get("/platform/interviews/{interview_id}", response_class=HTMLResponse)
@@ -335,11 +349,12 @@ def interview_status(
     outcome: LongText = "",
 ) -> Response:
     """Mark the interview held (a line of its case's log), cancelled or no-show."""
-    try:
-        set_interview_status(interview_id, status, outcome=outcome, actor=actor, engine=engine)
-    except ValidationError as exc:
-        return _interview_page(request, actor, engine, interview_id, exc)
-    return RedirectResponse(f"/platform/interviews/{interview_id}", status_code=303)
+    return submit(
+        lambda: set_interview_status(interview_id, status, outcome=outcome, actor=actor, engine=engine),
+        lambda _done: see_other(f"/platform/interviews/{interview_id}"),
+        lambda exc: _interview_page(request, actor, engine, interview_id, exc),
+        shown=(ValidationError,),
+    )
 
 
 @router.get("/platform/seeds/{seed_id}", response_class=HTMLResponse)

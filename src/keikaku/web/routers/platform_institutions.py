@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from keikaku.api.deps import ActorDep, EngineDep, Id, PageQuery
 from keikaku.api.routers.imports import read_upload
@@ -22,6 +22,7 @@ from keikaku.services.core.actors import Actor
 from keikaku.services.core.errors import ConflictError, ServiceError, ValidationError
 from keikaku.services.platform.common import CHOICES
 from keikaku.services.platform.equipment_uploads import (
+    EquipmentUpload,
     commit_equipment,
     get_equipment_upload,
     require_labsearch,
@@ -34,7 +35,7 @@ from keikaku.services.platform.institutions import (
     list_institutions,
 )
 from keikaku.services.platform.matching import SeedForm, add_seed
-from keikaku.web.render import render
+from keikaku.web.routers.form_posts import form_page, see_other, submit
 from keikaku.web.routers.platform_cases import LongText, Text
 
 router = APIRouter(include_in_schema=False)
@@ -43,21 +44,13 @@ PER_PAGE = 50
 FACTORS = ("own", "union", "other")
 
 
-def _errors(error: ServiceError | None) -> dict[str, Any]:
-    return {
-        "error_message": error.message if error else None,
-        "error_fields": (error.details.get("fields") or {}) if error else {},
-        "error_list": (error.details.get("errors") or []) if error else [],
-    }
-
-
 def _list_page(
     request: Request,
     actor: Actor,
     engine: Any,
     *,
     form: dict[str, str] | None = None,
-    error: ValidationError | None = None,
+    error: ServiceError | None = None,
 ) -> HTMLResponse:
     context = {
         "institutions": list_institutions(actor=actor, engine=engine),
@@ -65,9 +58,8 @@ def _list_page(
         "kinds": CHOICES["institution_kinds"],
         "factors": FACTORS,
         "form": form or {},
-        **_errors(error),
     }
-    return render(request, actor, "platform_institutions.html", context, status=422 if error else 200)
+    return form_page(request, actor, "platform_institutions.html", context, error)
 
 
 @router.get("/platform/institutions", response_class=HTMLResponse)
@@ -93,13 +85,18 @@ def institution_add(
 ) -> Response:
     """Add a member institution with its fee rule; then its page."""
     factors: dict[str, str | float | None] = {"own": fee_own, "union": fee_union, "other": fee_other}
-    try:
-        institution_id = create_institution(name, prefecture, kind, contact, factors, actor=actor, engine=engine)
-    except ValidationError as exc:
+
+    def again(exc: ServiceError) -> HTMLResponse:
         typed = {"name": name, "prefecture": prefecture, "kind": kind, "contact": contact}
         typed.update({f"fee_{k}": v for k, v in (("own", fee_own), ("union", fee_union), ("other", fee_other))})
         return _list_page(request, actor, engine, form=typed, error=exc)
-    return RedirectResponse(f"/platform/institutions/{institution_id}", status_code=303)
+
+    return submit(
+        lambda: create_institution(name, prefecture, kind, contact, factors, actor=actor, engine=engine),
+        lambda institution_id: see_other(f"/platform/institutions/{institution_id}"),
+        again,
+        shown=(ValidationError,),
+    )
 
 
 def _institution_page(
@@ -110,7 +107,7 @@ def _institution_page(
     page: int = 1,
     *,
     form: dict[str, str] | None = None,
-    error: ValidationError | None = None,
+    error: ServiceError | None = None,
 ) -> HTMLResponse:
     found = get_institution(institution_id, actor=actor, page=page, per_page=PER_PAGE, engine=engine)
     total = found.institution.equipment_active + found.institution.equipment_withdrawn
@@ -123,9 +120,8 @@ def _institution_page(
         "phases": CHOICES["phases"],
         "max_mb": max_upload_bytes() // (1024 * 1024),
         "form": form or {},
-        **_errors(error),
     }
-    return render(request, actor, "platform_institution.html", context, status=422 if error else 200)
+    return form_page(request, actor, "platform_institution.html", context, error)
 
 
 @router.get("/platform/institutions/{institution_id}", response_class=HTMLResponse)
@@ -147,12 +143,17 @@ def equipment_upload(
 ) -> Response:
     """Upload an equipment list (checked by the upload safety) and see its preview; nothing is imported yet."""
     require_labsearch(actor)
-    try:
+
+    def work() -> EquipmentUpload:
         name, content = read_upload(file)
-        upload = stage_equipment(institution_id, name, content, actor=actor, engine=engine)
-    except ValidationError as exc:
-        return _institution_page(request, actor, engine, institution_id, error=exc)
-    return RedirectResponse(f"/platform/institutions/{institution_id}/imports/{upload.id}", status_code=303)
+        return stage_equipment(institution_id, name, content, actor=actor, engine=engine)
+
+    return submit(
+        work,
+        lambda upload: see_other(f"/platform/institutions/{institution_id}/imports/{upload.id}"),
+        lambda exc: _institution_page(request, actor, engine, institution_id, error=exc),
+        shown=(ValidationError,),
+    )
 
 
 def _upload_page(
@@ -167,9 +168,8 @@ def _upload_page(
     context = {
         "upload": get_equipment_upload(institution_id, upload_id, actor=actor, engine=engine),
         "institution": get_institution(institution_id, actor=actor, per_page=1, engine=engine).institution,
-        **_errors(error),
     }
-    return render(request, actor, "platform_equipment_upload.html", context, status=error.http_status if error else 200)
+    return form_page(request, actor, "platform_equipment_upload.html", context, error)
 
 
 @router.get("/platform/institutions/{institution_id}/imports/{upload_id}", response_class=HTMLResponse)
@@ -187,11 +187,12 @@ def equipment_commit(
 ) -> Response:
     """Import the uploaded list kept on the server (one transaction, audited); a list with errors, one already
     imported, or one whose preview no longer holds is refused on the preview page."""
-    try:
-        commit_equipment(institution_id, upload_id, actor=actor, engine=engine)
-    except (ValidationError, ConflictError) as exc:  # shown on the preview, with its status (422, 409)
-        return _upload_page(request, actor, engine, institution_id, upload_id, error=exc)
-    return RedirectResponse(f"/platform/institutions/{institution_id}/imports/{upload_id}", status_code=303)
+    return submit(
+        lambda: commit_equipment(institution_id, upload_id, actor=actor, engine=engine),
+        lambda _done: see_other(f"/platform/institutions/{institution_id}/imports/{upload_id}"),
+        lambda exc: _upload_page(request, actor, engine, institution_id, upload_id, error=exc),
+        shown=(ValidationError, ConflictError),  # shown on the preview, with its status (422, 409)
+    )
 
 
 @router.post("/platform/institutions/{institution_id}/seeds", response_class=HTMLResponse)
@@ -208,9 +209,10 @@ def seed_add(
     phase: Text = "",
 ) -> Response:
     """Add a seed of the institution; then the seed's page (with the needs ranked for it)."""
-    try:
-        seed_id = add_seed(SeedForm(institution_id, kind, title, description, field, phase), actor=actor, engine=engine)
-    except ValidationError as exc:
-        typed = {"kind": kind, "title": title, "description": description, "field": field, "phase": phase}
-        return _institution_page(request, actor, engine, institution_id, form=typed, error=exc)
-    return RedirectResponse(f"/platform/seeds/{seed_id}", status_code=303)
+    typed = {"kind": kind, "title": title, "description": description, "field": field, "phase": phase}
+    return submit(
+        lambda: add_seed(SeedForm(institution_id, kind, title, description, field, phase), actor=actor, engine=engine),
+        lambda seed_id: see_other(f"/platform/seeds/{seed_id}"),
+        lambda exc: _institution_page(request, actor, engine, institution_id, form=typed, error=exc),
+        shown=(ValidationError,),
+    )

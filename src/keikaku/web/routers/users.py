@@ -8,25 +8,29 @@ password is shown once, on the page that answers the creation or the reset, and 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine
 
 from keikaku.api.deps import ActorDep, EngineDep
 from keikaku.services.core.actors import Actor, require_admin
-from keikaku.services.core.errors import ConflictError, ValidationError
+from keikaku.services.core.errors import ConflictError, ServiceError, ValidationError
 from keikaku.services.core.free_text import has_control_characters
 from keikaku.services.governance import accounts
 from keikaku.services.platform.interviews import institutions
 from keikaku.web.render import render
+from keikaku.web.routers.form_posts import see_other, submit
 
 router = APIRouter(include_in_schema=False)
 
 Field_ = Annotated[str, Form(max_length=2000)]
 Roles = Annotated[list[str], Form(max_length=10)]
 Username = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9._@-]{1,63}$")]
+CONTROLS_REFUSED = "制御文字は入力できません"
+T = TypeVar("T")
 _SPLIT = re.compile(r"[\n\r,、，]+")
 
 
@@ -95,7 +99,7 @@ def create(
         "email": email,
     }
     if any(has_control_characters(v) for v in typed.values() if isinstance(v, str)):
-        return _list_page(request, actor, engine, typed=typed, message="制御文字は入力できません", status=422)
+        return _list_page(request, actor, engine, typed=typed, message=CONTROLS_REFUSED, status=422)
     data = accounts.UserCreate(
         username,
         roles,
@@ -105,12 +109,17 @@ def create(
         email=email or None,
         institution=institution or None,
     )
-    try:
-        result = accounts.create_user(data, actor=actor, engine=engine)
-    except (ValidationError, ConflictError) as exc:
-        return _list_page(request, actor, engine, typed=typed, message=exc.message, status=exc.http_status)
-    context = {"created": result.user, "password": result.password, "warnings": result.warnings}
-    return _list_page(request, actor, engine, context=context, status=201)
+
+    def done(result: accounts.AccountResult) -> HTMLResponse:
+        context = {"created": result.user, "password": result.password, "warnings": result.warnings}
+        return _list_page(request, actor, engine, context=context, status=201)
+
+    return submit(
+        lambda: accounts.create_user(data, actor=actor, engine=engine),
+        done,
+        lambda exc: _list_page(request, actor, engine, typed=typed, message=exc.message, status=exc.http_status),
+        shown=(ValidationError, ConflictError),
+    )
 
 
 def _user_page(request: Request, actor: Actor, engine: Engine | None, username: str, **extra: Any) -> HTMLResponse:
@@ -119,6 +128,29 @@ def _user_page(request: Request, actor: Actor, engine: Engine | None, username: 
     context = {"user_": user, "password": None, "warnings": (), "done": None, **extra.pop("context", {})}
     url = f"/api/v1/users/{user.username}"
     return _page(request, actor, engine, "admin_user.html", context, **extra, json_url=url)
+
+
+def _account_form(
+    request: Request,
+    actor: Actor,
+    engine: Engine | None,
+    username: str,
+    *,
+    texts: Iterable[str],
+    work: Callable[[], T],
+    done: Callable[[T], Response],
+    shown: tuple[type[ServiceError], ...] = (ValidationError, ConflictError),
+) -> Response:
+    """A form of an account's page: refused (422) when ``texts`` hold a control character, else ``done(work())``;
+    a rejected or conflicting change shows the page again with the service's reason."""
+    if any(has_control_characters(v) for v in texts):
+        return _user_page(request, actor, engine, username, message=CONTROLS_REFUSED, status=422)
+    return submit(
+        work,
+        done,
+        lambda exc: _user_page(request, actor, engine, username, message=exc.message, status=exc.http_status),
+        shown=shown,
+    )
 
 
 @router.get("/admin/users/{username}", response_class=HTMLResponse)
@@ -144,11 +176,9 @@ def update(
 ) -> Response:
     """Change the account's name, roles, departments, member government, institution and e-mail (audited with
     the reason)."""
-    texts = (display_name, departments, member_government, institution, email, reason)
-    if any(has_control_characters(v) for v in texts):
-        return _user_page(request, actor, engine, username, message="制御文字は入力できません", status=422)
-    try:
-        result = accounts.update_user(
+
+    def work() -> accounts.AccountResult:
+        return accounts.update_user(
             username,
             actor=actor,
             display_name=display_name or None,
@@ -160,12 +190,15 @@ def update(
             reason=reason or None,
             engine=engine,
         )
-    except (ValidationError, ConflictError) as exc:
-        return _user_page(request, actor, engine, username, message=exc.message, status=exc.http_status)
-    if result.warnings:
-        context = {"warnings": result.warnings, "done": "updated"}
-        return _user_page(request, actor, engine, username, context=context)
-    return RedirectResponse(f"/admin/users/{username}?done=updated", status_code=303)
+
+    def done(result: accounts.AccountResult) -> Response:
+        if result.warnings:
+            context = {"warnings": result.warnings, "done": "updated"}
+            return _user_page(request, actor, engine, username, context=context)
+        return see_other(f"/admin/users/{username}?done=updated")
+
+    texts = (display_name, departments, member_government, institution, email, reason)
+    return _account_form(request, actor, engine, username, texts=texts, work=work, done=done)
 
 
 @router.post("/admin/users/{username}/state", response_class=HTMLResponse)
@@ -179,20 +212,26 @@ def change_state(
     reason: Field_ = "",
 ) -> Response:
     """Disable the account (its sessions end at once) or enable it again."""
-    if has_control_characters(reason):
-        return _user_page(request, actor, engine, username, message="制御文字は入力できません", status=422)
     change = accounts.disable_user if action == "disable" else accounts.enable_user
-    try:
-        change(username, actor=actor, reason=reason or None, engine=engine)
-    except (ValidationError, ConflictError) as exc:
-        return _user_page(request, actor, engine, username, message=exc.message, status=exc.http_status)
-    return RedirectResponse(f"/admin/users/{username}?done={action}d", status_code=303)
+
+    def work() -> accounts.AccountPublic:
+        return change(username, actor=actor, reason=reason or None, engine=engine)
+
+    def done(_user: accounts.AccountPublic) -> Response:
+        return see_other(f"/admin/users/{username}?done={action}d")
+
+    return _account_form(request, actor, engine, username, texts=(reason,), work=work, done=done)
 
 
 @router.post("/admin/users/{username}/password", response_class=HTMLResponse)
 def reset(*, request: Request, username: Username, engine: EngineDep, actor: ActorDep, reason: Field_ = "") -> Response:
     """Give the account a new one-time password (shown once); its sessions end."""
-    if has_control_characters(reason):
-        return _user_page(request, actor, engine, username, message="制御文字は入力できません", status=422)
-    result = accounts.reset_password(username, actor=actor, reason=reason or None, engine=engine)
-    return _user_page(request, actor, engine, username, context={"password": result.password, "done": "reset"})
+
+    def work() -> accounts.AccountResult:
+        return accounts.reset_password(username, actor=actor, reason=reason or None, engine=engine)
+
+    def done(result: accounts.AccountResult) -> Response:
+        return _user_page(request, actor, engine, username, context={"password": result.password, "done": "reset"})
+
+    # shown=(): a service's refusal of a reset is its error page, as before
+    return _account_form(request, actor, engine, username, texts=(reason,), work=work, done=done, shown=())
