@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from argon2 import PasswordHasher, profiles
 from sqlalchemy import Engine
-from tests.accounts.helpers import PASSWORD, MakeUser
+from tests.governance.helpers import PASSWORD, MakeUser
 
 from keikaku.services.core.actors import Actor, Role
 from keikaku.services.governance import passwords

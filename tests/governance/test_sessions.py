@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import Engine, select, update
-from tests.accounts.helpers import PASSWORD, MakeUser
+from tests.governance.helpers import PASSWORD, MakeUser
 
 from keikaku.services.core.actors import Actor, Role
 from keikaku.services.core.errors import ValidationError

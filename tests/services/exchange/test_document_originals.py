@@ -14,7 +14,7 @@ from keikaku.services.exchange.ingest import DocumentStatus, ingest_documents
 from keikaku.storage import models as m
 from keikaku.storage.uow import read_session, unit_of_work
 
-DOCUMENT = Path(__file__).resolve().parents[1] / "ingest" / "documents" / "bp_r11_namekeyed.txt"
+DOCUMENT = Path(__file__).resolve().parents[2] / "ingest" / "documents" / "bp_r11_namekeyed.txt"
 
 
 def _files(engine: Engine) -> int:

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import Engine, select, update
-from tests.accounts.helpers import MakeUser
+from tests.governance.helpers import MakeUser
 
 from keikaku.services.core.actors import Actor, Permission, Role, ScopedActor, is_admin, require
 from keikaku.services.core.errors import NotFoundError, PermissionDeniedError, ValidationError

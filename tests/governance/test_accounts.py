@@ -2,7 +2,7 @@
 
 import pytest
 from sqlalchemy import Engine, select
-from tests.accounts.helpers import PASSWORD, MakeUser
+from tests.governance.helpers import PASSWORD, MakeUser
 
 from keikaku.services.core.actors import PUBLIC, Actor, Permission, Role, require
 from keikaku.services.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError

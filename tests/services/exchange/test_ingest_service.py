@@ -15,7 +15,7 @@ from keikaku.storage import models as m
 from keikaku.storage.uow import read_session
 
 SEED = "001_0dab7330ada36a72.txt"
-DOCUMENTS = Path(__file__).resolve().parents[1] / "ingest" / "documents"
+DOCUMENTS = Path(__file__).resolve().parents[2] / "ingest" / "documents"
 
 
 def _count(engine: Engine, model: type) -> int:

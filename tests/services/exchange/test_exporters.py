@@ -24,7 +24,7 @@ from keikaku.services.governance.accounts import local_admin
 from keikaku.storage import models as m
 from keikaku.storage.uow import unit_of_work
 
-SRC = Path(__file__).resolve().parents[2] / "src" / "keikaku"
+SRC = Path(__file__).resolve().parents[3] / "src" / "keikaku"
 FORMULA = "=1+cmd|' /C calc'!A0"
 
 #: Each exporter's options in the test; an exporter registered without a line here fails the test.
