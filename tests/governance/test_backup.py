@@ -14,8 +14,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, func, insert, select
 from sqlalchemy.engine import make_url
-from tests.governance.helpers import PASSWORD
 from tests.conftest import postgres_admin_url
+from tests.governance.helpers import PASSWORD
 
 from keikaku.services.core.actors import Actor, Role
 from keikaku.services.core.errors import PermissionDeniedError

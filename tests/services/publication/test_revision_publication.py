@@ -19,7 +19,8 @@ from keikaku.services.exchange.export import ExportFormat, export_data
 from keikaku.services.plans.compare import compare_fiscal_years
 from keikaku.services.plans.overview import get_dashboard, get_policy_tree
 from keikaku.services.plans.project import get_project_page
-from keikaku.services.plans.read import find_plan_id, get_plan_page, list_plans, list_projects
+from keikaku.services.plans.project_list import list_projects
+from keikaku.services.plans.read import find_plan_id, get_plan_page, list_plans
 from keikaku.services.publication.revisions import publish_plan
 from keikaku.services.publication.state import publish_evaluation, unpublish_plan
 from keikaku.services.search.index import forget_checks

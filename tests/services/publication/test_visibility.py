@@ -31,7 +31,8 @@ from keikaku.services.plans.compare import compare_fiscal_years
 from keikaku.services.plans.kpi_page import get_kpi_entry_page
 from keikaku.services.plans.overview import get_comparison, get_dashboard, get_policy_tree
 from keikaku.services.plans.project import get_project_page
-from keikaku.services.plans.read import get_plan_page, list_plans, list_projects
+from keikaku.services.plans.project_list import list_projects
+from keikaku.services.plans.read import get_plan_page, list_plans
 from keikaku.services.publication.state import (
     publish_evaluation,
     published_evaluations,

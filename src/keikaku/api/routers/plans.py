@@ -19,7 +19,8 @@ from keikaku.api.deps import (
 from keikaku.api.schemas.plans import PlanListPublic, PlanPagePublic, ProjectListPublic, ProjectPagePublic
 from keikaku.api.serialise import json_of
 from keikaku.services.plans.project import get_project_page
-from keikaku.services.plans.read import get_plan_page, list_plans, list_projects
+from keikaku.services.plans.project_list import list_projects
+from keikaku.services.plans.read import get_plan_page, list_plans
 
 router = APIRouter(tags=["事業計画"])
 

@@ -14,8 +14,9 @@ from keikaku.services.core.errors import NotFoundError
 from keikaku.services.core.provenance import document_keys, source_of
 from keikaku.services.evaluations.run import observations
 from keikaku.services.evaluations.status_cache import PlanStatuses, plan_statuses
+from keikaku.services.plans.kpi_history import SeriesPoint, history_of, kpi_series, visible_history
 from keikaku.services.plans.kpis import plan_kpi_refs, vision_kpi_refs
-from keikaku.services.plans.project import KpiView, SeriesPoint, history_of, kpi_series, kpi_view, visible_history
+from keikaku.services.plans.project import KpiView, kpi_view
 from keikaku.services.publication.visibility import visibility_for
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m

@@ -18,7 +18,8 @@ from keikaku.api.deps import (
 )
 from keikaku.services.plans.overview import get_dashboard
 from keikaku.services.plans.project import get_project_page
-from keikaku.services.plans.read import STATUSES, list_projects
+from keikaku.services.plans.project_list import list_projects
+from keikaku.services.plans.read import STATUSES
 from keikaku.web import chart_views
 from keikaku.web.render import query_string, render, translator
 
