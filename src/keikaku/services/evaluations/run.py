@@ -133,7 +133,8 @@ def _previous_rank_values(
     session: Session, tree: PlanTree, specs: Mapping[int, KpiSpec], fiscal_year: int
 ) -> dict[int, Observation]:
     """Last year's actual of each rank KPI: the same issuer's, same project's, same indicator's KPI a year before."""
-    ranks = [k for k in tree.kpis if k.comparator == Comparator.MAINTAIN_OR_IMPROVE.value and k.project_id]
+    rank = Comparator.MAINTAIN_OR_IMPROVE.value  # read once: an enum member's value is a property
+    ranks = [k for k in tree.kpis if k.comparator == rank and k.project_id]
     if not ranks:
         return {}
     issuers = {p.id: p.issuer for p in tree.plans}
