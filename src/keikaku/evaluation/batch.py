@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 from keikaku.evaluation.achievement import evaluate_kpis, score_for
@@ -64,7 +65,11 @@ class EvaluationInput:
 
 @dataclass(frozen=True)
 class EvaluationResult:
-    """The evaluation of a plan's fiscal year: per KPI, per project and component, per group, and costs."""
+    """The evaluation of a plan's fiscal year: per KPI, per project and component, per group, and costs.
+
+    ``costs`` (cost per output, a figure of the KPI lines) is worked out from ``data`` on first use: a run
+    over a national year that only needs statuses and roll-ups does not make 150,000 of them.
+    """
 
     fiscal_year: int
     thresholds: Thresholds
@@ -74,8 +79,13 @@ class EvaluationResult:
     challenges: dict[int | None, Rollup]
     departments: dict[str, Rollup]
     plan: Rollup
-    costs: dict[int, CostPerOutput]
     final: bool = True
+    data: EvaluationInput | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def costs(self) -> dict[int, CostPerOutput]:
+        """The cost per output of each count KPI with a positive actual in a unit with a budget, by KPI id."""
+        return _costs(self.data, self.units) if self.data is not None else {}
 
     def node_results(self, node_id: int) -> tuple[KpiResult, ...]:
         """The results counted in a node's own unit (its KPIs, or its qualitative judgement)."""
@@ -169,6 +179,21 @@ def evaluate_plan(data: EvaluationInput) -> EvaluationResult:
         for name, scope in sorted(by_department.items())
     }
 
+    return EvaluationResult(
+        fiscal_year=data.fiscal_year,
+        thresholds=thresholds,
+        kpis=results,
+        nodes=nodes,
+        units=units,
+        challenges=challenges,
+        departments=departments,
+        plan=roll_up("plan", data.plan_label, counted, thresholds, final=final),
+        final=final,
+        data=data,
+    )
+
+
+def _costs(data: EvaluationInput, units: Mapping[int, Unit]) -> dict[int, CostPerOutput]:
     costs: dict[int, CostPerOutput] = {}
     kpis, actuals = data.kpis, data.actuals
     for node in data.nodes:
@@ -182,16 +207,4 @@ def evaluate_plan(data: EvaluationInput) -> EvaluationResult:
             cost = cost_per_output(spec, actuals.get(kpi_id), node.id, weight)
             if cost is not None:
                 costs[kpi_id] = cost
-
-    return EvaluationResult(
-        fiscal_year=data.fiscal_year,
-        thresholds=thresholds,
-        kpis=results,
-        nodes=nodes,
-        units=units,
-        challenges=challenges,
-        departments=departments,
-        plan=roll_up("plan", data.plan_label, counted, thresholds, final=final),
-        costs=costs,
-        final=final,
-    )
+    return costs
