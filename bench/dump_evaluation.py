@@ -14,12 +14,19 @@ It uses ``KEIKAKU_DATABASE_URL`` (the national synthetic data for a full check) 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
+from keikaku.evaluation.rollup import Rollup
 from keikaku.evaluation.views import PlanEvaluation, to_jsonable
 from keikaku.services.evaluations.run import evaluate_fiscal_year
 from keikaku.storage.engine import default_engine
+
+
+def _write_rollups(out: TextIO, kind: str, rollups: Mapping[Any, Rollup]) -> None:
+    for key, rollup in rollups.items():
+        out.write(f"  {kind} {key} {rollup!r} {rollup.reason!r}\n")
 
 
 def _write_result(out: TextIO, evaluation: PlanEvaluation) -> None:
@@ -31,14 +38,11 @@ def _write_result(out: TextIO, evaluation: PlanEvaluation) -> None:
     out.write(f"  plan {r.plan!r} {r.plan.reason!r} {r.plan.coverage_text!r}\n")
     for kpi_id, result in r.kpis.items():
         out.write(f"  kpi {kpi_id} {result!r}\n")
-    for node_id, rollup in r.nodes.items():
-        out.write(f"  node {node_id} {rollup!r} {rollup.reason!r}\n")
+    _write_rollups(out, "node", r.nodes)
     for node_id, unit in r.units.items():
         out.write(f"  unit {node_id} {unit!r} {unit.counts} {unit.score_sum!r} {unit.scored} {unit.measured}\n")
-    for number, rollup in r.challenges.items():
-        out.write(f"  challenge {number} {rollup!r} {rollup.reason!r}\n")
-    for name, rollup in r.departments.items():
-        out.write(f"  department {name} {rollup!r} {rollup.reason!r}\n")
+    _write_rollups(out, "challenge", r.challenges)
+    _write_rollups(out, "department", r.departments)
     for kpi_id, cost in r.costs.items():
         out.write(f"  cost {kpi_id} {cost!r} {cost.label}\n")
     out.write(f"  vision {evaluation.vision!r}\n")
