@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
-from keikaku.evaluation.achievement import evaluate_kpi, score_for
+from keikaku.evaluation.achievement import evaluate_kpis, score_for
 from keikaku.evaluation.cost import CostPerOutput, cost_per_output
 from keikaku.evaluation.rollup import Rollup, Unit, allocate_budgets, roll_up
 from keikaku.evaluation.types import (
@@ -64,7 +65,11 @@ class EvaluationInput:
 
 @dataclass(frozen=True)
 class EvaluationResult:
-    """The evaluation of a plan's fiscal year: per KPI, per project and component, per group, and costs."""
+    """The evaluation of a plan's fiscal year: per KPI, per project and component, per group, and costs.
+
+    ``costs`` (cost per output, a figure of the KPI lines) is worked out from ``data`` on first use: a run
+    over a national year that only needs statuses and roll-ups does not make 150,000 of them.
+    """
 
     fiscal_year: int
     thresholds: Thresholds
@@ -74,8 +79,13 @@ class EvaluationResult:
     challenges: dict[int | None, Rollup]
     departments: dict[str, Rollup]
     plan: Rollup
-    costs: dict[int, CostPerOutput]
     final: bool = True
+    data: EvaluationInput | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def costs(self) -> dict[int, CostPerOutput]:
+        """The cost per output of each count KPI with a positive actual in a unit with a budget, by KPI id."""
+        return _costs(self.data, self.units) if self.data is not None else {}
 
     def node_results(self, node_id: int) -> tuple[KpiResult, ...]:
         """The results counted in a node's own unit (its KPIs, or its qualitative judgement)."""
@@ -84,21 +94,9 @@ class EvaluationResult:
 
 
 def _evaluate_kpis(data: EvaluationInput) -> dict[int, KpiResult]:
-    results: dict[int, KpiResult] = {}
-    for spec in data.kpis.values():
-        if spec.is_measure:
-            continue
-        relative = data.actuals.get(spec.relative_to_id) if spec.relative_to_id is not None else None
-        results[spec.id] = evaluate_kpi(
-            spec,
-            data.actuals.get(spec.id),
-            fiscal_year=data.fiscal_year,
-            relative_observation=relative,
-            previous_observation=data.previous_actuals.get(spec.id),
-            judgement=data.judgements.get(spec.id),
-            thresholds=data.thresholds,
-        )
-    return results
+    return evaluate_kpis(
+        data.kpis.values(), data.actuals, data.previous_actuals, data.judgements, data.fiscal_year, data.thresholds
+    )
 
 
 def _node_judgement(node: Node, judgement: Judgement, thresholds: Thresholds) -> KpiResult:
@@ -124,19 +122,20 @@ def _build_units(data: EvaluationInput, results: Mapping[int, KpiResult]) -> dic
             weights[node.id] = own
             weights.update({c.id: w for c, w in zip(children[node.id], parts, strict=True)})
     units: dict[int, Unit] = {}
+    node_judgements = data.node_judgements
     for node in data.nodes:
         parent = by_id.get(node.parent_id) if node.parent_id is not None else None
-        unit_results = tuple(results[k] for k in node.kpi_ids if k in results)
-        if not unit_results and node.id in data.node_judgements:
-            unit_results = (_node_judgement(node, data.node_judgements[node.id], data.thresholds),)
+        unit_results = tuple([results[k] for k in node.kpi_ids if k in results])
+        if not unit_results and node.id in node_judgements:
+            unit_results = (_node_judgement(node, node_judgements[node.id], data.thresholds),)
         units[node.id] = Unit(
-            node_id=node.id,
-            project_id=parent.id if parent else node.id,
-            name=node.name,
-            weight=weights.get(node.id, 0.0),
-            challenge=node.challenge if node.challenge is not None else (parent.challenge if parent else None),
-            departments=node.departments or (parent.departments if parent else ()),
-            results=unit_results,
+            node.id,
+            parent.id if parent else node.id,
+            node.name,
+            weights.get(node.id, 0.0),
+            node.challenge if node.challenge is not None else (parent.challenge if parent else None),
+            node.departments or (parent.departments if parent else ()),
+            unit_results,
         )
     return units
 
@@ -180,16 +179,6 @@ def evaluate_plan(data: EvaluationInput) -> EvaluationResult:
         for name, scope in sorted(by_department.items())
     }
 
-    costs: dict[int, CostPerOutput] = {}
-    for node in data.nodes:
-        for kpi_id in node.kpi_ids:
-            spec = data.kpis.get(kpi_id)
-            if spec is None:
-                continue
-            cost = cost_per_output(spec, data.actuals.get(kpi_id), node.id, units[node.id].weight)
-            if cost is not None:
-                costs[kpi_id] = cost
-
     return EvaluationResult(
         fiscal_year=data.fiscal_year,
         thresholds=thresholds,
@@ -199,6 +188,23 @@ def evaluate_plan(data: EvaluationInput) -> EvaluationResult:
         challenges=challenges,
         departments=departments,
         plan=roll_up("plan", data.plan_label, counted, thresholds, final=final),
-        costs=costs,
         final=final,
+        data=data,
     )
+
+
+def _costs(data: EvaluationInput, units: Mapping[int, Unit]) -> dict[int, CostPerOutput]:
+    costs: dict[int, CostPerOutput] = {}
+    kpis, actuals = data.kpis, data.actuals
+    for node in data.nodes:
+        weight = units[node.id].weight
+        if weight <= 0:  # no budget, no cost per output (cost_per_output's own test, asked once per node)
+            continue
+        for kpi_id in node.kpi_ids:
+            spec = kpis.get(kpi_id)
+            if spec is None:
+                continue
+            cost = cost_per_output(spec, actuals.get(kpi_id), node.id, weight)
+            if cost is not None:
+                costs[kpi_id] = cost
+    return costs

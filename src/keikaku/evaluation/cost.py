@@ -24,18 +24,16 @@ class CostPerOutput(NamedTuple):
         return f"{self.thousand_yen_per_output:,.1f}千円/{self.unit}"
 
 
+_COUNT = KpiKind.COUNT
+
+
 def cost_per_output(
     spec: KpiSpec, observation: Observation | None, node_id: int, budget: float
 ) -> CostPerOutput | None:
     """The cost per output of a count KPI; None unless it is a count with a positive actual and a budget."""
-    if spec.kind is not KpiKind.COUNT or observation is None or observation.value <= 0 or budget <= 0:
+    if observation is None or budget <= 0 or spec.kind is not _COUNT:
         return None
-    return CostPerOutput(
-        kpi_id=spec.id,
-        node_id=node_id,
-        indicator=spec.indicator,
-        budget_thousand_yen=budget,
-        actual=observation.value,
-        unit=spec.unit or "件",
-        thousand_yen_per_output=budget / observation.value,
-    )
+    actual = observation.value
+    if actual <= 0:
+        return None
+    return CostPerOutput(spec.id, node_id, spec.indicator, budget, actual, spec.unit or "件", budget / actual)

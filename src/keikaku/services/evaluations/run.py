@@ -9,6 +9,7 @@ vision's progress and the comparison with the earlier plan.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from keikaku.domain.kpi import Comparator
 from keikaku.evaluation import (
+    DEFAULT_THRESHOLDS,
     EvaluationInput,
     Judgement,
     KpiSpec,
@@ -72,7 +74,7 @@ def observations(rows: Sequence[store.ValueRow | store.ActualValue], fiscal_year
 def thresholds_of(row: store.EvaluationSettings | None) -> Thresholds:
     """A plan's thresholds from its latest settings row (the documented defaults when it has none)."""
     if row is None:
-        return Thresholds()
+        return DEFAULT_THRESHOLDS
     ratings = tuple((str(label), float(minimum)) for label, minimum in row.ratings)
     return Thresholds(
         mostly_achieved=row.mostly_achieved,
@@ -84,16 +86,16 @@ def thresholds_of(row: store.EvaluationSettings | None) -> Thresholds:
 def _nodes(projects: Sequence[ProjectRow], kpis_by_project: Mapping[int, Sequence[KpiRow]]) -> list[Node]:
     return [
         Node(
-            id=p.id,
-            name=p.name,
-            budget_thousand_yen=p.budget_thousand_yen,
-            parent_id=p.parent_id,
-            code=p.code,
-            challenge=p.challenge,
-            departments=p.department_names,
-            kpi_ids=tuple(k.id for k in kpis_by_project.get(p.id, ())),
-            relisted=p.relisted,
-            is_new=p.is_new,
+            p.id,
+            p.name,
+            p.budget_thousand_yen,
+            p.parent_id,
+            p.code,
+            p.challenge,
+            p.department_names,
+            tuple([k.id for k in kpis_by_project.get(p.id, ())]),
+            p.relisted,
+            p.is_new,
         )
         for p in projects
         if p.kind != "administrative"
@@ -111,15 +113,28 @@ def _value_rows(session: Session, plan_ids: Sequence[int], fiscal_year: int) -> 
     return rows
 
 
-def _rank_key(issuer: str, project: str, indicator: str) -> tuple[str, str, str]:
-    return issuer, match_key(normalize_text(project)), match_key(normalize_text(indicator))
+class _RankKeys:
+    """The matching keys of rank KPIs, each name normalised once (project names repeat across the years)."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, str] = {}
+
+    def name(self, text: str) -> str:
+        key = self._names.get(text)
+        if key is None:
+            key = self._names[text] = match_key(normalize_text(text))
+        return key
+
+    def of(self, issuer: str, project: str, indicator: str) -> tuple[str, str, str]:
+        return issuer, self.name(project), self.name(indicator)
 
 
 def _previous_rank_values(
     session: Session, tree: PlanTree, specs: Mapping[int, KpiSpec], fiscal_year: int
 ) -> dict[int, Observation]:
     """Last year's actual of each rank KPI: the same issuer's, same project's, same indicator's KPI a year before."""
-    ranks = [k for k in tree.kpis if k.comparator == Comparator.MAINTAIN_OR_IMPROVE.value and k.project_id]
+    rank = Comparator.MAINTAIN_OR_IMPROVE.value  # read once: an enum member's value is a property
+    ranks = [k for k in tree.kpis if k.comparator == rank and k.project_id]
     if not ranks:
         return {}
     issuers = {p.id: p.issuer for p in tree.plans}
@@ -135,11 +150,12 @@ def _previous_rank_values(
             m.Kpi.comparator == Comparator.MAINTAIN_OR_IMPROVE.value,
         )
     )
-    earlier = {_rank_key(issuer, name, indicator): kpi_id for kpi_id, issuer, name, indicator in session.execute(stmt)}
+    keys = _RankKeys()
+    earlier = {keys.of(issuer, name, indicator): kpi_id for kpi_id, issuer, name, indicator in session.execute(stmt)}
     wanted: dict[int, int] = {}
     for kpi in ranks:
         project = projects[kpi.project_id or 0]
-        key = _rank_key(issuers.get(project.plan_id, ""), project.name, kpi.indicator)
+        key = keys.of(issuers.get(project.plan_id, ""), project.name, kpi.indicator)
         if key in earlier:
             wanted[kpi.id] = earlier[key]
     if not wanted:
@@ -194,7 +210,25 @@ def evaluate_in_session(
     ``where`` adds conditions on the plans evaluated and compared with (a viewer's plan filter).
     """
     with gc_paused():
-        return _evaluate_in_session(session, fiscal_year, issuer=issuer, with_comparison=with_comparison, where=where)
+        evaluations = _evaluate_in_session(
+            session, fiscal_year, issuer=issuer, with_comparison=with_comparison, where=where
+        )
+        _age_young_objects()
+        return evaluations
+
+
+def _age_young_objects() -> None:
+    """Move what the evaluation made to the collector's oldest generation, without scanning it.
+
+    With the collector paused, a national year leaves over a million new objects (rows, specs, results,
+    roll-ups) in the youngest generation; the first allocation after it resumes would scan them all
+    (0.45 s), and the next generation's collection again.  They are long-lived, so they go straight to the
+    oldest generation, where a full collection still looks at them.  Skipped when the process keeps objects
+    frozen itself (``gc.freeze()`` before forking), which ``gc.unfreeze()`` would undo.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _evaluate_in_session(
