@@ -41,6 +41,7 @@ from keikaku.services.core.actors import PUBLIC, Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.evaluations.view import build_plan_evaluation
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.plans.compare import compare_by_issuer
 from keikaku.services.plans.kpis import current_plans, spec_from_row, vision_kpi_refs
 from keikaku.services.plans.rows import KpiRow, PlanTree, ProjectRow, gc_paused, load_plan_tree, plan_row
@@ -407,7 +408,7 @@ def set_thresholds(
             audit.record(
                 session,
                 actor,
-                "evaluation_settings.set",
+                AuditAction.EVALUATION_SETTINGS_SET,
                 "plan",
                 plan.id,
                 _settings_json(thresholds_of(latest)) if latest else None,

@@ -17,6 +17,7 @@ from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.plans.edit import MAX_NAME, check_state, clean_field, required_reason, state_token
 from keikaku.services.publication.visibility import visibility_for
 from keikaku.storage import models as m
@@ -97,7 +98,14 @@ def add_cooperative_project(
         session.add(row)
         session.flush()
         audit.record(
-            session, actor, "cooperative.create", "cooperative_project", row.id, None, _coop_values(row), reason
+            session,
+            actor,
+            AuditAction.COOPERATIVE_CREATE,
+            "cooperative_project",
+            row.id,
+            None,
+            _coop_values(row),
+            reason,
         )
         return _coop_public(row)
 
@@ -127,7 +135,7 @@ def update_cooperative_project(
         old, new = audit.changed(before, _coop_values(row))
         if old or new:
             session.flush()
-            audit.record(session, actor, "cooperative.update", "cooperative_project", row.id, old, new, why)
+            audit.record(session, actor, AuditAction.COOPERATIVE_UPDATE, "cooperative_project", row.id, old, new, why)
         return _coop_public(row)
 
 
@@ -151,7 +159,7 @@ def remove_cooperative_project(
         audit.record(
             session,
             actor,
-            "cooperative.remove",
+            AuditAction.COOPERATIVE_REMOVE,
             "cooperative_project",
             row.id,
             {**before, "plan_id": row.plan_id, "position": row.position},

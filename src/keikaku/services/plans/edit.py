@@ -36,6 +36,7 @@ from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from keikaku.services.core.free_text import clean_text
 from keikaku.services.governance import audit
+from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import models as m
 from keikaku.storage.uow import hold_write_lock, read_session, unit_of_work
 
@@ -64,7 +65,13 @@ def required_reason(reason: str | None) -> str:
 
 
 def record_refused_edit(
-    engine: Engine, actor: Actor, action: str, target: tuple[str, int], *, attempted: Mapping[str, Any], reason: str
+    engine: Engine,
+    actor: Actor,
+    action: AuditAction,
+    target: tuple[str, int],
+    *,
+    attempted: Mapping[str, Any],
+    reason: str,
 ) -> None:
     """Keep an edit refused as a conflict in the audit trail (its own transaction), so that no attempt is lost."""
     with unit_of_work(engine) as session:
@@ -181,7 +188,9 @@ def update_project(
         return _update_project(eng, project_id, wanted, actor=actor, why=why, expected_state=expected_state)
     except ConflictError as exc:
         if _is_stale(exc):
-            record_refused_edit(eng, actor, "project.conflict", ("project", project_id), attempted=wanted, reason=why)
+            record_refused_edit(
+                eng, actor, AuditAction.PROJECT_CONFLICT, ("project", project_id), attempted=wanted, reason=why
+            )
         raise
 
 
@@ -202,7 +211,7 @@ def _update_project(
         old, new = audit.changed(before, after)
         if old or new:
             session.flush()
-            audit.record(session, actor, "project.update", "project", project.id, old, new, why)
+            audit.record(session, actor, AuditAction.PROJECT_UPDATE, "project", project.id, old, new, why)
         return EditResult(project.id, {k: {"before": old.get(k), "after": new.get(k)} for k in new}, state_token(after))
 
 
@@ -263,7 +272,9 @@ def update_kpi_target(
         return _update_kpi_target(eng, kpi_id, text, parsed, actor=actor, why=why, expected_state=expected_state)
     except ConflictError as exc:
         if _is_stale(exc):
-            record_refused_edit(eng, actor, "kpi.conflict", ("kpi", kpi_id), attempted={"target": text}, reason=why)
+            record_refused_edit(
+                eng, actor, AuditAction.KPI_CONFLICT, ("kpi", kpi_id), attempted={"target": text}, reason=why
+            )
         raise
 
 
@@ -300,5 +311,5 @@ def _update_kpi_target(
         old, new = audit.changed(before, after)
         if old or new:
             session.flush()
-            audit.record(session, actor, "kpi.update_target", "kpi", kpi.id, old, new, why)
+            audit.record(session, actor, AuditAction.KPI_UPDATE_TARGET, "kpi", kpi.id, old, new, why)
         return EditResult(kpi.id, {k: {"before": old.get(k), "after": new.get(k)} for k in new}, state_token(after))
