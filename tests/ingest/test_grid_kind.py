@@ -3,6 +3,7 @@ detail pages, cooperative projects; and the limits every channel applies, one te
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,22 @@ def test_overflowing_number_1e309(tmp_path: Path) -> None:
     messages, plan = _out_of_range(_variant(tmp_path, "\n4,200 6\n", "\n1e309 6\n"))
     assert any("予算額「1e309」は有限の数ではない" in m for m in messages)
     assert all(p.budget_thousand_yen != float("inf") for p in plan.projects)  # type: ignore[attr-defined]
+
+
+def test_an_event_item_without_a_label_and_a_section_heading_after_the_kpis() -> None:
+    """``▶ 主な取組`` ends the KPI section (it is no KPI), and an item naming an event with its date range and
+    venue, without 開催時期：, is the project's event."""
+    (plan,) = ingest_file(FIXTURES / "kind_holdout_r11.txt").data.plans
+    first = plan.projects[0]
+    assert [(k.indicator, k.target) for k in first.kpis] == [
+        ("伴走支援企業数", 60.0),
+        ("成果発表会の参加者満足度", 85.0),
+    ]
+    (event,) = first.events
+    assert (event.name, event.start, event.end, event.venue) == (
+        "成果発表会",
+        dt.date(2029, 11, 5),
+        dt.date(2029, 11, 7),
+        "グランフロント大阪",
+    )
+    assert plan.warnings == []

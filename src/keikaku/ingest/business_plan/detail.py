@@ -18,6 +18,7 @@ from keikaku.ingest.business_plan.limits import checked_year, out_of_range
 from keikaku.ingest.business_plan.lines import (
     BRACKET_LABEL,
     COMPONENT_HEADER,
+    DATED_EVENT,
     DETAIL_KEYWORDS,
     EVENT_DATE,
     EVENT_PLACE,
@@ -371,6 +372,14 @@ class DetailWalker:
         place = EVENT_PLACE.match(text)
         if place is not None:
             self._event_place(line, place.group("v").strip())
+            return True
+        dated = DATED_EVENT.match(text) if had_bullet(line) else None
+        if dated is not None and not looks_like_target(dated.group("name")):
+            self.event, self.event_name = None, dated.group("name").strip()
+            self._event_date(line, dated.group("when"))
+            if dated.group("venue").strip() and self.event is not None:
+                self.event.venue = dated.group("venue").strip()[:200]
+            self.event_name = None
             return True
         theme = EVENT_THEME.match(text) if self.event is not None else None
         if theme is not None and self.event is not None:

@@ -51,10 +51,21 @@ DETAIL_KEYWORDS = re.compile(
 STOP_KPI = re.compile(
     r"^(?:▶|≪|《|<<)|^(?:事業概要|事業内容|事業目的|事業の(?:目的|概要|内容|ねらい)|.{0,6}取組のポイント|ねらい|期待される効果|"
     r"課題|担当課|事業開始年度|開催時期|開催場所|予算額)"
+    # a section heading of its own (its ▶ or 【】 read as a bullet): what the project does, or when
+    r"|^(?:主な取組|主な内容|取組内容|実施内容|事業スケジュール|スケジュール|今後の予定)\s*$"
 )
 REFERENCE_LABEL = re.compile(r"^[【\[(]\s*参考\s*[】\])]\s*:?\s*(?P<rest>.*)$|^※\s*参考\s*:?\s*(?P<rest2>.*)$")
 EVENT_DATE = re.compile(
     r"^(?:開催時期|開催日時|開催日程|開催日|開催期間|日時|日程|日付|日\s*付|期間|時期|実施時期|実施日)\s*[:]\s*(?P<v>.+)$"
+)
+#: An item naming an event and its date (or range), without a label: "成果発表会 令和11年11月5日(月)~7日(水) 会場".
+_DAY = r"\d{1,2}\s*日(?:\s*[(（][^)）]{1,3}[)）])?"
+DATED_EVENT = re.compile(
+    r"^(?P<name>[^\d。、:：]{2,40}?)\s*(?P<when>(?:令和|平成|R)\s*(?:\d{1,2}|元)\s*年\s*\d{1,2}\s*月\s*"
+    + _DAY
+    + r"(?:\s*[~〜～\-]\s*(?:\d{1,2}\s*月\s*)?"
+    + _DAY
+    + r")?)\s*(?P<venue>[^。]{0,60})$"
 )
 EVENT_PLACE = re.compile(r"^(?:開催場所|開催地|会場|場所|場\s*所|実施場所)\s*[:]\s*(?P<v>.+)$")
 EVENT_THEME = re.compile(r"^(?:テーマ|開催テーマ|主題)\s*[:]\s*(?P<v>.+)$")
