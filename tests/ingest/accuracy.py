@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 from tests.ingest.expected import ExpectedPlan
 from tests.ingest.facts import DOCUMENTS as FACT_DOCUMENTS
 from tests.ingest.facts import SEED_001
-from tests.ingest.grid_facts import FIXTURES, GRID_PLANS, Tally
+from tests.ingest.grid_facts import FIXTURES, GRID_COMPONENTS, GRID_PLANS, Tally
 
 from keikaku.domain import Plan
 from keikaku.ingest.read.readers import read_document
@@ -79,7 +79,7 @@ def truth() -> list[TruePlan]:
                 row_name,
                 relisted,
                 {
-                    "budget": [budget],
+                    "budget": [budget, *(GRID_COMPONENTS.get(name, {}).get(row_name, []) if not relisted else [])],
                     "department": [department] if department else [],
                     "challenge": [challenge] if challenge else [],
                     "start_year": [start] if start else [],

@@ -14,9 +14,35 @@ from keikaku.domain import Plan
 FIXTURES = Path(__file__).parent / "fixtures"
 Row = tuple[str, int, str | None, int | None, int | None, list[tuple[float, str]], bool]
 
+#: The budgets of the components a grid plan's detail pages break a row into, by plan and row name.
+GRID_COMPONENTS: dict[str, dict[str, list[int]]] = {
+    "kind_holdout_r12.txt": {"広域観光と産業の連携促進": [4000, 2000]},
+}
+
 GRID_PLANS: dict[str, tuple[int, int, list[Row]]] = {
     # Written after the parser's rules for this kind, from the description only, as an unseen plan:
     # every fact but its one event came out right before any change (the event item had no label).
+    # The same, in rows of tab-separated cells, with two components on one detail page: right at once.
+    "kind_holdout_r12.txt": (
+        2030,
+        28850,
+        [
+            ("広域観光と産業の連携促進", 6000, "観光産業課", 1, 2027, [(1500.0, "人")], False),
+            ("関西の食品の輸出支援", 11200, "食品産業課", 1, 2016, [(45.0, "件")], False),
+            (
+                "医療機器の実証フィールド提供",
+                8500,
+                "ライフサイエンス産業振興課",
+                2,
+                2029,
+                [(12.0, "社"), (20.0, "件")],
+                False,
+            ),
+            ("留学生の域内就職支援", 2800, "人材育成課", 3, 2024, [(300.0, "人")], False),
+            ("関西の食品の輸出支援", 11200, None, 3, None, [], True),
+            ("管理費", 350, None, None, None, [], False),
+        ],
+    ),
     "kind_holdout_r11.txt": (
         2029,
         38600,

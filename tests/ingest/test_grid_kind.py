@@ -154,3 +154,25 @@ def test_an_event_item_without_a_label_and_a_section_heading_after_the_kpis() ->
         "グランフロント大阪",
     )
     assert plan.warnings == []
+
+
+@pytest.mark.parametrize("layout", ["one_cell_per_line", "scrambled_cells"])
+def test_the_admin_row_and_the_total_with_their_cells_apart_or_right_to_left(layout: str, tmp_path: Path) -> None:
+    """``ー`` / ``ー`` / ``管理費`` / ``350`` / ``−`` on lines of their own, or ``− 350 管理費 ー ー`` and
+    ``2 28,850`` written right to left, are still the 管理費 row and the stated total: the detail pages after
+    them are read (departments, start years), and 管理費 is no challenge's project."""
+    from tests.ingest import accuracy
+
+    text = (FIXTURES / "kind_holdout_r12.txt").read_text(encoding="utf-8")
+    path = tmp_path / "plan.txt"
+    path.write_text(getattr(accuracy, layout)(text), encoding="utf-8")
+    (plan,) = ingest_file(path).data.plans
+    assert plan.total_budget_thousand_yen == 28850 and plan.listed_sum() == 28850
+    admin = [p for p in plan.projects if p.kind.value == "administrative"]
+    assert [(p.name, p.budget_thousand_yen, p.challenge) for p in admin] == [("管理費", 350, None)]
+    first = plan.projects[0]
+    assert (first.departments, first.start_fiscal_year) == (["観光産業課"], 2027)
+    assert [(c.name, c.budget_thousand_yen) for c in first.components] == [
+        ("産業観光ルートの造成", 4000),
+        ("多言語の案内整備", 2000),
+    ]

@@ -39,6 +39,9 @@ _ROW_END = re.compile(
     re.IGNORECASE,
 )
 _TOTAL_ROW = re.compile(r"^(?:合計|計|総計)?\s*(?P<amount>[\d,]+)\s+(?P<page>\d{1,3})$")
+#: The total row written right to left (page first); its amount has thousands separators, so it is no page.
+_TOTAL_ROW_REVERSED = re.compile(r"^(?P<page>\d{1,3})\s+(?P<amount>\d{1,3}(?:,\d{3})+)\s*(?:合計|計|総計)?$")
+_ADMIN_ROW = re.compile(r"^(?:[ー\-−‐]\s*)*(?P<label>管理費|事務費|運営管理費)\s+(?P<amount>\S+)(?:\s+\S+)?$")
 _FIGURE_CELL = re.compile(r"^(?P<open>\()?[-+]?\d{1,3}(?:,\d{3})+(?(open)\))$|^\(?[-+]?\d+\)?$")
 _PAGE_FOOTER = re.compile(r"^[-−‐]\s*\d{1,3}\s*[-−‐]$|^\d{1,3}\s*/\s*\d{1,3}$|^(?:p\.?|P\.?)\s*\d{1,3}$")
 _PAGE_CELL = re.compile(r"^(?:\d{1,3}|[-−ー‐])$")
@@ -108,6 +111,10 @@ class GridTable:
     end: int = 0
 
 
+_DASHES = re.compile(r"[ー\-−‐]+")
+_ADMIN_LABEL = re.compile(r"管理費|事務費|運営管理費")
+
+
 def read_grid(ctx: ParseContext, header: Line) -> GridTable:
     """Rows from the line after ``header`` to the total (or the next section)."""
     before_name = sum(1 for w in _header_words(ctx, header) if w in ("分野", "項目", "区分"))
@@ -120,7 +127,7 @@ def read_grid(ctx: ParseContext, header: Line) -> GridTable:
         if not text or _PAGE_FOOTER.match(unicodedata.normalize("NFKC", line.raw).strip()):
             continue  # a page's footer where the grid runs on to the next page
         if after_admin:
-            total = _TOTAL_ROW.match(text)
+            total = _TOTAL_ROW.match(text) or _TOTAL_ROW_REVERSED.match(text)
             if total is not None:
                 value = checked_amount(ctx, total.group("amount"), line, "予算総額")
                 if value is not None:
@@ -131,7 +138,8 @@ def read_grid(ctx: ParseContext, header: Line) -> GridTable:
         if _SECTION_END.search(text) and not cells:
             table.end = line.index
             break
-        admin = re.match(r"^(?:[ー\-−‐]\s*)*(?P<label>管理費|事務費|運営管理費)\s+(?P<amount>\S+)(?:\s+\S+)?$", text)
+        # the 管理費 row as written, or right to left (``− NNN 管理費 ー ー``)
+        admin = _ADMIN_ROW.match(text) or _ADMIN_ROW.match(" ".join(reversed(_cells(text))))
         if admin is not None:
             value = checked_amount(ctx, admin.group("amount"), line, "管理費の予算額")
             if value is not None:
@@ -156,6 +164,13 @@ def read_grid(ctx: ParseContext, header: Line) -> GridTable:
         cells = [c for c in (re.sub(r"[(]?再掲[)]?", "", c).strip() for c in cells) if c]
         page = end.group("page")
         budget = checked_amount(ctx, end.group("amount"), line, "予算額")
+        labels = [c for c in cells if not _DASHES.fullmatch(c)]
+        if not relisted and len(labels) == 1 and _ADMIN_LABEL.fullmatch(labels[0]):
+            # ``ー`` / ``ー`` / ``管理費`` / ``NNN`` / ``−``: the 管理費 row with its cells on lines of their own
+            if budget is not None:
+                table.admin = (line, budget)
+            after_admin, cells = True, []
+            continue
         table.rows.append(
             GridRow(
                 cells, line, budget, int(page) if page.isdigit() else None, relisted, challenge, name_cells=before_name
