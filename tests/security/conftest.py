@@ -92,6 +92,19 @@ def _params(fields: list[Any]) -> tuple[Param, ...]:
     return tuple(Param(f.alias, f.field_info.annotation, bool(f.field_info.is_required())) for f in fields)
 
 
+def _with_dependencies(dependant: Any, kind: str) -> list[Any]:
+    """The route's own parameters of ``kind`` and those of the dependencies it declares (a shared filter such
+    as ``ProjectFiltersDep`` takes query parameters for the route), each name once."""
+    fields: dict[str, Any] = {}
+    pending = [dependant]
+    while pending:
+        current = pending.pop(0)
+        for field in getattr(current, kind):
+            fields.setdefault(field.alias, field)
+        pending.extend(current.dependencies)
+    return list(fields.values())
+
+
 def app_routes(app: FastAPI) -> list[Route]:
     """Every endpoint of the app with its parameters, read from the routes themselves (included routers too).
 
@@ -108,8 +121,8 @@ def app_routes(app: FastAPI) -> list[Route]:
             Route(
                 path=path,
                 methods=frozenset(context.methods or ()),
-                query=_params(dependant.query_params),
-                path_params=_params(dependant.path_params),
+                query=_params(_with_dependencies(dependant, "query_params")),
+                path_params=_params(_with_dependencies(dependant, "path_params")),
                 in_schema=bool(getattr(context, "include_in_schema", False)),
             )
         )

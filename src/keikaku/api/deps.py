@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import asdict, dataclass
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy import Engine
@@ -44,3 +45,27 @@ StatusQuery = Annotated[
 IssuerQuery = Annotated[str | None, Query(max_length=200, description="発行者（既定: 関西広域連合）")]
 PageQuery = Annotated[int, Query(ge=1, le=100_000, description="ページ")]
 PerPageQuery = Annotated[int, Query(ge=1, le=100, description="1ページの件数")]
+
+
+@dataclass(frozen=True)
+class ProjectFilters:
+    """The filters of a table of projects (a plan's, or across an issuer's plans), as the web page and its JSON
+    twin both take them: the challenge, the department, the status."""
+
+    challenge: int | None = None
+    department: str | None = None
+    status: str | None = None
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """The filters as the read services' keyword arguments."""
+        return asdict(self)
+
+
+def project_filters(
+    challenge: ChallengeQuery = None, department: DepartmentQuery = None, status: StatusQuery = None
+) -> ProjectFilters:
+    """The filters of the query string."""
+    return ProjectFilters(challenge, department, status)
+
+
+ProjectFiltersDep = Annotated[ProjectFilters, Depends(project_filters)]

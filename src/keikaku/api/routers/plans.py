@@ -6,15 +6,13 @@ from fastapi import APIRouter, Response
 
 from keikaku.api.deps import (
     ActorDep,
-    ChallengeQuery,
-    DepartmentQuery,
     EngineDep,
     FiscalYearQuery,
     Id,
     IssuerQuery,
     PageQuery,
     PerPageQuery,
-    StatusQuery,
+    ProjectFiltersDep,
 )
 from keikaku.api.schemas.plans import PlanListPublic, PlanPagePublic, ProjectListPublic, ProjectPagePublic
 from keikaku.api.serialise import json_of
@@ -50,9 +48,7 @@ async def plan(
     plan_id: Id,
     engine: EngineDep,
     actor: ActorDep,
-    challenge: ChallengeQuery = None,
-    department: DepartmentQuery = None,
-    status: StatusQuery = None,
+    filters: ProjectFiltersDep,
     page: PageQuery = 1,
     per_page: PerPageQuery = 50,
 ) -> Response:
@@ -60,14 +56,7 @@ async def plan(
     return await json_of(
         PlanPagePublic,
         lambda: get_plan_page(
-            plan_id,
-            viewer=actor,
-            challenge=challenge,
-            department=department,
-            status=status,
-            page=page,
-            per_page=per_page,
-            engine=engine,
+            plan_id, viewer=actor, **filters.as_kwargs(), page=page, per_page=per_page, engine=engine
         ),
     )
 
@@ -77,10 +66,8 @@ def projects(
     *,
     engine: EngineDep,
     actor: ActorDep,
+    filters: ProjectFiltersDep,
     fiscal_year: FiscalYearQuery = None,
-    challenge: ChallengeQuery = None,
-    department: DepartmentQuery = None,
-    status: StatusQuery = None,
     issuer: IssuerQuery = None,
     page: PageQuery = 1,
     per_page: PerPageQuery = 20,
@@ -90,9 +77,7 @@ def projects(
         viewer=actor,
         issuer=issuer,
         fiscal_year=fiscal_year,
-        challenge=challenge,
-        department=department,
-        status=status,
+        **filters.as_kwargs(),
         page=page,
         per_page=per_page,
         engine=engine,

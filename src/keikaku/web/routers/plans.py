@@ -7,15 +7,13 @@ from fastapi.responses import HTMLResponse
 
 from keikaku.api.deps import (
     ActorDep,
-    ChallengeQuery,
-    DepartmentQuery,
     EngineDep,
     FiscalYearQuery,
     Id,
     IssuerQuery,
     PageQuery,
     PerPageQuery,
-    StatusQuery,
+    ProjectFiltersDep,
 )
 from keikaku.services.plans.read import get_plan_page, list_plans
 from keikaku.web.render import query_string, render
@@ -49,22 +47,11 @@ def plan(
     plan_id: Id,
     engine: EngineDep,
     actor: ActorDep,
-    challenge: ChallengeQuery = None,
-    department: DepartmentQuery = None,
-    status: StatusQuery = None,
+    filters: ProjectFiltersDep,
     page: PageQuery = 1,
     per_page: PerPageQuery = 50,
 ) -> HTMLResponse:
     """A plan's table, its sums and its warnings."""
-    result = get_plan_page(
-        plan_id,
-        viewer=actor,
-        challenge=challenge,
-        department=department,
-        status=status,
-        page=page,
-        per_page=per_page,
-        engine=engine,
-    )
+    result = get_plan_page(plan_id, viewer=actor, **filters.as_kwargs(), page=page, per_page=per_page, engine=engine)
     json_url = f"/api/v1/plans/{plan_id}" + query_string(request)
     return render(request, actor, "plan.html", {"page": result}, json_url=json_url)

@@ -7,14 +7,12 @@ from fastapi.responses import HTMLResponse
 
 from keikaku.api.deps import (
     ActorDep,
-    ChallengeQuery,
-    DepartmentQuery,
     EngineDep,
     FiscalYearQuery,
     Id,
     PageQuery,
     PerPageQuery,
-    StatusQuery,
+    ProjectFiltersDep,
 )
 from keikaku.services.plans.overview import get_dashboard
 from keikaku.services.plans.project import get_project_page
@@ -32,10 +30,8 @@ def projects(
     request: Request,
     engine: EngineDep,
     actor: ActorDep,
+    filters: ProjectFiltersDep,
     fiscal_year: FiscalYearQuery = None,
-    challenge: ChallengeQuery = None,
-    department: DepartmentQuery = None,
-    status: StatusQuery = None,
     page: PageQuery = 1,
     per_page: PerPageQuery = 20,
 ) -> HTMLResponse:
@@ -43,9 +39,7 @@ def projects(
     result = list_projects(
         viewer=actor,
         fiscal_year=fiscal_year,
-        challenge=challenge,
-        department=department,
-        status=status,
+        **filters.as_kwargs(),
         page=page,
         per_page=per_page,
         engine=engine,
@@ -57,9 +51,9 @@ def projects(
         "statuses": STATUSES,
         "filters": {
             "fiscal_year": fiscal_year,
-            "challenge": challenge,
-            "department": department or "",
-            "status": status or "",
+            "challenge": filters.challenge,
+            "department": filters.department or "",
+            "status": filters.status or "",
         },
     }
     return render(request, actor, "projects.html", context, json_url="/api/v1/projects" + query_string(request))
