@@ -174,11 +174,11 @@ def datasette_program() -> str | None:
 
 
 class Servers:
-    """keikaku and Datasette serving the same file, on free ports."""
+    """keikaku and a partner (Datasette, or the SQL server on PostgreSQL) on free ports: ``partner(port)`` is
+    the partner's command line, ``db_name`` the name its JSON path starts with (``/<db_name>.json``)."""
 
-    def __init__(self, db: Path, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], partner: Callable[[int], list[str]], db_name: str) -> None:
         self.k_port, self.d_port = _free_port(), _free_port()
-        datasette = datasette_program() or "datasette"
         self.procs = [
             subprocess.Popen(
                 [sys.executable, "-m", "keikaku.cli.app", "serve", "--port", str(self.k_port)],
@@ -186,24 +186,10 @@ class Servers:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             ),
-            subprocess.Popen(
-                [
-                    datasette,
-                    "serve",
-                    "--immutable",
-                    str(db),
-                    "--port",
-                    str(self.d_port),
-                    "--setting",
-                    "sql_time_limit_ms",
-                    "60000",
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            ),
+            subprocess.Popen(partner(self.d_port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
         ]
         self.started = time.perf_counter()
-        self.db_name = db.stem
+        self.db_name = db_name
 
     def wait(self) -> tuple[float, float, float]:
         """keikaku's start: seconds until it listens (the process starting: imports, migrations check, the
@@ -332,10 +318,16 @@ def main() -> None:
     db = prepare(opts, env)
     s = subjects(db)
     print(f"asked about: plan {s['plan_id']} ({s['issuer']} {s['year']}), project {s['project_id']}")
+    datasette = datasette_program() or "datasette"
+
+    def serve_datasette(port: int) -> list[str]:
+        settings = ["--setting", "sql_time_limit_ms", "60000"]
+        return [datasette, "serve", "--immutable", str(db), "--port", str(port), *settings]
+
     sqls = sql_of(s)
     compare(
         opts,
-        Servers(db, env),
+        Servers(env, serve_datasette, db.stem),
         sqls=sqls,
         paths=keikaku_paths(s),
         floor_of=lambda q: sql_floor(db, sqls[q], 50),
@@ -357,7 +349,7 @@ def run_postgres(opts: argparse.Namespace) -> None:
     print(f"asked about: plan {s['plan_id']} ({s['issuer']} {s['year']}), project {s['project_id']}")
     sqls = sql_of(s)
     sqls[QUESTIONS[3]] = pg.search_sql("水素", COUNT_CAP)
-    servers = pg.PgServers(opts.postgres, env)
+    servers = Servers({**env, "KEIKAKU_DATABASE_URL": opts.postgres}, pg.sql_server(opts.postgres), "sql")
     floor_of = lambda q: pg.sql_floor(opts.postgres, sqls[q], 50)  # noqa: E731
     compare(opts, servers, sqls=sqls, paths=keikaku_paths(s), floor_of=floor_of, partner="SQL server")
 

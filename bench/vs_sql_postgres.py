@@ -12,15 +12,12 @@ national synthetic data: ``KEIKAKU_DATABASE_URL=URL keikaku init && keikaku synt
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import create_engine, text
 
 SQL_SERVER = Path(__file__).with_name("sql_server.py")
@@ -63,51 +60,9 @@ def search_sql(word: str, cap: int) -> tuple[str, dict[str, Any]]:
     return sql, params
 
 
-class PgServers:
-    """keikaku and the SQL server serving the same PostgreSQL database, on free ports (the shape of the
-    SQLite bench's ``Servers``: ``k_port``, ``d_port``, ``db_name``, ``wait()``, ``stop()``)."""
-
-    def __init__(self, url: str, env: dict[str, str]) -> None:
-        self.k_port, self.d_port = _free_port(), _free_port()
-        env = {**env, "KEIKAKU_DATABASE_URL": url}
-        self.procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "keikaku.cli.app", "serve", "--port", str(self.k_port)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            ),
-            subprocess.Popen(
-                [sys.executable, str(SQL_SERVER), "--url", url, "--port", str(self.d_port)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            ),
-        ]
-        self.started = time.perf_counter()
-        self.db_name = "sql"
-
-    def wait(self) -> tuple[float, float, float]:
-        """As the SQLite bench's: keikaku's listening time, its first request, and a search then."""
-        listening = first = search = 0.0
-        for port in (self.k_port, self.d_port):
-            _wait_for(port)
-            if port == self.k_port:
-                listening = time.perf_counter() - self.started
-                started = time.perf_counter()
-                httpx.get(f"http://127.0.0.1:{port}/api/v1/dashboard", timeout=120).raise_for_status()
-                first = time.perf_counter() - started
-                started = time.perf_counter()
-                httpx.get(f"http://127.0.0.1:{port}/api/v1/search", params={"q": "水素"}, timeout=120)
-                search = time.perf_counter() - started
-        return listening, first, search
-
-    def stop(self) -> None:
-        """Stop both servers (only the processes started here)."""
-        for proc in self.procs:
-            proc.terminate()
-        for proc in self.procs:
-            proc.wait(timeout=30)
+def sql_server(url: str) -> Callable[[int], list[str]]:
+    """The command line of the SQL server for ``url`` on a port (the partner of ``bench_vs_datasette.Servers``)."""
+    return lambda port: [sys.executable, str(SQL_SERVER), "--url", url, "--port", str(port)]
 
 
 def sql_floor(url: str, sql: tuple[str, dict[str, Any]], n: int) -> float:
@@ -123,24 +78,3 @@ def sql_floor(url: str, sql: tuple[str, dict[str, Any]], n: int) -> float:
     engine.dispose()
     ordered = sorted(times)
     return ordered[len(ordered) // 2] * 1000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_for(port: int) -> None:
-    for _ in range(2400):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
-
-
-def env_without_database() -> dict[str, str]:
-    """The environment for the servers, without a database URL of the caller's."""
-    return {k: v for k, v in os.environ.items() if k != "KEIKAKU_DATABASE_URL"}
