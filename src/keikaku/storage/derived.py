@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, String, delete, event, insert, inspect, select
+from sqlalchemy import Connection, DateTime, String, bindparam, delete, event, insert, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.session import ORMExecuteState
 
@@ -40,6 +40,7 @@ from keikaku.storage import aggregates
 from keikaku.storage import models as m
 from keikaku.storage import web_models as w
 from keikaku.storage.base import Base, utcnow
+from keikaku.storage.prepared import Prepared
 
 ALL = "all"
 CONTEXT = "context"
@@ -96,16 +97,20 @@ def lock_scope(fiscal_year: int) -> str:
     return f"lock:{fiscal_year}"
 
 
+#: Read on every page (keikaku.storage.prepared: compiled once, run on the driver).
+_TOKENS = Prepared(
+    select(DerivedVersion.scope, DerivedVersion.token).where(
+        DerivedVersion.scope.in_(bindparam("scopes", expanding=True))
+    )
+)
+
+
 def versions(session: Session, scopes: Iterable[str]) -> tuple[str | None, ...]:
     """The tokens of ``scopes``, in order (None for a scope never written since it was created)."""
     wanted = list(scopes)
     if not _tracked(session.connection()):
         return tuple(None for _ in wanted)
-    rows = dict(
-        session.execute(
-            select(DerivedVersion.scope, DerivedVersion.token).where(DerivedVersion.scope.in_(wanted))
-        ).all()
-    )
+    rows = dict(_TOKENS.rows(session, scopes=wanted))
     return tuple(rows.get(scope) for scope in wanted)
 
 

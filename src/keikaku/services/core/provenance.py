@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keikaku.storage import models as m
+from keikaku.storage.prepared import Prepared
 
 #: 「素案」 anywhere in a title, or a title ending in （案） / (案): a draft of the document, not the adopted text.
 DRAFT_TITLE = re.compile(r"素案|[（(]\s*案\s*[）)]\s*$")
@@ -52,11 +53,15 @@ class SourceRef:
     bundled: bool = False
 
 
+#: Read by every page that cites its sources (run on the driver: keikaku.storage.prepared).
+_DOCUMENT_LABELS = Prepared(
+    select(m.Document.id, m.Document.key, m.Document.title, m.Document.issuer, m.Document.bundled)
+)
+
+
 def document_keys(session: Session) -> dict[int, DocumentLabel]:
     """Document row id → what its citations say of it (the key provenance uses, title, publisher)."""
-    rows = session.execute(
-        select(m.Document.id, m.Document.key, m.Document.title, m.Document.issuer, m.Document.bundled)
-    )
+    rows = _DOCUMENT_LABELS.rows(session)
     return {
         row.id: DocumentLabel(row.key, row.title, row.issuer, is_draft_title(row.title), bool(row.bundled))
         for row in rows

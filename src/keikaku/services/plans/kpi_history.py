@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, bindparam, select
@@ -20,9 +21,10 @@ from keikaku.evaluation.achievement import format_value
 from keikaku.services.core.actors import Actor
 from keikaku.services.evaluations.run import observations
 from keikaku.services.plans.kpis import KpiRef
-from keikaku.services.publication.visibility import Visibility
+from keikaku.services.publication.visibility import Visibility, newest_published_revision, newest_revision
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
+from keikaku.storage.prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -109,13 +111,7 @@ def kpi_series(
     # their values: plain rows, the highest version of each period kept here.
     rows = [
         SeriesRow(r.id, r.indicator, r.target, r.relative_to, r.name, r.fiscal_year, r.plan_id)
-        for r in session.connection().execute(
-            select(m.Kpi.id, m.Kpi.indicator, m.Kpi.target, m.Kpi.relative_to, m.Project.name, m.Project.plan_id)
-            .add_columns(m.Plan.fiscal_year)
-            .join(m.Project, m.Project.id == m.Kpi.project_id)
-            .join(m.Plan, m.Plan.id == m.Project.plan_id)
-            .where(m.Plan.issuer == issuer, *vis.current_filter(), m.Project.name.in_(names), m.Kpi.role == "target")
-        )
+        for r in _series_statement(vis.draft_plans).rows(session, issuer=issuer, names=sorted(names))
     ]
     years = {r.fiscal_year for r in rows}
     vis.load_evaluations(session, {(r.plan_id, r.fiscal_year) for r in rows})
@@ -141,10 +137,31 @@ def kpi_series(
     return out
 
 
+@cache
+def _series_statement(draft_plans: bool) -> Prepared:
+    """The target KPIs of the issuer's projects of some names in the years' plans the viewer reads (with the
+    plans' years): built once per kind of viewer."""
+    current = newest_revision() if draft_plans else newest_published_revision()
+    return Prepared(
+        select(m.Kpi.id, m.Kpi.indicator, m.Kpi.target, m.Kpi.relative_to, m.Project.name, m.Project.plan_id)
+        .add_columns(m.Plan.fiscal_year)
+        .join(m.Project, m.Project.id == m.Kpi.project_id)
+        .join(m.Plan, m.Plan.id == m.Project.plan_id)
+        .where(
+            m.Plan.issuer == bindparam("issuer"),
+            current,
+            m.Project.name.in_(bindparam("names", expanding=True)),
+            m.Kpi.role == "target",
+        )
+    )
+
+
 _av = store.ActualValue
-#: Built once (a select costs more to build than to run here).
-_VALUE_ROWS = select(_av.kpi_id, _av.fiscal_year, _av.month, _av.version, _av.value, _av.measured_on).where(
-    _av.kpi_id.in_(bindparam("ids", expanding=True)), _av.fiscal_year.in_(bindparam("years", expanding=True))
+#: Built once and run on the driver (a select costs more to build than to run here).
+_VALUE_ROWS = Prepared(
+    select(_av.kpi_id, _av.fiscal_year, _av.month, _av.version, _av.value, _av.measured_on).where(
+        _av.kpi_id.in_(bindparam("ids", expanding=True)), _av.fiscal_year.in_(bindparam("years", expanding=True))
+    )
 )
 
 
@@ -156,7 +173,7 @@ def _current_value_rows(session: Session, kpi_ids: Sequence[int], years: set[int
         return []
     for start in range(0, len(kpi_ids), 500):
         params = {"ids": kpi_ids[start : start + 500], "years": sorted(years)}
-        for values in session.connection().execute(_VALUE_ROWS, params).all():
+        for values in _VALUE_ROWS.rows(session, **params):
             row = store.ValueRow(*values)
             key = (row.kpi_id, row.fiscal_year, row.month)
             kept = latest.get(key)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from keikaku.domain.budget import Tally, plan_verdict
@@ -26,10 +27,17 @@ from keikaku.services.evaluations.status_cache import PlanStatuses, current_plan
 from keikaku.services.plans.compare import compare_fiscal_years
 from keikaku.services.plans.context_cache import ContextReads
 from keikaku.services.plans.kpis import display_code, plan_kpi_refs
-from keikaku.services.plans.rows import load_plan_tree
-from keikaku.services.publication.visibility import Visibility, evaluation_published, visibility_for
+from keikaku.services.plans.rows import PLAN_ROW_COLUMNS, load_plan_tree
+from keikaku.services.publication.visibility import (
+    Visibility,
+    evaluation_published,
+    newest_published_revision,
+    newest_revision,
+    visibility_for,
+)
 from keikaku.storage import models as m
 from keikaku.storage.aggregates import PlanAggregate
+from keikaku.storage.prepared import Prepared
 from keikaku.storage.uow import read_session
 
 
@@ -97,12 +105,43 @@ def _issuer_years(session: Session, issuer: str | None, vis: Visibility) -> list
     return sorted(session.scalars(stmt))
 
 
-def _by_challenge(session: Session, plan: m.Plan, labels: dict[int, str]) -> list[ChallengeBudget]:
-    rows = session.execute(
-        select(m.Project.challenge, m.Project.kind, func.coalesce(func.sum(m.Project.budget_thousand_yen), 0))
-        .where(m.Project.plan_id == plan.id, m.Project.parent_id.is_(None), m.Project.relisted.is_(False))
-        .group_by(m.Project.challenge, m.Project.kind)
-    ).all()
+# The dashboard's statements, built once (per kind of viewer where it matters) and run on the driver
+# (keikaku.storage.prepared).
+_BY_CHALLENGE = Prepared(
+    select(m.Project.challenge, m.Project.kind, func.coalesce(func.sum(m.Project.budget_thousand_yen), 0))
+    .where(m.Project.plan_id == bindparam("plan_id"), m.Project.parent_id.is_(None), m.Project.relisted.is_(False))
+    .group_by(m.Project.challenge, m.Project.kind)
+)
+_PLAN = Prepared(select(*PLAN_ROW_COLUMNS).where(m.Plan.id == bindparam("plan_id")))
+_WARNING_COUNT = Prepared(
+    select(func.count()).select_from(m.PlanWarning).where(m.PlanWarning.plan_id == bindparam("plan_id"))
+)
+
+
+@cache
+def _issuer_plans_statement(draft_plans: bool) -> Prepared:
+    """The issuer's plans a viewer reads, with their stored aggregates (see :func:`_issuer_plans`)."""
+    agg = PlanAggregate
+    current = newest_revision() if draft_plans else newest_published_revision()
+    return Prepared(
+        select(
+            m.Plan.id,
+            m.Plan.fiscal_year,
+            m.Plan.total_budget_thousand_yen,
+            agg.listed_total,
+            agg.listed_known,
+            agg.listed_counted,
+            agg.components_ok,
+            evaluation_published(m.Plan.id, m.Plan.fiscal_year).label("evaluation_published"),
+        )
+        .outerjoin(agg, agg.plan_id == m.Plan.id)
+        .where(m.Plan.issuer == bindparam("issuer"), current)
+        .order_by(m.Plan.fiscal_year, m.Plan.id)
+    )
+
+
+def _by_challenge(session: Session, plan_id: int, labels: dict[int, str]) -> list[ChallengeBudget]:
+    rows = _BY_CHALLENGE.rows(session, plan_id=plan_id)
     sums: dict[tuple[int | None, bool], int] = defaultdict(int)
     for challenge, kind, total in rows:
         admin = kind == "administrative"
@@ -141,22 +180,7 @@ def _issuer_plans(session: Session, issuer: str, vis: Visibility) -> list[_Issue
     """The issuer's plans the viewer reads (:meth:`Visibility.current_filter`), oldest year first, each with
     its year's budget check from the stored aggregates and whether its evaluation is published: one
     statement gives the dashboard its years, its evaluated years and its budgets over the years."""
-    agg = PlanAggregate
-    rows = session.execute(
-        select(
-            m.Plan.id,
-            m.Plan.fiscal_year,
-            m.Plan.total_budget_thousand_yen,
-            agg.listed_total,
-            agg.listed_known,
-            agg.listed_counted,
-            agg.components_ok,
-            evaluation_published(m.Plan.id, m.Plan.fiscal_year).label("evaluation_published"),
-        )
-        .outerjoin(agg, agg.plan_id == m.Plan.id)
-        .where(m.Plan.issuer == issuer, *vis.current_filter())
-        .order_by(m.Plan.fiscal_year, m.Plan.id)
-    ).all()
+    rows = _issuer_plans_statement(vis.draft_plans).rows(session, issuer=issuer)
     out = []
     for row in rows:
         tally = Tally(row.listed_total or 0, row.listed_known or 0, row.listed_counted or 0)
@@ -196,13 +220,13 @@ def get_dashboard(
             return board
         # The year's plan: of the revisions read (one per year), the newest id, as current_plan_of chooses.
         chosen = max((p for p in plans if p.fiscal_year == year), key=lambda p: p.id)
-        plan = session.get(m.Plan, chosen.id)
+        plan = _PLAN.first(session, plan_id=chosen.id)
         if plan is None:  # pragma: no cover - the id was just read
             return board
         board.plan_id, board.plan_title = plan.id, plan.title
         board.total_budget_thousand_yen = plan.total_budget_thousand_yen
         board.national_subsidy_thousand_yen = plan.national_subsidy_thousand_yen
-        board.budget_by_challenge = _by_challenge(session, plan, context.challenge_labels())
+        board.budget_by_challenge = _by_challenge(session, plan.id, context.challenge_labels())
         statuses = plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)
         counts, board.kpi_count = _status_counts(statuses)
         board.evaluation_visible = vis.draft_evaluations or chosen.evaluation_published
@@ -218,9 +242,7 @@ def get_dashboard(
             {p.fiscal_year for p in plans if vis.draft_evaluations or p.evaluation_published}
         )
         board.budgets = [p.budget for p in plans]
-        board.warning_count = (
-            session.scalar(select(func.count()).select_from(m.PlanWarning).where(m.PlanWarning.plan_id == plan.id)) or 0
-        )
+        board.warning_count = _WARNING_COUNT.scalar(session, plan_id=plan.id) or 0
         return board
 
 

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Engine, Row, bindparam, or_, select
@@ -30,11 +31,12 @@ from keikaku.services.evaluations.status_cache import PlanStatuses, plan_statuse
 from keikaku.services.plans.context_cache import ContextReads
 from keikaku.services.plans.kpi_history import HistoryEntry, SeriesPoint, history_of, kpi_series, visible_history
 from keikaku.services.plans.kpis import KpiRef, display_code, refs_for_projects
-from keikaku.services.plans.rows import ProjectRow, load_family_tree
-from keikaku.services.publication.visibility import Visibility, visibility_for
+from keikaku.services.plans.rows import PLAN_ROW_COLUMNS, ProjectRow, load_family_tree, plan_row
+from keikaku.services.publication.visibility import Visibility, plan_published, visibility_for
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
 from keikaku.storage import web_models as w
+from keikaku.storage.prepared import Prepared
 from keikaku.storage.uow import read_session
 
 
@@ -135,30 +137,38 @@ class ProjectPage:
 _av = store.ActualValue
 #: Statements of a project page built once (a select costs more to build than to run here).
 # Plain rows, not ORM objects: a page reads their fields once (attribute names are the column names).
-_VERSIONS = (
+_VERSIONS = Prepared(
     select(*_av.__table__.c)
     .where(_av.kpi_id.in_(bindparam("ids", expanding=True)))
     .order_by(_av.kpi_id, _av.fiscal_year, _av.month, _av.version)
 )
-_MEMBERS = (
+_MEMBERS = Prepared(
     select(*m.Project.__table__.c)
     .where(or_(m.Project.id == bindparam("project_id"), m.Project.parent_id == bindparam("project_id")))
     .order_by(m.Project.position, m.Project.id)
 )
-_MEMBER_KPIS = (
+_MEMBER_KPIS = Prepared(
     select(
         m.Kpi.id, m.Kpi.project_id, m.Kpi.source_document_id, m.Kpi.source_line, m.Kpi.source_page, m.Kpi.source_excerpt
     )
     .where(m.Kpi.project_id.in_(bindparam("ids", expanding=True)))
     .order_by(m.Kpi.position, m.Kpi.id)
 )
-_MEMBER_EVENTS = (
+_MEMBER_EVENTS = Prepared(
     select(*m.Event.__table__.c)
     .where(m.Event.project_id.in_(bindparam("ids", expanding=True)))
     .order_by(m.Event.position, m.Event.id)
 )
-_LINKS = (
-    select(w.PartnerLink, m.Initiative.name, m.PartnerProgramme.issuer)
+_LINKS = Prepared(
+    select(
+        w.PartnerLink.id,
+        w.PartnerLink.initiative_id,
+        w.PartnerLink.state,
+        w.PartnerLink.score,
+        w.PartnerLink.shared_terms,
+        m.Initiative.name,
+        m.PartnerProgramme.issuer,
+    )
     .join(m.Initiative, m.Initiative.id == w.PartnerLink.initiative_id)
     .join(m.PartnerProgramme, m.PartnerProgramme.id == m.Initiative.programme_id)
     .where(
@@ -213,10 +223,11 @@ def _links(session: Session, project_id: int, viewer: Actor) -> list[LinkView]:
     """The project's partner links: confirmed ones for the public; staff also see the suggestions (候補) that
     wait for a curator."""
     states = ("confirmed",) if viewer.is_public else ("confirmed", "suggested")
-    rows = session.execute(_LINKS, {"project_id": project_id, "states": list(states)}).all()
     return [
-        LinkView(link.id, link.initiative_id, name, issuer, link.state, link.score, list(link.shared_terms or []))
-        for link, name, issuer in rows
+        LinkView(
+            link.id, link.initiative_id, link.name, link.issuer, link.state, link.score, list(link.shared_terms or [])
+        )
+        for link in _LINKS.rows(session, project_id=project_id, states=list(states))
     ]
 
 
@@ -233,7 +244,7 @@ class _Family:
 
 def _page(
     project: Row[Any],
-    plan: m.Plan,
+    plan: Any,
     family: _Family,
     statuses: PlanStatuses,
     extras: tuple[dict[int, list[Row[Any]]], dict[int, list[SeriesPoint]], dict[int, DocumentLabel], dict[int, str]],
@@ -316,14 +327,25 @@ def get_project_page(project_id: int, *, viewer: Actor, engine: Engine | None = 
         return _project_page(session, vis, viewer, project_id)
 
 
+@cache
+def _visible_project_statement(draft_plans: bool) -> Prepared:
+    """The plan id and issuer of a project the viewer may see (whether the viewer sees drafts decides which)."""
+    where = [] if draft_plans else [plan_published()]
+    return Prepared(
+        select(m.Project.plan_id, m.Plan.issuer)
+        .join(m.Plan, m.Plan.id == m.Project.plan_id)
+        .where(m.Project.id == bindparam("project_id"), *where)
+    )
+
+
+#: A plan's own facts, as the project page shows them.
+_PLAN = Prepared(select(*PLAN_ROW_COLUMNS, m.Plan.is_current).where(m.Plan.id == bindparam("plan_id")))
+
+
 def _visible_project(session: Session, vis: Visibility, project_id: int) -> tuple[int, str]:
     """The project's plan id and issuer, or the NotFoundError of a missing project when it does not exist or
     its plan is hidden from the viewer (one statement)."""
-    row = session.execute(
-        select(m.Project.plan_id, m.Plan.issuer)
-        .join(m.Plan, m.Plan.id == m.Project.plan_id)
-        .where(m.Project.id == project_id, *vis.plan_filter())
-    ).first()
+    row = _visible_project_statement(vis.draft_plans).first(session, project_id=project_id)
     if row is None:
         raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
     return int(row.plan_id), str(row.issuer)
@@ -333,12 +355,12 @@ def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: 
     # The project and its components in one statement, then their KPIs and events in one each (no chain of
     # relationship loads); departments and the parent come from the family's part of the plan's tree.
     connection = session.connection()
-    members = connection.execute(_MEMBERS, {"project_id": project_id}).all()
+    members = _MEMBERS.rows(connection, project_id=project_id)
     project = next((p for p in members if p.id == project_id), None)
     if project is None:
         raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
     components = [p for p in members if p.id != project_id]
-    plan = session.get(m.Plan, project.plan_id)
+    plan = _PLAN.first(connection, plan_id=project.plan_id)
     assert plan is not None  # a project's plan_id is a foreign key
     shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
     statuses = (
@@ -347,17 +369,17 @@ def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: 
         else PlanStatuses(None)
     )
     ids = [p.id for p in members]
-    tree = load_family_tree(session, plan, ids + ([project.parent_id] if project.parent_id else []))
+    tree = load_family_tree(session, plan_row(plan), ids + ([project.parent_id] if project.parent_id else []))
     family = _Family(tree.project_by_id, defaultdict(list), defaultdict(list))
-    for kpi in connection.execute(_MEMBER_KPIS, {"ids": ids}).all():
+    for kpi in _MEMBER_KPIS.rows(connection, ids=ids):
         family.kpis[kpi.project_id or 0].append(kpi)
-    for ev in connection.execute(_MEMBER_EVENTS, {"ids": ids}).all():
+    for ev in _MEMBER_EVENTS.rows(connection, ids=ids):
         family.events[ev.project_id].append(ev)
     for ref in refs_for_projects(tree, [r for r in tree.projects if r.id in set(ids)]):
         family.refs[ref.project_id or 0].append(ref)
     all_refs = [r for group in family.refs.values() for r in group]
     versions: dict[int, list[Any]] = defaultdict(list)
-    for row in connection.execute(_VERSIONS, {"ids": [r.id for r in all_refs]}).all():
+    for row in _VERSIONS.rows(connection, ids=[r.id for r in all_refs]):
         versions[row.kpi_id].append(row)
     vis.load_evaluations(session, {(plan.id, r.fiscal_year) for rows in versions.values() for r in rows})
     for kpi_id, rows in versions.items():

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, Engine, func, select
+from sqlalchemy import ColumnElement, Engine, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from keikaku.domain.budget import Tally, components_verdict, plan_verdict
@@ -28,10 +29,17 @@ from keikaku.services.core.paging import MAX_PER_PAGE, Paged, check_paging, pagi
 from keikaku.services.core.provenance import SourceRef, document_keys, source_of
 from keikaku.services.evaluations.status_cache import PlanStatuses, plan_statuses
 from keikaku.services.plans.kpis import display_code
-from keikaku.services.plans.rows import ProjectRow, load_plan_tree
-from keikaku.services.publication.visibility import Visibility, plan_published, visibility_for
+from keikaku.services.plans.rows import ProjectRow, load_plan_tree, plan_row
+from keikaku.services.publication.visibility import (
+    Visibility,
+    newest_published_revision,
+    newest_revision,
+    plan_published,
+    visibility_for,
+)
 from keikaku.storage import models as m
 from keikaku.storage.aggregates import PlanAggregate
+from keikaku.storage.prepared import Prepared
 from keikaku.storage.uow import read_session
 
 STATUSES = tuple(s.value for s in Status)
@@ -210,6 +218,35 @@ def _summary(
     )
 
 
+def _contains_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its ``%``, ``_`` and ``/`` taken literally (escape ``/``)."""
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+@cache
+def _plan_list_statements(draft_plans: bool, by_year: bool, by_issuer: bool) -> tuple[Prepared, Prepared]:
+    """The plans list's page and its count, per kind of viewer and filters given (see :func:`list_plans`).
+
+    One statement gives the page with the number of plans matched (a window over the same rows, so the
+    filter is evaluated once), and the project counts from the plans' stored aggregates
+    (keikaku.storage.aggregates), not a count of their projects per request."""
+    where: list[ColumnElement[bool]] = [newest_revision() if draft_plans else newest_published_revision()]
+    if by_year:
+        where.append(m.Plan.fiscal_year == bindparam("fiscal_year"))
+    if by_issuer:
+        where.append(m.Plan.issuer.like(bindparam("pattern"), escape="/"))
+    home_first = (m.Plan.issuer == bindparam("home")).desc()
+    listing = (
+        select(*_SUMMARY_COLUMNS, PlanAggregate.project_count, func.count().over().label("matched"))
+        .outerjoin(PlanAggregate, PlanAggregate.plan_id == m.Plan.id)
+        .where(*where)
+        .order_by(m.Plan.fiscal_year.desc(), home_first, m.Plan.issuer, m.Plan.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+    return Prepared(listing), Prepared(select(func.count()).select_from(m.Plan).where(*where))
+
+
 def list_plans(
     *,
     viewer: Actor,
@@ -223,29 +260,16 @@ def list_plans(
     the name."""
     page, per_page = check_paging(page, per_page)
     eng = checked_engine(engine)
+    vis = visibility_for(viewer)
     with read_session(eng) as session:
         home = cached_home_issuer(session)
-        where: list[ColumnElement[bool]] = visibility_for(viewer).current_filter()
-        if fiscal_year is not None:
-            where.append(m.Plan.fiscal_year == fiscal_year)
-        if issuer:
-            where.append(m.Plan.issuer.contains(normalize_text(issuer).strip(), autoescape=True))
-        # One statement: the page with the number of plans matched (a window over the same rows, so the
-        # filter is evaluated once), and the project counts from the plans' stored aggregates
-        # (keikaku.storage.aggregates), not a count of their projects per request.
-        found = session.execute(
-            select(*_SUMMARY_COLUMNS, PlanAggregate.project_count, func.count().over().label("matched"))
-            .outerjoin(PlanAggregate, PlanAggregate.plan_id == m.Plan.id)
-            .where(*where)
-            .order_by(m.Plan.fiscal_year.desc(), (m.Plan.issuer == (home or "")).desc(), m.Plan.issuer, m.Plan.id)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        ).all()
-        if found:
-            total = int(found[0].matched)
-        else:  # a page past the end: the count alone
-            total = session.scalar(select(func.count()).select_from(m.Plan).where(*where)) or 0
-        labels = _revision_labels(session, found, visibility_for(viewer))
+        pattern = _contains_pattern(normalize_text(issuer).strip()) if issuer else None
+        listing, counting = _plan_list_statements(vis.draft_plans, fiscal_year is not None, pattern is not None)
+        params = {k: v for k, v in (("fiscal_year", fiscal_year), ("pattern", pattern)) if v is not None}
+        found = listing.rows(session, home=home or "", offset=(page - 1) * per_page, limit=per_page, **params)
+        # A page past the end has no row to carry the count: the count alone.
+        total = int(found[0].matched) if found else int(counting.scalar(session, **params) or 0)
+        labels = _revision_labels(session, found, vis)
         return Paged([_summary(row, row.project_count or 0, labels) for row in found], total, page, per_page)
 
 
@@ -319,6 +343,33 @@ def _matches(row: PlanRowView, challenge: int | None, department: str | None, st
     return status is None or row.status == status
 
 
+# The plan page's statements, built once (per kind of viewer where it matters) and run on the driver
+# (keikaku.storage.prepared).
+_PLAN_PAGE_COLUMNS = (
+    *_SUMMARY_COLUMNS,
+    m.Plan.source_document_id,
+    m.Plan.source_line,
+    m.Plan.source_page,
+    m.Plan.source_excerpt,
+)
+_KPI_COUNTS = Prepared(
+    select(m.Kpi.project_id, func.count())
+    .join(m.Project, m.Project.id == m.Kpi.project_id)
+    .where(m.Project.plan_id == bindparam("plan_id"), m.Kpi.role == "target")
+    .group_by(m.Kpi.project_id)
+)
+_WARNINGS = Prepared(
+    select(*m.PlanWarning.__table__.c).where(m.PlanWarning.plan_id == bindparam("plan_id")).order_by(m.PlanWarning.id)
+)
+
+
+@cache
+def _plan_statement(draft_plans: bool) -> Prepared:
+    """A plan's facts if the viewer may see it (whether the viewer sees drafts decides which)."""
+    where = [] if draft_plans else [plan_published()]
+    return Prepared(select(*_PLAN_PAGE_COLUMNS).where(m.Plan.id == bindparam("plan_id"), *where))
+
+
 def get_plan_page(
     plan_id: int,
     *,
@@ -341,17 +392,12 @@ def get_plan_page(
     eng = checked_engine(engine)
     vis = visibility_for(viewer)
     with read_session(eng) as session:
-        plan = session.scalar(select(m.Plan).where(m.Plan.id == plan_id, *vis.plan_filter()))
+        plan = _plan_statement(vis.draft_plans).first(session, plan_id=plan_id)
         if plan is None:  # missing, or hidden from the viewer: the same answer
             raise NotFoundError(f"事業計画（ID {plan_id}）はありません", code="plan_not_found")
-        tree = load_plan_tree(session, [plan], kpis=False)
+        tree = load_plan_tree(session, [plan_row(plan)], kpis=False)
         # The table shows how many targets each row has: counted in the database, not loaded.
-        counted = session.execute(
-            select(m.Kpi.project_id, func.count())
-            .join(m.Project, m.Project.id == m.Kpi.project_id)
-            .where(m.Project.plan_id == plan.id, m.Kpi.role == "target")
-            .group_by(m.Kpi.project_id)
-        )
+        counted = _KPI_COUNTS.rows(session, plan_id=plan.id)
         kpi_counts: dict[int, int] = {int(pid): int(n) for pid, n in counted if pid is not None}
         shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
         statuses = (
@@ -365,10 +411,7 @@ def get_plan_page(
         paged = paginate(chosen, page, per_page)
         keys = document_keys(session)
         warnings = [
-            WarningView(w.code, w.message, source_of(w, keys))
-            for w in session.scalars(
-                select(m.PlanWarning).where(m.PlanWarning.plan_id == plan.id).order_by(m.PlanWarning.id)
-            )
+            WarningView(w.code, w.message, source_of(w, keys)) for w in _WARNINGS.rows(session, plan_id=plan.id)
         ]
         departments = sorted({d for p in tree.projects for d in p.department_names})
         return PlanPage(

@@ -19,6 +19,7 @@ from sqlalchemy import BindParameter, Text, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from keikaku.storage import models as m
+from keikaku.storage.prepared import Prepared
 
 _CHUNK = 500
 
@@ -131,8 +132,19 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def plan_row(plan: m.Plan) -> PlanRow:
-    """The row of an ORM plan."""
+#: The columns of a :class:`PlanRow`, in its order.
+PLAN_ROW_COLUMNS = (
+    m.Plan.id,
+    m.Plan.fiscal_year,
+    m.Plan.issuer,
+    m.Plan.title,
+    m.Plan.total_budget_thousand_yen,
+    m.Plan.national_subsidy_thousand_yen,
+)
+
+
+def plan_row(plan: m.Plan | Any) -> PlanRow:
+    """The row of a plan: an ORM plan, or a row of its columns (:data:`PLAN_ROW_COLUMNS` among them)."""
     return PlanRow(
         plan.id,
         plan.fiscal_year,
@@ -199,10 +211,25 @@ _TREE_DEPARTMENTS = _DEPARTMENT_NAMES.join(m.Project, m.Project.id == m.ProjectD
 _TREE_KPIS = (
     select(*_KPI_COLUMNS).join(m.Project, m.Kpi.project_id == m.Project.id).where(m.Project.plan_id.in_(_PLAN_IDS))
 )
-_FAMILY_PROJECTS = select(*_PROJECT_COLUMNS).where(m.Project.id.in_(_IDS), m.Project.plan_id == bindparam("plan_id"))
-_FAMILY_DEPARTMENTS = _DEPARTMENT_NAMES.where(m.ProjectDepartment.project_id.in_(_IDS))
-_FAMILY_KPIS = select(*_KPI_COLUMNS).where(m.Kpi.project_id.in_(_IDS))
-_PLAN_MEASURES = (
+# One plan's (or one family's) rows: a few dozen, read on the driver (keikaku.storage.prepared); the bulk reads
+# above keep SQLAlchemy's compiled row processing, faster for hundreds of thousands of rows.
+_ONE_PLAN_PROJECTS = Prepared(select(*_PROJECT_COLUMNS).where(m.Project.plan_id == bindparam("plan_id")))
+_ONE_PLAN_DEPARTMENTS = Prepared(
+    _DEPARTMENT_NAMES.join(m.Project, m.Project.id == m.ProjectDepartment.project_id).where(
+        m.Project.plan_id == bindparam("plan_id")
+    )
+)
+_ONE_PLAN_KPIS = Prepared(
+    select(*_KPI_COLUMNS)
+    .join(m.Project, m.Kpi.project_id == m.Project.id)
+    .where(m.Project.plan_id == bindparam("plan_id"))
+)
+_FAMILY_PROJECTS = Prepared(
+    select(*_PROJECT_COLUMNS).where(m.Project.id.in_(_IDS), m.Project.plan_id == bindparam("plan_id"))
+)
+_FAMILY_DEPARTMENTS = Prepared(_DEPARTMENT_NAMES.where(m.ProjectDepartment.project_id.in_(_IDS)))
+_FAMILY_KPIS = Prepared(select(*_KPI_COLUMNS).where(m.Kpi.project_id.in_(_IDS)))
+_PLAN_MEASURES = Prepared(
     select(*_KPI_COLUMNS)
     .join(m.Project, m.Kpi.project_id == m.Project.id)
     .where(m.Kpi.id.in_(_IDS), m.Project.plan_id == bindparam("plan_id"))
@@ -218,7 +245,13 @@ def load_plan_tree(session: Session, plans: Sequence[m.Plan | PlanRow], *, kpis:
     raw_projects: list[Any] = []
     kpi_rows: list[KpiRow] = []
     connection = session.connection()  # Core rows: no ORM bookkeeping for hundreds of thousands of tuples
-    for chunk in _chunks(plan_ids):
+    if len(plan_ids) == 1:  # a plan's page
+        raw_projects = _ONE_PLAN_PROJECTS.rows(connection, plan_id=plan_ids[0])
+        for project_id, name in _ONE_PLAN_DEPARTMENTS.rows(connection, plan_id=plan_ids[0]):
+            departments[project_id].append(name)
+        if kpis:
+            kpi_rows = [_make_kpi(row) for row in _ONE_PLAN_KPIS.rows(connection, plan_id=plan_ids[0])]
+    for chunk in _chunks(plan_ids) if len(plan_ids) > 1 else ():
         raw_projects.extend(connection.execute(_TREE_PROJECTS, {"plan_ids": chunk}).all())
         for project_id, name in connection.execute(_TREE_DEPARTMENTS, {"plan_ids": chunk}).all():
             departments[project_id].append(name)
@@ -239,17 +272,17 @@ def load_family_tree(session: Session, plan: m.Plan | PlanRow, project_ids: Sequ
     row = plan if isinstance(plan, PlanRow) else plan_row(plan)
     ids = sorted(set(project_ids))
     connection = session.connection()
-    raw_projects = connection.execute(_FAMILY_PROJECTS, {"ids": ids, "plan_id": row.id}).all()
+    raw_projects = _FAMILY_PROJECTS.rows(connection, ids=ids, plan_id=row.id)
     departments: dict[int, list[str]] = defaultdict(list)
-    for project_id, name in connection.execute(_FAMILY_DEPARTMENTS, {"ids": ids}).all():
+    for project_id, name in _FAMILY_DEPARTMENTS.rows(connection, ids=ids):
         departments[project_id].append(name)
-    kpis = [_make_kpi(r) for r in connection.execute(_FAMILY_KPIS, {"ids": ids}).all()]
+    kpis = [_make_kpi(r) for r in _FAMILY_KPIS.rows(connection, ids=ids)]
     known = {k.id for k in kpis}
     measures = sorted(
         {k.relative_to_kpi_id for k in kpis if k.relative_to_kpi_id and k.relative_to_kpi_id not in known}
     )
     if measures:
-        kpis.extend(_make_kpi(r) for r in connection.execute(_PLAN_MEASURES, {"ids": measures, "plan_id": row.id}))
+        kpis.extend(_make_kpi(r) for r in _PLAN_MEASURES.rows(connection, ids=measures, plan_id=row.id))
     kpis.sort(key=lambda k: (k.position, k.id))
     projects = [_project_row(values, departments) for values in raw_projects]
     by_id = {p.id: p for p in projects}

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from keikaku.services.core.actors import Actor
@@ -35,6 +35,7 @@ from keikaku.services.core.errors import NotFoundError
 from keikaku.services.publication.state import can_see_drafts
 from keikaku.storage import models as m
 from keikaku.storage.accounts import Publication, PublicationState, PublishedObject, newest_publication
+from keikaku.storage.prepared import Prepared
 
 #: A column of integers: a mapped attribute (``Plan.id``) or any column expression.
 IntColumn = ColumnElement[int] | InstrumentedAttribute[int]
@@ -97,6 +98,49 @@ def _owned_by_context(doc_id: IntColumn) -> ColumnElement[bool]:
     return or_(*(exists().where(table.source_document_id == doc_id) for table in tables))
 
 
+# The statements of the answers about one object, built once (per kind of viewer where it matters) and run on
+# the driver (keikaku.storage.prepared): a page asks them on every request.
+_EVALUATION_STATE = Prepared(
+    newest_publication(PublishedObject.EVALUATION, bindparam("plan_id"), bindparam("fiscal_year")).with_only_columns(
+        Publication.state
+    )
+)
+_EVALUATION_ROWS = Prepared(
+    select(Publication.object_id, Publication.fiscal_year, Publication.id, Publication.state).where(
+        Publication.object_type == PublishedObject.EVALUATION,
+        Publication.object_id.in_(bindparam("plan_ids", expanding=True)),
+    )
+)
+
+
+@cache
+def _current_plan_statement(draft_plans: bool) -> Prepared:
+    """The id of a plan if it is the revision the viewer reads as its year's plan."""
+    current = newest_revision() if draft_plans else newest_published_revision()
+    return Prepared(select(m.Plan.id).where(m.Plan.id == bindparam("plan_id"), current))
+
+
+@cache
+def _visible_plan_statement(draft_plans: bool) -> Prepared:
+    """The id of a plan if the viewer may see it."""
+    where = [] if draft_plans else [plan_published()]
+    return Prepared(select(m.Plan.id).where(m.Plan.id == bindparam("plan_id"), *where))
+
+
+@cache
+def _hidden_documents_statement() -> Prepared:
+    """The ids of the documents hidden from a viewer who does not see drafts (see :meth:`Visibility.document_filter`)."""
+    return Prepared(select(m.Document.id).where(~_document_published(m.Document.id)))
+
+
+def _document_published(doc: IntColumn) -> ColumnElement[bool]:
+    """True for a document that is not the source of plans only, all of them unpublished (see
+    :meth:`Visibility.document_filter`)."""
+    cited = exists().where(m.Plan.source_document_id == doc)
+    cited_visibly = exists().where(m.Plan.source_document_id == doc, plan_published())
+    return or_(~cited, cited_visibly, _owned_by_context(doc))
+
+
 @dataclass
 class Visibility:
     """What one viewer may see, with the answers about single objects remembered for the call."""
@@ -138,8 +182,8 @@ class Visibility:
         """Whether the plan is the revision this viewer reads as its year's plan (:meth:`current_filter`):
         the one whose statuses the pages show."""
         if plan_id not in self._current:
-            stmt = select(m.Plan.id).where(m.Plan.id == plan_id, *self.current_filter())
-            self._current[plan_id] = session.scalar(stmt) is not None
+            stmt = _current_plan_statement(self.draft_plans)
+            self._current[plan_id] = stmt.first(session, plan_id=plan_id) is not None
         return self._current[plan_id]
 
     def restrict(self, stmt: Select[tuple[object, ...]]) -> Select[tuple[object, ...]]:
@@ -149,8 +193,8 @@ class Visibility:
     def plan_visible(self, session: Session, plan_id: int) -> bool:
         """Whether the viewer may see the plan (False for a plan that does not exist)."""
         if plan_id not in self._plans:
-            stmt = select(m.Plan.id).where(m.Plan.id == plan_id, *self.plan_filter())
-            self._plans[plan_id] = session.scalar(stmt) is not None
+            stmt = _visible_plan_statement(self.draft_plans)
+            self._plans[plan_id] = stmt.first(session, plan_id=plan_id) is not None
         return self._plans[plan_id]
 
     def ensure_plan_visible(self, session: Session, plan_id: int) -> m.Plan:
@@ -188,8 +232,7 @@ class Visibility:
             return True
         key = (plan_id, fiscal_year)
         if key not in self._evaluations:
-            newest = newest_publication(PublishedObject.EVALUATION, plan_id, fiscal_year)
-            state = session.scalar(newest.with_only_columns(Publication.state))
+            state = _EVALUATION_STATE.scalar(session, plan_id=plan_id, fiscal_year=fiscal_year)
             self._evaluations[key] = state == PublicationState.PUBLISHED
         return self._evaluations[key]
 
@@ -201,12 +244,7 @@ class Visibility:
         newest: dict[tuple[int, int], tuple[int, str]] = {}
         plan_ids = sorted({plan_id for plan_id, _year in wanted})
         for start in range(0, len(plan_ids), 500):
-            rows = session.execute(
-                select(Publication.object_id, Publication.fiscal_year, Publication.id, Publication.state).where(
-                    Publication.object_type == PublishedObject.EVALUATION,
-                    Publication.object_id.in_(plan_ids[start : start + 500]),
-                )
-            )
+            rows = _EVALUATION_ROWS.rows(session, plan_ids=plan_ids[start : start + 500])
             for plan_id, year, row_id, state in rows:
                 key = (plan_id, year)
                 if key in wanted and (key not in newest or newest[key][0] < row_id):
@@ -224,17 +262,13 @@ class Visibility:
         """
         if self.draft_plans:
             return []
-        doc = doc_id if doc_id is not None else m.Document.id
-        cited = exists().where(m.Plan.source_document_id == doc)
-        cited_visibly = exists().where(m.Plan.source_document_id == doc, plan_published())
-        return [or_(~cited, cited_visibly, _owned_by_context(doc))]
+        return [_document_published(doc_id if doc_id is not None else m.Document.id)]
 
     def hidden_document_ids(self, session: Session) -> list[int]:
         """The ids of the documents hidden from the viewer (few: documents are files someone loaded)."""
         if self.draft_plans:
             return []
-        visible = self.document_filter()[0]
-        return sorted(session.scalars(select(m.Document.id).where(~visible)))
+        return sorted(_hidden_documents_statement().scalars(session))
 
     def document_visible(self, session: Session, doc_id: int) -> bool:
         """Whether the viewer may see a source document (its lines and the facts taken from them)."""

@@ -14,11 +14,26 @@ cut into words at spaces and punctuation; every word must match.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Connection, Dialect, Engine, TextClause, and_, literal_column, not_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Dialect,
+    Engine,
+    Integer,
+    TextClause,
+    and_,
+    bindparam,
+    column,
+    literal_column,
+    not_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from keikaku.normalize.text import fold_for_search, normalize_text
@@ -36,6 +51,8 @@ from keikaku.services.search.entries import pairs, word_runs
 from keikaku.services.search.index import INLINE_PLANS, sync_search_index
 from keikaku.storage import derived
 from keikaku.storage import models as m
+from keikaku.storage import web_models as w
+from keikaku.storage.prepared import Prepared
 from keikaku.storage.uow import read_session
 
 MAX_QUERY = 200
@@ -141,7 +158,7 @@ def _fts_queries(words: list[str], facets: list[str]) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=64)
-def _sqlite_statements(hidden: str | None) -> tuple[TextClause, TextClause]:
+def _sqlite_statements(hidden: str | None) -> tuple[Prepared, Prepared]:
     """The count and the page of one tier; ``hidden`` (a viewer's condition on ``search_entries``, see
     :func:`_hidden_sql`) leaves the entries of hidden plans and documents out."""
     found = "SELECT rowid FROM search_fts WHERE search_fts MATCH :q"
@@ -151,17 +168,17 @@ def _sqlite_statements(hidden: str | None) -> tuple[TextClause, TextClause]:
             f" AND NOT EXISTS (SELECT 1 FROM search_entries WHERE search_entries.id = search_fts.rowid AND ({hidden}))"
         )
     return (
-        text(f"SELECT count(*) FROM ({found} LIMIT :cap)"),
-        text(f"{found} ORDER BY rowid LIMIT :n OFFSET :o"),
+        Prepared(text(f"SELECT count(*) AS n FROM ({found} LIMIT :cap)").columns(column("n", Integer))),
+        Prepared(text(f"{found} ORDER BY rowid LIMIT :n OFFSET :o").columns(column("rowid", Integer))),
     )
 
 
 def _sqlite_tier(conn: Connection, match: str, offset: int, limit: int, hidden: str | None) -> tuple[int, list[int]]:
     counting, paging = _sqlite_statements(hidden)
-    count = conn.execute(counting, {"q": match, "cap": COUNT_CAP + 1}).scalar_one()
+    count = int(counting.scalar(conn, q=match, cap=COUNT_CAP + 1) or 0)
     ids: list[int] = []
     if limit > 0 and offset < count:
-        ids = list(conn.scalars(paging, {"q": match, "n": limit, "o": offset}))
+        ids = paging.scalars(conn, q=match, n=limit, o=offset)
     return count, ids
 
 
@@ -255,13 +272,11 @@ def _fold_char(char: str) -> str:
 
 def mark(display: str, words: list[str]) -> list[Segment]:
     """``display`` cut into segments with the (folded) query words marked."""
-    folded: list[str] = []
-    origin: list[int] = []
-    for i, char in enumerate(display):
-        for f in _fold_char(char):
-            folded.append(f)
-            origin.append(i)
-    flat = "".join(folded)
+    pieces = [_fold_char(char) for char in display]
+    flat = "".join(pieces)
+    # Every character folded to one (nearly always): the positions are the same.
+    same = len(flat) == len(display)
+    origin: Sequence[int] = range(len(display)) if same else [i for i, piece in enumerate(pieces) for _ in piece]
     spans: list[tuple[int, int]] = []
     for word in words:
         for found in re.finditer(re.escape(word), flat):
@@ -306,16 +321,24 @@ def _snippet(body: str, words: list[str]) -> list[Segment]:
     return out
 
 
+_ENTRIES = Prepared(
+    select(
+        w.SearchEntry.id,
+        w.SearchEntry.kind,
+        w.SearchEntry.ref_id,
+        w.SearchEntry.title,
+        w.SearchEntry.context,
+        w.SearchEntry.body,
+        w.SearchEntry.fiscal_year,
+        w.SearchEntry.issuer,
+    ).where(w.SearchEntry.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def _hits(conn: Connection, ids: list[int], words: list[str], title_ids: set[int]) -> list[SearchHit]:
     if not ids:
         return []
-    rows = conn.execute(
-        text(
-            "SELECT id, kind, ref_id, title, context, body, fiscal_year, issuer FROM search_entries WHERE id IN ("
-            + ",".join(str(int(i)) for i in ids)
-            + ")"
-        )
-    ).all()
+    rows = _ENTRIES.rows(conn, ids=ids)
     by_id = {r.id: r for r in rows}
     return [
         SearchHit(
