@@ -21,7 +21,7 @@ async def dashboard(
 ) -> Response:
     """Vision targets and progress, the year's budget by challenge, KPI statuses, budgets over the years."""
     return await json_of(
-        DashboardPublic, lambda: get_dashboard(fiscal_year, viewer=actor, issuer=issuer, engine=engine)
+        DashboardPublic, lambda: get_dashboard(fiscal_year, viewer=actor, issuer=issuer, engine=engine), engine
     )
 
 

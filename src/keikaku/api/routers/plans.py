@@ -39,6 +39,7 @@ async def plans(
         lambda: list_plans(
             viewer=actor, fiscal_year=fiscal_year, issuer=issuer, page=page, per_page=per_page, engine=engine
         ),
+        engine,
     )
 
 
@@ -58,6 +59,7 @@ async def plan(
         lambda: get_plan_page(
             plan_id, viewer=actor, **filters.as_kwargs(), page=page, per_page=per_page, engine=engine
         ),
+        engine,
     )
 
 
@@ -88,4 +90,4 @@ def projects(
 @router.get("/projects/{project_id}", response_model=ProjectPagePublic, summary="事業")
 async def project(project_id: Id, engine: EngineDep, actor: ActorDep) -> Response:
     """A project or component: every field, components, events, KPIs with history and status, provenance."""
-    return await json_of(ProjectPagePublic, lambda: get_project_page(project_id, viewer=actor, engine=engine))
+    return await json_of(ProjectPagePublic, lambda: get_project_page(project_id, viewer=actor, engine=engine), engine)

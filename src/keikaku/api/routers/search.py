@@ -48,6 +48,7 @@ async def search_all(
             per_page=per_page,
             engine=engine,
         ),
+        engine,
     )
 
 
