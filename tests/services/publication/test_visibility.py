@@ -187,6 +187,11 @@ def test_unpublishing_a_plan_hides_its_document_facts_and_partner_links(loaded_e
     old_source = get_project_page(old.id, viewer=ADMIN, engine=eng).source
     assert platform.source is not None and old_source is not None and old_source.line is not None
 
+    with read_session(eng) as session:
+        keys = {row.id: row.key for row in session.execute(select(m.Document.id, m.Document.key))}
+    shown = {keys[h.ref_id] for h in search("関西", kind="document", per_page=50, viewer=PUBLIC, engine=eng).hits}
+    assert platform.source.document in shown  # the public's hidden documents are now kept in this process
+
     unpublish_plan(ADMIN, plan_2026, reason="記載誤りの訂正のため", engine=eng)
     unpublish_plan(ADMIN, plan_2023, reason="記載誤りの訂正のため", engine=eng)
     forget_checks()
@@ -220,8 +225,6 @@ def test_unpublishing_a_plan_hides_its_document_facts_and_partner_links(loaded_e
     assert ("project", old.id) in {(f.kind, f.project_id) for f in council.facts}
     assert {f.kind for f in public.facts} <= {"challenge", "theme", "initiative", "kpi"}
     assert all(f.project_id is None for f in public.facts)
-    with read_session(eng) as session:
-        keys = {row.id: row.key for row in session.execute(select(m.Document.id, m.Document.key))}
     documents = {keys[h.ref_id] for h in search("関西", kind="document", per_page=50, viewer=PUBLIC, engine=eng).hits}
     assert old_source.document in documents and platform.source.document not in documents  # type: ignore[union-attr]
     everything = search("関西", kind="document", per_page=50, viewer=COUNCIL, engine=eng).hits

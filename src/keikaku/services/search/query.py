@@ -401,6 +401,15 @@ def _hidden_plans(session: Session, draft_plans: bool) -> str | None:
     return f"search_entries.plan_id IS NOT NULL AND search_entries.plan_id IN ({','.join(str(int(i)) for i in ids)})"
 
 
+def _hidden_documents(session: Session, vis: Visibility) -> tuple[int, ...]:
+    """The documents hidden from a viewer who does not see drafts, kept per process like the hidden plans: they
+    change only when a plan or a publication is written (the ``visibility`` token) or the context's sources
+    are (the ``context`` token)."""
+    tokens = derived.versions(session, [derived.VISIBILITY, derived.CONTEXT, derived.ALL])
+    url = str(session.connection().engine.url)
+    return token_cache.cached((url, "hidden documents"), tokens, lambda: tuple(vis.hidden_document_ids(session)))
+
+
 def _hidden_sql(session: Session, vis: Visibility) -> str | None:
     """A condition on ``search_entries`` true for entries hidden from the viewer: entries of plans that are not
     the revision the viewer reads (:meth:`Visibility.current_filter`: for the public, the newest published one),
@@ -408,7 +417,7 @@ def _hidden_sql(session: Session, vis: Visibility) -> str | None:
     if not vis.restricted and session.scalar(select(m.Plan.id).where(_superseded_in_index()).limit(1)) is None:
         return None  # staff read the newest revisions, and the index holds nothing else
     plan = _hidden_plans(session, vis.draft_plans)
-    documents = vis.hidden_document_ids(session) if vis.restricted else []
+    documents = _hidden_documents(session, vis) if vis.restricted else []
     hidden = [f"({plan})"] if plan else []
     if documents:
         listed = ",".join(str(int(d)) for d in documents)
