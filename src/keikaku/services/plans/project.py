@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, Row, bindparam, or_, select
+from sqlalchemy import Boolean, Engine, Row, bindparam, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from keikaku.evaluation.achievement import format_value
@@ -32,7 +32,13 @@ from keikaku.services.plans.context_cache import ContextReads
 from keikaku.services.plans.kpi_history import HistoryEntry, SeriesPoint, history_of, kpi_series, visible_history
 from keikaku.services.plans.kpis import KpiRef, display_code, refs_for_projects
 from keikaku.services.plans.rows import PLAN_ROW_COLUMNS, ProjectRow, load_family_tree, plan_row
-from keikaku.services.publication.visibility import Visibility, plan_published, visibility_for
+from keikaku.services.publication.visibility import (
+    Visibility,
+    newest_published_revision,
+    newest_revision,
+    plan_published,
+    visibility_for,
+)
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
 from keikaku.storage import web_models as w
@@ -318,40 +324,40 @@ def get_project_page(project_id: int, *, viewer: Actor, engine: Engine | None = 
     eng = checked_engine(engine)
     vis = visibility_for(viewer)
     with read_session(eng) as session:
-        _plan_id, issuer = _visible_project(session, vis, project_id)
-        if issuer != cached_home_issuer(session):
-            return _project_page(session, vis, viewer, project_id)
+        plan = _visible_plan_of(session, vis, project_id)
+        if plan.issuer != cached_home_issuer(session):
+            return _project_page(session, vis, viewer, project_id, plan)
     # The home issuer's projects show partner links, suggested from the index first if it changed.
     refresh_suggestions(engine=eng)
     with read_session(eng) as session:
-        return _project_page(session, vis, viewer, project_id)
+        return _project_page(session, vis, viewer, project_id, plan)
 
 
 @cache
-def _visible_project_statement(draft_plans: bool) -> Prepared:
-    """The plan id and issuer of a project the viewer may see (whether the viewer sees drafts decides which)."""
-    where = [] if draft_plans else [plan_published()]
+def _visible_plan_statement(draft_plans: bool) -> Prepared:
+    """The facts of a project's plan if the viewer may see it, and whether it is the revision the viewer reads
+    as its year's plan (whether the viewer sees drafts decides both)."""
+    visible = [] if draft_plans else [plan_published()]
+    current = newest_revision() if draft_plans else newest_published_revision()
     return Prepared(
-        select(m.Project.plan_id, m.Plan.issuer)
-        .join(m.Plan, m.Plan.id == m.Project.plan_id)
-        .where(m.Project.id == bindparam("project_id"), *where)
+        select(*PLAN_ROW_COLUMNS, m.Plan.is_current, type_coerce(current, Boolean).label("read_as_current"))
+        .join(m.Project, m.Project.plan_id == m.Plan.id)
+        .where(m.Project.id == bindparam("project_id"), *visible)
     )
 
 
-#: A plan's own facts, as the project page shows them.
-_PLAN = Prepared(select(*PLAN_ROW_COLUMNS, m.Plan.is_current).where(m.Plan.id == bindparam("plan_id")))
-
-
-def _visible_project(session: Session, vis: Visibility, project_id: int) -> tuple[int, str]:
-    """The project's plan id and issuer, or the NotFoundError of a missing project when it does not exist or
-    its plan is hidden from the viewer (one statement)."""
-    row = _visible_project_statement(vis.draft_plans).first(session, project_id=project_id)
+def _visible_plan_of(session: Session, vis: Visibility, project_id: int) -> Any:
+    """The facts of the project's plan (:data:`PLAN_ROW_COLUMNS`, ``is_current``, ``read_as_current``), or the
+    NotFoundError of a missing project when it does not exist or its plan is hidden from the viewer (one
+    statement, which also answers :meth:`Visibility.reads_as_current` for the plan)."""
+    row = _visible_plan_statement(vis.draft_plans).first(session, project_id=project_id)
     if row is None:
         raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
-    return int(row.plan_id), str(row.issuer)
+    vis.remember_current(row.id, bool(row.read_as_current))
+    return row
 
 
-def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: int) -> ProjectPage:
+def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: int, plan: Any) -> ProjectPage:
     # The project and its components in one statement, then their KPIs and events in one each (no chain of
     # relationship loads); departments and the parent come from the family's part of the plan's tree.
     connection = session.connection()
@@ -360,8 +366,6 @@ def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: 
     if project is None:
         raise NotFoundError(f"事業（ID {project_id}）はありません", code="project_not_found")
     components = [p for p in members if p.id != project_id]
-    plan = _PLAN.first(connection, plan_id=project.plan_id)
-    assert plan is not None  # a project's plan_id is a foreign key
     shown = vis.evaluation_visible(session, plan.id, plan.fiscal_year)
     statuses = (
         plan_statuses(session, plan.id, plan.fiscal_year, plan.issuer)

@@ -186,6 +186,10 @@ class Visibility:
             self._current[plan_id] = stmt.first(session, plan_id=plan_id) is not None
         return self._current[plan_id]
 
+    def remember_current(self, plan_id: int, current: bool) -> None:
+        """Record the answer of :meth:`reads_as_current` for a plan, read with other facts of it."""
+        self._current[plan_id] = current
+
     def restrict(self, stmt: Select[tuple[object, ...]]) -> Select[tuple[object, ...]]:
         """``stmt`` (which selects from ``plans``) keeping only the plans the viewer may see."""
         return stmt.where(*self.plan_filter())
