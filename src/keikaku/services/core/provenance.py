@@ -51,6 +51,12 @@ class SourceRef:
     draft: bool = False
     bundled: bool = False
 
+    @property
+    def href(self) -> str:
+        """The document-context page of this line (on its page, when the document has pages)."""
+        query = "&".join(f"{name}={value}" for name, value in (("page", self.page), ("line", self.line)) if value)
+        return f"/documents/{self.document}" + (f"?{query}" if query else "") + (f"#L{self.line}" if self.line else "")
+
 
 def document_keys(session: Session) -> dict[int, DocumentLabel]:
     """Document row id → what its citations say of it (the key provenance uses, title, publisher)."""
