@@ -60,6 +60,8 @@ def _public_type(tp: Any) -> Any:
         return Union[tuple(_public_type(a) for a in args)]  # noqa: UP007  (built from a tuple)
     if origin is list:
         return list[_public_type(args[0])]  # type: ignore[misc]
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return tuple[_public_type(args[0]), ...]  # type: ignore[misc]
     if origin is dict:
         return dict[_public_type(args[0]), _public_type(args[1])]  # type: ignore[misc]
     return tp
