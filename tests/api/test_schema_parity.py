@@ -85,6 +85,8 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "cycle.BoardRowPublic": ("cycle.board.BoardRow", ()),
     "cycle.StatusBoardPublic": ("cycle.board.StatusBoard", ()),
     "cycle.ChecklistItemPublic": ("cycle.checklist.ChecklistItem", ()),
+    "ingest.RevisionRowPublic": ("plans.revisions.RevisionRow", ()),
+    "ingest.RevisionsPublic": ("plans.revisions.RevisionsPage", ()),
 }
 
 #: Schemas with no read model of their own, and why.
@@ -121,8 +123,6 @@ API_ONLY = {
     "communications.VisitPublic": "a communications.visits.Visit without its contact (the staff's only)",
     "cycle.CallListPublic": "a list wrapper",
     "ingest.UploadPublic": "services.exchange.uploads.Upload, its review a JSON dict built by that service",
-    "ingest.RevisionRowPublic": "services.plans.revisions.RevisionRow (asdict)",
-    "ingest.RevisionsPublic": "services.plans.revisions.RevisionsPage (asdict), its diff from diff_json",
     "cycle.ChecklistPublic": "a Checklist with its progress and its page of items (Paged) flattened",
 }
 
