@@ -8,6 +8,7 @@ read model and not to its schema, or the other way round, fails; so does a new s
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib
 import inspect
 import pkgutil
@@ -16,6 +17,7 @@ import pytest
 from pydantic import BaseModel
 
 from keikaku.api import schemas
+from keikaku.api.schemas.common import PublicModel
 
 #: Schema → (read model "sub.module.Class" under keikaku.services, properties of the read model it also shows).
 PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -83,6 +85,8 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "cycle.BoardRowPublic": ("cycle.board.BoardRow", ()),
     "cycle.StatusBoardPublic": ("cycle.board.StatusBoard", ()),
     "cycle.ChecklistItemPublic": ("cycle.checklist.ChecklistItem", ()),
+    "ingest.RevisionRowPublic": ("plans.revisions.RevisionRow", ()),
+    "ingest.RevisionsPublic": ("plans.revisions.RevisionsPage", ()),
 }
 
 #: Schemas with no read model of their own, and why.
@@ -119,8 +123,6 @@ API_ONLY = {
     "communications.VisitPublic": "a communications.visits.Visit without its contact (the staff's only)",
     "cycle.CallListPublic": "a list wrapper",
     "ingest.UploadPublic": "services.exchange.uploads.Upload, its review a JSON dict built by that service",
-    "ingest.RevisionRowPublic": "services.plans.revisions.RevisionRow (asdict)",
-    "ingest.RevisionsPublic": "services.plans.revisions.RevisionsPage (asdict), its diff from diff_json",
     "cycle.ChecklistPublic": "a Checklist with its progress and its page of items (Paged) flattened",
 }
 
@@ -157,3 +159,74 @@ def test_a_schema_has_its_read_models_fields(schema: str) -> None:
     for prop in properties:
         assert isinstance(inspect.getattr_static(model, prop), property), f"{model_path}.{prop} is no property"
     assert set(_schemas()[schema].model_fields) == wanted, f"{schema} and {model_path} differ"
+
+
+@dataclasses.dataclass
+class Leaf:
+    """A read model of the test below."""
+
+    at: dt.datetime | None
+    tags: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Node:
+    """A recursive read model of the test below."""
+
+    id: int
+    leaves: list[Leaf]
+    code: int
+    children: list[Node] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Unknown:
+    """A dataclass no schema is declared for."""
+
+    value: int
+
+
+@dataclasses.dataclass
+class Orphan:
+    """A read model one of whose fields is a dataclass with no schema."""
+
+    leaf: Leaf
+    none: Unknown | None
+
+
+class LeafPublic(PublicModel, read_model=Leaf, defaults=True):
+    """A leaf."""
+
+
+class NodePublic(PublicModel, read_model=Node):
+    """A node; its code shown as text."""
+
+    code: str  # the schema's own annotation wins
+    extra: int = 0  # and what it adds comes after the read model's fields
+
+
+def test_a_schema_takes_its_read_models_fields_in_order() -> None:
+    assert list(NodePublic.model_fields) == ["id", "leaves", "code", "children", "extra"]
+    assert all(f.is_required() for name, f in NodePublic.model_fields.items() if name != "extra")
+    assert not LeafPublic.model_fields["tags"].is_required()
+    tree = Node(1, [Leaf(dt.datetime(2026, 4, 1, 9))], 7, [Node(2, [], 8)])
+    with pytest.raises(ValueError, match="string"):
+        NodePublic.model_validate(tree)  # code is an int in the read model, text in the schema
+    tree.code, tree.children[0].code = "7", "8"  # type: ignore[assignment]
+    assert NodePublic.model_validate(tree).model_dump(mode="json") == {
+        "id": 1,
+        "leaves": [{"at": "2026-04-01T09:00:00Z", "tags": []}],  # a moment with its offset
+        "code": "7",
+        "children": [{"id": 2, "leaves": [], "code": "8", "children": [], "extra": 0}],
+        "extra": 0,
+    }
+    with pytest.raises(TypeError, match="has a response schema already"):
+
+        class _AgainPublic(PublicModel, read_model=Leaf):
+            """A second schema of one read model."""
+
+    for _ in range(2):  # and a failed declaration leaves nothing behind
+        with pytest.raises(TypeError, match="Unknown has no response schema"):
+
+            class _OrphanPublic(PublicModel, read_model=Orphan):
+                """Refers to a read model with no schema."""

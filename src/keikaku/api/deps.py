@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from keikaku.api.auth import request_auth_async
 from keikaku.domain.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
 from keikaku.services.core.actors import Actor
+from keikaku.services.platform.labsearch import Filters
 
 #: Bounds that keep ids and years within what both databases store (schemathesis sends anything).
 MAX_ID = 2**31 - 1
@@ -69,3 +70,34 @@ def project_filters(
 
 
 ProjectFiltersDep = Annotated[ProjectFilters, Depends(project_filters)]
+
+
+LabText = Annotated[str, Query(max_length=200)]
+
+
+@dataclass(frozen=True)
+class LabsearchQuery:
+    """A かんさいラボサーチ search as the page ``/labsearch`` and its JSON twin both take it: the words, the
+    facet filters, the user's prefecture (for the fee) and the page."""
+
+    q: str
+    filters: Filters
+    user_prefecture: str
+    page: int
+
+
+async def labsearch_query(
+    *,
+    q: LabText = "",
+    prefecture: LabText = "",
+    institution: LabText = "",
+    category: LabText = "",
+    mode: LabText = "",
+    user_prefecture: LabText = "",
+    page: PageQuery = 1,
+) -> LabsearchQuery:
+    """The search of the query string."""
+    return LabsearchQuery(q, Filters(prefecture, institution, category, mode), user_prefecture, page)
+
+
+LabsearchQueryDep = Annotated[LabsearchQuery, Depends(labsearch_query)]

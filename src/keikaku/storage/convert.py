@@ -3,7 +3,7 @@
 Builders add rows to a session but never flush or commit; readers turn rows back into domain models.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +12,55 @@ from sqlalchemy.orm import Session
 from keikaku import domain as d
 from keikaku.domain.plan import ProjectKind
 from keikaku.storage import models as m
+
+
+def _same(*names: str) -> dict[str, str]:
+    return {name: name for name in names}
+
+
+# What each entity copies as it is, both ways: domain field → column.  The builders write these columns
+# from the fields and the readers read the fields back from them; what is converted (enums, JSON, lists)
+# is written out beside them.
+_KPI_FIELDS = _same(
+    "indicator",
+    "target",
+    "unit",
+    "relative_to",
+    "text",
+    "target_fiscal_year",
+    "baseline_fiscal_year",
+    "approximate",
+    "counted_monthly",
+)
+_PLAN_FIELDS = _same("fiscal_year", "title", "total_budget_thousand_yen", "national_subsidy_thousand_yen")
+_COOPERATIVE_FIELDS = _same("name", "challenge", "field", "member_government")
+_WARNING_FIELDS = _same("code", "message", "details")
+#: Of a project and a component alike.
+_PART_FIELDS = _same("name", "budget_thousand_yen", "relisted", "summary") | {"new": "is_new"}
+#: Of a project only.
+_PROJECT_FIELDS = _same(
+    "code", "title", "national_subsidy_thousand_yen", "challenge", "field", "start_fiscal_year", "year_count"
+)
+_EVENT_FIELDS = _same("name", "venue", "theme", "note") | {"start": "start_date", "end": "end_date"}
+_VISION_FIELDS = _same("title", "issuer", "revision", "horizon_fiscal_year")
+_VISION_LISTS = ("future_images", "economic_area", "values")
+_CHALLENGE_FIELDS = _same("number", "name", "aspiration", "goal")
+_AIM_FIELDS = _same("key", "text")
+_ACTION_PLAN_FIELDS = _same("title", "issuer", "published", "start_fiscal_year", "end_fiscal_year")
+_THEME_FIELDS = _same("name", "desired_state")
+_ENTRY_FIELDS = _same("period", "theme_of_period")
+_PARTNER_FIELDS = _same("issuer", "fiscal_year", "title")
+_INITIATIVE_FIELDS = _same("name", "code", "priority_area", "department", "phone") | {"parent": "parent_name"}
+
+
+def columns(value: Any, fields: Mapping[str, str]) -> dict[str, Any]:
+    """A row's columns from a domain value's fields (``fields``: field → column)."""
+    return {column: getattr(value, name) for name, column in fields.items()}
+
+
+def attributes(row: Any, fields: Mapping[str, str]) -> dict[str, Any]:
+    """A domain value's fields from a row's columns (``fields``: field → column)."""
+    return {name: getattr(row, column) for name, column in fields.items()}
 
 
 class RowBuilder:
@@ -94,18 +143,10 @@ class RowBuilder:
         """One KPI row."""
         row = m.Kpi(
             role="target",
-            indicator=kpi.indicator,
             comparator=kpi.comparator.value,
-            target=kpi.target,
-            unit=kpi.unit,
-            relative_to=kpi.relative_to,
             reference=kpi.reference.model_dump(mode="json") if kpi.reference else None,
             derivation=kpi.derivation.model_dump(mode="json") if kpi.derivation else None,
-            text=kpi.text,
-            target_fiscal_year=kpi.target_fiscal_year,
-            baseline_fiscal_year=kpi.baseline_fiscal_year,
-            approximate=kpi.approximate,
-            counted_monthly=kpi.counted_monthly,
+            **columns(kpi, _KPI_FIELDS),
         )
         self.provenance(row, kpi.provenance)
         return row
@@ -113,27 +154,13 @@ class RowBuilder:
     # -- plans ----------------------------------------------------------
     def plan(self, plan: d.Plan, *, issuer: str, revision: int) -> m.Plan:
         """A plan row with its projects, components, KPIs, events, cooperative projects and warnings."""
-        row = m.Plan(
-            issuer=issuer,
-            fiscal_year=plan.fiscal_year,
-            revision=revision,
-            is_current=True,
-            title=plan.title,
-            total_budget_thousand_yen=plan.total_budget_thousand_yen,
-            national_subsidy_thousand_yen=plan.national_subsidy_thousand_yen,
-        )
+        row = m.Plan(issuer=issuer, revision=revision, is_current=True, **columns(plan, _PLAN_FIELDS))
         self.provenance(row, plan.provenance)
         self.session.add(row)
         for pos, project in enumerate(plan.projects):
             row.projects.append(self.project(project, plan_row=row, position=pos))
         for pos, coop in enumerate(plan.cooperative_projects):
-            crow = m.CooperativeProject(
-                position=pos,
-                name=coop.name,
-                challenge=coop.challenge,
-                field=coop.field,
-                member_government=coop.member_government,
-            )
+            crow = m.CooperativeProject(position=pos, **columns(coop, _COOPERATIVE_FIELDS))
             self.provenance(crow, coop.provenance)
             row.cooperative_projects.append(crow)
         for warning in plan.warnings:
@@ -142,29 +169,16 @@ class RowBuilder:
 
     def warning(self, warning: d.Warning) -> m.PlanWarning:
         """A warning row."""
-        wrow = m.PlanWarning(code=warning.code, message=warning.message, details=warning.details)
+        wrow = m.PlanWarning(**columns(warning, _WARNING_FIELDS))
         self.provenance(wrow, warning.provenance)
         return wrow
 
     def project(self, project: d.Project | d.Component, *, plan_row: m.Plan, position: int) -> m.Project:
         """A project (or component) row with its departments, KPIs and events."""
-        row = m.Project(
-            plan=plan_row,
-            position=position,
-            name=project.name,
-            budget_thousand_yen=project.budget_thousand_yen,
-            is_new=project.new,
-            relisted=project.relisted,
-            summary=project.summary,
-        )
+        row = m.Project(plan=plan_row, position=position, **columns(project, _PART_FIELDS))
         if isinstance(project, d.Project):
-            row.code = project.code
-            row.title = project.title
-            row.national_subsidy_thousand_yen = project.national_subsidy_thousand_yen
-            row.challenge = project.challenge
-            row.field = project.field
-            row.start_fiscal_year = project.start_fiscal_year
-            row.year_count = project.year_count
+            for column, value in columns(project, _PROJECT_FIELDS).items():
+                setattr(row, column, value)
             row.kind = project.kind.value
             for pos, component in enumerate(project.components):
                 row.components.append(self.project(component, plan_row=plan_row, position=pos))
@@ -175,15 +189,7 @@ class RowBuilder:
             row.department_links.append(m.ProjectDepartment(department=self.department(name), position=pos))
         row.kpis.extend(self.kpis(project.kpis))
         for pos, event in enumerate(project.events):
-            erow = m.Event(
-                position=pos,
-                name=event.name,
-                start_date=event.start,
-                end_date=event.end,
-                venue=event.venue,
-                theme=event.theme,
-                note=event.note,
-            )
+            erow = m.Event(position=pos, **columns(event, _EVENT_FIELDS))
             self.provenance(erow, event.provenance)
             row.events.append(erow)
         return row
@@ -192,23 +198,16 @@ class RowBuilder:
     def vision(self, vision: d.Vision) -> m.Vision:
         """A vision row with challenges, aims and numeric targets."""
         row = m.Vision(
-            title=vision.title,
-            issuer=vision.issuer,
-            revision=vision.revision,
-            horizon_fiscal_year=vision.horizon_fiscal_year,
-            future_images=list(vision.future_images),
-            economic_area=list(vision.economic_area),
-            values=list(vision.values),
             is_current=True,
+            **columns(vision, _VISION_FIELDS),
+            **{name: list(getattr(vision, name)) for name in _VISION_LISTS},
         )
         self.provenance(row, vision.provenance)
         for challenge in vision.challenges:
-            crow = m.Challenge(
-                number=challenge.number, name=challenge.name, aspiration=challenge.aspiration, goal=challenge.goal
-            )
+            crow = m.Challenge(**columns(challenge, _CHALLENGE_FIELDS))
             self.provenance(crow, challenge.provenance)
             for aim in challenge.aims:
-                arow = m.Aim(key=aim.key, text=aim.text)
+                arow = m.Aim(**columns(aim, _AIM_FIELDS))
                 self.provenance(arow, aim.provenance)
                 crow.aims.append(arow)
             row.challenges.append(crow)
@@ -218,25 +217,14 @@ class RowBuilder:
 
     def action_plan(self, plan: d.ActionPlan) -> m.ActionPlan:
         """An action plan row with its themes and matrix entries."""
-        row = m.ActionPlan(
-            title=plan.title,
-            issuer=plan.issuer,
-            published=plan.published,
-            start_fiscal_year=plan.start_fiscal_year,
-            end_fiscal_year=plan.end_fiscal_year,
-            is_current=True,
-        )
+        row = m.ActionPlan(is_current=True, **columns(plan, _ACTION_PLAN_FIELDS))
         self.provenance(row, plan.provenance)
         for pos, theme in enumerate(plan.themes):
-            trow = m.Theme(position=pos, name=theme.name, desired_state=theme.desired_state)
+            trow = m.Theme(position=pos, **columns(theme, _THEME_FIELDS))
             self.provenance(trow, theme.provenance)
             for epos, entry in enumerate(theme.entries):
                 erow = m.ThemeEntry(
-                    position=epos,
-                    period=entry.period,
-                    actor=entry.actor.value,
-                    theme_of_period=entry.theme_of_period,
-                    actions=list(entry.actions),
+                    position=epos, actor=entry.actor.value, actions=list(entry.actions), **columns(entry, _ENTRY_FIELDS)
                 )
                 self.provenance(erow, entry.provenance)
                 trow.entries.append(erow)
@@ -247,23 +235,11 @@ class RowBuilder:
     def partner(self, programme: d.PartnerPriorities) -> m.PartnerProgramme:
         """A partner programme row with its initiatives and their targets."""
         row = m.PartnerProgramme(
-            issuer=programme.issuer,
-            fiscal_year=programme.fiscal_year,
-            title=programme.title,
-            priority_areas=list(programme.priority_areas),
-            is_current=True,
+            priority_areas=list(programme.priority_areas), is_current=True, **columns(programme, _PARTNER_FIELDS)
         )
         self.provenance(row, programme.provenance)
         for pos, initiative in enumerate(programme.initiatives):
-            irow = m.Initiative(
-                position=pos,
-                name=initiative.name,
-                code=initiative.code,
-                parent_name=initiative.parent,
-                priority_area=initiative.priority_area,
-                department=initiative.department,
-                phone=initiative.phone,
-            )
+            irow = m.Initiative(position=pos, **columns(initiative, _INITIATIVE_FIELDS))
             self.provenance(irow, initiative.provenance)
             irow.targets.extend(self.kpis(initiative.targets))
             row.initiatives.append(irow)
@@ -287,19 +263,11 @@ def read_provenance(row: Any, keys: dict[int, str]) -> d.Provenance | None:
 def read_kpi(row: m.Kpi, keys: dict[int, str]) -> d.Kpi:
     """A KPI row as a domain KPI."""
     return d.Kpi(
-        indicator=row.indicator,
         comparator=d.Comparator(row.comparator or d.Comparator.GE.value),
-        target=row.target,
-        unit=row.unit,
-        relative_to=row.relative_to,
         reference=d.KpiReference.model_validate(row.reference) if row.reference else None,
         derivation=row.derivation and d.kpi.KpiDerivation.model_validate(row.derivation),
-        text=row.text,
-        target_fiscal_year=row.target_fiscal_year,
-        baseline_fiscal_year=row.baseline_fiscal_year,
-        approximate=row.approximate,
-        counted_monthly=row.counted_monthly,
         provenance=read_provenance(row, keys),
+        **attributes(row, _KPI_FIELDS),
     )
 
 
@@ -310,165 +278,110 @@ def target_kpis(rows: Iterable[m.Kpi], keys: dict[int, str]) -> list[d.Kpi]:
 
 def read_events(row: m.Project, keys: dict[int, str]) -> list[d.Event]:
     """A project's events."""
-    return [
-        d.Event(
-            name=e.name,
-            start=e.start_date,
-            end=e.end_date,
-            venue=e.venue,
-            theme=e.theme,
-            note=e.note,
-            provenance=read_provenance(e, keys),
-        )
-        for e in row.events
-    ]
+    return [d.Event(provenance=read_provenance(e, keys), **attributes(e, _EVENT_FIELDS)) for e in row.events]
 
 
 def read_component(row: m.Project, keys: dict[int, str]) -> d.Component:
     """A component row as a domain component."""
     return d.Component(
-        name=row.name,
-        budget_thousand_yen=row.budget_thousand_yen,
         departments=row.department_names,
-        new=row.is_new,
-        relisted=row.relisted,
         kpis=target_kpis(row.kpis, keys),
         events=read_events(row, keys),
-        summary=row.summary,
         provenance=read_provenance(row, keys),
+        **attributes(row, _PART_FIELDS),
     )
 
 
 def read_project(row: m.Project, keys: dict[int, str]) -> d.Project:
     """A project row, with its components, as a domain project."""
     return d.Project(
-        code=row.code,
-        name=row.name,
-        title=row.title,
-        budget_thousand_yen=row.budget_thousand_yen,
-        national_subsidy_thousand_yen=row.national_subsidy_thousand_yen,
         departments=row.department_names,
-        challenge=row.challenge,
-        field=row.field,
-        start_fiscal_year=row.start_fiscal_year,
-        year_count=row.year_count,
-        new=row.is_new,
-        relisted=row.relisted,
         kind=ProjectKind(row.kind),
-        summary=row.summary,
         components=[read_component(c, keys) for c in row.components],
         kpis=target_kpis(row.kpis, keys),
         events=read_events(row, keys),
         provenance=read_provenance(row, keys),
+        **attributes(row, _PART_FIELDS),
+        **attributes(row, _PROJECT_FIELDS),
     )
 
 
 def read_warning(row: m.PlanWarning, keys: dict[int, str]) -> d.Warning:
     """A warning row as a domain warning."""
-    return d.Warning(code=row.code, message=row.message, details=row.details, provenance=read_provenance(row, keys))
+    return d.Warning(provenance=read_provenance(row, keys), **attributes(row, _WARNING_FIELDS))
 
 
 def read_plan(row: m.Plan, keys: dict[int, str]) -> d.Plan:
     """A plan row as a domain plan."""
     return d.Plan(
-        fiscal_year=row.fiscal_year,
         issuer=row.issuer,
-        title=row.title,
-        total_budget_thousand_yen=row.total_budget_thousand_yen,
-        national_subsidy_thousand_yen=row.national_subsidy_thousand_yen,
         projects=[read_project(p, keys) for p in row.projects],
         cooperative_projects=[
-            d.CooperativeProject(
-                name=c.name,
-                challenge=c.challenge,
-                field=c.field,
-                member_government=c.member_government,
-                provenance=read_provenance(c, keys),
-            )
+            d.CooperativeProject(provenance=read_provenance(c, keys), **attributes(c, _COOPERATIVE_FIELDS))
             for c in row.cooperative_projects
         ],
         warnings=[read_warning(w, keys) for w in row.warnings],
         provenance=read_provenance(row, keys),
+        **attributes(row, _PLAN_FIELDS),
     )
 
 
 def read_vision(row: m.Vision, keys: dict[int, str]) -> d.Vision:
     """A vision row as a domain vision."""
     return d.Vision(
-        title=row.title,
-        issuer=row.issuer,
-        revision=row.revision,
-        horizon_fiscal_year=row.horizon_fiscal_year,
-        future_images=list(row.future_images or []),
         numeric_targets=target_kpis(row.numeric_targets, keys),
-        economic_area=list(row.economic_area or []),
         challenges=[
             d.Challenge(
-                number=c.number,
-                name=c.name,
-                aspiration=c.aspiration,
-                goal=c.goal,
-                aims=[d.Aim(key=a.key, text=a.text, provenance=read_provenance(a, keys)) for a in c.aims],
+                aims=[d.Aim(provenance=read_provenance(a, keys), **attributes(a, _AIM_FIELDS)) for a in c.aims],
                 provenance=read_provenance(c, keys),
+                **attributes(c, _CHALLENGE_FIELDS),
             )
             for c in row.challenges
         ],
-        values=list(row.values or []),
         provenance=read_provenance(row, keys),
+        **attributes(row, _VISION_FIELDS),
+        **{name: list(getattr(row, name) or []) for name in _VISION_LISTS},
     )
 
 
 def read_action_plan(row: m.ActionPlan, keys: dict[int, str]) -> d.ActionPlan:
     """An action plan row as a domain action plan."""
     return d.ActionPlan(
-        title=row.title,
-        issuer=row.issuer,
-        published=row.published,
-        start_fiscal_year=row.start_fiscal_year,
-        end_fiscal_year=row.end_fiscal_year,
         themes=[
             d.Theme(
-                name=t.name,
-                desired_state=t.desired_state,
                 entries=[
                     d.ThemeEntry(
-                        period=e.period,
                         actor=d.Actor(e.actor),
-                        theme_of_period=e.theme_of_period,
                         actions=list(e.actions or []),
                         provenance=read_provenance(e, keys),
+                        **attributes(e, _ENTRY_FIELDS),
                     )
                     for e in t.entries
                 ],
                 provenance=read_provenance(t, keys),
+                **attributes(t, _THEME_FIELDS),
             )
             for t in row.themes
         ],
         provenance=read_provenance(row, keys),
+        **attributes(row, _ACTION_PLAN_FIELDS),
     )
 
 
 def read_partner(row: m.PartnerProgramme, keys: dict[int, str]) -> d.PartnerPriorities:
     """A partner programme row as domain partner priorities."""
     return d.PartnerPriorities(
-        issuer=row.issuer,
-        fiscal_year=row.fiscal_year,
-        title=row.title,
         priority_areas=list(row.priority_areas or []),
         initiatives=[
             d.Initiative(
-                name=i.name,
-                code=i.code,
-                parent=i.parent_name,
-                priority_area=i.priority_area,
-                department=i.department,
-                phone=i.phone,
                 targets=target_kpis(i.targets, keys),
                 provenance=read_provenance(i, keys),
+                **attributes(i, _INITIATIVE_FIELDS),
             )
             for i in row.initiatives
         ],
         provenance=read_provenance(row, keys),
+        **attributes(row, _PARTNER_FIELDS),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from keikaku.api.deps import ActorDep, EngineDep, Id, PageQuery
+from keikaku.api.deps import ActorDep, EngineDep, Id, LabsearchQueryDep
 from keikaku.api.schemas.platform import (
     ActivityCreate,
     CaseCreate,
@@ -20,31 +20,18 @@ from keikaku.api.schemas.platform import (
 )
 from keikaku.services.platform.cases import CaseForm, case_counts, get_case, log_activity, open_case
 from keikaku.services.platform.interviews import get_interview
-from keikaku.services.platform.labsearch import Filters, search
+from keikaku.services.platform.labsearch import search
 from keikaku.services.platform.matching import decide, schedule_interview, set_interview_status, suggest_seeds
 
 router = APIRouter(tags=["共創プラットフォーム"])
 
-Text = Annotated[str, Query(max_length=200)]
 Year = Annotated[int, Query(ge=1989, le=2100, description="年度（西暦）")]
 
 
 @router.get("/labsearch", summary="かんさいラボサーチ（機器・サービスの検索）")
-def labsearch(
-    *,
-    engine: EngineDep,
-    q: Text = "",
-    prefecture: Text = "",
-    institution: Text = "",
-    category: Text = "",
-    mode: Text = "",
-    user_prefecture: Text = "",
-    page: PageQuery = 1,
-) -> dict[str, Any]:
+def labsearch(*, engine: EngineDep, query: LabsearchQueryDep) -> dict[str, Any]:
     """The same results as the page ``/labsearch``: hits with the fee for the user's prefecture, and facets."""
-    result = search(
-        q, Filters(prefecture, institution, category, mode), page=page, user_prefecture=user_prefecture, engine=engine
-    )
+    result = search(query.q, query.filters, page=query.page, user_prefecture=query.user_prefecture, engine=engine)
     return dataclasses.asdict(result)
 
 

@@ -3,11 +3,12 @@ a firm's counts, the visit destinations."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import Field
 
 from keikaku.api.schemas.common import PageMetaPublic, PublicModel
+from keikaku.services.communications import firms as firm_views
+from keikaku.services.communications.analytics import MonthFigure
+from keikaku.services.communications.directories import ListedFirm
 
 #: The counts per facet value, one object per facet; every facet is there, its values sorted.
 FACETS_SHAPE = (
@@ -16,12 +17,8 @@ FACETS_SHAPE = (
 )
 
 
-class MonthFigurePublic(PublicModel):
+class MonthFigurePublic(PublicModel, read_model=MonthFigure):
     """Page views and sessions of a property in one month."""
-
-    month: dt.date
-    views: int
-    sessions: int
 
 
 class PropertyMonthsPublic(PublicModel):
@@ -32,18 +29,8 @@ class PropertyMonthsPublic(PublicModel):
     months: list[MonthFigurePublic]
 
 
-class ListedFirmPublic(PublicModel):
+class ListedFirmPublic(PublicModel, read_model=ListedFirm):
     """A firm of a directory (public facts only)."""
-
-    id: int
-    directory: str
-    name: str
-    corporate_number: str | None
-    prefecture: str | None
-    industry: str | None
-    products: str | None
-    award: str | None
-    year_listed: int
 
 
 class DirectoryPublic(PageMetaPublic):
@@ -59,26 +46,20 @@ class DirectoryPublic(PageMetaPublic):
     )
 
 
-class ListingPublic(PublicModel):
+class ListingPublic(PublicModel, read_model=firm_views.Listing):
     """A database listing of a firm (public, as the registry shows it)."""
 
-    database: str
-    confirmed_on: dt.date
-    url: str | None
 
-
-class FirmPagePublic(PublicModel):
+class FirmPagePublic(PublicModel, read_model=firm_views.FirmPage):
     """A listed firm, the directories listing it and the counts of what it took part in (never a
     consultation's contents)."""
 
-    firm: ListedFirmPublic
     directories: list[str] = Field(description="掲載されている名簿の名前")
     consultations: int = Field(description="相談の件数（内容は出さない）")
     events: int = Field(description="参加登録のある公開イベントの数")
     event_registrations: int = Field(description="公開イベントへの参加登録の数")
     meetings: int = Field(description="公開イベントで実施された商談の数")
     interviews: int = Field(description="実施された面談の数")
-    listings: list[ListingPublic]
 
 
 class VisitPublic(PublicModel):

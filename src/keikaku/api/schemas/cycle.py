@@ -7,21 +7,17 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from keikaku.api.schemas.common import Moment, PublicModel
+from keikaku.api.schemas.common import PublicModel
 from keikaku.api.schemas.edits import OptionalText
+from keikaku.services.cycle import board, calls, checklist
 
 
-class CallPublic(PublicModel):
+class CallPublic(PublicModel, read_model=calls.CallPublic):
     """A call for actuals (実績照会) of a fiscal year."""
 
-    id: int
-    fiscal_year: int
     due_date: dt.date = Field(description="提出期限")
     remind_before_days: int = Field(description="期限の何日前に督促するか（0: 期限日）")
     remind_after_days: int = Field(description="期限の何日後に督促するか")
-    note: str | None
-    opened_by: str
-    opened_at: Moment
 
 
 class CallListPublic(PublicModel):
@@ -40,49 +36,25 @@ class CallCreate(BaseModel):
     note: OptionalText = Field(None, max_length=2000, description="担当課への連絡事項（督促メールにも載る）")
 
 
-class SubmissionPublic(PublicModel):
+class SubmissionPublic(PublicModel, read_model=checklist.SubmissionPublic):
     """A department's part marked 提出 (withdrawn when ``withdrawn_at`` is set)."""
 
-    department: str
-    submitted_by: str
-    submitted_at: Moment
     measured: int = Field(description="提出時に測定済みだった KPI の数")
-    total: int
-    withdrawn_by: str | None
-    withdrawn_at: Moment | None
-    withdraw_reason: str | None
 
 
-class BoardRowPublic(PublicModel):
+class BoardRowPublic(PublicModel, read_model=board.BoardRow):
     """One department on the status board."""
 
-    department: str
     state: str = Field(description="submitted（提出済み）, in_progress（入力中）, overdue（期限超過）")
-    measured: int
-    total: int
-    submission: SubmissionPublic | None
 
 
-class StatusBoardPublic(PublicModel):
+class StatusBoardPublic(PublicModel, read_model=board.StatusBoard):
     """The status board of a call."""
 
-    call: CallPublic
-    today: dt.date
-    rows: list[BoardRowPublic]
 
-
-class ChecklistItemPublic(PublicModel):
+class ChecklistItemPublic(PublicModel, read_model=checklist.ChecklistItem):
     """A KPI of a department's checklist."""
 
-    kpi_id: int
-    plan_id: int
-    issuer: str
-    project_id: int
-    project_name: str
-    indicator: str
-    unit: str | None
-    target: float | None
-    measured: bool
     value: float | None = Field(description="年度の実績値（月次だけのときは null）")
 
 

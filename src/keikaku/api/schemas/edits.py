@@ -11,10 +11,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from keikaku.api.schemas.common import Moment, PageMetaPublic, PublicModel
+from keikaku.api.schemas.common import PageMetaPublic, PublicModel
 from keikaku.domain.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
+from keikaku.services.actuals import periods
 from keikaku.services.core.free_text import has_control_characters
+from keikaku.services.governance import audit
+from keikaku.services.plans import cooperative, edit
 from keikaku.services.plans.edit import MAX_NAME, MAX_REASON, MAX_SUMMARY
+from keikaku.services.publication import state as publication
 from keikaku.services.publication.state import MAX_COMMENT_LENGTH
 
 MAX_AMOUNT = 10**12
@@ -68,12 +72,10 @@ class ChangePublic(PublicModel):
     after: Any = None
 
 
-class EditResultPublic(PublicModel):
+class EditResultPublic(PublicModel, read_model=edit.EditResult):
     """An object after an edit: what changed and its new state token (for the next edit)."""
 
-    id: int
     changed: dict[str, ChangePublic]
-    state: str
 
 
 class KpiTargetStatePublic(PublicModel):
@@ -126,16 +128,8 @@ class CooperativeProjectUpdate(BaseModel):
     state: State
 
 
-class CooperativeProjectPublic(PublicModel):
+class CooperativeProjectPublic(PublicModel, read_model=cooperative.CooperativePublic):
     """A cooperative project with its state token."""
-
-    id: int
-    plan_id: int
-    name: str
-    member_government: str | None
-    challenge: int | None
-    field: str | None
-    state: str
 
 
 class CooperativeProjectListPublic(PublicModel):
@@ -156,16 +150,8 @@ class CommentCreate(BaseModel):
     project_id: int | None = Field(None, ge=1, le=2**31 - 1, description="対象の事業（省略: 計画全体）")
 
 
-class CommentPublic(PublicModel):
+class CommentPublic(PublicModel, read_model=publication.CommentPublic):
     """A comment on an evaluation."""
-
-    id: int
-    author: str
-    fiscal_year: int
-    plan_id: int
-    project_id: int | None
-    body: str
-    created_at: Moment
 
 
 class CommentListPublic(PublicModel):
@@ -179,19 +165,11 @@ class CommentListPublic(PublicModel):
 # -- the audit trail -------------------------------------------------------------------------------------
 
 
-class AuditEntryPublic(PublicModel):
+class AuditEntryPublic(PublicModel, read_model=audit.AuditRecord):
     """An entry of the audit trail."""
 
-    id: int
-    at: Moment
-    actor: str
-    action: str
-    object_type: str
-    object_id: str | None
     before: Any = None
     after: Any = None
-    reason: str | None
-    request_id: str | None
 
 
 class AuditPagePublic(PageMetaPublic):
@@ -232,16 +210,8 @@ class EvaluationCoveragePublic(PublicModel):
     text: str = Field(description="「15件中3件測定済み」")
 
 
-class PublicationStatePublic(PublicModel):
+class PublicationStatePublic(PublicModel, read_model=publication.PublicationPublic):
     """The publication state of a plan or an evaluation, as of its newest change."""
-
-    object_type: str
-    object_id: int
-    fiscal_year: int
-    state: str
-    changed_by: str | None
-    changed_at: Moment | None
-    reason: str | None
 
 
 class PeriodLockCreate(BaseModel):
@@ -258,16 +228,5 @@ class PeriodReopenCreate(BaseModel):
     reason: Text = Field(max_length=2000, description="再開する理由（必須）")
 
 
-class PeriodLockPublic(PublicModel):
+class PeriodLockPublic(PublicModel, read_model=periods.PeriodLockPublic):
     """The newest lock event of a year (or of one plan's year): locked unless reopened."""
-
-    id: int
-    fiscal_year: int
-    plan_id: int | None
-    locked: bool
-    locked_at: Moment
-    locked_by: str
-    lock_reason: str | None
-    reopened_at: Moment | None
-    reopened_by: str | None
-    reopen_reason: str | None

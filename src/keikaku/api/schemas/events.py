@@ -6,6 +6,8 @@ from fastapi import UploadFile
 from pydantic import BaseModel, Field
 
 from keikaku.api.schemas.common import PublicModel
+from keikaku.services.events import imports as event_imports
+from keikaku.services.surveys.forms_import import SurveyImportReport
 
 
 class EventImportCreate(BaseModel):
@@ -23,44 +25,17 @@ class FormsImportCreate(BaseModel):
     file: UploadFile | None = Field(None, description="Google フォームの CSV か Microsoft Forms の .xlsx")
 
 
-class EventImportErrorPublic(PublicModel):
+class EventImportErrorPublic(PublicModel, read_model=event_imports.CellError):
     """One wrong cell, row or file: its sheet, row (0: the file), column header and letter, and why (Japanese)."""
 
-    sheet: str
-    row: int
-    column: str
-    reason: str
-    letter: str
 
-
-class EventImportReportPublic(PublicModel):
+class EventImportReportPublic(PublicModel, read_model=event_imports.ImportReport):
     """What an import did: rows read, records added / updated / unchanged, check-ins added.
 
     All or nothing: with any error nothing is stored and the API answers 422 with the errors in
     ``error.details.errors``.
     """
 
-    filename: str
-    kind: str
-    sha256: str
-    rows: int
-    added: int
-    updated: int
-    unchanged: int
-    checkins: int
-    skipped: int
-    errors: list[EventImportErrorPublic]
-    error_count: int
-    ignored_columns: list[str]
-    notes: list[str]
-    applied: bool
 
-
-class SurveyImportReportPublic(EventImportReportPublic):
+class SurveyImportReportPublic(EventImportReportPublic, read_model=SurveyImportReport):
     """An import of form responses, with the export's kind and the mapping of its columns and labels."""
-
-    source: str
-    survey_id: int
-    columns: dict[str, str]
-    unmapped_columns: list[str]
-    unmapped_labels: dict[str, list[str]]

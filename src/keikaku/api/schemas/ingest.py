@@ -8,6 +8,7 @@ from fastapi import UploadFile
 from pydantic import BaseModel, Field
 
 from keikaku.api.schemas.common import Moment, PublicModel
+from keikaku.services.plans import revisions
 
 
 class DocumentCreate(BaseModel):
@@ -31,26 +32,11 @@ class UploadPublic(PublicModel):
     review: dict[str, Any] = Field(description="読み取った内容・警告・差分・引き継ぎ")
 
 
-class RevisionRowPublic(PublicModel):
+class RevisionRowPublic(PublicModel, read_model=revisions.RevisionRow):
     """One revision of a plan."""
 
-    plan_id: int
-    revision: int
-    title: str | None
-    total_budget_thousand_yen: int | None
-    projects: int
-    created_at: Moment | None
-    published: bool
 
-
-class RevisionsPublic(PublicModel):
+class RevisionsPublic(PublicModel, read_model=revisions.RevisionsPage):
     """A plan's revisions and the difference between two of them."""
 
-    plan_id: int
-    issuer: str
-    fiscal_year: int
-    revisions: list[RevisionRowPublic]
-    old: int | None
-    new: int | None
     diff: dict[str, Any] | None = Field(description="old から new への変更（項目名は日本語と英語）")
-    draft_plan_id: int | None

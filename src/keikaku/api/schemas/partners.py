@@ -1,4 +1,5 @@
-"""Schemas of the partner agency's priorities and their links to the union's projects and themes."""
+"""Schemas of the partner agency's priorities and their links to the union's projects and themes: each takes its
+fields from its read model in :mod:`keikaku.services.context.partners` (``read_model=``)."""
 
 from __future__ import annotations
 
@@ -6,62 +7,25 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from keikaku.api.schemas.common import Moment, PublicModel, SourcePublic
+from keikaku.api.schemas.common import PublicModel
+from keikaku.services.context import partners as views
+from keikaku.services.context.partner_links import LinkDecision
 
 
-class LinkEventPublic(PublicModel):
+class LinkEventPublic(PublicModel, read_model=views.LinkEventView):
     """A decision about a link."""
 
-    action: str
-    state_before: str | None
-    state_after: str
-    actor: str
-    note: str | None
-    at: Moment
 
-
-class InitiativeLinkPublic(PublicModel):
+class InitiativeLinkPublic(PublicModel, read_model=views.InitiativeLink):
     """A link from an initiative to a union project or an action-plan theme."""
 
-    id: int
-    target_kind: str
-    target_id: int
-    target_name: str
-    target_code: str
-    fiscal_year: int | None
-    score: float
-    shared_terms: list[str]
-    state: str
-    decided_by: str | None
-    decided_at: Moment | None
-    events: list[LinkEventPublic]
 
-
-class InitiativePublic(PublicModel):
+class InitiativePublic(PublicModel, read_model=views.InitiativeView):
     """A partner initiative with its targets and links."""
 
-    id: int
-    name: str
-    code: str | None
-    parent: str | None
-    priority_area: str | None
-    department: str | None
-    phone: str | None
-    targets: list[str]
-    links: list[InitiativeLinkPublic]
-    source: SourcePublic | None
 
-
-class ProgrammePublic(PublicModel):
+class ProgrammePublic(PublicModel, read_model=views.ProgrammeView):
     """A partner agency's priorities for one fiscal year."""
-
-    id: int
-    issuer: str
-    fiscal_year: int
-    title: str | None
-    priority_areas: list[str]
-    initiatives: list[InitiativePublic]
-    source: SourcePublic | None
 
 
 class PartnersPublic(BaseModel):
@@ -70,14 +34,8 @@ class PartnersPublic(BaseModel):
     programmes: list[ProgrammePublic]
 
 
-class InitiativePagePublic(PublicModel):
+class InitiativePagePublic(PublicModel, read_model=views.InitiativePage):
     """One initiative with the history of its links' decisions."""
-
-    initiative: InitiativePublic
-    programme_id: int
-    programme_title: str | None
-    issuer: str
-    fiscal_year: int
 
 
 class LinkDecisionCreate(BaseModel):
@@ -87,12 +45,5 @@ class LinkDecisionCreate(BaseModel):
     note: str = Field("", max_length=1000)
 
 
-class LinkDecisionPublic(PublicModel):
+class LinkDecisionPublic(PublicModel, read_model=LinkDecision):
     """The link after a decision."""
-
-    link_id: int
-    initiative_id: int
-    state: str
-    changed: bool
-    decided_by: str
-    decided_at: Moment | None

@@ -1,10 +1,12 @@
-"""Schemas of search results and of the source documents they and every fact cite."""
+"""Schemas of search results and of the source documents they and every fact cite (a document's schemas take
+their fields from the read models of :mod:`keikaku.services.context.documents`)."""
 
 from __future__ import annotations
 
 from pydantic import computed_field
 
 from keikaku.api.schemas.common import PublicModel
+from keikaku.services.context import documents
 
 
 class SegmentPublic(PublicModel):
@@ -62,48 +64,18 @@ class SearchResultsPublic(PublicModel):
     index_complete: bool
 
 
-class ContextLinePublic(PublicModel):
+class ContextLinePublic(PublicModel, read_model=documents.ContextLine):
     """A line of a document."""
 
-    line: int
-    text: str
 
-
-class FactPublic(PublicModel):
+class FactPublic(PublicModel, read_model=documents.Fact):
     """A fact taken from a line."""
 
-    kind: str
-    name: str
-    excerpt: str | None
-    project_id: int | None
-    kpi_id: int | None
 
-
-class OriginalFilePublic(PublicModel):
+class OriginalFilePublic(PublicModel, read_model=documents.OriginalFile):
     """The original file of a document, as ingested (``href`` downloads it)."""
 
-    filename: str
-    media_type: str
-    size: int
 
-
-class DocumentPublic(PublicModel):
+class DocumentPublic(PublicModel, read_model=documents.DocumentContext):
     """A source document and (with a line) that line in context and the facts taken from it; ``draft`` is true
     for a 素案, ``original`` is null when the file is not stored (the bundled data)."""
-
-    key: str
-    title: str | None
-    issuer: str | None
-    kind: str
-    fiscal_year: int | None
-    published: str | None
-    lines: int | None
-    has_text: bool
-    line: int | None
-    page: int | None
-    pages: int | None
-    draft: bool
-    bundled: bool
-    original: OriginalFilePublic | None
-    context: list[ContextLinePublic]
-    facts: list[FactPublic]

@@ -23,7 +23,7 @@ from keikaku.services.communications.analytics_files import read_analytics_file
 from keikaku.services.core.actors import Actor, Permission, is_admin, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
-from keikaku.services.core.free_text import clean_name, clean_text
+from keikaku.services.core.free_text import clean_name, clean_text, required_text
 from keikaku.services.governance import audit
 from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import communications as store
@@ -86,9 +86,7 @@ def add_property(
     clean_code = (clean_name(code, "サイトのコード", limit=40, field="code") or "").lower()
     if not clean_code or not clean_code.replace("_", "").replace("-", "").isalnum():
         raise ValidationError("サイトのコードは英数字で入力してください", details={"fields": {"code": "英数字"}})
-    title = clean_text(name, "サイト名", limit=400, field="name")
-    if not title:
-        raise ValidationError("サイト名を入力してください", details={"fields": {"name": "必須"}})
+    title = required_text(name, "サイト名", limit=400, field="name")
     with unit_of_work(ensure_schema(engine)) as session:
         if session.scalar(select(store.WebProperty.id).where(store.WebProperty.code == clean_code)):
             raise ConflictError(f"サイト「{clean_code}」は登録済みです", code="property_exists")

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
-from keikaku.services.core.free_text import clean_text
+from keikaku.services.core.free_text import required_text
 from keikaku.services.governance import audit
 from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.surveys.responses import add_survey
@@ -62,9 +62,7 @@ def add_issue(
         day = dt.date.fromisoformat(issue_date.strip())
     except ValueError as exc:
         raise ValidationError("発行日は 2026-07-01 の形で入力してください") from exc
-    title = clean_text(theme, "テーマ", limit=400, field="theme")
-    if not title:
-        raise ValidationError("テーマを入力してください", details={"fields": {"theme": "必須"}})
+    title = required_text(theme, "テーマ", limit=400, field="theme")
     with unit_of_work(ensure_schema(engine)) as session:
         if session.scalar(select(store.NewsletterIssue.id).where(store.NewsletterIssue.number == num)):
             raise ConflictError(f"第{num}号は登録済みです", code="issue_exists")

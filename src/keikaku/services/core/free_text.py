@@ -18,7 +18,7 @@ from keikaku.domain.limits import has_control_characters
 from keikaku.normalize.text import normalize_text
 from keikaku.services.core.errors import ValidationError
 
-__all__ = ["clean_name", "clean_text", "has_control_characters"]
+__all__ = ["clean_name", "clean_text", "has_control_characters", "required_text"]
 
 
 def _checked(value: str, label: str, limit: int, name: str) -> str:
@@ -43,6 +43,15 @@ def clean_text(value: str | None, label: str, *, limit: int, field: str | None =
     if has_control_characters(value):  # checked before trimming, which would drop one at either end
         _checked(value, label, limit, name)
     return _checked(value.strip(), label, limit, name) or None
+
+
+def required_text(value: str | None, label: str, *, limit: int, field: str | None = None) -> str:
+    """:func:`clean_text` of a field that must be given: ValidationError 「{label}を入力してください」 (the
+    field 必須 in details) when it is empty."""
+    text = clean_text(value, label, limit=limit, field=field)
+    if not text:
+        raise ValidationError(f"{label}を入力してください", details={"fields": {field or label: "必須"}})
+    return text
 
 
 def clean_name(value: str | None, label: str, *, limit: int, field: str | None = None) -> str | None:

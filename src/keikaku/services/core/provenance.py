@@ -52,6 +52,12 @@ class SourceRef:
     draft: bool = False
     bundled: bool = False
 
+    @property
+    def href(self) -> str:
+        """The document-context page of this line (on its page, when the document has pages)."""
+        query = "&".join(f"{name}={value}" for name, value in (("page", self.page), ("line", self.line)) if value)
+        return f"/documents/{self.document}" + (f"?{query}" if query else "") + (f"#L{self.line}" if self.line else "")
+
 
 #: Read by every page that cites its sources (run on the driver: keikaku.storage.prepared).
 _DOCUMENT_LABELS = Prepared(

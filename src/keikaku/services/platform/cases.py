@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine, ensure_schema
 from keikaku.services.core.errors import ValidationError
-from keikaku.services.core.free_text import clean_text
+from keikaku.services.core.free_text import clean_text, required_text
 from keikaku.services.events.organisations import check_corporate_number, find_or_add_organisation
 from keikaku.services.governance import audit
 from keikaku.services.governance.accounts import clean_email
@@ -322,9 +322,7 @@ def log_activity(
     checked by the upload safety) if given."""
     require_cases(actor, manage=True)
     chosen = choice(kind, CHOICES["activity_kinds"], "記録の種類", "kind")
-    text = clean_text(body, "記録の内容", limit=4000, field="body")
-    if not text:
-        raise ValidationError("記録の内容を入力してください", details={"fields": {"body": "必須"}})
+    text = required_text(body, "記録の内容", limit=4000, field="body")
     day = parse_day(on, "日付", "on")
     name = check_attachment(*attachment) if attachment else None
     with unit_of_work(ensure_schema(engine)) as session:

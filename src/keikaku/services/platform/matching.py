@@ -27,7 +27,7 @@ from keikaku.normalize.text import normalize_text
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import NotFoundError, ValidationError
-from keikaku.services.core.free_text import clean_text
+from keikaku.services.core.free_text import clean_text, required_text
 from keikaku.services.governance import audit
 from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.platform.common import choice, load, parse_day, require_cases
@@ -204,9 +204,7 @@ def add_seed(form: SeedForm, *, actor: Actor, engine: Engine | None = None) -> i
     """Add an institution's seed; returns its id."""
     require_cases(actor, manage=True)
     kind = choice(form.kind, store.SEED_KINDS, "シーズの種類", "kind")
-    title = clean_text(form.title, "シーズ名", limit=400, field="title")
-    if not title:
-        raise ValidationError("シーズ名を入力してください", details={"fields": {"title": "必須"}})
+    title = required_text(form.title, "シーズ名", limit=400, field="title")
     phase = choice(form.phase, store.PHASES, "フェーズ", "phase") if form.phase else None
     with unit_of_work(checked_engine(engine)) as session:
         if session.get(store.Institution, form.institution_id) is None:
@@ -237,9 +235,7 @@ def add_need(
 ) -> int:
     """Add a need, in a case or alone; returns its id."""
     require_cases(actor, manage=True)
-    clean = clean_text(title, "ニーズ", limit=400, field="title")
-    if not clean:
-        raise ValidationError("ニーズを入力してください", details={"fields": {"title": "必須"}})
+    clean = required_text(title, "ニーズ", limit=400, field="title")
     with unit_of_work(checked_engine(engine)) as session:
         case = session.get(store.Consultation, case_id) if case_id is not None else None
         if case_id is not None and case is None:

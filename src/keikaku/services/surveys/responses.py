@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from keikaku.services.core.actors import PUBLIC, Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, NotFoundError, ValidationError
-from keikaku.services.core.free_text import clean_text
+from keikaku.services.core.free_text import required_text
 from keikaku.services.events.manage import load_event
 from keikaku.services.governance import audit
 from keikaku.services.governance.audit_actions import AuditAction
@@ -85,9 +85,7 @@ def add_survey(
     """Add a questionnaire from questions of the bank in the caller's transaction: of an event, or of no
     event and owned by ``department`` (a newsletter issue's; the caller checks the actor may)."""
     bank = ensure_standard_questions(session)
-    name = clean_text(title, "アンケート名", limit=400, field="title")
-    if not name:
-        raise ValidationError("アンケート名を入力してください", details={"fields": {"title": "必須"}})
+    name = required_text(title, "アンケート名", limit=400, field="title")
     unknown = [c for c in question_codes if c not in bank]
     if unknown or not question_codes:
         raise ValidationError(f"設問「{unknown[0]}」は設問バンクにありません" if unknown else "設問を選んでください")

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from keikaku.api.deps import ActorDep, EngineDep, PageQuery
+from keikaku.api.deps import ActorDep, EngineDep, LabsearchQueryDep
 from keikaku.domain.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
 from keikaku.services.core.actors import Permission
 from keikaku.services.measures.compute import bind_and_compute, compute_kpi
@@ -19,14 +19,13 @@ from keikaku.services.measures.definitions import KIND_LABELS, PLATFORM_KINDS, c
 from keikaku.services.platform.accesses import access_counts, record_view
 from keikaku.services.platform.cases import case_counts
 from keikaku.services.platform.common import can_view_cases, fiscal_year_of
-from keikaku.services.platform.labsearch import UNION_AREA, USER_CATEGORIES, Filters, search
+from keikaku.services.platform.labsearch import UNION_AREA, USER_CATEGORIES, search
 from keikaku.web.render import render
 from keikaku.web.routers import platform_cases
 
 router = APIRouter(include_in_schema=False)
 router.include_router(platform_cases.router)
 
-Text = Annotated[str, Query(max_length=200)]
 Year = Annotated[int, Query(ge=MIN_FISCAL_YEAR, le=MAX_FISCAL_YEAR)]
 
 
@@ -36,18 +35,11 @@ def labsearch_page(
     request: Request,
     engine: EngineDep,
     actor: ActorDep,
-    q: Text = "",
-    prefecture: Text = "",
-    institution: Text = "",
-    category: Text = "",
-    mode: Text = "",
-    user_prefecture: Text = "",
-    page: PageQuery = 1,
+    query: LabsearchQueryDep,
 ) -> HTMLResponse:
     """Search the institutions' equipment and services (JSON twin: ``/api/v1/labsearch``); the view is counted
     unless it is a bot's or signed-in staff's."""
-    filters = Filters(prefecture, institution, category, mode)
-    result = search(q, filters, page=page, user_prefecture=user_prefecture, engine=engine)
+    result = search(query.q, query.filters, page=query.page, user_prefecture=query.user_prefecture, engine=engine)
     record_view(
         "/labsearch",
         actor=actor,
@@ -57,7 +49,7 @@ def labsearch_page(
     )
     context = {
         "result": result,
-        "filters": filters,
+        "filters": query.filters,
         "prefectures": [*sorted(UNION_AREA), "その他"],
         "categories": USER_CATEGORIES,
         "accesses": access_counts(fiscal_year_of(dt.date.today()), engine=engine),
