@@ -36,6 +36,11 @@ Processor = Callable[[Any], Any] | None
 MAX_SHAPES = 128
 
 
+def _kind(dialect: Dialect) -> tuple[str, str]:
+    """What a compilation depends on: the database and its driver (the driver decides the parameter style)."""
+    return dialect.name, dialect.driver
+
+
 @dataclass(frozen=True)
 class _Compiled:
     """A statement compiled for one dialect: its SQL (None: rendered each run, for expanding parameters),
@@ -56,13 +61,13 @@ class Prepared:
     def __init__(self, statement: Select[*tuple[Any, ...]] | TextualSelect, name: str = "Row") -> None:
         self.statement = statement
         self.name = name
-        self._by_dialect: dict[str, _Compiled] = {}
+        self._by_dialect: dict[tuple[str, str], _Compiled] = {}
         self._lock = threading.Lock()
-        self._result_processors: dict[str, tuple[Processor, ...]] = {}
+        self._result_processors: dict[tuple[str, str], tuple[Processor, ...]] = {}
         self._shapes: dict[Any, tuple[str, Any, dict[str, Any], dict[str, list[str]]]] = {}
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
-        found = self._by_dialect.get(dialect.name)
+        found = self._by_dialect.get(_kind(dialect))
         if found is not None:
             return found
         with self._lock:
@@ -84,7 +89,7 @@ class Prepared:
                 row=namedtuple(self.name, keys, rename=True),
                 types=types,
             )
-            self._by_dialect[dialect.name] = made
+            self._by_dialect[_kind(dialect)] = made
             return made
 
     def rows(self, bind: Session | Connection, **params: Any) -> list[Any]:
@@ -111,11 +116,11 @@ class Prepared:
                 connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
             cursor.execute(sql, parameters)
             fetched = cursor.fetchall()
-            procs = self._result_processors.get(dialect.name)
+            procs = self._result_processors.get(_kind(dialect))
             if procs is None:  # a type's processor may depend on the driver's type code of the column
                 codes = [d[1] for d in cursor.description or ()]
                 procs = tuple(t.result_processor(dialect, code) for t, code in zip(c.types, codes, strict=True))
-                self._result_processors[dialect.name] = procs
+                self._result_processors[_kind(dialect)] = procs
         finally:
             cursor.close()
         make = c.row._make
@@ -127,7 +132,7 @@ class Prepared:
         """The SQL and parameters of a run with expanding parameters: rendered once per number of values of
         each expanding parameter (kept in :attr:`_shapes`), then filled in."""
         lengths = tuple(len(v) if isinstance(v, list | tuple | set | frozenset) else -1 for v in merged.values())
-        shape_key = (c.compiled.dialect.name, tuple(merged), lengths)
+        shape_key = (_kind(c.compiled.dialect), tuple(merged), lengths)
         shape = self._shapes.get(shape_key)
         if shape is None:
             state = c.compiled.construct_expanded_state(merged)
