@@ -11,8 +11,9 @@ What SQLAlchemy does for a result is kept: the dialect's bind processors turn pa
 driver takes, and the result processors of the selected columns' types turn values back (SQLite's dates,
 booleans and JSON text, for example).  Rows are named tuples, read like SQLAlchemy's rows (``row.id``,
 ``row[0]``, unpacking).  Expanding parameters (``bindparam("ids", expanding=True)`` for ``IN``) are
-rendered for each run, as SQLAlchemy does.  The engine's ``before_cursor_execute`` listeners are told of
-each statement, so statement counts and captures see these reads too.
+rendered as SQLAlchemy renders them, once for each number of values given.  The engine's
+``before_cursor_execute`` listeners are told of each statement, so statement counts and captures see
+these reads too.
 
 Only for reads inside a session or connection that is already open (see
 :func:`keikaku.storage.uow.read_session`); writes keep going through the ORM.
@@ -43,7 +44,7 @@ def _kind(dialect: Dialect) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class _Compiled:
-    """A statement compiled for one dialect: its SQL (None: rendered each run, for expanding parameters),
+    """A statement compiled for one dialect: its SQL (None: rendered per number of values, for expanding parameters),
     the parameters' defaults and order, their processors, and the row type with its result processors."""
 
     compiled: Any

@@ -23,10 +23,11 @@ from keikaku.storage.engine import make_engine
 from keikaku.storage.uow import read_session
 from keikaku.synth.generate import Scale, generate
 
-#: The most statements a warm project page may take: measured up to 20 (the home issuer's pages also check
-#: the partner-link suggestions) since issue 16 reads only the project's family of its plan, with room for one
-#: more feature; it was 20–30 when the whole plan's tree was read.
-BOUND = 22
+#: The most statements a warm project page may take: measured up to 18 (the home issuer's pages also check
+#: the partner-link suggestions) since issue 16 reads only the project's family of its plan and its plan's
+#: facts with the visibility check, with room for one more feature; it was 20–30 when the whole plan's tree
+#: was read.
+BOUND = 20
 #: The most times one statement shape may run for one page (once for the project, once for its components).
 REPEATS = 2
 
