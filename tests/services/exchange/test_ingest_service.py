@@ -181,3 +181,38 @@ def test_an_absurd_amount_is_a_warning_naming_its_line(engine: Engine, tmp_path:
         budgets = session.scalars(select(m.Project.budget_thousand_yen)).all()
     assert oversized[0].message in stored
     assert all(b is None or b <= 10**12 for b in budgets) and any(budgets)
+
+
+def test_a_busy_database_after_the_commit_does_not_undo_the_report(
+    engine: Engine, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The statistics are refreshed after the run's transaction: when the database is busy then, the documents
+    are stored and said to be, and the statistics wait for the next load (a warning says so)."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from keikaku.storage import statistics
+
+    def busy(_engine: Engine) -> None:
+        raise OperationalError("PRAGMA optimize", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(statistics, "analyze", busy)
+    with caplog.at_level("WARNING"):
+        report = ingest_documents([seeds_dir / SEED], engine=engine)
+    assert report.exit_code == 0 and [d.status for d in report.documents] == [DocumentStatus.STORED]
+    assert _count(engine, m.Document) == 1
+    assert "統計情報は更新していません" in caplog.text
+
+
+def test_another_error_after_the_commit_is_not_hidden(
+    engine: Engine, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keikaku.storage import statistics
+
+    def broken(_engine: Engine) -> None:
+        raise RuntimeError("statistics broke")
+
+    monkeypatch.setattr(statistics, "analyze", broken)
+    with pytest.raises(RuntimeError, match="statistics broke"):
+        ingest_documents([seeds_dir / SEED], engine=engine)

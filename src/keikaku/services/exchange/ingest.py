@@ -12,21 +12,27 @@ the old revision stays readable (:mod:`keikaku.services.plans.revisions` shows t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from keikaku.domain import DocumentKind, PlanData, Warning
 from keikaku.ingest.errors import IngestError
 from keikaku.ingest.pipeline import IngestResult, ingest_file
 from keikaku.services.core.actors import SYSTEM, Actor
+from keikaku.services.core.errors import is_database_busy
 from keikaku.services.governance.audit_actions import AuditAction
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called after each file with (path, files done, files in total)."""
@@ -157,7 +163,14 @@ def _store(results: list[tuple[DocumentReport, IngestResult]], engine: Engine | 
         for report, result in results:
             store_parsed(session, report, result, actor)
     if any(report.status == DocumentStatus.STORED for report, _result in results):
-        analyze(eng)  # sampled, so cheap on any size: the plans just stored are planned with statistics
+        try:
+            analyze(eng)  # sampled, so cheap on any size: the plans just stored are planned with statistics
+        except SQLAlchemyError as exc:
+            if not is_database_busy(exc):
+                raise
+            # The documents are stored (committed above): a busy database only delays the statistics, which
+            # the next load, ingest or migration refreshes.  Failing here would tell the user nothing was stored.
+            log.warning("取り込みは保存しましたが、データベースが使用中のため統計情報は更新していません: %s", exc)
 
 
 def store_parsed(
