@@ -21,7 +21,7 @@ from keikaku.evaluation.achievement import format_value
 from keikaku.services.core.actors import Actor
 from keikaku.services.evaluations.run import observations
 from keikaku.services.plans.kpis import KpiRef
-from keikaku.services.publication.visibility import Visibility, newest_published_revision, newest_revision
+from keikaku.services.publication.visibility import Visibility, current_revision
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
 from keikaku.storage.prepared import Prepared
@@ -141,7 +141,7 @@ def kpi_series(
 def _series_statement(draft_plans: bool) -> Prepared:
     """The target KPIs of the issuer's projects of some names in the years' plans the viewer reads (with the
     plans' years): built once per kind of viewer."""
-    current = newest_revision() if draft_plans else newest_published_revision()
+    current = current_revision(draft_plans)
     return Prepared(
         select(m.Kpi.id, m.Kpi.indicator, m.Kpi.target, m.Kpi.relative_to, m.Project.name, m.Project.plan_id)
         .add_columns(m.Plan.fiscal_year)

@@ -30,9 +30,8 @@ from keikaku.services.plans.kpis import display_code, plan_kpi_refs
 from keikaku.services.plans.rows import PLAN_ROW_COLUMNS, load_plan_tree
 from keikaku.services.publication.visibility import (
     Visibility,
+    current_revision,
     evaluation_published,
-    newest_published_revision,
-    newest_revision,
     visibility_for,
 )
 from keikaku.storage import models as m
@@ -122,7 +121,7 @@ _WARNING_COUNT = Prepared(
 def _issuer_plans_statement(draft_plans: bool) -> Prepared:
     """The issuer's plans a viewer reads, with their stored aggregates (see :func:`_issuer_plans`)."""
     agg = PlanAggregate
-    current = newest_revision() if draft_plans else newest_published_revision()
+    current = current_revision(draft_plans)
     return Prepared(
         select(
             m.Plan.id,

@@ -34,10 +34,9 @@ from keikaku.services.plans.kpis import KpiRef, display_code, refs_for_projects
 from keikaku.services.plans.rows import PLAN_ROW_COLUMNS, ProjectRow, load_family_tree, plan_row
 from keikaku.services.publication.visibility import (
     Visibility,
-    newest_published_revision,
-    newest_revision,
-    plan_published,
+    current_revision,
     visibility_for,
+    visible_plans,
 )
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
@@ -337,8 +336,8 @@ def get_project_page(project_id: int, *, viewer: Actor, engine: Engine | None = 
 def _visible_plan_statement(draft_plans: bool) -> Prepared:
     """The facts of a project's plan if the viewer may see it, and whether it is the revision the viewer reads
     as its year's plan (whether the viewer sees drafts decides both)."""
-    visible = [] if draft_plans else [plan_published()]
-    current = newest_revision() if draft_plans else newest_published_revision()
+    visible = visible_plans(draft_plans)
+    current = current_revision(draft_plans)
     return Prepared(
         select(*PLAN_ROW_COLUMNS, m.Plan.is_current, type_coerce(current, Boolean).label("read_as_current"))
         .join(m.Project, m.Project.plan_id == m.Plan.id)

@@ -32,10 +32,10 @@ from keikaku.services.plans.kpis import display_code
 from keikaku.services.plans.rows import ProjectRow, load_plan_tree, plan_row
 from keikaku.services.publication.visibility import (
     Visibility,
-    newest_published_revision,
-    newest_revision,
+    current_revision,
     plan_published,
     visibility_for,
+    visible_plans,
 )
 from keikaku.storage import models as m
 from keikaku.storage.aggregates import PlanAggregate
@@ -230,7 +230,7 @@ def _plan_list_statements(draft_plans: bool, by_year: bool, by_issuer: bool) -> 
     One statement gives the page with the number of plans matched (a window over the same rows, so the
     filter is evaluated once), and the project counts from the plans' stored aggregates
     (keikaku.storage.aggregates), not a count of their projects per request."""
-    where: list[ColumnElement[bool]] = [newest_revision() if draft_plans else newest_published_revision()]
+    where: list[ColumnElement[bool]] = [current_revision(draft_plans)]
     if by_year:
         where.append(m.Plan.fiscal_year == bindparam("fiscal_year"))
     if by_issuer:
@@ -366,7 +366,7 @@ _WARNINGS = Prepared(
 @cache
 def _plan_statement(draft_plans: bool) -> Prepared:
     """A plan's facts if the viewer may see it (whether the viewer sees drafts decides which)."""
-    where = [] if draft_plans else [plan_published()]
+    where = visible_plans(draft_plans)
     return Prepared(select(*_PLAN_PAGE_COLUMNS).where(m.Plan.id == bindparam("plan_id"), *where))
 
 

@@ -82,6 +82,17 @@ def newest_revision() -> ColumnElement[bool]:
     return m.Plan.is_current.is_(True)
 
 
+def current_revision(draft_plans: bool) -> ColumnElement[bool]:
+    """The condition on ``plans`` of the revision a viewer reads as its year's plan: the newest for a viewer who
+    sees drafts, the newest published for the others (:meth:`Visibility.current_filter`)."""
+    return newest_revision() if draft_plans else newest_published_revision()
+
+
+def visible_plans(draft_plans: bool) -> list[ColumnElement[bool]]:
+    """The conditions on ``plans`` keeping those a viewer may see (:meth:`Visibility.plan_filter`)."""
+    return [] if draft_plans else [plan_published()]
+
+
 def evaluation_published(plan_id: IntColumn, fiscal_year: IntColumn) -> ColumnElement[bool]:
     """A condition true when the evaluation of ``plan_id`` for ``fiscal_year`` is published."""
     return _newest_state(PublishedObject.EVALUATION, plan_id, fiscal_year) == PublicationState.PUBLISHED.value
@@ -116,15 +127,13 @@ _EVALUATION_ROWS = Prepared(
 @cache
 def _current_plan_statement(draft_plans: bool) -> Prepared:
     """The id of a plan if it is the revision the viewer reads as its year's plan."""
-    current = newest_revision() if draft_plans else newest_published_revision()
-    return Prepared(select(m.Plan.id).where(m.Plan.id == bindparam("plan_id"), current))
+    return Prepared(select(m.Plan.id).where(m.Plan.id == bindparam("plan_id"), current_revision(draft_plans)))
 
 
 @cache
 def _visible_plan_statement(draft_plans: bool) -> Prepared:
     """The id of a plan if the viewer may see it."""
-    where = [] if draft_plans else [plan_published()]
-    return Prepared(select(m.Plan.id).where(m.Plan.id == bindparam("plan_id"), *where))
+    return Prepared(select(m.Plan.id).where(m.Plan.id == bindparam("plan_id"), *visible_plans(draft_plans)))
 
 
 @cache
@@ -176,7 +185,7 @@ class Visibility:
         search); a plan named by id stays readable under :meth:`plan_filter` (an older published revision
         keeps its address).
         """
-        return [newest_revision()] if self.draft_plans else [newest_published_revision()]
+        return [current_revision(self.draft_plans)]
 
     def reads_as_current(self, session: Session, plan_id: int) -> bool:
         """Whether the plan is the revision this viewer reads as its year's plan (:meth:`current_filter`):

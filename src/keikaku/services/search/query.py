@@ -43,8 +43,8 @@ from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.publication.visibility import (
     Visibility,
+    current_revision,
     newest_published_revision,
-    newest_revision,
     visibility_for,
 )
 from keikaku.services.search.entries import pairs, word_runs
@@ -371,7 +371,7 @@ def _hidden_plan_sql(dialect: Dialect, draft_plans: bool) -> str:
     """The condition on ``search_entries`` of the entries of plans that are not the revision the viewer reads
     (:meth:`Visibility.current_filter`): the same for every viewer who sees drafts, and for every one who does
     not, so it is compiled once per engine's dialect, not on every search."""
-    current = newest_revision() if draft_plans else newest_published_revision()
+    current = current_revision(draft_plans)
     read = select(m.Plan.id).where(m.Plan.id == literal_column("search_entries.plan_id"), current)
     compiled = read.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
     return f"search_entries.plan_id IS NOT NULL AND NOT EXISTS ({compiled})"
@@ -383,7 +383,7 @@ def _hidden_plans(session: Session, draft_plans: bool) -> str | None:
     scale 0.2 s for a common word); the hidden plans are few and change only when a plan or a publication is
     written, so their ids are kept per process under the ``visibility`` token (:mod:`keikaku.storage.derived`)
     and read again as soon as it changes."""
-    current = newest_revision() if draft_plans else newest_published_revision()
+    current = current_revision(draft_plans)
     tokens = derived.versions(session, [derived.VISIBILITY, derived.ALL])
     url = str(session.connection().engine.url)
 
