@@ -18,8 +18,8 @@ MAX_ID = 2**31 - 1
 MIN_YEAR, MAX_YEAR = MIN_FISCAL_YEAR, MAX_FISCAL_YEAR
 
 
-# Both are async (they wait for nothing, or for a thread only when they must): FastAPI runs a sync
-# dependency in its thread pool, a round trip per dependency per request.
+# The dependencies are async (they wait for nothing, or for a thread only when they must): FastAPI runs a
+# sync dependency in its thread pool, a round trip per dependency per request.
 
 
 async def get_engine(request: Request) -> Engine | None:
@@ -62,7 +62,7 @@ class ProjectFilters:
         return asdict(self)
 
 
-def project_filters(
+async def project_filters(
     challenge: ChallengeQuery = None, department: DepartmentQuery = None, status: StatusQuery = None
 ) -> ProjectFilters:
     """The filters of the query string."""

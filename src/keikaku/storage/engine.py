@@ -93,6 +93,24 @@ def dispose_engines() -> None:
         engine.dispose()
 
 
+#: The settings the configured database's URL is made of (see :func:`database_url` and
+#: :func:`default_sqlite_path`; ``HOME`` is where the default folder is).
+_URL_SETTINGS = ("KEIKAKU_DATABASE_URL", "KEIKAKU_HOME", "XDG_DATA_HOME", "HOME")
+_DEFAULT_URLS: dict[tuple[str | None, ...], str] = {}
+#: How many sets of settings are remembered (a process has one; the tests switch between many).
+_KEPT_URLS = 64
+
+
 def default_engine() -> Engine:
-    """The engine for the configured database."""
-    return engine_for(database_url().render_as_string(hide_password=False))
+    """The engine for the configured database.
+
+    Every read without an engine of its own asks for it, so the URL is worked out once per set of settings
+    (parsing and checking it cost as much as a small query), and again when a setting changes.
+    """
+    settings = tuple(os.environ.get(name) for name in _URL_SETTINGS)
+    url_text = _DEFAULT_URLS.get(settings)
+    if url_text is None:
+        url_text = database_url().render_as_string(hide_password=False)
+        if len(_DEFAULT_URLS) < _KEPT_URLS:
+            _DEFAULT_URLS[settings] = url_text
+    return engine_for(url_text)
