@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, String, bindparam, delete, event, insert, inspect, select
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.session import ORMExecuteState
 
@@ -117,7 +118,7 @@ def versions(session: Session, scopes: Iterable[str]) -> tuple[str | None, ...]:
 #: Per database URL and table: whether it has the ``derived_versions`` (or ``plan_aggregates``) table (a
 #: database at an older schema, being migrated step by step, has not; :func:`forget_schema` is called after
 #: every migration).
-_has_table: dict[tuple[str, str], bool] = {}
+_has_table: dict[tuple[URL, str], bool] = {}
 
 
 def forget_schema() -> None:
@@ -126,7 +127,7 @@ def forget_schema() -> None:
 
 
 def _tracked(conn: Connection, table: str = DerivedVersion.__tablename__) -> bool:
-    key = (conn.engine.url.render_as_string(hide_password=False), table)
+    key = (conn.engine.url, table)  # a URL is an immutable tuple: hashed without rendering it
     if key not in _has_table:
         _has_table[key] = inspect(conn).has_table(table)
     return _has_table[key]

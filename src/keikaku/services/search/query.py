@@ -265,18 +265,35 @@ def _pg_tier(
 # -- presenting -----------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
-def _fold_char(char: str) -> str:
-    return fold_for_search(char)
+class _FoldTable(dict[int, str]):
+    """Each character's search fold (:func:`fold_for_search` of it alone), for ``str.translate``: a text is
+    folded character by character in one C call, each new character folded once per process.  The
+    characters whose fold is not one character (removed spaces and dashes, ``…`` → ``...``) are noted in
+    :attr:`irregular`, so that a text without them keeps its positions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.irregular: set[str] = set()
+
+    def __missing__(self, code: int) -> str:
+        folded = fold_for_search(chr(code))
+        if len(folded) != 1:
+            self.irregular.add(chr(code))
+        self[code] = folded
+        return folded
+
+
+_FOLDS = _FoldTable()
 
 
 def mark(display: str, words: list[str]) -> list[Segment]:
     """``display`` cut into segments with the (folded) query words marked."""
-    pieces = [_fold_char(char) for char in display]
-    flat = "".join(pieces)
-    # Every character folded to one (nearly always): the positions are the same.
-    same = len(flat) == len(display)
-    origin: Sequence[int] = range(len(display)) if same else [i for i, piece in enumerate(pieces) for _ in piece]
+    flat = display.translate(_FOLDS)
+    origin: Sequence[int]
+    if _FOLDS.irregular.isdisjoint(display):  # every character folded to one (nearly always): same positions
+        origin = range(len(display))
+    else:
+        origin = [i for i, char in enumerate(display) for _ in _FOLDS[ord(char)]]
     spans: list[tuple[int, int]] = []
     for word in words:
         for found in re.finditer(re.escape(word), flat):
@@ -377,15 +394,14 @@ def _hidden_plan_sql(dialect: Dialect, draft_plans: bool) -> str:
     return f"search_entries.plan_id IS NOT NULL AND NOT EXISTS ({compiled})"
 
 
-def _hidden_plans(session: Session, draft_plans: bool) -> str | None:
+def _hidden_plans(session: Session, draft_plans: bool, tokens: tuple[str | None, ...]) -> str | None:
     """The same condition as :func:`_hidden_plan_sql`, as the list of the hidden plans' ids (None: no plan is
     hidden).  Checking every match's plan costs a correlated subquery per match (on PostgreSQL at national
     scale 0.2 s for a common word); the hidden plans are few and change only when a plan or a publication is
-    written, so their ids are kept per process under the ``visibility`` token (:mod:`keikaku.storage.derived`)
-    and read again as soon as it changes."""
+    written, so their ids are kept per process under ``tokens`` (:func:`_tokens`) and read again as soon as
+    one changes."""
     current = current_revision(draft_plans)
-    tokens = derived.versions(session, [derived.VISIBILITY, derived.ALL])
-    url = str(session.connection().engine.url)
+    url = session.connection().engine.url
 
     def hidden() -> tuple[int, ...]:
         return tuple(
@@ -401,13 +417,17 @@ def _hidden_plans(session: Session, draft_plans: bool) -> str | None:
     return f"search_entries.plan_id IS NOT NULL AND search_entries.plan_id IN ({','.join(str(int(i)) for i in ids)})"
 
 
-def _hidden_documents(session: Session, vis: Visibility) -> tuple[int, ...]:
-    """The documents hidden from a viewer who does not see drafts, kept per process like the hidden plans: they
-    change only when a plan or a publication is written (the ``visibility`` token) or the context's sources
-    are (the ``context`` token)."""
-    tokens = derived.versions(session, [derived.VISIBILITY, derived.CONTEXT, derived.ALL])
-    url = str(session.connection().engine.url)
+def _hidden_documents(session: Session, vis: Visibility, tokens: tuple[str | None, ...]) -> tuple[int, ...]:
+    """The documents hidden from a viewer who does not see drafts, kept per process like the hidden plans."""
+    url = session.connection().engine.url
     return token_cache.cached((url, "hidden documents"), tokens, lambda: tuple(vis.hidden_document_ids(session)))
+
+
+def _tokens(session: Session) -> tuple[str | None, ...]:
+    """What the hidden plans and documents depend on, read once per search: plans and publications (the
+    ``visibility`` token), the context's sources (``context``), and everything (``all``).  The plans do not
+    depend on the context; keeping them under its token too only means reading them again when it changes."""
+    return derived.versions(session, [derived.VISIBILITY, derived.CONTEXT, derived.ALL])
 
 
 def _hidden_sql(session: Session, vis: Visibility) -> str | None:
@@ -416,8 +436,9 @@ def _hidden_sql(session: Session, vis: Visibility) -> str | None:
     and source documents of unpublished plans only."""
     if not vis.restricted and session.scalar(select(m.Plan.id).where(_superseded_in_index()).limit(1)) is None:
         return None  # staff read the newest revisions, and the index holds nothing else
-    plan = _hidden_plans(session, vis.draft_plans)
-    documents = _hidden_documents(session, vis) if vis.restricted else []
+    tokens = _tokens(session)
+    plan = _hidden_plans(session, vis.draft_plans, tokens)
+    documents = _hidden_documents(session, vis, tokens) if vis.restricted else []
     hidden = [f"({plan})"] if plan else []
     if documents:
         listed = ",".join(str(int(d)) for d in documents)
