@@ -25,6 +25,7 @@ import threading
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Select
@@ -54,6 +55,21 @@ class _Compiled:
     bind_processors: Mapping[str, Callable[[Any], Any]]
     row: Any
     types: tuple[Any, ...]
+    names: frozenset[str]
+    expanding: tuple[str, ...]
+    ordered: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None
+
+
+def _in_order(positions: Sequence[str] | None) -> Callable[[Mapping[str, Any]], tuple[Any, ...]] | None:
+    """A function giving the parameters' values in the order of ``positions`` (None: the driver takes names)."""
+    if positions is None:
+        return None
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda values: (values[only],)
+    if not positions:
+        return lambda values: ()
+    return itemgetter(*positions)  # C: one call for any number of positions
 
 
 class Prepared:
@@ -64,6 +80,7 @@ class Prepared:
         self.name = name
         self._by_dialect: dict[tuple[str, str], _Compiled] = {}
         self._lock = threading.Lock()
+        #: Per database kind, the result processors of the columns; () when no column needs one.
         self._result_processors: dict[tuple[str, str], tuple[Processor, ...]] = {}
         self._shapes: dict[Any, tuple[str, Any, dict[str, Any], dict[str, list[str]]]] = {}
 
@@ -81,14 +98,18 @@ class Prepared:
             columns = list(self.statement.selected_columns)
             keys = [c.key or f"column_{i}" for i, c in enumerate(columns)]
             types = tuple(c.type.dialect_impl(dialect) for c in columns)
+            positions = None if state is None else state.positiontup
             made = _Compiled(
                 compiled=compiled,
                 sql=None if state is None else state.statement,
                 defaults=defaults,
-                positions=None if state is None else state.positiontup,
+                positions=positions,
                 bind_processors=dict(state.processors) if state is not None else {},
                 row=namedtuple(self.name, keys, rename=True),
                 types=types,
+                names=frozenset(binds),
+                expanding=tuple(k for k, b in binds.items() if b.expanding),
+                ordered=_in_order(positions),
             )
             self._by_dialect[_kind(dialect)] = made
             return made
@@ -97,18 +118,19 @@ class Prepared:
         """Every row the statement returns with ``params`` (named tuples)."""
         connection = bind.connection() if isinstance(bind, Session) else bind
         dialect = connection.dialect
-        c = self._compiled(dialect)
-        unknown = params.keys() - c.compiled.binds.keys()
-        if unknown:
-            raise TypeError(f"{self.name}: no parameter {sorted(unknown)} in the statement")
-        merged = {**c.defaults, **params} if params else dict(c.defaults)
+        kind = _kind(dialect)
+        c = self._by_dialect.get(kind) or self._compiled(dialect)
+        if not params.keys() <= c.names:
+            raise TypeError(f"{self.name}: no parameter {sorted(params.keys() - c.names)} in the statement")
+        values = {**c.defaults, **params}
         if c.sql is None:
-            sql, positions, processors, values = self._expanded(c, merged)
+            sql, ordered, processors = self._expanded(c, kind, values)
         else:
-            sql, positions, processors, values = c.sql, c.positions, c.bind_processors, merged
-        if processors:
-            values = {k: (processors[k](v) if k in processors else v) for k, v in values.items()}
-        parameters: Any = tuple(values[k] for k in positions) if positions is not None else values
+            sql, ordered, processors = c.sql, c.ordered, c.bind_processors
+        for name, process in processors.items():
+            if name in values:
+                values[name] = process(values[name])
+        parameters: Any = ordered(values) if ordered is not None else values
         raw = connection.connection.dbapi_connection
         assert raw is not None
         cursor = raw.cursor()
@@ -117,35 +139,43 @@ class Prepared:
                 connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
             cursor.execute(sql, parameters)
             fetched = cursor.fetchall()
-            procs = self._result_processors.get(_kind(dialect))
+            procs = self._result_processors.get(kind)
             if procs is None:  # a type's processor may depend on the driver's type code of the column
                 codes = [d[1] for d in cursor.description or ()]
-                procs = tuple(t.result_processor(dialect, code) for t, code in zip(c.types, codes, strict=True))
-                self._result_processors[_kind(dialect)] = procs
+                found = tuple(t.result_processor(dialect, code) for t, code in zip(c.types, codes, strict=True))
+                procs = self._result_processors[kind] = found if any(found) else ()
         finally:
             cursor.close()
         make = c.row._make
-        if any(procs):
+        if procs:
             return [make([p(v) if p is not None else v for p, v in zip(procs, r, strict=True)]) for r in fetched]
-        return [make(r) for r in fetched]
+        return list(map(make, fetched))
 
-    def _expanded(self, c: _Compiled, merged: dict[str, Any]) -> tuple[str, Any, Mapping[str, Any], dict[str, Any]]:
-        """The SQL and parameters of a run with expanding parameters: rendered once per number of values of
-        each expanding parameter (kept in :attr:`_shapes`), then filled in."""
-        lengths = tuple(len(v) if isinstance(v, list | tuple | set | frozenset) else -1 for v in merged.values())
-        shape_key = (_kind(c.compiled.dialect), tuple(merged), lengths)
+    def _expanded(
+        self, c: _Compiled, kind: tuple[str, str], values: dict[str, Any]
+    ) -> tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]] | None, Mapping[str, Callable[[Any], Any]]]:
+        """The SQL, the ordering of the parameters and their processors for a run with expanding parameters:
+        rendered once per number of values of each expanding parameter (kept in :attr:`_shapes`).  The
+        expanding parameters in ``values`` are replaced by one entry per value, as the rendering names them."""
+        for name in c.expanding:
+            if not isinstance(values.get(name), list | tuple):
+                values[name] = list(values[name])  # a set or another iterable: counted and spread in one order
+        shape_key = (kind, tuple([len(values[name]) for name in c.expanding]))
         shape = self._shapes.get(shape_key)
         if shape is None:
-            state = c.compiled.construct_expanded_state(merged)
-            shape = (state.statement, state.positiontup, dict(state.processors), dict(state.parameter_expansion))
+            state = c.compiled.construct_expanded_state(values)
+            shape = (
+                state.statement,
+                _in_order(state.positiontup),
+                dict(state.processors),
+                dict(state.parameter_expansion),
+            )
             if len(self._shapes) < MAX_SHAPES:
                 self._shapes[shape_key] = shape
-        sql, positions, processors, expansion = shape
-        values = dict(merged)
+        sql, ordered, processors, expansion = shape
         for name, expanded in expansion.items():
-            given = list(values.pop(name))
-            values.update(zip(expanded, given, strict=True))
-        return sql, positions, processors, values
+            values.update(zip(expanded, values.pop(name), strict=True))
+        return sql, ordered, processors
 
     def first(self, bind: Session | Connection, **params: Any) -> Any | None:
         """The first row, or None."""
