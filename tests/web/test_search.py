@@ -12,7 +12,8 @@ from keikaku.services.core.errors import ValidationError
 from keikaku.services.exchange.bundle import import_plan_data
 from keikaku.services.search.entries import terms_of
 from keikaku.services.search.index import forget_checks
-from keikaku.services.search.query import mark, query_words, search
+from keikaku.services.search.marks import mark
+from keikaku.services.search.query import query_words, search
 from keikaku.storage.uow import unit_of_work
 
 

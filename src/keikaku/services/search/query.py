@@ -13,8 +13,6 @@ cut into words at spaces and punctuation; every word must match.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -49,6 +47,7 @@ from keikaku.services.publication.visibility import (
 )
 from keikaku.services.search.entries import pairs, word_runs
 from keikaku.services.search.index import INLINE_PLANS, sync_search_index
+from keikaku.services.search.marks import Segment, body_snippet, mark
 from keikaku.storage import derived
 from keikaku.storage import models as m
 from keikaku.storage import web_models as w
@@ -60,7 +59,6 @@ MAX_WORDS = 8
 MAX_PER_PAGE = 100
 #: Matches are counted up to this many; beyond it the page says "more than".
 COUNT_CAP = 1000
-SNIPPET = 60
 
 
 class SearchKind(StrEnum):
@@ -75,14 +73,6 @@ class SearchKind(StrEnum):
     PLAN = "plan"
     PROJECT = "project"
     COMPONENT = "component"
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A piece of displayed text; ``match`` marks the part that matched the query."""
-
-    text: str
-    match: bool = False
 
 
 @dataclass(frozen=True)
@@ -262,82 +252,6 @@ def _pg_tier(
     return count, ids
 
 
-# -- presenting -----------------------------------------------------------------------------------------------
-
-
-class _FoldTable(dict[int, str]):
-    """Each character's search fold (:func:`fold_for_search` of it alone), for ``str.translate``: a text is
-    folded character by character in one C call, each new character folded once per process.  The
-    characters whose fold is not one character (removed spaces and dashes, ``…`` → ``...``) are noted in
-    :attr:`irregular`, so that a text without them keeps its positions."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.irregular: set[str] = set()
-
-    def __missing__(self, code: int) -> str:
-        folded = fold_for_search(chr(code))
-        if len(folded) != 1:
-            self.irregular.add(chr(code))
-        self[code] = folded
-        return folded
-
-
-_FOLDS = _FoldTable()
-
-
-def mark(display: str, words: list[str]) -> list[Segment]:
-    """``display`` cut into segments with the (folded) query words marked."""
-    flat = display.translate(_FOLDS)
-    origin: Sequence[int]
-    if _FOLDS.irregular.isdisjoint(display):  # every character folded to one (nearly always): same positions
-        origin = range(len(display))
-    else:
-        origin = [i for i, char in enumerate(display) for _ in _FOLDS[ord(char)]]
-    spans: list[tuple[int, int]] = []
-    for word in words:
-        for found in re.finditer(re.escape(word), flat):
-            spans.append((origin[found.start()], origin[found.end() - 1] + 1))
-    if not spans:
-        return [Segment(display)] if display else []
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    out: list[Segment] = []
-    pos = 0
-    for start, end in merged:
-        if start > pos:
-            out.append(Segment(display[pos:start]))
-        out.append(Segment(display[start:end], True))
-        pos = end
-    if pos < len(display):
-        out.append(Segment(display[pos:]))
-    return out
-
-
-def _snippet(body: str, words: list[str]) -> list[Segment]:
-    flat = " ".join(body.split())
-    segments = mark(flat, words)
-    first = next((i for i, s in enumerate(segments) if s.match), None)
-    if first is None:
-        return [Segment(flat[: SNIPPET * 2] + ("…" if len(flat) > SNIPPET * 2 else ""))] if flat else []
-    before = "".join(s.text for s in segments[:first])
-    lead = ("…" + before[-SNIPPET:]) if len(before) > SNIPPET else before
-    out = [Segment(lead)] if lead else []
-    length = 0
-    for s in segments[first:]:
-        if length > SNIPPET * 2:
-            out.append(Segment("…"))
-            break
-        out.append(s)
-        length += len(s.text)
-    return out
-
-
 _ENTRIES = Prepared(
     select(
         w.SearchEntry.id,
@@ -363,7 +277,7 @@ def _hits(conn: Connection, ids: list[int], words: list[str], title_ids: set[int
             ref_id=r.ref_id,
             title=r.title,
             title_segments=mark(r.title, words),
-            snippet=_snippet(r.body, words),
+            snippet=body_snippet(r.body, words),
             context=r.context,
             fiscal_year=r.fiscal_year,
             issuer=r.issuer,
