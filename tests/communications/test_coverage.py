@@ -207,3 +207,25 @@ def test_labsearch_accesses_show_the_other_count_beside_them(sqlite_loaded_engin
     bind_communication_measure(accesses.kpi_id, "web_views", property_code="labsearch", actor=SYSTEM, engine=e)
     ((label, value),) = kpi_source(accesses.kpi_id, engine=e).beside
     assert label.startswith("かんさいラボサーチのアクセス件数") and value == 3.0
+
+
+def test_the_coverage_is_the_home_issuers_plan_not_every_issuers_of_the_year(loaded_engine: Engine) -> None:
+    """Other issuers' plans of the same year (compared or synthetic) are not the union's work: the dashboard's
+    tile and the binding lists cover the home issuer's plan only, unless another issuer is named."""
+    from sqlalchemy import select
+
+    from keikaku.storage import models as m
+    from keikaku.storage.uow import read_session
+    from keikaku.synth.generate import Scale, generate
+
+    home = kpi_coverage(2026, viewer=SYSTEM, engine=loaded_engine)
+    generate(Scale.SMALL, engine=loaded_engine)
+    with read_session(loaded_engine) as session:
+        other = session.scalar(
+            select(m.Plan.issuer).where(m.Plan.region_code.is_not(None), m.Plan.fiscal_year == 2026).limit(1)
+        )
+    assert other is not None
+    assert kpi_coverage(2026, viewer=SYSTEM, engine=loaded_engine).kpis == home.kpis
+    theirs = kpi_coverage(2026, viewer=SYSTEM, issuer=other, engine=loaded_engine)
+    assert theirs.kpis and not {k.kpi_id for k in theirs.kpis} & {k.kpi_id for k in home.kpis}
+    assert kpi_coverage(viewer=SYSTEM, engine=loaded_engine).fiscal_year == 2026

@@ -14,6 +14,7 @@ from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ValidationError
 from keikaku.services.core.free_text import clean_text
+from keikaku.services.core.home_issuer import cached_home_issuer
 from keikaku.services.measures.definitions import KIND_LABELS, add_version, current_measure_row, kpi_ref
 from keikaku.services.platform import counts as platform_counts
 from keikaku.services.publication.visibility import visibility_for
@@ -81,35 +82,31 @@ class Coverage:
     unbound: int
 
 
-def kpi_coverage(fiscal_year: int | None = None, *, viewer: Actor, engine: Engine | None = None) -> Coverage:
-    """Every project KPI of the fiscal year's current plan (default: the newest the viewer may see) with its
-    source; a draft plan's KPIs only for those who may see drafts."""
+def kpi_coverage(
+    fiscal_year: int | None = None, *, viewer: Actor, issuer: str | None = None, engine: Engine | None = None
+) -> Coverage:
+    """Every project KPI of the issuer's current plan of the fiscal year, with its source.
+
+    The issuer is the home issuer unless named (the measures count the union's own work; the other issuers'
+    plans, synthetic or compared, are not theirs); the year is the newest the viewer may see unless named.
+    A draft plan's KPIs only for those who may see drafts.
+    """
     shown = visibility_for(viewer).plan_filter()
     with read_session(ensure_schema(engine)) as session:
+        who = issuer or cached_home_issuer(session)
         if fiscal_year is None:
-            newest = select(func.max(m.Plan.fiscal_year)).where(m.Plan.is_current.is_(True), *shown)
-            fiscal_year = int(session.scalar(newest) or 0)
-        latest = (
-            select(store.KpiMeasure.kpi_id, func.max(store.KpiMeasure.version).label("version"))
-            .group_by(store.KpiMeasure.kpi_id)
-            .subquery()
-        )
-        measures = {
-            r.kpi_id: r
-            for r in session.scalars(
-                select(store.KpiMeasure).join(
-                    latest,
-                    (latest.c.kpi_id == store.KpiMeasure.kpi_id) & (latest.c.version == store.KpiMeasure.version),
-                )
+            newest = select(func.max(m.Plan.fiscal_year)).where(
+                m.Plan.issuer == who, m.Plan.is_current.is_(True), *shown
             )
-        }
-        rows = session.execute(
+            fiscal_year = int(session.scalar(newest) or 0)
+        kpis = (
             select(m.Kpi.id, m.Kpi.indicator)
             .join(m.Project, m.Project.id == m.Kpi.project_id)
             .join(m.Plan, m.Plan.id == m.Project.plan_id)
-            .where(m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True), *shown)
-            .order_by(m.Kpi.id)
-        ).all()
+            .where(m.Plan.issuer == who, m.Plan.fiscal_year == fiscal_year, m.Plan.is_current.is_(True), *shown)
+        )
+        rows = session.execute(kpis.order_by(m.Kpi.id)).all()
+        measures = _latest_measures(session, [kpi_id for kpi_id, _ in rows])
         found = []
         for kpi_id, indicator in rows:
             measure = measures.get(kpi_id)
@@ -121,6 +118,24 @@ def kpi_coverage(fiscal_year: int | None = None, *, viewer: Actor, engine: Engin
                 found.append(_computed(kpi_id, indicator, measure))
         count = lambda source: sum(1 for k in found if k.source == source)  # noqa: E731
         return Coverage(fiscal_year, tuple(found), count("computed"), count("hand_entered"), count("unbound"))
+
+
+def _latest_measures(session: Session, kpi_ids: list[int]) -> dict[int, store.KpiMeasure]:
+    """The newest measure version of each of these KPIs (those that have one)."""
+    found: dict[int, store.KpiMeasure] = {}
+    for start in range(0, len(kpi_ids), 500):
+        chunk = kpi_ids[start : start + 500]
+        latest = (
+            select(store.KpiMeasure.kpi_id, func.max(store.KpiMeasure.version).label("version"))
+            .where(store.KpiMeasure.kpi_id.in_(chunk))
+            .group_by(store.KpiMeasure.kpi_id)
+            .subquery()
+        )
+        newest = select(store.KpiMeasure).join(
+            latest, (latest.c.kpi_id == store.KpiMeasure.kpi_id) & (latest.c.version == store.KpiMeasure.version)
+        )
+        found.update((r.kpi_id, r) for r in session.scalars(newest))
+    return found
 
 
 #: How a measure's parameters read (the parameter's name in Japanese, and how a list is joined).
