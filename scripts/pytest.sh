@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test. PostgreSQL tests run when a server is configured: KEIKAKU_TEST_POSTGRES_URL,
 # or the local server on 127.0.0.1:5432 (database `test`) when it answers; otherwise they are skipped
-# and the run says so.
+# and the run says so.  Tests run in KEIKAKU_TEST_WORKERS processes (pytest-xdist; default 2, 0 runs them in
+# this process): each worker builds its own database templates, and each test gets its own database.
 set -euo pipefail
 BIN=.venv/bin
 if [ -z "${KEIKAKU_TEST_POSTGRES_URL:-}" ]; then
@@ -12,4 +13,4 @@ if [ -z "${KEIKAKU_TEST_POSTGRES_URL:-}" ]; then
   fi
 fi
 mkdir -p test-artifacts
-exec "$BIN/pytest" --cov=keikaku --cov-report=term:skip-covered --cov-fail-under=80 "$@"
+exec "$BIN/pytest" -n "${KEIKAKU_TEST_WORKERS:-2}" --cov=keikaku --cov-report=term:skip-covered --cov-fail-under=80 "$@"
