@@ -87,6 +87,7 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "cycle.ChecklistItemPublic": ("cycle.checklist.ChecklistItem", ()),
     "ingest.RevisionRowPublic": ("plans.revisions.RevisionRow", ()),
     "ingest.RevisionsPublic": ("plans.revisions.RevisionsPage", ()),
+    "ingest.UploadPublic": ("exchange.uploads.Upload", ()),
 }
 
 #: Schemas with no read model of their own, and why.
@@ -122,7 +123,6 @@ API_ONLY = {
     "communications.VisitsPublic": "a page of the visit destinations' search (Paged Visit) and the facets",
     "communications.VisitPublic": "a communications.visits.Visit without its contact (the staff's only)",
     "cycle.CallListPublic": "a list wrapper",
-    "ingest.UploadPublic": "services.exchange.uploads.Upload, its review a JSON dict built by that service",
     "cycle.ChecklistPublic": "a Checklist with its progress and its page of items (Paged) flattened",
 }
 

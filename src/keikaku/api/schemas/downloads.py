@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from keikaku.api.schemas.common import PublicModel
+from keikaku.services.evaluations.reports import ReportInfo
 
 
 class ReportOptionPublic(PublicModel):
@@ -16,13 +17,10 @@ class ReportOptionPublic(PublicModel):
     choices: list[str]
 
 
-class ReportPublic(PublicModel):
+class ReportPublic(PublicModel, read_model=ReportInfo):
     """A report that can be downloaded."""
 
-    identifier: str
-    title: str
-    description: str
-    options: list[ReportOptionPublic]
+    options: list[ReportOptionPublic]  # ReportOption without its parsing rules (type, default, help)
 
 
 class DownloadPublic(BaseModel):

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import UploadFile
 from pydantic import BaseModel, Field
 
-from keikaku.api.schemas.common import Moment, PublicModel
+from keikaku.api.schemas.common import PublicModel
+from keikaku.services.exchange.uploads import Upload
 from keikaku.services.plans import revisions
 
 
@@ -17,17 +18,12 @@ class DocumentCreate(BaseModel):
     file: UploadFile | None = Field(None, description="計画書などの文書（PDF・テキスト・XLSX）")
 
 
-class UploadPublic(PublicModel):
+class UploadPublic(PublicModel, read_model=Upload):
     """An uploaded document and its review: what was read, the warnings, the difference from the plan it
     revises and what publishing would carry over.  ``id`` is what the commit step takes."""
 
     id: str = Field(description="取り込みの ID（保存・破棄で指定）")
-    filename: str
-    size: int
-    sha256: str
     status: str = Field(description="staged（確認待ち）・stored（下書きとして保存済み）・discarded（破棄済み）")
-    uploaded_by: str
-    uploaded_at: Moment
     plan_id: int | None = Field(description="保存した版の事業計画 ID（保存後）")
     review: dict[str, Any] = Field(description="読み取った内容・警告・差分・引き継ぎ")
 

@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import BaseModel, Field
 
 from keikaku.api.schemas.common import Moment, PageMetaPublic, PublicModel, SourcePublic
 from keikaku.services.actuals.record import TEXT_LIMITS
+from keikaku.services.plans import kpi_history, kpi_page, project, project_list, read
 
 
-class RevisionLabelPublic(PublicModel):
+class RevisionLabelPublic(PublicModel, read_model=read.RevisionLabel):
     """Another revision of the same issuer's fiscal year and whether it is published (staff only)."""
 
-    id: int
-    revision: int
-    published: bool
 
-
-class PlanSummaryPublic(PublicModel):
+class PlanSummaryPublic(PublicModel, read_model=read.PlanSummary):
     """A plan in a list."""
 
-    id: int
-    fiscal_year: int
-    issuer: str
-    title: str | None
-    revision: int
-    region_code: str | None
-    total_budget_thousand_yen: int | None
-    national_subsidy_thousand_yen: int | None
-    project_count: int
     revisions: list[RevisionLabelPublic] = Field(
         default_factory=list, description="Every revision of the year, newest first (staff only, when several)."
     )
@@ -41,22 +27,9 @@ class PlanListPublic(PageMetaPublic):
     items: list[PlanSummaryPublic]
 
 
-class PlanRowPublic(PublicModel):
+class PlanRowPublic(PublicModel, read_model=read.PlanRowView):
     """A project (or component) line of a plan's table; budgets in 千円."""
 
-    id: int
-    code: str
-    name: str
-    challenge: int | None
-    departments: list[str]
-    budget_thousand_yen: int | None
-    new: bool
-    relisted: bool
-    administrative: bool
-    status: str | None
-    rating: str | None
-    kpi_count: int
-    components: list[PlanRowPublic]
     score: float | None = Field(None, description="測定済み（判定済み）KPI の達成率の平均。未測定は 0 として数えない")
     measured: int | None = Field(None, description="実績または定性判定のある KPI の数")
     kpi_total: int | None = Field(None, description="KPI の数（構成事業を含む）")
@@ -68,26 +41,17 @@ class PlanRowsPublic(PageMetaPublic):
     items: list[PlanRowPublic]
 
 
-class SumCheckPublic(PublicModel):
+class SumCheckPublic(PublicModel, read_model=read.SumCheckView):
     """Whether listed amounts add up to a stated total (``difference`` = stated − listed)."""
 
-    label: str
-    project_id: int | None
-    stated: int | None
-    listed: int
-    ok: bool
     complete: bool = Field(
         description="false: some components have no budget; only 'not above the project' was checked"
     )
     difference: int | None
 
 
-class WarningPublic(PublicModel):
+class WarningPublic(PublicModel, read_model=read.WarningView):
     """A consistency warning of a plan."""
-
-    code: str
-    message: str
-    source: SourcePublic | None
 
 
 class PlanFiltersPublic(PublicModel):
@@ -118,20 +82,9 @@ class PlanPagePublic(PublicModel):
     )
 
 
-class ProjectListItemPublic(PublicModel):
+class ProjectListItemPublic(PublicModel, read_model=project_list.ProjectListItem):
     """A project in a list."""
 
-    id: int
-    plan_id: int
-    fiscal_year: int
-    issuer: str
-    code: str
-    name: str
-    challenge: int | None
-    departments: list[str]
-    budget_thousand_yen: int | None
-    new: bool
-    status: str | None
     evaluation_visible: bool = Field(
         True, description="評価（達成状況・実績）を見られるか。未公表の評価は false で、状態と実績は null"
     )
@@ -143,81 +96,32 @@ class ProjectListPublic(PageMetaPublic):
     items: list[ProjectListItemPublic]
 
 
-class HistoryEntryPublic(PublicModel):
+class HistoryEntryPublic(PublicModel, read_model=kpi_history.HistoryEntry):
     """One recorded version of an actual value."""
 
-    version: int
-    fiscal_year: int
-    month: int | None
-    value: float
-    display: str
     entered_by: str | None = Field(description="入力者（ログインした職員にだけ示す）")
-    entered_at: Moment
-    channel: str
-    reason: str | None
-    note: str | None
-    measured_on: dt.date | None
-    evidence_text: str | None
-    evidence_url: str | None
 
 
-class SeriesPointPublic(PublicModel):
+class SeriesPointPublic(PublicModel, read_model=kpi_history.SeriesPoint):
     """A KPI's target and actual in one fiscal year."""
 
-    fiscal_year: int
-    actual: float | None
-    target: float | None
 
-
-class KpiPublic(PublicModel):
+class KpiPublic(PublicModel, read_model=project.KpiView):
     """A KPI with its target, actual, status, every recorded version and its values over the years."""
 
-    id: int
-    indicator: str
-    target_text: str
-    unit: str | None
-    kind: str
-    is_measure: bool
-    text: str | None
-    counted_monthly: bool
-    fiscal_year: int | None
-    actual: float | None
-    actual_display: str | None
-    status: str | None
-    status_reason: str | None
-    achievement: float | None
-    effective_target: float | None
-    monthly: dict[int, float]
-    history: list[HistoryEntryPublic]
-    series: list[SeriesPointPublic]
-    source: SourcePublic | None
     evaluation_visible: bool = Field(
         True, description="評価（達成状況・実績）を見られるか。未公表の評価は false で、状態と実績は null"
     )
 
 
-class EventPublic(PublicModel):
+class EventPublic(PublicModel, read_model=project.EventView):
     """An event of a project."""
 
-    name: str
-    start: dt.date | None
-    end: dt.date | None
-    venue: str | None
-    note: str | None
-    source: SourcePublic | None
     theme: str | None = Field(None, description="テーマ（計画書に記載があるとき）")
 
 
-class ProjectLinkPublic(PublicModel):
+class ProjectLinkPublic(PublicModel, read_model=project.LinkView):
     """A partner initiative linked to the project."""
-
-    link_id: int
-    initiative_id: int
-    initiative_name: str
-    issuer: str
-    state: str
-    score: float
-    shared_terms: list[str]
 
 
 class ProjectPagePublic(PublicModel):
@@ -262,19 +166,8 @@ class ProjectPagePublic(PublicModel):
     links: list[ProjectLinkPublic]
 
 
-class KpiEntryPublic(PublicModel):
+class KpiEntryPublic(PublicModel, read_model=kpi_page.KpiEntryPage):
     """A KPI's entry page: the KPI and where it belongs."""
-
-    kpi: KpiPublic
-    fiscal_year: int | None
-    project_id: int | None
-    project_name: str | None
-    component_name: str | None
-    plan_id: int | None
-    departments: list[str]
-    vision: bool
-    monthly_allowed: bool
-    horizon_fiscal_year: int | None
 
 
 class ActualCreate(BaseModel):

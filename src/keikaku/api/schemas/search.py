@@ -7,13 +7,12 @@ from pydantic import computed_field
 
 from keikaku.api.schemas.common import PublicModel
 from keikaku.services.context import documents
+from keikaku.services.search.marks import Segment
+from keikaku.services.search.query import SearchHit
 
 
-class SegmentPublic(PublicModel):
+class SegmentPublic(PublicModel, read_model=Segment):
     """A piece of text; ``match`` marks what matched the query."""
-
-    text: str
-    match: bool
 
 
 _HREFS = {
@@ -28,18 +27,11 @@ _HREFS = {
 }
 
 
-class SearchHitPublic(PublicModel):
+class SearchHitPublic(PublicModel, read_model=SearchHit):
     """A search result."""
 
-    kind: str
-    ref_id: int
-    title: str
-    title_segments: list[SegmentPublic]
-    snippet: list[SegmentPublic]
-    context: str | None
-    fiscal_year: int | None
-    issuer: str | None
-    in_title: bool
+    kind: str  # text in the API, not the SearchKind enumeration
+    ref_id: int  # named here for href below (the type checker sees no field read_model= adds)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
