@@ -31,6 +31,19 @@ def test_terms_and_words() -> None:
     assert [(s.text, s.match) for s in segments] == [("関西", False), ("スタートアップ", True), ("の推進", False)]
 
 
+def test_marks_stay_on_the_displayed_characters_when_the_fold_removes_or_adds_some() -> None:
+    # Spaces fold to nothing and … to three characters: the marked parts are still the displayed ones.
+    segments = mark("燃料… 水 素の実証 ・水素", ["水素"])
+    assert [(s.text, s.match) for s in segments] == [
+        ("燃料… ", False),
+        ("水 素", True),
+        ("の実証 ・", False),
+        ("水素", True),
+    ]
+    segments = mark("…ｽﾀｰﾄ ｱｯﾌﾟ…", ["すたとあっぷ"])
+    assert [(s.text, s.match) for s in segments] == [("…", False), ("ｽﾀｰﾄ ｱｯﾌﾟ", True), ("…", False)]
+
+
 def test_two_character_words(loaded_engine: Engine) -> None:
     assert "水素利活用促進プロジェクト" in _titles(loaded_engine, "水素")
     assert "関西蓄電池人材育成等コンソーシアムの推進" in _titles(loaded_engine, "電池")

@@ -81,7 +81,8 @@ class Prepared:
         self._by_dialect: dict[tuple[str, str], _Compiled] = {}
         self._lock = threading.Lock()
         #: Per database kind, the result processors of the columns; () when no column needs one.
-        self._result_processors: dict[tuple[str, str], tuple[Processor, ...]] = {}
+        #: Per database and driver: the positions of the columns whose values a processor converts, with it.
+        self._result_processors: dict[tuple[str, str], tuple[tuple[int, Callable[[Any], Any]], ...]] = {}
         self._shapes: dict[Any, tuple[str, Any, dict[str, Any], dict[str, list[str]]]] = {}
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
@@ -142,14 +143,22 @@ class Prepared:
             procs = self._result_processors.get(kind)
             if procs is None:  # a type's processor may depend on the driver's type code of the column
                 codes = [d[1] for d in cursor.description or ()]
-                found = tuple(t.result_processor(dialect, code) for t, code in zip(c.types, codes, strict=True))
-                procs = self._result_processors[kind] = found if any(found) else ()
+                found = (t.result_processor(dialect, code) for t, code in zip(c.types, codes, strict=True))
+                procs = self._result_processors[kind] = tuple((i, p) for i, p in enumerate(found) if p is not None)
         finally:
             cursor.close()
         make = c.row._make
-        if procs:
-            return [make([p(v) if p is not None else v for p, v in zip(procs, r, strict=True)]) for r in fetched]
-        return list(map(make, fetched))
+        if not procs:
+            return list(map(make, fetched))
+        # Only the columns with a processor are touched (a few booleans or dates among a dozen columns): a
+        # pass over every value of every row cost three times as much on a plan's forty projects.
+        made = []
+        for fetched_row in fetched:
+            row = list(fetched_row)
+            for i, process in procs:
+                row[i] = process(row[i])
+            made.append(make(row))
+        return made
 
     def _expanded(
         self, c: _Compiled, kind: tuple[str, str], values: dict[str, Any]
