@@ -124,46 +124,15 @@ class ProjectLinkPublic(PublicModel, read_model=project.LinkView):
     """A partner initiative linked to the project."""
 
 
-class ProjectPagePublic(PublicModel):
+class ProjectPagePublic(PublicModel, read_model=project.ProjectPage):
     """Everything about a project or component (budgets in 千円)."""
 
-    id: int
-    plan_id: int
-    fiscal_year: int
-    issuer: str
-    plan_title: str | None
-    plan_current: bool
-    code: str
-    name: str
-    title: str | None
-    budget_thousand_yen: int | None
-    national_subsidy_thousand_yen: int | None
-    departments: list[str]
-    challenge: int | None
-    challenge_name: str | None
-    field: str | None
-    start_fiscal_year: int | None
-    year_count: int | None
-    new: bool
-    relisted: bool
-    administrative: bool
-    summary: str | None
-    status: str | None
-    rating: str | None
-    status_reason: str | None
     score: float | None = Field(None, description="測定済み（判定済み）KPI の達成率の平均。未測定は 0 として数えない")
     measured: int | None = Field(None, description="実績または定性判定のある KPI の数")
     kpi_total: int | None = Field(None, description="KPI の数（構成事業を含む）")
-    source: SourcePublic | None
     evaluation_visible: bool = Field(
         True, description="評価（達成状況・実績）を見られるか。未公表の評価は false で、状態と実績は null"
     )
-    parent_id: int | None
-    parent_name: str | None
-    components: list[ProjectPagePublic]
-    kpis: list[KpiPublic]
-    events: list[EventPublic]
-    links: list[ProjectLinkPublic]
 
 
 class KpiEntryPublic(PublicModel, read_model=kpi_page.KpiEntryPage):

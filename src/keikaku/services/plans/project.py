@@ -125,12 +125,12 @@ class ProjectPage:
     status: str | None
     rating: str | None
     status_reason: str | None
-    source: SourceRef | None
-    evaluation_visible: bool = True
     #: The score over the measured (judged) KPIs, and how many of the KPIs are measured: never 未測定 as 0.
     score: float | None = None
     measured: int | None = None
     kpi_total: int | None = None
+    source: SourceRef | None = None
+    evaluation_visible: bool = True
     parent_id: int | None = None
     parent_name: str | None = None
     components: list[ProjectPage] = dataclasses.field(default_factory=list)
