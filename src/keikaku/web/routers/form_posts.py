@@ -2,7 +2,8 @@
 can end.  A refusal (by default :class:`~keikaku.services.core.errors.PermissionDeniedError`) propagates to
 its 403 page; a service error of the kinds shown (by default any other) shows the form again with the
 service's message and status; success redirects (303) to the page that shows the result, or shows the result
-itself.  :func:`form_page` renders a page with the error of a refused form.
+itself.  :func:`form_page` renders a page with the error of a refused form; :func:`errors_page` a page whose
+forms show the messages beside their fields.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.errors import PermissionDeniedError, ServiceError
+from keikaku.web.forms import Errors
 from keikaku.web.render import render
 
 T = TypeVar("T")
@@ -59,3 +61,20 @@ def form_page(
     """A page with its forms, and the error of a refused one with its status (422 rejected, 409 conflict)."""
     values = {**context, **error_context(error)}
     return render(request, actor, template, values, status=error.http_status if error else 200)
+
+
+def errors_page(
+    request: Request,
+    actor: Actor,
+    template: str,
+    context: dict[str, Any],
+    *,
+    errors: Errors | None = None,
+    message: str | None = None,
+    status: int = 200,
+    json_url: str | None = None,
+) -> HTMLResponse:
+    """A page with its forms, the messages beside the fields (``errors``, by field id) and the form's message
+    above them, with its status (200 shown, 422 rejected, 409 conflict)."""
+    values = {**context, "errors": errors or {}, "error_message": message}
+    return render(request, actor, template, values, status=status, json_url=json_url)
