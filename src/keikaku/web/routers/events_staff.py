@@ -3,6 +3,7 @@ and binding a KPI to a measure (then computing it).  The owning department's edi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -29,7 +30,7 @@ from keikaku.services.surveys.bank import STANDARD
 from keikaku.services.surveys.responses import create_survey
 from keikaku.web.forms import Field_
 from keikaku.web.render import render
-from keikaku.web.routers.form_posts import see_other, submit
+from keikaku.web.routers.form_posts import errors_page, see_other, submit
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,7 +47,14 @@ def _manages(actor: Actor, department: str) -> bool:
 
 
 def _events_page(
-    request: Request, actor: ActorDep, engine: EngineDep, *, values: EventForm | None = None, **extra: object
+    request: Request,
+    actor: ActorDep,
+    engine: EngineDep,
+    *,
+    values: EventForm | None = None,
+    errors: Mapping[str, object] | None = None,
+    message: str | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
     if not actor.can_anywhere(Permission.MANAGE_EVENTS):
         raise PermissionDeniedError("イベントを管理する権限がありません", details={"permission": "manage_events"})
@@ -57,10 +65,8 @@ def _events_page(
         "kinds": KINDS,
         "formats": FORMATS,
         "values": values or EventForm(project_id=0, name=""),
-        "error_message": extra.get("message"),
-        "errors": extra.get("errors", {}),
     }
-    return render(request, actor, "events_staff.html", context, status=int(str(extra.get("status", 200))))
+    return errors_page(request, actor, "events_staff.html", context, errors=errors, message=message, status=status)
 
 
 @router.get("/events", response_class=HTMLResponse)
@@ -104,7 +110,8 @@ def create_event_post(  # noqa: PLR0917 - one form field each
     )
 
     def again(exc: ServiceError) -> HTMLResponse:
-        fields = exc.details.get("fields", {}) if isinstance(exc.details, dict) else {}
+        fields = exc.details.get("fields")
+        fields = fields if isinstance(fields, dict) else {}
         return _events_page(
             request, actor, engine, values=form, message=exc.message, errors=fields, status=exc.http_status
         )

@@ -8,7 +8,7 @@ forms show the messages beside their fields.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.errors import PermissionDeniedError, ServiceError
-from keikaku.web.forms import Errors
 from keikaku.web.render import render
 
 T = TypeVar("T")
@@ -69,12 +68,13 @@ def errors_page(
     template: str,
     context: dict[str, Any],
     *,
-    errors: Errors | None = None,
+    errors: Mapping[str, object] | None = None,
     message: str | None = None,
     status: int = 200,
     json_url: str | None = None,
 ) -> HTMLResponse:
-    """A page with its forms, the messages beside the fields (``errors``, by field id) and the form's message
-    above them, with its status (200 shown, 422 rejected, 409 conflict)."""
+    """A page with its forms, the messages beside the fields (``errors`` by field id: a :class:`FieldError`,
+    or a service's message) and the form's message above them, with its status (200 shown, 422 rejected,
+    409 conflict)."""
     values = {**context, "errors": errors or {}, "error_message": message}
     return render(request, actor, template, values, status=status, json_url=json_url)
