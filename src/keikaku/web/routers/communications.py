@@ -43,7 +43,7 @@ from keikaku.services.exchange.exporters import attachment
 from keikaku.services.measures.coverage import kpi_coverage
 from keikaku.web.charts import Bar, column_chart
 from keikaku.web.render import query_string, render
-from keikaku.web.routers.form_posts import see_other, submit
+from keikaku.web.routers.form_posts import errors_page, see_other, submit
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,10 +82,9 @@ def _page(
         "coverage": kpi_coverage(viewer=actor, engine=engine),
         "measure_kinds": KINDS,
         "can_bind": actor.can_anywhere(Permission.RECORD_ACTUAL),
-        "error_message": message,
         "notice": notice,
     }
-    return render(request, actor, "communications.html", context, status=status)
+    return errors_page(request, actor, "communications.html", context, message=message, status=status)
 
 
 @router.get("/communications", response_class=HTMLResponse)

@@ -29,7 +29,6 @@ from keikaku.services.measures.definitions import (
 from keikaku.services.surveys.bank import STANDARD
 from keikaku.services.surveys.responses import create_survey
 from keikaku.web.forms import Field_
-from keikaku.web.render import render
 from keikaku.web.routers.form_posts import errors_page, see_other, submit
 
 router = APIRouter(include_in_schema=False)
@@ -137,7 +136,9 @@ def create_survey_post(
     return see_other(f"/events/{event_id}/participants?survey=1")
 
 
-def _measure_page(request: Request, actor: ActorDep, engine: EngineDep, kpi_id: int, **extra: object) -> HTMLResponse:
+def _measure_page(
+    request: Request, actor: ActorDep, engine: EngineDep, kpi_id: int, *, message: str | None = None, status: int = 200
+) -> HTMLResponse:
     ref = measure_kpi(kpi_id, actor=actor, engine=engine)  # the permission check
     events = [e for e in list_events(viewer=actor, engine=engine) if e.fiscal_year == ref.fiscal_year]
     context = {
@@ -146,9 +147,8 @@ def _measure_page(request: Request, actor: ActorDep, engine: EngineDep, kpi_id: 
         "kinds": [(k, KIND_LABELS[k]) for k in EVENT_MEASURE_KINDS],
         "events": [e for e in events if _manages(actor, e.department)],
         "questions": CODED,
-        "error_message": extra.get("message"),
     }
-    return render(request, actor, "kpi_measure_edit.html", context, status=int(str(extra.get("status", 200))))
+    return errors_page(request, actor, "kpi_measure_edit.html", context, message=message, status=status)
 
 
 @router.get("/kpis/{kpi_id}/measure/edit", response_class=HTMLResponse)
