@@ -6,7 +6,7 @@ of a KPI for a fiscal year (and month) is the row with the highest version.
 """
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from keikaku.storage.base import Base, EnteredMixin, utcnow
+from keikaku.storage.in_lists import in_chunks
 
 #: ``ActualValue.month`` for a value of the whole fiscal year.
 WHOLE_YEAR = 0
@@ -150,20 +151,13 @@ class EvaluationRun(Base):
 
 # -- queries (repositories never commit) --------------------------------------------------------------
 
-_CHUNK = 500
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]
-
 
 def current_values(session: Session, kpi_ids: Iterable[int], fiscal_years: Iterable[int]) -> list[ActualValue]:
     """The current version of every actual value (whole year and months) of these KPIs and years."""
     ids = sorted(set(kpi_ids))
     years = sorted(set(fiscal_years))
     rows: list[ActualValue] = []
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         latest = (
             select(
                 ActualValue.kpi_id,
@@ -315,7 +309,7 @@ def current_value_details(session: Session, kpi_ids: Sequence[int], fiscal_year:
     """The current version of each actual value of these KPIs for the year, with evidence and authorship."""
     latest: dict[tuple[int, int], ValueDetail] = {}
     ids = sorted(set(kpi_ids))
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         stmt = select(*_DETAIL_COLUMNS).where(ActualValue.fiscal_year == fiscal_year, ActualValue.kpi_id.in_(chunk))
         for values in session.execute(stmt).all():
             row = ValueDetail._make(values)

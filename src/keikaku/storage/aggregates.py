@@ -27,9 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from keikaku.domain.budget import Tally, components_verdict
 from keikaku.storage import models as m
 from keikaku.storage.base import Base
-
-#: Plans recomputed per round of statements (the IN lists stay well under every driver's limits).
-CHUNK = 500
+from keikaku.storage.in_lists import IN_LIST_SIZE, in_chunks
 
 
 class PlanAggregate(Base):
@@ -59,8 +57,7 @@ def compute(conn: Connection, plan_ids: Iterable[int]) -> list[dict[str, Any]]:
     """The aggregate rows of the existing plans among ``plan_ids``, from their projects and KPIs."""
     ids = sorted(set(plan_ids))
     out: list[dict[str, Any]] = []
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in in_chunks(ids):
         plans = list(conn.scalars(select(m.Plan.id).where(m.Plan.id.in_(chunk))))
         if not plans:
             continue
@@ -105,8 +102,7 @@ def compute(conn: Connection, plan_ids: Iterable[int]) -> list[dict[str, Any]]:
 def refresh(conn: Connection, plan_ids: Iterable[int]) -> None:
     """Recompute the rows of ``plan_ids`` in the connection's transaction (a deleted plan's row goes)."""
     ids = sorted(set(plan_ids))
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in in_chunks(ids):
         conn.execute(delete(PlanAggregate).where(PlanAggregate.plan_id.in_(chunk)))
         rows = compute(conn, chunk)
         if rows:
@@ -117,8 +113,8 @@ def refresh_all(conn: Connection) -> int:
     """Recompute every plan's row (a migration, or a bulk statement whose rows nobody saw); returns how many."""
     conn.execute(delete(PlanAggregate))
     ids = list(conn.scalars(select(m.Plan.id).order_by(m.Plan.id)))
-    for start in range(0, len(ids), CHUNK * 4):
-        rows = compute(conn, ids[start : start + CHUNK * 4])
+    for chunk in in_chunks(ids, IN_LIST_SIZE * 4):  # compute takes them an IN list at a time
+        rows = compute(conn, chunk)
         if rows:
             conn.execute(insert(PlanAggregate), rows)
     return len(ids)

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from keikaku.storage.base import Base, CreatedByMixin, EnteredMixin, utcnow
+from keikaku.storage.base import Base, CreatedByMixin, EnteredMixin, one_of, utcnow
 
 #: Where an analytics file comes from.
 ANALYTICS_SOURCES = ("ga4", "matomo")
@@ -32,10 +32,6 @@ ANALYTICS_SOURCES = ("ga4", "matomo")
 ENTRY_KINDS = ("listing", "post", "pr")
 #: PR audiences.
 AUDIENCES = ("overseas", "domestic")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class WebProperty(Base):
@@ -56,7 +52,7 @@ class WebImport(Base):
 
     __tablename__ = "web_imports"
     __table_args__ = (
-        CheckConstraint(_in("source", ANALYTICS_SOURCES), name="source"),
+        CheckConstraint(one_of("source", ANALYTICS_SOURCES), name="source"),
         CheckConstraint("period_end >= period_start", name="period"),
         Index("ix_web_imports_property_period", "property_id", "period_start"),
     )
@@ -105,8 +101,8 @@ class ActivityEntry(Base):
 
     __tablename__ = "activity_entries"
     __table_args__ = (
-        CheckConstraint(_in("kind", ENTRY_KINDS), name="kind"),
-        CheckConstraint(f"audience IS NULL OR {_in('audience', AUDIENCES)}", name="audience"),
+        CheckConstraint(one_of("kind", ENTRY_KINDS), name="kind"),
+        CheckConstraint(f"audience IS NULL OR {one_of('audience', AUDIENCES)}", name="audience"),
         UniqueConstraint("kind", "entry_date", "medium", "folded", name="uq_activity_entries_key"),
         Index("ix_activity_entries_kind_date", "kind", "entry_date"),
     )

@@ -6,7 +6,7 @@ Builders add rows to a session but never flush or commit; readers turn rows back
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from keikaku import domain as d
@@ -385,8 +385,8 @@ def read_partner(row: m.PartnerProgramme, keys: dict[int, str]) -> d.PartnerPrio
     )
 
 
-def read_document(row: m.Document) -> d.DocumentRef:
-    """A document row as a document reference."""
+def read_document(row: m.Document | Row[Any]) -> d.DocumentRef:
+    """A document row (mapped, or a row of the table's columns) as a document reference."""
     return d.DocumentRef(
         id=row.key,
         title=row.title,

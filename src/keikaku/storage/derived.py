@@ -41,6 +41,7 @@ from keikaku.storage import aggregates
 from keikaku.storage import models as m
 from keikaku.storage import web_models as w
 from keikaku.storage.base import Base, utcnow
+from keikaku.storage.in_lists import in_chunks
 from keikaku.storage.prepared import Prepared
 
 ALL = "all"
@@ -175,8 +176,7 @@ def bump(session: Session, scopes: Iterable[str], *, plan_ids: Iterable[int] = (
     if ids or CONTEXT in names or ALL in names:
         # The search index is current again only after a sync has looked at it.
         conn.execute(delete(w.SearchIndexState).where(w.SearchIndexState.key == "signature"))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in in_chunks(ids):
         conn.execute(delete(w.SearchEntry).where(w.SearchEntry.plan_id.in_(chunk)))
         conn.execute(delete(w.SearchIndexedPlan).where(w.SearchIndexedPlan.plan_id.in_(chunk)))
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from keikaku.storage.base import Base, utcnow
+from keikaku.storage.base import Base, one_of, utcnow
 
 PLANNED = "予定"
 HELD = "実施"
@@ -26,16 +26,12 @@ MS_FORMS = "ms_forms"
 FORM_SOURCES = (GOOGLE_FORMS, MS_FORMS)
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Meeting(Base):
     """A meeting of one of our firms with a counterpart at an event, in a slot, with its status."""
 
     __tablename__ = "event_meetings"
     __table_args__ = (
-        CheckConstraint(_in("status", MEETING_STATUSES), name="status"),
+        CheckConstraint(one_of("status", MEETING_STATUSES), name="status"),
         CheckConstraint("slot_end IS NULL OR slot_end >= slot_start", name="slot"),
         UniqueConstraint(
             "event_id", "organisation_id", "counterpart_folded", "slot_start", name="uq_event_meetings_key"
@@ -67,7 +63,7 @@ class SurveyImportMapping(Base):
 
     __tablename__ = "survey_import_mappings"
     __table_args__ = (
-        CheckConstraint(_in("source", FORM_SOURCES), name="source"),
+        CheckConstraint(one_of("source", FORM_SOURCES), name="source"),
         UniqueConstraint("survey_id", "source", name="uq_survey_import_mappings_source"),
     )
 
@@ -85,7 +81,7 @@ class SurveyImportKey(Base):
 
     __tablename__ = "survey_import_keys"
     __table_args__ = (
-        CheckConstraint(_in("source", FORM_SOURCES), name="source"),
+        CheckConstraint(one_of("source", FORM_SOURCES), name="source"),
         UniqueConstraint("survey_id", "source", "source_key", name="uq_survey_import_keys_key"),
     )
 

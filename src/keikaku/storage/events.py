@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
-from keikaku.storage.base import Base, utcnow
+from keikaku.storage.base import Base, one_of, utcnow
 
 #: Event kinds (種別) as stored; the pages show them through the locale files.
 EVENT_KINDS = ("forum", "seminar", "trade_fair", "promotion", "matching")
@@ -49,17 +49,13 @@ ROLES = ("attendee", "staff", "speaker", "related")
 COUNTED_ROLE = "attendee"
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class ManagedEvent(Base):
     """An event of a project that staff run: dates, venue, capacity, registration window, owning department."""
 
     __tablename__ = "managed_events"
     __table_args__ = (
-        CheckConstraint(_in("kind", EVENT_KINDS), name="kind"),
-        CheckConstraint(_in("format", EVENT_FORMATS), name="format"),
+        CheckConstraint(one_of("kind", EVENT_KINDS), name="kind"),
+        CheckConstraint(one_of("format", EVENT_FORMATS), name="format"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_positive"),
         CheckConstraint("seats_taken >= 0 AND (capacity IS NULL OR seats_taken <= capacity)", name="seats"),
         CheckConstraint("end_date >= start_date", name="dates"),
@@ -123,8 +119,8 @@ class Registration(Base):
 
     __tablename__ = "event_registrations"
     __table_args__ = (
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint(one_of("status", STATUSES), name="status"),
+        CheckConstraint(one_of("role", ROLES), name="role"),
         Index("ix_event_registrations_event_status", "event_id", "status"),
         Index("ix_event_registrations_event_status_role", "event_id", "status", "role"),
     )

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
-from keikaku.storage.base import Base, CreatedByMixin, utcnow
+from keikaku.storage.base import Base, CreatedByMixin, one_of, utcnow
 
 EVENT_KINDS = (
     "attended_people",
@@ -60,7 +60,7 @@ COMMUNICATION_KINDS = (
 #: Not a measure: the KPI is typed by hand on purpose (its records are outside keikaku).
 HAND_ENTERED = "hand_entered"
 MEASURE_KINDS = (*EVENT_KINDS, *PLATFORM_KINDS, *COMMUNICATION_KINDS, HAND_ENTERED)
-KIND_CHECK = "kind IN ({})".format(", ".join(repr(k) for k in MEASURE_KINDS))
+KIND_CHECK = one_of("kind", MEASURE_KINDS)
 
 
 class KpiMeasure(CreatedByMixin, Base):

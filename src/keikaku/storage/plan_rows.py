@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, select
 
-from keikaku.domain import DocumentKind, DocumentRef
+from keikaku.domain import DocumentRef
 from keikaku.storage import models as m
+from keikaku.storage.convert import read_document
+from keikaku.storage.in_lists import in_chunks
 
 Dict = dict[str, Any]
 
@@ -380,26 +382,11 @@ def plan_documents(conn: Connection, plan_ids: Sequence[int]) -> list[DocumentRe
     """The source documents the given plans and their projects cite."""
     plans, projects, docs = m.Plan.__table__, m.Project.__table__, m.Document.__table__
     ids: set[int] = set()
-    for start in range(0, len(plan_ids), BATCH * 10):
-        batch = list(plan_ids[start : start + BATCH * 10])
+    for batch in in_chunks(plan_ids, BATCH * 10):
         ids.update(conn.scalars(select(plans.c.source_document_id).where(plans.c.id.in_(batch)).distinct()))
         ids.update(conn.scalars(select(projects.c.source_document_id).where(projects.c.plan_id.in_(batch)).distinct()))
     ids.discard(None)
     if not ids:
         return []
     rows = conn.execute(select(docs).where(docs.c.id.in_(sorted(ids))).order_by(docs.c.id))
-    return [
-        DocumentRef(
-            id=r.key,
-            title=r.title,
-            issuer=r.issuer,
-            kind=DocumentKind(r.kind),
-            fiscal_year=r.fiscal_year,
-            published=r.published,
-            sha256=r.sha256,
-            path=r.path,
-            pages=r.pages,
-            lines=r.lines,
-        )
-        for r in rows
-    ]
+    return [read_document(r) for r in rows]

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from keikaku.storage.base import Base, utcnow
+from keikaku.storage.base import Base, one_of, utcnow
 
 INSTITUTION_KINDS = ("公設試", "支援機関", "大学")
 #: The commercialisation phases, in order.
@@ -44,10 +44,6 @@ HELD = "実施"
 EQUIPMENT_MODES = ("機器使用", "依頼試験", "技術相談")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Institution(Base):
     """A member institution of the platform: a 公設試, a partner agency or a university, with its fee rule.
 
@@ -56,7 +52,7 @@ class Institution(Base):
     """
 
     __tablename__ = "platform_institutions"
-    __table_args__ = (CheckConstraint(_in("kind", INSTITUTION_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(one_of("kind", INSTITUTION_KINDS), name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(400), unique=True)
@@ -71,9 +67,9 @@ class Consultation(Base):
 
     __tablename__ = "platform_cases"
     __table_args__ = (
-        CheckConstraint(_in("phase", PHASES), name="phase"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint("outcome IS NULL OR " + _in("outcome", OUTCOMES), name="outcome"),
+        CheckConstraint(one_of("phase", PHASES), name="phase"),
+        CheckConstraint(one_of("status", STATUSES), name="status"),
+        CheckConstraint("outcome IS NULL OR " + one_of("outcome", OUTCOMES), name="outcome"),
         Index("ix_platform_cases_opened_on_status", "opened_on", "status"),  # the case list (migration 0025)
     )
 
@@ -103,7 +99,7 @@ class CaseActivity(Base):
     """One dated line of a case's log, with its author (a handover and a status change are lines too)."""
 
     __tablename__ = "platform_case_activities"
-    __table_args__ = (CheckConstraint(_in("kind", ACTIVITY_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(one_of("kind", ACTIVITY_KINDS), name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("platform_cases.id", ondelete="CASCADE"), index=True)
@@ -134,8 +130,8 @@ class Seed(Base):
 
     __tablename__ = "platform_seeds"
     __table_args__ = (
-        CheckConstraint(_in("kind", SEED_KINDS), name="kind"),
-        CheckConstraint("phase IS NULL OR " + _in("phase", PHASES), name="phase"),
+        CheckConstraint(one_of("kind", SEED_KINDS), name="kind"),
+        CheckConstraint("phase IS NULL OR " + one_of("phase", PHASES), name="phase"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,7 +147,7 @@ class Need(Base):
     """A firm's requirement, written in a case or entered alone."""
 
     __tablename__ = "platform_needs"
-    __table_args__ = (CheckConstraint("phase IS NULL OR " + _in("phase", PHASES), name="phase"),)
+    __table_args__ = (CheckConstraint("phase IS NULL OR " + one_of("phase", PHASES), name="phase"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("platform_cases.id", ondelete="SET NULL"), index=True)
@@ -169,7 +165,7 @@ class MatchDecision(Base):
     __tablename__ = "platform_match_decisions"
     __table_args__ = (
         UniqueConstraint("need_id", "seed_id", name="uq_platform_match_decisions_pair"),
-        CheckConstraint(_in("decision", DECISIONS), name="decision"),
+        CheckConstraint(one_of("decision", DECISIONS), name="decision"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -184,7 +180,7 @@ class Interview(Base):
     """A 面談 between a firm (the need's side) and an institution (the seed's side)."""
 
     __tablename__ = "platform_interviews"
-    __table_args__ = (CheckConstraint(_in("status", INTERVIEW_STATUSES), name="status"),)
+    __table_args__ = (CheckConstraint(one_of("status", INTERVIEW_STATUSES), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(ForeignKey("platform_needs.id", ondelete="RESTRICT"), index=True)
@@ -208,7 +204,7 @@ class Equipment(Base):
     __tablename__ = "lab_equipment"
     __table_args__ = (
         UniqueConstraint("institution_id", "key", name="uq_lab_equipment_key"),
-        CheckConstraint(_in("mode", EQUIPMENT_MODES), name="mode"),
+        CheckConstraint(one_of("mode", EQUIPMENT_MODES), name="mode"),
         CheckConstraint("fee IS NULL OR fee >= 0", name="fee"),
         # The listing without a query (by name) and its facet counts, read from the indexes alone.  Not led
         # by ``withdrawn``: SQLite would then prefer them to the bigram index for a search word.

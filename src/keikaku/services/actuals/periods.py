@@ -160,6 +160,27 @@ def ensure_open(session: Session, fiscal_year: int, plan_id: int | None = None) 
         )
 
 
+def _append_event(
+    session: Session, actor: Actor, row: PeriodLock, before: dict[str, object], reason: str | None
+) -> PeriodLockPublic:
+    """Append a lock or reopen event to the history and record it in the audit trail (``before``: the state
+    it ends)."""
+    session.add(row)
+    session.flush()
+    locked = row.reopened_at is None
+    audit.record(
+        session,
+        actor,
+        AuditAction.PERIOD_LOCK if locked else AuditAction.PERIOD_REOPEN,
+        "period",
+        _object_id(row.fiscal_year, row.plan_id),
+        before,
+        {"locked": locked, "fiscal_year": row.fiscal_year, "plan_id": row.plan_id},
+        reason,
+    )
+    return _public(row)
+
+
 def lock_period(
     actor: Actor,
     fiscal_year: int,
@@ -185,19 +206,7 @@ def lock_period(
             locked_by=actor.name[:200],
             lock_reason=audit.change_reason(reason),
         )
-        session.add(row)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            AuditAction.PERIOD_LOCK,
-            "period",
-            _object_id(fiscal_year, plan_id),
-            {"locked": False},
-            {"locked": True, "fiscal_year": fiscal_year, "plan_id": plan_id},
-            row.lock_reason,
-        )
-        return _public(row)
+        return _append_event(session, actor, row, {"locked": False}, row.lock_reason)
 
 
 def reopen_period(
@@ -229,19 +238,8 @@ def reopen_period(
             reopened_by=actor.name[:200],
             reopen_reason=cleaned,
         )
-        session.add(row)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            AuditAction.PERIOD_REOPEN,
-            "period",
-            _object_id(fiscal_year, plan_id),
-            {"locked": True, "locked_by": current.locked_by, "locked_at": current.locked_at},
-            {"locked": False, "fiscal_year": fiscal_year, "plan_id": plan_id},
-            cleaned,
-        )
-        return _public(row)
+        before = {"locked": True, "locked_by": current.locked_by, "locked_at": current.locked_at}
+        return _append_event(session, actor, row, before, cleaned)
 
 
 def period_status(fiscal_year: int | None = None, *, engine: Engine | None = None) -> list[PeriodLockPublic]:

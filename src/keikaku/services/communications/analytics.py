@@ -67,6 +67,22 @@ class ImportResult:
     replaced: tuple[int, ...]
 
 
+def _result(row: store.WebImport, outcome: str, dropped_totals: int, replaced: tuple[int, ...]) -> ImportResult:
+    """What an import did, with the period and totals of its stored import."""
+    return ImportResult(
+        row.id,
+        outcome,
+        row.source,
+        row.period_start,
+        row.period_end,
+        row.rows,
+        row.views,
+        row.sessions,
+        dropped_totals,
+        replaced,
+    )
+
+
 def _property(session: Session, code: str) -> store.WebProperty:
     row = session.scalar(select(store.WebProperty).where(store.WebProperty.code == code))
     if row is None:
@@ -156,19 +172,7 @@ def import_analytics(
             )
         ]
         if same and len(live) == 1:
-            old = same[0]
-            return ImportResult(
-                old.id,
-                "unchanged",
-                old.source,
-                old.period_start,
-                old.period_end,
-                old.rows,
-                old.views,
-                old.sessions,
-                parsed.dropped_totals,
-                (),
-            )
+            return _result(same[0], "unchanged", parsed.dropped_totals, ())
         views = sum(r.views for r in parsed.rows)
         has_sessions = any(r.sessions is not None for r in parsed.rows)
         sessions = sum(r.sessions or 0 for r in parsed.rows) if has_sessions else None
@@ -216,18 +220,7 @@ def import_analytics(
                 "sessions": sessions,
             },
         )
-        return ImportResult(
-            row.id,
-            "replaced" if live else "imported",
-            parsed.source,
-            parsed.period_start,
-            parsed.period_end,
-            len(parsed.rows),
-            views,
-            sessions,
-            parsed.dropped_totals,
-            tuple(o.id for o in live),
-        )
+        return _result(row, "replaced" if live else "imported", parsed.dropped_totals, tuple(o.id for o in live))
 
 
 @dataclass(frozen=True)

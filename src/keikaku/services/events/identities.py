@@ -16,24 +16,18 @@ registered with the registrant's): a registration is not linked to a person alre
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from keikaku.storage import events as store
-
-_CHUNK = 500
+from keikaku.storage.in_lists import in_chunks
 
 
 def normalise_email(email: str) -> str:
     """An e-mail as compared and stored: full-width folded (NFKC), trimmed, case-folded."""
     return unicodedata.normalize("NFKC", email).strip().casefold()
-
-
-def _chunks(values: Sequence[object]) -> Iterable[list[object]]:
-    for start in range(0, len(values), _CHUNK):
-        yield list(values[start : start + _CHUNK])
 
 
 def link_people(session: Session, registration_ids: Iterable[int]) -> int:
@@ -43,7 +37,7 @@ def link_people(session: Session, registration_ids: Iterable[int]) -> int:
     reg, person = store.Registration, store.Person
     ids = sorted({int(i) for i in registration_ids})
     new: list[tuple[int, int, int, str]] = []  # (person, registration, event, e-mail)
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         rows = session.execute(
             select(reg.person_id, reg.id, reg.event_id, person.email)
             .join(person, person.id == reg.person_id)
@@ -54,11 +48,11 @@ def link_people(session: Session, registration_ids: Iterable[int]) -> int:
         return 0
     earlier: dict[str, set[tuple[int, int]]] = {}  # e-mail → (person record, the person it counts as)
     at_event: set[tuple[int, int]] = set()  # (event, person counted) registered
-    for chunk in _chunks(sorted({email for *_, email in new})):
+    for emails in in_chunks(sorted({email for *_, email in new})):
         for pid, email, key, event_id, status in session.execute(
             select(person.id, person.email, store.person_key(), reg.event_id, reg.status)
             .join(reg, reg.person_id == person.id)
-            .where(person.email.in_(chunk), person.erased_at.is_(None))
+            .where(person.email.in_(emails), person.erased_at.is_(None))
         ).all():
             earlier.setdefault(str(email), set()).add((int(pid), int(key)))
             if status != store.CANCELLED:  # one who cancelled and registered again is still one person

@@ -139,6 +139,8 @@ def _capacity(value: str) -> int | None:
 
 @dataclass(frozen=True)
 class _Checked:
+    """A form's values as checked, named as the event's columns."""
+
     name: str
     kind: str
     start_date: dt.date
@@ -146,8 +148,8 @@ class _Checked:
     venue: str | None
     format: str
     capacity: int | None
-    opens: dt.datetime | None
-    closes: dt.datetime | None
+    registration_opens_at: dt.datetime | None
+    registration_closes_at: dt.datetime | None
     department: str
 
 
@@ -189,8 +191,8 @@ def _check(session: Session, form: EventForm) -> tuple[_Checked, m.Project, int]
         venue=clean_text(form.venue, "会場", limit=400, field="venue"),
         format=form.format,
         capacity=_capacity(form.capacity),
-        opens=opens,
-        closes=closes,
+        registration_opens_at=opens,
+        registration_closes_at=closes,
         department=department,
     )
     return checked, project, fiscal_year
@@ -231,17 +233,8 @@ def create_event(form: EventForm, *, actor: Actor, engine: Engine | None = None)
         row = store.ManagedEvent(
             project_id=project.id,
             plan_event_id=form.plan_event_id,
-            name=checked.name,
-            kind=checked.kind,
-            start_date=checked.start_date,
-            end_date=checked.end_date,
-            venue=checked.venue,
-            format=checked.format,
-            capacity=checked.capacity,
+            **dataclasses.asdict(checked),
             seats_taken=0,
-            registration_opens_at=checked.opens,
-            registration_closes_at=checked.closes,
-            department=checked.department,
             published=form.published,
             created_by=actor.name[:200],
         )
@@ -274,12 +267,9 @@ def update_event(event_id: int, form: EventForm, *, actor: Actor, engine: Engine
                     f"定員 {checked.capacity} 人は、既に席を確保している {row.seats_taken} 人より少なくできません",
                 )
             session.refresh(row)
-        else:
-            row.capacity = None
-        row.name, row.kind, row.venue, row.format = checked.name, checked.kind, checked.venue, checked.format
-        row.start_date, row.end_date = checked.start_date, checked.end_date
-        row.registration_opens_at, row.registration_closes_at = checked.opens, checked.closes
-        row.department, row.published = checked.department, form.published
+        for column, value in dataclasses.asdict(checked).items():  # a capacity is the one the update stored
+            setattr(row, column, value)
+        row.published = form.published
         session.flush()
         old, new = audit.changed(before, _snapshot(row))
         if new:

@@ -21,6 +21,7 @@ from keikaku.services.publication.visibility import visibility_for
 from keikaku.storage import communications as comms_store
 from keikaku.storage import measures as store
 from keikaku.storage import models as m
+from keikaku.storage.in_lists import in_chunks
 from keikaku.storage.uow import read_session, unit_of_work
 
 
@@ -123,8 +124,7 @@ def kpi_coverage(
 def _latest_measures(session: Session, kpi_ids: list[int]) -> dict[int, store.KpiMeasure]:
     """The newest measure version of each of these KPIs (those that have one)."""
     found: dict[int, store.KpiMeasure] = {}
-    for start in range(0, len(kpi_ids), 500):
-        chunk = kpi_ids[start : start + 500]
+    for chunk in in_chunks(kpi_ids):
         latest = (
             select(store.KpiMeasure.kpi_id, func.max(store.KpiMeasure.version).label("version"))
             .where(store.KpiMeasure.kpi_id.in_(chunk))

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Engine, Integer, MetaData, Select, String, Table, cast, func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from keikaku.services.actuals import periods
 from keikaku.services.core.actors import Actor, require_admin
@@ -35,32 +36,20 @@ from keikaku.storage.uow import unit_of_work
 SET_BASED = ("attended_people", "attended_person_days", "registrations", "answer_share")
 
 _scratch = MetaData()
+
+
+def _temporary(name: str, **columns: type[TypeEngine[Any]] | TypeEngine[Any]) -> Table:
+    """A temporary table of the recomputation (every column required), created and dropped around it."""
+    return Table(name, _scratch, *(Column(c, t, nullable=False) for c, t in columns.items()), prefixes=["TEMPORARY"])
+
+
 #: The distinct event sets of the measures (KPIs bound to the same events share one), with what each needs.
-_SETS = Table(
-    "tmp_measure_event_sets",
-    _scratch,
-    Column("set_id", Integer, nullable=False),
-    Column("event_id", Integer, nullable=False),
-    Column("people", Integer, nullable=False),
-    Column("days", Integer, nullable=False),
-    Column("registrations", Integer, nullable=False),
-    prefixes=["TEMPORARY"],
+_SETS = _temporary(
+    "tmp_measure_event_sets", set_id=Integer, event_id=Integer, people=Integer, days=Integer, registrations=Integer
 )
 #: The events of each share measure (its question is the measure's), and the codes it counts.
-_SHARES = Table(
-    "tmp_share_measure_events",
-    _scratch,
-    Column("measure_id", Integer, nullable=False),
-    Column("event_id", Integer, nullable=False),
-    prefixes=["TEMPORARY"],
-)
-_CODES = Table(
-    "tmp_measure_codes",
-    _scratch,
-    Column("measure_id", Integer, nullable=False),
-    Column("code", String(60), nullable=False),
-    prefixes=["TEMPORARY"],
-)
+_SHARES = _temporary("tmp_share_measure_events", measure_id=Integer, event_id=Integer)
+_CODES = _temporary("tmp_measure_codes", measure_id=Integer, code=String(60))
 _TABLES = (_SETS, _SHARES, _CODES)
 
 

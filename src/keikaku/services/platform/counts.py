@@ -146,22 +146,13 @@ def names(session: Session, kind: str, fiscal_year: int) -> list[tuple[str, str,
             .order_by(column, c.id)
         ).all()
         return [(a, b, d.isoformat()) for a, b, d in rows]
-    if kind == "platform_matchings":
-        d = store.MatchDecision
-        rows = session.execute(
-            select(store.Need.title, store.Seed.title, d.decided_on)
-            .join(store.Need, store.Need.id == d.need_id)
-            .join(store.Seed, store.Seed.id == d.seed_id)
-            .where(d.decision == "accepted", d.decided_on >= start, d.decided_on <= end)
-            .order_by(d.decided_on, d.id)
-        ).all()
-        return [(a, b, day.isoformat()) for a, b, day in rows]
-    i = store.Interview
+    pair = store.MatchDecision if kind == "platform_matchings" else store.Interview  # a need and a seed
+    column, conditions = _dated(kind)
     rows = session.execute(
-        select(store.Need.title, store.Seed.title, i.on)
-        .join(store.Need, store.Need.id == i.need_id)
-        .join(store.Seed, store.Seed.id == i.seed_id)
-        .where(i.status == store.HELD, i.on >= start, i.on <= end)
-        .order_by(i.on, i.id)
+        select(store.Need.title, store.Seed.title, column)
+        .join(store.Need, store.Need.id == pair.need_id)
+        .join(store.Seed, store.Seed.id == pair.seed_id)
+        .where(column >= start, column <= end, *conditions)
+        .order_by(column, pair.id)
     ).all()
     return [(a, b, day.isoformat()) for a, b, day in rows]

@@ -44,6 +44,7 @@ from keikaku.normalize.text import normalize_text
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import ValidationError
 from keikaku.storage import platform as store
+from keikaku.storage.in_lists import in_chunks
 from keikaku.storage.uow import read_session
 
 SYNONYMS = Path(__file__).with_name("synonyms.json")
@@ -115,8 +116,8 @@ def reindex(connection: Connection, texts: dict[int, str]) -> None:
     """Replace the bigrams of the entries ``texts`` (id → folded search text)."""
     g = store.EquipmentGram
     ids = list(texts)
-    for start in range(0, len(ids), 500):
-        connection.execute(delete(g).where(g.equipment_id.in_(ids[start : start + 500])))
+    for chunk in in_chunks(ids):
+        connection.execute(delete(g).where(g.equipment_id.in_(chunk)))
     rows = [{"gram": gram, "equipment_id": i} for i, text in texts.items() for gram in grams(text)]
     for start in range(0, len(rows), 10_000):
         connection.execute(insert(g), rows[start : start + 10_000])

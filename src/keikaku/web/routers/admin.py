@@ -39,7 +39,6 @@ from keikaku.services.plans.read import list_plans
 from keikaku.services.publication import state as publication
 from keikaku.web.forms import (
     ActorQuery,
-    Errors,
     Field_,
     FieldError,
     PlanField,
@@ -47,6 +46,7 @@ from keikaku.web.forms import (
     check_texts,
 )
 from keikaku.web.render import render, translator
+from keikaku.web.routers.form_posts import errors_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -168,21 +168,6 @@ def audit_xlsx(
 # -- administration: publication --------------------------------------------------------------------------
 
 
-def _admin_page(
-    request: Request,
-    actor: Actor,
-    template: str,
-    context: dict[str, Any],
-    *,
-    errors: Errors | None = None,
-    message: str | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    return render(
-        request, actor, template, {**context, "errors": errors or {}, "error_message": message}, status=status
-    )
-
-
 def _publication_page(
     request: Request, actor: Actor, engine: Engine | None, *, typed: Mapping[str, str] | None = None, **extra: Any
 ) -> HTMLResponse:
@@ -196,7 +181,7 @@ def _publication_page(
         "coverage": {p.id: evaluation_coverage(p.id, p.fiscal_year, actor=actor, engine=engine) for p in plans},
         "typed": typed or {},
     }
-    return _admin_page(request, actor, "admin_publication.html", context, **extra)
+    return errors_page(request, actor, "admin_publication.html", context, **extra)
 
 
 @router.get("/admin/publication", response_class=HTMLResponse)
@@ -257,7 +242,7 @@ def _periods_page(request: Request, actor: Actor, engine: Engine | None, **extra
         {p.fiscal_year for p in list_plans(per_page=100, viewer=actor, engine=engine).items} | set(whole), reverse=True
     )
     context = {"years": years, "whole": whole, "plan_locks": [lock for lock in locks if lock.plan_id is not None]}
-    return _admin_page(request, actor, "admin_periods.html", context, **extra)
+    return errors_page(request, actor, "admin_periods.html", context, **extra)
 
 
 @router.get("/admin/periods", response_class=HTMLResponse)

@@ -33,7 +33,7 @@ from keikaku.web.forms import (
     int_or_none,
     local_error,
 )
-from keikaku.web.render import render
+from keikaku.web.routers.form_posts import errors_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,11 +76,11 @@ def _comments_page(
         "can_comment": actor.can(Permission.COMMENT),
         "body": body,
         "project_id": project_id,
-        "errors": errors or {},
-        "error_message": message,
     }
     json_url = f"/api/v1/plans/{plan_id}/comments?fiscal_year={year}"
-    return render(request, actor, "comments.html", context, status=status, json_url=json_url)
+    return errors_page(
+        request, actor, "comments.html", context, errors=errors, message=message, status=status, json_url=json_url
+    )
 
 
 @router.get("/plans/{plan_id}/comments", response_class=HTMLResponse)

@@ -43,7 +43,7 @@ from keikaku.services.exchange.exporters import attachment
 from keikaku.services.measures.coverage import kpi_coverage
 from keikaku.web.charts import Bar, column_chart
 from keikaku.web.render import query_string, render
-from keikaku.web.routers.form_posts import see_other, submit
+from keikaku.web.routers.form_posts import errors_page, see_other, submit
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,10 +82,9 @@ def _page(
         "coverage": kpi_coverage(viewer=actor, engine=engine),
         "measure_kinds": KINDS,
         "can_bind": actor.can_anywhere(Permission.RECORD_ACTUAL),
-        "error_message": message,
         "notice": notice,
     }
-    return render(request, actor, "communications.html", context, status=status)
+    return errors_page(request, actor, "communications.html", context, message=message, status=status)
 
 
 @router.get("/communications", response_class=HTMLResponse)
@@ -284,14 +283,19 @@ def evidence_download(record_id: Id, engine: EngineDep, actor: ActorDep) -> Resp
     return Response(file.content, media_type=file.media_type, headers=headers)
 
 
+def _export(exporter: str, fmt: str, options: dict[str, Any], actor: Actor, engine: Engine | None) -> Response:
+    """An exporter's file as a download, named by the exporter."""
+    file = exporters.get(exporter).render(fmt, options, actor=actor, engine=engine)
+    headers = {"content-disposition": f'attachment; filename="{file.filename}"'}
+    return Response(file.content, media_type=file.media_type, headers=headers)
+
+
 @router.get("/communications/entries/{kind}.csv")
 def entry_export(kind: str, engine: EngineDep, actor: ActorDep) -> Response:
     """The staff's CSV of a registry with who entered each entry (an audit record)."""
     if kind not in KIND_LABELS:
         raise NotFoundError("その記録はありません")
-    file = exporters.get("registry_entries").render("csv", {"kind": kind}, actor=actor, engine=engine)
-    headers = {"content-disposition": f'attachment; filename="{file.filename}"'}
-    return Response(file.content, media_type=file.media_type, headers=headers)
+    return _export("registry_entries", "csv", {"kind": kind}, actor, engine)
 
 
 @router.post("/communications/newsletter", response_class=HTMLResponse)
@@ -346,9 +350,7 @@ def directory_export(request: Request, directory: str, engine: EngineDep, actor:
     options = {"directory": directory[:40], "q": q, "with_contact": request.query_params.get("contact") == "1"}
     if directory != VISITS:
         options["filters"] = _facets(request, "prefecture", "industry", "award")
-    file = exporters.get("directory").render(fmt, options, actor=actor, engine=engine)
-    headers = {"content-disposition": f'attachment; filename="{file.filename}"'}
-    return Response(file.content, media_type=file.media_type, headers=headers)
+    return _export("directory", fmt, options, actor, engine)
 
 
 @router.get("/directories/{directory}", response_class=HTMLResponse)

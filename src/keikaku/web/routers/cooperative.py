@@ -41,7 +41,7 @@ from keikaku.web.forms import (
     service_errors,
     shown,
 )
-from keikaku.web.render import render
+from keikaku.web.routers.form_posts import errors_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -107,13 +107,13 @@ def _cooperative_page(
         "can_add": actor.can_anywhere(Permission.MANAGE_COOPERATIVE),
         "own_governments": own,
         "add_form": add_form or CooperativeForm(member_government=own[0] if len(own) == 1 else ""),
-        "errors": errors or {},
-        "error_message": message,
         "conflict": status == 409,
         "open_row": open_row,
     }
     json_url = f"/api/v1/plans/{plan_id}/cooperative-projects"
-    return render(request, actor, "cooperative.html", context, status=status, json_url=json_url)
+    return errors_page(
+        request, actor, "cooperative.html", context, errors=errors, message=message, status=status, json_url=json_url
+    )
 
 
 @router.get("/plans/{plan_id}/cooperative", response_class=HTMLResponse)

@@ -38,7 +38,7 @@ from keikaku.services.cycle.reminders import ReminderRun, send_due_reminders
 from keikaku.services.cycle.submissions import submit_part, withdraw_submission
 from keikaku.services.plans.read import list_plans
 from keikaku.web.forms import Errors, Field_, FieldError, check_texts, service_errors
-from keikaku.web.render import render
+from keikaku.web.routers.form_posts import errors_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,21 +47,6 @@ YearField = Annotated[int, Form(ge=MIN_YEAR, le=MAX_YEAR)]
 Days = Annotated[str, Form(max_length=3)]
 DepartmentField = Annotated[str, Form(min_length=1, max_length=200)]
 DepartmentQuery = Annotated[str | None, Query(max_length=200)]
-
-
-def _page(
-    request: Request,
-    actor: Actor,
-    template: str,
-    context: dict[str, Any],
-    *,
-    errors: Errors | None = None,
-    message: str | None = None,
-    status: int = 200,
-    json_url: str | None = None,
-) -> HTMLResponse:
-    values = {**context, "errors": errors or {}, "error_message": message}
-    return render(request, actor, template, values, status=status, json_url=json_url)
 
 
 def _day(raw: str, key: str, errors: Errors) -> dt.date | None:
@@ -95,7 +80,7 @@ def _calls_page(
     years = sorted({p.fiscal_year for p in list_plans(per_page=100, viewer=actor, engine=engine).items} - opened)
     defaults = {"remind_before_days": str(DEFAULT_BEFORE), "remind_after_days": str(DEFAULT_AFTER)}
     context = {"calls": calls, "years": years, "typed": {**defaults, **(typed or {})}}
-    return _page(request, actor, "cycle_calls.html", context, json_url="/api/v1/cycle/calls", **extra)
+    return errors_page(request, actor, "cycle_calls.html", context, json_url="/api/v1/cycle/calls", **extra)
 
 
 @router.get("/admin/cycle", response_class=HTMLResponse)
@@ -180,7 +165,7 @@ def _board_page(
         "lock_notice": lock_notice(lock) if lock else None,
     }
     url = f"/api/v1/cycle/{fiscal_year}/board"
-    return _page(request, actor, "cycle_board.html", context, json_url=url, **extra)
+    return errors_page(request, actor, "cycle_board.html", context, json_url=url, **extra)
 
 
 @router.get("/admin/cycle/{fiscal_year}", response_class=HTMLResponse)
@@ -307,7 +292,7 @@ def _checklist_page(
         "department_query": quote(chosen),
     }
     url = f"/api/v1/cycle/{fiscal_year}/checklist?department={quote(chosen)}"
-    return _page(request, actor, "cycle_checklist.html", context, json_url=url, **extra)
+    return errors_page(request, actor, "cycle_checklist.html", context, json_url=url, **extra)
 
 
 @router.get("/cycle/{fiscal_year}/checklist", response_class=HTMLResponse)

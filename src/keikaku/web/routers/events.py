@@ -4,7 +4,7 @@ events run elsewhere (participant lists, meeting lists, Google Forms / Microsoft
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated
 
 import segno
@@ -42,7 +42,7 @@ from keikaku.web.charts import Bar, column_chart
 from keikaku.web.forms import Field_
 from keikaku.web.rate_limit import limit
 from keikaku.web.render import render
-from keikaku.web.routers.form_posts import submit
+from keikaku.web.routers.form_posts import errors_page, submit
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,11 +52,18 @@ def _base(request: Request) -> str:
 
 
 def _register_page(
-    request: Request, actor: ActorDep, event_id: int, engine: EngineDep, **extra: object
+    request: Request,
+    actor: ActorDep,
+    event_id: int,
+    engine: EngineDep,
+    *,
+    values: Mapping[str, str] | None = None,
+    message: str | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
     event = get_event(event_id, viewer=PUBLIC, engine=engine)
-    context = {"event": event, "error_message": extra.get("message"), "values": extra.get("values", {})}
-    return render(request, actor, "event_register.html", context, status=int(str(extra.get("status", 200))))
+    context = {"event": event, "values": values or {}}
+    return errors_page(request, actor, "event_register.html", context, message=message, status=status)
 
 
 @router.get("/events/{event_id}/register", response_class=HTMLResponse)

@@ -3,6 +3,7 @@ and binding a KPI to a measure (then computing it).  The owning department's edi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -28,8 +29,7 @@ from keikaku.services.measures.definitions import (
 from keikaku.services.surveys.bank import STANDARD
 from keikaku.services.surveys.responses import create_survey
 from keikaku.web.forms import Field_
-from keikaku.web.render import render
-from keikaku.web.routers.form_posts import see_other, submit
+from keikaku.web.routers.form_posts import errors_page, see_other, submit
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,7 +46,14 @@ def _manages(actor: Actor, department: str) -> bool:
 
 
 def _events_page(
-    request: Request, actor: ActorDep, engine: EngineDep, *, values: EventForm | None = None, **extra: object
+    request: Request,
+    actor: ActorDep,
+    engine: EngineDep,
+    *,
+    values: EventForm | None = None,
+    errors: Mapping[str, object] | None = None,
+    message: str | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
     if not actor.can_anywhere(Permission.MANAGE_EVENTS):
         raise PermissionDeniedError("イベントを管理する権限がありません", details={"permission": "manage_events"})
@@ -57,10 +64,8 @@ def _events_page(
         "kinds": KINDS,
         "formats": FORMATS,
         "values": values or EventForm(project_id=0, name=""),
-        "error_message": extra.get("message"),
-        "errors": extra.get("errors", {}),
     }
-    return render(request, actor, "events_staff.html", context, status=int(str(extra.get("status", 200))))
+    return errors_page(request, actor, "events_staff.html", context, errors=errors, message=message, status=status)
 
 
 @router.get("/events", response_class=HTMLResponse)
@@ -104,7 +109,8 @@ def create_event_post(  # noqa: PLR0917 - one form field each
     )
 
     def again(exc: ServiceError) -> HTMLResponse:
-        fields = exc.details.get("fields", {}) if isinstance(exc.details, dict) else {}
+        fields = exc.details.get("fields")
+        fields = fields if isinstance(fields, dict) else {}
         return _events_page(
             request, actor, engine, values=form, message=exc.message, errors=fields, status=exc.http_status
         )
@@ -130,7 +136,9 @@ def create_survey_post(
     return see_other(f"/events/{event_id}/participants?survey=1")
 
 
-def _measure_page(request: Request, actor: ActorDep, engine: EngineDep, kpi_id: int, **extra: object) -> HTMLResponse:
+def _measure_page(
+    request: Request, actor: ActorDep, engine: EngineDep, kpi_id: int, *, message: str | None = None, status: int = 200
+) -> HTMLResponse:
     ref = measure_kpi(kpi_id, actor=actor, engine=engine)  # the permission check
     events = [e for e in list_events(viewer=actor, engine=engine) if e.fiscal_year == ref.fiscal_year]
     context = {
@@ -139,9 +147,8 @@ def _measure_page(request: Request, actor: ActorDep, engine: EngineDep, kpi_id: 
         "kinds": [(k, KIND_LABELS[k]) for k in EVENT_MEASURE_KINDS],
         "events": [e for e in events if _manages(actor, e.department)],
         "questions": CODED,
-        "error_message": extra.get("message"),
     }
-    return render(request, actor, "kpi_measure_edit.html", context, status=int(str(extra.get("status", 200))))
+    return errors_page(request, actor, "kpi_measure_edit.html", context, message=message, status=status)
 
 
 @router.get("/kpis/{kpi_id}/measure/edit", response_class=HTMLResponse)

@@ -2,12 +2,13 @@
 can end.  A refusal (by default :class:`~keikaku.services.core.errors.PermissionDeniedError`) propagates to
 its 403 page; a service error of the kinds shown (by default any other) shows the form again with the
 service's message and status; success redirects (303) to the page that shows the result, or shows the result
-itself.  :func:`form_page` renders a page with the error of a refused form.
+itself.  :func:`form_page` renders a page with the error of a refused form; :func:`errors_page` a page whose
+forms show the messages beside their fields.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -59,3 +60,21 @@ def form_page(
     """A page with its forms, and the error of a refused one with its status (422 rejected, 409 conflict)."""
     values = {**context, **error_context(error)}
     return render(request, actor, template, values, status=error.http_status if error else 200)
+
+
+def errors_page(
+    request: Request,
+    actor: Actor,
+    template: str,
+    context: dict[str, Any],
+    *,
+    errors: Mapping[str, object] | None = None,
+    message: str | None = None,
+    status: int = 200,
+    json_url: str | None = None,
+) -> HTMLResponse:
+    """A page with its forms, the messages beside the fields (``errors`` by field id: a :class:`FieldError`,
+    or a service's message) and the form's message above them, with its status (200 shown, 422 rejected,
+    409 conflict)."""
+    values = {**context, "errors": errors or {}, "error_message": message}
+    return render(request, actor, template, values, status=status, json_url=json_url)

@@ -7,6 +7,7 @@ a value sent anyway (a page opened before the lock) is refused under that headin
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,13 +22,23 @@ from keikaku.services.measures.coverage import kpi_source
 from keikaku.services.plans.kpi_page import get_kpi_entry_page
 from keikaku.web import chart_views
 from keikaku.web.forms import Field_
-from keikaku.web.render import render, translator
+from keikaku.web.render import translator
+from keikaku.web.routers.form_posts import errors_page
 
 router = APIRouter(include_in_schema=False)
 
 
 def _page(
-    request: Request, actor: ActorDep, kpi_id: int, engine: EngineDep, form: ActualForm, **extra: object
+    request: Request,
+    actor: ActorDep,
+    kpi_id: int,
+    engine: EngineDep,
+    form: ActualForm,
+    *,
+    errors: Mapping[str, object] | None = None,
+    message: str | None = None,
+    refused: Mapping[str, str] | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
     entry = get_kpi_entry_page(kpi_id, viewer=actor, engine=engine)
     lock = lock_in_force(entry.fiscal_year, entry.plan_id, engine=engine)
@@ -35,16 +46,16 @@ def _page(
     context = {
         "entry": entry,
         "form": form,
-        "errors": extra.get("errors", {}),
-        "error_message": extra.get("message"),
-        "refused": extra.get("refused"),
+        "refused": refused,
         "lock_notice": lock_notice(lock) if lock else None,
         "measured_example": {"era": era_date(example), "iso": example.isoformat()},
         "chart": chart_views.kpi(entry.kpi, translator(request)),
         "source": kpi_source(kpi_id, engine=engine),
     }
-    status = int(str(extra.get("status", 200)))
-    return render(request, actor, "kpi.html", context, status=status, json_url=f"/api/v1/kpis/{kpi_id}")
+    json_url = f"/api/v1/kpis/{kpi_id}"
+    return errors_page(
+        request, actor, "kpi.html", context, errors=errors, message=message, status=status, json_url=json_url
+    )
 
 
 @router.get("/kpis/{kpi_id}", response_class=HTMLResponse)
@@ -96,8 +107,9 @@ def record(
         again = dataclasses.replace(form, expected_version=str(latest))
         return _page(request, actor, kpi_id, engine=engine, form=again, message=exc.message, status=409)
     except ValidationError as exc:
-        fields = exc.details.get("fields") if isinstance(exc.details.get("fields"), dict) else {}
-        return _page(request, actor, kpi_id, engine=engine, form=form, errors=fields, message=exc.message, status=422)
+        fields = exc.details.get("fields")
+        errors = fields if isinstance(fields, dict) else {}
+        return _page(request, actor, kpi_id, engine=engine, form=form, errors=errors, message=exc.message, status=422)
     entry = get_kpi_entry_page(kpi_id, viewer=actor, engine=engine)
     target = (
         f"/projects/{entry.project_id}?saved={kpi_id}#kpi-{kpi_id}" if entry.project_id else f"/kpis/{kpi_id}?saved=1"

@@ -20,6 +20,7 @@ from keikaku.api.deps import ActorDep, EngineDep, Id, PageQuery
 from keikaku.api.routers.imports import read_upload
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.errors import ServiceError, ValidationError
+from keikaku.services.core.paging import Paged
 from keikaku.services.platform.attachments import get_attachment
 from keikaku.services.platform.cases import (
     CaseChange,
@@ -77,7 +78,7 @@ def _list_page(
     error: ServiceError | None = None,
 ) -> HTMLResponse:
     lines, total = list_cases(actor=actor, filters=filters, page=page, per_page=PER_PAGE, engine=engine)
-    paged = {"page": page, "pages": max(1, -(-total // PER_PAGE)), "total": total}
+    paged = Paged(lines, total, page, PER_PAGE)
     context = {
         "lines": lines,
         "paged": paged,

@@ -25,7 +25,7 @@ from keikaku.services.evaluations.presentation import Thresholds
 from keikaku.services.evaluations.run import current_thresholds, set_thresholds
 from keikaku.services.plans.read import list_plans
 from keikaku.web.forms import Errors, Field_, FieldError, PlanField, check_texts
-from keikaku.web.render import render
+from keikaku.web.routers.form_posts import errors_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -101,8 +101,9 @@ def _page(
         )
         notice = lock_notice(lock) if lock else None
         rows.append({"plan": plan, "form": form, "lock_notice": notice, "refused": (refused or {}).get(plan.id)})
-    context = {"rows": rows, "errors": errors or {}, "error_message": message}
-    return render(request, actor, "admin_thresholds.html", context, status=status)
+    return errors_page(
+        request, actor, "admin_thresholds.html", {"rows": rows}, errors=errors, message=message, status=status
+    )
 
 
 @router.get("/admin/thresholds", response_class=HTMLResponse)

@@ -21,8 +21,7 @@ from keikaku.services.core.errors import ConflictError, ServiceError, Validation
 from keikaku.services.core.free_text import has_control_characters
 from keikaku.services.governance import accounts
 from keikaku.services.platform.interviews import institutions
-from keikaku.web.render import render
-from keikaku.web.routers.form_posts import see_other, submit
+from keikaku.web.routers.form_posts import errors_page, see_other, submit
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,14 +50,8 @@ def _page(
     json_url: str | None = None,
 ) -> HTMLResponse:
     require_admin(actor, "アカウントの管理画面")
-    values = {
-        "roles": accounts.ACCOUNT_ROLES,
-        "institutions": institutions(engine=engine),
-        "errors": {},
-        "error_message": message,
-        **context,
-    }
-    return render(request, actor, template, values, status=status, json_url=json_url)
+    values = {"roles": accounts.ACCOUNT_ROLES, "institutions": institutions(engine=engine), **context}
+    return errors_page(request, actor, template, values, message=message, status=status, json_url=json_url)
 
 
 def _list_page(request: Request, actor: Actor, engine: Engine | None, **extra: Any) -> HTMLResponse:
