@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, aliased
 from keikaku.storage import actuals as act
 from keikaku.storage import derived
 from keikaku.storage import models as m
+from keikaku.storage.in_lists import in_chunks
 
 #: Plans recounted in one statement.
 CHUNK = 400
@@ -135,8 +136,7 @@ def current_plan_ids(session: Session, fiscal_year: int) -> list[int]:
 
 def _count(session: Session, plan_ids: Sequence[int]) -> dict[int, dict[str, tuple[int, int]]]:
     out: dict[int, dict[str, tuple[int, int]]] = {pid: {} for pid in plan_ids}
-    for start in range(0, len(plan_ids), CHUNK):
-        chunk = plan_ids[start : start + CHUNK]
+    for chunk in in_chunks(plan_ids, CHUNK):
         stmt = (
             kpi_rows(m.Plan.id.in_(chunk))
             .add_columns(

@@ -48,6 +48,7 @@ from keikaku.services.plans.rows import KpiRow, PlanTree, ProjectRow, gc_paused,
 from keikaku.services.publication.visibility import visibility_for
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
+from keikaku.storage.in_lists import in_chunks
 from keikaku.storage.uow import read_session, unit_of_work
 
 
@@ -109,8 +110,8 @@ def _kpi_ids_of(plan_ids: Sequence[int]) -> Select[Any]:
 
 def _value_rows(session: Session, plan_ids: Sequence[int], fiscal_year: int) -> list[store.ValueRow]:
     rows: list[store.ValueRow] = []
-    for start in range(0, len(plan_ids), 500):
-        rows += store.current_value_rows(session, _kpi_ids_of(plan_ids[start : start + 500]), fiscal_year)
+    for chunk in in_chunks(plan_ids):
+        rows += store.current_value_rows(session, _kpi_ids_of(chunk), fiscal_year)
     return rows
 
 
@@ -163,10 +164,8 @@ def _previous_rank_values(
         return {}
     ids = sorted(wanted.values())
     rows: list[store.ValueRow] = []
-    for start in range(0, len(ids), 500):
-        rows += store.current_value_rows(
-            session, select(m.Kpi.id).where(m.Kpi.id.in_(ids[start : start + 500])), fiscal_year - 1
-        )
+    for chunk in in_chunks(ids):
+        rows += store.current_value_rows(session, select(m.Kpi.id).where(m.Kpi.id.in_(chunk)), fiscal_year - 1)
     values = observations(rows, fiscal_year - 1)
     return {kpi_id: values[old] for kpi_id, old in wanted.items() if old in values}
 

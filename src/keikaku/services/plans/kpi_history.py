@@ -24,6 +24,7 @@ from keikaku.services.plans.kpis import KpiRef
 from keikaku.services.publication.visibility import Visibility, current_revision
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
+from keikaku.storage.in_lists import in_chunks
 from keikaku.storage.prepared import Prepared
 
 
@@ -173,8 +174,8 @@ def _current_value_rows(session: Session, kpi_ids: Sequence[int], years: set[int
     latest: dict[tuple[int, int, int], store.ValueRow] = {}
     if not kpi_ids or not years:
         return []
-    for start in range(0, len(kpi_ids), 500):
-        for values in _VALUE_ROWS.rows(session, ids=kpi_ids[start : start + 500]):
+    for chunk in in_chunks(kpi_ids):
+        for values in _VALUE_ROWS.rows(session, ids=chunk):
             row = store.ValueRow(*values)
             if row.fiscal_year not in years:
                 continue

@@ -19,9 +19,8 @@ from sqlalchemy import BindParameter, ColumnElement, Select, Text, bindparam, se
 from sqlalchemy.orm import Session
 
 from keikaku.storage import models as m
+from keikaku.storage.in_lists import in_chunks
 from keikaku.storage.prepared import Prepared
-
-_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,11 +154,6 @@ def plan_row(plan: m.Plan | Any) -> PlanRow:
     )
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]
-
-
 _PROJECT_COLUMNS = (
     m.Project.id,
     m.Project.plan_id,
@@ -264,7 +258,7 @@ def load_plan_tree(session: Session, plans: Sequence[m.Plan | PlanRow], *, kpis:
             departments[project_id].append(name)
         if kpis:
             kpi_rows = [_make_kpi(row) for row in _ONE_PLAN_KPIS.rows(connection, plan_id=plan_ids[0])]
-    for chunk in _chunks(plan_ids) if len(plan_ids) > 1 else ():
+    for chunk in in_chunks(plan_ids) if len(plan_ids) > 1 else ():
         raw_projects.extend(connection.execute(_TREE_PROJECTS, {"plan_ids": chunk}).all())
         for project_id, name in connection.execute(_TREE_DEPARTMENTS, {"plan_ids": chunk}).all():
             departments[project_id].append(name)

@@ -35,6 +35,7 @@ from keikaku.services.core.errors import NotFoundError
 from keikaku.services.publication.state import can_see_drafts
 from keikaku.storage import models as m
 from keikaku.storage.accounts import Publication, PublicationState, PublishedObject, newest_publication
+from keikaku.storage.in_lists import in_chunks
 from keikaku.storage.prepared import Prepared
 
 #: A column of integers: a mapped attribute (``Plan.id``) or any column expression.
@@ -256,8 +257,8 @@ class Visibility:
             return
         newest: dict[tuple[int, int], tuple[int, str]] = {}
         plan_ids = sorted({plan_id for plan_id, _year in wanted})
-        for start in range(0, len(plan_ids), 500):
-            rows = _EVALUATION_ROWS.rows(session, plan_ids=plan_ids[start : start + 500])
+        for chunk in in_chunks(plan_ids):
+            rows = _EVALUATION_ROWS.rows(session, plan_ids=chunk)
             for plan_id, year, row_id, state in rows:
                 key = (plan_id, year)
                 if key in wanted and (key not in newest or newest[key][0] < row_id):

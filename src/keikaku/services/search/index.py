@@ -33,6 +33,7 @@ from keikaku.storage import derived
 from keikaku.storage import models as m
 from keikaku.storage import web_models as w
 from keikaku.storage.base import utcnow
+from keikaku.storage.in_lists import in_chunks
 from keikaku.storage.uow import read_session, unit_of_work
 
 #: Bump when tokens or entry contents change: the whole index is rebuilt.
@@ -146,8 +147,7 @@ def _index_plans(conn: Connection, plan_ids: Sequence[int], home: str | None) ->
 
 def _remove_plans(conn: Connection, plan_ids: Iterable[int]) -> int:
     ids = list(plan_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in in_chunks(ids):
         conn.execute(delete(w.SearchEntry).where(w.SearchEntry.plan_id.in_(chunk)))
         conn.execute(delete(w.SearchIndexedPlan).where(w.SearchIndexedPlan.plan_id.in_(chunk)))
     return len(ids)
