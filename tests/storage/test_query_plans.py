@@ -237,6 +237,7 @@ def test_a_years_tree_is_read_from_its_plans_whatever_the_statistics_say(sqlite_
     joined through ``projects``, SQLite chose to read each department's list of projects
     (``department_id=?``): every row of ``project_departments``, 2.4 s of a national year's 7 s."""
     from keikaku.services.plans import rows
+    from keikaku.storage.in_lists import IN_LIST_SIZE
 
     eng = make_engine(sqlite_url)
     initialize_database(engine=eng)
@@ -246,7 +247,7 @@ def test_a_years_tree_is_read_from_its_plans_whatever_the_statistics_say(sqlite_
             conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE idx = ?", (index,))
             conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", (table, index, stat))
     eng.dispose()  # statistics are read when a connection opens
-    plan_ids = list(range(1, rows._CHUNK + 1))
+    plan_ids = list(range(1, IN_LIST_SIZE + 1))  # one chunk's worth
     found: dict[str, list[str]] = {}
     with eng.connect() as conn:
         for name in ("_TREE_PROJECTS", "_TREE_DEPARTMENTS", "_TREE_KPIS"):
