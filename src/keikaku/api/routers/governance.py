@@ -35,6 +35,7 @@ from keikaku.api.schemas.edits import (
     PublicationStatePublic,
 )
 from keikaku.services.actuals.periods import lock_period, reopen_period
+from keikaku.services.core.paging import page_count
 from keikaku.services.evaluations.publishing import evaluation_coverage, set_publication
 from keikaku.services.governance.audit import list_audit
 from keikaku.services.publication import state as publication
@@ -110,7 +111,7 @@ def audit(
         total=result.total,
         page=page,
         per_page=per_page,
-        pages=max(1, -(-result.total // per_page)),
+        pages=page_count(result.total, per_page),
         items=[AuditEntryPublic.model_validate(entry) for entry in result.entries],
     )
 

@@ -203,7 +203,7 @@ def lock_period(
             fiscal_year=fiscal_year,
             plan_id=plan_id,
             locked_at=dt.datetime.now(dt.UTC),
-            locked_by=actor.name[:200],
+            locked_by=actor.recorded_name,
             lock_reason=audit.change_reason(reason),
         )
         return _append_event(session, actor, row, {"locked": False}, row.lock_reason)
@@ -235,7 +235,7 @@ def reopen_period(
             locked_by=current.locked_by,
             lock_reason=current.lock_reason,
             reopened_at=dt.datetime.now(dt.UTC),
-            reopened_by=actor.name[:200],
+            reopened_by=actor.recorded_name,
             reopen_reason=cleaned,
         )
         before = {"locked": True, "locked_by": current.locked_by, "locked_at": current.locked_at}

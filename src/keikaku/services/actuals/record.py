@@ -29,7 +29,7 @@ from keikaku.services.actuals.parse import (
     check_url,
     parse_actual,
 )
-from keikaku.services.core.actors import Actor, Permission, require
+from keikaku.services.core.actors import RECORDED_NAME_LENGTH, Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import ConflictError, PermissionDeniedError, ValidationError
 from keikaku.services.governance import audit
@@ -175,7 +175,7 @@ def actor_name(actor: Actor) -> str:
     name = (actor.name or "").strip()
     if not name or actor.is_public:
         raise PermissionDeniedError("実績を入力するには利用者名が必要です", code="forbidden")
-    return name[:200]
+    return name[:RECORDED_NAME_LENGTH]
 
 
 def _attachment(session: Session, attachment: AttachmentInput, user: str) -> store.ActualAttachment:

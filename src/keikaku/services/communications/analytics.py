@@ -188,7 +188,7 @@ def import_analytics(
             rows=len(parsed.rows),
             views=views,
             sessions=sessions,
-            imported_by=actor.name[:200],
+            imported_by=actor.recorded_name,
             imported_at=dt.datetime.now(dt.UTC),
         )
         session.add(row)

@@ -159,7 +159,7 @@ def import_directory(
                         " ".join(str(row.get(k) or "") for k in ("products", "industry", "award")) + " " + org.name
                     )[:2000],
                     department=department,
-                    entered_by=actor.name[:200],
+                    entered_by=actor.recorded_name,
                     entered_at=dt.datetime.now(dt.UTC),
                 )
             )

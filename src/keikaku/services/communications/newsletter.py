@@ -74,7 +74,7 @@ def add_issue(
             subscribers=_count(subscribers, "購読者数"),
             department=department,
             published=published,
-            created_by=actor.name[:200],
+            created_by=actor.recorded_name,
         )
         session.add(row)
         session.flush()

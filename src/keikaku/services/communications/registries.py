@@ -132,7 +132,7 @@ def add_entry(
     with unit_of_work(ensure_schema(engine)) as session:
         if _exists(session, values):
             raise ConflictError("同じ日付・媒体・タイトルの記録が既にあります", code="entry_exists")
-        row = store.ActivityEntry(**_with_firm(session, values), department=department, entered_by=actor.name[:200])
+        row = store.ActivityEntry(**_with_firm(session, values), department=department, entered_by=actor.recorded_name)
         if checked and evidence:
             row.evidence_id = store_evidence(session, *checked, evidence[1], actor.name)
         session.add(row)
@@ -214,7 +214,9 @@ def import_entries(
                 continue
             seen.add(key)
             session.add(
-                store.ActivityEntry(**_with_firm(session, values), department=department, entered_by=actor.name[:200])
+                store.ActivityEntry(
+                    **_with_firm(session, values), department=department, entered_by=actor.recorded_name
+                )
             )
             added += 1
         audit_import(session, actor, AuditAction.REGISTRY_IMPORT, "activity_entry", None, name, kind=kind, added=added)
@@ -278,7 +280,7 @@ def add_ranking(
         if taken:
             raise ConflictError(f"{name} の {year} 年の順位は登録済みです", code="ranking_exists")
         row = store.RankingEntry(
-            ranking=name, year=year, rank=rank, source=src, department=department, entered_by=actor.name[:200]
+            ranking=name, year=year, rank=rank, source=src, department=department, entered_by=actor.recorded_name
         )
         session.add(row)
         session.flush()

@@ -128,7 +128,7 @@ def import_visits(
                     contact=v["contact"],
                     search_text=fold_for_search(words)[:2000],
                     department=department,
-                    entered_by=actor.name[:200],
+                    entered_by=actor.recorded_name,
                 )
             )
         audit_import(session, actor, AuditAction.DIRECTORY_IMPORT, "directory", VISITS, name, added=len(added))

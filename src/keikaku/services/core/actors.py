@@ -127,6 +127,10 @@ OWNED = frozenset(
 )
 
 
+#: How long a recorded name may be (the ``entered_by``, ``created_by``, … columns).
+RECORDED_NAME_LENGTH = 200
+
+
 @dataclass(frozen=True)
 class Actor:
     """The acting user: a display name (recorded as ``entered_by``), roles and the departments they belong to."""
@@ -142,6 +146,12 @@ class Actor:
     def is_public(self) -> bool:
         """True for an anonymous visitor (no role beyond public)."""
         return not self.system and self.roles <= {Role.PUBLIC}
+
+    @property
+    def recorded_name(self) -> str:
+        """The name recorded of who entered, created, changed or decided something: the display name, cut to
+        the :data:`RECORDED_NAME_LENGTH` characters those columns hold."""
+        return self.name[:RECORDED_NAME_LENGTH]
 
     def can(self, permission: Permission, *, departments: Iterable[str] = ()) -> bool:
         """Whether this actor may do ``permission`` on something owned by ``departments`` (empty: no owner;

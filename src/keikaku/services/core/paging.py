@@ -1,4 +1,5 @@
-"""Pages of a longer list: the page-size limit, checking a requested page, and a page of an in-memory list."""
+"""Pages of a longer list: the page-size limit, checking a requested page, how many pages, and a page of an
+in-memory list."""
 
 from __future__ import annotations
 
@@ -25,7 +26,12 @@ class Paged(Generic[T]):
     @property
     def pages(self) -> int:
         """Number of pages."""
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages ``total`` items fill at ``per_page`` a page: at least one, an empty list's."""
+    return max(1, -(-total // per_page))
 
 
 def check_paging(page: int, per_page: int) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from keikaku.services.core.actors import Actor, require_admin
 from keikaku.services.core.db import ensure_schema
-from keikaku.services.core.paging import check_paging
+from keikaku.services.core.paging import check_paging, page_count
 from keikaku.services.cycle.calls import CallPublic, call_row, public_call
 from keikaku.services.cycle.checklist import (
     IN_PROGRESS,
@@ -119,7 +119,7 @@ class StatusBoard:
     @property
     def pages(self) -> int:
         """How many pages the board has."""
-        return max(1, -(-self.departments // self.figures.per_page))
+        return page_count(self.departments, self.figures.per_page)
 
 
 def _active(session: Session, call_id: int) -> set[str]:

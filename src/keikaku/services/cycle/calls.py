@@ -131,7 +131,7 @@ def open_call(
             remind_before_days=before,
             remind_after_days=after,
             note=cleaned,
-            opened_by=actor.name[:200],
+            opened_by=actor.recorded_name,
             opened_at=dt.datetime.now(dt.UTC),
         )
         session.add(row)

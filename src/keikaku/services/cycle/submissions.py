@@ -70,7 +70,7 @@ def submit_part(
         if row is None:
             row = store.CallSubmission(call_id=call.id, department=department)
             session.add(row)
-        row.submitted_by, row.submitted_at = actor.name[:200], now
+        row.submitted_by, row.submitted_at = actor.recorded_name, now
         row.measured, row.total = progress.measured, progress.total
         row.withdrawn_by = row.withdrawn_at = row.withdraw_reason = None
         session.flush()
@@ -105,7 +105,7 @@ def withdraw_submission(
         )
         if row is None or row.withdrawn_at is not None:
             raise ConflictError(f"{department}の{fiscal_year}年度の実績は提出されていません", code="not_submitted")
-        row.withdrawn_by, row.withdrawn_at, row.withdraw_reason = actor.name[:200], dt.datetime.now(dt.UTC), why
+        row.withdrawn_by, row.withdrawn_at, row.withdraw_reason = actor.recorded_name, dt.datetime.now(dt.UTC), why
         session.flush()
         audit.record(
             session,

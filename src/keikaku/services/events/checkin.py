@@ -75,7 +75,11 @@ def check_in(
             with session.begin_nested():
                 session.add(
                     store.CheckIn(
-                        registration_id=reg.id, event_id=event_id, day=when, method=method, marked_by=actor.name[:200]
+                        registration_id=reg.id,
+                        event_id=event_id,
+                        day=when,
+                        method=method,
+                        marked_by=actor.recorded_name,
                     )
                 )
         except IntegrityError:

@@ -49,7 +49,7 @@ def _store(
     by_id = {r.external_id: r for r in existing if r.external_id}
     organisations = resolve_organisations(session, ((x.firm, x.corporate_number) for x in meetings))
     now = dt.datetime.now(dt.UTC)
-    who = actor.name[:200]
+    who = actor.recorded_name
     added: list[store.Meeting] = []
     for meeting in meetings:
         org_id = organisations[(meeting.firm, meeting.corporate_number)]

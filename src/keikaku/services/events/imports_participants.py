@@ -205,7 +205,7 @@ def _store(
             )
         )
         return
-    who = actor.name[:200]
+    who = actor.recorded_name
     if checkins:
         session.connection().execute(
             insert(sa_table(store.CheckIn)),

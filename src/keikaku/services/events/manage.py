@@ -236,7 +236,7 @@ def create_event(form: EventForm, *, actor: Actor, engine: Engine | None = None)
             **dataclasses.asdict(checked),
             seats_taken=0,
             published=form.published,
-            created_by=actor.name[:200],
+            created_by=actor.recorded_name,
         )
         session.add(row)
         session.flush()

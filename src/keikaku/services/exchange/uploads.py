@@ -267,7 +267,7 @@ def stage_upload(actor: Actor, filename: object, content: bytes, *, engine: Engi
             content=content,
             review=review,
             status="staged",
-            uploaded_by=actor.name[:200],
+            uploaded_by=actor.recorded_name,
         )
         session.add(row)
         session.flush()

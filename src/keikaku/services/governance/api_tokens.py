@@ -132,7 +132,7 @@ def create_api_token(
             token_hash=hash_token(token),
             scopes=checked,
             created_at=now,
-            created_by=actor.name[:200],
+            created_by=actor.recorded_name,
             expires_at=now + dt.timedelta(days=expires_days) if expires_days else None,
         )
         session.add(row)

@@ -132,7 +132,7 @@ def record_many(session: Session, actor: Actor, entries: list[tuple[str, str, ob
     that write thousands, such as the call for actuals' reminders)."""
     if not entries:
         return
-    at, who, request_id = dt.datetime.now(dt.UTC), actor.name[:200], request_id_var.get()
+    at, who, request_id = dt.datetime.now(dt.UTC), actor.recorded_name, request_id_var.get()
     rows = [
         {
             "at": at,
@@ -178,7 +178,7 @@ def record(  # noqa: PLR0917 - the audit call's shape is fixed: who, what, which
     session.add(
         AuditEntry(
             at=dt.datetime.now(dt.UTC),
-            actor=actor.name[:200],
+            actor=actor.recorded_name,
             action=action[:100],
             object_type=object_type[:50],
             object_id=None if object_id is None else str(object_id)[:200],

@@ -279,7 +279,7 @@ def compute_kpi_in(session: Session, kpi_id: int, actor: Actor) -> ComputedPubli
     figure = evaluate(session, measure)
     now = dt.datetime.now(dt.UTC)
     outcome, _row, current = record_computation(
-        session, measure, year, figure, locked=periods.is_locked(session, year), who=actor.name[:200], now=now
+        session, measure, year, figure, locked=periods.is_locked(session, year), who=actor.recorded_name, now=now
     )
     audit.record(
         session,
@@ -329,10 +329,10 @@ def adopt_computed(kpi_id: int, *, actor: Actor, reason: str, engine: Engine | N
             (current.version + 1) if current else 1,
             figure,
             evidence(measure, figure, now),
-            actor.name[:200],
+            actor.recorded_name,
             reason.strip(),
         )
-        session.add(_computed(measure, year, figure, "recorded", row, actor.name[:200], now))
+        session.add(_computed(measure, year, figure, "recorded", row, actor.recorded_name, now))
         audit.record(
             session,
             actor,

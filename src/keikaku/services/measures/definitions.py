@@ -183,7 +183,7 @@ def add_version(  # noqa: PLR0917 - who binds which KPI to what, and which parts
     ``audited`` parts (``kind``, ``events``, ``question``, ``codes``, ``params``) before and after."""
     previous = current_measure_row(session, kpi_id)
     version = (previous.version + 1) if previous else 1
-    row = store.KpiMeasure(kpi_id=kpi_id, version=version, created_by=actor.name[:200], **columns)
+    row = store.KpiMeasure(kpi_id=kpi_id, version=version, created_by=actor.recorded_name, **columns)
     session.add(row)
     session.flush()
 

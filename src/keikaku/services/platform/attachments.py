@@ -57,7 +57,7 @@ def add_attachment(session: Session, activity_id: int, name: str, content: bytes
             size=len(content),
             sha256=hashlib.sha256(content).hexdigest(),
             content=content,
-            uploaded_by=actor.name[:200],
+            uploaded_by=actor.recorded_name,
         )
     )
 

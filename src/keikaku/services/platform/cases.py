@@ -183,7 +183,7 @@ def open_case(form: CaseForm, *, actor: Actor, engine: Engine | None = None) -> 
             coordinator_id=handler.user_id,
             status="受付",
             opened_on=opened,
-            created_by=actor.name[:200],
+            created_by=actor.recorded_name,
             contact_email=email,
         )
         session.add(row)
@@ -199,7 +199,7 @@ def open_case(form: CaseForm, *, actor: Actor, engine: Engine | None = None) -> 
                     description=need,
                     field=tech,
                     phase=phase,
-                    created_by=actor.name[:200],
+                    created_by=actor.recorded_name,
                 )
             )
         session.flush()

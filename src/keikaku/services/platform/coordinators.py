@@ -105,7 +105,7 @@ def in_charge(session: Session, raw: str, actor: Actor) -> InCharge:
     user = session.scalar(select(User).where(User.username == actor.name))
     if user is not None and _may_hold_cases(user):
         return chosen_handler(session, user.username)
-    return InCharge(actor.name[:200], label=actor.name[:200])
+    return InCharge(actor.recorded_name, label=actor.recorded_name)
 
 
 def handler_label(session: Session, case: store.Consultation) -> tuple[str, str | None]:

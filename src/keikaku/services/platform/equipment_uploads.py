@@ -113,7 +113,7 @@ def stage_equipment(
             content=content,
             report=report_dict(preview),
             status="staged",
-            uploaded_by=actor.name[:200],
+            uploaded_by=actor.recorded_name,
         )
         session.add(row)
         session.flush()

@@ -22,6 +22,7 @@ from keikaku.services.core.actors import Actor, Permission, require
 from keikaku.services.core.db import ensure_schema
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.free_text import clean_name, clean_text
+from keikaku.services.core.paging import page_count
 from keikaku.services.governance import audit
 from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.services.platform.common import OWNERS, choice, require_cases
@@ -145,7 +146,7 @@ def get_institution(
             raise NotFoundError(f"機関 {institution_id} はありません", code="institution_not_found")
         line = found[0]
         total = line.equipment_active + line.equipment_withdrawn
-        pages = max(1, -(-total // per_page))
+        pages = page_count(total, per_page)
         page = min(max(page, 1), pages)
         rows = session.scalars(
             select(store.Equipment)

@@ -43,6 +43,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from keikaku.normalize.text import normalize_text
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import ValidationError
+from keikaku.services.core.paging import page_count
 from keikaku.storage import platform as store
 from keikaku.storage.in_lists import in_chunks
 from keikaku.storage.uow import read_session
@@ -264,7 +265,7 @@ def search(
             ):
                 counts[name][value] += n
         total = sum(counts["mode"].values())
-        pages = max(1, -(-total // PER_PAGE))
+        pages = page_count(total, PER_PAGE)
         page = min(max(page, 1), pages)
         rows = session.scalars(
             select(e).where(*where).order_by(e.name, e.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)

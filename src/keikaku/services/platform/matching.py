@@ -247,7 +247,7 @@ def add_need(
             description=clean_text(description, "説明", limit=4000) or "",
             field=clean_text(field, "技術分野", limit=100),
             phase=choice(phase, store.PHASES, "フェーズ", "phase") if phase else None,
-            created_by=actor.name[:200],
+            created_by=actor.recorded_name,
         )
         session.add(row)
         session.flush()
@@ -270,7 +270,7 @@ def decide(need_id: int, seed_id: int, decision: str, *, actor: Actor, engine: E
         if row is None:
             row = store.MatchDecision(need_id=need_id, seed_id=seed_id)
             session.add(row)
-        row.decision, row.decided_by, row.decided_on = chosen, actor.name[:200], dt.date.today()
+        row.decision, row.decided_by, row.decided_on = chosen, actor.recorded_name, dt.date.today()
         session.flush()
         audit.record(
             session, actor, AuditAction.PLATFORM_MATCH_DECIDE, "platform_match", f"{need_id}:{seed_id}", before, chosen
@@ -310,7 +310,7 @@ def schedule_interview(
             status="予定",
             firm_participants=clean_text(firm_participants, "企業側の参加者", limit=400) or "",
             institution_participants=clean_text(institution_participants, "機関側の参加者", limit=400) or "",
-            created_by=actor.name[:200],
+            created_by=actor.recorded_name,
         )
         session.add(row)
         session.flush()
@@ -345,7 +345,7 @@ def set_interview_status(
                     kind="面談",
                     on=row.on,
                     body=row.outcome or "面談を実施",
-                    author=actor.name[:200],
+                    author=actor.recorded_name,
                 )
             )
         session.flush()

@@ -214,7 +214,7 @@ def copy_carried(session: Session, actor: Actor, plan: m.Plan, plan_map: CarryOv
                 event_ids=[events.get(int(e), int(e)) for e in measure.event_ids or []],
                 question_id=measure.question_id,
                 codes=list(measure.codes or []),
-                created_by=actor.name[:200],
+                created_by=actor.recorded_name,
             )
         )
         copied["measures"] += 1

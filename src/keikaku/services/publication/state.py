@@ -148,7 +148,7 @@ def _append(  # noqa: PLR0917 - every column of the row, named at both call site
         object_id=plan_id,
         fiscal_year=year,
         state=state,
-        changed_by=actor.name[:200],
+        changed_by=actor.recorded_name,
         changed_at=dt.datetime.now(dt.UTC),
         reason=reason,
     )
@@ -296,7 +296,7 @@ def add_comment(
             if owner != plan_id:
                 raise NotFoundError(f"計画 {plan_id} に事業 {project_id} はありません")
         row = Comment(
-            author=actor.name[:200],
+            author=actor.recorded_name,
             fiscal_year=fiscal_year,
             plan_id=plan_id,
             project_id=project_id,

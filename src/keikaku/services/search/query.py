@@ -39,6 +39,7 @@ from keikaku.services.core import token_cache
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import ValidationError
+from keikaku.services.core.paging import page_count
 from keikaku.services.publication.visibility import (
     Visibility,
     current_revision,
@@ -106,7 +107,7 @@ class SearchResults:
     @property
     def pages(self) -> int:
         """Number of pages of the counted matches."""
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 def query_words(query: str) -> list[str]:

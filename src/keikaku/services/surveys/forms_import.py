@@ -327,7 +327,7 @@ def import_form_responses(
             raise ValidationError(f"「{name}」に回答の行がありません", code="empty_table")
         if report.failed:
             return report
-        who = actor.name[:200]
+        who = actor.recorded_name
         rows = [
             survey_store.SurveyResponse(
                 survey_id=survey_id, channel="import", entered_by=who, submitted_at=r.submitted_at

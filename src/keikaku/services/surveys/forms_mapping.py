@@ -227,7 +227,7 @@ def save_mapping(
         merged_labels.setdefault(code, {}).update({k: v for k, v in mapping.items() if v})
     row.columns = {**(row.columns or {}), **dict(columns)}
     row.labels = merged_labels
-    row.updated_by, row.updated_at = actor.name[:200], now
+    row.updated_by, row.updated_at = actor.recorded_name, now
     session.flush()
     return row
 

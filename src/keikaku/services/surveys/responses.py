@@ -234,7 +234,7 @@ def enter_paper_response(
     survey = get_survey(survey_id, actor=actor, engine=engine)
     with unit_of_work(ensure_schema(engine)) as session:
         return _store_response(
-            session, actor, survey, answers, channel="staff", registration_id=None, entered_by=actor.name[:200]
+            session, actor, survey, answers, channel="staff", registration_id=None, entered_by=actor.recorded_name
         )
 
 
