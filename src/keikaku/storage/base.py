@@ -40,8 +40,10 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:
-    """A CHECK constraint's condition that ``column`` holds one of ``values``: ``kind IN ('a', 'b')``."""
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+    """A CHECK constraint's condition that ``column`` holds one of ``values``: ``kind IN ('a', 'b')`` (each
+    value an SQL string literal, a quote in it doubled)."""
+    literals = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"{column} IN ({literals})"
 
 
 class TimestampMixin:

@@ -33,7 +33,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TextualSelect
 
-Processor = Callable[[Any], Any] | None
+#: A result processor: SQLAlchemy's conversion of one column's driver value (booleans, dates, JSON).
+Processor = Callable[[Any], Any]
 #: Renderings kept per statement for expanding parameters (one per number of values given).
 MAX_SHAPES = 128
 
@@ -80,9 +81,9 @@ class Prepared:
         self.name = name
         self._by_dialect: dict[tuple[str, str], _Compiled] = {}
         self._lock = threading.Lock()
-        #: Per database kind, the result processors of the columns; () when no column needs one.
-        #: Per database and driver: the positions of the columns whose values a processor converts, with it.
-        self._result_processors: dict[tuple[str, str], tuple[tuple[int, Callable[[Any], Any]], ...]] = {}
+        #: Per database and driver: the positions of the columns whose values a processor converts, with it
+        #: (() when no column needs one).
+        self._result_processors: dict[tuple[str, str], tuple[tuple[int, Processor], ...]] = {}
         self._shapes: dict[Any, tuple[str, Any, dict[str, Any], dict[str, list[str]]]] = {}
 
     def _compiled(self, dialect: Dialect) -> _Compiled:

@@ -267,7 +267,8 @@ def update_event(event_id: int, form: EventForm, *, actor: Actor, engine: Engine
                     f"定員 {checked.capacity} 人は、既に席を確保している {row.seats_taken} 人より少なくできません",
                 )
             session.refresh(row)
-        for column, value in dataclasses.asdict(checked).items():  # a capacity is the one the update stored
+        # Every checked column, the capacity too: a new one is what the conditional update stored, None clears it.
+        for column, value in dataclasses.asdict(checked).items():
             setattr(row, column, value)
         row.published = form.published
         session.flush()
