@@ -5,13 +5,19 @@ No server and no Datasette: each question is answered by calling the service the
 page, the project page, the plans list, search, the dashboard) with a warm process, then by the equivalent
 SQL through sqlite3.  Printed: p50/p95 of both (ms) and the ratio of the p50s.
 
+With ``--app`` each question is asked instead of the whole web application through its ASGI interface (the
+JSON API route bench_vs_datasette.py asks, with routing, dependencies, middleware and serialisation, but no
+socket and no HTTP parser): printed are the p50/p95 of each request and the CPU time per request
+(``time.process_time``), the figure to compare two versions of the code by on a machine whose speed drifts.
+
 Usage (the database is built as bench_vs_datasette.py builds it, or reused from ``--home``):
-  python bench/bench_inprocess.py [--scale national|prefecture|small] [--home DIR] [--requests N]
+  python bench/bench_inprocess.py [--scale national|prefecture|small] [--home DIR] [--requests N] [--app]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 import tempfile
@@ -56,6 +62,69 @@ def timed(call: Callable[[], object], n: int) -> list[float]:
     return out
 
 
+def app_calls(s: dict[str, Any]) -> tuple[Any, dict[str, Callable[[], Any]]]:
+    """The web application (configured from the environment) and, per question, a coroutine function asking
+    it the question's JSON route through ASGI (the response must be 200)."""
+    from urllib.parse import urlencode
+
+    from keikaku.web.app import create_app
+
+    app = create_app()
+
+    def ask(path: str, params: dict[str, Any]) -> Callable[[], Any]:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": urlencode(params).encode(),
+            "headers": [(b"host", b"127.0.0.1")],
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+            "root_path": "",
+        }
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def call() -> None:
+            started: list[int] = []
+
+            async def send(message: dict[str, Any]) -> None:
+                if message["type"] == "http.response.start":
+                    started.append(message["status"])
+
+            await app(dict(scope), receive, send)
+            if started != [200]:
+                raise SystemExit(f"{path}: HTTP {started}")
+
+        return call
+
+    return app, {q: ask(*where) for q, where in vs.keikaku_paths(s).items()}
+
+
+async def timed_app(app: Any, calls: dict[str, Callable[[], Any]], n: int, skip: set[str]) -> None:
+    """Print, per question, p50/p95 (ms) of ``n`` requests through the app and its CPU ms per request."""
+    print(f"{'question':26s} {'app p50/p95 ms':>16s} {'CPU ms/request':>15s}")
+    async with app.router.lifespan_context(app):
+        for q, call in calls.items():
+            if q in skip:
+                continue
+            for _ in range(20):  # warm: the first requests fill the process's caches
+                await call()
+            times = []
+            cpu = time.process_time()
+            for _ in range(n):
+                started = time.perf_counter()
+                await call()
+                times.append(time.perf_counter() - started)
+            per_request = (time.process_time() - cpu) / n * 1000
+            print(f"{q:26s} {vs.pct(times, 50):7.2f} /{vs.pct(times, 95):7.2f} {per_request:15.3f}")
+
+
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser()
@@ -67,6 +136,7 @@ def main() -> None:
         action="store_true",
         help="leave search out (and do not build its index: a national one is slow)",
     )
+    parser.add_argument("--app", action="store_true", help="ask the whole web app in-process (ASGI), not the services")
     opts = parser.parse_args()
     home = Path(opts.home) if opts.home else Path(tempfile.mkdtemp(prefix="keikaku-inprocess-"))
     home.mkdir(parents=True, exist_ok=True)
@@ -78,6 +148,14 @@ def main() -> None:
         db = vs.prepare(opts, env)
     s = vs.subjects(db)
     print(f"asked about: plan {s['plan_id']} ({s['issuer']} {s['year']}), project {s['project_id']}")
+    if opts.app:
+        os.environ["KEIKAKU_HOME"] = str(home)
+        os.environ.pop("KEIKAKU_DATABASE_URL", None)
+        print(f"\n{opts.requests} requests per question through the app (load average {os.getloadavg()[0]:.2f})")
+        app, asks = app_calls(s)
+        asyncio.run(timed_app(app, asks, opts.requests, {vs.QUESTIONS[3]} if opts.skip_search else set()))
+        print(f"\nload average {os.getloadavg()[0]:.2f}")
+        return
     calls, sqls = services(db, s), vs.sql_of(s)
     print(f"\n{opts.requests} calls per question, in-process (load average {os.getloadavg()[0]:.2f})")
     print(f"{'question':26s} {'keikaku p50/p95 ms':>20s} {'SQL p50 ms':>11s} {'keikaku/SQL':>11s}")
