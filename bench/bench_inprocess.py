@@ -22,7 +22,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +93,7 @@ def app_calls(s: dict[str, Any]) -> tuple[Any, dict[str, Callable[[], Any]]]:
         async def call() -> None:
             started: list[int] = []
 
-            async def send(message: dict[str, Any]) -> None:
+            async def send(message: MutableMapping[str, Any]) -> None:
                 if message["type"] == "http.response.start":
                     started.append(message["status"])
 
