@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
 from keikaku.api.routers import (
     communications,
@@ -27,9 +27,12 @@ from keikaku.api.schemas.common import ERROR_RESPONSES
 PREFIX = "/api/v1"
 
 
-def api_router() -> APIRouter:
-    """All API routes under :data:`PREFIX`."""
-    router = APIRouter(prefix=PREFIX, responses=ERROR_RESPONSES)
+def include_api(app: FastAPI) -> None:
+    """Add every API route to ``app`` under :data:`PREFIX`, with the error responses documented.
+
+    Each resource's router is included in the app itself, not in one ``/api/v1`` router that the app includes:
+    FastAPI matches a request by walking the included routers, so a level less is less work on every request.
+    """
     for module in (
         overview,
         plans,
@@ -48,5 +51,4 @@ def api_router() -> APIRouter:
         ingest,
         events,
     ):
-        router.include_router(module.router)
-    return router
+        app.include_router(module.router, prefix=PREFIX, responses=ERROR_RESPONSES)

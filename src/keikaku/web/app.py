@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from keikaku.api.auth import authenticate_request
-from keikaku.api.router import PREFIX, api_router
+from keikaku.api.router import PREFIX, include_api
 from keikaku.services.context.partner_links import refresh_suggestions
 from keikaku.services.cycle.reminders import send_due_reminders
 from keikaku.services.search.index import sync_search_index
@@ -129,7 +129,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = config
     app.state.public_write_limiter = PublicWriteLimiter(config.registration_rate)
     errors.install(app)
-    app.include_router(api_router())
+    include_api(app)
     routers = (
         account,
         browse,
