@@ -277,14 +277,20 @@ def test_admin_pages_audit_downloads_publication_and_year_locks(sqlite_loaded_en
 
     csv_file = admin.get("/admin/audit.csv?actor=kikaku")
     assert csv_file.status_code == 200 and csv_file.headers["content-type"].startswith("text/csv")
-    assert csv_file.headers["content-disposition"] == 'attachment; filename="keikaku-audit.csv"'
+    assert (
+        csv_file.headers["content-disposition"]
+        == "attachment; filename=\"keikaku-audit.csv\"; filename*=UTF-8''keikaku-audit.csv"
+    )
     rows = list(csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
     assert rows[0][:4] == ["ID", "日時（日本時間）", "実行者", "操作"]
     (row,) = [r for r in rows[1:] if r[3] == "project.update"]
     assert row[2] == "kikaku" and "新しい見出し" in row[7]
     assert row[8] == "'=見出しの訂正"  # text a spreadsheet would run as a formula is neutralised
     xlsx = admin.get("/admin/audit.xlsx")
-    assert xlsx.headers["content-disposition"] == 'attachment; filename="keikaku-audit.xlsx"'
+    assert (
+        xlsx.headers["content-disposition"]
+        == "attachment; filename=\"keikaku-audit.xlsx\"; filename*=UTF-8''keikaku-audit.xlsx"
+    )
     sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True)["監査記録"]
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[0][0] == "ID" and any(r[3] == "project.update" and r[8] == "'=見出しの訂正" for r in values[1:])

@@ -5,11 +5,12 @@ services as the staff pages (:mod:`keikaku.services.events.imports`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form
 
 from keikaku.api.deps import ActorDep, EngineDep, Id
+from keikaku.api.responses import FORBIDDEN
 from keikaku.api.routers.imports import read_upload
 from keikaku.api.schemas.events import (
     EventImportCreate,
@@ -26,8 +27,6 @@ from keikaku.services.surveys.forms_import import SurveyImportReport, import_for
 from keikaku.services.surveys.responses import get_survey
 
 router = APIRouter(tags=["イベント"])
-
-FORBIDDEN: dict[int | str, dict[str, Any]] = {403: {"description": "権限がありません"}}
 
 
 def _applied(report: ImportReport) -> ImportReport:

@@ -9,12 +9,13 @@ a wrong cell or a KPI of another department — leaves everything unrecorded.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import Response
 
 from keikaku.api.deps import MAX_YEAR, MIN_YEAR, ActorDep, DepartmentQuery, EngineDep
+from keikaku.api.responses import FORBIDDEN
 from keikaku.api.schemas.imports import ImportCellErrorPublic, ImportCreate, ImportReportPublic
 from keikaku.services.actuals.import_sheet import ImportReport, import_actuals
 from keikaku.services.actuals.upload_safety import max_upload_bytes, safe_filename
@@ -27,7 +28,6 @@ router = APIRouter(tags=["KPI・実績"])
 
 #: Read past the upload limit by at most this much (the web's body limit on upload routes is within it).
 READ_MARGIN = 1024 * 1024
-FORBIDDEN: dict[int | str, dict[str, Any]] = {403: {"description": "権限がありません"}}
 
 
 class TemplateFormat(StrEnum):

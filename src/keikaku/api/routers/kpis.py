@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from keikaku.api.deps import ActorDep, EngineDep, Id
+from keikaku.api.responses import FORBIDDEN
 from keikaku.api.schemas.plans import ActualCreate, ActualValuePublic, KpiEntryPublic
 from keikaku.services.actuals.form import ActualForm, submit_actual_form
 from keikaku.services.plans.kpi_page import get_kpi_entry_page
@@ -24,7 +25,7 @@ def kpi(kpi_id: Id, engine: EngineDep, actor: ActorDep) -> KpiEntryPublic:
     status_code=status.HTTP_201_CREATED,
     summary="実績を入力する",
     responses={
-        403: {"description": "権限がありません"},
+        **FORBIDDEN,
         409: {"description": "表示後にほかの人が更新した（expected_version が古い）、または年度が締められている"},
     },
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from keikaku.api.deps import ActorDep, EngineDep, Id
+from keikaku.api.responses import FORBIDDEN
 from keikaku.api.schemas.partners import (
     InitiativePagePublic,
     LinkDecisionCreate,
@@ -35,7 +36,7 @@ def initiative(initiative_id: Id, engine: EngineDep, actor: ActorDep) -> Initiat
     "/partners/links/{link_id}",
     response_model=LinkDecisionPublic,
     summary="連携を確認・削除する",
-    responses={403: {"description": "権限がありません"}},
+    responses=FORBIDDEN,
 )
 def decide(link_id: Id, body: LinkDecisionCreate, engine: EngineDep, actor: ActorDep) -> LinkDecisionPublic:
     """Confirm, remove or restore a suggested link (recorded with who and when)."""

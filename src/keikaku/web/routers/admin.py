@@ -133,7 +133,7 @@ def _audit_download(
         spool.close()
         raise
     headers = {
-        "content-disposition": f'attachment; filename="{written.filename}"',
+        "content-disposition": exporters.attachment(written.filename),
         "cache-control": "private, no-store",
     }
     return StreamingResponse(_chunks(spool), media_type=written.media_type, headers=headers)  # type: ignore[arg-type]

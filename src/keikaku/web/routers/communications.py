@@ -286,7 +286,7 @@ def evidence_download(record_id: Id, engine: EngineDep, actor: ActorDep) -> Resp
 def _export(exporter: str, fmt: str, options: dict[str, Any], actor: Actor, engine: Engine | None) -> Response:
     """An exporter's file as a download, named by the exporter."""
     file = exporters.get(exporter).render(fmt, options, actor=actor, engine=engine)
-    headers = {"content-disposition": f'attachment; filename="{file.filename}"'}
+    headers = {"content-disposition": attachment(file.filename)}
     return Response(file.content, media_type=file.media_type, headers=headers)
 
 

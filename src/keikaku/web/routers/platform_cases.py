@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -21,6 +20,7 @@ from keikaku.api.routers.imports import read_upload
 from keikaku.services.core.actors import Actor
 from keikaku.services.core.errors import ServiceError, ValidationError
 from keikaku.services.core.paging import Paged
+from keikaku.services.exchange import exporters
 from keikaku.services.platform.attachments import get_attachment
 from keikaku.services.platform.cases import (
     CaseChange,
@@ -208,7 +208,7 @@ def case_attachment(*, case_id: Id, attachment_id: Id, engine: EngineDep, actor:
     """Download an attachment of the case's log (as a file, never shown inline); an audit record."""
     name, content = get_attachment(case_id, attachment_id, actor=actor, engine=engine)
     headers = {
-        "content-disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+        "content-disposition": exporters.attachment(name),
         "x-content-type-options": "nosniff",
     }
     return Response(content, media_type="application/octet-stream", headers=headers)
