@@ -69,7 +69,8 @@ class ActualValue(EnteredMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id", ondelete="CASCADE"), index=True)
+    # Found by uq_actual_values_version, which leads with it (a single-column index only cost every write).
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id", ondelete="CASCADE"))
     fiscal_year: Mapped[int] = mapped_column(Integer)
     month: Mapped[int] = mapped_column(Integer, default=WHOLE_YEAR)
     version: Mapped[int] = mapped_column(Integer, default=1)
