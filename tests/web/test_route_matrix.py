@@ -848,7 +848,8 @@ def _body(rule: Rule, values: dict[str, Any], engine: Engine) -> dict[str, Any]:
     if rule.upload:
         from .workbooks import filled_workbook
 
-        content = filled_workbook(engine, {values["kpi_id"]: {"実績値": "5"}})
+        # With a reason, so that it also records over a value another rule may have entered first.
+        content = filled_workbook(engine, {values["kpi_id"]: {"実績値": "5", "訂正理由": "行列試験"}})
         return {"files": {"file": ("実績.xlsx", content, "application/octet-stream")}}
     if rule.form is not None:
         return {"data": {k: _fill(v, values) for k, v in rule.form.items()}}
