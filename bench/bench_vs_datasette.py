@@ -7,8 +7,9 @@ and the dashboard.  Datasette answers through equivalent SQL; the answers are co
 totals) before anything is timed.
 
 Timing: requests are interleaved one by one (keikaku, Datasette, keikaku, …) from one client, so that the
-machine's noise hits both; then 20 async clients (httpx) run in alternating windows.  Printed: p50/p95 of
-both, the ratio, the SQL floor (the same SQL in-process with sqlite3) and the throughput.
+machine's noise hits both; then 20 async clients (httpx) run in alternating windows (``--windows`` of
+``--window`` seconds per server).  Printed: p50/p95 of both, the ratio, the SQL floor (the same SQL in-process
+with sqlite3) and the throughput, with the spread of its ratio over the pairs of windows.
 
 Needs the bench extra (``pip install -e '.[bench]'``).  Usage:
   python bench/bench_vs_datasette.py [--scale national|prefecture|small] [--home DIR] [--requests N]
@@ -297,6 +298,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="interleaved requests per question and server")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--window", type=float, default=3.0, help="seconds per concurrent window")
+    parser.add_argument(
+        "--windows", type=int, default=4, help="concurrent windows per question and server, alternating"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="repeats of the interleaved measurement")
     parser.add_argument(
         "--postgres",
@@ -414,18 +418,26 @@ def compare(
             for q in QUESTIONS:
                 r = ratios[q]
                 print(f"  {q:26s} {min(r):5.2f} / {statistics.median(r):5.2f} / {max(r):5.2f}")
-        print(f"\n{opts.clients} async clients, alternating {opts.window:.0f} s windows (requests/s)")
+        print(
+            f"\n{opts.clients} async clients, {opts.windows} alternating {opts.window:.0f} s windows each"
+            " (requests/s; keikaku's per pair of windows: min / median / max)"
+        )
         for q in QUESTIONS:
             kp, dp = paths[q], sqls[q]
             k_url = f"http://127.0.0.1:{servers.k_port}{kp[0]}"
             d_url = f"http://127.0.0.1:{servers.d_port}{d_path}"
             d_params = {"sql": dp[0], "_shape": "array", **dp[1]}
             rates: dict[str, list[float]] = {"k": [], "d": []}
-            for _ in range(2):
+            for _ in range(opts.windows):
                 rates["k"].append(asyncio.run(throughput(k_url, kp[1], opts.clients, opts.window)))
                 rates["d"].append(asyncio.run(throughput(d_url, d_params, opts.clients, opts.window)))
             kr_, dr_ = statistics.mean(rates["k"]), statistics.mean(rates["d"])
-            print(f"  {q:26s} keikaku {kr_:7.1f}   {partner} {dr_:7.1f}   keikaku/{partner} {kr_ / dr_:5.2f}")
+            # Each pair of neighbouring windows gives a ratio; their spread shows how far the machine drifted.
+            paired = [k / d for k, d in zip(rates["k"], rates["d"], strict=True)]
+            print(
+                f"  {q:26s} keikaku {kr_:7.1f}   {partner} {dr_:7.1f}   keikaku/{partner} {kr_ / dr_:5.2f}"
+                f"   (pairs: {min(paired):.2f} / {statistics.median(paired):.2f} / {max(paired):.2f})"
+            )
         print(
             f"\nanswers identical on all five questions: {'yes' if same else 'NO'}; load average {os.getloadavg()[0]:.2f}"
         )
