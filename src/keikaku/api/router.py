@@ -1,4 +1,4 @@
-"""The API router: every resource's router under ``/api/v1``, with the error responses documented."""
+"""The API's routes: every resource's router included in the app under ``/api/v1``, with the error responses documented."""
 
 from __future__ import annotations
 
