@@ -258,3 +258,32 @@ def test_a_years_tree_is_read_from_its_plans_whatever_the_statistics_say(sqlite_
             found[name] = [d for d in details if d.startswith("SCAN") or "department_id" in d]
     eng.dispose()
     assert not any(found.values()), found
+
+
+def _series_plan(engine: Engine) -> list[str]:
+    """The query plan of the project page's series (the KPIs of the projects of a name in the issuer's plans)."""
+    read = _hot_reads(engine)["one project with its KPIs"]
+    read()
+    with recording(engine) as rec:
+        read()
+    series = [st for st in rec.selects() if re.search(r"projects\.name IN \(", st.shape)]
+    assert len(series) == 1, [st.shape[:120] for st in rec.selects()]
+    with engine.connect() as conn:
+        return [str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + series[0].sql, series[0].parameters)]
+
+
+def test_a_project_pages_series_looks_its_name_up_in_each_plan(sqlite_url: str) -> None:
+    """The series of a project page finds the projects of the name in each of the issuer's plans through
+    ``projects(plan_id, name)`` (migration 0033).  Without that index it reads every project of those plans
+    (about 400 at national scale for one name); the second half shows that this check sees the difference."""
+    eng = make_engine(sqlite_url)
+    initialize_database(engine=eng)
+    generate(Scale.SMALL, engine=eng)
+    with_index = _series_plan(eng)
+    with eng.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_projects_plan_name")
+    eng.dispose()
+    without = _series_plan(eng)
+    eng.dispose()
+    assert any("ix_projects_plan_name (plan_id=? AND name=?)" in d for d in with_index), with_index
+    assert not any("name=?" in d for d in without), without

@@ -241,6 +241,8 @@ class Project(ProvenanceMixin, Base):
         # index, so that ``parent_id IS NULL`` (most rows) can never choose it (migration 0008).
         Index("ix_projects_plan_parent", "plan_id", "parent_id"),
         sparse_index("ix_projects_parent_id", "parent_id"),
+        # A project page's series: the projects of a name in each of the issuer's plans (migration 0033).
+        Index("ix_projects_plan_name", "plan_id", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
