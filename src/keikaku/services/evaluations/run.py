@@ -267,7 +267,7 @@ def _evaluate_in_session(
     def load_values(kpi_ids: Sequence[int]) -> dict[int, list[store.ValueDetail]]:
         # Evidence and authorship are read only when a plan's lines are shown (in a session of their own).
         grouped: dict[int, list[store.ValueDetail]] = defaultdict(list)
-        with read_session(engine) as details:  # type: ignore[arg-type]
+        with read_session(engine) as details:
             for value in store.current_value_details(details, kpi_ids, fiscal_year):
                 grouped[value.kpi_id].append(value)
         return grouped
