@@ -8,7 +8,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from keikaku.storage import models as m
-from keikaku.storage.uow import ReadOnlySessionError, read_session, unit_of_work
+from keikaku.storage.uow import ReadOnlySessionError, read_session, trial_session, unit_of_work
 
 
 def _departments(engine: Engine) -> list[str]:
@@ -54,3 +54,20 @@ def test_a_nested_read_session_takes_the_outer_sessions_bind(engine: Engine) -> 
     """``read_session(session.get_bind())`` inside a read session (the evaluation does so) works on both."""
     with read_session(engine) as outer, read_session(outer.get_bind()) as inner:
         assert inner.scalar(select(func.count()).select_from(m.Department)) == 0
+
+
+def test_a_trial_sessions_writes_are_forgotten(engine: Engine) -> None:
+    """The dry run the ingest's preview makes: what it flushes is seen inside it, and rolled back after."""
+    with trial_session(engine) as session:
+        session.add(m.Department(name="試しの課"))
+        session.flush()
+        assert session.scalar(select(func.count()).select_from(m.Department)) == 1
+    assert _departments(engine) == []
+
+
+def test_a_streaming_read_session_reads_through_a_server_side_cursor(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        session.add_all([m.Department(name=f"課{i:02d}") for i in range(30)])
+    with read_session(engine, streaming=True) as session:
+        stmt = select(m.Department.name).order_by(m.Department.name).execution_options(yield_per=7)
+        assert [name for name in session.scalars(stmt)] == [f"課{i:02d}" for i in range(30)]

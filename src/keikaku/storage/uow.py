@@ -54,15 +54,16 @@ def _refuse_dml(state: ORMExecuteState) -> None:
 
 
 @contextmanager
-def read_session(engine: Engine | Connection | None = None) -> Iterator[Session]:
+def read_session(engine: Engine | Connection | None = None, *, streaming: bool = False) -> Iterator[Session]:
     """Yield a session for reading only (see the module); nothing is written.
 
     Closing the session hands its connection back to the pool (on SQLite after the rollback that ends the
     driver's transaction, if any; a ``rollback()`` before it would only roll back twice).  ``engine`` may be
-    another read session's connection (``session.get_bind()``): its engine is used.
+    another read session's connection (``session.get_bind()``): its engine is used.  ``streaming``: the
+    session reads in a transaction on PostgreSQL too, as a server-side cursor (``yield_per``) needs.
     """
     eng = (engine or default_engine()).engine
-    if eng.dialect.name != "postgresql":
+    if eng.dialect.name != "postgresql" or streaming:
         session = ReadSession(bind=eng, expire_on_commit=False)
         try:
             yield session
@@ -75,6 +76,18 @@ def read_session(engine: Engine | Connection | None = None) -> Iterator[Session]
             yield session
         finally:
             session.close()
+
+
+@contextmanager
+def trial_session(engine: Engine | None = None) -> Iterator[Session]:
+    """Yield a session whose writes are always rolled back: a dry run (the ingest's preview stores a parsed
+    plan to compare it with the stored one, then forgets it)."""
+    session = Session(bind=engine or default_engine(), expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
 
 
 def hold_write_lock(session: Session) -> None:

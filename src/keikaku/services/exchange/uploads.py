@@ -46,7 +46,7 @@ from keikaku.services.publication.revisions import carry_over_in, copy_carried, 
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
 from keikaku.storage.base import utcnow
-from keikaku.storage.uow import read_session, unit_of_work
+from keikaku.storage.uow import trial_session, unit_of_work
 from keikaku.storage.uploads import IngestUpload
 
 #: Staged uploads older than this are deleted when the next one is staged.
@@ -251,7 +251,7 @@ def stage_upload(actor: Actor, filename: object, content: bytes, *, engine: Engi
     result = _parse(name, content)
     _require_plans(actor, result)
     eng = ensure_schema(engine)
-    with read_session(eng) as session:  # rolled back: the preview stores the plan only to compare it
+    with trial_session(eng) as session:  # rolled back: the preview stores the plan only to compare it
         review = _review(session, actor, result)
     with unit_of_work(eng) as session:
         session.execute(

@@ -344,7 +344,7 @@ def export_audit(
     eng = ensure_schema(engine)
     writer = _write_csv if fmt == "csv" else _write_xlsx
     filters = _Filter(object_type, object_id, actor, None, since, until)
-    with read_session(eng) as session:
+    with read_session(eng, streaming=True) as session:
         stmt = filters.apply(select(AuditEntry)).order_by(AuditEntry.id).execution_options(yield_per=1000)
         rows = (_export_row(_to_record(row)) for row in session.scalars(stmt))
         if not isinstance(out, Path):
