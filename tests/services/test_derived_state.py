@@ -2,6 +2,7 @@
 search index after an in-place edit, after a restore-like rollback of the data, and per plan."""
 
 from sqlalchemy import Engine, select
+from tests.kpi_picks import counted_kpis_2026
 
 from keikaku.services.actuals.record import ActualInput, set_actual
 from keikaku.services.core.actors import PUBLIC, SYSTEM
@@ -21,14 +22,7 @@ def _count_kpi(engine: Engine) -> tuple[int, int, int, str, float]:
             select(m.Kpi.id, m.Project.id, m.Plan.id, m.Plan.issuer, m.Kpi.target)
             .join(m.Project, m.Project.id == m.Kpi.project_id)
             .join(m.Plan, m.Plan.id == m.Project.plan_id)
-            .where(
-                m.Plan.fiscal_year == 2026,
-                m.Plan.is_current.is_(True),
-                m.Kpi.target.is_not(None),
-                m.Kpi.target > 10,
-                m.Kpi.relative_to_kpi_id.is_(None),
-                m.Kpi.unit.in_(["人", "件", "社"]),
-            )
+            .where(*counted_kpis_2026(), m.Kpi.target > 10)
             .order_by(m.Kpi.id)
         ).first()
         assert row is not None

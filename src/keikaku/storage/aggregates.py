@@ -103,6 +103,13 @@ def refresh(conn: Connection, plan_ids: Iterable[int]) -> None:
     """Recompute the rows of ``plan_ids`` in the connection's transaction (a deleted plan's row goes)."""
     ids = sorted(set(plan_ids))
     for chunk in in_chunks(ids):
+        if conn.dialect.name == "postgresql":
+            # Two writers of one plan's projects: the second waits here for the first to commit, then computes
+            # from what the first wrote (under READ COMMITTED each statement sees what was committed before it).
+            # Without the lock it would compute without the first's rows and write that over the first's result.
+            # SQLite lets one writer at a time in the first place.
+            locked = select(PlanAggregate.plan_id).where(PlanAggregate.plan_id.in_(chunk))
+            conn.execute(locked.order_by(PlanAggregate.plan_id).with_for_update())
         conn.execute(delete(PlanAggregate).where(PlanAggregate.plan_id.in_(chunk)))
         rows = compute(conn, chunk)
         if rows:

@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, String, bindparam, delete, event, insert, inspect, select
+from sqlalchemy import Connection, DateTime, String, bindparam, delete, event, inspect, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.session import ORMExecuteState
@@ -43,6 +43,7 @@ from keikaku.storage import web_models as w
 from keikaku.storage.base import Base, utcnow
 from keikaku.storage.in_lists import in_chunks
 from keikaku.storage.prepared import Prepared
+from keikaku.storage.upsert import dialect_insert
 
 ALL = "all"
 CONTEXT = "context"
@@ -152,12 +153,20 @@ def token(conn: Connection, scope: str) -> str | None:
 def new_tokens(conn: Connection, scopes: Iterable[str]) -> None:
     """Give ``scopes`` new tokens in ``conn``'s transaction (a bulk load that writes through a connection
     calls this itself; see :func:`bump` for a session)."""
-    names = sorted(set(scopes))
+    names = sorted(set(scopes))  # in one order, so that two writers lock the rows in the same order
     if names and _tracked(conn):
-        conn.execute(delete(DerivedVersion).where(DerivedVersion.scope.in_(names)))
         now = utcnow()
+        stmt = dialect_insert(conn, DerivedVersion).values(
+            [{"scope": s, "token": uuid.uuid4().hex, "changed_at": now} for s in names]
+        )
+        # An upsert, not a delete and an insert: two writers of one plan (two editors saving actual values of
+        # its KPIs) would otherwise both delete, and on PostgreSQL the second's insert would then meet the
+        # first's row (a unique violation, shown to the editor as a conflict that never happened).
         conn.execute(
-            insert(DerivedVersion), [{"scope": s, "token": uuid.uuid4().hex, "changed_at": now} for s in names]
+            stmt.on_conflict_do_update(
+                index_elements=[DerivedVersion.scope],
+                set_={"token": stmt.excluded.token, "changed_at": stmt.excluded.changed_at},
+            )
         )
 
 

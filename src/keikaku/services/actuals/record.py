@@ -310,6 +310,15 @@ def current_version(kpi_id: int, fiscal_year: int, month: int | None = None, *, 
         return store.next_version(session, kpi_id, fiscal_year, month or 0) - 1
 
 
+def _version_taken(session: Session, kpi_id: int, data: ActualInput, month: int) -> bool:
+    """Whether the version a write built on ``data.expected_version`` would have added exists (another writer
+    committed it first: the unique version stopped this one)."""
+    wanted = (data.expected_version or 0) + 1
+    return any(
+        v.month == month and v.version == wanted for v in store.value_versions(session, kpi_id, data.fiscal_year)
+    )
+
+
 def _conflict(session: Session, ref: KpiRef, data: ActualInput, month: int) -> ConflictError:
     """The error telling the second of two editors that the value changed since they looked."""
     rows = [v for v in store.value_versions(session, ref.id, data.fiscal_year) if v.month == month]
@@ -398,8 +407,13 @@ def set_actual(data: ActualInput, *, actor: Actor, channel: str = "cli", engine:
     except IntegrityError as exc:
         if ref is None:
             raise
+        month = data.month or 0
         with read_session(eng) as session:
-            error = _conflict(session, ref, data, data.month or 0)
+            # A conflict only when another writer took the version this write was to add; any other
+            # constraint is a fault, not something the editor could resolve by reloading.
+            if not _version_taken(session, ref.id, data, month):
+                raise
+            error = _conflict(session, ref, data, month)
         _record_conflict(eng, actor, ref, data, error)
         raise error from exc
     except ConflictError as exc:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from keikaku.normalize.eras import format_fiscal_year, gregorian_to_era
@@ -36,6 +35,7 @@ from keikaku.services.governance.audit_actions import AuditAction
 from keikaku.storage import cycle as store
 from keikaku.storage.accounts import User
 from keikaku.storage.uow import read_session, unit_of_work
+from keikaku.storage.upsert import dialect_insert
 
 BASE_URL_ENV = "KEIKAKU_BASE_URL"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -139,11 +139,9 @@ def _pending(engine: Engine, today: dt.date) -> list[tuple[CallPublic, str, str,
 def _claim(session: Session, rows: list[dict[str, object]]) -> set[tuple[int, str, str]]:
     """Insert these reminder rows, skipping those already sent (the unique key: another run, here or on
     another server, may have written some since they were read); the (call, department, kind) inserted."""
-    dialect = session.get_bind().dialect.name
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = store.CallReminder
     stmt = (
-        make(table)
+        dialect_insert(session, table)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["call_id", "department", "kind"])
         .returning(table.call_id, table.department, table.kind)
