@@ -1,6 +1,7 @@
 """Two writers of one plan whose transactions overlap in time (two editors saving actual values of its KPIs,
-two edits of its projects) both commit, and what they leave derived is right: the plan's version token
-changed, its stored aggregates equal a recomputation.  SQLite and PostgreSQL.
+two edits of its projects, two servers finishing a sync of the search index) both commit, and what they leave
+derived is right: the plan's version token changed, its stored aggregates equal a recomputation, the index's
+signature is the last writer's.  SQLite and PostgreSQL.
 
 The second writer starts while the first is still open.  On PostgreSQL it waits for the first's row locks
 and goes on once the first commits; on SQLite it waits for the write lock.  Writing the token as a delete and
@@ -21,6 +22,7 @@ from tests.storage.test_plan_aggregates import recomputed, stored
 
 from keikaku.services.actuals.record import ActualInput, set_actual
 from keikaku.services.core.actors import SYSTEM
+from keikaku.services.search.index import _set_state, _state
 from keikaku.storage import aggregates, derived
 from keikaku.storage import models as m
 from keikaku.storage.actuals import ActualValue
@@ -129,3 +131,15 @@ def test_two_edits_of_one_plans_projects_at_once_leave_its_aggregates_right(load
     assert row == recomputed(loaded_engine)[plan_id]
     assert row["project_count"] == before["project_count"] + 2
     assert row["listed_total"] == before["listed_total"] + 3_000
+
+
+def test_two_search_syncs_finishing_at_once_both_write_the_signature(loaded_engine: Engine) -> None:
+    """Two servers whose syncs of the search index end together (each writes the index's signature)."""
+
+    def second() -> None:
+        with unit_of_work(loaded_engine) as session:
+            _set_state(session.connection(), "signature", "second")
+
+    _overlapping(loaded_engine, lambda session: _set_state(session.connection(), "signature", "first"), second)
+    with read_session(loaded_engine) as session:
+        assert _state(session.connection())["signature"] == "second"
