@@ -108,6 +108,12 @@ _TOKENS = Prepared(
 )
 
 
+def version_reads(session: Session, scopes: Iterable[str]) -> list[tuple[Prepared, dict[str, Any]]]:
+    """The read :func:`versions` makes for ``scopes``, to be read ahead with a page's others (none in a
+    database whose schema predates the table)."""
+    return [(_TOKENS, {"scopes": list(scopes)})] if _tracked(session.connection()) else []
+
+
 def versions(session: Session, scopes: Iterable[str]) -> tuple[str | None, ...]:
     """The tokens of ``scopes``, in order (None for a scope never written since it was created)."""
     wanted = list(scopes)

@@ -22,6 +22,7 @@ Only for reads inside a session or connection that is already open (see
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -117,8 +118,28 @@ class Prepared:
             return made
 
     def rows(self, bind: Session | Connection, **params: Any) -> list[Any]:
-        """Every row the statement returns with ``params`` (named tuples)."""
+        """Every row the statement returns with ``params`` (named tuples); read ahead by :func:`read_ahead`
+        if it was (then taken from there, once)."""
         connection = bind.connection() if isinstance(bind, Session) else bind
+        ahead = _read_ahead.get(connection)
+        if ahead:
+            found = ahead.pop((self, _key(params)), None)
+            if found is not None:
+                return found
+        sql, parameters, c, kind = self._bound(connection, params)
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            if connection.dispatch.before_cursor_execute:
+                connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
+            cursor.execute(sql, parameters)
+            return self._made(connection.dialect, kind, c, cursor)
+        finally:
+            cursor.close()
+
+    def _bound(self, connection: Connection, params: dict[str, Any]) -> tuple[str, Any, _Compiled, tuple[str, str]]:
+        """The SQL and the driver's parameters of a run with ``params``."""
         dialect = connection.dialect
         kind = _kind(dialect)
         c = self._by_dialect.get(kind) or self._compiled(dialect)
@@ -133,21 +154,16 @@ class Prepared:
             if name in values:
                 values[name] = process(values[name])
         parameters: Any = ordered(values) if ordered is not None else values
-        raw = connection.connection.dbapi_connection
-        assert raw is not None
-        cursor = raw.cursor()
-        try:
-            if connection.dispatch.before_cursor_execute:
-                connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
-            cursor.execute(sql, parameters)
-            fetched = cursor.fetchall()
-            procs = self._result_processors.get(kind)
-            if procs is None:  # a type's processor may depend on the driver's type code of the column
-                codes = [d[1] for d in cursor.description or ()]
-                found = (t.result_processor(dialect, code) for t, code in zip(c.types, codes, strict=True))
-                procs = self._result_processors[kind] = tuple((i, p) for i, p in enumerate(found) if p is not None)
-        finally:
-            cursor.close()
+        return sql, parameters, c, kind
+
+    def _made(self, dialect: Dialect, kind: tuple[str, str], c: _Compiled, cursor: Any) -> list[Any]:
+        """The rows of an executed cursor, as named tuples with the columns' result processors applied."""
+        fetched = cursor.fetchall()
+        procs = self._result_processors.get(kind)
+        if procs is None:  # a type's processor may depend on the driver's type code of the column
+            codes = [d[1] for d in cursor.description or ()]
+            found = (t.result_processor(dialect, code) for t, code in zip(c.types, codes, strict=True))
+            procs = self._result_processors[kind] = tuple((i, p) for i, p in enumerate(found) if p is not None)
         make = c.row._make
         if not procs:
             return list(map(make, fetched))
@@ -200,3 +216,45 @@ class Prepared:
         """The first column of the first row, or None."""
         row = self.first(bind, **params)
         return None if row is None else row[0]
+
+
+#: Rows read ahead, per open connection: (statement, parameters) → rows, each taken once by :meth:`Prepared.rows`.
+_read_ahead: weakref.WeakKeyDictionary[Connection, dict[tuple[Prepared, Any], list[Any]]] = weakref.WeakKeyDictionary()
+
+
+def _key(params: Mapping[str, Any]) -> Any:
+    """Parameters as a dictionary key (an ``IN`` list as a tuple)."""
+    return tuple(
+        sorted((k, tuple(v) if isinstance(v, list | tuple | set | frozenset) else v) for k, v in params.items())
+    )
+
+
+def read_ahead(bind: Session | Connection, reads: Sequence[tuple[Prepared, Mapping[str, Any]]]) -> None:
+    """Run ``reads`` (statements and their parameters) together, so that their :meth:`Prepared.rows` calls that
+    follow take the rows instead of asking the database one by one.
+
+    On PostgreSQL the statements go out in one round trip (psycopg's pipeline mode): a page's reads that do not
+    depend on each other cost one wait on the network instead of one each.  On SQLite, where a statement is a
+    function call, nothing is done here and each read runs where it is asked.  A read ahead that is not taken
+    is forgotten with its connection.
+    """
+    connection = bind.connection() if isinstance(bind, Session) else bind
+    if connection.dialect.name != "postgresql" or not reads:
+        return
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    ahead = _read_ahead.setdefault(connection, {})
+    bound = [(statement, params, *statement._bound(connection, dict(params))) for statement, params in reads]
+    with raw.pipeline():
+        cursors = []
+        for _statement, _params, sql, parameters, _c, _kind in bound:
+            cursor = raw.cursor()
+            if connection.dispatch.before_cursor_execute:
+                connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
+            cursor.execute(sql, parameters)
+            cursors.append(cursor)
+        for (statement, params, _sql, _parameters, c, kind), cursor in zip(bound, cursors, strict=True):
+            try:
+                ahead[(statement, _key(params))] = statement._made(connection.dialect, kind, c, cursor)
+            finally:
+                cursor.close()

@@ -65,6 +65,11 @@ _DOCUMENT_LABELS = Prepared(
 )
 
 
+def document_reads() -> list[tuple[Prepared, dict[str, Any]]]:
+    """The read :func:`document_keys` makes, to be read ahead with a page's others."""
+    return [(_DOCUMENT_LABELS, {})]
+
+
 def document_keys(session: Session) -> dict[int, DocumentLabel]:
     """Document row id → what its citations say of it (the key provenance uses, title, publisher)."""
     rows = _DOCUMENT_LABELS.rows(session)

@@ -17,7 +17,7 @@ writes the context must not use one (its tokens were read before its own writes)
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -25,8 +25,11 @@ from keikaku.services.context.vision import VisionSummary, challenge_labels, vis
 from keikaku.services.core import token_cache
 from keikaku.services.core.provenance import DocumentLabel, document_keys
 from keikaku.storage import derived
+from keikaku.storage.prepared import Prepared
 
 T = TypeVar("T")
+#: The scopes whose tokens the context's values are kept under.
+_SCOPES = (derived.CONTEXT, derived.ALL)
 
 
 class ContextReads:
@@ -34,8 +37,13 @@ class ContextReads:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.tokens = derived.versions(session, [derived.CONTEXT, derived.ALL])
+        self.tokens = derived.versions(session, _SCOPES)
         self.url = str(session.connection().engine.url)
+
+    @staticmethod
+    def reads(session: Session) -> list[tuple[Prepared, dict[str, Any]]]:
+        """The read a new :class:`ContextReads` makes (its tokens), to be read ahead with a page's others."""
+        return derived.version_reads(session, _SCOPES)
 
     def _get(self, key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
         return token_cache.cached((self.url, "context", *key), self.tokens, build)

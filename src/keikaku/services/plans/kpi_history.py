@@ -99,6 +99,16 @@ def visible_history(
     return [r for r in rows if vis.evaluation_visible(session, plan_id, r.fiscal_year)]
 
 
+def kpi_series_reads(
+    issuer: str, names: set[str], refs: Sequence[KpiRef], vis: Visibility
+) -> list[tuple[Prepared, dict[str, Any]]]:
+    """The first read :func:`kpi_series` makes (the KPIs of the same names), to be read ahead with a page's
+    others."""
+    if not refs:
+        return []
+    return [(_series_statement(vis.draft_plans), {"issuer": issuer, "names": sorted(names)})]
+
+
 def kpi_series(
     session: Session, issuer: str, names: set[str], refs: Sequence[KpiRef], vis: Visibility
 ) -> dict[int, list[SeriesPoint]]:

@@ -29,9 +29,16 @@ from keikaku.services.core.home_issuer import cached_home_issuer
 from keikaku.services.core.provenance import DocumentLabel, SourceRef, source_of
 from keikaku.services.evaluations.status_cache import PlanStatuses, plan_statuses
 from keikaku.services.plans.context_cache import ContextReads
-from keikaku.services.plans.kpi_history import HistoryEntry, SeriesPoint, history_of, kpi_series, visible_history
+from keikaku.services.plans.kpi_history import (
+    HistoryEntry,
+    SeriesPoint,
+    history_of,
+    kpi_series,
+    kpi_series_reads,
+    visible_history,
+)
 from keikaku.services.plans.kpis import KpiRef, display_code, refs_for_projects
-from keikaku.services.plans.rows import PLAN_ROW_COLUMNS, ProjectRow, load_family_tree, plan_row
+from keikaku.services.plans.rows import PLAN_ROW_COLUMNS, ProjectRow, family_tree_reads, load_family_tree, plan_row
 from keikaku.services.publication.visibility import (
     Visibility,
     current_revision,
@@ -41,7 +48,7 @@ from keikaku.services.publication.visibility import (
 from keikaku.storage import actuals as store
 from keikaku.storage import models as m
 from keikaku.storage import web_models as w
-from keikaku.storage.prepared import Prepared
+from keikaku.storage.prepared import Prepared, read_ahead
 from keikaku.storage.uow import read_session
 
 
@@ -224,15 +231,19 @@ def kpi_view(
     )
 
 
+def _link_states(viewer: Actor) -> list[str]:
+    """The states of the partner links ``viewer`` sees: confirmed ones for the public; staff also see the
+    suggestions (候補) that wait for a curator."""
+    return ["confirmed"] if viewer.is_public else ["confirmed", "suggested"]
+
+
 def _links(session: Session, project_id: int, viewer: Actor) -> list[LinkView]:
-    """The project's partner links: confirmed ones for the public; staff also see the suggestions (候補) that
-    wait for a curator."""
-    states = ("confirmed",) if viewer.is_public else ("confirmed", "suggested")
+    """The project's partner links (see :func:`_link_states`)."""
     return [
         LinkView(
             link.id, link.initiative_id, link.name, link.issuer, link.state, link.score, list(link.shared_terms or [])
         )
-        for link in _LINKS.rows(session, project_id=project_id, states=list(states))
+        for link in _LINKS.rows(session, project_id=project_id, states=_link_states(viewer))
     ]
 
 
@@ -358,8 +369,18 @@ def _visible_plan_of(session: Session, vis: Visibility, project_id: int) -> Any:
 
 def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: int, plan: Any) -> ProjectPage:
     # The project and its components in one statement, then their KPIs and events in one each (no chain of
-    # relationship loads); departments and the parent come from the family's part of the plan's tree.
+    # relationship loads); departments and the parent come from the family's part of the plan's tree.  The
+    # reads that wait on nothing but what is known are asked together (one round trip each on PostgreSQL).
     connection = session.connection()
+    read_ahead(
+        connection,
+        [
+            (_MEMBERS, {"project_id": project_id}),
+            (_LINKS, {"project_id": project_id, "states": _link_states(viewer)}),
+            *vis.evaluation_reads(plan.id, plan.fiscal_year),
+            *ContextReads.reads(session),
+        ],
+    )
     members = _MEMBERS.rows(connection, project_id=project_id)
     project = next((p for p in members if p.id == project_id), None)
     if project is None:
@@ -372,7 +393,12 @@ def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: 
         else PlanStatuses(None)
     )
     ids = [p.id for p in members]
-    tree = load_family_tree(session, plan_row(plan), ids + ([project.parent_id] if project.parent_id else []))
+    family_ids = ids + ([project.parent_id] if project.parent_id else [])
+    read_ahead(
+        connection,
+        [*family_tree_reads(plan.id, family_ids), (_MEMBER_KPIS, {"ids": ids}), (_MEMBER_EVENTS, {"ids": ids})],
+    )
+    tree = load_family_tree(session, plan_row(plan), family_ids)
     family = _Family(tree.project_by_id, defaultdict(list), defaultdict(list))
     for kpi in _MEMBER_KPIS.rows(connection, ids=ids):
         family.kpis[kpi.project_id or 0].append(kpi)
@@ -381,14 +407,19 @@ def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: 
     for ref in refs_for_projects(tree, [r for r in tree.projects if r.id in set(ids)]):
         family.refs[ref.project_id or 0].append(ref)
     all_refs = [r for group in family.refs.values() for r in group]
+    measured = [r for r in all_refs if not r.spec.is_measure]
+    names = {p.name for p in members}
+    read_ahead(
+        connection,
+        [(_VERSIONS, {"ids": [r.id for r in all_refs]}), *kpi_series_reads(plan.issuer, names, measured, vis)],
+    )
     versions: dict[int, list[Any]] = defaultdict(list)
     for row in _VERSIONS.rows(connection, ids=[r.id for r in all_refs]):
         versions[row.kpi_id].append(row)
     vis.load_evaluations(session, {(plan.id, r.fiscal_year) for rows in versions.values() for r in rows})
     for kpi_id, rows in versions.items():
         versions[kpi_id] = visible_history(session, vis, plan.id, rows)
-    measured = [r for r in all_refs if not r.spec.is_measure]
-    series = kpi_series(session, plan.issuer, {p.name for p in members}, measured, vis)
+    series = kpi_series(session, plan.issuer, names, measured, vis)
     context = ContextReads(session)
     extras = (versions, series, context.document_keys(), context.challenge_labels())
     page = _page(project, plan, family, statuses, extras, evaluation_visible=shown, viewer=viewer)

@@ -26,10 +26,10 @@ from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.home_issuer import cached_home_issuer
 from keikaku.services.core.paging import MAX_PER_PAGE, Paged, check_paging, paginate
-from keikaku.services.core.provenance import SourceRef, document_keys, source_of
+from keikaku.services.core.provenance import SourceRef, document_keys, document_reads, source_of
 from keikaku.services.evaluations.status_cache import PlanStatuses, plan_statuses
 from keikaku.services.plans.kpis import display_code
-from keikaku.services.plans.rows import ProjectRow, load_plan_tree, plan_row
+from keikaku.services.plans.rows import ProjectRow, load_plan_tree, plan_row, plan_tree_reads
 from keikaku.services.publication.visibility import (
     Visibility,
     current_revision,
@@ -39,7 +39,7 @@ from keikaku.services.publication.visibility import (
 )
 from keikaku.storage import models as m
 from keikaku.storage.aggregates import PlanAggregate
-from keikaku.storage.prepared import Prepared
+from keikaku.storage.prepared import Prepared, read_ahead
 from keikaku.storage.uow import read_session
 
 STATUSES = tuple(s.value for s in Status)
@@ -392,6 +392,17 @@ def get_plan_page(
     eng = checked_engine(engine)
     vis = visibility_for(viewer)
     with read_session(eng) as session:
+        # What needs only the plan's id is asked at once (one round trip on PostgreSQL).
+        read_ahead(
+            session,
+            [
+                (_plan_statement(vis.draft_plans), {"plan_id": plan_id}),
+                *plan_tree_reads(plan_id, kpis=False),
+                (_KPI_COUNTS, {"plan_id": plan_id}),
+                (_WARNINGS, {"plan_id": plan_id}),
+                *document_reads(),
+            ],
+        )
         plan = _plan_statement(vis.draft_plans).first(session, plan_id=plan_id)
         if plan is None:  # missing, or hidden from the viewer: the same answer
             raise NotFoundError(f"事業計画（ID {plan_id}）はありません", code="plan_not_found")

@@ -243,6 +243,18 @@ _PLAN_MEASURES = Prepared(
 )
 
 
+def plan_tree_reads(plan_id: int, *, kpis: bool = True) -> list[tuple[Prepared, dict[str, Any]]]:
+    """The reads :func:`load_plan_tree` makes for one plan, to be read ahead with the page's others
+    (:func:`keikaku.storage.prepared.read_ahead`)."""
+    reads: list[tuple[Prepared, dict[str, Any]]] = [
+        (_ONE_PLAN_PROJECTS, {"plan_id": plan_id}),
+        (_ONE_PLAN_DEPARTMENTS, {"plan_id": plan_id}),
+    ]
+    if kpis:
+        reads.append((_ONE_PLAN_KPIS, {"plan_id": plan_id}))
+    return reads
+
+
 def load_plan_tree(session: Session, plans: Sequence[m.Plan | PlanRow], *, kpis: bool = True) -> PlanTree:
     """Read the plans' projects, components, departments and KPIs in bulk (a few queries per 500 plans);
     ``kpis`` False leaves the KPIs out (a table that only counts them)."""
@@ -270,6 +282,17 @@ def load_plan_tree(session: Session, plans: Sequence[m.Plan | PlanRow], *, kpis:
     order = {p.id: i for i, p in enumerate(rows)}
     projects.sort(key=lambda p: _tree_position(p, by_id, order))
     return PlanTree(rows, projects, kpi_rows)
+
+
+def family_tree_reads(plan_id: int, project_ids: Sequence[int]) -> list[tuple[Prepared, dict[str, Any]]]:
+    """The reads :func:`load_family_tree` makes first (not the measures, which depend on them), to be read
+    ahead with the page's others."""
+    ids = sorted(set(project_ids))
+    return [
+        (_FAMILY_PROJECTS, {"ids": ids, "plan_id": plan_id}),
+        (_FAMILY_DEPARTMENTS, {"ids": ids}),
+        (_FAMILY_KPIS, {"ids": ids}),
+    ]
 
 
 def load_family_tree(session: Session, plan: m.Plan | PlanRow, project_ids: Sequence[int]) -> PlanTree:

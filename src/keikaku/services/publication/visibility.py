@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
@@ -249,6 +250,13 @@ class Visibility:
             state = _EVALUATION_STATE.scalar(session, plan_id=plan_id, fiscal_year=fiscal_year)
             self._evaluations[key] = state == PublicationState.PUBLISHED
         return self._evaluations[key]
+
+    def evaluation_reads(self, plan_id: int, fiscal_year: int) -> list[tuple[Prepared, dict[str, Any]]]:
+        """The read :meth:`evaluation_visible` makes for the pair (none when it needs none), to be read ahead
+        with a page's others."""
+        if self.draft_evaluations or (plan_id, fiscal_year) in self._evaluations:
+            return []
+        return [(_EVALUATION_STATE, {"plan_id": plan_id, "fiscal_year": fiscal_year})]
 
     def load_evaluations(self, session: Session, pairs: Iterable[tuple[int, int]]) -> None:
         """Answer :meth:`evaluation_visible` for many (plan id, fiscal year) pairs in one statement."""
