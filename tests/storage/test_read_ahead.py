@@ -1,7 +1,6 @@
 """Reads asked ahead (:func:`keikaku.storage.prepared.read_ahead`): on PostgreSQL they run together and each is
-taken once by the call that reads it; on SQLite nothing runs ahead.  The plan and project pages and the
-dashboard take every read they ask ahead: they run exactly the statements they run without asking ahead,
-none twice.
+taken once by the call that reads it; on SQLite nothing runs ahead.  The plan and project pages take every
+read they ask ahead: they run exactly the statements they run without asking ahead, none twice.
 """
 
 from __future__ import annotations
@@ -13,11 +12,9 @@ import pytest
 from sqlalchemy import Engine, select
 from tests.sql_capture import recording
 
-import keikaku.services.plans.overview as dashboard_service
 import keikaku.services.plans.project as project_service
 import keikaku.services.plans.read as plan_service
 from keikaku.services.core.actors import PUBLIC, SYSTEM, Actor
-from keikaku.services.plans.overview import get_dashboard
 from keikaku.services.plans.project import get_project_page
 from keikaku.services.plans.read import get_plan_page
 from keikaku.storage import models as m
@@ -66,9 +63,7 @@ def _pages(engine: Engine) -> list[tuple[str, Callable[[Actor], object]]]:
         parts = list(session.scalars(select(m.Project.id).where(m.Project.parent_id.is_not(None)).limit(2)))
     assert plan_id is not None and projects and parts
     pages: list[tuple[str, Callable[[Actor], object]]] = [
-        (f"plan {plan_id}", lambda viewer: get_plan_page(plan_id, viewer=viewer, engine=engine)),
-        ("dashboard", lambda viewer: get_dashboard(viewer=viewer, engine=engine)),
-        ("dashboard 2023", lambda viewer: get_dashboard(2023, viewer=viewer, engine=engine)),
+        (f"plan {plan_id}", lambda viewer: get_plan_page(plan_id, viewer=viewer, engine=engine))
     ]
     for project_id in projects + parts:
         pages.append(
@@ -78,7 +73,7 @@ def _pages(engine: Engine) -> list[tuple[str, Callable[[Actor], object]]]:
 
 
 @pytest.mark.parametrize("viewer", [PUBLIC, SYSTEM], ids=["public", "system"])
-def test_the_pages_take_every_read_they_ask_ahead(
+def test_the_plan_and_project_pages_take_every_read_they_ask_ahead(
     loaded_engine: Engine, viewer: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name, page in _pages(loaded_engine):
@@ -86,7 +81,7 @@ def test_the_pages_take_every_read_they_ask_ahead(
         twice = {shape[:100]: n for (shape, _parameters), n in asked.items() if n > 1}
         assert not twice, (name, twice)
         with monkeypatch.context() as patched:
-            for module in (plan_service, project_service, dashboard_service):
+            for module in (plan_service, project_service):
                 patched.setattr(module, "read_ahead", lambda *_args, **_kwargs: None)
             one_by_one = _statements(loaded_engine, lambda page=page: page(viewer))
         assert asked == one_by_one, name

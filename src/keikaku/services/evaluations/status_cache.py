@@ -15,7 +15,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -25,7 +24,6 @@ from keikaku.services.core.errors import NotFoundError
 from keikaku.services.evaluations.run import evaluate_in_session
 from keikaku.storage import derived
 from keikaku.storage import models as m
-from keikaku.storage.prepared import Prepared
 
 CACHE_SIZE = 256
 
@@ -55,18 +53,10 @@ _lock = threading.Lock()
 _computing: dict[tuple[object, ...], threading.Lock] = {}
 
 
-def _input_scopes(plan_id: int, fiscal_year: int) -> list[str]:
-    # The plan's token covers its own year's actual values; the key holds the year itself.
-    return [derived.plan_scope(plan_id), derived.lock_scope(fiscal_year), derived.ALL]
-
-
 def _inputs_version(session: Session, plan_id: int, fiscal_year: int) -> tuple[str | None, ...]:
-    return derived.versions(session, _input_scopes(plan_id, fiscal_year))
-
-
-def plan_status_reads(session: Session, plan_id: int, fiscal_year: int) -> list[tuple[Prepared, dict[str, Any]]]:
-    """The read :func:`plan_statuses` makes first (its inputs' tokens), to be read ahead with a page's others."""
-    return derived.version_reads(session, _input_scopes(plan_id, fiscal_year))
+    # The plan's token covers its own year's actual values; the key holds the year itself.
+    scopes = [derived.plan_scope(plan_id), derived.lock_scope(fiscal_year), derived.ALL]
+    return derived.versions(session, scopes)
 
 
 def _index(evaluation: PlanEvaluation) -> PlanStatuses:

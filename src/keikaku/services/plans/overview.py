@@ -23,7 +23,7 @@ from keikaku.services.core.db import checked_engine
 from keikaku.services.core.errors import NotFoundError, ValidationError
 from keikaku.services.core.home_issuer import cached_home_issuer
 from keikaku.services.core.provenance import SourceRef, document_keys, source_of
-from keikaku.services.evaluations.status_cache import PlanStatuses, current_plan_of, plan_status_reads, plan_statuses
+from keikaku.services.evaluations.status_cache import PlanStatuses, current_plan_of, plan_statuses
 from keikaku.services.plans.compare import compare_fiscal_years
 from keikaku.services.plans.context_cache import ContextReads
 from keikaku.services.plans.kpis import display_code, plan_kpi_refs
@@ -36,7 +36,7 @@ from keikaku.services.publication.visibility import (
 )
 from keikaku.storage import models as m
 from keikaku.storage.aggregates import PlanAggregate
-from keikaku.storage.prepared import Prepared, read_ahead
+from keikaku.storage.prepared import Prepared
 from keikaku.storage.uow import read_session
 
 
@@ -202,10 +202,6 @@ def get_dashboard(
     vis = visibility_for(viewer)
     with read_session(eng) as session:
         who = issuer or cached_home_issuer(session)
-        if who is not None:  # asked together: one round trip on PostgreSQL (so below)
-            read_ahead(
-                session, [(_issuer_plans_statement(vis.draft_plans), {"issuer": who}), *ContextReads.reads(session)]
-            )
         plans = _issuer_plans(session, who, vis) if who is not None else []
         years = sorted({p.fiscal_year for p in plans})
         if issuer is not None and not years:
@@ -223,15 +219,6 @@ def get_dashboard(
             return board
         # The year's plan: of the revisions read (one per year), the newest id, as current_plan_of chooses.
         chosen = max((p for p in plans if p.fiscal_year == year), key=lambda p: p.id)
-        read_ahead(
-            session,
-            [
-                (_PLAN, {"plan_id": chosen.id}),
-                (_BY_CHALLENGE, {"plan_id": chosen.id}),
-                *plan_status_reads(session, chosen.id, year),
-                (_WARNING_COUNT, {"plan_id": chosen.id}),
-            ],
-        )
         plan = _PLAN.first(session, plan_id=chosen.id)
         if plan is None:  # pragma: no cover - the id was just read
             return board
