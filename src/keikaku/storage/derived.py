@@ -43,7 +43,7 @@ from keikaku.storage import web_models as w
 from keikaku.storage.base import Base, utcnow
 from keikaku.storage.in_lists import in_chunks
 from keikaku.storage.prepared import Prepared
-from keikaku.storage.upsert import dialect_insert
+from keikaku.storage.upsert import upsert
 
 ALL = "all"
 CONTEXT = "context"
@@ -162,18 +162,11 @@ def new_tokens(conn: Connection, scopes: Iterable[str]) -> None:
     names = sorted(set(scopes))  # in one order, so that two writers lock the rows in the same order
     if names and _tracked(conn):
         now = utcnow()
-        stmt = dialect_insert(conn, DerivedVersion).values(
-            [{"scope": s, "token": uuid.uuid4().hex, "changed_at": now} for s in names]
-        )
         # An upsert, not a delete and an insert: two writers of one plan (two editors saving actual values of
         # its KPIs) would otherwise both delete, and on PostgreSQL the second's insert would then meet the
         # first's row (a unique violation, shown to the editor as a conflict that never happened).
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[DerivedVersion.scope],
-                set_={"token": stmt.excluded.token, "changed_at": stmt.excluded.changed_at},
-            )
-        )
+        rows = [{"scope": s, "token": uuid.uuid4().hex, "changed_at": now} for s in names]
+        upsert(conn, DerivedVersion, rows, key="scope")
 
 
 def bump(session: Session, scopes: Iterable[str], *, plan_ids: Iterable[int] = ()) -> None:

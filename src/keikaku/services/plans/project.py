@@ -409,12 +409,10 @@ def _project_page(session: Session, vis: Visibility, viewer: Actor, project_id: 
     all_refs = [r for group in family.refs.values() for r in group]
     measured = [r for r in all_refs if not r.spec.is_measure]
     names = {p.name for p in members}
-    read_ahead(
-        connection,
-        [(_VERSIONS, {"ids": [r.id for r in all_refs]}), *kpi_series_reads(plan.issuer, names, measured, vis)],
-    )
+    kpi_ids = [r.id for r in all_refs]
+    read_ahead(connection, [(_VERSIONS, {"ids": kpi_ids}), *kpi_series_reads(plan.issuer, names, measured, vis)])
     versions: dict[int, list[Any]] = defaultdict(list)
-    for row in _VERSIONS.rows(connection, ids=[r.id for r in all_refs]):
+    for row in _VERSIONS.rows(connection, ids=kpi_ids):
         versions[row.kpi_id].append(row)
     vis.load_evaluations(session, {(plan.id, r.fiscal_year) for rows in versions.values() for r in rows})
     for kpi_id, rows in versions.items():

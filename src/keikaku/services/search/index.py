@@ -35,7 +35,7 @@ from keikaku.storage import web_models as w
 from keikaku.storage.base import utcnow
 from keikaku.storage.in_lists import in_chunks
 from keikaku.storage.uow import read_session, unit_of_work
-from keikaku.storage.upsert import dialect_insert
+from keikaku.storage.upsert import upsert
 
 #: Bump when tokens or entry contents change: the whole index is rebuilt.
 INDEX_FORMAT = "1"
@@ -104,13 +104,7 @@ def _state(conn: Connection) -> dict[str, str]:
 
 def _set_state(conn: Connection, key: str, value: str) -> None:
     # An upsert: two servers finishing a sync at once both write the signature (keikaku.storage.upsert).
-    stmt = dialect_insert(conn, w.SearchIndexState).values(key=key, value=value, updated_at=utcnow())
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[w.SearchIndexState.key],
-            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
-        )
-    )
+    upsert(conn, w.SearchIndexState, [{"key": key, "value": value, "updated_at": utcnow()}], key="key")
 
 
 #: SQLite: the full-text rows of the given entries, written in one statement (FTS5 flushes its pending
