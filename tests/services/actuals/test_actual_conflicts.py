@@ -6,7 +6,9 @@ from typing import Any, NamedTuple
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 
+from keikaku.services.actuals import record
 from keikaku.services.actuals.record import ActualInput, actual_history, current_version, set_actual
 from keikaku.services.core.actors import Actor, Role
 from keikaku.services.core.errors import ConflictError
@@ -177,3 +179,18 @@ def test_twenty_writers_without_an_expected_version_one_wins_every_conflict_is_a
     assert sum(not isinstance(r, Exception) for r in results) == 1
     refused = {editors[i].name: str(300 + i) for i, r in enumerate(results) if isinstance(r, ConflictError)}
     assert {e.actor: e.after["value"] for e in _conflicts(loaded_engine)} == refused
+
+
+def test_a_constraint_other_than_the_version_is_an_error_not_a_conflict(
+    loaded_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nobody else saved: the editor must not be told someone did (and no conflict is audited)."""
+
+    def broken_audit(*_args: object, **_kwargs: object) -> None:
+        raise IntegrityError("INSERT INTO audit_log …", {}, Exception("another constraint"))
+
+    monkeypatch.setattr(record, "audit_actual", broken_audit)
+    with pytest.raises(IntegrityError):
+        _set(loaded_engine, TANAKA, "205人", expected=0)
+    assert _conflicts(loaded_engine) == []
+    assert current_version(_kpi_id(loaded_engine), 2026, engine=loaded_engine) == 0
